@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { debug } from './log.ts';
+
+const log = debug('process');
+
+export interface ProcessSpec {
+  /** Stack part or tool name, used in errors and logs. */
+  name: string;
+  command: string;
+  args: readonly string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** All output of the process is appended here. */
+  logFile: string;
+}
+
+/**
+ * A child process in its own process group (so that stop() reaches its children too, and a
+ * terminal's Ctrl-C reaches only the harness, which then tears down in order).
+ */
+export class ManagedProcess {
+  readonly spec: ProcessSpec;
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly tailLines: string[] = [];
+  private readonly logStream: WriteStream;
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(spec: ProcessSpec) {
+    this.spec = spec;
+    this.logStream = createWriteStream(spec.logFile, { flags: 'a' });
+    this.child = spawn(spec.command, [...spec.args], {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    log(`start ${spec.name}: ${this.commandLine()} (pid ${this.child.pid ?? '?'})`);
+    const onData = (buf: Buffer) => {
+      this.logStream.write(buf);
+      for (const line of buf.toString('utf8').split('\n')) {
+        if (line.trim()) this.tailLines.push(line);
+      }
+      if (this.tailLines.length > 200) this.tailLines.splice(0, this.tailLines.length - 100);
+    };
+    this.child.stdout?.on('data', onData);
+    this.child.stderr?.on('data', onData);
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (err) => {
+        this.tailLines.push(`spawn failed: ${err.message}`);
+        this.exitInfo = { code: -1, signal: null };
+        resolve(this.exitInfo);
+      });
+      this.child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        log(`exited ${spec.name}: code ${code} signal ${signal}`);
+        resolve(this.exitInfo);
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get hasExited(): boolean {
+    return this.exitInfo !== undefined;
+  }
+
+  get exitDescription(): string {
+    if (!this.exitInfo) return 'running';
+    return this.exitInfo.signal ? `killed by ${this.exitInfo.signal}` : `exited with code ${this.exitInfo.code}`;
+  }
+
+  commandLine(): string {
+    return [this.spec.command, ...this.spec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  }
+
+  tail(n = 15): string {
+    return this.tailLines.slice(-n).map((l) => `  | ${l}`).join('\n');
+  }
+
+  /** Sends a signal to the whole process group. */
+  signal(sig: NodeJS.Signals): void {
+    if (this.hasExited || this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, sig);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after graceMs. Idempotent: the same promise every time. */
+  stop(graceMs = 3000): Promise<void> {
+    this.stopping ??= (async () => {
+      if (!this.hasExited) {
+        // A frozen (SIGSTOPped) process cannot act on SIGTERM until continued.
+        this.signal('SIGCONT');
+        this.signal('SIGTERM');
+        const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+        await this.exited;
+        clearTimeout(timer);
+      }
+      // The leader has exited; make sure nothing of its group lingers.
+      if (this.child.pid !== undefined) {
+        try {
+          process.kill(-this.child.pid, 'SIGKILL');
+        } catch {
+          // No such group: all gone.
+        }
+      }
+      await new Promise<void>((r) => this.logStream.end(() => r()));
+      log(`stopped ${this.spec.name}`);
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,116 @@
+import { parseDurationMs } from '../core/duration.ts';
+
+/**
+ * An expectation as written in a scenario: `p95{name:upload} < 200ms`, `rate(503) < 0.1%`,
+ * `rate(no_response) == 0`, `count{name:read} > 100`, `recovery < 3s`.
+ */
+export type Op = '<' | '<=' | '>' | '>=' | '==';
+
+export type StatusSelector =
+  | { kind: 'code'; code: number }
+  | { kind: 'class'; hundreds: number }
+  | { kind: 'no_response' }
+  | { kind: 'failed' };
+
+export type MetricRef =
+  | { kind: 'percentile'; p: number }
+  | { kind: 'max' }
+  | { kind: 'rate'; status: StatusSelector }
+  | { kind: 'count' }
+  | { kind: 'recovery' };
+
+export interface Expectation {
+  source: string;
+  metric: MetricRef;
+  tags: Readonly<Record<string, string>>;
+  op: Op;
+  /** ms for latency and recovery; a fraction (0..1) for rates; a number for count. */
+  value: number;
+}
+
+export type ParseResult = { ok: true; expectation: Expectation } | { ok: false; message: string; fix: string };
+
+const SHAPE = /^\s*([a-z_]+(?:\([^)]*\))?)\s*(\{[^}]*\})?\s*(<=|>=|==|<|>)\s*(\S+)\s*$/;
+const SYNTAX_FIX =
+  "write '<metric>[{tag:value}] <op> <value>', e.g. 'p95{name:upload} < 200ms', 'rate(503) < 0.1%', 'recovery < 3s'";
+
+export function parseStatus(arg: string): StatusSelector | undefined {
+  const a = arg.trim().toLowerCase();
+  if (a === 'no_response') return { kind: 'no_response' };
+  if (a === 'failed') return { kind: 'failed' };
+  const cls = /^([1-5])xx$/.exec(a);
+  if (cls) return { kind: 'class', hundreds: Number(cls[1]) };
+  if (/^[1-5]\d\d$/.test(a)) return { kind: 'code', code: Number(a) };
+  return undefined;
+}
+
+export function parseExpectation(text: string): ParseResult {
+  const m = SHAPE.exec(text);
+  if (!m) return { ok: false, message: `cannot read expectation '${text}'`, fix: SYNTAX_FIX };
+  const [, metricText = '', tagText, opText = '', valueText = ''] = m;
+  let metric: MetricRef;
+  const pct = /^p(?:\((\d+(?:\.\d+)?)\)|(\d+))$/.exec(metricText);
+  const rate = /^rate\(([^)]*)\)$/.exec(metricText);
+  if (pct) {
+    const p = Number(pct[1] ?? pct[2]);
+    if (!(p > 0 && p <= 100)) return { ok: false, message: `percentile ${p} in '${text}' is outside (0, 100]`, fix: 'use p50, p95, p99 or p(99.9)' };
+    metric = { kind: 'percentile', p };
+  } else if (metricText === 'max') metric = { kind: 'max' };
+  else if (metricText === 'count') metric = { kind: 'count' };
+  else if (metricText === 'recovery') metric = { kind: 'recovery' };
+  else if (rate) {
+    const status = parseStatus(rate[1] ?? '');
+    if (!status) {
+      return {
+        ok: false,
+        message: `unknown status '${rate[1] ?? ''}' in '${text}'`,
+        fix: 'use an HTTP status code 100-599 (rate(503)), a class (rate(5xx)), rate(no_response) or rate(failed)',
+      };
+    }
+    metric = { kind: 'rate', status };
+  } else {
+    return { ok: false, message: `unknown metric '${metricText}' in '${text}'`, fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery' };
+  }
+
+  const tags: Record<string, string> = {};
+  if (tagText) {
+    for (const pair of tagText.slice(1, -1).split(',')) {
+      const kv = /^\s*([\w.-]+)\s*:\s*([^,]+?)\s*$/.exec(pair);
+      if (!kv?.[1] || !kv[2]) return { ok: false, message: `cannot read tag filter '${tagText}' in '${text}'`, fix: 'write tag filters as {name:upload} or {name:upload,method:POST}' };
+      tags[kv[1]] = kv[2];
+    }
+  }
+  if (metric.kind === 'recovery' && tagText) {
+    return { ok: false, message: `'recovery' takes no tag filter in '${text}'`, fix: 'recovery is judged on the steady-state expectations; put tag filters there' };
+  }
+
+  let value: number | undefined;
+  if (metric.kind === 'percentile' || metric.kind === 'max' || metric.kind === 'recovery') {
+    value = parseDurationMs(valueText);
+    if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a duration`, fix: "write durations like '200ms', '1.5s'" };
+  } else if (metric.kind === 'rate') {
+    const pc = /^(\d+(?:\.\d+)?)%$/.exec(valueText);
+    const fr = /^(\d+(?:\.\d+)?)$/.exec(valueText);
+    value = pc ? Number(pc[1]) / 100 : fr ? Number(fr[1]) : undefined;
+    if (value === undefined || value > 1) return { ok: false, message: `'${valueText}' in '${text}' is not a rate`, fix: "write rates as a percentage ('0.1%') or a fraction from 0 to 1 ('0.001')" };
+  } else {
+    value = /^\d+$/.test(valueText) ? Number(valueText) : undefined;
+    if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a whole number`, fix: 'count compares with a whole number' };
+  }
+  return { ok: true, expectation: { source: text.trim(), metric, tags, op: opText as Op, value } };
+}
+
+export function compare(measured: number, op: Op, expected: number): boolean {
+  switch (op) {
+    case '<':
+      return measured < expected;
+    case '<=':
+      return measured <= expected;
+    case '>':
+      return measured > expected;
+    case '>=':
+      return measured >= expected;
+    case '==':
+      return Math.abs(measured - expected) < 1e-9;
+  }
+}

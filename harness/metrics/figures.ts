@@ -1,0 +1,183 @@
+import * as hdr from 'hdr-histogram-js';
+import { compare, type Expectation, type StatusSelector } from './expectation.ts';
+
+/** One HTTP request as the load tool saw it. status 0 = no response (refused, reset, timed out). */
+export interface RequestRecord {
+  /** Wall-clock ms when the request started (k6: end time − blocked − duration). */
+  startMs: number;
+  durationMs: number;
+  status: number;
+  tags: Readonly<Record<string, string>>;
+}
+
+export type Phase = 'baseline' | 'fault' | 'between' | 'recovery';
+export const PHASES: readonly Phase[] = ['baseline', 'fault', 'between', 'recovery'];
+
+/** When each fault was in effect: from its apply completing to its heal completing (wall-clock ms). */
+export interface FaultWindow {
+  label: string;
+  appliedMs: number;
+  healedMs: number;
+}
+
+/**
+ * Phase of a request by its start time: baseline before the first fault, fault while any fault is
+ * active, recovery after the last heal; 'between' is a gap between two faults.
+ */
+export function phaseOf(startMs: number, windows: readonly FaultWindow[]): Phase {
+  if (windows.length === 0) return 'baseline';
+  let first = Infinity;
+  let last = -Infinity;
+  for (const w of windows) {
+    if (startMs >= w.appliedMs && startMs < w.healedMs) return 'fault';
+    first = Math.min(first, w.appliedMs);
+    last = Math.max(last, w.healedMs);
+  }
+  if (startMs < first) return 'baseline';
+  if (startMs >= last) return 'recovery';
+  return 'between';
+}
+
+export function matchesStatus(status: number, sel: StatusSelector): boolean {
+  switch (sel.kind) {
+    case 'code':
+      return status === sel.code;
+    case 'class':
+      return Math.floor(status / 100) === sel.hundreds;
+    case 'no_response':
+      return status === 0;
+    case 'failed':
+      return status === 0 || status >= 500;
+  }
+}
+
+export function matchesTags(r: RequestRecord, tags: Readonly<Record<string, string>>): boolean {
+  for (const [k, v] of Object.entries(tags)) if (r.tags[k] !== v) return false;
+  return true;
+}
+
+/** Latency distribution over every request given: an HDR histogram at 3 significant digits (µs). */
+export class LatencyHistogram {
+  private readonly h = hdr.build({ numberOfSignificantValueDigits: 3, useWebAssembly: false, autoResize: true });
+  private n = 0;
+  private maxMs = 0;
+  record(ms: number): void {
+    this.h.recordValue(Math.max(1, Math.round(ms * 1000)));
+    this.n++;
+    this.maxMs = Math.max(this.maxMs, ms);
+  }
+  get count(): number {
+    return this.n;
+  }
+  percentileMs(p: number): number {
+    return this.n === 0 ? NaN : this.h.getValueAtPercentile(p) / 1000;
+  }
+  get max(): number {
+    return this.n === 0 ? NaN : this.maxMs;
+  }
+}
+
+export interface Figures {
+  count: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Count per status: "200", "503", ..., and "no_response". */
+  statuses: Record<string, number>;
+}
+
+export function figuresOf(records: readonly RequestRecord[]): Figures {
+  const h = new LatencyHistogram();
+  const statuses: Record<string, number> = {};
+  for (const r of records) {
+    h.record(r.durationMs);
+    const key = r.status === 0 ? 'no_response' : String(r.status);
+    statuses[key] = (statuses[key] ?? 0) + 1;
+  }
+  return { count: h.count, p50Ms: h.percentileMs(50), p95Ms: h.percentileMs(95), p99Ms: h.percentileMs(99), maxMs: h.max, statuses };
+}
+
+/** The measured value of a (non-recovery) expectation over the given records; NaN when none match. */
+export function measure(e: Expectation, records: readonly RequestRecord[]): { value: number; count: number } {
+  const sel = records.filter((r) => matchesTags(r, e.tags));
+  switch (e.metric.kind) {
+    case 'count':
+      return { value: sel.length, count: sel.length };
+    case 'rate': {
+      const status = e.metric.status;
+      const hits = sel.filter((r) => matchesStatus(r.status, status)).length;
+      return { value: sel.length === 0 ? NaN : hits / sel.length, count: sel.length };
+    }
+    case 'percentile':
+    case 'max': {
+      const h = new LatencyHistogram();
+      for (const r of sel) h.record(r.durationMs);
+      return { value: e.metric.kind === 'max' ? h.max : h.percentileMs(e.metric.p), count: sel.length };
+    }
+    case 'recovery':
+      throw new Error('recovery is measured by recoveryTime()');
+  }
+}
+
+/** An expectation over no matching request passes: there is no evidence against it. */
+export function holds(e: Expectation, records: readonly RequestRecord[]): boolean {
+  const m = measure(e, records);
+  if (e.metric.kind !== 'count' && m.count === 0) return true;
+  return compare(m.value, e.op, e.value);
+}
+
+export interface RecoveryResult {
+  recovered: boolean;
+  /** ms from the last heal to the start of the first window of the stable span. */
+  recoveryMs: number | undefined;
+  windowMs: number;
+  stableForMs: number;
+  /** The figures of the last window examined, shown when never recovered. */
+  lastWindow: { startMs: number; count: number; failing: string[] } | undefined;
+}
+
+/**
+ * Recovery time = last heal → start of the first window after which every window for the stable
+ * span meets the steady-state expectations. Windows are `windowMs` long (100 ms by default) and
+ * hold the requests that started in them. A span that would run past the end of the load does
+ * not count: never recovered.
+ */
+export function recoveryTime(opts: {
+  records: readonly RequestRecord[];
+  lastHealMs: number;
+  loadEndMs: number;
+  steady: readonly Expectation[];
+  windowMs?: number;
+  stableForMs: number;
+}): RecoveryResult {
+  const windowMs = opts.windowMs ?? 100;
+  const n = Math.floor((opts.loadEndMs - opts.lastHealMs) / windowMs);
+  const need = Math.max(1, Math.ceil(opts.stableForMs / windowMs));
+  const buckets: RequestRecord[][] = Array.from({ length: Math.max(0, n) }, () => []);
+  for (const r of opts.records) {
+    const i = Math.floor((r.startMs - opts.lastHealMs) / windowMs);
+    if (i >= 0 && i < n) buckets[i]?.push(r);
+  }
+  const failing = (b: readonly RequestRecord[]) => opts.steady.filter((e) => !holds(e, b)).map((e) => e.source);
+  const ok = buckets.map((b) => failing(b).length === 0);
+  // Scan backwards: the run of passing windows ending at i tells whether a stable span starts at i.
+  let firstStable: number | undefined;
+  let run = 0;
+  const runFrom: number[] = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) {
+    run = ok[i] ? run + 1 : 0;
+    runFrom[i] = run;
+  }
+  for (let i = 0; i < n; i++) {
+    if ((runFrom[i] ?? 0) >= need) {
+      firstStable = i;
+      break;
+    }
+  }
+  const lastIdx = n - 1;
+  const last = buckets[lastIdx];
+  const lastWindow = last ? { startMs: opts.lastHealMs + lastIdx * windowMs, count: last.length, failing: failing(last) } : undefined;
+  if (firstStable === undefined) return { recovered: false, recoveryMs: undefined, windowMs, stableForMs: opts.stableForMs, lastWindow };
+  return { recovered: true, recoveryMs: firstStable * windowMs, windowMs, stableForMs: opts.stableForMs, lastWindow };
+}

@@ -1,0 +1,3 @@
+export * from './expectation.ts';
+export * from './figures.ts';
+export * from './judge.ts';

@@ -1,0 +1,139 @@
+import { compare, type Expectation } from './expectation.ts';
+import {
+  figuresOf,
+  measure,
+  phaseOf,
+  PHASES,
+  recoveryTime,
+  type FaultWindow,
+  type Figures,
+  type Phase,
+  type RecoveryResult,
+  type RequestRecord,
+} from './figures.ts';
+
+export interface ExpectationResult {
+  phase: Phase;
+  source: string;
+  /** ms, a fraction, or a count; undefined when there was nothing to measure. */
+  measured: number | undefined;
+  unit: 'ms' | 'rate' | 'count';
+  /** How many requests the figure was computed over. */
+  requests: number;
+  passed: boolean;
+  note?: string;
+}
+
+export interface PhaseFigures {
+  phase: Phase;
+  fromMs: number | undefined;
+  toMs: number | undefined;
+  all: Figures;
+  /** Per value of the request tag `name` (k6's grouping tag). */
+  byName: Record<string, Figures>;
+}
+
+export interface Judgement {
+  passed: boolean;
+  phases: PhaseFigures[];
+  expectations: ExpectationResult[];
+  recovery: RecoveryResult | undefined;
+}
+
+export interface JudgeInput {
+  records: readonly RequestRecord[];
+  windows: readonly FaultWindow[];
+  loadStartMs: number;
+  loadEndMs: number;
+  expect: Partial<Record<Phase, readonly Expectation[]>>;
+  /** Expectations every recovery window must meet (the baseline's when not given). */
+  steady: readonly Expectation[];
+  stableForMs: number;
+  windowMs?: number;
+}
+
+function unitOf(e: Expectation): ExpectationResult['unit'] {
+  return e.metric.kind === 'rate' ? 'rate' : e.metric.kind === 'count' ? 'count' : 'ms';
+}
+
+/** Numbers in, figures out: no process, no clock. */
+export function judge(input: JudgeInput): Judgement {
+  const byPhase = new Map<Phase, RequestRecord[]>(PHASES.map((p) => [p, []]));
+  for (const r of input.records) byPhase.get(phaseOf(r.startMs, input.windows))?.push(r);
+
+  const firstApply = input.windows.length ? Math.min(...input.windows.map((w) => w.appliedMs)) : undefined;
+  const lastHeal = input.windows.length ? Math.max(...input.windows.map((w) => w.healedMs)) : undefined;
+  const bounds: Record<Phase, [number | undefined, number | undefined]> = {
+    baseline: [input.loadStartMs, firstApply ?? input.loadEndMs],
+    fault: [firstApply, lastHeal],
+    between: [firstApply, lastHeal],
+    recovery: [lastHeal, lastHeal === undefined ? undefined : input.loadEndMs],
+  };
+
+  const phases: PhaseFigures[] = [];
+  for (const phase of PHASES) {
+    const recs = byPhase.get(phase) ?? [];
+    if (recs.length === 0 && phase === 'between') continue;
+    const names = new Map<string, RequestRecord[]>();
+    for (const r of recs) {
+      const n = r.tags['name'];
+      if (n === undefined) continue;
+      const list = names.get(n) ?? [];
+      list.push(r);
+      names.set(n, list);
+    }
+    phases.push({
+      phase,
+      fromMs: bounds[phase][0],
+      toMs: bounds[phase][1],
+      all: figuresOf(recs),
+      byName: Object.fromEntries([...names].sort(([a], [b]) => a.localeCompare(b)).map(([n, l]) => [n, figuresOf(l)])),
+    });
+  }
+
+  let recovery: RecoveryResult | undefined;
+  if (lastHeal !== undefined) {
+    recovery = recoveryTime({
+      records: input.records,
+      lastHealMs: lastHeal,
+      loadEndMs: input.loadEndMs,
+      steady: input.steady,
+      stableForMs: input.stableForMs,
+      ...(input.windowMs === undefined ? {} : { windowMs: input.windowMs }),
+    });
+  }
+
+  const expectations: ExpectationResult[] = [];
+  for (const phase of PHASES) {
+    for (const e of input.expect[phase] ?? []) {
+      if (e.metric.kind === 'recovery') {
+        if (!recovery) {
+          expectations.push({ phase, source: e.source, measured: undefined, unit: 'ms', requests: 0, passed: false, note: 'no fault was healed, so there is no recovery to measure' });
+        } else if (!recovery.recovered) {
+          const lw = recovery.lastWindow;
+          expectations.push({
+            phase,
+            source: e.source,
+            measured: undefined,
+            unit: 'ms',
+            requests: 0,
+            passed: false,
+            note: `never recovered${lw ? `: last window (${lw.count} requests) failed ${lw.failing.join(', ') || 'nothing (too few windows left)'}` : ''}`,
+          });
+        } else {
+          const v = recovery.recoveryMs ?? 0;
+          expectations.push({ phase, source: e.source, measured: v, unit: 'ms', requests: 0, passed: compare(v, e.op, e.value) });
+        }
+        continue;
+      }
+      const recs = byPhase.get(phase) ?? [];
+      const m = measure(e, recs);
+      if (e.metric.kind !== 'count' && m.count === 0) {
+        expectations.push({ phase, source: e.source, measured: undefined, unit: unitOf(e), requests: 0, passed: false, note: 'no request matched in this phase' });
+        continue;
+      }
+      expectations.push({ phase, source: e.source, measured: m.value, unit: unitOf(e), requests: m.count, passed: compare(m.value, e.op, e.value) });
+    }
+  }
+  return { passed: expectations.every((x) => x.passed), phases, expectations, recovery };
+}

@@ -1,0 +1,121 @@
+/**
+ * The scenario DSL as a user writes it. Stack parts and faults are plain data, validated once
+ * (validate.ts) into a ResolvedScenario before anything starts.
+ */
+
+/** A MariaDB server, started fresh for the run. */
+export interface MariaDbPart {
+  kind: 'mariadb';
+  /** SQL file run once after start (relative to the working directory). */
+  schema?: string;
+  /** SQL file run after the schema. */
+  seed?: string;
+  /** Database the services use. Default 'app'. */
+  database?: string;
+}
+
+/** The service under test, or any helper process: a command that serves HTTP on $PORT. */
+export interface ServicePart {
+  kind: 'service';
+  /** argv; the first element is the program. */
+  command: readonly string[];
+  /** Extra environment. The harness also sets PORT and, per dependency, <NAME>_HOST/_PORT/_URL (services) or <NAME>_HOST/_PORT/_USER/_PASSWORD/_DATABASE (databases). */
+  env?: Readonly<Record<string, string>>;
+  /** Path answered with 200 once ready. Default '/health'. */
+  health?: string;
+  /** Parts this service connects to; each link goes through its own Toxiproxy proxy. */
+  dependsOn?: readonly string[];
+  /** How long start-up may take. Default '20s'. */
+  startupTimeout?: string;
+}
+
+/** An HTTP gateway (HAProxy) in front of a service, answering `timeoutStatus` after `timeout`. */
+export interface GatewayPart {
+  kind: 'gateway';
+  /** The service it forwards to (through a Toxiproxy proxy). */
+  to: string;
+  /** Longest wait for the service's response, e.g. '3s'. */
+  timeout: string;
+  /** Status answered when the wait runs out: 503 (as many gateways do) or 504 (HAProxy's own). Default 504. */
+  timeoutStatus?: 502 | 503 | 504;
+}
+
+export type StackPart = MariaDbPart | ServicePart | GatewayPart;
+
+/** Toxiproxy latency on a link: data is held `latency` (± `jitter`) before it is passed on. */
+export interface LatencyFault {
+  type: 'latency';
+  /** 'from→to' (or 'from->to'), two parts of the stack. */
+  link: string;
+  latency: string;
+  jitter?: string;
+  /** downstream = responses (default), upstream = requests. */
+  stream?: 'downstream' | 'upstream';
+}
+
+/** A foreign transaction holding row locks: `SELECT ... FOR UPDATE` on `rows`, then ROLLBACK at heal. */
+export interface LockWaitFault {
+  type: 'lockWait';
+  /** The mariadb part. */
+  db: string;
+  /** A SELECT naming the rows to lock, e.g. 'SELECT * FROM albums WHERE id = 1'. */
+  rows: string;
+}
+
+export type Fault = LatencyFault | LockWaitFault;
+
+export interface TimelineEntry {
+  /** When the fault is applied, from the start of the load. */
+  at: string;
+  /** How long it stays applied before it is healed. */
+  for: string;
+  fault: Fault;
+}
+
+export interface LoadProfile {
+  /** A k6 load script in TypeScript (or JS), bundled with esbuild. */
+  script: string;
+  /** The part the load is sent to; the script reads its URL from __ENV.BASE_URL. */
+  target: string;
+  /** Requests (iterations) per second, open model (constant-arrival-rate). */
+  rate: number;
+  duration: string;
+  /** Per-request timeout the script should use (__ENV.REQUEST_TIMEOUT). Default '10s'. */
+  requestTimeout?: string;
+  /** VUs allocated before the start. Default rate × 2. */
+  preAllocatedVUs?: number;
+  /** Upper bound of VUs. Default rate × (request timeout in s + 1). */
+  maxVUs?: number;
+}
+
+export interface Expectations {
+  /** Before the first fault. e.g. ['p95{name:upload} < 200ms', 'rate(5xx) == 0'] */
+  baseline?: readonly string[];
+  /** While any fault is active. */
+  fault?: readonly string[];
+  /** Between two faults (none active, more to come). */
+  between?: readonly string[];
+  /** After the last heal. 'recovery < 3s' is measured here. */
+  recovery?: readonly string[];
+  /** What every 100 ms window must meet to count as recovered. Default: the baseline list. */
+  steadyState?: readonly string[];
+  /** How long the steady state must hold to count as recovered. Default '2s'. */
+  stableFor?: string;
+}
+
+export interface StackContext {
+  /** The --mode given on the command line (or the scenario's first mode). */
+  mode: string;
+}
+
+export interface ScenarioDefinition {
+  name: string;
+  /** One line on the incident this reproduces. */
+  incident: string;
+  /** Allowed values of --mode; the first is the default. Default ['default']. */
+  modes?: readonly string[];
+  stack: (ctx: StackContext) => Readonly<Record<string, StackPart>>;
+  load: LoadProfile;
+  timeline: readonly TimelineEntry[];
+  expect: Expectations;
+}

@@ -1,0 +1,333 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseDurationMs } from '../core/duration.ts';
+import { ScenarioError } from '../core/errors.ts';
+import { parseExpectation, PHASES, type Expectation, type Phase } from '../metrics/index.ts';
+import type { ScenarioDefinition, StackPart } from './types.ts';
+
+// ---- the schema: one place that says what a scenario may contain -------------------------------
+
+const duration = z.string().min(1);
+const mariadbSchema = z.strictObject({ kind: z.literal('mariadb'), schema: z.string().optional(), seed: z.string().optional(), database: z.string().regex(/^\w+$/).optional() });
+const serviceSchema = z.strictObject({
+  kind: z.literal('service'),
+  command: z.array(z.string().min(1)).min(1),
+  env: z.record(z.string(), z.string()).optional(),
+  health: z.string().startsWith('/').optional(),
+  dependsOn: z.array(z.string()).optional(),
+  startupTimeout: duration.optional(),
+});
+const gatewaySchema = z.strictObject({
+  kind: z.literal('gateway'),
+  to: z.string(),
+  timeout: duration,
+  timeoutStatus: z.union([z.literal(502), z.literal(503), z.literal(504)]).optional(),
+});
+const partSchema = z.discriminatedUnion('kind', [mariadbSchema, serviceSchema, gatewaySchema]);
+const stackSchema = z.record(z.string(), partSchema);
+
+const faultSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('latency'), link: z.string(), latency: duration, jitter: duration.optional(), stream: z.enum(['downstream', 'upstream']).optional() }),
+  z.strictObject({ type: z.literal('lockWait'), db: z.string(), rows: z.string() }),
+]);
+const scenarioSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  incident: z.string().min(1),
+  modes: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1).optional(),
+  stack: z.custom<ScenarioDefinition['stack']>((v) => typeof v === 'function', { message: 'expected a function ({ mode }) => ({ part: ... })' }),
+  load: z.strictObject({
+    script: z.string().min(1),
+    target: z.string(),
+    rate: z.number().positive(),
+    duration,
+    requestTimeout: duration.optional(),
+    preAllocatedVUs: z.number().int().positive().optional(),
+    maxVUs: z.number().int().positive().optional(),
+  }),
+  timeline: z.array(z.strictObject({ at: duration, for: duration, fault: faultSchema })),
+  expect: z.strictObject({
+    baseline: z.array(z.string()).optional(),
+    fault: z.array(z.string()).optional(),
+    between: z.array(z.string()).optional(),
+    recovery: z.array(z.string()).optional(),
+    steadyState: z.array(z.string()).optional(),
+    stableFor: duration.optional(),
+  }),
+});
+
+// ---- the resolved scenario: what the run works from ----------------------------------------------
+
+export type ResolvedPart =
+  | { kind: 'mariadb'; name: string; schemaPath?: string; seedPath?: string; database: string }
+  | { kind: 'service'; name: string; command: readonly string[]; env: Readonly<Record<string, string>>; health: string; dependsOn: readonly string[]; startupTimeoutMs: number }
+  | { kind: 'gateway'; name: string; to: string; timeoutMs: number; timeoutStatus: 502 | 503 | 504 };
+
+export interface ResolvedLink {
+  /** 'from→to' */
+  name: string;
+  from: string;
+  to: string;
+}
+
+export type ResolvedFault =
+  | { type: 'latency'; link: string; latencyMs: number; jitterMs: number; stream: 'downstream' | 'upstream' }
+  | { type: 'lockWait'; db: string; rows: string };
+
+export interface ResolvedTimelineEntry {
+  index: number;
+  label: string;
+  atMs: number;
+  forMs: number;
+  fault: ResolvedFault;
+}
+
+export interface ResolvedScenario {
+  file: string;
+  name: string;
+  incident: string;
+  mode: string;
+  /** In start order: every part after the parts it depends on. */
+  parts: readonly ResolvedPart[];
+  links: readonly ResolvedLink[];
+  load: { scriptPath: string; target: string; rate: number; durationMs: number; requestTimeoutMs: number; preAllocatedVUs: number; maxVUs: number };
+  timeline: readonly ResolvedTimelineEntry[];
+  expect: Readonly<Record<Phase, readonly Expectation[]>>;
+  steady: readonly Expectation[];
+  stableForMs: number;
+}
+
+export const DEFAULTS = {
+  database: 'app',
+  health: '/health',
+  startupTimeoutMs: 20_000,
+  requestTimeoutMs: 10_000,
+  timeoutStatus: 504,
+  stableForMs: 2_000,
+  stream: 'downstream',
+} as const;
+
+type Problem = { field: string; message: string; fix: string };
+
+function zodFix(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `remove ${issue.keys.map((k) => `'${k}'`).join(', ')} (a misspelt option?)`;
+    case 'invalid_type':
+      return `give a ${issue.expected}`;
+    case 'invalid_value':
+      return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return 'use one of the documented kinds (stack parts: mariadb, service, gateway; faults: latency, lockWait)';
+    case 'invalid_format':
+      return issue.format === 'regex' ? `match the pattern ${issue.pattern ?? ''}` : `use the ${issue.format} format`;
+    case 'too_small':
+      return 'give a larger value (or a non-empty one)';
+    default:
+      return 'see the scenario section of the README';
+  }
+}
+
+function pathOf(p: readonly PropertyKey[]): string {
+  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
+}
+
+export function normaliseLink(text: string): { from: string; to: string } | undefined {
+  const m = /^\s*([a-z][a-z0-9_]*)\s*(?:→|->)\s*([a-z][a-z0-9_]*)\s*$/.exec(text);
+  return m?.[1] && m[2] ? { from: m[1], to: m[2] } : undefined;
+}
+
+/** Validates a loaded scenario module into a ResolvedScenario; throws one ScenarioError listing every problem. */
+export function resolveScenario(file: string, loaded: unknown, opts: { mode?: string; cwd?: string } = {}): ResolvedScenario {
+  const cwd = opts.cwd ?? process.cwd();
+  const problems: Problem[] = [];
+  const parsed = scenarioSchema.safeParse(loaded);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push({ field: pathOf(issue.path), message: issue.message, fix: zodFix(issue) });
+    throw new ScenarioError(file, problems);
+  }
+  const def = parsed.data;
+  const modes = def.modes ?? ['default'];
+  const mode = opts.mode ?? modes[0] ?? 'default';
+  if (!modes.includes(mode)) problems.push({ field: 'modes', message: `mode '${mode}' is not one this scenario offers`, fix: `run with --mode ${modes.join(' or --mode ')}` });
+
+  // The stack function is the user's code: call it once, here, and check what it gives.
+  let rawStack: Record<string, StackPart> = {};
+  try {
+    const out = stackSchema.safeParse(def.stack({ mode }));
+    if (!out.success) {
+      for (const issue of out.error.issues) problems.push({ field: `stack.${pathOf(issue.path)}`, message: issue.message, fix: zodFix(issue) });
+    } else rawStack = out.data as Record<string, StackPart>;
+  } catch (e) {
+    problems.push({ field: 'stack', message: `the stack function threw: ${e instanceof Error ? e.message : String(e)}`, fix: 'make stack({ mode }) return an object of parts without throwing' });
+  }
+  const names = Object.keys(rawStack);
+  if (names.length === 0 && problems.every((p) => !p.field.startsWith('stack'))) {
+    problems.push({ field: 'stack', message: 'the stack has no parts', fix: "return at least one part, e.g. { app: service({ command: ['node', 'server.js'] }) }" });
+  }
+  for (const n of names) {
+    if (!/^[a-z][a-z0-9_]*$/.test(n)) problems.push({ field: `stack.${n}`, message: `part name '${n}' cannot be an environment variable prefix`, fix: 'name parts with lowercase letters, digits and _ (e.g. db, app, edge)' });
+  }
+
+  const fileField = (field: string, rel: string | undefined): string | undefined => {
+    if (rel === undefined) return undefined;
+    const abs = path.resolve(cwd, rel);
+    if (!existsSync(abs) || !statSync(abs).isFile()) {
+      problems.push({ field, message: `file '${rel}' does not exist`, fix: `create it or correct the path (relative to ${cwd})` });
+    }
+    return abs;
+  };
+
+  const parts = new Map<string, ResolvedPart>();
+  const links: ResolvedLink[] = [];
+  for (const [name, p] of Object.entries(rawStack)) {
+    const field = `stack.${name}`;
+    if (p.kind === 'mariadb') {
+      const schemaPath = fileField(`${field}.schema`, p.schema);
+      const seedPath = fileField(`${field}.seed`, p.seed);
+      parts.set(name, { kind: 'mariadb', name, database: p.database ?? DEFAULTS.database, ...(schemaPath ? { schemaPath } : {}), ...(seedPath ? { seedPath } : {}) });
+    } else if (p.kind === 'service') {
+      const startup = parseDurationMs(p.startupTimeout ?? '20s');
+      if (!startup) problems.push({ field: `${field}.startupTimeout`, message: `'${p.startupTimeout ?? ''}' is not a duration`, fix: "write it like '20s'" });
+      const deps = p.dependsOn ?? [];
+      for (const d of deps) {
+        if (!(d in rawStack)) problems.push({ field: `${field}.dependsOn`, message: `'${d}' is not a part of the stack`, fix: `use one of ${names.join(', ')}` });
+        else if (d === name) problems.push({ field: `${field}.dependsOn`, message: `'${name}' depends on itself`, fix: 'remove it from its own dependsOn' });
+        else if (rawStack[d]?.kind === 'gateway') problems.push({ field: `${field}.dependsOn`, message: `'${d}' is a gateway; services cannot depend on one`, fix: 'depend on the service behind it' });
+        else links.push({ name: `${name}→${d}`, from: name, to: d });
+      }
+      parts.set(name, { kind: 'service', name, command: p.command, env: p.env ?? {}, health: p.health ?? DEFAULTS.health, dependsOn: deps, startupTimeoutMs: startup ?? DEFAULTS.startupTimeoutMs });
+    } else {
+      const timeoutMs = parseDurationMs(p.timeout);
+      if (!timeoutMs) problems.push({ field: `${field}.timeout`, message: `'${p.timeout}' is not a positive duration`, fix: "write it like '3s'" });
+      if (rawStack[p.to]?.kind !== 'service') problems.push({ field: `${field}.to`, message: `'${p.to}' is not a service of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind === 'service').join(', ') || '(no service defined)'}` });
+      else links.push({ name: `${name}→${p.to}`, from: name, to: p.to });
+      parts.set(name, { kind: 'gateway', name, to: p.to, timeoutMs: timeoutMs ?? 0, timeoutStatus: p.timeoutStatus ?? DEFAULTS.timeoutStatus });
+    }
+  }
+
+  // Start order: dependencies first. A cycle is a problem.
+  const ordered: ResolvedPart[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (n: string, trail: string[]): void => {
+    if (state.get(n) === 'done') return;
+    if (state.get(n) === 'visiting') {
+      problems.push({ field: `stack.${n}.dependsOn`, message: `dependency cycle ${[...trail, n].join(' → ')}`, fix: 'break the cycle: a part cannot (indirectly) depend on itself' });
+      return;
+    }
+    const p = parts.get(n);
+    if (!p) return;
+    state.set(n, 'visiting');
+    const deps = p.kind === 'service' ? p.dependsOn : p.kind === 'gateway' ? [p.to] : [];
+    for (const d of deps) visit(d, [...trail, n]);
+    state.set(n, 'done');
+    ordered.push(p);
+  };
+  for (const n of parts.keys()) visit(n, []);
+
+  // Load.
+  const L = def.load;
+  const durationMs = parseDurationMs(L.duration);
+  if (!durationMs) problems.push({ field: 'load.duration', message: `'${L.duration}' is not a positive duration`, fix: "write it like '40s'" });
+  const requestTimeoutMs = L.requestTimeout === undefined ? DEFAULTS.requestTimeoutMs : parseDurationMs(L.requestTimeout);
+  if (!requestTimeoutMs) problems.push({ field: 'load.requestTimeout', message: `'${L.requestTimeout ?? ''}' is not a positive duration`, fix: "write it like '10s'" });
+  const targetKind = rawStack[L.target]?.kind;
+  if (targetKind !== 'service' && targetKind !== 'gateway') {
+    problems.push({ field: 'load.target', message: `'${L.target}' is not a service or gateway of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind !== 'mariadb').join(', ') || '(none defined)'}` });
+  }
+  const scriptPath = fileField('load.script', L.script) ?? '';
+  const preAllocatedVUs = L.preAllocatedVUs ?? Math.ceil(L.rate * 2);
+  const maxVUs = L.maxVUs ?? Math.ceil(L.rate * ((requestTimeoutMs ?? DEFAULTS.requestTimeoutMs) / 1000 + 1));
+  if (maxVUs < preAllocatedVUs) problems.push({ field: 'load.maxVUs', message: `maxVUs (${maxVUs}) is below preAllocatedVUs (${preAllocatedVUs})`, fix: 'raise maxVUs or lower preAllocatedVUs' });
+
+  // Timeline.
+  const linkNames = new Set(links.map((l) => l.name));
+  const timeline: ResolvedTimelineEntry[] = def.timeline.map((t, index) => {
+    const field = `timeline[${index}]`;
+    const atMs = parseDurationMs(t.at);
+    const forMs = parseDurationMs(t.for);
+    if (atMs === undefined) problems.push({ field: `${field}.at`, message: `'${t.at}' is not a duration`, fix: "write it like '10s' (from the start of the load)" });
+    if (!forMs) problems.push({ field: `${field}.for`, message: `'${t.for}' is not a positive duration`, fix: "write it like '5s'; a fault must be healed after it is applied" });
+    if (atMs !== undefined && forMs && durationMs && atMs + forMs > durationMs) {
+      problems.push({ field: field, message: `the fault is healed at ${t.at} + ${t.for}, after the load ends (${L.duration})`, fix: 'move it earlier, shorten it, or lengthen load.duration: recovery is measured under load' });
+    }
+    let fault: ResolvedFault;
+    const f = t.fault;
+    if (f.type === 'latency') {
+      const link = normaliseLink(f.link);
+      const name = link ? `${link.from}→${link.to}` : f.link;
+      if (!link || !linkNames.has(name)) problems.push({ field: `${field}.fault.link`, message: `'${f.link}' is not a link of the stack`, fix: `use one of ${[...linkNames].join(', ') || '(no links: add dependsOn or a gateway)'}` });
+      const latencyMs = parseDurationMs(f.latency);
+      if (latencyMs === undefined) problems.push({ field: `${field}.fault.latency`, message: `'${f.latency}' is not a duration`, fix: "write it like '300ms'" });
+      const jitterMs = f.jitter === undefined ? 0 : parseDurationMs(f.jitter);
+      if (jitterMs === undefined) problems.push({ field: `${field}.fault.jitter`, message: `'${f.jitter ?? ''}' is not a duration`, fix: "write it like '50ms'" });
+      fault = { type: 'latency', link: name, latencyMs: latencyMs ?? 0, jitterMs: jitterMs ?? 0, stream: f.stream ?? DEFAULTS.stream };
+    } else {
+      if (rawStack[f.db]?.kind !== 'mariadb') problems.push({ field: `${field}.fault.db`, message: `'${f.db}' is not a mariadb part of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind === 'mariadb').join(', ') || '(none defined)'}` });
+      const rows = f.rows.trim().replace(/\s+FOR\s+UPDATE\s*$/i, '');
+      if (!/^select\s/i.test(rows) || rows.includes(';')) problems.push({ field: `${field}.fault.rows`, message: 'rows must be one SELECT statement', fix: "write e.g. 'SELECT * FROM albums WHERE id = 1' (FOR UPDATE is added)" });
+      fault = { type: 'lockWait', db: f.db, rows };
+    }
+    const label = fault.type === 'latency' ? `latency ${f.type === 'latency' ? f.latency : ''} on ${fault.link}` : `lockWait on ${fault.db}: ${fault.rows}`;
+    return { index, label, atMs: atMs ?? 0, forMs: forMs ?? 0, fault };
+  });
+
+  // Expectations.
+  const expect = Object.fromEntries(PHASES.map((p) => [p, [] as Expectation[]])) as Record<Phase, Expectation[]>;
+  for (const phase of PHASES) {
+    (def.expect[phase] ?? []).forEach((text, i) => {
+      const r = parseExpectation(text);
+      if (!r.ok) problems.push({ field: `expect.${phase}[${i}]`, message: r.message, fix: r.fix });
+      else if (r.expectation.metric.kind === 'recovery' && phase !== 'recovery') problems.push({ field: `expect.${phase}[${i}]`, message: `'recovery' is measured in the recovery phase only`, fix: 'move it to expect.recovery' });
+      else expect[phase].push(r.expectation);
+    });
+  }
+  let steady: Expectation[] = expect.baseline.filter((e) => e.metric.kind !== 'count');
+  if (def.expect.steadyState) {
+    steady = [];
+    def.expect.steadyState.forEach((text, i) => {
+      const r = parseExpectation(text);
+      if (!r.ok) problems.push({ field: `expect.steadyState[${i}]`, message: r.message, fix: r.fix });
+      else if (r.expectation.metric.kind === 'recovery' || r.expectation.metric.kind === 'count') problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
+      else steady.push(r.expectation);
+    });
+  }
+  const stableForMs = def.expect.stableFor === undefined ? DEFAULTS.stableForMs : parseDurationMs(def.expect.stableFor);
+  if (!stableForMs) problems.push({ field: 'expect.stableFor', message: `'${def.expect.stableFor ?? ''}' is not a positive duration`, fix: "write it like '2s'" });
+  if (expect.recovery.some((e) => e.metric.kind === 'recovery') && steady.length === 0) {
+    problems.push({ field: 'expect.steadyState', message: "'recovery' needs steady-state expectations to judge windows by", fix: 'add expect.baseline or expect.steadyState entries' });
+  }
+
+  if (problems.length > 0) throw new ScenarioError(file, problems);
+  return {
+    file,
+    name: def.name,
+    incident: def.incident,
+    mode,
+    parts: ordered,
+    links,
+    load: { scriptPath, target: L.target, rate: L.rate, durationMs: durationMs ?? 0, requestTimeoutMs: requestTimeoutMs ?? 0, preAllocatedVUs, maxVUs },
+    timeline,
+    expect,
+    steady,
+    stableForMs: stableForMs ?? DEFAULTS.stableForMs,
+  };
+}
+
+/** Imports a scenario file (TypeScript runs through tsx) and resolves it. */
+export async function loadScenario(file: string, opts: { mode?: string; cwd?: string } = {}): Promise<ResolvedScenario> {
+  const abs = path.resolve(opts.cwd ?? process.cwd(), file);
+  if (!existsSync(abs)) {
+    throw new ScenarioError(file, [{ field: '', message: `scenario file '${file}' does not exist`, fix: 'give the path of a file in scenarios/ (brownout list shows them)' }]);
+  }
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(abs)) as { default?: unknown };
+  } catch (e) {
+    throw new ScenarioError(file, [{ field: '', message: `cannot load the file: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, fix: 'fix the syntax or import error shown' }]);
+  }
+  if (mod.default === undefined) {
+    throw new ScenarioError(file, [{ field: 'default', message: 'the file has no default export', fix: 'end it with `export default scenario({ ... })`' }]);
+  }
+  return resolveScenario(file, mod.default, opts);
+}

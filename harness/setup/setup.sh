@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs everything brownout runs: npm packages, k6 and the Toxiproxy server (built from pinned
+# Go modules into .tools/bin), MariaDB, HAProxy and Redis from Debian. Idempotent: each step checks
+# first, so a second run takes a second or two.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+TOOLS="$ROOT/.tools/bin"
+K6_VERSION=v2.2.0
+TOXIPROXY_VERSION=2.12.0
+mkdir -p "$TOOLS"
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 2; }
+
+# --- npm -------------------------------------------------------------------------------------
+command -v npm >/dev/null || die "npm not found. Install Node.js >= 20 with npm, then run 'make setup' again."
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# --- Go tools ----------------------------------------------------------------------------------
+need_go() {
+  command -v go >/dev/null || die "Go not found. Install Go >= 1.25 (k6 $K6_VERSION needs it), then run 'make setup' again."
+  local v; v=$(go env GOVERSION | sed 's/^go//')
+  local major=${v%%.*} rest=${v#*.}; local minor=${rest%%.*}
+  if [ "$major" -lt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -lt 25 ]; }; then
+    die "Go $v is too old: k6 $K6_VERSION needs Go >= 1.25. Install a newer Go, then run 'make setup' again."
+  fi
+}
+# `go install k6/v2@version` fails on the module proxy (its deprecation lookup 404s for /v2), so each
+# tool is built from a small pinned module whose go.sum is committed.
+build_tool() { # name module-dir package version-flag wanted-version-text ldflags
+  local name=$1 dir=$2 pkg=$3 flag=$4 want=$5 ldflags=${6:-}
+  # The Toxiproxy server ignores unknown arguments and starts serving, so each tool gets its own flag.
+  if [ -x "$TOOLS/$name" ] && timeout 5 "$TOOLS/$name" "$flag" 2>/dev/null | grep -q -- "$want"; then return; fi
+  need_go
+  say "building $name $want (go build, pinned in $dir)"
+  (cd "$dir" && GOFLAGS=-mod=mod GOPROXY="${GOPROXY:-https://proxy.golang.org}" \
+     go build -trimpath -ldflags "$ldflags" -o "$TOOLS/$name" "$pkg")
+}
+build_tool k6 harness/setup/go/k6 go.k6.io/k6/v2 version "k6 $K6_VERSION"
+build_tool toxiproxy-server harness/setup/go/toxiproxy github.com/Shopify/toxiproxy/v2/cmd/server \
+  -version "version $TOXIPROXY_VERSION" "-X github.com/Shopify/toxiproxy/v2.Version=$TOXIPROXY_VERSION"
+
+# --- Debian packages ---------------------------------------------------------------------------
+missing=()
+command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available: install them with your package manager, then run 'make setup' again."
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  say "apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts the packaged services on install; brownout runs its own instances on free ports
+# and never touches these.
+say "ready: $("$TOOLS/k6" version | head -1); $("$TOOLS/toxiproxy-server" -version); $(/usr/sbin/mariadbd --version | head -1); $(/usr/sbin/haproxy -v | head -1)"
