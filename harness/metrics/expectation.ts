@@ -30,7 +30,7 @@ export interface Expectation {
 
 export type ParseResult = { ok: true; expectation: Expectation } | { ok: false; message: string; fix: string };
 
-const SHAPE = /^\s*([a-z_]+(?:\([^)]*\))?)\s*(\{[^}]*\})?\s*(<=|>=|==|<|>)\s*(\S+)\s*$/;
+const SHAPE = /^\s*([a-z_][a-z0-9_]*(?:\([^)]*\))?)\s*(\{[^}]*\})?\s*(<=|>=|==|<|>)\s*(\S+)\s*$/;
 const SYNTAX_FIX =
   "write '<metric>[{tag:value}] <op> <value>', e.g. 'p95{name:upload} < 200ms', 'rate(503) < 0.1%', 'recovery < 3s'";
 

@@ -1,0 +1,18 @@
+// The public API of brownout: what scenario files import.
+export { scenario, mariadb, service, gateway, latency, lockWait, at } from './scenario/index.ts';
+export type {
+  ScenarioDefinition,
+  StackPart,
+  MariaDbPart,
+  ServicePart,
+  GatewayPart,
+  Fault,
+  LatencyFault,
+  LockWaitFault,
+  TimelineEntry,
+  LoadProfile,
+  Expectations,
+  StackContext,
+} from './scenario/index.ts';
+export { runScenario, type RunOptions, type RunOutcome } from './run/index.ts';
+export { HarnessError, ScenarioError, StackStartError, StackError, FaultError, LoadError } from './core/errors.ts';

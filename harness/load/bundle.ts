@@ -1,0 +1,26 @@
+import { build } from 'esbuild';
+import { LoadError } from '../core/errors.ts';
+
+/**
+ * Bundles a TypeScript k6 script into one ES module k6 can run. k6's own modules ('k6',
+ * 'k6/http', ...) and remote jslibs stay external: k6 provides them at run time.
+ */
+export async function bundleLoadScript(scriptPath: string, outFile: string): Promise<void> {
+  try {
+    await build({
+      entryPoints: [scriptPath],
+      outfile: outFile,
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2020',
+      external: ['k6', 'k6/*', 'https://*', 'http://*'],
+      logLevel: 'silent',
+      sourcemap: false,
+    });
+  } catch (e) {
+    const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
+    const where = errors.map((er) => (er.location ? `${er.location.file}:${er.location.line}:${er.location.column}: ${er.text}` : er.text)).join('\n');
+    throw new LoadError('the load script does not bundle', where || scriptPath, 'fix the error in the load script (k6 scripts may import only k6 modules and relative files)', e);
+  }
+}

@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { LoadError } from '../core/errors.ts';
+import { debug } from '../core/log.ts';
+import { ManagedProcess } from '../core/process.ts';
+import { freePort, waitUntil } from '../core/ports.ts';
+import { TOOLS_BIN } from '../stack/index.ts';
+
+const log = debug('load:k6');
+export const K6_BIN = path.join(TOOLS_BIN, 'k6');
+
+export interface K6Options {
+  bundlePath: string;
+  dir: string;
+  baseUrl: string;
+  rate: number;
+  durationMs: number;
+  requestTimeoutMs: number;
+  preAllocatedVUs: number;
+  maxVUs: number;
+  env?: Readonly<Record<string, string>>;
+}
+
+export interface K6Run {
+  readonly process: ManagedProcess;
+  readonly resultsFile: string;
+  readonly summaryFile: string;
+  /** Starts the load; returns the wall-clock ms of t = 0. */
+  resume(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The open-model executor: arrivals do not wait for slow responses, so slowness cannot hide load. */
+export function k6Config(o: Pick<K6Options, 'rate' | 'durationMs' | 'requestTimeoutMs' | 'preAllocatedVUs' | 'maxVUs'>): Record<string, unknown> {
+  return {
+    scenarios: {
+      load: {
+        executor: 'constant-arrival-rate',
+        rate: o.rate,
+        timeUnit: '1s',
+        duration: `${o.durationMs}ms`,
+        preAllocatedVUs: o.preAllocatedVUs,
+        maxVUs: o.maxVUs,
+        // Requests still in flight at the end may finish (they are bounded by the request timeout).
+        gracefulStop: `${o.requestTimeoutMs + 1000}ms`,
+      },
+    },
+    summaryTrendStats: ['count', 'min', 'med', 'avg', 'p(95)', 'p(99)', 'max'],
+  };
+}
+
+export async function k6Version(): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(K6_BIN, ['version']);
+    return /k6 (v\S+)/.exec(stdout)?.[1] ?? stdout.trim();
+  } catch (e) {
+    throw new LoadError('k6 is not installed', K6_BIN, "run 'make setup' (it builds k6 into .tools/bin)", e);
+  }
+}
+
+/**
+ * Starts k6 paused (VUs initialised, no request sent) with its REST API on a loopback port; resume()
+ * starts the load, so the fault timeline and the load share one t = 0.
+ */
+export async function startK6(o: K6Options): Promise<K6Run> {
+  const configFile = path.join(o.dir, 'k6-config.json');
+  writeFileSync(configFile, JSON.stringify(k6Config(o), null, 2));
+  const resultsFile = path.join(o.dir, 'k6-results.json');
+  const summaryFile = path.join(o.dir, 'k6-summary.json');
+  const apiPort = await freePort();
+  const env = { BASE_URL: o.baseUrl, REQUEST_TIMEOUT: `${o.requestTimeoutMs}ms`, ...o.env };
+  const args = [
+    'run',
+    '--paused',
+    '--address',
+    `127.0.0.1:${apiPort}`,
+    '--config',
+    configFile,
+    '--out',
+    `json=${resultsFile}`,
+    '--summary-export',
+    summaryFile,
+    '--no-usage-report',
+    '--no-color',
+    '--quiet',
+    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    o.bundlePath,
+  ];
+  const proc = new ManagedProcess({ name: 'k6', command: K6_BIN, args, env: { K6_NO_USAGE_REPORT: 'true' }, logFile: path.join(o.dir, 'k6.log') });
+  const api = `http://127.0.0.1:${apiPort}/v1/status`;
+  const ready = await waitUntil(async () => (await fetch(api, { signal: AbortSignal.timeout(1000) })).ok, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    abort: () => (proc.hasExited ? proc.exitDescription : undefined),
+  });
+  if (!ready) {
+    await proc.stop();
+    throw new LoadError(`k6 did not start (${proc.hasExited ? proc.exitDescription : 'no REST API after 30 s'})`, `${proc.commandLine()}\nlast log lines:\n${proc.tail()}`, 'fix the load script error shown (k6 evaluates it at start)');
+  }
+  log(`k6 ready (paused), API ${api}`);
+  return {
+    process: proc,
+    resultsFile,
+    summaryFile,
+    resume: async () => {
+      const r = await fetch(api, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: { type: 'status', id: 'default', attributes: { paused: false } } }),
+      });
+      const t0 = Date.now();
+      if (!r.ok) throw new LoadError(`k6 did not resume: ${r.status} ${await r.text()}`, api, 'this is a k6 REST API change; check the k6 version');
+      return t0;
+    },
+    stop: () => proc.stop(5000),
+  };
+}

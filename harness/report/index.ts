@@ -1,0 +1,96 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatMs } from '../core/duration.ts';
+import { HarnessError } from '../core/errors.ts';
+import type { ExpectationResult, Figures, Judgement } from '../metrics/index.ts';
+
+export interface TimelineEvent {
+  /** Wall-clock ms. */
+  atMs: number;
+  /** ms from the start of the load. */
+  offsetMs: number;
+  kind: 'load-start' | 'apply' | 'heal';
+  label: string;
+  /** Index in the scenario's timeline. */
+  fault?: number;
+}
+
+export interface RunResult {
+  runId: string;
+  scenario: { name: string; file: string; incident: string; mode: string };
+  startedAt: string;
+  load: { target: string; rate: number; durationMs: number; requests: number; iterations: number; droppedIterations: number; droppedShare: number; saturated: boolean };
+  timeline: TimelineEvent[];
+  judgement: Judgement;
+  verdict: 'pass' | 'fail' | 'untrusted';
+  versions: Record<string, string>;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(x !== 0 && x < 0.001 ? 3 : 2)}%`;
+
+export function formatMeasured(r: ExpectationResult): string {
+  if (r.measured === undefined) return '—';
+  if (r.unit === 'rate') return pct(r.measured);
+  if (r.unit === 'count') return String(r.measured);
+  return formatMs(r.measured);
+}
+
+function rate(f: Figures, pred: (code: string) => boolean): string {
+  if (f.count === 0) return '—';
+  const n = Object.entries(f.statuses).filter(([k]) => pred(k)).reduce((a, [, v]) => a + v, 0);
+  return pct(n / f.count);
+}
+
+function figuresRow(label: string, f: Figures): string {
+  const ms = (v: number) => (Number.isNaN(v) ? '—' : formatMs(v));
+  return `| ${label} | ${f.count} | ${ms(f.p50Ms)} | ${ms(f.p95Ms)} | ${ms(f.p99Ms)} | ${rate(f, (k) => k === '503')} | ${rate(f, (k) => k === '502')} | ${rate(f, (k) => k === '504')} | ${rate(f, (k) => k.startsWith('5'))} | ${rate(f, (k) => k === 'no_response')} |`;
+}
+
+/** The summary, as Markdown: the same text goes to summary.md and the terminal. */
+export function renderSummary(r: RunResult): string {
+  const out: string[] = [];
+  const verdict = r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : 'UNTRUSTED (load generator saturated)';
+  out.push(`# ${r.scenario.name} (${r.scenario.mode}): ${verdict}`, '', `> ${r.scenario.incident}`, '');
+  out.push(
+    `Run \`${r.runId}\`, ${r.load.requests} requests at ${r.load.rate}/s for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)}).`,
+    '',
+  );
+  out.push('## Timeline', '', '| t | event |', '|---|---|');
+  for (const e of r.timeline) out.push(`| +${(e.offsetMs / 1000).toFixed(2)}s | ${e.kind === 'load-start' ? 'load started' : `${e.kind} ${e.label}`} |`);
+  out.push('');
+  out.push('## Expectations', '', '| phase | expectation | measured | requests | result |', '|---|---|---|---|---|');
+  for (const x of r.judgement.expectations) {
+    out.push(`| ${x.phase} | \`${x.source}\` | ${formatMeasured(x)}${x.note ? ` (${x.note})` : ''} | ${x.requests || '—'} | ${x.passed ? 'pass' : '**FAIL**'} |`);
+  }
+  if (r.judgement.recovery) {
+    const rc = r.judgement.recovery;
+    out.push('', rc.recovered ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal (stable for ${formatMs(rc.stableForMs)}, ${rc.windowMs} ms windows).` : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`);
+  }
+  out.push('');
+  for (const ph of r.judgement.phases) {
+    out.push(`## Phase: ${ph.phase}`, '', '| requests | count | p50 | p95 | p99 | 503 | 502 | 504 | 5xx | no response |', '|---|---|---|---|---|---|---|---|---|---|');
+    out.push(figuresRow('all', ph.all));
+    for (const [name, f] of Object.entries(ph.byName)) out.push(figuresRow(`\`${name}\``, f));
+    out.push('');
+  }
+  out.push('## Versions', '', Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', '), '');
+  return out.join('\n');
+}
+
+export function renderError(error: Error, cleanupFailures: readonly string[]): string {
+  const lines = ['# brownout: harness error', '', '```', error instanceof HarnessError ? error.describe() : (error.stack ?? error.message), '```', ''];
+  if (cleanupFailures.length) lines.push('## Not cleaned up', '', ...cleanupFailures.map((c) => `- ${c}`), '');
+  return lines.join('\n');
+}
+
+/** reports/<run-id>/result.json and summary.md. */
+export function writeReport(dir: string, result: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[]): void {
+  const json = {
+    ...(result ?? {}),
+    error: error ? { name: error.name, code: error instanceof HarnessError ? error.code : undefined, message: error.message, hint: error instanceof HarnessError ? error.hint : undefined } : undefined,
+    cleanupFailures,
+  };
+  writeFileSync(path.join(dir, 'result.json'), `${JSON.stringify(json, null, 2)}\n`);
+  const md = [result ? renderSummary(result) : '', error ? renderError(error, cleanupFailures) : ''].filter(Boolean).join('\n');
+  writeFileSync(path.join(dir, 'summary.md'), md);
+}

@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CleanupList } from '../core/cleanup.ts';
+import { HarnessError, LoadError, errorMessage } from '../core/errors.ts';
+import { debug } from '../core/log.ts';
+import { applyFault, type ActiveFault } from '../faults/index.ts';
+import { bundleLoadScript, k6Version, readResultsFile, startK6, type K6Run } from '../load/index.ts';
+import { judge, type FaultWindow, type Judgement } from '../metrics/index.ts';
+import { writeReport, type RunResult, type TimelineEvent } from '../report/index.ts';
+import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
+import { startStack, type StartedStack } from '../stack/index.ts';
+
+const log = debug('run');
+
+export interface RunOptions {
+  scenarioFile: string;
+  mode?: string;
+  reportsDir?: string;
+  /** Aborting (SIGINT, SIGTERM) stops the load and tears everything down. */
+  signal?: AbortSignal;
+  /** One line per step, for the terminal. */
+  onProgress?: (line: string) => void;
+}
+
+export interface RunOutcome {
+  exitCode: 0 | 1 | 2;
+  runId: string | undefined;
+  reportDir: string | undefined;
+  result: RunResult | undefined;
+  error: HarnessError | Error | undefined;
+  /** What teardown could not release (empty when all is clean). */
+  cleanupFailures: string[];
+  /** Toxics still on the Toxiproxy server after the faults were healed (should be none). */
+  toxicsLeft: string[];
+}
+
+/** Dropped iterations above this share make the load generator's figures untrusted. */
+export const SATURATION_LIMIT = 0.01;
+
+function newRunId(name: string): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${t}-${name}-${randomBytes(2).toString('hex')}`;
+}
+
+function interrupted(signal: AbortSignal | undefined): HarnessError | undefined {
+  if (!signal?.aborted) return undefined;
+  const why = typeof signal.reason === 'string' ? signal.reason : 'abort';
+  return new HarnessError('BO_INTERRUPTED', `interrupted by ${why}`, 'the run', 'nothing to fix: the run was stopped and torn down');
+}
+
+/** stack up → load + fault timeline → judge → report → teardown (always). */
+export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
+  const progress = opts.onProgress ?? (() => undefined);
+  const reportsDir = path.resolve(opts.reportsDir ?? 'reports');
+  const outcome: RunOutcome = { exitCode: 2, runId: undefined, reportDir: undefined, result: undefined, error: undefined, cleanupFailures: [], toxicsLeft: [] };
+
+  // Validation and bundling first: bad input starts nothing.
+  let sc: ResolvedScenario;
+  try {
+    sc = await loadScenario(opts.scenarioFile, opts.mode === undefined ? {} : { mode: opts.mode });
+  } catch (e) {
+    outcome.error = e instanceof Error ? e : new Error(String(e));
+    return outcome;
+  }
+  const runId = newRunId(sc.name);
+  outcome.runId = runId;
+  const dir = path.join(os.tmpdir(), `brownout-${runId}`);
+  mkdirSync(dir, { recursive: true });
+  const cleanup = new CleanupList();
+  const reportDir = path.join(reportsDir, runId);
+  // Added first, so released last: logs are kept in the report, then the temp dir goes.
+  cleanup.add(`temp dir ${dir}`, async () => {
+    keepLogs(dir, path.join(reportDir, 'logs'));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const events: TimelineEvent[] = [];
+  const active = new Set<ActiveFault>();
+  const timers: NodeJS.Timeout[] = [];
+  let k6: K6Run | undefined;
+  let stack: StartedStack | undefined;
+  let failure: Error | undefined;
+
+  try {
+    const bundlePath = path.join(dir, 'load.bundle.js');
+    await bundleLoadScript(sc.load.scriptPath, bundlePath);
+    const versions: Record<string, string> = { k6: await k6Version() };
+    if (interrupted(opts.signal)) throw interrupted(opts.signal);
+
+    progress(`${sc.name} (${sc.mode}): starting the stack`);
+    const tStack = Date.now();
+    stack = await startStack(sc.parts, sc.links, { runId, dir, cleanup });
+    const st = stack;
+    Object.assign(versions, st.versions());
+    progress(`stack up in ${((Date.now() - tStack) / 1000).toFixed(1)} s: ${[...st.parts.keys()].join(', ')}`);
+    // Runs after every fault is healed and the load has stopped, before any proxy or part goes:
+    // the proof that no toxic was left behind.
+    cleanup.add('check: no toxic left', async () => {
+      outcome.toxicsLeft = (await st.toxiproxy.listToxics()).map((t) => `${t.proxy}/${t.toxic}`);
+    });
+    if (interrupted(opts.signal)) throw interrupted(opts.signal);
+
+    k6 = await startK6({
+      bundlePath,
+      dir,
+      baseUrl: st.urlOf(sc.load.target),
+      rate: sc.load.rate,
+      durationMs: sc.load.durationMs,
+      requestTimeoutMs: sc.load.requestTimeoutMs,
+      preAllocatedVUs: sc.load.preAllocatedVUs,
+      maxVUs: sc.load.maxVUs,
+    });
+    const k6run = k6;
+    cleanup.add('k6', () => k6run.stop());
+
+    const t0 = await k6run.resume();
+    progress(`load: ${sc.load.rate}/s for ${sc.load.durationMs / 1000} s against ${sc.load.target}`);
+    events.push({ atMs: t0, offsetMs: 0, kind: 'load-start', label: 'load started' });
+
+    // The fault timeline: apply at t0 + at, heal at t0 + at + for (absolute, not after apply).
+    const faultError = new Promise<never>((_, reject) => {
+      for (const entry of sc.timeline) {
+        const id = `${runId}-f${entry.index}`;
+        timers.push(
+          setTimeout(() => {
+            applyFault(entry.fault, st, id, entry.label)
+              .then((f) => {
+                active.add(f);
+                cleanup.add(`heal ${entry.label}`, () => f.heal());
+                const now = Date.now();
+                events.push({ atMs: now, offsetMs: now - t0, kind: 'apply', label: entry.label, fault: entry.index });
+                progress(`+${((now - t0) / 1000).toFixed(1)}s apply ${entry.label}`);
+                const healIn = t0 + entry.atMs + entry.forMs - Date.now();
+                timers.push(
+                  setTimeout(() => {
+                    f.heal()
+                      .then(() => {
+                        active.delete(f);
+                        const at = Date.now();
+                        events.push({ atMs: at, offsetMs: at - t0, kind: 'heal', label: entry.label, fault: entry.index });
+                        progress(`+${((at - t0) / 1000).toFixed(1)}s heal ${entry.label}`);
+                      })
+                      .catch(reject);
+                  }, Math.max(0, healIn)),
+                );
+              })
+              .catch(reject);
+          }, Math.max(0, t0 + entry.atMs - Date.now())),
+        );
+      }
+    });
+    faultError.catch(() => undefined);
+
+    const aborted = new Promise<never>((_, reject) => {
+      if (!opts.signal) return;
+      const onAbort = () => reject(interrupted(opts.signal));
+      if (opts.signal.aborted) onAbort();
+      else opts.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => undefined);
+
+    const exit = await Promise.race([k6run.process.exited, faultError, aborted]);
+    const tEnd = t0 + sc.load.durationMs;
+    for (const t of timers) clearTimeout(t);
+    // k6 may end before a heal ran (it should not: validation keeps heals inside the load).
+    for (const f of active) await f.heal();
+    if (exit.code !== 0 && exit.code !== 99) {
+      throw new LoadError(`k6 ${k6run.process.exitDescription}`, `${k6run.process.commandLine()}\nlast log lines:\n${k6run.process.tail()}`, 'read the k6 log above');
+    }
+
+    progress('judging');
+    const results = await readResultsFile(k6run.resultsFile);
+    const windows: FaultWindow[] = sc.timeline.flatMap((entry) => {
+      const a = events.find((e) => e.kind === 'apply' && e.fault === entry.index);
+      const h = events.find((e) => e.kind === 'heal' && e.fault === entry.index);
+      return a && h ? [{ label: entry.label, appliedMs: a.atMs, healedMs: h.atMs }] : [];
+    });
+    const judgement: Judgement = judge({
+      records: results.requests,
+      windows,
+      loadStartMs: t0,
+      loadEndMs: tEnd,
+      expect: sc.expect,
+      steady: sc.steady,
+      stableForMs: sc.stableForMs,
+    });
+    const attempted = results.iterations + results.droppedIterations;
+    const droppedShare = attempted === 0 ? 0 : results.droppedIterations / attempted;
+    const saturated = droppedShare > SATURATION_LIMIT;
+    const result: RunResult = {
+      runId,
+      scenario: { name: sc.name, file: sc.file, incident: sc.incident, mode: sc.mode },
+      startedAt: new Date(t0).toISOString(),
+      load: { target: sc.load.target, rate: sc.load.rate, durationMs: sc.load.durationMs, requests: results.requests.length, iterations: results.iterations, droppedIterations: results.droppedIterations, droppedShare, saturated },
+      timeline: events,
+      judgement,
+      verdict: saturated ? 'untrusted' : judgement.passed ? 'pass' : 'fail',
+      versions,
+    };
+    outcome.result = result;
+    outcome.exitCode = saturated ? 2 : judgement.passed ? 0 : 1;
+    if (saturated) {
+      outcome.error = new LoadError(
+        `load generator saturated: ${results.droppedIterations} of ${attempted} iterations dropped (${(droppedShare * 100).toFixed(2)}% > 1%)`,
+        `load of ${sc.file}`,
+        'raise load.maxVUs or lower load.rate; the figures of this run are not trusted either way',
+        undefined,
+        'BO_LOAD_SATURATED',
+      );
+    }
+  } catch (e) {
+    failure = e instanceof Error ? e : new Error(String(e));
+    outcome.error = failure;
+    outcome.exitCode = 2;
+    log(`run failed: ${errorMessage(e)}`);
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    progress('teardown');
+    outcome.cleanupFailures = await cleanup.releaseAll();
+    if (outcome.toxicsLeft.length > 0) outcome.cleanupFailures.push(`toxics left on the server: ${outcome.toxicsLeft.join(', ')}`);
+  }
+  mkdirSync(reportDir, { recursive: true });
+  outcome.reportDir = reportDir;
+  writeReport(reportDir, outcome.result, outcome.error, outcome.cleanupFailures);
+  return outcome;
+}
+
+/** Copies every *.log of the run's temp dir into the report (logs outlive the run; datadirs do not). */
+function keepLogs(from: string, to: string): void {
+  if (!existsSync(from)) return;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && e.name !== 'data') walk(p);
+      else if (e.isFile() && (e.name.endsWith('.log') || e.name === 'haproxy.cfg' || e.name === 'k6-config.json' || e.name === 'k6-summary.json')) {
+        mkdirSync(to, { recursive: true });
+        cpSync(p, path.join(to, path.relative(from, p).replace(/[\\/]/g, '__')));
+      }
+    }
+  };
+  walk(from);
+}

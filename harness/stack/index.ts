@@ -1,0 +1,97 @@
+import { StackError } from '../core/errors.ts';
+import type { ResolvedLink, ResolvedPart } from '../scenario/index.ts';
+import { startGateway, type StartedGateway } from './haproxy.ts';
+import { startMariaDb, type StartedMariaDb } from './mariadb.ts';
+import type { RunResources } from './resources.ts';
+import { startService, type StartedService } from './service.ts';
+import { startToxiproxy, type ActiveProxy, type StartedToxiproxy } from './toxiproxy.ts';
+
+export type { RunResources, StartedPart } from './resources.ts';
+export { partDir, TOOLS_BIN } from './resources.ts';
+export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariadb.ts';
+export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveToxic, type ToxicSpec } from './toxiproxy.ts';
+export { startService, type StartedService, type ServiceOptions } from './service.ts';
+export { startGateway, haproxyConfig, type StartedGateway, type GatewayOptions } from './haproxy.ts';
+
+export type StartedStackPart = StartedMariaDb | StartedService | StartedGateway;
+
+export interface StartedStack {
+  readonly toxiproxy: StartedToxiproxy;
+  readonly parts: ReadonlyMap<string, StartedStackPart>;
+  /** One Toxiproxy proxy per link, by link name ('app→db'). */
+  readonly links: ReadonlyMap<string, ActiveProxy>;
+  /** The URL a client uses to reach a service or gateway. */
+  urlOf(part: string): string;
+  versions(): Record<string, string>;
+}
+
+const envName = (part: string) => part.toUpperCase();
+
+/** What a service is told about a dependency it reaches through the proxy at `port`. */
+function dependencyEnv(dep: StartedStackPart, port: number): Record<string, string> {
+  const p = envName(dep.name);
+  // Always 127.0.0.1: a MySQL client given 'localhost' uses the Unix socket and bypasses the proxy.
+  const base = { [`${p}_HOST`]: '127.0.0.1', [`${p}_PORT`]: String(port) };
+  if (dep.kind === 'mariadb') return { ...base, [`${p}_USER`]: dep.user, [`${p}_PASSWORD`]: dep.password, [`${p}_DATABASE`]: dep.database };
+  return { ...base, [`${p}_URL`]: `http://127.0.0.1:${port}` };
+}
+
+function portOf(p: StartedStackPart): number {
+  return p.port;
+}
+
+/**
+ * Starts Toxiproxy, then every part in dependency order; each link gets its proxy just before the
+ * part that uses it. Everything is on the run's cleanup list as soon as it exists.
+ */
+export async function startStack(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], res: RunResources): Promise<StartedStack> {
+  const toxiproxy = await startToxiproxy(res);
+  const started = new Map<string, StartedStackPart>();
+  const proxies = new Map<string, ActiveProxy>();
+
+  const linkTo = async (link: ResolvedLink): Promise<ActiveProxy> => {
+    const target = started.get(link.to);
+    if (!target) throw new StackError(`link ${link.name}: ${link.to} is not started`, `link ${link.name}`, 'this is a bug in the start order');
+    const proxy = await toxiproxy.createProxy(`${res.runId}-${link.from}-${link.to}`, portOf(target));
+    proxies.set(link.name, proxy);
+    return proxy;
+  };
+
+  for (const part of parts) {
+    if (part.kind === 'mariadb') {
+      started.set(part.name, await startMariaDb({ name: part.name, database: part.database, ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}), ...(part.seedPath ? { seedPath: part.seedPath } : {}) }, res));
+    } else if (part.kind === 'service') {
+      const env: Record<string, string> = {};
+      for (const link of links.filter((l) => l.from === part.name)) {
+        const proxy = await linkTo(link);
+        const dep = started.get(link.to);
+        if (dep) Object.assign(env, dependencyEnv(dep, proxy.listenPort));
+      }
+      started.set(part.name, await startService({ name: part.name, command: part.command, env: { ...env, ...part.env }, health: part.health, startupTimeoutMs: part.startupTimeoutMs }, res));
+    } else {
+      const link = links.find((l) => l.from === part.name);
+      if (!link) throw new StackError(`gateway ${part.name} has no link`, `stack.${part.name}`, 'this is a bug in resolution');
+      const proxy = await linkTo(link);
+      started.set(part.name, await startGateway({ name: part.name, upstreamPort: proxy.listenPort, timeoutMs: part.timeoutMs, timeoutStatus: part.timeoutStatus }, res));
+    }
+  }
+
+  return {
+    toxiproxy,
+    parts: started,
+    links: proxies,
+    urlOf: (name) => {
+      const p = started.get(name);
+      if (!p || p.kind === 'mariadb') throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
+      return p.url;
+    },
+    versions: () => {
+      const v: Record<string, string> = { toxiproxy: toxiproxy.version };
+      for (const p of started.values()) {
+        if (p.kind === 'mariadb') v['mariadb'] = p.version;
+        if (p.kind === 'gateway') v['haproxy'] = p.version;
+      }
+      return v;
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+import { StackStartError } from '../core/errors.ts';
+import { debug } from '../core/log.ts';
+import { ManagedProcess } from '../core/process.ts';
+import { freePort, waitUntil } from '../core/ports.ts';
+import { partDir, type RunResources, type StartedPart } from './resources.ts';
+
+const log = debug('stack:mariadb');
+const run = promisify(execFile);
+
+export interface MariaDbOptions {
+  name: string;
+  database: string;
+  schemaPath?: string;
+  seedPath?: string;
+  startupTimeoutMs?: number;
+}
+
+export interface StartedMariaDb extends StartedPart {
+  readonly kind: 'mariadb';
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly database: string;
+  /** The account services use (per-run random password). */
+  readonly user: string;
+  readonly password: string;
+  readonly version: string;
+  readonly pid: number | undefined;
+  /** An admin connection straight to the server (not through Toxiproxy): for faults and checks. */
+  adminConnection(): Promise<mysql.Connection>;
+}
+
+function findBinary(name: string): string {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) {
+    const p = path.join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  return name;
+}
+
+/** A fresh MariaDB on a free loopback port, with its own datadir in the run's temp dir. */
+export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Promise<StartedMariaDb> {
+  const t0 = Date.now();
+  const dir = partDir(res, opts.name);
+  const datadir = path.join(dir, 'data');
+  const socketPath = path.join(dir, 'mysqld.sock');
+  const port = await freePort();
+  const installDb = findBinary('mariadb-install-db');
+  const mariadbd = findBinary('mariadbd');
+
+  // root gets a normal (password) account so mysql2 can log in over the socket; the password is set right after.
+  const installArgs = ['--no-defaults', `--datadir=${datadir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'];
+  try {
+    await run(installDb, installArgs, { timeout: 60_000 });
+  } catch (e) {
+    const out = e as { stderr?: string; stdout?: string };
+    const tail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-10).map((l) => `  | ${l}`).join('\n');
+    throw new StackStartError(opts.name, 'could not initialise the datadir', `${installDb} ${installArgs.join(' ')}`, tail, "run 'make setup' (it installs mariadb-server)", e);
+  }
+
+  const proc = new ManagedProcess({
+    name: opts.name,
+    command: mariadbd,
+    args: [
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      `--socket=${socketPath}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--pid-file=${path.join(dir, 'mysqld.pid')}`,
+      '--user=root',
+      '--skip-name-resolve',
+      '--skip-log-bin',
+      '--innodb-buffer-pool-size=64M',
+      '--max-connections=500',
+    ],
+    logFile: path.join(dir, 'mariadb.log'),
+  });
+  const stop = () => proc.stop(10_000);
+  res.cleanup.add(`${opts.name} (mariadbd pid ${proc.pid ?? '?'})`, stop);
+
+  const timeoutMs = opts.startupTimeoutMs ?? 30_000;
+  const ready = await waitUntil(
+    async () => {
+      const c = await mysql.createConnection({ socketPath, user: 'root', connectTimeout: 1000 });
+      await c.end();
+      return true;
+    },
+    { timeoutMs, intervalMs: 100, abort: () => (proc.hasExited ? proc.exitDescription : undefined) },
+  );
+  if (!ready) {
+    throw new StackStartError(opts.name, proc.hasExited ? `mariadbd ${proc.exitDescription} during start-up` : `not ready after ${timeoutMs} ms`, proc.commandLine(), proc.tail(), 'read the log above; a full disk or a taken port are the usual causes');
+  }
+
+  const rootPassword = randomBytes(12).toString('hex');
+  const password = randomBytes(12).toString('hex');
+  const user = 'brownout';
+  const admin = await mysql.createConnection({ socketPath, user: 'root', multipleStatements: true });
+  let version = '';
+  try {
+    await admin.query(`ALTER USER 'root'@'localhost' IDENTIFIED BY '${rootPassword}'`);
+    await admin.query(`CREATE DATABASE \`${opts.database}\``);
+    // Services reach the server through Toxiproxy, i.e. from 127.0.0.1 over TCP.
+    await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
+    await admin.query(`GRANT ALL ON \`${opts.database}\`.* TO '${user}'@'127.0.0.1'`);
+    await admin.query(`USE \`${opts.database}\``);
+    for (const file of [opts.schemaPath, opts.seedPath]) {
+      if (!file) continue;
+      try {
+        await admin.query(readFileSync(file, 'utf8'));
+      } catch (e) {
+        throw new StackStartError(opts.name, `loading ${path.basename(file)} failed: ${(e as Error).message}`, `SQL file ${file}`, '', 'fix the SQL file', e);
+      }
+    }
+    const [rows] = await admin.query('SELECT VERSION() AS v');
+    version = String((rows as { v: string }[])[0]?.v ?? '');
+  } finally {
+    await admin.end();
+  }
+  log(`started ${opts.name} on 127.0.0.1:${port} in ${Date.now() - t0} ms`);
+
+  return {
+    kind: 'mariadb',
+    name: opts.name,
+    host: '127.0.0.1',
+    port,
+    database: opts.database,
+    user,
+    password,
+    version,
+    get pid() {
+      return proc.pid;
+    },
+    adminConnection: () => mysql.createConnection({ socketPath, user: 'root', password: rootPassword, database: opts.database }),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { StackStartError } from '../core/errors.ts';
+import { debug } from '../core/log.ts';
+import { ManagedProcess } from '../core/process.ts';
+import { freePort, waitUntil } from '../core/ports.ts';
+import { partDir, type RunResources, type StartedPart } from './resources.ts';
+
+const log = debug('stack:service');
+
+export interface ServiceOptions {
+  name: string;
+  command: readonly string[];
+  env: Readonly<Record<string, string>>;
+  health: string;
+  startupTimeoutMs: number;
+  cwd?: string;
+}
+
+export interface StartedService extends StartedPart {
+  readonly kind: 'service';
+  readonly port: number;
+  readonly url: string;
+  readonly process: ManagedProcess;
+}
+
+/** The service under test (or a helper): a child process serving HTTP on $PORT, ready when `health` answers 200. */
+export async function startService(opts: ServiceOptions, res: RunResources): Promise<StartedService> {
+  const t0 = Date.now();
+  const dir = partDir(res, opts.name);
+  const port = await freePort();
+  const [command = '', ...args] = opts.command;
+  const proc = new ManagedProcess({
+    name: opts.name,
+    command,
+    args,
+    env: { ...opts.env, PORT: String(port), HOST: '127.0.0.1' },
+    logFile: path.join(dir, `${opts.name}.log`),
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
+  const stop = () => proc.stop(3000);
+  res.cleanup.add(`${opts.name} (pid ${proc.pid ?? '?'})`, stop);
+
+  const url = `http://127.0.0.1:${port}`;
+  const ready = await waitUntil(async () => (await fetch(`${url}${opts.health}`, { signal: AbortSignal.timeout(1000) })).status === 200, {
+    timeoutMs: opts.startupTimeoutMs,
+    intervalMs: 50,
+    abort: () => (proc.hasExited ? proc.exitDescription : undefined),
+  });
+  if (!ready) {
+    throw new StackStartError(
+      opts.name,
+      proc.hasExited ? `the process ${proc.exitDescription} before ${opts.health} answered 200` : `${opts.health} did not answer 200 within ${opts.startupTimeoutMs} ms`,
+      proc.commandLine(),
+      proc.tail(),
+      `make the service listen on 127.0.0.1:$PORT and answer 200 on ${opts.health}, or raise startupTimeout`,
+    );
+  }
+  log(`started ${opts.name} on ${url} in ${Date.now() - t0} ms`);
+  return { kind: 'service', name: opts.name, port, url, process: proc, stop, [Symbol.asyncDispose]: stop };
+}

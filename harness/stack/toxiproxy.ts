@@ -1,0 +1,137 @@
+import path from 'node:path';
+import { Toxiproxy, type Proxy, type Toxic } from 'toxiproxy-node-client';
+import { StackError, StackStartError } from '../core/errors.ts';
+import { debug } from '../core/log.ts';
+import { ManagedProcess } from '../core/process.ts';
+import { freePort, waitUntil } from '../core/ports.ts';
+import { partDir, TOOLS_BIN, type RunResources, type StartedPart } from './resources.ts';
+
+const log = debug('stack:toxiproxy');
+
+export interface ToxicSpec {
+  name: string;
+  type: 'latency' | 'timeout' | 'reset_peer' | 'bandwidth' | 'slow_close' | 'slicer' | 'limit_data';
+  stream: 'upstream' | 'downstream';
+  toxicity?: number;
+  attributes: Readonly<Record<string, number>>;
+}
+
+export interface ActiveToxic {
+  readonly proxy: string;
+  readonly name: string;
+  remove(): Promise<void>;
+}
+
+export interface ActiveProxy {
+  readonly name: string;
+  /** The port the proxy listens on (127.0.0.1). */
+  readonly listenPort: number;
+  readonly upstream: string;
+  addToxic(spec: ToxicSpec): Promise<ActiveToxic>;
+  /** A disabled proxy refuses connections and drops open ones: how "down" is made. */
+  setEnabled(enabled: boolean): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export interface StartedToxiproxy extends StartedPart {
+  readonly kind: 'toxiproxy';
+  readonly apiUrl: string;
+  readonly version: string;
+  readonly pid: number | undefined;
+  createProxy(name: string, upstreamPort: number): Promise<ActiveProxy>;
+  /** Every toxic on every proxy, straight from the server's API. */
+  listToxics(): Promise<{ proxy: string; toxic: string }[]>;
+}
+
+/**
+ * toxiproxy-node-client throws without the server's error body; read it ourselves so that the
+ * error says what the server said.
+ */
+async function wrap<T>(what: string, apiUrl: string, probe: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    let body = '';
+    try {
+      const r = await fetch(`${apiUrl}${probe}`);
+      body = `${r.status} ${(await r.text()).slice(0, 300)}`;
+    } catch {
+      body = 'the API did not answer';
+    }
+    throw new StackError(`toxiproxy: ${what} failed`, `API ${apiUrl}${probe}: ${body}`, 'check that the proxy or toxic exists and the server is running', e);
+  }
+}
+
+export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Promise<StartedToxiproxy> {
+  const t0 = Date.now();
+  const dir = partDir(res, name);
+  const port = await freePort();
+  const bin = path.join(TOOLS_BIN, 'toxiproxy-server');
+  const proc = new ManagedProcess({ name, command: bin, args: ['-host', '127.0.0.1', '-port', String(port)], logFile: path.join(dir, 'toxiproxy.log') });
+  const stop = () => proc.stop(3000);
+  res.cleanup.add(`${name} (pid ${proc.pid ?? '?'})`, stop);
+
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const client = new Toxiproxy(apiUrl);
+  const ready = await waitUntil(async () => (await fetch(`${apiUrl}/version`)).ok, { timeoutMs: 10_000, abort: () => (proc.hasExited ? proc.exitDescription : undefined) });
+  if (!ready) {
+    throw new StackStartError(name, proc.hasExited ? `server ${proc.exitDescription}` : 'API not answering after 10 s', proc.commandLine(), proc.tail(), "run 'make setup' to build the Toxiproxy server into .tools/bin");
+  }
+  const versionText = (await (await fetch(`${apiUrl}/version`)).text()).trim();
+  // 2.12 answers {"version": "2.12.0"}; older servers answered the bare version.
+  const version = /"version"\s*:\s*"([^"]+)"/.exec(versionText)?.[1] ?? versionText;
+  log(`started on ${apiUrl} (version ${version}) in ${Date.now() - t0} ms`);
+
+  const makeProxy = (p: Proxy): ActiveProxy => {
+    const listenPort = Number(p.listen.split(':').pop());
+    const toxicHandle = (t: Toxic<unknown>): ActiveToxic => ({
+      proxy: p.name,
+      name: t.name,
+      remove: () => wrap(`removing toxic ${t.name} from ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}/toxics`, () => t.remove()),
+    });
+    return {
+      name: p.name,
+      listenPort,
+      upstream: p.upstream,
+      addToxic: async (spec) =>
+        toxicHandle(
+          await wrap(`adding ${spec.type} toxic to ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}/toxics`, () =>
+            p.addToxic({ name: spec.name, type: spec.type, stream: spec.stream, toxicity: spec.toxicity ?? 1, attributes: spec.attributes }),
+          ),
+        ),
+      setEnabled: async (enabled) => {
+        await wrap(`${enabled ? 'enabling' : 'disabling'} ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}`, () => p.update({ enabled, listen: p.listen, upstream: p.upstream }));
+      },
+      remove: () => wrap(`removing proxy ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}`, () => p.remove()),
+    };
+  };
+
+  return {
+    kind: 'toxiproxy',
+    name,
+    apiUrl,
+    version,
+    get pid() {
+      return proc.pid;
+    },
+    createProxy: async (proxyName, upstreamPort) => {
+      // Port 0: the server binds a free port itself and reports it, so there is no race for it.
+      const p = await wrap(`creating proxy ${proxyName}`, apiUrl, '/proxies', () =>
+        client.createProxy({ name: proxyName, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}`, enabled: true }),
+      );
+      const handle = makeProxy(p);
+      res.cleanup.add(`proxy ${proxyName}`, async () => {
+        if (!proc.hasExited) await handle.remove();
+      });
+      log(`proxy ${proxyName}: 127.0.0.1:${handle.listenPort} → 127.0.0.1:${upstreamPort}`);
+      return handle;
+    },
+    listToxics: async () => {
+      const r = await fetch(`${apiUrl}/proxies`);
+      const all = (await r.json()) as Record<string, { toxics: { name: string }[] }>;
+      return Object.entries(all).flatMap(([proxy, v]) => v.toxics.map((t) => ({ proxy, toxic: t.name })));
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

@@ -1,0 +1,24 @@
+// The load of the slow-transaction incident: uploads into ten albums and reads of existing photos.
+// A k6 script: only k6 modules here (its tsconfig has no Node types).
+import http from 'k6/http';
+
+const BASE_URL = __ENV.BASE_URL;
+const TIMEOUT = __ENV.REQUEST_TIMEOUT || '10s';
+/** Share of iterations that upload; the rest read. */
+const UPLOAD_SHARE = Number(__ENV.UPLOAD_SHARE || '0.5');
+const ALBUMS = 10;
+const SEEDED_PHOTOS = 100;
+
+export default function (): void {
+  if (Math.random() < UPLOAD_SHARE) {
+    const albumId = 1 + Math.floor(Math.random() * ALBUMS);
+    http.post(`${BASE_URL}/photos`, JSON.stringify({ albumId, title: `upload ${__VU}-${__ITER}` }), {
+      headers: { 'content-type': 'application/json' },
+      tags: { name: 'upload' },
+      timeout: TIMEOUT,
+    });
+  } else {
+    const id = 1 + Math.floor(Math.random() * SEEDED_PHOTOS);
+    http.get(`${BASE_URL}/photos/${id}`, { tags: { name: 'read' }, timeout: TIMEOUT });
+  }
+}

@@ -1,0 +1,53 @@
+import { at, gateway, latency, lockWait, mariadb, scenario, service } from '../harness/index.ts';
+
+/**
+ * Incident: an upload API (Node + MySQL) created the image row and bumped the album's photo count
+ * in a transaction, then made the thumbnails inside the same transaction (50 s). The album row
+ * stayed locked, other uploads to it waited ("Lock wait timeout exceeded"), requests passed the
+ * gateway's 30 s limit and the gateway answered 503: every upload failed while GETs were fine.
+ * Fix: commit first (0.2 s), make the thumbnails in the background, fail fast on a lock wait.
+ *
+ * Scaled down 10×: the gateway gives up after 3 s, the slow thumbnails take 4 s.
+ */
+export default scenario({
+  name: 'slow-transaction',
+  incident: 'Uploads 503 while thumbnails are made inside the DB transaction that locks the album row',
+  modes: ['fixed', 'broken'],
+
+  stack: ({ mode }) => ({
+    db: mariadb({ schema: 'fixtures/photo/schema.sql', seed: 'fixtures/photo/seed.sql' }),
+    imager: service({ command: ['node', '--import', 'tsx', 'fixtures/photo/imager.ts'] }),
+    app: service({
+      command: ['node', '--import', 'tsx', 'fixtures/photo/server.ts'],
+      env: { MODE: mode },
+      dependsOn: ['db', 'imager'],
+    }),
+    // The write-up's gateway answered 503 when the upstream passed its limit.
+    edge: gateway({ to: 'app', timeout: '3s', timeoutStatus: 503 }),
+  }),
+
+  // 40 requests/s, half uploads into ten albums, half reads.
+  load: { script: 'scenarios/load/photos.k6.ts', target: 'edge', rate: 40, duration: '45s', requestTimeout: '10s' },
+
+  timeline: [
+    // The image processor becomes slow: each thumbnail takes 4 s.
+    at('10s', latency({ link: 'app→imager', latency: '4s' }), { for: '15s' }),
+    // A foreign transaction (a report, a migration) holds the first album's row.
+    at('28s', lockWait({ db: 'db', rows: 'SELECT * FROM albums WHERE id = 1' }), { for: '5s' }),
+  ],
+
+  expect: {
+    baseline: ['p95{name:upload} < 250ms', 'p95{name:read} < 100ms', 'rate(5xx) < 0.1%', 'rate(no_response) == 0'],
+    fault: [
+      // Slow thumbnails must not hold uploads: no gateway timeouts, uploads answer quickly.
+      'p95{name:upload} < 500ms',
+      // Only uploads to the locked album may fail, and fast (503 + Retry-After within ~1 s).
+      'rate(503){name:upload} < 5%',
+      'p99{name:upload} < 1500ms',
+      'rate(5xx){name:read} < 0.1%',
+    ],
+    between: ['rate(5xx) < 0.1%'],
+    recovery: ['recovery < 2s', 'rate(5xx) < 0.1%', 'p95{name:upload} < 250ms'],
+    stableFor: '2s',
+  },
+});
