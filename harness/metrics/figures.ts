@@ -69,8 +69,15 @@ export class LatencyHistogram {
   get count(): number {
     return this.n;
   }
+  /**
+   * Nearest-rank percentile: the value of rank ceil(p/100 × n). The rank is computed here in exact
+   * integer steps, then asked of HDR at the middle of that rank, because HDR's own float rounding
+   * lands one rank low at some boundaries (p99.9 of 20 000 values).
+   */
   percentileMs(p: number): number {
-    return this.n === 0 ? NaN : this.h.getValueAtPercentile(p) / 1000;
+    if (this.n === 0) return NaN;
+    const rank = Math.max(1, Math.ceil((Math.round(p * 1000) * this.n) / 100_000));
+    return this.h.getValueAtPercentile(((rank - 0.5) / this.n) * 100) / 1000;
   }
   get max(): number {
     return this.n === 0 ? NaN : this.maxMs;

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { parseExpectation, type Expectation } from './expectation.ts';
+import { figuresOf, LatencyHistogram, measure, phaseOf, recoveryTime, type RequestRecord } from './figures.ts';
+import { judge } from './judge.ts';
+
+/** Deterministic pseudo-random numbers (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Nearest-rank percentile of a sorted array: the oracle. */
+function oracle(sorted: readonly number[], p: number): number {
+  // Integer arithmetic: p is given to at most three decimals.
+  const rank = Math.max(1, Math.ceil((Math.round(p * 1000) * sorted.length) / 100_000));
+  return sorted[rank - 1] ?? NaN;
+}
+
+const exp = (text: string): Expectation => {
+  const r = parseExpectation(text);
+  if (!r.ok) throw new Error(r.message);
+  return r.expectation;
+};
+
+const rec = (startMs: number, durationMs: number, status: number, name = 'read'): RequestRecord => ({ startMs, durationMs, status, tags: { name } });
+
+describe('percentiles', () => {
+  const distributions: [string, (r: () => number) => number][] = [
+    ['uniform 1-100 ms', (r) => 1 + r() * 99],
+    ['long tail (exponential, mean 20 ms)', (r) => -Math.log(1 - r()) * 20],
+    ['bimodal fast/timeouts', (r) => (r() < 0.9 ? 2 + r() * 3 : 3000 + r() * 10)],
+    ['sub-millisecond', (r) => 0.05 + r() * 0.9],
+  ];
+  for (const [name, gen] of distributions) {
+    it(`match a sorted-array oracle within 0.1% + 1 µs: ${name}`, () => {
+      const r = rng(42);
+      const values = Array.from({ length: 20_000 }, () => gen(r));
+      const h = new LatencyHistogram();
+      for (const v of values) h.record(v);
+      const sorted = [...values].sort((a, b) => a - b);
+      for (const p of [50, 90, 95, 99, 99.9]) {
+        const want = oracle(sorted, p);
+        const got = h.percentileMs(p);
+        expect(Math.abs(got - want), `p${p}: got ${got}, oracle ${want}`).toBeLessThanOrEqual(want * 0.001 + 0.001);
+      }
+      expect(h.count).toBe(values.length);
+      expect(h.max).toBe(sorted[sorted.length - 1]);
+    });
+  }
+  it('are NaN over no request', () => {
+    expect(new LatencyHistogram().percentileMs(95)).toBeNaN();
+  });
+});
+
+describe('rates and figures', () => {
+  const records = [rec(0, 5, 200), rec(1, 5, 200), rec(2, 3000, 503, 'upload'), rec(3, 10, 502, 'upload'), rec(4, 9000, 0, 'upload'), rec(5, 1, 404)];
+  it('count each status, with no response as its own class', () => {
+    expect(figuresOf(records).statuses).toEqual({ '200': 2, '503': 1, '502': 1, no_response: 1, '404': 1 });
+  });
+  it('rate(503), rate(5xx), rate(no_response) and rate(failed) are distinct', () => {
+    expect(measure(exp('rate(503) < 1%'), records).value).toBeCloseTo(1 / 6);
+    expect(measure(exp('rate(5xx) < 1%'), records).value).toBeCloseTo(2 / 6);
+    expect(measure(exp('rate(no_response) < 1%'), records).value).toBeCloseTo(1 / 6);
+    expect(measure(exp('rate(failed) < 1%'), records).value).toBeCloseTo(3 / 6);
+  });
+  it('tag filters select the requests', () => {
+    expect(measure(exp('rate(5xx){name:upload} < 1%'), records)).toEqual({ value: 2 / 3, count: 3 });
+    expect(measure(exp('count{name:read} > 1'), records).value).toBe(3);
+  });
+});
+
+describe('phases', () => {
+  const windows = [
+    { label: 'a', appliedMs: 1000, healedMs: 2000 },
+    { label: 'b', appliedMs: 3000, healedMs: 4000 },
+  ];
+  it('classify by start time against actual apply/heal times', () => {
+    expect(phaseOf(999, windows)).toBe('baseline');
+    expect(phaseOf(1000, windows)).toBe('fault');
+    expect(phaseOf(1999, windows)).toBe('fault');
+    expect(phaseOf(2500, windows)).toBe('between');
+    expect(phaseOf(3500, windows)).toBe('fault');
+    expect(phaseOf(4000, windows)).toBe('recovery');
+    expect(phaseOf(5, [])).toBe('baseline');
+  });
+});
+
+describe('recovery time', () => {
+  const steady = [exp('rate(5xx) == 0'), exp('p95 < 100ms')];
+  /** 20 requests/s from `from` to `to`; `bad(t)` says whether the request at t fails. */
+  const series = (from: number, to: number, bad: (t: number) => boolean) => {
+    const out: RequestRecord[] = [];
+    for (let t = from; t < to; t += 50) out.push(bad(t) ? rec(t, 3000, 503) : rec(t, 5, 200));
+    return out;
+  };
+
+  it('clean recovery: the first window of the stable span, at 100 ms resolution', () => {
+    const records = series(10_000, 20_000, (t) => t < 11_234);
+    const r = recoveryTime({ records, lastHealMs: 10_000, loadEndMs: 20_000, steady, stableForMs: 2000 });
+    expect(r.recovered).toBe(true);
+    expect(r.recoveryMs).toBe(1300); // the request at 11 200 fails, so the window from 11 300 is the first clean one
+  });
+
+  it('immediate recovery is 0', () => {
+    const r = recoveryTime({ records: series(10_000, 14_000, () => false), lastHealMs: 10_000, loadEndMs: 14_000, steady, stableForMs: 2000 });
+    expect(r.recoveryMs).toBe(0);
+  });
+
+  it('never recovers: fails, and shows the last window', () => {
+    const r = recoveryTime({ records: series(10_000, 15_000, () => true), lastHealMs: 10_000, loadEndMs: 15_000, steady, stableForMs: 2000 });
+    expect(r.recovered).toBe(false);
+    expect(r.recoveryMs).toBeUndefined();
+    expect(r.lastWindow?.failing).toEqual(['rate(5xx) == 0', 'p95 < 100ms']);
+  });
+
+  it('flapping: good spans shorter than stableFor do not count', () => {
+    // Good 1 s, bad 0.5 s, good 1 s, bad 0.5 s, then good from 13 000 on.
+    const bad = (t: number) => (t >= 11_000 && t < 11_500) || (t >= 12_500 && t < 13_000);
+    const r = recoveryTime({ records: series(10_000, 17_000, bad), lastHealMs: 10_000, loadEndMs: 17_000, steady, stableForMs: 2000 });
+    expect(r.recoveryMs).toBe(3000);
+  });
+
+  it('a stable span that would end after the load does not count', () => {
+    const r = recoveryTime({ records: series(10_000, 12_000, (t) => t < 10_500), lastHealMs: 10_000, loadEndMs: 12_000, steady, stableForMs: 2000 });
+    expect(r.recovered).toBe(false);
+  });
+});
+
+describe('judge', () => {
+  it('judges each phase and recovery, and fails an expectation with no matching request', () => {
+    const records: RequestRecord[] = [];
+    for (let t = 0; t < 10_000; t += 100) records.push(rec(t, t >= 4000 && t < 6000 ? 3000 : 5, t >= 4000 && t < 6000 ? 503 : 200, t % 200 === 0 ? 'read' : 'upload'));
+    const j = judge({
+      records,
+      windows: [{ label: 'x', appliedMs: 4000, healedMs: 6000 }],
+      loadStartMs: 0,
+      loadEndMs: 10_000,
+      expect: {
+        baseline: [exp('p95 < 10ms'), exp('rate(5xx) == 0')],
+        fault: [exp('rate(503){name:upload} < 1%'), exp('rate(5xx){name:nothing} < 1%')],
+        recovery: [exp('recovery < 1s')],
+      },
+      steady: [exp('rate(5xx) == 0')],
+      stableForMs: 2000,
+    });
+    const by = Object.fromEntries(j.expectations.map((x) => [`${x.phase} ${x.source}`, x]));
+    expect(by['baseline p95 < 10ms']?.passed).toBe(true);
+    expect(by['fault rate(503){name:upload} < 1%']).toMatchObject({ passed: false, measured: 1, requests: 10 });
+    expect(by['fault rate(5xx){name:nothing} < 1%']).toMatchObject({ passed: false, note: 'no request matched in this phase' });
+    expect(by['recovery recovery < 1s']).toMatchObject({ passed: true, measured: 0 });
+    expect(j.passed).toBe(false);
+    expect(j.phases.map((p) => [p.phase, p.all.count])).toEqual([['baseline', 40], ['fault', 20], ['recovery', 40]]);
+  });
+});

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ScenarioError } from '../core/errors.ts';
+import { at, gateway, latency, lockWait, mariadb, service } from './dsl.ts';
+import type { ScenarioDefinition } from './types.ts';
+import { resolveScenario } from './validate.ts';
+
+const cwd = mkdtempSync(path.join(os.tmpdir(), 'brownout-validate-'));
+writeFileSync(path.join(cwd, 'load.ts'), 'export default function () {}\n');
+writeFileSync(path.join(cwd, 'schema.sql'), 'CREATE TABLE t (id INT);\n');
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+function good(): ScenarioDefinition {
+  return {
+    name: 'demo',
+    incident: 'a demo incident',
+    modes: ['fixed', 'broken'],
+    stack: ({ mode }) => ({
+      db: mariadb({ schema: 'schema.sql' }),
+      app: service({ command: ['node', 'app.js'], env: { MODE: mode }, dependsOn: ['db'] }),
+      edge: gateway({ to: 'app', timeout: '3s', timeoutStatus: 503 }),
+    }),
+    load: { script: 'load.ts', target: 'edge', rate: 10, duration: '30s' },
+    timeline: [at('5s', latency({ link: 'app→db', latency: '300ms' }), { for: '5s' }), at('15s', lockWait({ db: 'db', rows: 'SELECT * FROM t WHERE id = 1' }), { for: '2s' })],
+    expect: { baseline: ['p95 < 100ms'], fault: ['rate(503) < 1%'], recovery: ['recovery < 2s'] },
+  };
+}
+
+describe('resolveScenario', () => {
+  it('resolves a good scenario: start order, links, ms, defaults', () => {
+    const r = resolveScenario('demo.ts', good(), { cwd, mode: 'broken' });
+    expect(r.mode).toBe('broken');
+    expect(r.parts.map((p) => p.name)).toEqual(['db', 'app', 'edge']);
+    expect(r.links.map((l) => l.name)).toEqual(['app→db', 'edge→app']);
+    expect(r.timeline[0]).toMatchObject({ atMs: 5000, forMs: 5000, fault: { type: 'latency', link: 'app→db', latencyMs: 300, stream: 'downstream' } });
+    expect(r.timeline[1]?.fault).toEqual({ type: 'lockWait', db: 'db', rows: 'SELECT * FROM t WHERE id = 1' });
+    expect(r.load).toMatchObject({ durationMs: 30_000, requestTimeoutMs: 10_000, preAllocatedVUs: 20, maxVUs: 110 });
+    expect(r.steady.map((e) => e.source)).toEqual(['p95 < 100ms']);
+    const app = r.parts.find((p) => p.name === 'app');
+    expect(app).toMatchObject({ env: { MODE: 'broken' }, health: '/health' });
+  });
+
+  it('accepts -> as well as → in link names', () => {
+    const def = { ...good(), timeline: [at('5s', latency({ link: 'app->db', latency: '1s' }), { for: '1s' })] };
+    expect(resolveScenario('demo.ts', def, { cwd }).timeline[0]?.fault).toMatchObject({ link: 'app→db' });
+  });
+
+  type Mutate = (d: ScenarioDefinition) => unknown;
+  const bad: [string, Mutate, string, RegExp][] = [
+    ['no stack parts', (d) => ({ ...d, stack: () => ({}) }), 'stack', /no parts/],
+    ['stack not a function', (d) => ({ ...d, stack: {} }), 'stack', /function/],
+    ['unknown part kind', (d) => ({ ...d, stack: () => ({ x: { kind: 'postgres' } }) }), 'stack.x', /./],
+    ['unknown top-level key', (d) => ({ ...d, tiemline: [] }), '(root)', /tiemline/],
+    ['unknown fault type', (d) => ({ ...d, timeline: [{ at: '1s', for: '1s', fault: { type: 'explode' } }] }), 'timeline[0].fault.type', /./],
+    ['unparsable duration', (d) => ({ ...d, load: { ...d.load, duration: 'forever' } }), 'load.duration', /not a positive duration/],
+    ['negative at', (d) => ({ ...d, timeline: [at('-5s', latency({ link: 'app→db', latency: '1s' }), { for: '1s' })] }), 'timeline[0].at', /not a duration/],
+    ['zero-length fault (heal before apply)', (d) => ({ ...d, timeline: [at('5s', latency({ link: 'app→db', latency: '1s' }), { for: '0s' })] }), 'timeline[0].for', /positive/],
+    ['fault past the end of the load', (d) => ({ ...d, timeline: [at('28s', latency({ link: 'app→db', latency: '1s' }), { for: '5s' })] }), 'timeline[0]', /after the load ends/],
+    ['link not in the stack', (d) => ({ ...d, timeline: [at('5s', latency({ link: 'edge→db', latency: '1s' }), { for: '1s' })] }), 'timeline[0].fault.link', /not a link/],
+    ['lockWait on a non-db part', (d) => ({ ...d, timeline: [at('5s', lockWait({ db: 'app', rows: 'SELECT 1' }), { for: '1s' })] }), 'timeline[0].fault.db', /not a mariadb/],
+    ['lockWait rows not a SELECT', (d) => ({ ...d, timeline: [at('5s', lockWait({ db: 'db', rows: 'DELETE FROM t' }), { for: '1s' })] }), 'timeline[0].fault.rows', /one SELECT/],
+    ['bad expectation syntax', (d) => ({ ...d, expect: { baseline: ['p95 is low'] } }), 'expect.baseline[0]', /cannot read/],
+    ['unknown status code', (d) => ({ ...d, expect: { fault: ['rate(999) < 1%'] } }), 'expect.fault[0]', /unknown status/],
+    ['recovery outside its phase', (d) => ({ ...d, expect: { baseline: ['recovery < 1s'] } }), 'expect.baseline[0]', /recovery phase only/],
+    ['load target not in the stack', (d) => ({ ...d, load: { ...d.load, target: 'cdn' } }), 'load.target', /not a service or gateway/],
+    ['load target is a database', (d) => ({ ...d, load: { ...d.load, target: 'db' } }), 'load.target', /not a service or gateway/],
+    ['missing load script', (d) => ({ ...d, load: { ...d.load, script: 'nope.ts' } }), 'load.script', /does not exist/],
+    ['missing schema file', (d) => ({ ...d, stack: () => ({ db: mariadb({ schema: 'nope.sql' }), app: service({ command: ['x'] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.db.schema', /does not exist/],
+    ['dependsOn unknown part', (d) => ({ ...d, stack: () => ({ app: service({ command: ['x'], dependsOn: ['cache'] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.dependsOn', /not a part/],
+    ['dependency cycle', (d) => ({ ...d, stack: () => ({ a: service({ command: ['x'], dependsOn: ['b'] }), b: service({ command: ['x'], dependsOn: ['a'] }) }), load: { ...d.load, target: 'a' }, timeline: [] }), 'stack.', /cycle/],
+    ['gateway to nothing', (d) => ({ ...d, stack: () => ({ edge: gateway({ to: 'app', timeout: '1s' }) }), load: { ...d.load, target: 'edge' }, timeline: [] }), 'stack.edge.to', /not a service/],
+    ['mode not offered', (d) => d, 'modes', /not one this scenario offers/],
+    ['stack function throws', (d) => ({ ...d, stack: () => { throw new Error('boom'); } }), 'stack', /threw: boom/],
+    ['empty command', (d) => ({ ...d, stack: () => ({ app: service({ command: [] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.command', /./],
+  ];
+  for (const [what, mutate, field, message] of bad) {
+    it(`rejects: ${what}, naming the file, the field and a fix`, () => {
+      const opts = what === 'mode not offered' ? { cwd, mode: 'chaotic' } : { cwd };
+      let err: unknown;
+      try {
+        resolveScenario('scenarios/demo.ts', mutate(good()), opts);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ScenarioError);
+      const se = err as ScenarioError;
+      const problem = se.problems.find((p) => (p.field || '(root)').startsWith(field));
+      expect(problem, `problems: ${JSON.stringify(se.problems)}`).toBeDefined();
+      expect(problem?.message).toMatch(message);
+      expect(problem?.fix.length).toBeGreaterThan(5);
+      expect(se.describe()).toContain('scenarios/demo.ts');
+    });
+  }
+});
