@@ -11,8 +11,11 @@ setup:
 chaos: setup
 	@$(BROWNOUT) run $(SCENARIO) --mode $(MODE)
 
+# Unit tests (pure logic) and integration tests (the real stack: MariaDB, Toxiproxy, HAProxy, k6).
 test: setup typecheck
-	@npx vitest run
+	@mkdir -p reports
+	@npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json; rc=$$?; \
+	  node harness/cli/test-summary.mjs reports/vitest.json || true; exit $$rc
 
 typecheck:
 	@npx tsc -p tsconfig.json

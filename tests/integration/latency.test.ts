@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScenario, type RunOutcome } from '../../harness/index.ts';
+import { newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+
+describe('a latency toxic, measured through k6 and the harness', () => {
+  let outcome: RunOutcome;
+  let before: Map<number, string>;
+  let dirsBefore: string[];
+  beforeAll(async () => {
+    before = stackProcesses();
+    dirsBefore = runTempDirs();
+    outcome = await runScenario({ scenarioFile: 'tests/integration/scenarios/latency.ts', reportsDir: 'reports/test' });
+  });
+  afterAll(() => undefined);
+
+  it('shows 300 ms in the fault phase p50 and not outside it', () => {
+    expect(outcome.error).toBeUndefined();
+    const phases = Object.fromEntries(outcome.result?.judgement.phases.map((p) => [p.phase, p.all]) ?? []);
+    expect(phases['fault']?.p50Ms).toBeGreaterThanOrEqual(300);
+    expect(phases['fault']?.p50Ms).toBeLessThan(400);
+    expect(phases['baseline']?.p50Ms).toBeLessThan(50);
+    expect(phases['recovery']?.p50Ms).toBeLessThan(50);
+    expect(outcome.exitCode).toBe(0);
+  });
+
+  it('leaves no toxic, process or temp dir behind', () => {
+    expect(outcome.toxicsLeft).toEqual([]);
+    expect(outcome.cleanupFailures).toEqual([]);
+    expect(newProcesses(before)).toEqual([]);
+    expect(runTempDirs()).toEqual(dirsBefore);
+  });
+});

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { describe, expect, it } from 'vitest';
+import { CleanupList } from '../../harness/core/cleanup.ts';
+import { applyFault } from '../../harness/faults/index.ts';
+import { startStack } from '../../harness/stack/index.ts';
+import { newProcesses, stackProcesses } from './helpers.ts';
+
+describe('lockWait on a real MariaDB', () => {
+  it('makes writes to the locked row wait until it is healed, and only those', async () => {
+    const before = stackProcesses();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-test-'));
+    const cleanup = new CleanupList();
+    try {
+      const stack = await startStack(
+        [{ kind: 'mariadb', name: 'db', database: 'app', schemaPath: path.resolve('fixtures/photo/schema.sql'), seedPath: path.resolve('fixtures/photo/seed.sql') }],
+        [],
+        { runId: 'test', dir, cleanup },
+      );
+      const db = stack.parts.get('db');
+      if (db?.kind !== 'mariadb') throw new Error('no db');
+      // A client of the service's kind: the app account over TCP on 127.0.0.1.
+      const client = await mysql.createConnection({ host: '127.0.0.1', port: db.port, user: db.user, password: db.password, database: db.database });
+      cleanup.add('client', () => client.end());
+      await client.query('SET SESSION innodb_lock_wait_timeout = 1');
+      const bump = async (id: number) => {
+        const t0 = Date.now();
+        try {
+          await client.query('UPDATE albums SET photo_count = photo_count + 1 WHERE id = ?', [id]);
+          return { ms: Date.now() - t0, errno: 0 };
+        } catch (e) {
+          return { ms: Date.now() - t0, errno: (e as { errno?: number }).errno ?? -1 };
+        }
+      };
+
+      expect((await bump(1)).errno).toBe(0);
+      const fault = await applyFault({ type: 'lockWait', db: 'db', rows: 'SELECT * FROM albums WHERE id = 1' }, stack, 'test-f0', 'lock album 1');
+      const blocked = await bump(1);
+      expect(blocked.errno).toBe(1205); // ER_LOCK_WAIT_TIMEOUT
+      expect(blocked.ms).toBeGreaterThanOrEqual(900);
+      const other = await bump(2);
+      expect(other).toMatchObject({ errno: 0 });
+      expect(other.ms).toBeLessThan(500);
+      await fault.heal();
+      const after = await bump(1);
+      expect(after.errno).toBe(0);
+      expect(after.ms).toBeLessThan(500);
+    } finally {
+      const failures = await cleanup.releaseAll();
+      rmSync(dir, { recursive: true, force: true });
+      expect(failures).toEqual([]);
+    }
+    expect(newProcesses(before)).toEqual([]);
+  });
+});

@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../harness/index.ts';
+import { newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+
+const SCENARIO = 'scenarios/slow-transaction.ts';
+
+// The harness is proven both ways: the fixed fixture passes the gate, the broken one fails it.
+describe('slow-transaction scenario on the real stack', () => {
+  it('fixed mode passes the gate and leaves nothing behind', async () => {
+    const before = stackProcesses();
+    const dirs = runTempDirs();
+    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'fixed', reportsDir: 'reports/test' });
+    const failed = o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}: ${x.measured ?? x.note}`);
+    expect(o.error).toBeUndefined();
+    expect(failed).toEqual([]);
+    expect(o.exitCode).toBe(0);
+    expect(o.toxicsLeft).toEqual([]);
+    expect(o.cleanupFailures).toEqual([]);
+    expect(newProcesses(before)).toEqual([]);
+    expect(runTempDirs()).toEqual(dirs);
+    const dir = o.reportDir ?? '';
+    expect(existsSync(path.join(dir, 'summary.md'))).toBe(true);
+    const result = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')) as { versions: Record<string, string>; timeline: unknown[] };
+    expect(Object.keys(result.versions).sort()).toEqual(['haproxy', 'k6', 'mariadb', 'toxiproxy']);
+    expect(result.timeline).toHaveLength(5);
+  });
+
+  it('broken mode fails the gate with at least half of the uploads answered 503 in the fault phase', async () => {
+    const before = stackProcesses();
+    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'broken', reportsDir: 'reports/test' });
+    expect(o.error).toBeUndefined();
+    expect(o.exitCode).toBe(1);
+    const fault = o.result?.judgement.phases.find((p) => p.phase === 'fault');
+    const uploads = fault?.byName['upload'];
+    const rate503 = (uploads?.statuses['503'] ?? 0) / (uploads?.count ?? 1);
+    expect(rate503).toBeGreaterThanOrEqual(0.5);
+    // Reads stay fine, as in the write-up.
+    expect(fault?.byName['read']?.statuses['503'] ?? 0).toBe(0);
+    const summary = readFileSync(path.join(o.reportDir ?? '', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/\| fault \| `rate\(503\)\{name:upload\} < 5%` \| \d+\.\d+% \| \d+ \| \*\*FAIL\*\* \|/);
+    expect(o.toxicsLeft).toEqual([]);
+    expect(newProcesses(before)).toEqual([]);
+  });
+});
