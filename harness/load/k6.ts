@@ -6,7 +6,7 @@ import { LoadError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
-import { TOOLS_BIN } from '../stack/index.ts';
+import { TOOLS_BIN } from '../core/tools.ts';
 
 const log = debug('load:k6');
 export const K6_BIN = path.join(TOOLS_BIN, 'k6');

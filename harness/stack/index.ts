@@ -7,7 +7,7 @@ import { startService, type StartedService } from './service.ts';
 import { startToxiproxy, type ActiveProxy, type StartedToxiproxy } from './toxiproxy.ts';
 
 export type { RunResources, StartedPart } from './resources.ts';
-export { partDir, TOOLS_BIN } from './resources.ts';
+export { partDir } from './resources.ts';
 export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariadb.ts';
 export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveToxic, type ToxicSpec } from './toxiproxy.ts';
 export { startService, type StartedService, type ServiceOptions } from './service.ts';

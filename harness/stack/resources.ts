@@ -16,8 +16,6 @@ export function partDir(res: RunResources, part: string): string {
   return d;
 }
 
-/** Where the pinned tools live (built by `make setup`). */
-export const TOOLS_BIN = path.resolve(import.meta.dirname, '../../.tools/bin');
 
 /** Every started stack part: stop() is idempotent and also what `await using` calls. */
 export interface StartedPart {

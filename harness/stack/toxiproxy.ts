@@ -4,7 +4,8 @@ import { StackError, StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
-import { partDir, TOOLS_BIN, type RunResources, type StartedPart } from './resources.ts';
+import { TOOLS_BIN } from '../core/tools.ts';
+import { partDir, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:toxiproxy');
 

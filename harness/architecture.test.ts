@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The module map's forbidden arrows, checked on every import of every source file.
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+function sources(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+    .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)));
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(path.join(ROOT, file), 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)]
+    .map((m) => m[1] ?? '')
+    .filter((s) => s.startsWith('.'))
+    .map((s) => path.relative(ROOT, path.resolve(ROOT, path.dirname(file), s)));
+}
+
+const area = (file: string) => file.split(path.sep).slice(0, 2).join('/');
+
+const FORBIDDEN: [from: string, to: string, why: string][] = [
+  ['fixtures', 'harness', 'the sample service knows nothing of the harness'],
+  ['harness/metrics', 'harness/stack', 'metrics take numbers in and give figures out, testable without processes'],
+  ['harness/metrics', 'harness/load', 'metrics take numbers in and give figures out'],
+  ['harness/metrics', 'harness/faults', 'metrics take numbers in and give figures out'],
+  ['harness/stack', 'harness/faults', 'faults sit above what they break'],
+  ['harness/load', 'harness/faults', 'faults sit above what they break'],
+  ['harness/load', 'harness/stack', 'load reaches the stack only through the URL it is given'],
+];
+
+describe('module map', () => {
+  const files = [...sources('harness'), ...sources('fixtures')];
+  it('finds the sources', () => {
+    expect(files.length).toBeGreaterThan(20);
+  });
+  for (const [from, to, why] of FORBIDDEN) {
+    it(`${from} never imports ${to} (${why})`, () => {
+      const bad = files.filter((f) => f.startsWith(from)).flatMap((f) => importsOf(f).filter((i) => i.startsWith(to)).map((i) => `${f} → ${i}`));
+      expect(bad).toEqual([]);
+    });
+  }
+  it('other areas enter a harness area through its index.ts (core excepted: shared helpers)', () => {
+    const bad = files
+      .filter((f) => f.startsWith('harness/'))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((i) => i.startsWith('harness/') && area(i) !== area(f) && !i.startsWith('harness/core/') && !/^harness\/[a-z]+\/index\.ts$/.test(i) && i !== 'harness/index.ts')
+          .map((i) => `${f} → ${i}`),
+      );
+    expect(bad).toEqual([]);
+  });
+});
