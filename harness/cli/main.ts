@@ -1,20 +1,30 @@
 import { Command, Option } from 'commander';
+import type { CleanupList } from '../core/cleanup.ts';
 import { errorMessage } from '../core/errors.ts';
 import { renderSummary } from '../report/index.ts';
 import { runScenario } from '../run/index.ts';
 
 /** Exit codes: 0 every expectation held, 1 an expectation failed, 2 harness error (or untrusted run). */
-async function run(files: string[], opts: { mode?: string; reports: string }): Promise<number> {
+/** How long teardown may take after a second signal before the CLI exits anyway. */
+const FORCED_EXIT_GRACE_MS = 5_000;
+
+async function run(files: string[], opts: { mode?: string; reports: string; allowHost: string[] }): Promise<number> {
   const controller = new AbortController();
+  let cleanup: CleanupList | undefined;
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
-      process.stderr.write(`\nbrownout: ${sig}: stopping the load and tearing down (again to force exit)\n`);
+      process.stderr.write(`\nbrownout: ${sig}: stopping the load, healing faults, tearing down (again to force exit)\n`);
       controller.abort(sig);
-    } else {
-      process.stderr.write(`brownout: ${sig} again: exiting now; processes of this run may remain (see reports/ for the run's logs)\n`);
-      process.exit(2);
+    } else if (signals === 2) {
+      // Teardown gets a bounded time; what is still pending then is named, not silently left.
+      process.stderr.write(`brownout: ${sig} again: exiting in ${FORCED_EXIT_GRACE_MS / 1000} s whether or not teardown has finished\n`);
+      setTimeout(() => {
+        const left = cleanup?.pending() ?? [];
+        process.stderr.write(left.length ? `brownout: forced exit; could not clean up:\n${left.map((l) => `  - ${l}`).join('\n')}\n` : 'brownout: forced exit; nothing was left to clean up\n');
+        process.exit(2);
+      }, FORCED_EXIT_GRACE_MS).unref();
     }
   };
   process.on('SIGINT', onSignal);
@@ -27,7 +37,11 @@ async function run(files: string[], opts: { mode?: string; reports: string }): P
       scenarioFile: file,
       ...(opts.mode ? { mode: opts.mode } : {}),
       reportsDir: opts.reports,
+      allowHosts: opts.allowHost,
       signal: controller.signal,
+      onCleanupList: (list) => {
+        cleanup = list;
+      },
       onProgress: (line) => process.stderr.write(`brownout: ${line}\n`),
     });
     if (outcome.result) process.stdout.write(`\n${renderSummary(outcome.result)}\n`);
@@ -51,7 +65,8 @@ program
   .argument('<scenarios...>', 'scenario files (scenarios/*.ts)')
   .addOption(new Option('--mode <mode>', "the scenario's mode (e.g. broken or fixed); default: its first"))
   .addOption(new Option('--reports <dir>', 'where run reports go').default('reports'))
-  .action(async (files: string[], opts: { mode?: string; reports: string }) => {
+  .addOption(new Option('--allow-host <host...>', 'a non-loopback host load may be sent to (repeatable)').default([]))
+  .action(async (files: string[], opts: { mode?: string; reports: string; allowHost: string[] }) => {
     process.exitCode = await run(files, opts);
   });
 

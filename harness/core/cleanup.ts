@@ -20,6 +20,11 @@ export class CleanupList {
     this.entries.push({ label, release });
   }
 
+  /** Labels of what has not been released yet, next first. */
+  pending(): string[] {
+    return this.entries.map((e) => e.label).reverse();
+  }
+
   /** Returns the labels of what could not be released, with the reason. Idempotent. */
   releaseAll(perEntryTimeoutMs = 10_000): Promise<string[]> {
     this.running ??= (async () => {

@@ -65,6 +65,11 @@ export class ManagedProcess {
     return this.child.pid;
   }
 
+  /** True once stop() was called: an exit after that is expected, one before it is not. */
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
   get hasExited(): boolean {
     return this.exitInfo !== undefined;
   }

@@ -1,15 +1,17 @@
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { LoadError } from '../core/errors.ts';
 
 /**
  * Bundles a TypeScript k6 script into one ES module k6 can run. k6's own modules ('k6',
  * 'k6/http', ...) and remote jslibs stay external: k6 provides them at run time.
  */
-export async function bundleLoadScript(scriptPath: string, outFile: string): Promise<void> {
+export async function bundleLoadScript(scriptPath: string): Promise<string> {
   try {
-    await build({
+    // In memory: a broken script is rejected before anything (a temp dir, a process) exists.
+    const out = await build({
       entryPoints: [scriptPath],
-      outfile: outFile,
+      outfile: 'load.bundle.js',
+      write: false,
       bundle: true,
       format: 'esm',
       platform: 'neutral',
@@ -18,9 +20,13 @@ export async function bundleLoadScript(scriptPath: string, outFile: string): Pro
       logLevel: 'silent',
       sourcemap: false,
     });
+    return out.outputFiles[0]?.text ?? '';
   } catch (e) {
     const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
     const where = errors.map((er) => (er.location ? `${er.location.file}:${er.location.line}:${er.location.column}: ${er.text}` : er.text)).join('\n');
     throw new LoadError('the load script does not bundle', where || scriptPath, 'fix the error in the load script (k6 scripts may import only k6 modules and relative files)', e);
+  } finally {
+    // esbuild's API keeps a service child process alive; a run leaves no process behind.
+    await stop();
   }
 }

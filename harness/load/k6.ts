@@ -27,6 +27,8 @@ export interface K6Run {
   readonly process: ManagedProcess;
   readonly resultsFile: string;
   readonly summaryFile: string;
+  /** The loopback port of k6's REST API. */
+  readonly apiPort: number;
   /** Starts the load; returns the wall-clock ms of t = 0. */
   resume(): Promise<number>;
   stop(): Promise<void>;
@@ -104,6 +106,7 @@ export async function startK6(o: K6Options): Promise<K6Run> {
     process: proc,
     resultsFile,
     summaryFile,
+    apiPort,
     resume: async () => {
       const r = await fetch(api, {
         method: 'PATCH',

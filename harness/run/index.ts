@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../core/cleanup.ts';
-import { HarnessError, LoadError, errorMessage } from '../core/errors.ts';
+import { HarnessError, LoadError, StackError, errorMessage } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
+import { Secrets } from '../core/secrets.ts';
 import { applyFault, type ActiveFault } from '../faults/index.ts';
 import { bundleLoadScript, k6Version, readResultsFile, startK6, type K6Run } from '../load/index.ts';
 import { judge, type FaultWindow, type Judgement } from '../metrics/index.ts';
@@ -18,10 +19,14 @@ export interface RunOptions {
   scenarioFile: string;
   mode?: string;
   reportsDir?: string;
+  /** Hosts besides loopback that load may be sent to (--allow-host). */
+  allowHosts?: readonly string[];
   /** Aborting (SIGINT, SIGTERM) stops the load and tears everything down. */
   signal?: AbortSignal;
   /** One line per step, for the terminal. */
   onProgress?: (line: string) => void;
+  /** Called once with the run's cleanup list: a forced exit can say what it could not release. */
+  onCleanupList?: (list: CleanupList) => void;
 }
 
 export interface RunOutcome {
@@ -34,6 +39,8 @@ export interface RunOutcome {
   cleanupFailures: string[];
   /** Toxics still on the Toxiproxy server after the faults were healed (should be none). */
   toxicsLeft: string[];
+  /** What the run started: every pid and every loopback port it listened on (for proofs of teardown). */
+  started: { pids: number[]; ports: number[] };
 }
 
 /** Dropped iterations above this share make the load generator's figures untrusted. */
@@ -54,12 +61,19 @@ function interrupted(signal: AbortSignal | undefined): HarnessError | undefined 
 export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const progress = opts.onProgress ?? (() => undefined);
   const reportsDir = path.resolve(opts.reportsDir ?? 'reports');
-  const outcome: RunOutcome = { exitCode: 2, runId: undefined, reportDir: undefined, result: undefined, error: undefined, cleanupFailures: [], toxicsLeft: [] };
+  const outcome: RunOutcome = { exitCode: 2, runId: undefined, reportDir: undefined, result: undefined, error: undefined, cleanupFailures: [], toxicsLeft: [], started: { pids: [], ports: [] } };
 
   // Validation and bundling first: bad input starts nothing.
   let sc: ResolvedScenario;
   try {
-    sc = await loadScenario(opts.scenarioFile, opts.mode === undefined ? {} : { mode: opts.mode });
+    sc = await loadScenario(opts.scenarioFile, { ...(opts.mode === undefined ? {} : { mode: opts.mode }), ...(opts.allowHosts ? { allowHosts: opts.allowHosts } : {}) });
+  } catch (e) {
+    outcome.error = e instanceof Error ? e : new Error(String(e));
+    return outcome;
+  }
+  let bundle: string;
+  try {
+    bundle = await bundleLoadScript(sc.load.scriptPath);
   } catch (e) {
     outcome.error = e instanceof Error ? e : new Error(String(e));
     return outcome;
@@ -69,10 +83,12 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const dir = path.join(os.tmpdir(), `brownout-${runId}`);
   mkdirSync(dir, { recursive: true });
   const cleanup = new CleanupList();
+  const secrets = new Secrets();
+  opts.onCleanupList?.(cleanup);
   const reportDir = path.join(reportsDir, runId);
   // Added first, so released last: logs are kept in the report, then the temp dir goes.
   cleanup.add(`temp dir ${dir}`, async () => {
-    keepLogs(dir, path.join(reportDir, 'logs'));
+    keepLogs(dir, path.join(reportDir, 'logs'), secrets);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -85,13 +101,14 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
 
   try {
     const bundlePath = path.join(dir, 'load.bundle.js');
-    await bundleLoadScript(sc.load.scriptPath, bundlePath);
+    writeFileSync(bundlePath, bundle);
     const versions: Record<string, string> = { k6: await k6Version() };
     if (interrupted(opts.signal)) throw interrupted(opts.signal);
 
     progress(`${sc.name} (${sc.mode}): starting the stack`);
     const tStack = Date.now();
-    stack = await startStack(sc.parts, sc.links, { runId, dir, cleanup });
+    // Builders record pids and ports as they appear, so a start that fails half-way is accounted for.
+    stack = await startStack(sc.parts, sc.links, { runId, dir, cleanup, secrets, started: outcome.started });
     const st = stack;
     Object.assign(versions, st.versions());
     progress(`stack up in ${((Date.now() - tStack) / 1000).toFixed(1)} s: ${[...st.parts.keys()].join(', ')}`);
@@ -105,7 +122,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     k6 = await startK6({
       bundlePath,
       dir,
-      baseUrl: st.urlOf(sc.load.target),
+      baseUrl: sc.load.targetUrl ?? st.urlOf(sc.load.target),
       rate: sc.load.rate,
       durationMs: sc.load.durationMs,
       requestTimeoutMs: sc.load.requestTimeoutMs,
@@ -114,6 +131,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     });
     const k6run = k6;
     cleanup.add('k6', () => k6run.stop());
+    if (k6run.process.pid !== undefined) outcome.started.pids.push(k6run.process.pid);
+    outcome.started.ports.push(k6run.apiPort);
 
     const t0 = await k6run.resume();
     progress(`load: ${sc.load.rate}/s for ${sc.load.durationMs / 1000} s against ${sc.load.target}`);
@@ -161,7 +180,19 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     });
     aborted.catch(() => undefined);
 
-    const exit = await Promise.race([k6run.process.exited, faultError, aborted]);
+    // A part that exits while nobody asked it to ends the run: its figures would describe another stack.
+    const partDied = new Promise<never>((_, reject) => {
+      for (const proc of st.processes()) {
+        void proc.exited.then(() => {
+          if (!proc.isStopping) {
+            reject(new StackError(`${proc.spec.name} ${proc.exitDescription} during the run`, `${proc.commandLine()}\nlast log lines:\n${proc.tail()}`, `read ${proc.spec.name}'s log in the report; nothing in the scenario stops it`));
+          }
+        });
+      }
+    });
+    partDied.catch(() => undefined);
+
+    const exit = await Promise.race([k6run.process.exited, faultError, aborted, partDied]);
     const tEnd = t0 + sc.load.durationMs;
     for (const t of timers) clearTimeout(t);
     // k6 may end before a heal ran (it should not: validation keeps heals inside the load).
@@ -223,12 +254,27 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   }
   mkdirSync(reportDir, { recursive: true });
   outcome.reportDir = reportDir;
+  // Errors carry log tails, and a service may log its environment: redact before anything is shown.
+  if (outcome.error) outcome.error = redactError(outcome.error, secrets);
+  outcome.cleanupFailures = outcome.cleanupFailures.map((c) => secrets.redact(c));
   writeReport(reportDir, outcome.result, outcome.error, outcome.cleanupFailures);
   return outcome;
 }
 
-/** Copies every *.log of the run's temp dir into the report (logs outlive the run; datadirs do not). */
-function keepLogs(from: string, to: string): void {
+/** Redacts in place, so the error keeps its class. */
+function redactError(e: Error, secrets: Secrets): Error {
+  e.message = secrets.redact(e.message);
+  if (e.stack) e.stack = secrets.redact(e.stack);
+  if (e instanceof HarnessError) {
+    const m = e as { where: string; hint: string };
+    m.where = secrets.redact(e.where);
+    m.hint = secrets.redact(e.hint);
+  }
+  return e;
+}
+
+/** Copies every *.log of the run's temp dir into the report, secrets redacted (logs outlive the run; datadirs do not). */
+function keepLogs(from: string, to: string, secrets: Secrets): void {
   if (!existsSync(from)) return;
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -236,7 +282,7 @@ function keepLogs(from: string, to: string): void {
       if (e.isDirectory() && e.name !== 'data') walk(p);
       else if (e.isFile() && (e.name.endsWith('.log') || e.name === 'haproxy.cfg' || e.name === 'k6-config.json' || e.name === 'k6-summary.json')) {
         mkdirSync(to, { recursive: true });
-        cpSync(p, path.join(to, path.relative(from, p).replace(/[\\/]/g, '__')));
+        writeFileSync(path.join(to, path.relative(from, p).replace(/[\\/]/g, '__')), secrets.redact(readFileSync(p, 'utf8')));
       }
     }
   };

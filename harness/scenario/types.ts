@@ -27,6 +27,8 @@ export interface ServicePart {
   dependsOn?: readonly string[];
   /** How long start-up may take. Default '20s'. */
   startupTimeout?: string;
+  /** A fixed port on 127.0.0.1 (for a service that cannot take $PORT). Default: a free one. */
+  port?: number;
 }
 
 /** An HTTP gateway (HAProxy) in front of a service, answering `timeoutStatus` after `timeout`. */
@@ -75,7 +77,10 @@ export interface TimelineEntry {
 export interface LoadProfile {
   /** A k6 load script in TypeScript (or JS), bundled with esbuild. */
   script: string;
-  /** The part the load is sent to; the script reads its URL from __ENV.BASE_URL. */
+  /**
+   * The part the load is sent to, or the URL of a service the harness did not start (its host must
+   * be loopback, or allowed with --allow-host). The script reads it from __ENV.BASE_URL.
+   */
   target: string;
   /** Requests (iterations) per second, open model (constant-arrival-rate). */
   rate: number;

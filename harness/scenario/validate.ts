@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
@@ -17,6 +18,7 @@ const serviceSchema = z.strictObject({
   health: z.string().startsWith('/').optional(),
   dependsOn: z.array(z.string()).optional(),
   startupTimeout: duration.optional(),
+  port: z.number().int().min(1).max(65535).optional(),
 });
 const gatewaySchema = z.strictObject({
   kind: z.literal('gateway'),
@@ -60,7 +62,7 @@ const scenarioSchema = z.strictObject({
 
 export type ResolvedPart =
   | { kind: 'mariadb'; name: string; schemaPath?: string; seedPath?: string; database: string }
-  | { kind: 'service'; name: string; command: readonly string[]; env: Readonly<Record<string, string>>; health: string; dependsOn: readonly string[]; startupTimeoutMs: number }
+  | { kind: 'service'; name: string; command: readonly string[]; env: Readonly<Record<string, string>>; health: string; dependsOn: readonly string[]; startupTimeoutMs: number; port?: number }
   | { kind: 'gateway'; name: string; to: string; timeoutMs: number; timeoutStatus: 502 | 503 | 504 };
 
 export interface ResolvedLink {
@@ -90,7 +92,8 @@ export interface ResolvedScenario {
   /** In start order: every part after the parts it depends on. */
   parts: readonly ResolvedPart[];
   links: readonly ResolvedLink[];
-  load: { scriptPath: string; target: string; rate: number; durationMs: number; requestTimeoutMs: number; preAllocatedVUs: number; maxVUs: number };
+  /** targetUrl is set when the load goes to a URL outside the stack. */
+  load: { scriptPath: string; target: string; targetUrl?: string; rate: number; durationMs: number; requestTimeoutMs: number; preAllocatedVUs: number; maxVUs: number };
   timeline: readonly ResolvedTimelineEntry[];
   expect: Readonly<Record<Phase, readonly Expectation[]>>;
   steady: readonly Expectation[];
@@ -138,7 +141,18 @@ export function normaliseLink(text: string): { from: string; to: string } | unde
 }
 
 /** Validates a loaded scenario module into a ResolvedScenario; throws one ScenarioError listing every problem. */
-export function resolveScenario(file: string, loaded: unknown, opts: { mode?: string; cwd?: string } = {}): ResolvedScenario {
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export interface ResolveOptions {
+  mode?: string;
+  cwd?: string;
+  /** Hosts besides loopback that load may be sent to (--allow-host). */
+  allowHosts?: readonly string[];
+}
+
+export function resolveScenario(file: string, loaded: unknown, opts: ResolveOptions = {}): ResolvedScenario {
   const cwd = opts.cwd ?? process.cwd();
   const problems: Problem[] = [];
   const parsed = scenarioSchema.safeParse(loaded);
@@ -196,7 +210,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: { mode?: st
         else if (rawStack[d]?.kind === 'gateway') problems.push({ field: `${field}.dependsOn`, message: `'${d}' is a gateway; services cannot depend on one`, fix: 'depend on the service behind it' });
         else links.push({ name: `${name}→${d}`, from: name, to: d });
       }
-      parts.set(name, { kind: 'service', name, command: p.command, env: p.env ?? {}, health: p.health ?? DEFAULTS.health, dependsOn: deps, startupTimeoutMs: startup ?? DEFAULTS.startupTimeoutMs });
+      parts.set(name, { kind: 'service', name, command: p.command, env: p.env ?? {}, health: p.health ?? DEFAULTS.health, dependsOn: deps, startupTimeoutMs: startup ?? DEFAULTS.startupTimeoutMs, ...(p.port ? { port: p.port } : {}) });
     } else {
       const timeoutMs = parseDurationMs(p.timeout);
       if (!timeoutMs) problems.push({ field: `${field}.timeout`, message: `'${p.timeout}' is not a positive duration`, fix: "write it like '3s'" });
@@ -232,7 +246,20 @@ export function resolveScenario(file: string, loaded: unknown, opts: { mode?: st
   const requestTimeoutMs = L.requestTimeout === undefined ? DEFAULTS.requestTimeoutMs : parseDurationMs(L.requestTimeout);
   if (!requestTimeoutMs) problems.push({ field: 'load.requestTimeout', message: `'${L.requestTimeout ?? ''}' is not a positive duration`, fix: "write it like '10s'" });
   const targetKind = rawStack[L.target]?.kind;
-  if (targetKind !== 'service' && targetKind !== 'gateway') {
+  let targetUrl: string | undefined;
+  if (/^https?:\/\//.test(L.target)) {
+    // Load (and only load) may go to a service the harness did not start, on loopback or an allowed host.
+    let host = '';
+    try {
+      host = new URL(L.target).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      problems.push({ field: 'load.target', message: `'${L.target}' is not a URL`, fix: "write it like 'http://127.0.0.1:8080'" });
+    }
+    if (host && !isLoopback(host) && !(opts.allowHosts ?? []).includes(host)) {
+      problems.push({ field: 'load.target', message: `host '${host}' is not on loopback`, fix: `brownout sends load only to 127.0.0.1/localhost, or to a host you allow with --allow-host ${host}` });
+    }
+    targetUrl = L.target.replace(/\/$/, '');
+  } else if (targetKind !== 'service' && targetKind !== 'gateway') {
     problems.push({ field: 'load.target', message: `'${L.target}' is not a service or gateway of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind !== 'mariadb').join(', ') || '(none defined)'}` });
   }
   const scriptPath = fileField('load.script', L.script) ?? '';
@@ -306,7 +333,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: { mode?: st
     mode,
     parts: ordered,
     links,
-    load: { scriptPath, target: L.target, rate: L.rate, durationMs: durationMs ?? 0, requestTimeoutMs: requestTimeoutMs ?? 0, preAllocatedVUs, maxVUs },
+    load: { scriptPath, target: L.target, ...(targetUrl ? { targetUrl } : {}), rate: L.rate, durationMs: durationMs ?? 0, requestTimeoutMs: requestTimeoutMs ?? 0, preAllocatedVUs, maxVUs },
     timeline,
     expect,
     steady,
@@ -315,7 +342,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: { mode?: st
 }
 
 /** Imports a scenario file (TypeScript runs through tsx) and resolves it. */
-export async function loadScenario(file: string, opts: { mode?: string; cwd?: string } = {}): Promise<ResolvedScenario> {
+export async function loadScenario(file: string, opts: ResolveOptions = {}): Promise<ResolvedScenario> {
   const abs = path.resolve(opts.cwd ?? process.cwd(), file);
   if (!existsSync(abs)) {
     throw new ScenarioError(file, [{ field: '', message: `scenario file '${file}' does not exist`, fix: 'give the path of a file in scenarios/ (brownout list shows them)' }]);
@@ -329,5 +356,22 @@ export async function loadScenario(file: string, opts: { mode?: string; cwd?: st
   if (mod.default === undefined) {
     throw new ScenarioError(file, [{ field: 'default', message: 'the file has no default export', fix: 'end it with `export default scenario({ ... })`' }]);
   }
-  return resolveScenario(file, mod.default, opts);
+  const resolved = resolveScenario(file, mod.default, opts);
+  // A fixed port that is taken would fail half-way through start-up: say so before anything starts.
+  const taken: { field: string; message: string; fix: string }[] = [];
+  for (const p of resolved.parts) {
+    if (p.kind === 'service' && p.port !== undefined && !(await portIsFree(p.port))) {
+      taken.push({ field: `stack.${p.name}.port`, message: `port ${p.port} on 127.0.0.1 is already in use`, fix: 'stop what listens there, or drop port to let brownout pick a free one' });
+    }
+  }
+  if (taken.length) throw new ScenarioError(file, taken);
+  return resolved;
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }

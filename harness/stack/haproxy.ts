@@ -6,7 +6,7 @@ import { StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, portAnswers, waitUntil } from '../core/ports.ts';
-import { partDir, type RunResources, type StartedPart } from './resources.ts';
+import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:haproxy');
 
@@ -78,6 +78,7 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
   }
   // -db: stay in the foreground, so the harness owns the process.
   const proc = new ManagedProcess({ name: opts.name, command: bin, args: ['-db', '-f', cfg], logFile: path.join(dir, 'haproxy.log') });
+  track(res, { pid: proc.pid, port });
   const stop = () => proc.stop(3000);
   res.cleanup.add(`${opts.name} (haproxy pid ${proc.pid ?? '?'})`, stop);
   const ready = await waitUntil(() => portAnswers(port), { timeoutMs: 10_000, abort: () => (proc.hasExited ? proc.exitDescription : undefined) });

@@ -1,4 +1,5 @@
 import { StackError } from '../core/errors.ts';
+import type { ManagedProcess } from '../core/process.ts';
 import type { ResolvedLink, ResolvedPart } from '../scenario/index.ts';
 import { startGateway, type StartedGateway } from './haproxy.ts';
 import { startMariaDb, type StartedMariaDb } from './mariadb.ts';
@@ -23,6 +24,8 @@ export interface StartedStack {
   /** The URL a client uses to reach a service or gateway. */
   urlOf(part: string): string;
   versions(): Record<string, string>;
+  /** Every process the stack started (Toxiproxy first). */
+  processes(): ManagedProcess[];
 }
 
 const envName = (part: string) => part.toUpperCase();
@@ -67,7 +70,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
         const dep = started.get(link.to);
         if (dep) Object.assign(env, dependencyEnv(dep, proxy.listenPort));
       }
-      started.set(part.name, await startService({ name: part.name, command: part.command, env: { ...env, ...part.env }, health: part.health, startupTimeoutMs: part.startupTimeoutMs }, res));
+      started.set(part.name, await startService({ name: part.name, command: part.command, env: { ...env, ...part.env }, health: part.health, startupTimeoutMs: part.startupTimeoutMs, ...(part.port ? { port: part.port } : {}) }, res));
     } else {
       const link = links.find((l) => l.from === part.name);
       if (!link) throw new StackError(`gateway ${part.name} has no link`, `stack.${part.name}`, 'this is a bug in resolution');
@@ -85,6 +88,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
       if (!p || p.kind === 'mariadb') throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
       return p.url;
     },
+    processes: () => [toxiproxy.process, ...[...started.values()].map((p) => p.process)],
     versions: () => {
       const v: Record<string, string> = { toxiproxy: toxiproxy.version };
       for (const p of started.values()) {

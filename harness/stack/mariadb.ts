@@ -8,7 +8,7 @@ import { StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
-import { partDir, type RunResources, type StartedPart } from './resources.ts';
+import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:mariadb');
 const run = promisify(execFile);
@@ -31,6 +31,7 @@ export interface StartedMariaDb extends StartedPart {
   readonly password: string;
   readonly version: string;
   readonly pid: number | undefined;
+  readonly process: ManagedProcess;
   /** An admin connection straight to the server (not through Toxiproxy): for faults and checks. */
   adminConnection(): Promise<mysql.Connection>;
 }
@@ -81,6 +82,7 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
     ],
     logFile: path.join(dir, 'mariadb.log'),
   });
+  track(res, { pid: proc.pid, port });
   const stop = () => proc.stop(10_000);
   res.cleanup.add(`${opts.name} (mariadbd pid ${proc.pid ?? '?'})`, stop);
 
@@ -99,6 +101,8 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
 
   const rootPassword = randomBytes(12).toString('hex');
   const password = randomBytes(12).toString('hex');
+  res.secrets?.add(rootPassword);
+  res.secrets?.add(password);
   const user = 'brownout';
   const admin = await mysql.createConnection({ socketPath, user: 'root', multipleStatements: true });
   let version = '';
@@ -136,6 +140,7 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
     get pid() {
       return proc.pid;
     },
+    process: proc,
     adminConnection: () => mysql.createConnection({ socketPath, user: 'root', password: rootPassword, database: opts.database }),
     stop,
     [Symbol.asyncDispose]: stop,

@@ -3,7 +3,7 @@ import { StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
-import { partDir, type RunResources, type StartedPart } from './resources.ts';
+import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:service');
 
@@ -13,6 +13,8 @@ export interface ServiceOptions {
   env: Readonly<Record<string, string>>;
   health: string;
   startupTimeoutMs: number;
+  /** A fixed port; default a free one. */
+  port?: number;
   cwd?: string;
 }
 
@@ -27,7 +29,7 @@ export interface StartedService extends StartedPart {
 export async function startService(opts: ServiceOptions, res: RunResources): Promise<StartedService> {
   const t0 = Date.now();
   const dir = partDir(res, opts.name);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const [command = '', ...args] = opts.command;
   const proc = new ManagedProcess({
     name: opts.name,
@@ -37,6 +39,7 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
     logFile: path.join(dir, `${opts.name}.log`),
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
+  track(res, { pid: proc.pid, port });
   const stop = () => proc.stop(3000);
   res.cleanup.add(`${opts.name} (pid ${proc.pid ?? '?'})`, stop);
 

@@ -5,7 +5,7 @@ import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
 import { TOOLS_BIN } from '../core/tools.ts';
-import { partDir, type RunResources, type StartedPart } from './resources.ts';
+import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:toxiproxy');
 
@@ -39,6 +39,8 @@ export interface StartedToxiproxy extends StartedPart {
   readonly apiUrl: string;
   readonly version: string;
   readonly pid: number | undefined;
+  readonly process: ManagedProcess;
+  readonly port: number;
   createProxy(name: string, upstreamPort: number): Promise<ActiveProxy>;
   /** Every toxic on every proxy, straight from the server's API. */
   listToxics(): Promise<{ proxy: string; toxic: string }[]>;
@@ -69,6 +71,7 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
   const port = await freePort();
   const bin = path.join(TOOLS_BIN, 'toxiproxy-server');
   const proc = new ManagedProcess({ name, command: bin, args: ['-host', '127.0.0.1', '-port', String(port)], logFile: path.join(dir, 'toxiproxy.log') });
+  track(res, { pid: proc.pid, port });
   const stop = () => proc.stop(3000);
   res.cleanup.add(`${name} (pid ${proc.pid ?? '?'})`, stop);
 
@@ -115,12 +118,15 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
     get pid() {
       return proc.pid;
     },
+    process: proc,
+    port,
     createProxy: async (proxyName, upstreamPort) => {
       // Port 0: the server binds a free port itself and reports it, so there is no race for it.
       const p = await wrap(`creating proxy ${proxyName}`, apiUrl, '/proxies', () =>
         client.createProxy({ name: proxyName, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}`, enabled: true }),
       );
       const handle = makeProxy(p);
+      track(res, { port: handle.listenPort });
       res.cleanup.add(`proxy ${proxyName}`, async () => {
         if (!proc.hasExited) await handle.remove();
       });

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 
 /** Processes of the kinds a run starts, by pid → command line (read from /proc, no tools needed). */
@@ -24,4 +25,84 @@ export function newProcesses(before: Map<number, string>): string[] {
 
 export function runTempDirs(): string[] {
   return readdirSync(os.tmpdir()).filter((d) => d.startsWith('brownout-2')).sort();
+}
+
+/** Parent pid of every live process, from /proc/<pid>/stat. */
+function parents(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses: the fields after the last ')' are fixed.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      out.set(Number(entry), ppid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** Every live descendant of `root`, with its command line. */
+export function descendants(root: number): Map<number, string> {
+  const pp = parents();
+  const found = new Map<number, string>();
+  let frontier = [root];
+  while (frontier.length) {
+    const next: number[] = [];
+    for (const [pid, ppid] of pp) {
+      if (frontier.includes(ppid) && !found.has(pid)) {
+        let cmd = '';
+        try {
+          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+        } catch {
+          continue;
+        }
+        found.set(pid, cmd);
+        next.push(pid);
+      }
+    }
+    frontier = next;
+  }
+  return found;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie is dead for our purposes: it holds no port, file or lock.
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Watches the process tree under `root` while `during` runs (every 100 ms), so that every process
+ * the run started is known even if it lived only briefly. Vitest's own workers are left out.
+ */
+export async function watchTree<T>(root: number, during: (tree: Map<number, string>) => Promise<T>): Promise<{ value: T; seen: Map<number, string> }> {
+  const seen = new Map<number, string>();
+  const ignore = new Set(descendants(root).keys());
+  const poll = () => {
+    for (const [pid, cmd] of descendants(root)) if (!ignore.has(pid)) seen.set(pid, cmd);
+  };
+  const timer = setInterval(poll, 100);
+  try {
+    const value = await during(seen);
+    poll();
+    return { value, seen };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** True when nothing listens on 127.0.0.1:port any more (we can bind it ourselves). */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }

@@ -1,44 +1,69 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+import { alive, descendants, runTempDirs } from './helpers.ts';
 
-/** Starts the CLI, waits until the load runs (a fault applied), sends `sig`, and collects the exit. */
-function interruptDuringLoad(sig: NodeJS.Signals): Promise<{ code: number | null; stderr: string; sawFault: boolean }> {
+interface Ended {
+  code: number | null;
+  stderr: string;
+  sawFault: boolean;
+  /** Every process seen under the CLI during the run. */
+  tree: Map<number, string>;
+}
+
+/** Starts the CLI, waits until a fault is applied, sends the signals, collects the exit and the process tree. */
+function interruptDuringLoad(signals: NodeJS.Signals[]): Promise<Ended> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--reports', 'reports/test'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tree = new Map<number, string>();
+    const poll = setInterval(() => {
+      if (child.pid !== undefined) for (const [pid, cmd] of descendants(child.pid)) tree.set(pid, cmd);
+    }, 100);
     let stderr = '';
     let sent = false;
-    let sawFault = false;
     const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.stderr.on('data', (b: Buffer) => {
       stderr += b.toString();
       // Interrupt while a fault is applied: its heal must still run.
       if (!sent && /apply latency/.test(stderr)) {
         sent = true;
-        sawFault = true;
-        setTimeout(() => child.kill(sig), 500);
+        signals.forEach((sig, i) => setTimeout(() => child.kill(sig), 500 + i * 5)); // teardown takes well under a second
       }
     });
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(killer);
-      resolve({ code, stderr, sawFault });
+      clearInterval(poll);
+      resolve({ code, stderr, sawFault: sent, tree });
     });
   });
 }
 
+function expectNothingLeft(r: Ended, dirsBefore: string[]): void {
+  expect(r.tree.size).toBeGreaterThanOrEqual(5); // the stack and k6 were seen under the CLI
+  expect([...r.tree].filter(([pid]) => alive(pid)).map(([pid, cmd]) => `${pid} ${cmd}`)).toEqual([]);
+  expect(runTempDirs()).toEqual(dirsBefore);
+}
+
 describe('a run interrupted mid-fault', () => {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    it(`${sig}: heals, tears down, exits 2, leaves nothing behind`, async () => {
-      const before = stackProcesses();
+    it(`${sig}: heals, tears down, exits 2, leaves no process of its tree and no temp dir`, async () => {
       const dirs = runTempDirs();
-      const r = await interruptDuringLoad(sig);
+      const r = await interruptDuringLoad([sig]);
       expect(r.sawFault).toBe(true);
       expect(r.stderr).toContain(`interrupted by ${sig}`);
       expect(r.stderr).not.toContain('could not clean up');
       expect(r.code).toBe(2);
-      expect(newProcesses(before)).toEqual([]);
-      expect(runTempDirs()).toEqual(dirs);
+      expectNothingLeft(r, dirs);
     });
   }
+
+  it('a second SIGINT bounds teardown: exit 2 within the grace, still nothing left when teardown fits in it', async () => {
+    const dirs = runTempDirs();
+    const t0 = Date.now();
+    const r = await interruptDuringLoad(['SIGINT', 'SIGINT']);
+    expect(r.stderr).toMatch(/SIGINT again: exiting in 5 s/);
+    expect(r.code).toBe(2);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expectNothingLeft(r, dirs);
+  });
 });

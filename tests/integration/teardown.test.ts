@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { runScenario, type RunOutcome } from '../../harness/index.ts';
+import { alive, portFree, runTempDirs, watchTree } from './helpers.ts';
+
+/**
+ * Every way a run can end, each followed by the same proof: no toxic was left on the Toxiproxy
+ * server before it stopped; no process the run started is alive (found by walking the process
+ * tree during the run, not by names); no temp dir; every port it bound is free again.
+ */
+async function endedBy(
+  file: string,
+  interfere?: (tree: Map<number, string>) => void,
+): Promise<{ outcome: RunOutcome; seen: Map<number, string> }> {
+  const dirs = runTempDirs();
+  let interfered = false;
+  const { value: outcome, seen } = await watchTree(process.pid, async (tree) => {
+    const o = runScenario({
+      scenarioFile: file,
+      reportsDir: 'reports/test',
+      onProgress: (line) => {
+        // Interfere once the load runs and a fault is active.
+        if (interfere && !interfered && /apply latency/.test(line)) {
+          interfered = true;
+          setTimeout(() => interfere(tree), 1000);
+        }
+      },
+    });
+    return o;
+  });
+  expect(outcome.toxicsLeft).toEqual([]);
+  expect(outcome.cleanupFailures).toEqual([]);
+  expect(seen.size).toBeGreaterThanOrEqual(4); // mariadbd, toxiproxy, services, haproxy, k6: the tree was seen
+  const survivors = [...seen].filter(([pid]) => alive(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
+  expect(survivors).toEqual([]);
+  expect(outcome.started.ports.length).toBeGreaterThanOrEqual(6);
+  const busy = [];
+  for (const port of outcome.started.ports) if (!(await portFree(port))) busy.push(port);
+  expect(busy).toEqual([]);
+  expect(runTempDirs()).toEqual(dirs);
+  return { outcome, seen };
+}
+
+function killWhere(tree: Map<number, string>, pattern: RegExp): void {
+  const hit = [...tree].find(([, cmd]) => pattern.test(cmd));
+  if (!hit) throw new Error(`no process matching ${pattern} in the run's tree`);
+  process.kill(hit[0], 'SIGKILL');
+}
+
+describe('teardown on every exit path', () => {
+  it('pass', async () => {
+    const { outcome } = await endedBy('tests/integration/scenarios/teardown-pass.ts');
+    expect(outcome.exitCode).toBe(0);
+  });
+
+  it('an expectation failed', async () => {
+    const { outcome } = await endedBy('tests/integration/scenarios/teardown-fail.ts');
+    expect(outcome.exitCode).toBe(1);
+  });
+
+  it('a fault action throws', async () => {
+    const { outcome } = await endedBy('tests/integration/scenarios/teardown-fault-throws.ts');
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.error?.name).toBe('FaultError');
+    expect(outcome.error?.message).toMatch(/no_such_table/);
+  });
+
+  it('k6 killed from outside', async () => {
+    const { outcome } = await endedBy('tests/integration/scenarios/teardown-pass.ts', (tree) => killWhere(tree, /\.tools\/bin\/k6 run/));
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.error?.message).toMatch(/k6 killed by SIGKILL/);
+  });
+
+  it('a stack part dying on its own', async () => {
+    const { outcome } = await endedBy('tests/integration/scenarios/teardown-pass.ts', (tree) => killWhere(tree, /fixtures\/photo\/server\.ts/));
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.error?.message).toMatch(/app killed by SIGKILL during the run/);
+  });
+});
