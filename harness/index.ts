@@ -13,6 +13,7 @@ export type {
   LoadProfile,
   Expectations,
   StackContext,
+  WriteCheck,
 } from './scenario/index.ts';
 export { runScenario, type RunOptions, type RunOutcome } from './run/index.ts';
 export { HarnessError, ScenarioError, StackStartError, StackError, FaultError, LoadError } from './core/errors.ts';

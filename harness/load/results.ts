@@ -7,6 +7,8 @@ export interface LoadResults {
   requests: RequestRecord[];
   iterations: number;
   droppedIterations: number;
+  /** Writes the target acknowledged (the brownout_ack metric of harness/load/k6/acknowledge.ts). */
+  acks: { id: number; atMs: number }[];
   /** Lines that were not JSON (k6 killed mid-write leaves a partial last line). */
   badLines: number;
   lines: number;
@@ -25,7 +27,7 @@ interface PointLine {
  */
 export class ResultReader {
   private readonly pending = new Map<string, { endMs: number; durationMs: number; tags: Record<string, string> }>();
-  readonly results: LoadResults = { requests: [], iterations: 0, droppedIterations: 0, badLines: 0, lines: 0 };
+  readonly results: LoadResults = { requests: [], acks: [], iterations: 0, droppedIterations: 0, badLines: 0, lines: 0 };
 
   line(text: string): void {
     if (!text) return;
@@ -42,6 +44,9 @@ export class ResultReader {
     switch (p.metric) {
       case 'iterations':
         this.results.iterations += 1;
+        return;
+      case 'brownout_ack':
+        this.results.acks.push({ id: p.data.value, atMs: Date.parse(p.data.time) });
         return;
       case 'dropped_iterations':
         this.results.droppedIterations += p.data.value;

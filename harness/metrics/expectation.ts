@@ -17,7 +17,9 @@ export type MetricRef =
   | { kind: 'max' }
   | { kind: 'rate'; status: StatusSelector }
   | { kind: 'count' }
-  | { kind: 'recovery' };
+  | { kind: 'recovery' }
+  /** Acknowledged writes (by the time they were acknowledged) not found in the database afterwards. */
+  | { kind: 'lost_writes' };
 
 export interface Expectation {
   source: string;
@@ -58,6 +60,7 @@ export function parseExpectation(text: string): ParseResult {
   } else if (metricText === 'max') metric = { kind: 'max' };
   else if (metricText === 'count') metric = { kind: 'count' };
   else if (metricText === 'recovery') metric = { kind: 'recovery' };
+  else if (metricText === 'lost_writes') metric = { kind: 'lost_writes' };
   else if (rate) {
     const status = parseStatus(rate[1] ?? '');
     if (!status) {
@@ -69,7 +72,7 @@ export function parseExpectation(text: string): ParseResult {
     }
     metric = { kind: 'rate', status };
   } else {
-    return { ok: false, message: `unknown metric '${metricText}' in '${text}'`, fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery' };
+    return { ok: false, message: `unknown metric '${metricText}' in '${text}'`, fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes' };
   }
 
   const tags: Record<string, string> = {};
@@ -80,8 +83,8 @@ export function parseExpectation(text: string): ParseResult {
       tags[kv[1]] = kv[2];
     }
   }
-  if (metric.kind === 'recovery' && tagText) {
-    return { ok: false, message: `'recovery' takes no tag filter in '${text}'`, fix: 'recovery is judged on the steady-state expectations; put tag filters there' };
+  if ((metric.kind === 'recovery' || metric.kind === 'lost_writes') && tagText) {
+    return { ok: false, message: `'${metric.kind}' takes no tag filter in '${text}'`, fix: metric.kind === 'recovery' ? 'recovery is judged on the steady-state expectations; put tag filters there' : 'lost_writes counts every acknowledged write' };
   }
 
   let value: number | undefined;

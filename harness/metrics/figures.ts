@@ -123,7 +123,8 @@ export function measure(e: Expectation, records: readonly RequestRecord[]): { va
       return { value: e.metric.kind === 'max' ? h.max : h.percentileMs(e.metric.p), count: sel.length };
     }
     case 'recovery':
-      throw new Error('recovery is measured by recoveryTime()');
+    case 'lost_writes':
+      throw new Error(`${e.metric.kind} is measured by judge()`);
   }
 }
 

@@ -12,8 +12,26 @@ import {
   type RequestRecord,
 } from './figures.ts';
 
+/** 'overall' expectations are judged over every request of the run. */
+export type Scope = Phase | 'overall';
+
+export interface WriteCheck {
+  /** Every write the target acknowledged, with when. */
+  acks: readonly { id: number; atMs: number }[];
+  /** Acknowledged ids not found in the database after the run. */
+  lost: ReadonlySet<number>;
+}
+
+export interface WriteFigures {
+  acknowledged: number;
+  found: number;
+  lost: number;
+  /** The first lost ids, for a person to look up. */
+  lostIds: number[];
+}
+
 export interface ExpectationResult {
-  phase: Phase;
+  phase: Scope;
   source: string;
   /** ms, a fraction, or a count; undefined when there was nothing to measure. */
   measured: number | undefined;
@@ -38,6 +56,7 @@ export interface Judgement {
   phases: PhaseFigures[];
   expectations: ExpectationResult[];
   recovery: RecoveryResult | undefined;
+  writes: WriteFigures | undefined;
 }
 
 export interface JudgeInput {
@@ -45,7 +64,8 @@ export interface JudgeInput {
   windows: readonly FaultWindow[];
   loadStartMs: number;
   loadEndMs: number;
-  expect: Partial<Record<Phase, readonly Expectation[]>>;
+  expect: Partial<Record<Scope, readonly Expectation[]>>;
+  writes?: WriteCheck;
   /** Expectations every recovery window must meet (the baseline's when not given). */
   steady: readonly Expectation[];
   stableForMs: number;
@@ -104,8 +124,20 @@ export function judge(input: JudgeInput): Judgement {
   }
 
   const expectations: ExpectationResult[] = [];
-  for (const phase of PHASES) {
+  const scopes: Scope[] = [...PHASES, 'overall'];
+  for (const phase of scopes) {
     for (const e of input.expect[phase] ?? []) {
+      if (e.metric.kind === 'lost_writes') {
+        const w = input.writes;
+        if (!w) {
+          expectations.push({ phase, source: e.source, measured: undefined, unit: 'count', requests: 0, passed: false, note: 'the scenario has no write check' });
+          continue;
+        }
+        const inScope = w.acks.filter((a) => phase === 'overall' || phaseOf(a.atMs, input.windows) === phase);
+        const lost = inScope.filter((a) => w.lost.has(a.id)).length;
+        expectations.push({ phase, source: e.source, measured: lost, unit: 'count', requests: inScope.length, passed: compare(lost, e.op, e.value) });
+        continue;
+      }
       if (e.metric.kind === 'recovery') {
         if (!recovery) {
           expectations.push({ phase, source: e.source, measured: undefined, unit: 'ms', requests: 0, passed: false, note: 'no fault was healed, so there is no recovery to measure' });
@@ -126,7 +158,7 @@ export function judge(input: JudgeInput): Judgement {
         }
         continue;
       }
-      const recs = byPhase.get(phase) ?? [];
+      const recs = phase === 'overall' ? input.records : (byPhase.get(phase) ?? []);
       const m = measure(e, recs);
       if (e.metric.kind !== 'count' && m.count === 0) {
         expectations.push({ phase, source: e.source, measured: undefined, unit: unitOf(e), requests: 0, passed: false, note: 'no request matched in this phase' });
@@ -135,5 +167,11 @@ export function judge(input: JudgeInput): Judgement {
       expectations.push({ phase, source: e.source, measured: m.value, unit: unitOf(e), requests: m.count, passed: compare(m.value, e.op, e.value) });
     }
   }
-  return { passed: expectations.every((x) => x.passed), phases, expectations, recovery };
+  const writes = input.writes && {
+    acknowledged: input.writes.acks.length,
+    found: input.writes.acks.filter((a) => !input.writes?.lost.has(a.id)).length,
+    lost: input.writes.acks.filter((a) => input.writes?.lost.has(a.id)).length,
+    lostIds: [...input.writes.lost].slice(0, 20),
+  };
+  return { passed: expectations.every((x) => x.passed), phases, expectations, recovery, writes };
 }

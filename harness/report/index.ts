@@ -62,6 +62,10 @@ export function renderSummary(r: RunResult): string {
   for (const x of r.judgement.expectations) {
     out.push(`| ${x.phase} | \`${x.source}\` | ${formatMeasured(x)}${x.note ? ` (${x.note})` : ''} | ${x.requests || '—'} | ${x.passed ? 'pass' : '**FAIL**'} |`);
   }
+  if (r.judgement.writes) {
+    const w = r.judgement.writes;
+    out.push('', `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.`);
+  }
   if (r.judgement.recovery) {
     const rc = r.judgement.recovery;
     out.push('', rc.recovered ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal (stable for ${formatMs(rc.stableForMs)}, ${rc.windowMs} ms windows).` : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`);

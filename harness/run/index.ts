@@ -12,6 +12,7 @@ import { judge, type FaultWindow, type Judgement } from '../metrics/index.ts';
 import { writeReport, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, type StartedStack } from '../stack/index.ts';
+import { checkWrites } from './writes.ts';
 
 const log = debug('run');
 
@@ -208,7 +209,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       const h = events.find((e) => e.kind === 'heal' && e.fault === entry.index);
       return a && h ? [{ label: entry.label, appliedMs: a.atMs, healedMs: h.atMs }] : [];
     });
+    const writes = sc.writes ? await checkWrites(st, sc.writes, results.acks) : undefined;
     const judgement: Judgement = judge({
+      ...(writes ? { writes } : {}),
       records: results.requests,
       windows,
       loadStartMs: t0,

@@ -102,10 +102,24 @@ export interface Expectations {
   between?: readonly string[];
   /** After the last heal. 'recovery < 3s' is measured here. */
   recovery?: readonly string[];
+  /** Over the whole run, e.g. ['rate(failed) < 1%', 'lost_writes == 0']. */
+  overall?: readonly string[];
   /** What every 100 ms window must meet to count as recovered. Default: the baseline list. */
   steadyState?: readonly string[];
   /** How long the steady state must hold to count as recovered. Default '2s'. */
   stableFor?: string;
+}
+
+/**
+ * The lost-write check: every write the load acknowledged (harness/load/k6/acknowledge.ts) is
+ * looked up after the run as `SELECT key FROM table WHERE key IN (...)`.
+ */
+export interface WriteCheck {
+  /** The mariadb part holding the writes. */
+  db: string;
+  table: string;
+  /** The column the acknowledged ids are in. Default 'id'. */
+  key?: string;
 }
 
 export interface StackContext {
@@ -123,4 +137,5 @@ export interface ScenarioDefinition {
   load: LoadProfile;
   timeline: readonly TimelineEntry[];
   expect: Expectations;
+  writes?: WriteCheck;
 }

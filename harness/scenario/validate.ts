@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
 import { ScenarioError } from '../core/errors.ts';
-import { parseExpectation, PHASES, type Expectation, type Phase } from '../metrics/index.ts';
+import { parseExpectation, PHASES, type Expectation, type Scope } from '../metrics/index.ts';
 import type { ScenarioDefinition, StackPart } from './types.ts';
 
 // ---- the schema: one place that says what a scenario may contain -------------------------------
@@ -53,9 +53,11 @@ const scenarioSchema = z.strictObject({
     fault: z.array(z.string()).optional(),
     between: z.array(z.string()).optional(),
     recovery: z.array(z.string()).optional(),
+    overall: z.array(z.string()).optional(),
     steadyState: z.array(z.string()).optional(),
     stableFor: duration.optional(),
   }),
+  writes: z.strictObject({ db: z.string(), table: z.string().regex(/^\w+$/), key: z.string().regex(/^\w+$/).optional() }).optional(),
 });
 
 // ---- the resolved scenario: what the run works from ----------------------------------------------
@@ -95,7 +97,8 @@ export interface ResolvedScenario {
   /** targetUrl is set when the load goes to a URL outside the stack. */
   load: { scriptPath: string; target: string; targetUrl?: string; rate: number; durationMs: number; requestTimeoutMs: number; preAllocatedVUs: number; maxVUs: number };
   timeline: readonly ResolvedTimelineEntry[];
-  expect: Readonly<Record<Phase, readonly Expectation[]>>;
+  expect: Readonly<Record<Scope, readonly Expectation[]>>;
+  writes: { db: string; table: string; key: string } | undefined;
   steady: readonly Expectation[];
   stableForMs: number;
 }
@@ -300,22 +303,24 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   });
 
   // Expectations.
-  const expect = Object.fromEntries(PHASES.map((p) => [p, [] as Expectation[]])) as Record<Phase, Expectation[]>;
-  for (const phase of PHASES) {
+  const scopes: Scope[] = [...PHASES, 'overall'];
+  const expect = Object.fromEntries(scopes.map((p) => [p, [] as Expectation[]])) as Record<Scope, Expectation[]>;
+  for (const phase of scopes) {
     (def.expect[phase] ?? []).forEach((text, i) => {
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field: `expect.${phase}[${i}]`, message: r.message, fix: r.fix });
       else if (r.expectation.metric.kind === 'recovery' && phase !== 'recovery') problems.push({ field: `expect.${phase}[${i}]`, message: `'recovery' is measured in the recovery phase only`, fix: 'move it to expect.recovery' });
+      else if (r.expectation.metric.kind === 'lost_writes' && !def.writes) problems.push({ field: `expect.${phase}[${i}]`, message: `'lost_writes' needs a write check`, fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script" });
       else expect[phase].push(r.expectation);
     });
   }
-  let steady: Expectation[] = expect.baseline.filter((e) => e.metric.kind !== 'count');
+  let steady: Expectation[] = expect.baseline.filter((e) => e.metric.kind !== 'count' && e.metric.kind !== 'lost_writes');
   if (def.expect.steadyState) {
     steady = [];
     def.expect.steadyState.forEach((text, i) => {
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field: `expect.steadyState[${i}]`, message: r.message, fix: r.fix });
-      else if (r.expectation.metric.kind === 'recovery' || r.expectation.metric.kind === 'count') problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
+      else if (r.expectation.metric.kind === 'recovery' || r.expectation.metric.kind === 'count' || r.expectation.metric.kind === 'lost_writes') problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
       else steady.push(r.expectation);
     });
   }
@@ -323,6 +328,10 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   if (!stableForMs) problems.push({ field: 'expect.stableFor', message: `'${def.expect.stableFor ?? ''}' is not a positive duration`, fix: "write it like '2s'" });
   if (expect.recovery.some((e) => e.metric.kind === 'recovery') && steady.length === 0) {
     problems.push({ field: 'expect.steadyState', message: "'recovery' needs steady-state expectations to judge windows by", fix: 'add expect.baseline or expect.steadyState entries' });
+  }
+
+  if (def.writes && rawStack[def.writes.db]?.kind !== 'mariadb') {
+    problems.push({ field: 'writes.db', message: `'${def.writes.db}' is not a mariadb part of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind === 'mariadb').join(', ') || '(none defined)'}` });
   }
 
   if (problems.length > 0) throw new ScenarioError(file, problems);
@@ -338,6 +347,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     expect,
     steady,
     stableForMs: stableForMs ?? DEFAULTS.stableForMs,
+    writes: def.writes ? { db: def.writes.db, table: def.writes.table, key: def.writes.key ?? 'id' } : undefined,
   };
 }
 

@@ -1,6 +1,7 @@
 // The load of the slow-transaction incident: uploads into ten albums and reads of existing photos.
 // A k6 script: only k6 modules here (its tsconfig has no Node types).
 import http from 'k6/http';
+import { acknowledge } from '../../harness/load/k6/acknowledge.ts';
 
 const BASE_URL = __ENV.BASE_URL;
 const TIMEOUT = __ENV.REQUEST_TIMEOUT || '10s';
@@ -12,11 +13,13 @@ const SEEDED_PHOTOS = 100;
 export default function (): void {
   if (Math.random() < UPLOAD_SHARE) {
     const albumId = 1 + Math.floor(Math.random() * ALBUMS);
-    http.post(`${BASE_URL}/photos`, JSON.stringify({ albumId, title: `upload ${__VU}-${__ITER}` }), {
+    const res = http.post(`${BASE_URL}/photos`, JSON.stringify({ albumId, title: `upload ${__VU}-${__ITER}` }), {
       headers: { 'content-type': 'application/json' },
       tags: { name: 'upload' },
       timeout: TIMEOUT,
     });
+    // A 201 acknowledges the upload: the harness checks afterwards that each one is in the database.
+    if (res.status === 201) acknowledge(Number((res.json() as { id?: number } | null)?.id));
   } else {
     const id = 1 + Math.floor(Math.random() * SEEDED_PHOTOS);
     http.get(`${BASE_URL}/photos/${id}`, { tags: { name: 'read' }, timeout: TIMEOUT });

@@ -25,6 +25,10 @@ describe('slow-transaction scenario on the real stack', () => {
     const result = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')) as { versions: Record<string, string>; timeline: unknown[] };
     expect(Object.keys(result.versions).sort()).toEqual(['haproxy', 'k6', 'mariadb', 'toxiproxy']);
     expect(result.timeline).toHaveLength(5);
+    // Every acknowledged upload is in the database, under both faults.
+    const w = o.result?.judgement.writes;
+    expect(w?.acknowledged).toBeGreaterThan(300);
+    expect(w?.lost).toBe(0);
   });
 
   it('broken mode fails the gate with at least half of the uploads answered 503 in the fault phase', async () => {
@@ -42,5 +46,18 @@ describe('slow-transaction scenario on the real stack', () => {
     expect(summary).toMatch(/\| fault \| `rate\(503\)\{name:upload\} < 5%` \| \d+\.\d+% \| \d+ \| \*\*FAIL\*\* \|/);
     expect(o.toxicsLeft).toEqual([]);
     expect(newProcesses(before)).toEqual([]);
+  });
+
+  it('a fixture that acknowledges before its commit is caught by the lost-write check', async () => {
+    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'ack-early', reportsDir: 'reports/test' });
+    expect(o.error).toBeUndefined();
+    expect(o.exitCode).toBe(1);
+    const w = o.result?.judgement.writes;
+    expect(w?.lost).toBeGreaterThan(0);
+    expect(w?.found).toBe((w?.acknowledged ?? 0) - (w?.lost ?? 0));
+    const lost = o.result?.judgement.expectations.find((x) => x.source === 'lost_writes == 0');
+    expect(lost).toMatchObject({ phase: 'overall', passed: false, measured: w?.lost });
+    // The lost ids really are missing from the table: the check did not invent them.
+    expect(w?.lostIds.length).toBeGreaterThan(0);
   });
 });
