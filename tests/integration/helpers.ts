@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 
@@ -105,4 +105,43 @@ export function portFree(port: number): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** Socket inodes a process holds open. */
+function socketInodes(pid: number): Set<string> {
+  const out = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m?.[1]) out.add(m[1]);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    // exited
+  }
+  return out;
+}
+
+/** The local addresses ("127.0.0.1:port", "0.0.0.0:port", "[::]:port") a process listens on, from /proc/net/tcp{,6}. */
+export function listeningAddresses(pid: number): string[] {
+  const inodes = socketInodes(pid);
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== '0A' || !inodes.has(f[9] ?? '')) continue; // 0A = LISTEN
+      const [hex = '', portHex = '0'] = (f[1] ?? '').split(':');
+      const port = parseInt(portHex, 16);
+      if (hex.length === 8) {
+        const ip = [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
+        out.push(`${ip}:${port}`);
+      } else {
+        out.push(hex === '00000000000000000000000001000000' ? `[::1]:${port}` : hex === '0'.repeat(32) ? `[::]:${port}` : `[${hex}]:${port}`);
+      }
+    }
+  }
+  return out;
 }

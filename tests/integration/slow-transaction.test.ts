@@ -57,7 +57,6 @@ describe('slow-transaction scenario on the real stack', () => {
     expect(w?.found).toBe((w?.acknowledged ?? 0) - (w?.lost ?? 0));
     const lost = o.result?.judgement.expectations.find((x) => x.source === 'lost_writes == 0');
     expect(lost).toMatchObject({ phase: 'overall', passed: false, measured: w?.lost });
-    // The lost ids really are missing from the table: the check did not invent them.
     expect(w?.lostIds.length).toBeGreaterThan(0);
   });
 });
