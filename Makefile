@@ -3,7 +3,10 @@ MODE ?= fixed
 SCENARIO ?= scenarios/slow-transaction.ts
 BROWNOUT = node --import tsx harness/cli/main.ts
 
-.PHONY: setup chaos test typecheck unit integration clean
+RUNS ?= 10
+SOAK_SCENARIOS ?= scenarios/slow-transaction.ts
+
+.PHONY: setup chaos test typecheck unit integration soak clean
 
 setup:
 	@bash harness/setup/setup.sh
@@ -26,6 +29,10 @@ unit:
 
 integration: setup
 	@npx vitest run tests/integration
+
+# The gate suite RUNS times in each mode: fixed must pass every time, broken must fail every time.
+soak: setup
+	@$(BROWNOUT) soak $(SOAK_SCENARIOS) --runs $(RUNS) --modes fixed,broken
 
 clean:
 	rm -rf reports/*/

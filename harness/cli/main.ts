@@ -1,7 +1,11 @@
 import { Command, Option } from 'commander';
 import type { CleanupList } from '../core/cleanup.ts';
 import { errorMessage } from '../core/errors.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { renderSummary } from '../report/index.ts';
+import { renderSoak, summariseSoak, type SoakRun } from '../report/soak.ts';
 import { runScenario } from '../run/index.ts';
 
 /** Exit codes: 0 every expectation held, 1 an expectation failed, 2 harness error (or untrusted run). */
@@ -69,6 +73,48 @@ program
   .action(async (files: string[], opts: { mode?: string; reports: string; allowHost: string[] }) => {
     process.exitCode = await run(files, opts);
   });
+
+program
+  .command('soak')
+  .description('run scenarios N times per mode; report pass/fail and the spread of each figure; exit 0 when fixed always passes and broken always fails')
+  .argument('<scenarios...>', 'scenario files')
+  .addOption(new Option('--runs <n>', 'runs per scenario and mode').default('10'))
+  .addOption(new Option('--modes <modes>', 'comma-separated modes (skipped where a scenario lacks one)').default('fixed,broken'))
+  .addOption(new Option('--reports <dir>', 'where the soak report goes').default('reports/soak'))
+  .action(async (files: string[], opts: { runs: string; modes: string; reports: string }) => {
+    process.exitCode = await soak(files, { runs: Number(opts.runs), modes: opts.modes.split(',').filter(Boolean), reports: opts.reports });
+  });
+
+async function soak(files: string[], opts: { runs: number; modes: string[]; reports: string }): Promise<number> {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort('SIGINT'));
+  process.once('SIGTERM', () => controller.abort('SIGTERM'));
+  const runs: SoakRun[] = [];
+  for (let i = 1; i <= opts.runs && !controller.signal.aborted; i++) {
+    for (const file of files) {
+      const offered = await scenarioModes(file);
+      for (const mode of opts.modes.filter((m) => offered.includes(m))) {
+        if (controller.signal.aborted) break;
+        const o = await runScenario({ scenarioFile: file, mode, reportsDir: path.join(opts.reports, 'runs'), signal: controller.signal });
+        runs.push({ scenario: o.result?.scenario.name ?? file, mode, exitCode: o.exitCode, expectations: o.result?.judgement.expectations ?? [], ...(o.error ? { error: o.error.message } : {}) });
+        process.stderr.write(`soak ${i}/${opts.runs}: ${file} (${mode}) → exit ${o.exitCode}${o.error ? `: ${o.error.message}` : ''}\n`);
+      }
+    }
+  }
+  const lines = summariseSoak(runs);
+  const md = renderSoak(lines, { date: new Date().toISOString().slice(0, 10), machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`, runsPerMode: opts.runs });
+  mkdirSync(opts.reports, { recursive: true });
+  writeFileSync(path.join(opts.reports, 'soak.md'), md);
+  writeFileSync(path.join(opts.reports, 'soak.json'), `${JSON.stringify({ lines, runs }, null, 2)}\n`);
+  process.stdout.write(md);
+  if (controller.signal.aborted || runs.some((r) => r.exitCode === 2)) return 2;
+  return lines.every((l) => l.asExpected) ? 0 : 1;
+}
+
+async function scenarioModes(file: string): Promise<string[]> {
+  const mod = (await import(path.resolve(file))) as { default?: { modes?: string[] } };
+  return mod.default?.modes ?? ['default'];
+}
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`${errorMessage(e)}\n`);

@@ -1,0 +1,74 @@
+import { formatMs } from '../core/duration.ts';
+import type { ExpectationResult } from '../metrics/index.ts';
+
+/** One run of one scenario in one mode, as the soak keeps it. */
+export interface SoakRun {
+  scenario: string;
+  mode: string;
+  exitCode: 0 | 1 | 2;
+  expectations: readonly ExpectationResult[];
+  error?: string;
+}
+
+export interface SoakLine {
+  scenario: string;
+  mode: string;
+  /** What the gate should say in this mode: fixed passes, broken fails. */
+  expected: 'pass' | 'fail';
+  runs: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  asExpected: boolean;
+  figures: { phase: string; source: string; unit: ExpectationResult['unit']; min: number; median: number; max: number; held: number; runs: number }[];
+}
+
+/** Modes whose gate is expected to fail (the incident reproduced); every other mode must pass. */
+export const FAILING_MODES = new Set(['broken', 'ack-early']);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+}
+
+export function summariseSoak(runs: readonly SoakRun[]): SoakLine[] {
+  const groups = new Map<string, SoakRun[]>();
+  for (const r of runs) {
+    const k = `${r.scenario}\u0000${r.mode}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.values()].map((rs) => {
+    const first = rs[0] as SoakRun;
+    const expected = FAILING_MODES.has(first.mode) ? 'fail' : 'pass';
+    const passed = rs.filter((r) => r.exitCode === 0).length;
+    const failed = rs.filter((r) => r.exitCode === 1).length;
+    const errors = rs.filter((r) => r.exitCode === 2).length;
+    const byExp = new Map<string, ExpectationResult[]>();
+    for (const r of rs) for (const e of r.expectations) byExp.set(`${e.phase}\u0000${e.source}`, [...(byExp.get(`${e.phase}\u0000${e.source}`) ?? []), e]);
+    const figures = [...byExp.values()].map((es) => {
+      const e0 = es[0] as ExpectationResult;
+      const vals = es.flatMap((e) => (e.measured === undefined ? [] : [e.measured]));
+      return { phase: e0.phase, source: e0.source, unit: e0.unit, min: Math.min(...vals), median: median(vals), max: Math.max(...vals), held: es.filter((e) => e.passed).length, runs: es.length };
+    });
+    return { scenario: first.scenario, mode: first.mode, expected, runs: rs.length, passed, failed, errors, asExpected: errors === 0 && (expected === 'pass' ? passed === rs.length : failed === rs.length), figures };
+  });
+}
+
+function fmt(v: number, unit: ExpectationResult['unit']): string {
+  if (!Number.isFinite(v)) return '—';
+  if (unit === 'rate') return `${(v * 100).toFixed(2)}%`;
+  if (unit === 'count') return String(v);
+  return formatMs(v);
+}
+
+export function renderSoak(lines: readonly SoakLine[], meta: { date: string; machine: string; runsPerMode: number }): string {
+  const out = [`# Soak: ${meta.runsPerMode} runs per scenario and mode`, '', `${meta.date}, ${meta.machine}.`, ''];
+  out.push('| scenario | mode | gate should | runs | pass | fail | harness error | as expected |', '|---|---|---|---|---|---|---|---|');
+  for (const l of lines) out.push(`| ${l.scenario} | ${l.mode} | ${l.expected} | ${l.runs} | ${l.passed} | ${l.failed} | ${l.errors} | ${l.asExpected ? 'yes' : '**NO**'} |`);
+  for (const l of lines) {
+    out.push('', `## ${l.scenario} (${l.mode}): spread of each figure`, '', '| phase | expectation | min | median | max | held |', '|---|---|---|---|---|---|');
+    for (const f of l.figures) out.push(`| ${f.phase} | \`${f.source}\` | ${fmt(f.min, f.unit)} | ${fmt(f.median, f.unit)} | ${fmt(f.max, f.unit)} | ${f.held}/${f.runs} |`);
+  }
+  return `${out.join('\n')}\n`;
+}
