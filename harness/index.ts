@@ -1,5 +1,5 @@
 // The public API of brownout: what scenario files import.
-export { scenario, mariadb, service, gateway, latency, lockWait, at } from './scenario/index.ts';
+export { scenario, mariadb, service, gateway, latency, lockWait, timeout, resetPeer, down, kill, freeze, restart, at } from './scenario/index.ts';
 export type {
   ScenarioDefinition,
   StackPart,
@@ -9,6 +9,12 @@ export type {
   Fault,
   LatencyFault,
   LockWaitFault,
+  TimeoutFault,
+  ResetPeerFault,
+  DownFault,
+  KillFault,
+  FreezeFault,
+  RestartFault,
   TimelineEntry,
   LoadProfile,
   Expectations,

@@ -4,8 +4,8 @@ import { errorMessage } from '../core/errors.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderSummary } from '../report/index.ts';
-import { renderSoak, summariseSoak, type SoakRun } from '../report/soak.ts';
+import { renderSoak, renderSummary, summariseSoak, type SoakRun } from '../report/index.ts';
+
 import { runScenario } from '../run/index.ts';
 
 /** Exit codes: 0 every expectation held, 1 an expectation failed, 2 harness error (or untrusted run). */

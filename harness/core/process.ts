@@ -65,9 +65,16 @@ export class ManagedProcess {
     return this.child.pid;
   }
 
-  /** True once stop() was called: an exit after that is expected, one before it is not. */
+  private exitExpected = false;
+
+  /** True once stop() was called or a fault announced the exit: such an exit is not a part dying on its own. */
   get isStopping(): boolean {
-    return this.stopping !== undefined;
+    return this.stopping !== undefined || this.exitExpected;
+  }
+
+  /** A fault is about to end this process on purpose. */
+  expectExit(): void {
+    this.exitExpected = true;
   }
 
   get hasExited(): boolean {

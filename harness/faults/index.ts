@@ -2,7 +2,9 @@ import type mysql from 'mysql2/promise';
 import { FaultError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import type { ResolvedFault } from '../scenario/index.ts';
-import type { StartedStack } from '../stack/index.ts';
+import type { ManagedProcess } from '../core/process.ts';
+import { processTree, servingPid } from '../core/procfs.ts';
+import type { ActiveToxic, StartedStack, ToxicSpec } from '../stack/index.ts';
 
 const log = debug('faults');
 
@@ -56,6 +58,77 @@ async function applyLockWait(f: Extract<ResolvedFault, { type: 'lockWait' }>, st
   };
 }
 
+const noHeal = once(async () => undefined);
+
+/** Toxiproxy timeout on both streams of a link: nothing gets through (a blackhole). */
+async function applyToxic(stack: StartedStack, link: string, label: string, toxics: ToxicSpec[]): Promise<ActiveFault> {
+  const proxy = stack.links.get(link);
+  if (!proxy) throw new FaultError(label, `no proxy for link ${link}`, `links are: ${[...stack.links.keys()].join(', ')}`);
+  const active: ActiveToxic[] = [];
+  try {
+    for (const t of toxics) active.push(await proxy.addToxic(t));
+  } catch (e) {
+    await Promise.allSettled(active.map((a) => a.remove()));
+    throw e;
+  }
+  return { label, heal: once(async () => void (await Promise.all(active.map((a) => a.remove())))) };
+}
+
+/** A disabled proxy refuses new connections and drops open ones (Toxiproxy's "down"). */
+async function applyDown(stack: StartedStack, link: string, label: string): Promise<ActiveFault> {
+  const proxy = stack.links.get(link);
+  if (!proxy) throw new FaultError(label, `no proxy for link ${link}`, `links are: ${[...stack.links.keys()].join(', ')}`);
+  await proxy.setEnabled(false);
+  return { label, heal: once(() => proxy.setEnabled(true)) };
+}
+
+function partProcess(stack: StartedStack, part: string, label: string): { proc: ManagedProcess; port: number } {
+  const p = stack.parts.get(part);
+  if (!p) throw new FaultError(label, `${part} is not a started part`, 'name a part of the stack');
+  return { proc: p.process, port: p.port };
+}
+
+/**
+ * Kills the process that serves the part: under a process manager that is its worker (which the
+ * manager may restart); for a bare process it is the part itself, whose exit is then expected.
+ */
+function applyKill(stack: StartedStack, part: string, signal: NodeJS.Signals, label: string): ActiveFault {
+  const { proc, port } = partProcess(stack, part, label);
+  if (proc.pid === undefined || proc.hasExited) throw new FaultError(label, `${part} is not running`, 'kill a part that is up');
+  const target = servingPid(proc.pid, port) ?? proc.pid;
+  if (target === proc.pid) proc.expectExit();
+  log(`${label}: ${signal} → pid ${target}${target === proc.pid ? '' : ` (worker of ${proc.pid})`}`);
+  process.kill(target, signal);
+  return { label, heal: noHeal };
+}
+
+/** SIGSTOP to every process of the part's tree; SIGCONT at heal. */
+function applyFreeze(stack: StartedStack, part: string, label: string): ActiveFault {
+  const { proc } = partProcess(stack, part, label);
+  if (proc.pid === undefined || proc.hasExited) throw new FaultError(label, `${part} is not running`, 'freeze a part that is up');
+  const pids = processTree(proc.pid);
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  return {
+    label,
+    heal: once(async () => {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }),
+  };
+}
+
+async function applyRestart(stack: StartedStack, part: string, label: string): Promise<ActiveFault> {
+  const p = stack.parts.get(part);
+  if (p?.kind !== 'service') throw new FaultError(label, `${part} is not a started service`, 'restart a service part');
+  await p.restart();
+  return { label, heal: noHeal };
+}
+
 export async function applyFault(fault: ResolvedFault, stack: StartedStack, id: string, label: string): Promise<ActiveFault> {
   log(`apply ${label}`);
   try {
@@ -64,6 +137,21 @@ export async function applyFault(fault: ResolvedFault, stack: StartedStack, id: 
         return await applyLatency(fault, stack, id, label);
       case 'lockWait':
         return await applyLockWait(fault, stack, label);
+      case 'timeout':
+        return await applyToxic(stack, fault.link, label, [
+          { name: `${id}-timeout-up`, type: 'timeout', stream: 'upstream', attributes: { timeout: fault.timeoutMs } },
+          { name: `${id}-timeout-down`, type: 'timeout', stream: 'downstream', attributes: { timeout: fault.timeoutMs } },
+        ]);
+      case 'resetPeer':
+        return await applyToxic(stack, fault.link, label, [{ name: `${id}-reset`, type: 'reset_peer', stream: 'upstream', attributes: { timeout: fault.afterMs } }]);
+      case 'down':
+        return await applyDown(stack, fault.link, label);
+      case 'kill':
+        return applyKill(stack, fault.part, fault.signal, label);
+      case 'freeze':
+        return applyFreeze(stack, fault.part, label);
+      case 'restart':
+        return await applyRestart(stack, fault.part, label);
     }
   } catch (e) {
     if (e instanceof FaultError) throw e;

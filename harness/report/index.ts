@@ -98,3 +98,4 @@ export function writeReport(dir: string, result: RunResult | undefined, error: E
   const md = [result ? renderSummary(result) : '', error ? renderError(error, cleanupFailures) : ''].filter(Boolean).join('\n');
   writeFileSync(path.join(dir, 'summary.md'), md);
 }
+export { summariseSoak, renderSoak, FAILING_MODES, type SoakRun, type SoakLine } from './soak.ts';

@@ -1,5 +1,11 @@
 import type {
+  DownFault,
   Fault,
+  FreezeFault,
+  KillFault,
+  ResetPeerFault,
+  RestartFault,
+  TimeoutFault,
   GatewayPart,
   LatencyFault,
   LockWaitFault,
@@ -21,7 +27,17 @@ export const gateway = (o: Omit<GatewayPart, 'kind'>): GatewayPart => ({ kind: '
 export const latency = (o: Omit<LatencyFault, 'type'>): LatencyFault => ({ type: 'latency', ...o });
 export const lockWait = (o: Omit<LockWaitFault, 'type'>): LockWaitFault => ({ type: 'lockWait', ...o });
 
-/** `at('10s', latency({...}), { for: '5s' })`: apply at 10 s into the load, heal 5 s later. */
-export function at(when: string, fault: Fault, opts: { for: string }): TimelineEntry {
-  return { at: when, for: opts.for, fault };
+export const timeout = (o: Omit<TimeoutFault, 'type'>): TimeoutFault => ({ type: 'timeout', ...o });
+export const resetPeer = (o: Omit<ResetPeerFault, 'type'>): ResetPeerFault => ({ type: 'resetPeer', ...o });
+export const down = (o: Omit<DownFault, 'type'>): DownFault => ({ type: 'down', ...o });
+export const kill = (o: Omit<KillFault, 'type'>): KillFault => ({ type: 'kill', ...o });
+export const freeze = (o: Omit<FreezeFault, 'type'>): FreezeFault => ({ type: 'freeze', ...o });
+export const restart = (o: Omit<RestartFault, 'type'>): RestartFault => ({ type: 'restart', ...o });
+
+/**
+ * `at('10s', latency({...}), { for: '5s' })`: apply at 10 s into the load, heal 5 s later.
+ * `at('10s', kill({ part: 'app' }))`: an instant fault, nothing to heal.
+ */
+export function at(when: string, fault: Fault, opts?: { for: string }): TimelineEntry {
+  return opts ? { at: when, for: opts.for, fault } : { at: when, fault };
 }

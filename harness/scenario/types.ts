@@ -64,13 +64,55 @@ export interface LockWaitFault {
   rows: string;
 }
 
-export type Fault = LatencyFault | LockWaitFault;
+/** Toxiproxy `timeout` on a link, both ways: a blackhole. Connections close after `timeout` ('0ms' = never). Default '0ms'. */
+export interface TimeoutFault {
+  type: 'timeout';
+  link: string;
+  timeout?: string;
+}
+
+/** Toxiproxy `reset_peer`: connections on the link are reset (TCP RST) after `after`. Default '0ms'. */
+export interface ResetPeerFault {
+  type: 'resetPeer';
+  link: string;
+  after?: string;
+}
+
+/** The link's proxy is disabled: connections are refused and open ones dropped, until heal. */
+export interface DownFault {
+  type: 'down';
+  link: string;
+}
+
+/** Sends `signal` (default SIGKILL) to the process serving a part (a process manager's worker, not the manager). Instant: no `for`. */
+export interface KillFault {
+  type: 'kill';
+  part: string;
+  signal?: 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT';
+}
+
+/** SIGSTOP to a part's processes; SIGCONT at heal. */
+export interface FreezeFault {
+  type: 'freeze';
+  part: string;
+}
+
+/** Stops a service and starts it again on the same port (in-process state is lost). Instant: no `for`. */
+export interface RestartFault {
+  type: 'restart';
+  part: string;
+}
+
+export type Fault = LatencyFault | LockWaitFault | TimeoutFault | ResetPeerFault | DownFault | KillFault | FreezeFault | RestartFault;
+
+/** Faults that happen at one moment and need no heal. */
+export const INSTANT_FAULTS: ReadonlySet<Fault['type']> = new Set(['kill', 'restart']);
 
 export interface TimelineEntry {
   /** When the fault is applied, from the start of the load. */
   at: string;
-  /** How long it stays applied before it is healed. */
-  for: string;
+  /** How long it stays applied before it is healed; not given for instant faults (kill, restart). */
+  for?: string;
   fault: Fault;
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScenarioError } from '../core/errors.ts';
-import { at, gateway, latency, lockWait, mariadb, service } from './dsl.ts';
+import { at, down, freeze, gateway, kill, latency, lockWait, mariadb, resetPeer, restart, service, timeout } from './dsl.ts';
 import type { ScenarioDefinition } from './types.ts';
 import { resolveScenario } from './validate.ts';
 
@@ -47,6 +47,30 @@ describe('resolveScenario', () => {
     expect(resolveScenario('demo.ts', def, { cwd }).timeline[0]?.fault).toMatchObject({ link: 'app→db' });
   });
 
+  it('resolves the link and process faults; instant faults take no duration', () => {
+    const def = {
+      ...good(),
+      load: { ...good().load, duration: '60s' },
+      timeline: [
+        at('5s', timeout({ link: 'app→db' }), { for: '2s' }),
+        at('10s', resetPeer({ link: 'app→db', after: '100ms' }), { for: '2s' }),
+        at('15s', down({ link: 'edge→app' }), { for: '2s' }),
+        at('20s', kill({ part: 'app' })),
+        at('25s', freeze({ part: 'db' }), { for: '1s' }),
+        at('30s', restart({ part: 'app' })),
+      ],
+    };
+    const r = resolveScenario('demo.ts', def, { cwd });
+    expect(r.timeline.map((t) => [t.fault, t.forMs])).toEqual([
+      [{ type: 'timeout', link: 'app→db', timeoutMs: 0 }, 2000],
+      [{ type: 'resetPeer', link: 'app→db', afterMs: 100 }, 2000],
+      [{ type: 'down', link: 'edge→app' }, 2000],
+      [{ type: 'kill', part: 'app', signal: 'SIGKILL' }, 0],
+      [{ type: 'freeze', part: 'db' }, 1000],
+      [{ type: 'restart', part: 'app' }, 0],
+    ]);
+  });
+
   type Mutate = (d: ScenarioDefinition) => unknown;
   const bad: [string, Mutate, string, RegExp][] = [
     ['no stack parts', (d) => ({ ...d, stack: () => ({}) }), 'stack', /no parts/],
@@ -73,6 +97,10 @@ describe('resolveScenario', () => {
     ['gateway to nothing', (d) => ({ ...d, stack: () => ({ edge: gateway({ to: 'app', timeout: '1s' }) }), load: { ...d.load, target: 'edge' }, timeline: [] }), 'stack.edge.to', /not a service/],
     ['mode not offered', (d) => d, 'modes', /not one this scenario offers/],
     ['stack function throws', (d) => ({ ...d, stack: () => { throw new Error('boom'); } }), 'stack', /threw: boom/],
+    ['instant fault given a duration', (d) => ({ ...d, timeline: [at('5s', kill({ part: 'app' }), { for: '1s' })] }), 'timeline[0].for', /no duration/],
+    ['lasting fault without a duration', (d) => ({ ...d, timeline: [at('5s', down({ link: 'app→db' }))] }), 'timeline[0].for', /needs a duration/],
+    ['kill a part that is not there', (d) => ({ ...d, timeline: [at('5s', kill({ part: 'cache' }))] }), 'timeline[0].fault.part', /not a service or gateway or mariadb/],
+    ['restart a database', (d) => ({ ...d, timeline: [at('5s', restart({ part: 'db' }))] }), 'timeline[0].fault.part', /not a service part/],
     ['empty command', (d) => ({ ...d, stack: () => ({ app: service({ command: [] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.command', /./],
   ];
   for (const [what, mutate, field, message] of bad) {

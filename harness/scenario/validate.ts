@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
 import { ScenarioError } from '../core/errors.ts';
 import { parseExpectation, PHASES, type Expectation, type Scope } from '../metrics/index.ts';
-import type { ScenarioDefinition, StackPart } from './types.ts';
+import { INSTANT_FAULTS, type ScenarioDefinition, type StackPart } from './types.ts';
 
 // ---- the schema: one place that says what a scenario may contain -------------------------------
 
@@ -32,6 +32,12 @@ const stackSchema = z.record(z.string(), partSchema);
 const faultSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('latency'), link: z.string(), latency: duration, jitter: duration.optional(), stream: z.enum(['downstream', 'upstream']).optional() }),
   z.strictObject({ type: z.literal('lockWait'), db: z.string(), rows: z.string() }),
+  z.strictObject({ type: z.literal('timeout'), link: z.string(), timeout: duration.optional() }),
+  z.strictObject({ type: z.literal('resetPeer'), link: z.string(), after: duration.optional() }),
+  z.strictObject({ type: z.literal('down'), link: z.string() }),
+  z.strictObject({ type: z.literal('kill'), part: z.string(), signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT']).optional() }),
+  z.strictObject({ type: z.literal('freeze'), part: z.string() }),
+  z.strictObject({ type: z.literal('restart'), part: z.string() }),
 ]);
 const scenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
@@ -47,7 +53,7 @@ const scenarioSchema = z.strictObject({
     preAllocatedVUs: z.number().int().positive().optional(),
     maxVUs: z.number().int().positive().optional(),
   }),
-  timeline: z.array(z.strictObject({ at: duration, for: duration, fault: faultSchema })),
+  timeline: z.array(z.strictObject({ at: duration, for: duration.optional(), fault: faultSchema })),
   expect: z.strictObject({
     baseline: z.array(z.string()).optional(),
     fault: z.array(z.string()).optional(),
@@ -76,7 +82,13 @@ export interface ResolvedLink {
 
 export type ResolvedFault =
   | { type: 'latency'; link: string; latencyMs: number; jitterMs: number; stream: 'downstream' | 'upstream' }
-  | { type: 'lockWait'; db: string; rows: string };
+  | { type: 'lockWait'; db: string; rows: string }
+  | { type: 'timeout'; link: string; timeoutMs: number }
+  | { type: 'resetPeer'; link: string; afterMs: number }
+  | { type: 'down'; link: string }
+  | { type: 'kill'; part: string; signal: 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' }
+  | { type: 'freeze'; part: string }
+  | { type: 'restart'; part: string };
 
 export interface ResolvedTimelineEntry {
   index: number;
@@ -274,31 +286,77 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const linkNames = new Set(links.map((l) => l.name));
   const timeline: ResolvedTimelineEntry[] = def.timeline.map((t, index) => {
     const field = `timeline[${index}]`;
-    const atMs = parseDurationMs(t.at);
-    const forMs = parseDurationMs(t.for);
-    if (atMs === undefined) problems.push({ field: `${field}.at`, message: `'${t.at}' is not a duration`, fix: "write it like '10s' (from the start of the load)" });
-    if (!forMs) problems.push({ field: `${field}.for`, message: `'${t.for}' is not a positive duration`, fix: "write it like '5s'; a fault must be healed after it is applied" });
-    if (atMs !== undefined && forMs && durationMs && atMs + forMs > durationMs) {
-      problems.push({ field: field, message: `the fault is healed at ${t.at} + ${t.for}, after the load ends (${L.duration})`, fix: 'move it earlier, shorten it, or lengthen load.duration: recovery is measured under load' });
-    }
-    let fault: ResolvedFault;
     const f = t.fault;
-    if (f.type === 'latency') {
-      const link = normaliseLink(f.link);
-      const name = link ? `${link.from}→${link.to}` : f.link;
-      if (!link || !linkNames.has(name)) problems.push({ field: `${field}.fault.link`, message: `'${f.link}' is not a link of the stack`, fix: `use one of ${[...linkNames].join(', ') || '(no links: add dependsOn or a gateway)'}` });
-      const latencyMs = parseDurationMs(f.latency);
-      if (latencyMs === undefined) problems.push({ field: `${field}.fault.latency`, message: `'${f.latency}' is not a duration`, fix: "write it like '300ms'" });
-      const jitterMs = f.jitter === undefined ? 0 : parseDurationMs(f.jitter);
-      if (jitterMs === undefined) problems.push({ field: `${field}.fault.jitter`, message: `'${f.jitter ?? ''}' is not a duration`, fix: "write it like '50ms'" });
-      fault = { type: 'latency', link: name, latencyMs: latencyMs ?? 0, jitterMs: jitterMs ?? 0, stream: f.stream ?? DEFAULTS.stream };
+    const instant = INSTANT_FAULTS.has(f.type);
+    const atMs = parseDurationMs(t.at);
+    if (atMs === undefined) problems.push({ field: `${field}.at`, message: `'${t.at}' is not a duration`, fix: "write it like '10s' (from the start of the load)" });
+    let forMs: number | undefined = 0;
+    if (instant) {
+      if (t.for !== undefined) problems.push({ field: `${field}.for`, message: `${f.type} happens at one moment and has no duration`, fix: `write at('${t.at}', ${f.type}({ ... })) without { for }` });
     } else {
-      if (rawStack[f.db]?.kind !== 'mariadb') problems.push({ field: `${field}.fault.db`, message: `'${f.db}' is not a mariadb part of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind === 'mariadb').join(', ') || '(none defined)'}` });
-      const rows = f.rows.trim().replace(/\s+FOR\s+UPDATE\s*$/i, '');
-      if (!/^select\s/i.test(rows) || rows.includes(';')) problems.push({ field: `${field}.fault.rows`, message: 'rows must be one SELECT statement', fix: "write e.g. 'SELECT * FROM albums WHERE id = 1' (FOR UPDATE is added)" });
-      fault = { type: 'lockWait', db: f.db, rows };
+      forMs = t.for === undefined ? undefined : parseDurationMs(t.for);
+      if (!forMs) problems.push({ field: `${field}.for`, message: t.for === undefined ? `a ${f.type} fault needs a duration` : `'${t.for}' is not a positive duration`, fix: "write at(when, fault, { for: '5s' }); a fault must be healed after it is applied" });
     }
-    const label = fault.type === 'latency' ? `latency ${f.type === 'latency' ? f.latency : ''} on ${fault.link}` : `lockWait on ${fault.db}: ${fault.rows}`;
+    if (atMs !== undefined && forMs !== undefined && durationMs && atMs + forMs >= durationMs) {
+      problems.push({ field: field, message: instant ? `the fault is at ${t.at}, at or after the end of the load (${L.duration})` : `the fault is healed at ${t.at} + ${t.for ?? ''}, after the load ends (${L.duration})`, fix: 'move it earlier, shorten it, or lengthen load.duration: recovery is measured under load' });
+    }
+    const linkOf = (text: string): string => {
+      const link = normaliseLink(text);
+      const name = link ? `${link.from}→${link.to}` : text;
+      if (!link || !linkNames.has(name)) problems.push({ field: `${field}.fault.link`, message: `'${text}' is not a link of the stack`, fix: `use one of ${[...linkNames].join(', ') || '(no links: add dependsOn or a gateway)'}` });
+      return name;
+    };
+    const durationOf = (key: string, text: string | undefined, fallback: number): number => {
+      if (text === undefined) return fallback;
+      const ms = parseDurationMs(text);
+      if (ms === undefined) problems.push({ field: `${field}.fault.${key}`, message: `'${text}' is not a duration`, fix: "write it like '300ms'" });
+      return ms ?? fallback;
+    };
+    const processPart = (part: string, kinds: readonly string[]): string => {
+      const kind = rawStack[part]?.kind;
+      if (!kind || !kinds.includes(kind)) problems.push({ field: `${field}.fault.part`, message: `'${part}' is not a ${kinds.join(' or ')} part of the stack`, fix: `use one of ${names.filter((n) => kinds.includes(rawStack[n]?.kind ?? '')).join(', ') || '(none defined)'}` });
+      return part;
+    };
+    let fault: ResolvedFault;
+    let label: string;
+    switch (f.type) {
+      case 'latency':
+        fault = { type: 'latency', link: linkOf(f.link), latencyMs: durationOf('latency', f.latency, 0), jitterMs: durationOf('jitter', f.jitter, 0), stream: f.stream ?? DEFAULTS.stream };
+        label = `latency ${f.latency} on ${fault.link}`;
+        break;
+      case 'lockWait': {
+        if (rawStack[f.db]?.kind !== 'mariadb') problems.push({ field: `${field}.fault.db`, message: `'${f.db}' is not a mariadb part of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind === 'mariadb').join(', ') || '(none defined)'}` });
+        const rows = f.rows.trim().replace(/\s+FOR\s+UPDATE\s*$/i, '');
+        if (!/^select\s/i.test(rows) || rows.includes(';')) problems.push({ field: `${field}.fault.rows`, message: 'rows must be one SELECT statement', fix: "write e.g. 'SELECT * FROM albums WHERE id = 1' (FOR UPDATE is added)" });
+        fault = { type: 'lockWait', db: f.db, rows };
+        label = `lockWait on ${fault.db}: ${fault.rows}`;
+        break;
+      }
+      case 'timeout':
+        fault = { type: 'timeout', link: linkOf(f.link), timeoutMs: durationOf('timeout', f.timeout, 0) };
+        label = `timeout (blackhole) on ${fault.link}`;
+        break;
+      case 'resetPeer':
+        fault = { type: 'resetPeer', link: linkOf(f.link), afterMs: durationOf('after', f.after, 0) };
+        label = `reset_peer on ${fault.link}`;
+        break;
+      case 'down':
+        fault = { type: 'down', link: linkOf(f.link) };
+        label = `down ${fault.link}`;
+        break;
+      case 'kill':
+        fault = { type: 'kill', part: processPart(f.part, ['service', 'gateway', 'mariadb']), signal: f.signal ?? 'SIGKILL' };
+        label = `kill ${fault.part} (${fault.signal})`;
+        break;
+      case 'freeze':
+        fault = { type: 'freeze', part: processPart(f.part, ['service', 'gateway', 'mariadb']) };
+        label = `freeze ${fault.part}`;
+        break;
+      case 'restart':
+        fault = { type: 'restart', part: processPart(f.part, ['service']) };
+        label = `restart ${fault.part}`;
+        break;
+    }
     return { index, label, atMs: atMs ?? 0, forMs: forMs ?? 0, fault };
   });
 

@@ -22,7 +22,10 @@ export interface StartedService extends StartedPart {
   readonly kind: 'service';
   readonly port: number;
   readonly url: string;
+  /** The current process (a new one after restart()). */
   readonly process: ManagedProcess;
+  /** Stops the process and starts it again on the same port, ready when health answers 200. */
+  restart(): Promise<void>;
 }
 
 /** The service under test (or a helper): a child process serving HTTP on $PORT, ready when `health` answers 200. */
@@ -31,33 +34,56 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
   const dir = partDir(res, opts.name);
   const port = opts.port ?? (await freePort());
   const [command = '', ...args] = opts.command;
-  const proc = new ManagedProcess({
-    name: opts.name,
-    command,
-    args,
-    env: { ...opts.env, PORT: String(port), HOST: '127.0.0.1' },
-    logFile: path.join(dir, `${opts.name}.log`),
-    ...(opts.cwd ? { cwd: opts.cwd } : {}),
-  });
-  track(res, { pid: proc.pid, port });
-  const stop = () => proc.stop(3000);
-  res.cleanup.add(`${opts.name} (pid ${proc.pid ?? '?'})`, stop);
-
   const url = `http://127.0.0.1:${port}`;
-  const ready = await waitUntil(async () => (await fetch(`${url}${opts.health}`, { signal: AbortSignal.timeout(1000) })).status === 200, {
-    timeoutMs: opts.startupTimeoutMs,
-    intervalMs: 50,
-    abort: () => (proc.hasExited ? proc.exitDescription : undefined),
-  });
-  if (!ready) {
-    throw new StackStartError(
-      opts.name,
-      proc.hasExited ? `the process ${proc.exitDescription} before ${opts.health} answered 200` : `${opts.health} did not answer 200 within ${opts.startupTimeoutMs} ms`,
-      proc.commandLine(),
-      proc.tail(),
-      `make the service listen on 127.0.0.1:$PORT and answer 200 on ${opts.health}, or raise startupTimeout`,
-    );
-  }
+  const spawnOne = () =>
+    new ManagedProcess({
+      name: opts.name,
+      command,
+      args,
+      env: { ...opts.env, PORT: String(port), HOST: '127.0.0.1' },
+      logFile: path.join(dir, `${opts.name}.log`),
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
+  let proc = spawnOne();
+  track(res, { pid: proc.pid, port });
+  // Always the current process: restart() replaces it.
+  const stop = () => proc.stop(3000);
+  res.cleanup.add(`${opts.name} (service)`, stop);
+
+  const waitHealthy = async () => {
+    const p = proc;
+    const ready = await waitUntil(async () => (await fetch(`${url}${opts.health}`, { signal: AbortSignal.timeout(1000) })).status === 200, {
+      timeoutMs: opts.startupTimeoutMs,
+      intervalMs: 50,
+      abort: () => (p.hasExited ? p.exitDescription : undefined),
+    });
+    if (!ready) {
+      throw new StackStartError(
+        opts.name,
+        p.hasExited ? `the process ${p.exitDescription} before ${opts.health} answered 200` : `${opts.health} did not answer 200 within ${opts.startupTimeoutMs} ms`,
+        p.commandLine(),
+        p.tail(),
+        `make the service listen on 127.0.0.1:$PORT and answer 200 on ${opts.health}, or raise startupTimeout`,
+      );
+    }
+  };
+  await waitHealthy();
   log(`started ${opts.name} on ${url} in ${Date.now() - t0} ms`);
-  return { kind: 'service', name: opts.name, port, url, process: proc, stop, [Symbol.asyncDispose]: stop };
+  return {
+    kind: 'service',
+    name: opts.name,
+    port,
+    url,
+    get process() {
+      return proc;
+    },
+    restart: async () => {
+      await proc.stop(3000);
+      proc = spawnOne();
+      track(res, { pid: proc.pid });
+      await waitHealthy();
+    },
+    stop: () => stop(),
+    [Symbol.asyncDispose]: () => stop(),
+  };
 }

@@ -1,6 +1,10 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
+import { CleanupList } from '../../harness/core/cleanup.ts';
+import { parentPids } from '../../harness/core/procfs.ts';
+import { startStack, type StartedStack } from '../../harness/stack/index.ts';
 
 /** Processes of the kinds a run starts, by pid → command line (read from /proc, no tools needed). */
 export function stackProcesses(): Map<number, string> {
@@ -27,26 +31,9 @@ export function runTempDirs(): string[] {
   return readdirSync(os.tmpdir()).filter((d) => d.startsWith('brownout-2')).sort();
 }
 
-/** Parent pid of every live process, from /proc/<pid>/stat. */
-function parents(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name may hold spaces and parentheses: the fields after the last ')' are fixed.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      out.set(Number(entry), ppid);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
-
 /** Every live descendant of `root`, with its command line. */
 export function descendants(root: number): Map<number, string> {
-  const pp = parents();
+  const pp = parentPids();
   const found = new Map<number, string>();
   let frontier = [root];
   while (frontier.length) {
@@ -107,41 +94,26 @@ export function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** Socket inodes a process holds open. */
-function socketInodes(pid: number): Set<string> {
-  const out = new Set<string>();
-  try {
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m?.[1]) out.add(m[1]);
-      } catch {
-        // closed meanwhile
-      }
-    }
-  } catch {
-    // exited
-  }
-  return out;
-}
+export { listeningAddresses } from '../../harness/core/procfs.ts';
 
-/** The local addresses ("127.0.0.1:port", "0.0.0.0:port", "[::]:port") a process listens on, from /proc/net/tcp{,6}. */
-export function listeningAddresses(pid: number): string[] {
-  const inodes = socketInodes(pid);
-  const out: string[] = [];
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 10 || f[3] !== '0A' || !inodes.has(f[9] ?? '')) continue; // 0A = LISTEN
-      const [hex = '', portHex = '0'] = (f[1] ?? '').split(':');
-      const port = parseInt(portHex, 16);
-      if (hex.length === 8) {
-        const ip = [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
-        out.push(`${ip}:${port}`);
-      } else {
-        out.push(hex === '00000000000000000000000001000000' ? `[::1]:${port}` : hex === '0'.repeat(32) ? `[::]:${port}` : `[${hex}]:${port}`);
-      }
-    }
+/**
+ * A stack of just the photo fixture's MariaDB (schema and seed loaded), for tests of faults and
+ * checks; `use` gets it, and everything is released afterwards, whatever happens.
+ */
+export async function withPhotoDb(use: (stack: StartedStack, cleanup: CleanupList) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-test-'));
+  const cleanup = new CleanupList();
+  let failures: string[] = [];
+  try {
+    const stack = await startStack(
+      [{ kind: 'mariadb', name: 'db', database: 'app', schemaPath: path.resolve('fixtures/photo/schema.sql'), seedPath: path.resolve('fixtures/photo/seed.sql') }],
+      [],
+      { runId: 'test', dir, cleanup },
+    );
+    await use(stack, cleanup);
+  } finally {
+    failures = await cleanup.releaseAll();
+    rmSync(dir, { recursive: true, force: true });
   }
-  return out;
+  if (failures.length) throw new Error(`cleanup failed: ${failures.join('; ')}`);
 }

@@ -1,24 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { CleanupList } from '../../harness/core/cleanup.ts';
 import { applyFault } from '../../harness/faults/index.ts';
-import { startStack } from '../../harness/stack/index.ts';
-import { newProcesses, stackProcesses } from './helpers.ts';
+import { newProcesses, stackProcesses, withPhotoDb } from './helpers.ts';
 
 describe('lockWait on a real MariaDB', () => {
   it('makes writes to the locked row wait until it is healed, and only those', async () => {
     const before = stackProcesses();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-test-'));
-    const cleanup = new CleanupList();
-    try {
-      const stack = await startStack(
-        [{ kind: 'mariadb', name: 'db', database: 'app', schemaPath: path.resolve('fixtures/photo/schema.sql'), seedPath: path.resolve('fixtures/photo/seed.sql') }],
-        [],
-        { runId: 'test', dir, cleanup },
-      );
+    await withPhotoDb(async (stack, cleanup) => {
       const db = stack.parts.get('db');
       if (db?.kind !== 'mariadb') throw new Error('no db');
       // A client of the service's kind: the app account over TCP on 127.0.0.1.
@@ -47,11 +35,7 @@ describe('lockWait on a real MariaDB', () => {
       const after = await bump(1);
       expect(after.errno).toBe(0);
       expect(after.ms).toBeLessThan(500);
-    } finally {
-      const failures = await cleanup.releaseAll();
-      rmSync(dir, { recursive: true, force: true });
-      expect(failures).toEqual([]);
-    }
+    });
     expect(newProcesses(before)).toEqual([]);
   });
 });

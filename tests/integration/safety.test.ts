@@ -1,12 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CleanupList } from '../../harness/core/cleanup.ts';
 import { runScenario } from '../../harness/index.ts';
 import { checkWrites } from '../../harness/run/writes.ts';
-import { startStack } from '../../harness/stack/index.ts';
-import { descendants, listeningAddresses, watchTree } from './helpers.ts';
+import { descendants, listeningAddresses, watchTree, withPhotoDb } from './helpers.ts';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
@@ -51,14 +48,7 @@ describe('safety', () => {
   });
 
   it('the write check finds exactly the acknowledged ids that are missing', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-test-'));
-    const cleanup = new CleanupList();
-    try {
-      const stack = await startStack(
-        [{ kind: 'mariadb', name: 'db', database: 'app', schemaPath: path.resolve('fixtures/photo/schema.sql'), seedPath: path.resolve('fixtures/photo/seed.sql') }],
-        [],
-        { runId: 'test', dir, cleanup },
-      );
+    await withPhotoDb(async (stack) => {
       // The seed holds photos 1..100; 101..103 were never written.
       const acks = [5, 50, 100, 101, 102, 103, 50].map((id, i) => ({ id, atMs: i }));
       const r = await checkWrites(stack, { db: 'db', table: 'photos', key: 'id' }, acks);
@@ -66,9 +56,6 @@ describe('safety', () => {
       // 2 500 ids: more than one lookup chunk.
       const many = Array.from({ length: 2500 }, (_, i) => ({ id: i + 1, atMs: 0 }));
       expect((await checkWrites(stack, { db: 'db', table: 'photos', key: 'id' }, many)).lost.size).toBe(2400);
-    } finally {
-      expect(await cleanup.releaseAll()).toEqual([]);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -1,0 +1,81 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+/** Socket inodes a process holds open. */
+function socketInodes(pid: number): Set<string> {
+  const out = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m?.[1]) out.add(m[1]);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    // exited
+  }
+  return out;
+}
+
+/** Listening TCP sockets of the machine: inode → "ip:port" (IPv6 as [hex]:port, ::1 and :: named). */
+function listeningSockets(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== '0A') continue; // 0A = LISTEN
+      const [hex = '', portHex = '0'] = (f[1] ?? '').split(':');
+      const port = parseInt(portHex, 16);
+      let addr: string;
+      if (hex.length === 8) addr = `${[3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.')}:${port}`;
+      else addr = hex === '00000000000000000000000001000000' ? `[::1]:${port}` : hex === '0'.repeat(32) ? `[::]:${port}` : `[${hex}]:${port}`;
+      out.set(f[9] ?? '', addr);
+    }
+  }
+  return out;
+}
+
+/** The addresses a process listens on, read from /proc (Linux). */
+export function listeningAddresses(pid: number): string[] {
+  const sockets = listeningSockets();
+  return [...socketInodes(pid)].flatMap((i) => (sockets.has(i) ? [sockets.get(i) as string] : []));
+}
+
+/** Parent pid of every live process. */
+export function parentPids(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses: the fields after the last ')' are fixed.
+      out.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** `root` and every live descendant of it. */
+export function processTree(root: number): number[] {
+  const pp = parentPids();
+  const found = [root];
+  for (let i = 0; i < found.length; i++) for (const [pid, ppid] of pp) if (ppid === found[i] && !found.includes(pid)) found.push(pid);
+  return found;
+}
+
+/**
+ * The process in `root`'s tree that listens on `port`: the one actually serving (a process manager's
+ * worker rather than the manager). Undefined when none does.
+ */
+export function servingPid(root: number, port: number): number | undefined {
+  return processTree(root).find((pid) => listeningAddresses(pid).some((a) => a.endsWith(`:${port}`)));
+}
