@@ -1,5 +1,5 @@
 // The public API of brownout: what scenario files import.
-export { scenario, mariadb, service, gateway, latency, lockWait, timeout, resetPeer, down, kill, freeze, restart, at } from './scenario/index.ts';
+export { scenario, mariadb, service, gateway, latency, lockWait, timeout, resetPeer, down, kill, freeze, restart, request, at } from './scenario/index.ts';
 export type {
   ScenarioDefinition,
   StackPart,
@@ -15,6 +15,7 @@ export type {
   KillFault,
   FreezeFault,
   RestartFault,
+  RequestFault,
   TimelineEntry,
   LoadProfile,
   Expectations,

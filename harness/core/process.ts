@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { debug } from './log.ts';
+import { processTree } from './procfs.ts';
 
 const log = debug('process');
 
@@ -107,6 +108,8 @@ export class ManagedProcess {
   /** SIGTERM, then SIGKILL after graceMs. Idempotent: the same promise every time. */
   stop(graceMs = 3000): Promise<void> {
     this.stopping ??= (async () => {
+      // The whole tree, not only the group: a supervisor may put its workers in groups of their own.
+      const tree = this.child.pid !== undefined && !this.hasExited ? processTree(this.child.pid) : [];
       if (!this.hasExited) {
         // A frozen (SIGSTOPped) process cannot act on SIGTERM until continued.
         this.signal('SIGCONT');
@@ -115,12 +118,19 @@ export class ManagedProcess {
         await this.exited;
         clearTimeout(timer);
       }
-      // The leader has exited; make sure nothing of its group lingers.
+      // The leader has exited; make sure nothing of its group or tree lingers.
       if (this.child.pid !== undefined) {
         try {
           process.kill(-this.child.pid, 'SIGKILL');
         } catch {
           // No such group: all gone.
+        }
+      }
+      for (const pid of tree) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
         }
       }
       await new Promise<void>((r) => this.logStream.end(() => r()));

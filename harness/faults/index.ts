@@ -94,7 +94,11 @@ function partProcess(stack: StartedStack, part: string, label: string): { proc: 
  */
 function applyKill(stack: StartedStack, part: string, signal: NodeJS.Signals, label: string): ActiveFault {
   const { proc, port } = partProcess(stack, part, label);
-  if (proc.pid === undefined || proc.hasExited) throw new FaultError(label, `${part} is not running`, 'kill a part that is up');
+  if (proc.pid === undefined || proc.hasExited) {
+    // Already down (e.g. it crashed earlier in the scenario): what the kill is for already holds.
+    log(`${label}: ${part} is not running; nothing to kill`);
+    return { label, heal: noHeal };
+  }
   const target = servingPid(proc.pid, port) ?? proc.pid;
   if (target === proc.pid) proc.expectExit();
   log(`${label}: ${signal} → pid ${target}${target === proc.pid ? '' : ` (worker of ${proc.pid})`}`);
@@ -129,6 +133,19 @@ async function applyRestart(stack: StartedStack, part: string, label: string): P
   return { label, heal: noHeal };
 }
 
+/** One request straight to the service's own port; its answer (or none) is logged, never judged. */
+async function applyRequest(stack: StartedStack, f: Extract<ResolvedFault, { type: 'request' }>, label: string): Promise<ActiveFault> {
+  const p = stack.parts.get(f.part);
+  if (p?.kind !== 'service') throw new FaultError(label, `${f.part} is not a started service`, 'send requests to a service part');
+  try {
+    const r = await fetch(`${p.url}${f.path}`, { method: f.method, ...(f.body === undefined ? {} : { body: f.body, headers: { 'content-type': 'application/json' } }), signal: AbortSignal.timeout(5000) });
+    log(`${label}: answered ${r.status}`);
+  } catch (e) {
+    log(`${label}: no answer (${(e as Error).message})`);
+  }
+  return { label, heal: noHeal };
+}
+
 export async function applyFault(fault: ResolvedFault, stack: StartedStack, id: string, label: string): Promise<ActiveFault> {
   log(`apply ${label}`);
   try {
@@ -152,6 +169,8 @@ export async function applyFault(fault: ResolvedFault, stack: StartedStack, id: 
         return applyFreeze(stack, fault.part, label);
       case 'restart':
         return await applyRestart(stack, fault.part, label);
+      case 'request':
+        return await applyRequest(stack, fault, label);
     }
   } catch (e) {
     if (e instanceof FaultError) throw e;

@@ -19,7 +19,9 @@ export type MetricRef =
   | { kind: 'count' }
   | { kind: 'recovery' }
   /** Acknowledged writes (by the time they were acknowledged) not found in the database afterwards. */
-  | { kind: 'lost_writes' };
+  | { kind: 'lost_writes' }
+  /** Connections the services' account holds on a database after the load (a pool leak shows here). */
+  | { kind: 'connections' };
 
 export interface Expectation {
   source: string;
@@ -61,6 +63,7 @@ export function parseExpectation(text: string): ParseResult {
   else if (metricText === 'count') metric = { kind: 'count' };
   else if (metricText === 'recovery') metric = { kind: 'recovery' };
   else if (metricText === 'lost_writes') metric = { kind: 'lost_writes' };
+  else if (metricText === 'connections') metric = { kind: 'connections' };
   else if (rate) {
     const status = parseStatus(rate[1] ?? '');
     if (!status) {
@@ -72,7 +75,7 @@ export function parseExpectation(text: string): ParseResult {
     }
     metric = { kind: 'rate', status };
   } else {
-    return { ok: false, message: `unknown metric '${metricText}' in '${text}'`, fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes' };
+    return { ok: false, message: `unknown metric '${metricText}' in '${text}'`, fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, connections' };
   }
 
   const tags: Record<string, string> = {};
@@ -97,6 +100,9 @@ export function parseExpectation(text: string): ParseResult {
     value = pc ? Number(pc[1]) / 100 : fr ? Number(fr[1]) : undefined;
     if (value === undefined || value > 1) return { ok: false, message: `'${valueText}' in '${text}' is not a rate`, fix: "write rates as a percentage ('0.1%') or a fraction from 0 to 1 ('0.001')" };
   } else {
+    if (metric.kind === 'connections' && Object.keys(tags).some((k) => k !== 'db')) {
+      return { ok: false, message: `'connections' takes only a {db:PART} filter in '${text}'`, fix: "write e.g. 'connections{db:db} <= 10'" };
+    }
     value = /^\d+$/.test(valueText) ? Number(valueText) : undefined;
     if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a whole number`, fix: 'count compares with a whole number' };
   }

@@ -124,6 +124,7 @@ export function measure(e: Expectation, records: readonly RequestRecord[]): { va
     }
     case 'recovery':
     case 'lost_writes':
+    case 'connections':
       throw new Error(`${e.metric.kind} is measured by judge()`);
   }
 }

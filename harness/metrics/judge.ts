@@ -66,6 +66,8 @@ export interface JudgeInput {
   loadEndMs: number;
   expect: Partial<Record<Scope, readonly Expectation[]>>;
   writes?: WriteCheck;
+  /** Connections of the services' account per mariadb part, counted after the load. */
+  connections?: Readonly<Record<string, number>>;
   /** Expectations every recovery window must meet (the baseline's when not given). */
   steady: readonly Expectation[];
   stableForMs: number;
@@ -127,6 +129,15 @@ export function judge(input: JudgeInput): Judgement {
   const scopes: Scope[] = [...PHASES, 'overall'];
   for (const phase of scopes) {
     for (const e of input.expect[phase] ?? []) {
+      if (e.metric.kind === 'connections') {
+        const dbs = Object.keys(input.connections ?? {});
+        const db = e.tags['db'] ?? dbs[0];
+        const n = db === undefined ? undefined : input.connections?.[db];
+        expectations.push(n === undefined
+          ? { phase, source: e.source, measured: undefined, unit: 'count', requests: 0, passed: false, note: `no connection count for ${db ?? 'any database'}` }
+          : { phase, source: e.source, measured: n, unit: 'count', requests: 0, passed: compare(n, e.op, e.value) });
+        continue;
+      }
       if (e.metric.kind === 'lost_writes') {
         const w = input.writes;
         if (!w) {

@@ -10,9 +10,9 @@ import { applyFault, type ActiveFault } from '../faults/index.ts';
 import { bundleLoadScript, k6Version, readResultsFile, startK6, type K6Run } from '../load/index.ts';
 import { judge, type FaultWindow, type Judgement } from '../metrics/index.ts';
 import { writeReport, type RunResult, type TimelineEvent } from '../report/index.ts';
-import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
+import { loadScenario, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, type StartedStack } from '../stack/index.ts';
-import { checkWrites } from './writes.ts';
+import { checkWrites, countConnections } from './writes.ts';
 
 const log = debug('run');
 
@@ -182,8 +182,11 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     aborted.catch(() => undefined);
 
     // A part that exits while nobody asked it to ends the run: its figures would describe another stack.
+    // Parts the timeline attacks (kill, freeze, restart, a poisoned request) may die: that is what is measured.
+    const attacked = new Set(sc.timeline.flatMap((t) => ('part' in t.fault && PROCESS_FAULTS.has(t.fault.type) ? [t.fault.part] : [])));
     const partDied = new Promise<never>((_, reject) => {
       for (const proc of st.processes()) {
+        if (attacked.has(proc.spec.name)) continue;
         void proc.exited.then(() => {
           if (!proc.isStopping) {
             reject(new StackError(`${proc.spec.name} ${proc.exitDescription} during the run`, `${proc.commandLine()}\nlast log lines:\n${proc.tail()}`, `read ${proc.spec.name}'s log in the report; nothing in the scenario stops it`));
@@ -210,7 +213,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       return a && h ? [{ label: entry.label, appliedMs: a.atMs, healedMs: h.atMs }] : [];
     });
     const writes = sc.writes ? await checkWrites(st, sc.writes, results.acks) : undefined;
+    const connections = sc.expect.overall.some((e) => e.metric.kind === 'connections') ? await countConnections(st) : undefined;
     const judgement: Judgement = judge({
+      ...(connections ? { connections } : {}),
       ...(writes ? { writes } : {}),
       records: results.requests,
       windows,

@@ -2,6 +2,22 @@ import { StackError } from '../core/errors.ts';
 import type { WriteCheck } from '../metrics/index.ts';
 import type { StartedStack } from '../stack/index.ts';
 
+/** Connections the services' account holds on each mariadb part now (after the load: a leak stays). */
+export async function countConnections(stack: StartedStack): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const p of stack.parts.values()) {
+    if (p.kind !== 'mariadb') continue;
+    const conn = await p.adminConnection();
+    try {
+      const [rows] = await conn.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?', [p.user]);
+      out[p.name] = Number((rows as { n: number }[])[0]?.n ?? 0);
+    } finally {
+      await conn.end();
+    }
+  }
+  return out;
+}
+
 /**
  * Looks up every acknowledged id in the database (straight to the server, not through Toxiproxy),
  * after the load has ended and every fault is healed.

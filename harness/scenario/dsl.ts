@@ -5,6 +5,7 @@ import type {
   KillFault,
   ResetPeerFault,
   RestartFault,
+  RequestFault,
   TimeoutFault,
   GatewayPart,
   LatencyFault,
@@ -33,6 +34,7 @@ export const down = (o: Omit<DownFault, 'type'>): DownFault => ({ type: 'down', 
 export const kill = (o: Omit<KillFault, 'type'>): KillFault => ({ type: 'kill', ...o });
 export const freeze = (o: Omit<FreezeFault, 'type'>): FreezeFault => ({ type: 'freeze', ...o });
 export const restart = (o: Omit<RestartFault, 'type'>): RestartFault => ({ type: 'restart', ...o });
+export const request = (o: Omit<RequestFault, 'type'>): RequestFault => ({ type: 'request', ...o });
 
 /**
  * `at('10s', latency({...}), { for: '5s' })`: apply at 10 s into the load, heal 5 s later.

@@ -29,6 +29,11 @@ export interface ServicePart {
   startupTimeout?: string;
   /** A fixed port on 127.0.0.1 (for a service that cannot take $PORT). Default: a free one. */
   port?: number;
+  /**
+   * Run the command under a process manager that restarts it when it dies: 'pm2' (pm2-runtime, its
+   * PM2_HOME inside the run's temp dir). Default: none, a bare process.
+   */
+  supervisor?: 'pm2';
 }
 
 /** An HTTP gateway (HAProxy) in front of a service, answering `timeoutStatus` after `timeout`. */
@@ -103,10 +108,23 @@ export interface RestartFault {
   part: string;
 }
 
-export type Fault = LatencyFault | LockWaitFault | TimeoutFault | ResetPeerFault | DownFault | KillFault | FreezeFault | RestartFault;
+/** One HTTP request sent straight to a service (not through its proxy), e.g. a poisoned one. Instant: no `for`. */
+export interface RequestFault {
+  type: 'request';
+  part: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  /** Sent as is, with content-type application/json. */
+  body?: string;
+}
+
+export type Fault = LatencyFault | LockWaitFault | TimeoutFault | ResetPeerFault | DownFault | KillFault | FreezeFault | RestartFault | RequestFault;
 
 /** Faults that happen at one moment and need no heal. */
-export const INSTANT_FAULTS: ReadonlySet<Fault['type']> = new Set(['kill', 'restart']);
+export const INSTANT_FAULTS: ReadonlySet<Fault['type']> = new Set(['kill', 'restart', 'request']);
+
+/** Faults aimed at a part's process: a scenario with one accepts that part dying (that is what it measures). */
+export const PROCESS_FAULTS: ReadonlySet<Fault['type']> = new Set(['kill', 'freeze', 'restart', 'request']);
 
 export interface TimelineEntry {
   /** When the fault is applied, from the start of the load. */

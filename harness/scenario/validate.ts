@@ -19,6 +19,7 @@ const serviceSchema = z.strictObject({
   dependsOn: z.array(z.string()).optional(),
   startupTimeout: duration.optional(),
   port: z.number().int().min(1).max(65535).optional(),
+  supervisor: z.literal('pm2').optional(),
 });
 const gatewaySchema = z.strictObject({
   kind: z.literal('gateway'),
@@ -38,6 +39,7 @@ const faultSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('kill'), part: z.string(), signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT']).optional() }),
   z.strictObject({ type: z.literal('freeze'), part: z.string() }),
   z.strictObject({ type: z.literal('restart'), part: z.string() }),
+  z.strictObject({ type: z.literal('request'), part: z.string(), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).optional(), path: z.string().startsWith('/'), body: z.string().optional() }),
 ]);
 const scenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
@@ -70,7 +72,7 @@ const scenarioSchema = z.strictObject({
 
 export type ResolvedPart =
   | { kind: 'mariadb'; name: string; schemaPath?: string; seedPath?: string; database: string }
-  | { kind: 'service'; name: string; command: readonly string[]; env: Readonly<Record<string, string>>; health: string; dependsOn: readonly string[]; startupTimeoutMs: number; port?: number }
+  | { kind: 'service'; name: string; command: readonly string[]; env: Readonly<Record<string, string>>; health: string; dependsOn: readonly string[]; startupTimeoutMs: number; port?: number; supervisor?: 'pm2' }
   | { kind: 'gateway'; name: string; to: string; timeoutMs: number; timeoutStatus: 502 | 503 | 504 };
 
 export interface ResolvedLink {
@@ -88,7 +90,8 @@ export type ResolvedFault =
   | { type: 'down'; link: string }
   | { type: 'kill'; part: string; signal: 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' }
   | { type: 'freeze'; part: string }
-  | { type: 'restart'; part: string };
+  | { type: 'restart'; part: string }
+  | { type: 'request'; part: string; method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; body: string | undefined };
 
 export interface ResolvedTimelineEntry {
   index: number;
@@ -225,7 +228,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
         else if (rawStack[d]?.kind === 'gateway') problems.push({ field: `${field}.dependsOn`, message: `'${d}' is a gateway; services cannot depend on one`, fix: 'depend on the service behind it' });
         else links.push({ name: `${name}→${d}`, from: name, to: d });
       }
-      parts.set(name, { kind: 'service', name, command: p.command, env: p.env ?? {}, health: p.health ?? DEFAULTS.health, dependsOn: deps, startupTimeoutMs: startup ?? DEFAULTS.startupTimeoutMs, ...(p.port ? { port: p.port } : {}) });
+      parts.set(name, { kind: 'service', name, command: p.command, env: p.env ?? {}, health: p.health ?? DEFAULTS.health, dependsOn: deps, startupTimeoutMs: startup ?? DEFAULTS.startupTimeoutMs, ...(p.port ? { port: p.port } : {}), ...(p.supervisor ? { supervisor: p.supervisor } : {}) });
     } else {
       const timeoutMs = parseDurationMs(p.timeout);
       if (!timeoutMs) problems.push({ field: `${field}.timeout`, message: `'${p.timeout}' is not a positive duration`, fix: "write it like '3s'" });
@@ -356,6 +359,10 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
         fault = { type: 'restart', part: processPart(f.part, ['service']) };
         label = `restart ${fault.part}`;
         break;
+      case 'request':
+        fault = { type: 'request', part: processPart(f.part, ['service']), method: f.method ?? 'GET', path: f.path, body: f.body };
+        label = `request ${fault.method} ${fault.path} to ${fault.part}`;
+        break;
     }
     return { index, label, atMs: atMs ?? 0, forMs: forMs ?? 0, fault };
   });
@@ -368,17 +375,18 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field: `expect.${phase}[${i}]`, message: r.message, fix: r.fix });
       else if (r.expectation.metric.kind === 'recovery' && phase !== 'recovery') problems.push({ field: `expect.${phase}[${i}]`, message: `'recovery' is measured in the recovery phase only`, fix: 'move it to expect.recovery' });
+      else if (r.expectation.metric.kind === 'connections' && phase !== 'overall') problems.push({ field: `expect.${phase}[${i}]`, message: `'connections' is counted once, after the load`, fix: 'move it to expect.overall' });
       else if (r.expectation.metric.kind === 'lost_writes' && !def.writes) problems.push({ field: `expect.${phase}[${i}]`, message: `'lost_writes' needs a write check`, fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script" });
       else expect[phase].push(r.expectation);
     });
   }
-  let steady: Expectation[] = expect.baseline.filter((e) => e.metric.kind !== 'count' && e.metric.kind !== 'lost_writes');
+  let steady: Expectation[] = expect.baseline.filter((e) => e.metric.kind === 'percentile' || e.metric.kind === 'max' || e.metric.kind === 'rate');
   if (def.expect.steadyState) {
     steady = [];
     def.expect.steadyState.forEach((text, i) => {
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field: `expect.steadyState[${i}]`, message: r.message, fix: r.fix });
-      else if (r.expectation.metric.kind === 'recovery' || r.expectation.metric.kind === 'count' || r.expectation.metric.kind === 'lost_writes') problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
+      else if (['recovery', 'count', 'lost_writes', 'connections'].includes(r.expectation.metric.kind)) problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
       else steady.push(r.expectation);
     });
   }

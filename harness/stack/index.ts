@@ -70,7 +70,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
         const dep = started.get(link.to);
         if (dep) Object.assign(env, dependencyEnv(dep, proxy.listenPort));
       }
-      started.set(part.name, await startService({ name: part.name, command: part.command, env: { ...env, ...part.env }, health: part.health, startupTimeoutMs: part.startupTimeoutMs, ...(part.port ? { port: part.port } : {}) }, res));
+      started.set(part.name, await startService({ name: part.name, command: part.command, env: { ...env, ...part.env }, health: part.health, startupTimeoutMs: part.startupTimeoutMs, ...(part.port ? { port: part.port } : {}), ...(part.supervisor ? { supervisor: part.supervisor } : {}) }, res));
     } else {
       const link = links.find((l) => l.from === part.name);
       if (!link) throw new StackError(`gateway ${part.name} has no link`, `stack.${part.name}`, 'this is a bug in resolution');

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
@@ -15,7 +17,27 @@ export interface ServiceOptions {
   startupTimeoutMs: number;
   /** A fixed port; default a free one. */
   port?: number;
+  /** Run under pm2-runtime, which restarts the command when it dies. */
+  supervisor?: 'pm2';
   cwd?: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The argv that runs `command` under pm2-runtime: an ecosystem file with the command as a binary
+ * (interpreter none), restarted at once when it dies; PM2_HOME inside the part's dir.
+ */
+function underPm2(name: string, command: readonly string[], env: Record<string, string>, dir: string): { argv: string[]; env: Record<string, string> } {
+  const [program = '', ...args] = command;
+  const script = program === 'node' ? process.execPath : program;
+  const ecosystem = path.join(dir, 'ecosystem.json');
+  writeFileSync(
+    ecosystem,
+    JSON.stringify({ apps: [{ name, script, args, interpreter: 'none', cwd: process.cwd(), autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000, env }] }, null, 2),
+  );
+  const pm2Runtime = path.join(path.dirname(require.resolve('pm2/package.json')), 'bin', 'pm2-runtime');
+  return { argv: [process.execPath, pm2Runtime, 'start', ecosystem], env: { ...env, PM2_HOME: path.join(dir, 'pm2-home') } };
 }
 
 export interface StartedService extends StartedPart {
@@ -33,14 +55,16 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
   const t0 = Date.now();
   const dir = partDir(res, opts.name);
   const port = opts.port ?? (await freePort());
-  const [command = '', ...args] = opts.command;
+  const env = { ...opts.env, PORT: String(port), HOST: '127.0.0.1' };
+  const run = opts.supervisor === 'pm2' ? underPm2(opts.name, opts.command, env, dir) : { argv: [...opts.command], env };
+  const [command = '', ...args] = run.argv;
   const url = `http://127.0.0.1:${port}`;
   const spawnOne = () =>
     new ManagedProcess({
       name: opts.name,
       command,
       args,
-      env: { ...opts.env, PORT: String(port), HOST: '127.0.0.1' },
+      env: run.env,
       logFile: path.join(dir, `${opts.name}.log`),
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });

@@ -1,0 +1,54 @@
+import { at, down, gateway, latency, mariadb, resetPeer, scenario, service, timeout } from '../harness/index.ts';
+
+/**
+ * Incident: a service (an API + a database + an HTTP client to a vendor API) froze and crashed:
+ * pool connections went stale, HTTP clients had no timeouts, nothing bounded a request, so every
+ * request hung while a dependency was slow or gone.
+ * Fix: pool acquire timeout, pre-ping, statement and client timeouts, and answers that say what
+ * failed: "DB unreachable" → 503 with Retry-After, "upstream failed" → 504, within a request deadline.
+ *
+ * Scaled down: the vendor client gives up after 2 s (the write-up's 30 s read timeout), the load
+ * tool after 5 s (so a hang shows as "no response").
+ */
+export default scenario({
+  name: 'dependency-outage',
+  incident: 'Requests hang when the database or the vendor API is slow or gone: no timeouts anywhere',
+  modes: ['fixed', 'broken'],
+
+  stack: ({ mode }) => ({
+    db: mariadb({ schema: 'fixtures/catalog/schema.sql' }),
+    vendor: service({ command: ['node', '--import', 'tsx', 'fixtures/catalog/vendor.ts'] }),
+    api: service({ command: ['node', '--import', 'tsx', 'fixtures/catalog/server.ts'], env: { MODE: mode }, dependsOn: ['db', 'vendor'] }),
+    edge: gateway({ to: 'api', timeout: '30s' }),
+  }),
+
+  // Hanging requests each hold a VU for up to 5 s: enough VUs up front, so the load stays open-model.
+  load: { script: 'scenarios/load/catalog.k6.ts', target: 'edge', rate: 20, duration: '42s', requestTimeout: '5s', preAllocatedVUs: 150, maxVUs: 250 },
+
+  timeline: [
+    // The database stops answering: packets vanish (a blackhole), connections stay open.
+    at('6s', timeout({ link: 'api→db' }), { for: '7s' }),
+    // The vendor API becomes very slow.
+    at('15s', latency({ link: 'api→vendor', latency: '10s' }), { for: '5s' }),
+    // The database is gone: connections refused, open ones dropped.
+    at('23s', down({ link: 'api→db' }), { for: '4s' }),
+    // Connections to the database are reset.
+    at('30s', resetPeer({ link: 'api→db' }), { for: '3s' }),
+  ],
+
+  expect: {
+    // A request that started just before the first fault can still meet it: the baseline allows one in a hundred.
+    baseline: ['p95 < 100ms', 'rate(5xx) < 1%', 'rate(no_response) == 0'],
+    fault: [
+      // Bounded: nothing hangs until the client gives up, every request gets an answer.
+      'rate(no_response) == 0',
+      'p99 < 3500ms',
+      // No unclassified failures: a dependency problem is a 503 (database) or a 504 (vendor).
+      'rate(500) == 0',
+      'rate(502) == 0',
+    ],
+    between: ['rate(no_response) == 0', 'rate(500) == 0'],
+    recovery: ['recovery < 2s', 'rate(5xx) < 1%', 'rate(no_response) == 0'],
+    stableFor: '2s',
+  },
+});

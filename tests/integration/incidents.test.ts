@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { runScenario, type RunOutcome } from '../../harness/index.ts';
+import { newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+
+/** Runs a scenario in a mode and checks the teardown basics; returns the outcome. */
+async function run(file: string, mode: string): Promise<RunOutcome> {
+  const before = stackProcesses();
+  const dirs = runTempDirs();
+  const o = await runScenario({ scenarioFile: file, mode, reportsDir: 'reports/test' });
+  expect(o.error?.message).toBeUndefined();
+  expect(o.toxicsLeft).toEqual([]);
+  expect(o.cleanupFailures).toEqual([]);
+  expect(newProcesses(before)).toEqual([]);
+  expect(runTempDirs()).toEqual(dirs);
+  return o;
+}
+
+const failedOf = (o: RunOutcome) => o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}`) ?? [];
+const figure = (o: RunOutcome, phase: string, source: string) => o.result?.judgement.expectations.find((x) => x.phase === phase && x.source === source);
+
+describe('dependency-outage', () => {
+  const FILE = 'scenarios/dependency-outage.ts';
+  it('fixed: bounded answers (503 for the database, 504 for the vendor), nothing hangs, recovers', async () => {
+    const o = await run(FILE, 'fixed');
+    expect(failedOf(o)).toEqual([]);
+    expect(o.exitCode).toBe(0);
+    const fault = o.result?.judgement.phases.find((p) => p.phase === 'fault')?.all;
+    // Both failure kinds are seen and named apart.
+    expect(fault?.statuses['503'] ?? 0).toBeGreaterThan(20);
+    expect(fault?.statuses['504'] ?? 0).toBeGreaterThan(20);
+    expect(fault?.statuses['no_response'] ?? 0).toBe(0);
+  });
+  it('broken: requests hang until the load tool gives up', async () => {
+    const o = await run(FILE, 'broken');
+    expect(o.exitCode).toBe(1);
+    expect(figure(o, 'fault', 'rate(no_response) == 0')?.passed).toBe(false);
+    expect(figure(o, 'fault', 'rate(no_response) == 0')?.measured).toBeGreaterThan(0.05);
+    // The slowest requests ran into the load tool's 5 s limit.
+    expect(figure(o, 'fault', 'p99 < 3500ms')?.measured).toBeGreaterThanOrEqual(4900);
+  });
+});
+
+describe('crash-recovery', () => {
+  const FILE = 'scenarios/crash-recovery.ts';
+  it('fixed: PM2 restarts it within 3 s, availability >= 99%, no leaked connections', async () => {
+    const o = await run(FILE, 'fixed');
+    expect(failedOf(o)).toEqual([]);
+    expect(o.exitCode).toBe(0);
+    expect(figure(o, 'recovery', 'recovery < 3s')?.measured).toBeLessThan(3000);
+    expect(figure(o, 'overall', 'connections{db:db} <= 10')?.measured).toBeLessThanOrEqual(10);
+  });
+  it('broken: the poisoned request kills it and nothing brings it back', async () => {
+    const o = await run(FILE, 'broken');
+    expect(o.exitCode).toBe(1);
+    expect(figure(o, 'recovery', 'recovery < 3s')).toMatchObject({ passed: false });
+    expect(figure(o, 'overall', 'rate(failed){name:order} < 1%')?.measured).toBeGreaterThan(0.3);
+  });
+});
