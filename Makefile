@@ -1,10 +1,11 @@
 # brownout: `make chaos` runs the gate (0 pass, 1 expectation failed, 2 harness error).
 MODE ?= fixed
-SCENARIO ?= scenarios/slow-transaction.ts
+# Every scenario, or one: make chaos SCENARIO=scenarios/slow-transaction.ts
+SCENARIO ?= $(wildcard scenarios/*.ts)
 BROWNOUT = node --import tsx harness/cli/main.ts
 
 RUNS ?= 10
-SOAK_SCENARIOS ?= scenarios/slow-transaction.ts
+SOAK_SCENARIOS ?= $(wildcard scenarios/*.ts)
 
 .PHONY: setup chaos test typecheck unit integration soak clean
 
