@@ -45,8 +45,11 @@ export default scenario({
       'rate(failed){name:read} < 1%',
       // No leak: after the run the service holds no more connections than its pool allows.
       'connections{db:db} <= 10',
+      // Every order answered 201 is in the database, across the freeze, the crash and the kill.
+      'lost_writes == 0',
     ],
     steadyState: ['rate(5xx) == 0', 'rate(no_response) == 0'],
     stableFor: '2s',
   },
+  writes: { db: 'db', table: 'orders' },
 });

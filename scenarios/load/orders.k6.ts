@@ -1,5 +1,6 @@
 // Orders: mostly new orders, some reads, a few rejected orders (qty 0: a 400 is the right answer).
 import http from 'k6/http';
+import { acknowledge } from '../../harness/load/k6/acknowledge.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -8,7 +9,8 @@ export default function (): void {
   const base = __ENV.BASE_URL;
   const timeout = __ENV.REQUEST_TIMEOUT;
   if (r < 0.7) {
-    http.post(`${base}/orders`, JSON.stringify({ item: `item ${__ITER % 50}`, qty: 1 + (__ITER % 3) }), { headers: JSON_HEADERS, tags: { name: 'order' }, timeout });
+    const res = http.post(`${base}/orders`, JSON.stringify({ item: `item ${__ITER % 50}`, qty: 1 + (__ITER % 3) }), { headers: JSON_HEADERS, tags: { name: 'order' }, timeout });
+    if (res.status === 201) acknowledge(Number((res.json() as { id?: number } | null)?.id));
   } else if (r < 0.95) {
     http.get(`${base}/orders/${1 + Math.floor(Math.random() * 100)}`, { tags: { name: 'read' }, timeout });
   } else {

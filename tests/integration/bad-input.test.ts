@@ -26,15 +26,16 @@ writeFileSync(path.join(dir, 'broken-load.ts'), "import http from 'k6/http';\nex
 
 /** A valid scenario, as source text, with `patch` spliced into its object literal (later keys win). */
 function source(patch: string, stack = "{ app: service({ command: ['node', 'fixtures/photo/imager.ts'] }), db: mariadb(), edge: gateway({ to: 'app', timeout: '1s' }) }"): string {
+  // The patch is spread over a base object, so overriding a key does not make a duplicate key.
   return `import { at, gateway, latency, lockWait, mariadb, scenario, service } from ${JSON.stringify(HARNESS)};
-export default scenario({
+const base = {
   name: 'bad', incident: 'bad input', modes: ['fixed', 'broken'],
   stack: () => (${stack}),
   load: { script: ${JSON.stringify(path.join(dir, 'load.ts'))}, target: 'edge', rate: 5, duration: '10s' },
   timeline: [at('2s', latency({ link: 'edge→app', latency: '10ms' }), { for: '2s' })],
   expect: { baseline: ['p95 < 1s'] },
-  ${patch}
-});
+};
+export default scenario({ ...base, ...{ ${patch} } } as Parameters<typeof scenario>[0]);
 `;
 }
 

@@ -10,8 +10,8 @@ interface Ended {
   tree: Map<number, string>;
 }
 
-/** Starts the CLI, waits until a fault is applied, sends the signals, collects the exit and the process tree. */
-function interruptDuringLoad(signals: NodeJS.Signals[]): Promise<Ended> {
+/** Starts the CLI, waits until `when` shows on its stderr, sends the signals, collects the exit and the process tree. */
+function interruptDuringLoad(signals: NodeJS.Signals[], when = /apply latency/, afterMs = 500): Promise<Ended> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--reports', 'reports/test'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const tree = new Map<number, string>();
@@ -24,9 +24,9 @@ function interruptDuringLoad(signals: NodeJS.Signals[]): Promise<Ended> {
     child.stderr.on('data', (b: Buffer) => {
       stderr += b.toString();
       // Interrupt while a fault is applied: its heal must still run.
-      if (!sent && /apply latency/.test(stderr)) {
+      if (!sent && when.test(stderr)) {
         sent = true;
-        signals.forEach((sig, i) => setTimeout(() => child.kill(sig), 500 + i * 5)); // teardown takes well under a second
+        signals.forEach((sig, i) => setTimeout(() => child.kill(sig), afterMs + i * 5)); // teardown takes well under a second
       }
     });
     child.on('error', reject);
@@ -56,6 +56,17 @@ describe('a run interrupted mid-fault', () => {
       expectNothingLeft(r, dirs);
     });
   }
+
+  it('SIGINT while the stack is still starting: the start finishes or fails, then everything goes', async () => {
+    const dirs = runTempDirs();
+    const r = await interruptDuringLoad(['SIGINT'], /starting the stack/, 300);
+    expect(r.stderr).toContain('interrupted by SIGINT');
+    expect(r.stderr).not.toMatch(/load: \d+\/s/); // the load never started
+    expect(r.code).toBe(2);
+    expect(r.tree.size).toBeGreaterThanOrEqual(1);
+    expect([...r.tree].filter(([pid]) => alive(pid)).map(([pid, cmd]) => `${pid} ${cmd}`)).toEqual([]);
+    expect(runTempDirs()).toEqual(dirs);
+  });
 
   it('a second SIGINT bounds teardown: exit 2 within the grace, still nothing left when teardown fits in it', async () => {
     const dirs = runTempDirs();
