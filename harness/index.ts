@@ -1,11 +1,13 @@
 // The public API of brownout: what scenario files import.
-export { scenario, mariadb, service, gateway, latency, lockWait, timeout, resetPeer, down, kill, freeze, restart, request, at } from './scenario/index.ts';
+export { scenario, mariadb, redis, service, gateway, flushCache, latency, lockWait, timeout, resetPeer, down, kill, freeze, restart, request, at } from './scenario/index.ts';
 export type {
   ScenarioDefinition,
   StackPart,
   MariaDbPart,
   ServicePart,
   GatewayPart,
+  RedisPart,
+  FlushCacheFault,
   Fault,
   LatencyFault,
   LockWaitFault,

@@ -171,6 +171,12 @@ export async function applyFault(fault: ResolvedFault, stack: StartedStack, id: 
         return await applyRestart(stack, fault.part, label);
       case 'request':
         return await applyRequest(stack, fault, label);
+      case 'flushCache': {
+        const p = stack.parts.get(fault.part);
+        if (p?.kind !== 'redis') throw new FaultError(label, `${fault.part} is not a started redis`, 'flush a redis part');
+        await p.flushAll();
+        return { label, heal: noHeal };
+      }
     }
   } catch (e) {
     if (e instanceof FaultError) throw e;

@@ -1,7 +1,9 @@
 import type {
   DownFault,
   Fault,
+  FlushCacheFault,
   FreezeFault,
+  RedisPart,
   KillFault,
   ResetPeerFault,
   RestartFault,
@@ -24,6 +26,8 @@ export function scenario(def: ScenarioDefinition): ScenarioDefinition {
 export const mariadb = (o: Omit<MariaDbPart, 'kind'> = {}): MariaDbPart => ({ kind: 'mariadb', ...o });
 export const service = (o: Omit<ServicePart, 'kind'>): ServicePart => ({ kind: 'service', ...o });
 export const gateway = (o: Omit<GatewayPart, 'kind'>): GatewayPart => ({ kind: 'gateway', ...o });
+export const redis = (): RedisPart => ({ kind: 'redis' });
+export const flushCache = (o: Omit<FlushCacheFault, 'type'>): FlushCacheFault => ({ type: 'flushCache', ...o });
 
 export const latency = (o: Omit<LatencyFault, 'type'>): LatencyFault => ({ type: 'latency', ...o });
 export const lockWait = (o: Omit<LockWaitFault, 'type'>): LockWaitFault => ({ type: 'lockWait', ...o });

@@ -47,7 +47,12 @@ export interface GatewayPart {
   timeoutStatus?: 502 | 503 | 504;
 }
 
-export type StackPart = MariaDbPart | ServicePart | GatewayPart;
+/** A Redis server, started fresh (no persistence). Services that depend on it get <NAME>_URL = redis://127.0.0.1:port. */
+export interface RedisPart {
+  kind: 'redis';
+}
+
+export type StackPart = MariaDbPart | ServicePart | GatewayPart | RedisPart;
 
 /** Toxiproxy latency on a link: data is held `latency` (± `jitter`) before it is passed on. */
 export interface LatencyFault {
@@ -118,10 +123,16 @@ export interface RequestFault {
   body?: string;
 }
 
-export type Fault = LatencyFault | LockWaitFault | TimeoutFault | ResetPeerFault | DownFault | KillFault | FreezeFault | RestartFault | RequestFault;
+/** FLUSHALL on a redis part, straight to the server: every cached key is gone. Instant: no `for`. */
+export interface FlushCacheFault {
+  type: 'flushCache';
+  part: string;
+}
+
+export type Fault = FlushCacheFault | LatencyFault | LockWaitFault | TimeoutFault | ResetPeerFault | DownFault | KillFault | FreezeFault | RestartFault | RequestFault;
 
 /** Faults that happen at one moment and need no heal. */
-export const INSTANT_FAULTS: ReadonlySet<Fault['type']> = new Set(['kill', 'restart', 'request']);
+export const INSTANT_FAULTS: ReadonlySet<Fault['type']> = new Set(['kill', 'restart', 'request', 'flushCache']);
 
 /** Faults aimed at a part's process: a scenario with one accepts that part dying (that is what it measures). */
 export const PROCESS_FAULTS: ReadonlySet<Fault['type']> = new Set(['kill', 'freeze', 'restart', 'request']);

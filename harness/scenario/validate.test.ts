@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScenarioError } from '../core/errors.ts';
-import { at, down, freeze, gateway, kill, latency, lockWait, mariadb, resetPeer, restart, service, timeout } from './dsl.ts';
+import { at, down, flushCache, freeze, gateway, kill, latency, lockWait, mariadb, resetPeer, restart, service, timeout } from './dsl.ts';
 import type { ScenarioDefinition } from './types.ts';
 import { resolveScenario } from './validate.ts';
 
@@ -101,6 +101,7 @@ describe('resolveScenario', () => {
     ['lasting fault without a duration', (d) => ({ ...d, timeline: [at('5s', down({ link: 'app→db' }))] }), 'timeline[0].for', /needs a duration/],
     ['kill a part that is not there', (d) => ({ ...d, timeline: [at('5s', kill({ part: 'cache' }))] }), 'timeline[0].fault.part', /not a service or gateway or mariadb/],
     ['restart a database', (d) => ({ ...d, timeline: [at('5s', restart({ part: 'db' }))] }), 'timeline[0].fault.part', /not a service part/],
+    ['flushCache on a database', (d) => ({ ...d, timeline: [at('5s', flushCache({ part: 'db' }))] }), 'timeline[0].fault.part', /not a redis part/],
     ['empty command', (d) => ({ ...d, stack: () => ({ app: service({ command: [] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.command', /./],
   ];
   for (const [what, mutate, field, message] of bad) {

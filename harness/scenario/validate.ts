@@ -27,7 +27,7 @@ const gatewaySchema = z.strictObject({
   timeout: duration,
   timeoutStatus: z.union([z.literal(502), z.literal(503), z.literal(504)]).optional(),
 });
-const partSchema = z.discriminatedUnion('kind', [mariadbSchema, serviceSchema, gatewaySchema]);
+const partSchema = z.discriminatedUnion('kind', [mariadbSchema, serviceSchema, gatewaySchema, z.strictObject({ kind: z.literal('redis') })]);
 const stackSchema = z.record(z.string(), partSchema);
 
 const faultSchema = z.discriminatedUnion('type', [
@@ -39,6 +39,7 @@ const faultSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('kill'), part: z.string(), signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT']).optional() }),
   z.strictObject({ type: z.literal('freeze'), part: z.string() }),
   z.strictObject({ type: z.literal('restart'), part: z.string() }),
+  z.strictObject({ type: z.literal('flushCache'), part: z.string() }),
   z.strictObject({ type: z.literal('request'), part: z.string(), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).optional(), path: z.string().startsWith('/'), body: z.string().optional() }),
 ]);
 const scenarioSchema = z.strictObject({
@@ -73,7 +74,8 @@ const scenarioSchema = z.strictObject({
 export type ResolvedPart =
   | { kind: 'mariadb'; name: string; schemaPath?: string; seedPath?: string; database: string }
   | { kind: 'service'; name: string; command: readonly string[]; env: Readonly<Record<string, string>>; health: string; dependsOn: readonly string[]; startupTimeoutMs: number; port?: number; supervisor?: 'pm2' }
-  | { kind: 'gateway'; name: string; to: string; timeoutMs: number; timeoutStatus: 502 | 503 | 504 };
+  | { kind: 'gateway'; name: string; to: string; timeoutMs: number; timeoutStatus: 502 | 503 | 504 }
+  | { kind: 'redis'; name: string };
 
 export interface ResolvedLink {
   /** 'from→to' */
@@ -91,6 +93,7 @@ export type ResolvedFault =
   | { type: 'kill'; part: string; signal: 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' }
   | { type: 'freeze'; part: string }
   | { type: 'restart'; part: string }
+  | { type: 'flushCache'; part: string }
   | { type: 'request'; part: string; method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; body: string | undefined };
 
 export interface ResolvedTimelineEntry {
@@ -139,7 +142,7 @@ function zodFix(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':
-      return 'use one of the documented kinds (stack parts: mariadb, service, gateway; faults: latency, lockWait)';
+      return 'use one of the documented kinds (stack parts: mariadb, redis, service, gateway; faults: latency, timeout, resetPeer, down, lockWait, kill, freeze, restart, request, flushCache)';
     case 'invalid_format':
       return issue.format === 'regex' ? `match the pattern ${issue.pattern ?? ''}` : `use the ${issue.format} format`;
     case 'too_small':
@@ -229,6 +232,8 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
         else links.push({ name: `${name}→${d}`, from: name, to: d });
       }
       parts.set(name, { kind: 'service', name, command: p.command, env: p.env ?? {}, health: p.health ?? DEFAULTS.health, dependsOn: deps, startupTimeoutMs: startup ?? DEFAULTS.startupTimeoutMs, ...(p.port ? { port: p.port } : {}), ...(p.supervisor ? { supervisor: p.supervisor } : {}) });
+    } else if (p.kind === 'redis') {
+      parts.set(name, { kind: 'redis', name });
     } else {
       const timeoutMs = parseDurationMs(p.timeout);
       if (!timeoutMs) problems.push({ field: `${field}.timeout`, message: `'${p.timeout}' is not a positive duration`, fix: "write it like '3s'" });
@@ -348,16 +353,20 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
         label = `down ${fault.link}`;
         break;
       case 'kill':
-        fault = { type: 'kill', part: processPart(f.part, ['service', 'gateway', 'mariadb']), signal: f.signal ?? 'SIGKILL' };
+        fault = { type: 'kill', part: processPart(f.part, ['service', 'gateway', 'mariadb', 'redis']), signal: f.signal ?? 'SIGKILL' };
         label = `kill ${fault.part} (${fault.signal})`;
         break;
       case 'freeze':
-        fault = { type: 'freeze', part: processPart(f.part, ['service', 'gateway', 'mariadb']) };
+        fault = { type: 'freeze', part: processPart(f.part, ['service', 'gateway', 'mariadb', 'redis']) };
         label = `freeze ${fault.part}`;
         break;
       case 'restart':
         fault = { type: 'restart', part: processPart(f.part, ['service']) };
         label = `restart ${fault.part}`;
+        break;
+      case 'flushCache':
+        fault = { type: 'flushCache', part: processPart(f.part, ['redis']) };
+        label = `flushCache ${fault.part}`;
         break;
       case 'request':
         fault = { type: 'request', part: processPart(f.part, ['service']), method: f.method ?? 'GET', path: f.path, body: f.body };

@@ -4,6 +4,7 @@ import type { ResolvedLink, ResolvedPart } from '../scenario/index.ts';
 import { startGateway, type StartedGateway } from './haproxy.ts';
 import { startMariaDb, type StartedMariaDb } from './mariadb.ts';
 import type { RunResources } from './resources.ts';
+import { startRedis, type StartedRedis } from './redis.ts';
 import { startService, type StartedService } from './service.ts';
 import { startToxiproxy, type ActiveProxy, type StartedToxiproxy } from './toxiproxy.ts';
 
@@ -13,8 +14,9 @@ export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariad
 export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveToxic, type ToxicSpec } from './toxiproxy.ts';
 export { startService, type StartedService, type ServiceOptions } from './service.ts';
 export { startGateway, haproxyConfig, type StartedGateway, type GatewayOptions } from './haproxy.ts';
+export { startRedis, type StartedRedis } from './redis.ts';
 
-export type StartedStackPart = StartedMariaDb | StartedService | StartedGateway;
+export type StartedStackPart = StartedMariaDb | StartedService | StartedGateway | StartedRedis;
 
 export interface StartedStack {
   readonly toxiproxy: StartedToxiproxy;
@@ -36,6 +38,7 @@ function dependencyEnv(dep: StartedStackPart, port: number): Record<string, stri
   // Always 127.0.0.1: a MySQL client given 'localhost' uses the Unix socket and bypasses the proxy.
   const base = { [`${p}_HOST`]: '127.0.0.1', [`${p}_PORT`]: String(port) };
   if (dep.kind === 'mariadb') return { ...base, [`${p}_USER`]: dep.user, [`${p}_PASSWORD`]: dep.password, [`${p}_DATABASE`]: dep.database };
+  if (dep.kind === 'redis') return { ...base, [`${p}_URL`]: `redis://127.0.0.1:${port}` };
   return { ...base, [`${p}_URL`]: `http://127.0.0.1:${port}` };
 }
 
@@ -63,6 +66,8 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
   for (const part of parts) {
     if (part.kind === 'mariadb') {
       started.set(part.name, await startMariaDb({ name: part.name, database: part.database, ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}), ...(part.seedPath ? { seedPath: part.seedPath } : {}) }, res));
+    } else if (part.kind === 'redis') {
+      started.set(part.name, await startRedis({ name: part.name }, res));
     } else if (part.kind === 'service') {
       const env: Record<string, string> = {};
       for (const link of links.filter((l) => l.from === part.name)) {
@@ -85,7 +90,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
     links: proxies,
     urlOf: (name) => {
       const p = started.get(name);
-      if (!p || p.kind === 'mariadb') throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
+      if (!p || p.kind === 'mariadb' || p.kind === 'redis') throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
       return p.url;
     },
     processes: () => [toxiproxy.process, ...[...started.values()].map((p) => p.process)],
@@ -94,6 +99,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
       for (const p of started.values()) {
         if (p.kind === 'mariadb') v['mariadb'] = p.version;
         if (p.kind === 'gateway') v['haproxy'] = p.version;
+        if (p.kind === 'redis') v['redis'] = p.version;
       }
       return v;
     },

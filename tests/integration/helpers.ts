@@ -17,7 +17,7 @@ export function stackProcesses(): Map<number, string> {
     } catch {
       continue; // exited meanwhile
     }
-    if (/(^|\/)(mariadbd|toxiproxy-server|haproxy|k6) |fixtures\/photo\//.test(`${cmd} `)) found.set(Number(entry), cmd);
+    if (/(^|\/)(mariadbd|toxiproxy-server|haproxy|k6|redis-server) |fixtures\//.test(`${cmd} `)) found.set(Number(entry), cmd);
   }
   return found;
 }
