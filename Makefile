@@ -7,13 +7,28 @@ BROWNOUT = node --import tsx harness/cli/main.ts
 RUNS ?= 10
 SOAK_SCENARIOS ?= $(wildcard scenarios/*.ts)
 
-.PHONY: setup chaos test typecheck unit integration soak clean
+.PHONY: setup test typecheck unit integration soak clean
 
 setup:
 	@bash harness/setup/setup.sh
 
-chaos: setup
-	@$(BROWNOUT) run $(SCENARIO) --mode $(MODE)
+# `make chaos` must exit exactly as brownout does: 0 pass, 1 expectation failed, 2 harness error.
+# GNU make turns any failing recipe into status 2, and exits 1 only in question mode (-q), where a
+# target that is not up to date gives 1. So for this goal the run happens while the Makefile is
+# read (its output on stderr), and its status decides: 0 → the goal is up to date (make exits 0),
+# 1 → it is not (make exits 1), 2 → $(error) (make exits 2).
+ifeq ($(MAKECMDGOALS),chaos)
+MAKEFLAGS += -q
+CHAOS_STATUS := $(shell { bash harness/setup/setup.sh && $(BROWNOUT) run $(SCENARIO) --mode $(MODE); } >&2; echo $$?)
+ifeq ($(CHAOS_STATUS),0)
+chaos: ;
+else ifeq ($(CHAOS_STATUS),1)
+chaos:
+	@true
+else
+$(error brownout: harness error (exit $(CHAOS_STATUS)); see the message above)
+endif
+endif
 
 # Unit tests (pure logic) and integration tests (the real stack: MariaDB, Toxiproxy, HAProxy, k6).
 test: setup typecheck

@@ -32,6 +32,7 @@ describe('expectation parsing', () => {
     ['recovery{name:x} < 5s', /no tag filter/],
     ['count > 1.5', /whole number/],
     ['p95{name} < 1s', /tag filter/],
+    ['rate(2xx){first:soon} >= 99%', /not a positive duration/],
   ];
   for (const [text, why] of bad) {
     it(`rejects '${text}' with a fix`, () => {

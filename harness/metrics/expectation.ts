@@ -86,6 +86,11 @@ export function parseExpectation(text: string): ParseResult {
       tags[kv[1]] = kv[2];
     }
   }
+  // {first:1s} is not a request tag: it selects the requests started within 1 s after each instant
+  // fault (a flush, a restart, a kill), e.g. 'rate(2xx){first:1s} >= 99.9%'.
+  if (tags['first'] !== undefined && !parseDurationMs(tags['first'])) {
+    return { ok: false, message: `'{first:${tags['first']}}' in '${text}' is not a positive duration`, fix: "write e.g. 'rate(2xx){first:1s} >= 99.9%'" };
+  }
   if ((metric.kind === 'recovery' || metric.kind === 'lost_writes') && tagText) {
     return { ok: false, message: `'${metric.kind}' takes no tag filter in '${text}'`, fix: metric.kind === 'recovery' ? 'recovery is judged on the steady-state expectations; put tag filters there' : 'lost_writes counts every acknowledged write' };
   }

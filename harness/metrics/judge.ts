@@ -1,3 +1,4 @@
+import { parseDurationMs } from '../core/duration.ts';
 import { compare, type Expectation } from './expectation.ts';
 import {
   figuresOf,
@@ -66,6 +67,8 @@ export interface JudgeInput {
   loadEndMs: number;
   expect: Partial<Record<Scope, readonly Expectation[]>>;
   writes?: WriteCheck;
+  /** When each instant fault (flush, restart, kill, request) was applied: {first:N} windows start here. */
+  instants?: readonly number[];
   /** Connections of the services' account per mariadb part, counted after the load. */
   connections?: Readonly<Record<string, number>>;
   /** Expectations every recovery window must meet (the baseline's when not given). */
@@ -169,8 +172,17 @@ export function judge(input: JudgeInput): Judgement {
         }
         continue;
       }
-      const recs = phase === 'overall' ? input.records : (byPhase.get(phase) ?? []);
-      const m = measure(e, recs);
+      let recs = phase === 'overall' ? input.records : (byPhase.get(phase) ?? []);
+      let judged = e;
+      const first = e.tags['first'];
+      if (first !== undefined) {
+        const ms = parseDurationMs(first) ?? 0;
+        const starts = input.instants ?? [];
+        recs = recs.filter((r) => starts.some((t) => r.startMs >= t && r.startMs < t + ms));
+        const { first: _first, ...tags } = e.tags;
+        judged = { ...e, tags };
+      }
+      const m = measure(judged, recs);
       if (e.metric.kind !== 'count' && m.count === 0) {
         expectations.push({ phase, source: e.source, measured: undefined, unit: unitOf(e), requests: 0, passed: false, note: 'no request matched in this phase' });
         continue;

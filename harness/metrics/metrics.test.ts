@@ -131,6 +131,17 @@ describe('recovery time', () => {
   });
 });
 
+describe('first requests after an instant fault', () => {
+  it('{first:1s} selects the requests started within 1 s after each one', () => {
+    // A restart at 5 000 and a flush at 9 000; the first second after each has one 503 in ten.
+    const records: RequestRecord[] = [];
+    for (let t = 0; t < 12_000; t += 100) records.push(rec(t, 5, t === 5_000 || t === 9_500 ? 503 : 200));
+    const j = judge({ records, windows: [], loadStartMs: 0, loadEndMs: 12_000, expect: { overall: [exp('rate(2xx){first:1s} >= 99.9%'), exp('rate(503) < 5%')] }, steady: [], stableForMs: 1000, instants: [5_000, 9_000] });
+    expect(j.expectations[0]).toMatchObject({ measured: 18 / 20, requests: 20, passed: false });
+    expect(j.expectations[1]).toMatchObject({ measured: 2 / 120, passed: true });
+  });
+});
+
 describe('judge', () => {
   it('judges each phase and recovery, and fails an expectation with no matching request', () => {
     const records: RequestRecord[] = [];

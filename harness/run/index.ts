@@ -214,7 +214,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     });
     const writes = sc.writes ? await checkWrites(st, sc.writes, results.acks) : undefined;
     const connections = sc.expect.overall.some((e) => e.metric.kind === 'connections') ? await countConnections(st) : undefined;
+    const instants = sc.timeline.filter((t) => t.forMs === 0).flatMap((t) => events.filter((e) => e.kind === 'apply' && e.fault === t.index).map((e) => e.atMs));
     const judgement: Judgement = judge({
+      instants,
       ...(connections ? { connections } : {}),
       ...(writes ? { writes } : {}),
       records: results.requests,

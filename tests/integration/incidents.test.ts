@@ -56,3 +56,20 @@ describe('crash-recovery', () => {
     expect(figure(o, 'overall', 'rate(failed){name:order} < 1%')?.measured).toBeGreaterThan(0.3);
   });
 });
+
+describe('cold-cache', () => {
+  const FILE = 'scenarios/cold-cache.ts';
+  it('fixed: after a flush and a restart, the first requests find their channel (DB fallback), no 503', async () => {
+    const o = await run(FILE, 'fixed');
+    expect(failedOf(o)).toEqual([]);
+    expect(o.exitCode).toBe(0);
+    expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')).toMatchObject({ measured: 1, passed: true });
+    expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')?.requests).toBeGreaterThanOrEqual(30);
+  });
+  it('broken: the first requests after each reset get 503 "no available channel"', async () => {
+    const o = await run(FILE, 'broken');
+    expect(o.exitCode).toBe(1);
+    expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')?.measured).toBeLessThan(0.9);
+    expect(figure(o, 'overall', 'rate(503) < 0.1%')?.measured).toBeGreaterThan(0.01);
+  });
+});
