@@ -98,7 +98,6 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const timers: NodeJS.Timeout[] = [];
   let k6: K6Run | undefined;
   let stack: StartedStack | undefined;
-  let failure: Error | undefined;
 
   try {
     const bundlePath = path.join(dir, 'load.bundle.js');
@@ -252,8 +251,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       );
     }
   } catch (e) {
-    failure = e instanceof Error ? e : new Error(String(e));
-    outcome.error = failure;
+    outcome.error = e instanceof Error ? e : new Error(String(e));
     outcome.exitCode = 2;
     log(`run failed: ${errorMessage(e)}`);
   } finally {
