@@ -40,9 +40,9 @@ export default scenario({
     baseline: ['p95 < 100ms', 'rate(5xx) == 0'],
     recovery: ['recovery < 3s'],
     overall: [
-      // Availability: 99% of orders and reads succeed over the whole run.
-      'rate(failed){name:order} < 1%',
-      'rate(failed){name:read} < 1%',
+      // Availability, as the write-up measured it: 99% of all requests answered without a 5xx or a
+      // timeout over the whole run (a rejected order's 400 is a correct answer).
+      'rate(failed) < 1%',
       // No leak: after the run the service holds no more connections than its pool allows.
       'connections{db:db} <= 10',
       // Every order answered 201 is in the database, across the freeze, the crash and the kill.

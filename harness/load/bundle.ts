@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { build, stop } from 'esbuild';
 import { LoadError } from '../core/errors.ts';
 
@@ -23,7 +24,8 @@ export async function bundleLoadScript(scriptPath: string): Promise<string> {
     return out.outputFiles[0]?.text ?? '';
   } catch (e) {
     const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
-    const where = errors.map((er) => (er.location ? `${er.location.file}:${er.location.line}:${er.location.column}: ${er.text}` : er.text)).join('\n');
+    // esbuild names files relative to the working directory; the error names them absolutely.
+    const where = errors.map((er) => (er.location ? `${path.resolve(er.location.file)}:${er.location.line}:${er.location.column}: ${er.text}` : er.text)).join('\n');
     throw new LoadError('the load script does not bundle', where || scriptPath, 'fix the error in the load script (k6 scripts may import only k6 modules and relative files)', e);
   } finally {
     // esbuild's API keeps a service child process alive; a run leaves no process behind.
