@@ -2,7 +2,8 @@ import { parseDurationMs } from '../core/duration.ts';
 
 /**
  * An expectation as written in a scenario: `p95{name:upload} < 200ms`, `rate(503) < 0.1%`,
- * `rate(no_response) == 0`, `count{name:read} > 100`, `recovery < 3s`.
+ * `rate(no_response) == 0`, `count{name:read} > 100`, `recovery < 3s`, `recovery{name:job} < 5s`,
+ * `ejection{part:app1} < 2s`.
  */
 export type Op = '<' | '<=' | '>' | '>=' | '==';
 
@@ -21,7 +22,9 @@ export type MetricRef =
   /** Acknowledged writes (by the time they were acknowledged) not found in the database afterwards. */
   | { kind: 'lost_writes' }
   /** Connections the services' account holds on a database after the load (a pool leak shows here). */
-  | { kind: 'connections' };
+  | { kind: 'connections' }
+  /** From the first fault on a part to its gateway marking it down (in every backend it serves). */
+  | { kind: 'ejection' };
 
 export interface Expectation {
   source: string;
@@ -64,6 +67,7 @@ export function parseExpectation(text: string): ParseResult {
   else if (metricText === 'recovery') metric = { kind: 'recovery' };
   else if (metricText === 'lost_writes') metric = { kind: 'lost_writes' };
   else if (metricText === 'connections') metric = { kind: 'connections' };
+  else if (metricText === 'ejection') metric = { kind: 'ejection' };
   else if (rate) {
     const status = parseStatus(rate[1] ?? '');
     if (!status) {
@@ -75,7 +79,7 @@ export function parseExpectation(text: string): ParseResult {
     }
     metric = { kind: 'rate', status };
   } else {
-    return { ok: false, message: `unknown metric '${metricText}' in '${text}'`, fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, connections' };
+    return { ok: false, message: `unknown metric '${metricText}' in '${text}'`, fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, connections, ejection' };
   }
 
   const tags: Record<string, string> = {};
@@ -91,12 +95,19 @@ export function parseExpectation(text: string): ParseResult {
   if (tags['first'] !== undefined && !parseDurationMs(tags['first'])) {
     return { ok: false, message: `'{first:${tags['first']}}' in '${text}' is not a positive duration`, fix: "write e.g. 'rate(2xx){first:1s} >= 99.9%'" };
   }
-  if ((metric.kind === 'recovery' || metric.kind === 'lost_writes') && tagText) {
-    return { ok: false, message: `'${metric.kind}' takes no tag filter in '${text}'`, fix: metric.kind === 'recovery' ? 'recovery is judged on the steady-state expectations; put tag filters there' : 'lost_writes counts every acknowledged write' };
+  if (metric.kind === 'lost_writes' && tagText) {
+    return { ok: false, message: `'lost_writes' takes no tag filter in '${text}'`, fix: 'lost_writes counts every acknowledged write' };
+  }
+  // recovery{name:job}: the steady-state expectations judged over those requests only (a failover).
+  if (metric.kind === 'recovery' && tags['first'] !== undefined) {
+    return { ok: false, message: `'recovery' cannot take {first:...} in '${text}'`, fix: 'recovery is measured from the last heal; filter by request tags only' };
+  }
+  if (metric.kind === 'ejection' && (Object.keys(tags).length !== 1 || tags['part'] === undefined)) {
+    return { ok: false, message: `'ejection' needs exactly one {part:NAME} filter in '${text}'`, fix: "write e.g. 'ejection{part:app1} < 2s'" };
   }
 
   let value: number | undefined;
-  if (metric.kind === 'percentile' || metric.kind === 'max' || metric.kind === 'recovery') {
+  if (metric.kind === 'percentile' || metric.kind === 'max' || metric.kind === 'recovery' || metric.kind === 'ejection') {
     value = parseDurationMs(valueText);
     if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a duration`, fix: "write durations like '200ms', '1.5s'" };
   } else if (metric.kind === 'rate') {

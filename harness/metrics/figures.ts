@@ -125,6 +125,7 @@ export function measure(e: Expectation, records: readonly RequestRecord[]): { va
     case 'recovery':
     case 'lost_writes':
     case 'connections':
+    case 'ejection':
       throw new Error(`${e.metric.kind} is measured by judge()`);
   }
 }
@@ -189,4 +190,37 @@ export function recoveryTime(opts: {
   const lastWindow = last ? { startMs: opts.lastHealMs + lastIdx * windowMs, count: last.length, failing: failing(last) } : undefined;
   if (firstStable === undefined) return { recovered: false, recoveryMs: undefined, windowMs, stableForMs: opts.stableForMs, lastWindow };
   return { recovered: true, recoveryMs: firstStable * windowMs, windowMs, stableForMs: opts.stableForMs, lastWindow };
+}
+
+/** A server's state in one backend of a gateway changed (HAProxy: 'UP', 'DOWN', 'UP 1/2', 'MAINT', ...). */
+export interface ServerStateChange {
+  atMs: number;
+  backend: string;
+  server: string;
+  status: string;
+}
+
+const isDown = (status: string) => status.startsWith('DOWN') || status.startsWith('MAINT');
+
+/**
+ * ms from `fromMs` until `server` is down in every backend it is in (no traffic goes to it any
+ * more); 0 if it already was; undefined if that never happened.
+ */
+export function ejectionMs(changes: readonly ServerStateChange[], server: string, fromMs: number): number | undefined {
+  const state = new Map<string, string>();
+  const allDown = () => state.size > 0 && [...state.values()].every(isDown);
+  const sorted = changes.filter((c) => c.server === server).sort((a, b) => a.atMs - b.atMs);
+  let i = 0;
+  for (; i < sorted.length && (sorted[i]?.atMs ?? Infinity) <= fromMs; i++) {
+    const c = sorted[i];
+    if (c) state.set(c.backend, c.status);
+  }
+  if (allDown()) return 0;
+  for (; i < sorted.length; i++) {
+    const c = sorted[i];
+    if (!c) continue;
+    state.set(c.backend, c.status);
+    if (allDown()) return c.atMs - fromMs;
+  }
+  return undefined;
 }

@@ -6,7 +6,10 @@ import {
   phaseOf,
   PHASES,
   recoveryTime,
+  ejectionMs,
+  matchesTags,
   type FaultWindow,
+  type ServerStateChange,
   type Figures,
   type Phase,
   type RecoveryResult,
@@ -71,6 +74,10 @@ export interface JudgeInput {
   instants?: readonly number[];
   /** Connections of the services' account per mariadb part, counted after the load. */
   connections?: Readonly<Record<string, number>>;
+  /** Every server state change the gateways showed, for ejection{part:...}. */
+  serverChanges?: readonly ServerStateChange[];
+  /** When the first fault on each part was applied (a kill of it, a fault on a link to it). */
+  partFaults?: Readonly<Record<string, number>>;
   /** Expectations every recovery window must meet (the baseline's when not given). */
   steady: readonly Expectation[];
   stableForMs: number;
@@ -78,7 +85,7 @@ export interface JudgeInput {
 }
 
 function unitOf(e: Expectation): ExpectationResult['unit'] {
-  return e.metric.kind === 'rate' ? 'rate' : e.metric.kind === 'count' ? 'count' : 'ms';
+  return e.metric.kind === 'rate' ? 'rate' : e.metric.kind === 'count' || e.metric.kind === 'connections' || e.metric.kind === 'lost_writes' ? 'count' : 'ms';
 }
 
 /** Numbers in, figures out: no process, no clock. */
@@ -152,11 +159,32 @@ export function judge(input: JudgeInput): Judgement {
         expectations.push({ phase, source: e.source, measured: lost, unit: 'count', requests: inScope.length, passed: compare(lost, e.op, e.value) });
         continue;
       }
+      if (e.metric.kind === 'ejection') {
+        const part = e.tags['part'] ?? '';
+        const from = input.partFaults?.[part];
+        const ms = from === undefined ? undefined : ejectionMs(input.serverChanges ?? [], part, from);
+        const note = from === undefined ? `no fault was applied to ${part}` : ms === undefined ? `the gateway never marked ${part} down` : undefined;
+        expectations.push({ phase, source: e.source, measured: ms, unit: 'ms', requests: 0, passed: ms !== undefined && compare(ms, e.op, e.value), ...(note ? { note } : {}) });
+        continue;
+      }
       if (e.metric.kind === 'recovery') {
-        if (!recovery) {
+        // With a tag filter, the steady state is judged over those requests only (e.g. the jobs only
+        // a leader takes: the failover time).
+        const rc =
+          Object.keys(e.tags).length === 0 || lastHeal === undefined
+            ? recovery
+            : recoveryTime({
+                records: input.records.filter((r) => matchesTags(r, e.tags)),
+                lastHealMs: lastHeal,
+                loadEndMs: input.loadEndMs,
+                steady: input.steady,
+                stableForMs: input.stableForMs,
+                ...(input.windowMs === undefined ? {} : { windowMs: input.windowMs }),
+              });
+        if (!rc) {
           expectations.push({ phase, source: e.source, measured: undefined, unit: 'ms', requests: 0, passed: false, note: 'no fault was healed, so there is no recovery to measure' });
-        } else if (!recovery.recovered) {
-          const lw = recovery.lastWindow;
+        } else if (!rc.recovered) {
+          const lw = rc.lastWindow;
           expectations.push({
             phase,
             source: e.source,
@@ -167,7 +195,7 @@ export function judge(input: JudgeInput): Judgement {
             note: `never recovered${lw ? `: last window (${lw.count} requests) failed ${lw.failing.join(', ') || 'nothing (too few windows left)'}` : ''}`,
           });
         } else {
-          const v = recovery.recoveryMs ?? 0;
+          const v = rc.recoveryMs ?? 0;
           expectations.push({ phase, source: e.source, measured: v, unit: 'ms', requests: 0, passed: compare(v, e.op, e.value) });
         }
         continue;

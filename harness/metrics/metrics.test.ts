@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseExpectation, type Expectation } from './expectation.ts';
-import { figuresOf, LatencyHistogram, measure, phaseOf, recoveryTime, type RequestRecord } from './figures.ts';
+import { ejectionMs, figuresOf, LatencyHistogram, measure, phaseOf, recoveryTime, type RequestRecord, type ServerStateChange } from './figures.ts';
 import { judge } from './judge.ts';
 
 /** Deterministic pseudo-random numbers (mulberry32) so failures reproduce. */
@@ -166,5 +166,62 @@ describe('judge', () => {
     expect(by['recovery recovery < 1s']).toMatchObject({ passed: true, measured: 0 });
     expect(j.passed).toBe(false);
     expect(j.phases.map((p) => [p.phase, p.all.count])).toEqual([['baseline', 40], ['fault', 20], ['recovery', 40]]);
+  });
+});
+
+describe('ejection', () => {
+  // Recorded from a broken lb-failover run: app1 killed at 15 020 ms; checks every 3 s, fall 3.
+  const changes: ServerStateChange[] = [
+    { atMs: 0, backend: 'app', server: 'app1', status: 'UP' },
+    { atMs: 0, backend: 'leader', server: 'app1', status: 'UP' },
+    { atMs: 0, backend: 'leader', server: 'app2', status: 'DOWN' },
+    { atMs: 15_680, backend: 'app', server: 'app1', status: 'UP 2/3' },
+    { atMs: 17_170, backend: 'leader', server: 'app1', status: 'UP 2/3' },
+    { atMs: 18_700, backend: 'app', server: 'app1', status: 'UP 1/3' },
+    { atMs: 20_180, backend: 'leader', server: 'app1', status: 'UP 1/3' },
+    { atMs: 21_710, backend: 'app', server: 'app1', status: 'DOWN' },
+    { atMs: 23_190, backend: 'leader', server: 'app1', status: 'DOWN' },
+  ];
+
+  it('is the time until the server is down in every backend it is in', () => {
+    expect(ejectionMs(changes, 'app1', 15_020)).toBe(23_190 - 15_020);
+  });
+
+  it('is 0 for a server already down, and undefined for one never marked down', () => {
+    expect(ejectionMs(changes, 'app2', 15_020)).toBe(0);
+    expect(ejectionMs(changes.slice(0, 8), 'app1', 15_020)).toBeUndefined();
+    expect(ejectionMs([], 'app1', 15_020)).toBeUndefined();
+  });
+
+  it('judges ejection{part:...} from the first fault on the part', () => {
+    const j = judge({ records: [], windows: [], loadStartMs: 0, loadEndMs: 30_000, expect: { overall: [exp('ejection{part:app1} < 2s'), exp('ejection{part:app2} < 2s')] }, steady: [], stableForMs: 1000, serverChanges: changes, partFaults: { app1: 15_020 } });
+    expect(j.expectations[0]).toMatchObject({ measured: 8170, passed: false });
+    expect(j.expectations[1]).toMatchObject({ measured: undefined, passed: false, note: 'no fault was applied to app2' });
+  });
+});
+
+describe('recovery of some requests only', () => {
+  it('recovery{name:job} judges the steady state over those requests: the failover time', () => {
+    // A kill at 10 000 (instant: healed at once). Reads are fine from 10 300, jobs from 12 000.
+    const records: RequestRecord[] = [];
+    for (let t = 0; t < 20_000; t += 50) {
+      const job = t % 100 === 0;
+      const bad = t >= 10_000 && t < (job ? 12_000 : 10_300);
+      records.push(rec(t, 5, bad ? 503 : 200, job ? 'job' : 'read'));
+    }
+    const j = judge({
+      records,
+      windows: [{ label: 'kill', appliedMs: 10_000, healedMs: 10_000 }],
+      loadStartMs: 0,
+      loadEndMs: 20_000,
+      expect: { recovery: [exp('recovery < 5s'), exp('recovery{name:job} < 1s'), exp('recovery{name:read} < 1s')] },
+      steady: [exp('rate(5xx) == 0')],
+      stableForMs: 2000,
+    });
+    expect(j.expectations.map((x) => [x.source, x.measured, x.passed])).toEqual([
+      ['recovery < 5s', 2000, true],
+      ['recovery{name:job} < 1s', 2000, false],
+      ['recovery{name:read} < 1s', 300, true],
+    ]);
   });
 });

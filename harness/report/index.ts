@@ -9,7 +9,8 @@ export interface TimelineEvent {
   atMs: number;
   /** ms from the start of the load. */
   offsetMs: number;
-  kind: 'load-start' | 'apply' | 'heal';
+  /** gateway: a server's state changed in a gateway's backend (its health checks at work). */
+  kind: 'load-start' | 'apply' | 'heal' | 'gateway';
   label: string;
   /** Index in the scenario's timeline. */
   fault?: number;
@@ -56,7 +57,7 @@ export function renderSummary(r: RunResult): string {
     '',
   );
   out.push('## Timeline', '', '| t | event |', '|---|---|');
-  for (const e of r.timeline) out.push(`| +${(e.offsetMs / 1000).toFixed(2)}s | ${e.kind === 'load-start' ? 'load started' : `${e.kind} ${e.label}`} |`);
+  for (const e of r.timeline) out.push(`| +${(e.offsetMs / 1000).toFixed(2)}s | ${e.kind === 'load-start' ? 'load started' : e.kind === 'gateway' ? e.label : `${e.kind} ${e.label}`} |`);
   out.push('');
   out.push('## Expectations', '', '| phase | expectation | measured | requests | result |', '|---|---|---|---|---|');
   for (const x of r.judgement.expectations) {

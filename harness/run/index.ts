@@ -8,9 +8,9 @@ import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
 import { applyFault, type ActiveFault } from '../faults/index.ts';
 import { bundleLoadScript, k6Version, readResultsFile, startK6, type K6Run } from '../load/index.ts';
-import { judge, type FaultWindow, type Judgement } from '../metrics/index.ts';
+import { judge, type FaultWindow, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { writeReport, type RunResult, type TimelineEvent } from '../report/index.ts';
-import { loadScenario, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
+import { loadScenario, partHit, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, type StartedStack } from '../stack/index.ts';
 import { checkWrites, countConnections } from './writes.ts';
 
@@ -213,9 +213,27 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     });
     const writes = sc.writes ? await checkWrites(st, sc.writes, results.acks) : undefined;
     const connections = sc.expect.overall.some((e) => e.metric.kind === 'connections') ? await countConnections(st) : undefined;
+    // What the gateways' health checks did during the load, beside the faults that caused it.
+    const serverChanges: ServerStateChange[] = [];
+    for (const p of st.parts.values()) {
+      if (p.kind !== 'gateway') continue;
+      serverChanges.push(...p.serverChanges());
+      for (const c of p.serverChanges().filter((c) => c.atMs >= t0 && c.atMs <= tEnd)) {
+        events.push({ atMs: c.atMs, offsetMs: c.atMs - t0, kind: 'gateway', label: `${p.name}: ${c.server} ${c.status} (backend ${c.backend})` });
+      }
+    }
+    events.sort((a, b) => a.atMs - b.atMs);
+    const partFaults: Record<string, number> = {};
+    for (const t of sc.timeline) {
+      const a = events.find((e) => e.kind === 'apply' && e.fault === t.index);
+      const part = partHit(t.fault);
+      if (a && (partFaults[part] === undefined || a.atMs < partFaults[part])) partFaults[part] = a.atMs;
+    }
     const instants = sc.timeline.filter((t) => t.forMs === 0).flatMap((t) => events.filter((e) => e.kind === 'apply' && e.fault === t.index).map((e) => e.atMs));
     const judgement: Judgement = judge({
       instants,
+      serverChanges,
+      partFaults,
       ...(connections ? { connections } : {}),
       ...(writes ? { writes } : {}),
       records: results.requests,

@@ -36,15 +36,37 @@ export interface ServicePart {
   supervisor?: 'pm2';
 }
 
-/** An HTTP gateway (HAProxy) in front of a service, answering `timeoutStatus` after `timeout`. */
+/** Active health checks a gateway runs against every server behind it. */
+export interface HealthCheck {
+  /** Checked with GET; a server is up while it answers 2xx/3xx. Default '/health'. */
+  path?: string;
+  /** Time between two checks, e.g. '2s'. */
+  interval: string;
+  /** Failed checks in a row before a server is marked down. */
+  fall: number;
+  /** Passed checks in a row before a down server is marked up again. */
+  rise: number;
+}
+
+/**
+ * An HTTP gateway (HAProxy) in front of one or more services (round-robin), answering
+ * `timeoutStatus` after `timeout`.
+ */
 export interface GatewayPart {
   kind: 'gateway';
-  /** The service it forwards to (through a Toxiproxy proxy). */
-  to: string;
+  /** The service(s) it forwards to, each through its own Toxiproxy proxy. */
+  to: string | readonly string[];
   /** Longest wait for the service's response, e.g. '3s'. */
   timeout: string;
   /** Status answered when the wait runs out: 503 (as many gateways do) or 504 (HAProxy's own). Default 504. */
   timeoutStatus?: 502 | 503 | 504;
+  /** Active health checks; without them every server takes traffic, dead or not. */
+  check?: HealthCheck;
+  /**
+   * Requests to `paths` (prefixes) go to the server whose `check` path answers 2xx: the leader. While
+   * no server passes it, they go to any server, like every other request. Needs `check`.
+   */
+  leader?: { paths: readonly string[]; check: string };
 }
 
 /** A Redis server, started fresh (no persistence). Services that depend on it get <NAME>_URL = redis://127.0.0.1:port. */

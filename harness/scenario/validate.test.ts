@@ -28,7 +28,22 @@ function good(): ScenarioDefinition {
   };
 }
 
+/** Two instances behind a checking gateway with leader routing. */
+const pair = () => ({
+  a1: service({ command: ['x'] }),
+  a2: service({ command: ['x'] }),
+  edge: gateway({ to: ['a1', 'a2'], timeout: '1s', check: { interval: '250ms', fall: 2, rise: 2 }, leader: { paths: ['/jobs'], check: '/leader' } }),
+});
+
 describe('resolveScenario', () => {
+  it('resolves a gateway over two instances: a link to each, checks in ms, leader routing', () => {
+    const d: ScenarioDefinition = { ...good(), modes: ['fixed'], stack: pair, timeline: [at('5s', kill({ part: 'a1' }))], expect: { overall: ['ejection{part:a1} < 1s'] } };
+    const r = resolveScenario('demo.ts', d, { cwd });
+    expect(r.links.map((l) => l.name)).toEqual(['edge→a1', 'edge→a2']);
+    expect(r.parts.find((p) => p.name === 'edge')).toMatchObject({ to: ['a1', 'a2'], check: { path: '/health', intervalMs: 250, fall: 2, rise: 2 }, leader: { paths: ['/jobs'], check: '/leader' } });
+    expect(r.expect.overall.map((e) => e.source)).toEqual(['ejection{part:a1} < 1s']);
+  });
+
   it('resolves a good scenario: start order, links, ms, defaults', () => {
     const r = resolveScenario('demo.ts', good(), { cwd, mode: 'broken' });
     expect(r.mode).toBe('broken');
@@ -102,6 +117,11 @@ describe('resolveScenario', () => {
     ['kill a part that is not there', (d) => ({ ...d, timeline: [at('5s', kill({ part: 'cache' }))] }), 'timeline[0].fault.part', /not a service or gateway or mariadb/],
     ['restart a database', (d) => ({ ...d, timeline: [at('5s', restart({ part: 'db' }))] }), 'timeline[0].fault.part', /not a service part/],
     ['flushCache on a database', (d) => ({ ...d, timeline: [at('5s', flushCache({ part: 'db' }))] }), 'timeline[0].fault.part', /not a redis part/],
+    ['ejection outside overall', (d) => ({ ...d, expect: { recovery: ['ejection{part:app} < 1s'] } }), 'expect.recovery[0]', /once per run/],
+    ['ejection of a part behind no checking gateway', (d) => ({ ...d, timeline: [at('5s', kill({ part: 'app' }))], expect: { overall: ['ejection{part:app} < 1s'] } }), 'expect.overall[0]', /not behind a gateway with health checks/],
+    ['ejection of a part no fault hits', (d) => ({ ...d, stack: pair, timeline: [], expect: { overall: ['ejection{part:a2} < 1s'] } }), 'expect.overall[0]', /no fault in the timeline hits 'a2'/],
+    ['gateway names a server twice', (d) => ({ ...d, stack: () => ({ a1: service({ command: ['x'] }), edge: gateway({ to: ['a1', 'a1'], timeout: '1s' }) }), load: { ...d.load, target: 'edge' }, timeline: [] }), 'stack.edge.to', /named twice/],
+    ['leader routing without checks', (d) => ({ ...d, stack: () => ({ a1: service({ command: ['x'] }), edge: gateway({ to: ['a1'], timeout: '1s', leader: { paths: ['/jobs'], check: '/leader' } }) }), load: { ...d.load, target: 'edge' }, timeline: [] }), 'stack.edge.leader', /needs health checks/],
     ['empty command', (d) => ({ ...d, stack: () => ({ app: service({ command: [] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.command', /./],
   ];
   for (const [what, mutate, field, message] of bad) {

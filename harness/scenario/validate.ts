@@ -23,9 +23,18 @@ const serviceSchema = z.strictObject({
 });
 const gatewaySchema = z.strictObject({
   kind: z.literal('gateway'),
-  to: z.string(),
+  to: z.union([z.string(), z.array(z.string()).min(1)]),
   timeout: duration,
   timeoutStatus: z.union([z.literal(502), z.literal(503), z.literal(504)]).optional(),
+  check: z
+    .strictObject({
+      path: z.string().startsWith('/').optional(),
+      interval: duration,
+      fall: z.number().int().min(1),
+      rise: z.number().int().min(1),
+    })
+    .optional(),
+  leader: z.strictObject({ paths: z.array(z.string().startsWith('/')).min(1), check: z.string().startsWith('/') }).optional(),
 });
 const partSchema = z.discriminatedUnion('kind', [mariadbSchema, serviceSchema, gatewaySchema, z.strictObject({ kind: z.literal('redis') })]);
 const stackSchema = z.record(z.string(), partSchema);
@@ -74,7 +83,16 @@ const scenarioSchema = z.strictObject({
 export type ResolvedPart =
   | { kind: 'mariadb'; name: string; schemaPath?: string; seedPath?: string; database: string }
   | { kind: 'service'; name: string; command: readonly string[]; env: Readonly<Record<string, string>>; health: string; dependsOn: readonly string[]; startupTimeoutMs: number; port?: number; supervisor?: 'pm2' }
-  | { kind: 'gateway'; name: string; to: string; timeoutMs: number; timeoutStatus: 502 | 503 | 504 }
+  | {
+      kind: 'gateway';
+      name: string;
+      /** The servers, in round-robin order. */
+      to: readonly string[];
+      timeoutMs: number;
+      timeoutStatus: 502 | 503 | 504;
+      check: { path: string; intervalMs: number; fall: number; rise: number } | undefined;
+      leader: { paths: readonly string[]; check: string } | undefined;
+    }
   | { kind: 'redis'; name: string };
 
 export interface ResolvedLink {
@@ -237,9 +255,21 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     } else {
       const timeoutMs = parseDurationMs(p.timeout);
       if (!timeoutMs) problems.push({ field: `${field}.timeout`, message: `'${p.timeout}' is not a positive duration`, fix: "write it like '3s'" });
-      if (rawStack[p.to]?.kind !== 'service') problems.push({ field: `${field}.to`, message: `'${p.to}' is not a service of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind === 'service').join(', ') || '(no service defined)'}` });
-      else links.push({ name: `${name}→${p.to}`, from: name, to: p.to });
-      parts.set(name, { kind: 'gateway', name, to: p.to, timeoutMs: timeoutMs ?? 0, timeoutStatus: p.timeoutStatus ?? DEFAULTS.timeoutStatus });
+      const to = typeof p.to === 'string' ? [p.to] : [...p.to];
+      const services = names.filter((n) => rawStack[n]?.kind === 'service');
+      for (const t of to) {
+        if (rawStack[t]?.kind !== 'service') problems.push({ field: `${field}.to`, message: `'${t}' is not a service of the stack`, fix: `use one of ${services.join(', ') || '(no service defined)'}` });
+        else if (links.some((l) => l.from === name && l.to === t)) problems.push({ field: `${field}.to`, message: `'${t}' is named twice`, fix: 'name each server once' });
+        else links.push({ name: `${name}→${t}`, from: name, to: t });
+      }
+      let check: Extract<ResolvedPart, { kind: 'gateway' }>['check'];
+      if (p.check) {
+        const intervalMs = parseDurationMs(p.check.interval);
+        if (!intervalMs) problems.push({ field: `${field}.check.interval`, message: `'${p.check.interval}' is not a positive duration`, fix: "write it like '2s'" });
+        check = { path: p.check.path ?? DEFAULTS.health, intervalMs: intervalMs ?? 0, fall: p.check.fall, rise: p.check.rise };
+      }
+      if (p.leader && !check) problems.push({ field: `${field}.leader`, message: 'leader routing needs health checks', fix: "add check: { interval: '1s', fall: 2, rise: 2 }" });
+      parts.set(name, { kind: 'gateway', name, to, timeoutMs: timeoutMs ?? 0, timeoutStatus: p.timeoutStatus ?? DEFAULTS.timeoutStatus, check, leader: p.leader ? { paths: [...p.leader.paths], check: p.leader.check } : undefined });
     }
   }
 
@@ -255,7 +285,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     const p = parts.get(n);
     if (!p) return;
     state.set(n, 'visiting');
-    const deps = p.kind === 'service' ? p.dependsOn : p.kind === 'gateway' ? [p.to] : [];
+    const deps = p.kind === 'service' ? p.dependsOn : p.kind === 'gateway' ? p.to : [];
     for (const d of deps) visit(d, [...trail, n]);
     state.set(n, 'done');
     ordered.push(p);
@@ -379,12 +409,18 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   // Expectations.
   const scopes: Scope[] = [...PHASES, 'overall'];
   const expect = Object.fromEntries(scopes.map((p) => [p, [] as Expectation[]])) as Record<Scope, Expectation[]>;
+  // ejection{part:X}: X must sit behind a checking gateway, and a fault must hit it (its process or a link to it).
+  const checkedServers = new Set([...parts.values()].flatMap((p) => (p.kind === 'gateway' && p.check ? p.to : [])));
+  const faulted = new Set(timeline.map((t) => partHit(t.fault)));
   for (const phase of scopes) {
     (def.expect[phase] ?? []).forEach((text, i) => {
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field: `expect.${phase}[${i}]`, message: r.message, fix: r.fix });
       else if (r.expectation.metric.kind === 'recovery' && phase !== 'recovery') problems.push({ field: `expect.${phase}[${i}]`, message: `'recovery' is measured in the recovery phase only`, fix: 'move it to expect.recovery' });
       else if (r.expectation.metric.kind === 'connections' && phase !== 'overall') problems.push({ field: `expect.${phase}[${i}]`, message: `'connections' is counted once, after the load`, fix: 'move it to expect.overall' });
+      else if (r.expectation.metric.kind === 'ejection' && phase !== 'overall') problems.push({ field: `expect.${phase}[${i}]`, message: `'ejection' is measured once per run, from the first fault on the part`, fix: 'move it to expect.overall' });
+      else if (r.expectation.metric.kind === 'ejection' && !checkedServers.has(r.expectation.tags['part'] ?? '')) problems.push({ field: `expect.${phase}[${i}]`, message: `'${r.expectation.tags['part'] ?? ''}' is not behind a gateway with health checks`, fix: `name one of ${[...checkedServers].join(', ') || '(none: give a gateway check: { interval, fall, rise })'}` });
+      else if (r.expectation.metric.kind === 'ejection' && !faulted.has(r.expectation.tags['part'] ?? '')) problems.push({ field: `expect.${phase}[${i}]`, message: `no fault in the timeline hits '${r.expectation.tags['part'] ?? ''}'`, fix: `add one, e.g. at('10s', kill({ part: '${r.expectation.tags['part'] ?? ''}' }))` });
       else if (r.expectation.metric.kind === 'lost_writes' && !def.writes) problems.push({ field: `expect.${phase}[${i}]`, message: `'lost_writes' needs a write check`, fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script" });
       else expect[phase].push(r.expectation);
     });
@@ -424,6 +460,13 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     stableForMs: stableForMs ?? DEFAULTS.stableForMs,
     writes: def.writes ? { db: def.writes.db, table: def.writes.table, key: def.writes.key ?? 'id' } : undefined,
   };
+}
+
+/** The part a fault hits: the part it names, or the far end of the link it is on. */
+export function partHit(f: ResolvedFault): string {
+  if ('part' in f) return f.part;
+  if ('link' in f) return f.link.split('→')[1] ?? f.link;
+  return f.db;
 }
 
 /** Imports a scenario file (TypeScript runs through tsx) and resolves it. */

@@ -1,22 +1,32 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
+import type { ServerStateChange } from '../metrics/index.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, portAnswers, waitUntil } from '../core/ports.ts';
 import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:haproxy');
 
+export interface GatewayServer {
+  /** The part's name; also the server's name in HAProxy's config and stats. */
+  name: string;
+  /** Where requests to it go: 127.0.0.1:port (the Toxiproxy proxy in front of the service). */
+  port: number;
+}
+
 export interface GatewayOptions {
   name: string;
-  /** Where requests go: 127.0.0.1:port (the Toxiproxy proxy in front of the service). */
-  upstreamPort: number;
+  servers: readonly GatewayServer[];
   timeoutMs: number;
   /** What the client gets when the service does not answer within timeoutMs. */
   timeoutStatus: 502 | 503 | 504;
+  check?: { path: string; intervalMs: number; fall: number; rise: number } | undefined;
+  leader?: { paths: readonly string[]; check: string } | undefined;
 }
 
 export interface StartedGateway extends StartedPart {
@@ -25,16 +35,41 @@ export interface StartedGateway extends StartedPart {
   readonly url: string;
   readonly version: string;
   readonly process: ManagedProcess;
+  /** Every state change of every server since start (the first entry per server is its state at start). */
+  serverChanges(): readonly ServerStateChange[];
 }
 
 const REASONS: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
-/** HAProxy's config: one frontend, one backend server, the server timeout as the gateway's limit. */
-export function haproxyConfig(o: { port: number; upstreamPort: number; timeoutMs: number; timeoutErrorFile?: string }): string {
+/** HAProxy's config: one frontend, a backend of every server, a leader backend when asked for. */
+export function haproxyConfig(o: {
+  port: number;
+  servers: readonly GatewayServer[];
+  timeoutMs: number;
+  timeoutErrorFile?: string;
+  statsSocket?: string;
+  check?: GatewayOptions['check'];
+  leader?: GatewayOptions['leader'];
+}): string {
+  const c = o.check;
+  const serverLines = o.servers.map((s) => {
+    const checks = c ? ` check inter ${c.intervalMs}ms fall ${c.fall} rise ${c.rise}` : '';
+    return `  server ${s.name} 127.0.0.1:${s.port}${checks}`;
+  });
+  const backend = (name: string, checkPath: string | undefined) => [
+    `backend ${name}`,
+    ...(checkPath ? [`  option httpchk GET ${checkPath}`] : []),
+    ...serverLines,
+  ];
   return [
     'global',
     '  maxconn 4096',
+    // Access log and server state changes on stderr, which is the part's log file (kept in the report).
+    '  log stderr format raw daemon',
+    // The harness reads server states here (show stat); it is in the run's temp dir.
+    ...(o.statsSocket ? [`  stats socket ${o.statsSocket} mode 600 level operator`] : []),
     'defaults',
+    '  log global',
     '  mode http',
     '  option httplog',
     '  timeout connect 1s',
@@ -47,11 +82,40 @@ export function haproxyConfig(o: { port: number; upstreamPort: number; timeoutMs
     ...(o.timeoutErrorFile ? [`  errorfile 504 ${o.timeoutErrorFile}`] : []),
     'frontend edge',
     `  bind 127.0.0.1:${o.port}`,
+    // Leader-only paths go to the leader; with no leader up they fall through to any server.
+    ...(o.leader ? [`  acl leader_path path_beg ${o.leader.paths.join(' ')}`, '  use_backend leader if leader_path { nbsrv(leader) gt 0 }'] : []),
     '  default_backend app',
-    'backend app',
-    `  server app1 127.0.0.1:${o.upstreamPort}`,
+    ...backend('app', c?.path),
+    ...(o.leader ? backend('leader', o.leader.check) : []),
     '',
   ].join('\n');
+}
+
+/** `show stat` over the stats socket, as {backend, server, status, check} rows (servers only). */
+export function parseShowStat(csv: string): { backend: string; server: string; status: string; check: string }[] {
+  const lines = csv.split('\n').filter((l) => l.trim() !== '');
+  const header = lines[0]?.replace(/^#\s*/, '').split(',') ?? [];
+  const px = header.indexOf('pxname');
+  const sv = header.indexOf('svname');
+  const st = header.indexOf('status');
+  const ck = header.indexOf('check_status');
+  if (px < 0 || sv < 0 || st < 0) return [];
+  return lines
+    .slice(1)
+    .map((l) => l.split(','))
+    .filter((f) => f[sv] !== 'FRONTEND' && f[sv] !== 'BACKEND')
+    .map((f) => ({ backend: f[px] ?? '', server: f[sv] ?? '', status: f[st] ?? '', check: (ck < 0 ? '' : f[ck]) ?? '' }));
+}
+
+function showStat(socket: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const c = net.createConnection(socket, () => c.end('show stat\n'));
+    c.setTimeout(1000, () => c.destroy(new Error('stats socket did not answer within 1 s')));
+    c.on('data', (d: Buffer) => chunks.push(d));
+    c.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    c.on('error', reject);
+  });
 }
 
 export async function startGateway(opts: GatewayOptions, res: RunResources): Promise<StartedGateway> {
@@ -68,7 +132,11 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
     );
   }
   const cfg = path.join(dir, 'haproxy.cfg');
-  writeFileSync(cfg, haproxyConfig({ port, upstreamPort: opts.upstreamPort, timeoutMs: opts.timeoutMs, ...(errorFile ? { timeoutErrorFile: errorFile } : {}) }));
+  const statsSocket = path.join(dir, 'stats.sock');
+  writeFileSync(
+    cfg,
+    haproxyConfig({ port, servers: opts.servers, timeoutMs: opts.timeoutMs, statsSocket, check: opts.check, leader: opts.leader, ...(errorFile ? { timeoutErrorFile: errorFile } : {}) }),
+  );
   const bin = '/usr/sbin/haproxy';
   let version = '';
   try {
@@ -79,12 +147,50 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
   // -db: stay in the foreground, so the harness owns the process.
   const proc = new ManagedProcess({ name: opts.name, command: bin, args: ['-db', '-f', cfg], logFile: path.join(dir, 'haproxy.log') });
   track(res, { pid: proc.pid, port });
-  const stop = () => proc.stop(3000);
+  // Server states are polled every 50 ms while the gateway runs: HAProxy's check timing, seen from outside.
+  const changes: ServerStateChange[] = [];
+  const last = new Map<string, string>();
+  let settled = false;
+  let watching = false;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    try {
+      const rows = parseShowStat(await showStat(statsSocket));
+      for (const row of rows) {
+        const key = `${row.backend}/${row.server}`;
+        if (last.get(key) !== row.status) {
+          last.set(key, row.status);
+          changes.push({ atMs: Date.now(), backend: row.backend, server: row.server, status: row.status });
+        }
+      }
+      // Every server checked at least once (not INI) and none half-way between UP and DOWN.
+      settled = rows.length > 0 && rows.every((r) => !r.check.includes('INI') && (r.status === 'UP' || r.status === 'DOWN'));
+    } catch (e) {
+      log(`stats socket: ${(e as Error).message}`);
+    }
+    if (watching) timer = setTimeout(() => void poll(), 50);
+  };
+  const stop = async () => {
+    watching = false;
+    clearTimeout(timer);
+    await proc.stop(3000);
+  };
   res.cleanup.add(`${opts.name} (haproxy pid ${proc.pid ?? '?'})`, stop);
   const ready = await waitUntil(() => portAnswers(port), { timeoutMs: 10_000, abort: () => (proc.hasExited ? proc.exitDescription : undefined) });
   if (!ready) {
     throw new StackStartError(opts.name, proc.hasExited ? `haproxy ${proc.exitDescription}` : 'not listening after 10 s', proc.commandLine(), proc.tail(), `check the generated config ${cfg}`);
   }
-  log(`started ${opts.name} on 127.0.0.1:${port} → 127.0.0.1:${opts.upstreamPort} in ${Date.now() - t0} ms`);
-  return { kind: 'gateway', name: opts.name, port, url: `http://127.0.0.1:${port}`, version, process: proc, stop, [Symbol.asyncDispose]: stop };
+  if (opts.check) {
+    // Load starts once HAProxy's view is settled: until its first checks ran, HAProxy counts every
+    // server as up (a follower would take the leader's traffic).
+    watching = true;
+    await poll();
+    const limit = opts.check.intervalMs * (opts.check.fall + opts.check.rise + 1) + 5000;
+    if (!(await waitUntil(async () => settled, { timeoutMs: limit, intervalMs: 50, abort: () => (proc.hasExited ? proc.exitDescription : undefined) }))) {
+      const states = changes.map((c) => `${c.backend}/${c.server} ${c.status}`).join(', ');
+      throw new StackStartError(opts.name, `server states did not settle within ${limit} ms (${states || 'none read'})`, proc.commandLine(), proc.tail(), 'check that every server answers its health check path');
+    }
+  }
+  log(`started ${opts.name} on 127.0.0.1:${port} → ${opts.servers.map((s) => `${s.name} 127.0.0.1:${s.port}`).join(', ')} in ${Date.now() - t0} ms`);
+  return { kind: 'gateway', name: opts.name, port, url: `http://127.0.0.1:${port}`, version, process: proc, serverChanges: () => [...changes], stop, [Symbol.asyncDispose]: stop };
 }

@@ -13,7 +13,7 @@ export { partDir } from './resources.ts';
 export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariadb.ts';
 export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveToxic, type ToxicSpec } from './toxiproxy.ts';
 export { startService, type StartedService, type ServiceOptions } from './service.ts';
-export { startGateway, haproxyConfig, type StartedGateway, type GatewayOptions } from './haproxy.ts';
+export { startGateway, haproxyConfig, parseShowStat, type StartedGateway, type GatewayOptions } from './haproxy.ts';
 export { startRedis, type StartedRedis } from './redis.ts';
 
 export type StartedStackPart = StartedMariaDb | StartedService | StartedGateway | StartedRedis;
@@ -77,10 +77,14 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
       }
       started.set(part.name, await startService({ name: part.name, command: part.command, env: { ...env, ...part.env }, health: part.health, startupTimeoutMs: part.startupTimeoutMs, ...(part.port ? { port: part.port } : {}), ...(part.supervisor ? { supervisor: part.supervisor } : {}) }, res));
     } else {
-      const link = links.find((l) => l.from === part.name);
-      if (!link) throw new StackError(`gateway ${part.name} has no link`, `stack.${part.name}`, 'this is a bug in resolution');
-      const proxy = await linkTo(link);
-      started.set(part.name, await startGateway({ name: part.name, upstreamPort: proxy.listenPort, timeoutMs: part.timeoutMs, timeoutStatus: part.timeoutStatus }, res));
+      // One proxy per server, so a fault can hit the link to one instance.
+      const servers = [];
+      for (const to of part.to) {
+        const link = links.find((l) => l.from === part.name && l.to === to);
+        if (!link) throw new StackError(`gateway ${part.name} has no link to ${to}`, `stack.${part.name}`, 'this is a bug in resolution');
+        servers.push({ name: to, port: (await linkTo(link)).listenPort });
+      }
+      started.set(part.name, await startGateway({ name: part.name, servers, timeoutMs: part.timeoutMs, timeoutStatus: part.timeoutStatus, check: part.check, leader: part.leader }, res));
     }
   }
 
