@@ -73,3 +73,31 @@ describe('cold-cache', () => {
     expect(figure(o, 'overall', 'rate(503) < 0.1%')?.measured).toBeGreaterThan(0.01);
   });
 });
+
+describe('lb-failover', () => {
+  const FILE = 'scenarios/lb-failover.ts';
+  const gatewayEvents = (o: RunOutcome) => o.result?.timeline.filter((e) => e.kind === 'gateway').map((e) => e.label) ?? [];
+  it('fixed: HAProxy ejects the dead leader within 2 s, the follower takes the lock, jobs flow again within 5 s', async () => {
+    const o = await run(FILE, 'fixed');
+    expect(failedOf(o)).toEqual([]);
+    expect(o.exitCode).toBe(0);
+    expect(figure(o, 'overall', 'ejection{part:app1} < 2s')?.measured).toBeLessThan(2000);
+    expect(figure(o, 'recovery', 'recovery{name:job} < 5s')?.measured).toBeLessThan(5000);
+    // Read from HAProxy's stats socket: the dead instance leaves both backends, the follower becomes the leader.
+    expect(gatewayEvents(o)).toEqual(expect.arrayContaining(['edge: app1 DOWN (backend app)', 'edge: app1 DOWN (backend leader)', 'edge: app2 UP (backend leader)']));
+    // Jobs were accepted after the kill, so by app2: the lock moved.
+    const after = o.result?.judgement.phases.find((p) => p.phase === 'recovery')?.byName['job'];
+    expect(after?.statuses['201'] ?? 0).toBeGreaterThan(100);
+  });
+  it('broken: 502s until the slow checks eject the dead leader, then 503 "not leader" for good', async () => {
+    const o = await run(FILE, 'broken');
+    expect(o.exitCode).toBe(1);
+    // Checks every 3 s, 3 failures: the dead instance takes traffic for 6 s or more.
+    expect(figure(o, 'overall', 'ejection{part:app1} < 2s')?.measured).toBeGreaterThan(5000);
+    expect(figure(o, 'recovery', 'rate(502){first:5s} < 1%')?.measured).toBeGreaterThan(0.05);
+    expect(figure(o, 'overall', 'rate(503) < 1%')?.measured).toBeGreaterThan(0.05);
+    expect(figure(o, 'recovery', 'recovery{name:job} < 5s')).toMatchObject({ passed: false, measured: undefined });
+    // No other instance ever leads.
+    expect(gatewayEvents(o)).not.toContain('edge: app2 UP (backend leader)');
+  });
+});
