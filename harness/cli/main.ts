@@ -4,7 +4,7 @@ import { errorMessage } from '../core/errors.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderSoak, renderSummary, summariseSoak, type SoakRun } from '../report/index.ts';
+import { renderJUnit, renderSoak, renderSummary, summariseSoak, type JUnitRun, type SoakRun } from '../report/index.ts';
 
 import { runScenario } from '../run/index.ts';
 
@@ -35,6 +35,7 @@ async function run(files: string[], opts: { mode?: string; reports: string; allo
   process.on('SIGTERM', onSignal);
 
   let worst = 0;
+  const junit: JUnitRun[] = [];
   for (const file of files) {
     if (controller.signal.aborted) break;
     const outcome = await runScenario({
@@ -53,7 +54,11 @@ async function run(files: string[], opts: { mode?: string; reports: string; allo
     if (outcome.cleanupFailures.length) process.stderr.write(`\nbrownout: could not clean up:\n${outcome.cleanupFailures.map((c) => `  - ${c}`).join('\n')}\n`);
     if (outcome.reportDir) process.stderr.write(`brownout: report in ${outcome.reportDir}\n`);
     worst = Math.max(worst, outcome.exitCode, outcome.cleanupFailures.length ? 2 : 0);
+    junit.push({ scenarioFile: file, result: outcome.result, error: outcome.error });
   }
+  // One file for CI to pick up: every scenario of this invocation (each run dir has its own too).
+  mkdirSync(opts.reports, { recursive: true });
+  writeFileSync(path.join(opts.reports, 'junit.xml'), renderJUnit(junit));
   if (controller.signal.aborted) worst = 2;
   return worst;
 }

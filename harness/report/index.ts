@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { renderJUnit } from './junit.ts';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
 import type { ExpectationResult, Figures, Judgement } from '../metrics/index.ts';
@@ -88,8 +89,8 @@ export function renderError(error: Error, cleanupFailures: readonly string[]): s
   return lines.join('\n');
 }
 
-/** reports/<run-id>/result.json and summary.md. */
-export function writeReport(dir: string, result: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[]): void {
+/** reports/<run-id>/result.json, summary.md and junit.xml. */
+export function writeReport(dir: string, result: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[], scenarioFile = result?.scenario.file ?? ''): void {
   const json = {
     ...(result ?? {}),
     error: error ? { name: error.name, code: error instanceof HarnessError ? error.code : undefined, message: error.message, hint: error instanceof HarnessError ? error.hint : undefined } : undefined,
@@ -98,5 +99,7 @@ export function writeReport(dir: string, result: RunResult | undefined, error: E
   writeFileSync(path.join(dir, 'result.json'), `${JSON.stringify(json, null, 2)}\n`);
   const md = [result ? renderSummary(result) : '', error ? renderError(error, cleanupFailures) : ''].filter(Boolean).join('\n');
   writeFileSync(path.join(dir, 'summary.md'), md);
+  writeFileSync(path.join(dir, 'junit.xml'), renderJUnit([{ scenarioFile, result, error }]));
 }
+export { renderJUnit, type JUnitRun } from './junit.ts';
 export { summariseSoak, renderSoak, FAILING_MODES, type SoakRun, type SoakLine } from './soak.ts';

@@ -283,7 +283,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   // Errors carry log tails, and a service may log its environment: redact before anything is shown.
   if (outcome.error) outcome.error = redactError(outcome.error, secrets);
   outcome.cleanupFailures = outcome.cleanupFailures.map((c) => secrets.redact(c));
-  writeReport(reportDir, outcome.result, outcome.error, outcome.cleanupFailures);
+  writeReport(reportDir, outcome.result, outcome.error, outcome.cleanupFailures, opts.scenarioFile);
   return outcome;
 }
 

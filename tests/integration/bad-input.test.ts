@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,10 +104,15 @@ describe('bad input: one clear error (file, field, fix), exit 2, nothing started
   it('the CLI exits 2 and prints the file, the field and the fix', () => {
     const file = path.join(dir, 'cli-case.ts');
     writeFileSync(file, source(load("target: 'http://10.20.30.40:8080'")));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', file], { encoding: 'utf8' });
+    const reports = path.join(dir, 'cli-reports');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', file, '--reports', reports], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${file} › load.target: host '10.20.30.40' is not on loopback`);
     expect(r.stderr).toContain('fix:   brownout sends load only to 127.0.0.1/localhost, or to a host you allow with --allow-host 10.20.30.40');
+    // CI sees it too: the JUnit file holds one error naming the field.
+    const junit = readFileSync(path.join(reports, 'junit.xml'), 'utf8');
+    expect(junit).toContain('errors="1"');
+    expect(junit).toMatch(/<error message="[^"]*load\.target[^"]*fix: brownout sends load only/);
   });
 
   it('--allow-host lets load go to a host the user owns (validation passes that field)', () => {

@@ -22,6 +22,9 @@ describe('slow-transaction scenario on the real stack', () => {
     expect(runTempDirs()).toEqual(dirs);
     const dir = o.reportDir ?? '';
     expect(existsSync(path.join(dir, 'summary.md'))).toBe(true);
+    // CI reads this one: a testcase per expectation, none failed.
+    const junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuite name="slow-transaction \(fixed\)" tests="\d+" failures="0" errors="0"/);
     const result = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')) as { versions: Record<string, string>; timeline: unknown[] };
     expect(Object.keys(result.versions).sort()).toEqual(['haproxy', 'k6', 'mariadb', 'toxiproxy']);
     expect(result.timeline).toHaveLength(5);
