@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
 import type { CleanupList } from '../core/cleanup.ts';
-import { errorMessage } from '../core/errors.ts';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { errorMessage, ScenarioError } from '../core/errors.ts';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { renderJUnit, renderSoak, renderSummary, summariseSoak, type JUnitRun, type SoakRun } from '../report/index.ts';
 
 import { runScenario } from '../run/index.ts';
+import { loadScenario } from '../scenario/index.ts';
 
 /** Exit codes: 0 every expectation held, 1 an expectation failed, 2 harness error (or untrusted run). */
 /** How long teardown may take after a second signal before the CLI exits anyway. */
@@ -78,6 +79,43 @@ program
   .action(async (files: string[], opts: { mode?: string; reports: string; allowHost: string[] }) => {
     process.exitCode = await run(files, opts);
   });
+
+program
+  .command('list')
+  .description('the scenarios in a folder, one line each on the incident; exit 2 when one is invalid')
+  .argument('[dir]', 'the folder of scenario files', 'scenarios')
+  .action(async (dir: string) => {
+    process.exitCode = await list(dir);
+  });
+
+async function list(dir: string): Promise<number> {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.startsWith('_')).sort();
+  } catch (e) {
+    process.stderr.write(`brownout: cannot read ${dir}: ${(e as Error).message}\nfix: give the folder that holds the scenario files (default: scenarios)\n`);
+    return 2;
+  }
+  let invalid = 0;
+  const rows: string[][] = [];
+  for (const f of files) {
+    const file = path.join(dir, f);
+    try {
+      const sc = await loadScenario(file);
+      const mod = (await import(path.resolve(file))) as { default?: { modes?: string[] } };
+      rows.push([sc.name, (mod.default?.modes ?? ['default']).join('|'), file, sc.incident]);
+    } catch (e) {
+      invalid++;
+      const first = e instanceof ScenarioError ? e.problems[0] : undefined;
+      const what = first ? `${first.field || 'file'}: ${first.message}${e instanceof ScenarioError && e.problems.length > 1 ? ` (+${e.problems.length - 1} more)` : ''}` : (errorMessage(e).split('\n')[0] ?? '');
+      rows.push([f.replace(/\.\w+$/, ''), '-', file, `INVALID: ${what}; brownout run ${file} shows every problem and its fix`]);
+    }
+  }
+  const width = (i: number) => Math.max(...rows.map((r) => r[i]?.length ?? 0));
+  for (const r of rows) process.stdout.write(`${[0, 1, 2].map((i) => (r[i] ?? '').padEnd(width(i))).join('  ')}  ${r[3] ?? ''}\n`);
+  if (rows.length === 0) process.stdout.write(`no scenario files in ${dir}\n`);
+  return invalid ? 2 : 0;
+}
 
 program
   .command('soak')
