@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { StackStartError } from '../core/errors.ts';
@@ -118,6 +119,18 @@ function showStat(socket: string): Promise<string> {
   });
 }
 
+/**
+ * A Unix socket path must fit in 108 bytes: inside the part's dir when it does, else in a short
+ * temp dir of its own, removed at teardown.
+ */
+function socketPath(dir: string, res: RunResources): string {
+  const inDir = path.join(dir, 'stats.sock');
+  if (Buffer.byteLength(inDir) <= 100) return inDir;
+  const short = mkdtempSync(path.join(os.tmpdir(), 'bo-'));
+  res.cleanup.add(`stats socket dir ${short}`, async () => rmSync(short, { recursive: true, force: true }));
+  return path.join(short, 's.sock');
+}
+
 export async function startGateway(opts: GatewayOptions, res: RunResources): Promise<StartedGateway> {
   const t0 = Date.now();
   const dir = partDir(res, opts.name);
@@ -132,7 +145,7 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
     );
   }
   const cfg = path.join(dir, 'haproxy.cfg');
-  const statsSocket = path.join(dir, 'stats.sock');
+  const statsSocket = socketPath(dir, res);
   writeFileSync(
     cfg,
     haproxyConfig({ port, servers: opts.servers, timeoutMs: opts.timeoutMs, statsSocket, check: opts.check, leader: opts.leader, ...(errorFile ? { timeoutErrorFile: errorFile } : {}) }),
