@@ -123,17 +123,19 @@ export function judge(input: JudgeInput): Judgement {
     });
   }
 
-  let recovery: RecoveryResult | undefined;
-  if (lastHeal !== undefined) {
-    recovery = recoveryTime({
-      records: input.records,
-      lastHealMs: lastHeal,
-      loadEndMs: input.loadEndMs,
-      steady: input.steady,
-      stableForMs: input.stableForMs,
-      ...(input.windowMs === undefined ? {} : { windowMs: input.windowMs }),
-    });
-  }
+  // Recovery over the given requests (every one, or those of a tag filter), from the last heal.
+  const recoveryOf = (records: readonly RequestRecord[]): RecoveryResult | undefined =>
+    lastHeal === undefined
+      ? undefined
+      : recoveryTime({
+          records,
+          lastHealMs: lastHeal,
+          loadEndMs: input.loadEndMs,
+          steady: input.steady,
+          stableForMs: input.stableForMs,
+          ...(input.windowMs === undefined ? {} : { windowMs: input.windowMs }),
+        });
+  const recovery = recoveryOf(input.records);
 
   const expectations: ExpectationResult[] = [];
   const scopes: Scope[] = [...PHASES, 'overall'];
@@ -170,17 +172,7 @@ export function judge(input: JudgeInput): Judgement {
       if (e.metric.kind === 'recovery') {
         // With a tag filter, the steady state is judged over those requests only (e.g. the jobs only
         // a leader takes: the failover time).
-        const rc =
-          Object.keys(e.tags).length === 0 || lastHeal === undefined
-            ? recovery
-            : recoveryTime({
-                records: input.records.filter((r) => matchesTags(r, e.tags)),
-                lastHealMs: lastHeal,
-                loadEndMs: input.loadEndMs,
-                steady: input.steady,
-                stableForMs: input.stableForMs,
-                ...(input.windowMs === undefined ? {} : { windowMs: input.windowMs }),
-              });
+        const rc = Object.keys(e.tags).length === 0 ? recovery : recoveryOf(input.records.filter((r) => matchesTags(r, e.tags)));
         if (!rc) {
           expectations.push({ phase, source: e.source, measured: undefined, unit: 'ms', requests: 0, passed: false, note: 'no fault was healed, so there is no recovery to measure' });
         } else if (!rc.recovered) {

@@ -217,8 +217,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const serverChanges: ServerStateChange[] = [];
     for (const p of st.parts.values()) {
       if (p.kind !== 'gateway') continue;
-      serverChanges.push(...p.serverChanges());
-      for (const c of p.serverChanges().filter((c) => c.atMs >= t0 && c.atMs <= tEnd)) {
+      const changes = p.serverChanges();
+      serverChanges.push(...changes);
+      for (const c of changes.filter((c) => c.atMs >= t0 && c.atMs <= tEnd)) {
         events.push({ atMs: c.atMs, offsetMs: c.atMs - t0, kind: 'gateway', label: `${p.name}: ${c.server} ${c.status} (backend ${c.backend})` });
       }
     }
