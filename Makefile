@@ -7,10 +7,14 @@ BROWNOUT = node --import tsx harness/cli/main.ts
 RUNS ?= 10
 SOAK_SCENARIOS ?= $(wildcard scenarios/*.ts)
 
-.PHONY: setup test typecheck unit integration soak clean
+.PHONY: setup setup-test test typecheck unit integration soak clean
 
 setup:
 	@bash harness/setup/setup.sh
+
+# The tests also need Debian's chromium (the HTML report is checked in a real browser).
+setup-test:
+	@bash harness/setup/setup.sh --with-browser
 
 # `make chaos` must exit exactly as brownout does: 0 pass, 1 expectation failed, 2 harness error.
 # GNU make turns any failing recipe into status 2, and exits 1 only in question mode (-q), where a
@@ -31,7 +35,7 @@ endif
 endif
 
 # Unit tests (pure logic) and integration tests (the real stack: MariaDB, Toxiproxy, HAProxy, k6).
-test: setup typecheck
+test: setup-test typecheck
 	@mkdir -p reports
 	@npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json; rc=$$?; \
 	  node harness/cli/test-summary.mjs reports/vitest.json || true; exit $$rc
@@ -39,11 +43,12 @@ test: setup typecheck
 typecheck:
 	@npx tsc -p tsconfig.json
 	@npx tsc -p scenarios/load/tsconfig.json
+	@npx tsc -p harness/report/browser/tsconfig.json
 
 unit:
 	@npx vitest run harness
 
-integration: setup
+integration: setup-test
 	@npx vitest run tests/integration
 
 # The gate suite RUNS times in each mode: fixed must pass every time, broken must fail every time.

@@ -1,10 +1,13 @@
 import { Command, Option } from 'commander';
 import type { CleanupList } from '../core/cleanup.ts';
-import { errorMessage, ScenarioError } from '../core/errors.ts';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { errorMessage, HarnessError, ScenarioError, type ErrorCode } from '../core/errors.ts';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderJUnit, renderSoak, renderSummary, summariseSoak, type JUnitRun, type SoakRun } from '../report/index.ts';
+import { DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, type Baseline, type Margin } from '../report/baseline.ts';
+import { renderComment } from '../report/comment.ts';
+import { renderFiles, renderJUnit, renderSoak, renderSummary, summariseSoak, type JUnitRun, type RunResult, type SoakRun } from '../report/index.ts';
+import { newScenario } from './new.ts';
 
 import { runScenario } from '../run/index.ts';
 import { loadScenario } from '../scenario/index.ts';
@@ -13,7 +16,27 @@ import { loadScenario } from '../scenario/index.ts';
 /** How long teardown may take after a second signal before the CLI exits anyway. */
 const FORCED_EXIT_GRACE_MS = 5_000;
 
-async function run(files: string[], opts: { mode?: string; reports: string; allowHost: string[] }): Promise<number> {
+interface RunCliOptions {
+  mode?: string;
+  reports: string;
+  allowHost: string[];
+  baseline?: string;
+  maxRegression: string;
+  saveBaseline?: string;
+}
+
+async function run(files: string[], opts: RunCliOptions): Promise<number> {
+  // The gate's inputs are checked before anything starts: a bad baseline or margin is one clear error.
+  let baseline: { data: Baseline; file: string; margins: Margin[] } | undefined;
+  let previous: Baseline | undefined;
+  try {
+    if (opts.baseline) baseline = { data: readBaseline(opts.baseline), file: opts.baseline, margins: parseMargins(opts.maxRegression) };
+    // Saving into an existing baseline keeps its other scenarios; an unreadable one is not overwritten.
+    if (opts.saveBaseline && existsSync(opts.saveBaseline)) previous = readBaseline(opts.saveBaseline);
+  } catch (e) {
+    process.stderr.write(`${errorMessage(e)}\n`);
+    return 2;
+  }
   const controller = new AbortController();
   let cleanup: CleanupList | undefined;
   let signals = 0;
@@ -44,6 +67,7 @@ async function run(files: string[], opts: { mode?: string; reports: string; allo
       ...(opts.mode ? { mode: opts.mode } : {}),
       reportsDir: opts.reports,
       allowHosts: opts.allowHost,
+      ...(baseline ? { baseline } : {}),
       signal: controller.signal,
       onCleanupList: (list) => {
         cleanup = list;
@@ -60,6 +84,19 @@ async function run(files: string[], opts: { mode?: string; reports: string; allo
   // One file for CI to pick up: every scenario of this invocation (each run dir has its own too).
   mkdirSync(opts.reports, { recursive: true });
   writeFileSync(path.join(opts.reports, 'junit.xml'), renderJUnit(junit));
+  // For a pull-request comment (e.g. `gh pr comment --body-file reports/comment.md`).
+  writeFileSync(path.join(opts.reports, 'comment.md'), renderComment(junit));
+  if (opts.saveBaseline && !controller.signal.aborted) {
+    // An untrusted or broken-off run is no reference to compare with.
+    const usable = junit.flatMap((j) => (j.result && !j.error && j.result.verdict !== 'untrusted' ? [j.result] : []));
+    const skipped = junit.filter((j) => !usable.includes(j.result as RunResult)).map((j) => j.scenarioFile);
+    if (usable.length) {
+      mkdirSync(path.dirname(path.resolve(opts.saveBaseline)), { recursive: true });
+      writeFileSync(opts.saveBaseline, `${JSON.stringify(newBaseline(usable, previous), null, 2)}\n`);
+      process.stderr.write(`brownout: baseline of ${usable.map((r) => `${r.scenario.name} (${r.scenario.mode})`).join(', ')} saved to ${opts.saveBaseline}\n`);
+    }
+    if (skipped.length) process.stderr.write(`brownout: not saved to the baseline (harness error or untrusted run): ${skipped.join(', ')}\n`);
+  }
   if (controller.signal.aborted) worst = 2;
   return worst;
 }
@@ -76,7 +113,10 @@ program
   .addOption(new Option('--mode <mode>', "the scenario's mode (e.g. broken or fixed); default: its first"))
   .addOption(new Option('--reports <dir>', 'where run reports go').default('reports'))
   .addOption(new Option('--allow-host <host...>', 'a non-loopback host load may be sent to (repeatable)').default([]))
-  .action(async (files: string[], opts: { mode?: string; reports: string; allowHost: string[] }) => {
+  .addOption(new Option('--baseline <file>', 'compare with a stored baseline: worse beyond a margin fails the run (exit 1)'))
+  .addOption(new Option('--max-regression <margins>', 'how much worse each figure may get than the baseline; a figure given twice must exceed both').default(DEFAULT_MARGINS))
+  .addOption(new Option('--save-baseline <file>', "store this run's figures as the baseline (kept: other scenarios already in the file)"))
+  .action(async (files: string[], opts: RunCliOptions) => {
     process.exitCode = await run(files, opts);
   });
 
@@ -116,6 +156,42 @@ async function list(dir: string): Promise<number> {
   if (rows.length === 0) process.stdout.write(`no scenario files in ${dir}\n`);
   return invalid ? 2 : 0;
 }
+
+program
+  .command('report')
+  .description("re-render a run's summary.md, junit.xml and report.html from its result.json")
+  .argument('<run-dir>', 'a run folder: reports/<run-id>')
+  .action(async (dir: string) => {
+    process.exitCode = await report(dir);
+  });
+
+async function report(dir: string): Promise<number> {
+  const file = path.join(dir, 'result.json');
+  let json: Partial<RunResult> & { error?: { name?: string; code?: ErrorCode; message?: string; hint?: string }; cleanupFailures?: string[] };
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
+    if (typeof json !== 'object' || json === null || (!json.judgement && !json.error)) throw new Error('neither a judgement nor an error in it');
+  } catch (e) {
+    process.stderr.write(`brownout: cannot re-render ${file}: ${(e as Error).message}\nfix: give a run folder written by \`brownout run\` (reports/<run-id>, holding result.json)\n`);
+    return 2;
+  }
+  const { error: err, cleanupFailures = [], ...rest } = json;
+  const result = rest.judgement ? (rest as RunResult) : undefined;
+  // The stored error keeps what, code and fix; where was in the message shown at the time.
+  const error = err ? Object.assign(err.code ? new HarnessError(err.code, err.message ?? '', '', err.hint ?? '') : new Error(err.message ?? ''), { name: err.name ?? 'Error' }) : undefined;
+  await renderFiles(dir, result, error, cleanupFailures);
+  process.stdout.write(`${['summary.md', 'junit.xml', 'report.html'].map((f) => path.join(dir, f)).join('\n')}\n`);
+  return 0;
+}
+
+program
+  .command('new')
+  .description('write a commented scenario (and its load script) to fill in from an incident write-up')
+  .argument('<name>', 'the scenario name: lower case words joined by -, e.g. checkout-timeout')
+  .addOption(new Option('--dir <dir>', 'the scenarios folder').default('scenarios'))
+  .action((name: string, opts: { dir: string }) => {
+    process.exitCode = newScenario(name, opts.dir);
+  });
 
 program
   .command('soak')

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'BO_LOAD'
   | 'BO_LOAD_SATURATED'
   | 'BO_SETUP'
-  | 'BO_INTERRUPTED';
+  | 'BO_INTERRUPTED'
+  | 'BO_BASELINE';
 
 export class HarnessError extends Error {
   readonly code: ErrorCode;

@@ -1,3 +1,4 @@
 export * from './expectation.ts';
 export * from './figures.ts';
 export * from './judge.ts';
+export * from './series.ts';

@@ -1,9 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { BaselineResult } from './baseline.ts';
+import { renderHtml } from './html.ts';
 import { renderJUnit } from './junit.ts';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
-import type { ExpectationResult, Figures, Judgement } from '../metrics/index.ts';
+import type { ExpectationResult, Figures, Judgement, Series } from '../metrics/index.ts';
 
 export interface TimelineEvent {
   /** Wall-clock ms. */
@@ -24,6 +26,10 @@ export interface RunResult {
   load: { target: string; rate: number; durationMs: number; requests: number; iterations: number; droppedIterations: number; droppedShare: number; saturated: boolean };
   timeline: TimelineEvent[];
   judgement: Judgement;
+  /** The load window in buckets, for the HTML report's charts (absent in results written before it existed). */
+  series?: Series;
+  /** The comparison with a stored baseline (--baseline); a regression makes the verdict fail. */
+  baseline?: BaselineResult;
   verdict: 'pass' | 'fail' | 'untrusted';
   versions: Record<string, string>;
 }
@@ -43,9 +49,27 @@ function rate(f: Figures, pred: (code: string) => boolean): string {
   return pct(n / f.count);
 }
 
+export const FIGURE_HEADERS = ['count', 'p50', 'p95', 'p99', '503', '502', '504', '5xx', 'no response'] as const;
+
+/** One row of a phase's figures, in FIGURE_HEADERS order: the Markdown and the HTML tables share it. */
+export function figureCells(f: Figures): string[] {
+  const ms = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : formatMs(v));
+  return [String(f.count), ms(f.p50Ms), ms(f.p95Ms), ms(f.p99Ms), rate(f, (k) => k === '503'), rate(f, (k) => k === '502'), rate(f, (k) => k === '504'), rate(f, (k) => k.startsWith('5')), rate(f, (k) => k === 'no_response')];
+}
+
 function figuresRow(label: string, f: Figures): string {
-  const ms = (v: number) => (Number.isNaN(v) ? '—' : formatMs(v));
-  return `| ${label} | ${f.count} | ${ms(f.p50Ms)} | ${ms(f.p95Ms)} | ${ms(f.p99Ms)} | ${rate(f, (k) => k === '503')} | ${rate(f, (k) => k === '502')} | ${rate(f, (k) => k === '504')} | ${rate(f, (k) => k.startsWith('5'))} | ${rate(f, (k) => k === 'no_response')} |`;
+  return `| ${label} | ${figureCells(f).join(' | ')} |`;
+}
+
+/** The comparison with the baseline: every delta, regressions first in bold. */
+export function renderBaseline(b: BaselineResult): string[] {
+  const out = ['## Against the baseline', ''];
+  if (b.note) return [...out, b.note, ''];
+  out.push(`Baseline \`${b.file}\` (run \`${b.baselineRunId}\`, ${b.baselineMode}): ${b.regressions === 0 ? 'no regression beyond the margins' : `**${b.regressions} regression${b.regressions === 1 ? '' : 's'}**`}.`, '');
+  out.push('| phase | figure | baseline | this run | delta | allowed | result |', '|---|---|---|---|---|---|---|');
+  for (const c of b.comparisons) out.push(`| ${c.phase} | ${c.figure} | ${c.baselineText} | ${c.currentText} | ${c.deltaText} | ${c.allowedText} | ${c.regressed ? '**REGRESSED**' : 'ok'} |`);
+  out.push('');
+  return out;
 }
 
 /** The summary, as Markdown: the same text goes to summary.md and the terminal. */
@@ -73,8 +97,9 @@ export function renderSummary(r: RunResult): string {
     out.push('', rc.recovered ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal (stable for ${formatMs(rc.stableForMs)}, ${rc.windowMs} ms windows).` : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`);
   }
   out.push('');
+  if (r.baseline) out.push(...renderBaseline(r.baseline));
   for (const ph of r.judgement.phases) {
-    out.push(`## Phase: ${ph.phase}`, '', '| requests | count | p50 | p95 | p99 | 503 | 502 | 504 | 5xx | no response |', '|---|---|---|---|---|---|---|---|---|---|');
+    out.push(`## Phase: ${ph.phase}`, '', `| requests | ${FIGURE_HEADERS.join(' | ')} |`, `|---|${FIGURE_HEADERS.map(() => '---').join('|')}|`);
     out.push(figuresRow('all', ph.all));
     for (const [name, f] of Object.entries(ph.byName)) out.push(figuresRow(`\`${name}\``, f));
     out.push('');
@@ -89,17 +114,23 @@ export function renderError(error: Error, cleanupFailures: readonly string[]): s
   return lines.join('\n');
 }
 
-/** reports/<run-id>/result.json, summary.md and junit.xml. */
-export function writeReport(dir: string, result: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[], scenarioFile = result?.scenario.file ?? ''): void {
+/** reports/<run-id>/result.json, summary.md, junit.xml and report.html. */
+export async function writeReport(dir: string, result: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[], scenarioFile = result?.scenario.file ?? ''): Promise<void> {
   const json = {
     ...(result ?? {}),
     error: error ? { name: error.name, code: error instanceof HarnessError ? error.code : undefined, message: error.message, hint: error instanceof HarnessError ? error.hint : undefined } : undefined,
     cleanupFailures,
   };
   writeFileSync(path.join(dir, 'result.json'), `${JSON.stringify(json, null, 2)}\n`);
+  await renderFiles(dir, result, error, cleanupFailures, scenarioFile);
+}
+
+/** summary.md, junit.xml and report.html: what `brownout report` re-renders from result.json too. */
+export async function renderFiles(dir: string, result: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[], scenarioFile = result?.scenario.file ?? ''): Promise<void> {
   const md = [result ? renderSummary(result) : '', error ? renderError(error, cleanupFailures) : ''].filter(Boolean).join('\n');
   writeFileSync(path.join(dir, 'summary.md'), md);
   writeFileSync(path.join(dir, 'junit.xml'), renderJUnit([{ scenarioFile, result, error }]));
+  writeFileSync(path.join(dir, 'report.html'), await renderHtml(result, error, cleanupFailures));
 }
 export { renderJUnit, type JUnitRun } from './junit.ts';
 export { summariseSoak, renderSoak, FAILING_MODES, type SoakRun, type SoakLine } from './soak.ts';

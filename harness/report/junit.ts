@@ -35,6 +35,16 @@ function suite(run: JUnitRun): { text: string; tests: number; failures: number; 
       cases.push(`${head}\n      <failure message="${xml(msg)}" type="expectation">${xml(msg)}</failure>\n    </testcase>`);
     }
   }
+  // The regression gate: one testcase per gated figure (the ungated ones are in the summary).
+  for (const c of r?.baseline?.comparisons.filter((c) => c.allowedText !== 'not gated') ?? []) {
+    const head = `    <testcase classname="${xml(`brownout.${r?.scenario.name ?? ''}.baseline`)}" name="${xml(`baseline: ${c.phase} ${c.figure}`)}" time="0">`;
+    const msg = `${c.figure} ${c.currentText}, baseline ${c.baselineText} (${c.deltaText}); allowed ${c.allowedText}`;
+    if (!c.regressed) cases.push(`${head}<system-out>${xml(msg)}</system-out></testcase>`);
+    else {
+      failures++;
+      cases.push(`${head}\n      <failure message="${xml(`regressed: ${msg}`)}" type="regression">${xml(msg)}</failure>\n    </testcase>`);
+    }
+  }
   if (r?.verdict === 'untrusted' || run.error) {
     // A harness error is not an expectation that failed: CI shows it as an error.
     errors++;

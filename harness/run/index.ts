@@ -8,7 +8,8 @@ import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
 import { applyFault, type ActiveFault } from '../faults/index.ts';
 import { bundleLoadScript, k6Version, readResultsFile, startK6, type K6Run } from '../load/index.ts';
-import { judge, type FaultWindow, type Judgement, type ServerStateChange } from '../metrics/index.ts';
+import { judge, timeSeries, type FaultWindow, type Judgement, type ServerStateChange } from '../metrics/index.ts';
+import { compareWithBaseline, type Baseline, type Margin } from '../report/baseline.ts';
 import { writeReport, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, partHit, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, type StartedStack } from '../stack/index.ts';
@@ -26,6 +27,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** One line per step, for the terminal. */
   onProgress?: (line: string) => void;
+  /** A stored run to compare with (--baseline): worse beyond a margin fails the run. */
+  baseline?: { data: Baseline; file: string; margins: readonly Margin[] };
   /** Called once with the run's cleanup list: a forced exit can say what it could not release. */
   onCleanupList?: (list: CleanupList) => void;
 }
@@ -255,11 +258,16 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       load: { target: sc.load.target, rate: sc.load.rate, durationMs: sc.load.durationMs, requests: results.requests.length, iterations: results.iterations, droppedIterations: results.droppedIterations, droppedShare, saturated },
       timeline: events,
       judgement,
+      series: timeSeries(results.requests, t0, tEnd),
       verdict: saturated ? 'untrusted' : judgement.passed ? 'pass' : 'fail',
       versions,
     };
+    if (opts.baseline) {
+      result.baseline = compareWithBaseline(result, opts.baseline.data, opts.baseline.file, opts.baseline.margins);
+      if (result.baseline.regressions > 0 && result.verdict === 'pass') result.verdict = 'fail';
+    }
     outcome.result = result;
-    outcome.exitCode = saturated ? 2 : judgement.passed ? 0 : 1;
+    outcome.exitCode = saturated ? 2 : result.verdict === 'pass' ? 0 : 1;
     if (saturated) {
       outcome.error = new LoadError(
         `load generator saturated: ${results.droppedIterations} of ${attempted} iterations dropped (${(droppedShare * 100).toFixed(2)}% > 1%)`,
@@ -284,7 +292,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   // Errors carry log tails, and a service may log its environment: redact before anything is shown.
   if (outcome.error) outcome.error = redactError(outcome.error, secrets);
   outcome.cleanupFailures = outcome.cleanupFailures.map((c) => secrets.redact(c));
-  writeReport(reportDir, outcome.result, outcome.error, outcome.cleanupFailures, opts.scenarioFile);
+  await writeReport(reportDir, outcome.result, outcome.error, outcome.cleanupFailures, opts.scenarioFile);
   return outcome;
 }
 

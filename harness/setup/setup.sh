@@ -4,6 +4,9 @@
 # first, so a second run takes a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# --with-browser: also Debian's chromium, which the report's browser test drives (make test).
+WITH_BROWSER=0
+[ "${1:-}" = "--with-browser" ] && WITH_BROWSER=1
 ROOT=$PWD
 TOOLS="$ROOT/.tools/bin"
 K6_VERSION=v2.2.0
@@ -49,6 +52,7 @@ missing=()
 command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v redis-server >/dev/null || missing+=(redis-server)
+[ "$WITH_BROWSER" -eq 0 ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available: install them with your package manager, then run 'make setup' again."
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

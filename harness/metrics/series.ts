@@ -1,0 +1,48 @@
+import { LatencyHistogram, type RequestRecord } from './figures.ts';
+
+/** One bucket of the run's time series: the requests that started in [tMs, tMs + bucketMs) after the load started. */
+export interface SeriesPoint {
+  /** ms from the start of the load to the start of the bucket. */
+  tMs: number;
+  count: number;
+  /** null when no request started in the bucket (JSON has no NaN). */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  /** Count per status: "200", "503", ..., and "no_response". */
+  statuses: Record<string, number>;
+}
+
+export interface Series {
+  bucketMs: number;
+  points: SeriesPoint[];
+}
+
+/** At most this many buckets: a chart of a long soak stays readable and result.json small. */
+const MAX_POINTS = 240;
+
+/** Bucket width: 1 s, widened in whole seconds so that a long run has at most MAX_POINTS buckets. */
+export function bucketFor(durationMs: number): number {
+  return Math.max(1000, Math.ceil(durationMs / MAX_POINTS / 1000) * 1000);
+}
+
+/** The requests of the load window bucketed by start time: what the report's charts draw. */
+export function timeSeries(records: readonly RequestRecord[], loadStartMs: number, loadEndMs: number, bucketMs = bucketFor(loadEndMs - loadStartMs)): Series {
+  const n = Math.max(0, Math.ceil((loadEndMs - loadStartMs) / bucketMs));
+  const hists = Array.from({ length: n }, () => new LatencyHistogram());
+  const statuses = Array.from({ length: n }, (): Record<string, number> => ({}));
+  for (const r of records) {
+    const i = Math.floor((r.startMs - loadStartMs) / bucketMs);
+    const h = hists[i];
+    const s = statuses[i];
+    if (!h || !s) continue;
+    h.record(r.durationMs);
+    const key = r.status === 0 ? 'no_response' : String(r.status);
+    s[key] = (s[key] ?? 0) + 1;
+  }
+  const v = (x: number) => (Number.isNaN(x) ? null : x);
+  return {
+    bucketMs,
+    points: hists.map((h, i) => ({ tMs: i * bucketMs, count: h.count, p50Ms: v(h.percentileMs(50)), p95Ms: v(h.percentileMs(95)), p99Ms: v(h.percentileMs(99)), statuses: statuses[i] ?? {} })),
+  };
+}

@@ -1,0 +1,165 @@
+import { build, stop } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { formatMs } from '../core/duration.ts';
+import { HarnessError } from '../core/errors.ts';
+import type { Figures } from '../metrics/index.ts';
+import { STATUS_SERIES, type ChartData, type ChartMark, type ChartWindow, type StatusSeries } from './chart-data.ts';
+import { figureCells, FIGURE_HEADERS, formatMeasured, type RunResult } from './index.ts';
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+function statusKey(code: string): StatusSeries | undefined {
+  if (code === '503' || code === '502' || code === '504') return code;
+  if (code === 'no_response') return 'no response';
+  if (code.startsWith('5')) return 'other 5xx';
+  return undefined;
+}
+
+/** The charts' data from a run result: pure, so it is unit-tested on a recorded result. */
+export function chartData(r: RunResult): ChartData {
+  const points = r.series?.points ?? [];
+  const bucketMs = r.series?.bucketMs ?? 1000;
+  const statusPct = Object.fromEntries(STATUS_SERIES.map((k) => [k, points.map((p): number | null => (p.count === 0 ? null : 0))])) as Record<StatusSeries, (number | null)[]>;
+  points.forEach((p, i) => {
+    if (p.count === 0) return;
+    for (const [code, n] of Object.entries(p.statuses)) {
+      const k = statusKey(code);
+      const arr = k ? statusPct[k] : undefined;
+      if (arr) arr[i] = (arr[i] ?? 0) + (n / p.count) * 100;
+    }
+  });
+  const faults: ChartWindow[] = [];
+  const instants: ChartMark[] = [];
+  for (const a of r.timeline.filter((e) => e.kind === 'apply')) {
+    const h = r.timeline.find((e) => e.kind === 'heal' && e.fault === a.fault);
+    const toMs = h?.offsetMs ?? r.load.durationMs;
+    // An instant fault heals as soon as it is applied: a line, not a window nobody could see.
+    if (toMs - a.offsetMs < bucketMs / 10) instants.push({ label: a.label, atS: seconds(a.offsetMs) });
+    else faults.push({ label: a.label, fromS: seconds(a.offsetMs), toS: seconds(toMs) });
+  }
+  // Transitional check states (UP 1/3, DOWN 1/2) would crowd the chart: only settled ones are marked.
+  const gateway = r.timeline.filter((e) => e.kind === 'gateway' && !/\d\/\d/.test(e.label)).map((e) => ({ label: e.label, atS: seconds(e.offsetMs) }));
+  const heals = r.timeline.filter((e) => e.kind === 'heal').map((e) => e.offsetMs);
+  const rc = r.judgement.recovery;
+  const recovery = rc?.recovered && rc.recoveryMs !== undefined && heals.length ? { label: `recovered after ${formatMs(rc.recoveryMs)}`, atS: seconds(Math.max(...heals) + rc.recoveryMs) } : undefined;
+  return {
+    title: `${r.scenario.name} (${r.scenario.mode})`,
+    // Each bucket is drawn at its middle: a burst in [15 s, 16 s) shows at 15.5 s, not before the fault at 15 s.
+    t: points.map((p) => seconds(p.tMs + bucketMs / 2)),
+    bucketS: bucketMs / 1000,
+    durationS: seconds(r.load.durationMs),
+    latency: { p50: points.map((p) => p.p50Ms), p95: points.map((p) => p.p95Ms), p99: points.map((p) => p.p99Ms) },
+    rate: points.map((p) => p.count / (bucketMs / 1000)),
+    statusPct,
+    faults,
+    instants,
+    gateway,
+    recovery,
+  };
+}
+
+let clientBundle: string | undefined;
+
+/** Chart.js and the page's drawing code as one inline script: the report opens offline. */
+async function client(): Promise<string> {
+  if (clientBundle !== undefined) return clientBundle;
+  try {
+    const out = await build({
+      entryPoints: [fileURLToPath(new URL('./browser/charts.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2020',
+      minify: true,
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+    clientBundle = out.outputFiles[0]?.text ?? '';
+    return clientBundle;
+  } finally {
+    // esbuild keeps a service process alive otherwise; a run leaves no process behind.
+    await stop();
+  }
+}
+
+function figuresTable(rows: [string, Figures][]): string {
+  const head = `<tr>${['requests', ...FIGURE_HEADERS].map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`;
+  const body = rows.map(([label, f]) => `<tr><td>${esc(label)}</td>${figureCells(f).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table class="figures">${head}\n${body}</table>`;
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;padding:0 16px;color:#222}
+h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
+.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
+.pass{background:#2ca02c}.fail{background:#d62728}.untrusted,.error{background:#7f7f7f}
+blockquote{margin:8px 0;color:#555;border-left:3px solid #ccc;padding-left:10px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-variant-numeric:tabular-nums}
+th{background:#f5f5f5}tr.failed td{background:#fde8e8}td.r-pass{color:#2ca02c;font-weight:600}td.r-fail{color:#d62728;font-weight:600}
+.chart{position:relative;height:260px;margin:8px 0 18px}code{background:#f3f3f3;padding:0 3px}pre{background:#f6f6f6;padding:10px;overflow:auto}
+.muted{color:#777}`;
+
+/** reports/<run-id>/report.html: one file, no network. */
+export async function renderHtml(r: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[]): Promise<string> {
+  const parts: string[] = [];
+  const title = r ? `${r.scenario.name} (${r.scenario.mode})` : 'harness error';
+  const verdict = r ? r.verdict : 'error';
+  parts.push(`<h1>${esc(title)} <span class="verdict ${verdict}">${verdict.toUpperCase()}</span></h1>`);
+  if (r) {
+    parts.push(`<blockquote>${esc(r.scenario.incident)}</blockquote>`);
+    parts.push(
+      `<p>Run <code>${esc(r.runId)}</code> of <code>${esc(r.scenario.file)}</code>, started ${esc(r.startedAt)}: ${r.load.requests} requests at ${r.load.rate}/s for ${esc(formatMs(r.load.durationMs))} against <code>${esc(r.load.target)}</code>; dropped iterations ${r.load.droppedIterations}.</p>`,
+    );
+    if (r.series) {
+      parts.push('<h2>Over time</h2>', '<p class="muted">Shaded: fault windows. Dashed: instant faults and the gateway\'s health-check verdicts. Green: where the measured recovery ends.</p>');
+      for (const [id, what] of [
+        ['latency', 'Latency p50 / p95 / p99 (ms)'],
+        ['rate', 'Request rate (requests/s)'],
+        ['status', 'Failure responses (% of requests)'],
+      ] as const) {
+        parts.push(`<h3>${esc(what)}</h3><div class="chart"><canvas id="chart-${id}" data-chart="${id}"></canvas></div>`);
+      }
+    } else {
+      parts.push('<p class="muted">This result was written before time series were kept: no charts.</p>');
+    }
+    parts.push('<h2>Expectations</h2><table><tr><th>phase</th><th>expectation</th><th>measured</th><th>requests</th><th>result</th></tr>');
+    for (const x of r.judgement.expectations) {
+      parts.push(`<tr class="${x.passed ? '' : 'failed'}"><td>${esc(x.phase)}</td><td><code>${esc(x.source)}</code></td><td>${esc(formatMeasured(x))}${x.note ? ` <span class="muted">(${esc(x.note)})</span>` : ''}</td><td>${x.requests || '—'}</td><td class="${x.passed ? 'r-pass' : 'r-fail'}">${x.passed ? 'pass' : 'FAIL'}</td></tr>`);
+    }
+    parts.push('</table>');
+    for (const b of r.baseline?.comparisons.length ? [r.baseline] : []) {
+      parts.push(`<h2>Against the baseline</h2><p>Baseline <code>${esc(b.file)}</code> (run <code>${esc(b.baselineRunId)}</code>, ${esc(b.baselineMode)}).</p><table><tr><th>phase</th><th>figure</th><th>baseline</th><th>this run</th><th>delta</th><th>allowed</th><th>result</th></tr>`);
+      for (const c of b.comparisons) {
+        parts.push(`<tr class="${c.regressed ? 'failed' : ''}"><td>${esc(c.phase)}</td><td>${esc(c.figure)}</td><td>${esc(c.baselineText)}</td><td>${esc(c.currentText)}</td><td>${esc(c.deltaText)}</td><td>${esc(c.allowedText)}</td><td class="${c.regressed ? 'r-fail' : 'r-pass'}">${c.regressed ? 'REGRESSED' : 'ok'}</td></tr>`);
+      }
+      parts.push('</table>');
+    }
+    const extra: string[] = [];
+    if (r.judgement.writes) extra.push(`Acknowledged writes: ${r.judgement.writes.acknowledged} acknowledged, ${r.judgement.writes.found} found, ${r.judgement.writes.lost} lost.`);
+    const rc = r.judgement.recovery;
+    if (rc) extra.push(rc.recovered ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal.` : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`);
+    if (extra.length) parts.push(`<p>${extra.map(esc).join('<br>')}</p>`);
+    for (const ph of r.judgement.phases) {
+      // An instant fault's phase holds no request: an empty table says nothing.
+      if (ph.all.count === 0) continue;
+      parts.push(`<h2>Phase: ${esc(ph.phase)}</h2>`, figuresTable([['all', ph.all], ...Object.entries(ph.byName)]));
+    }
+    parts.push('<h2>Timeline</h2><table><tr><th>t</th><th>event</th></tr>');
+    for (const e of r.timeline) parts.push(`<tr><td>+${(e.offsetMs / 1000).toFixed(2)} s</td><td>${esc(e.kind === 'load-start' ? 'load started' : e.kind === 'gateway' ? e.label : `${e.kind} ${e.label}`)}</td></tr>`);
+    parts.push('</table>', `<h2>Versions</h2><p>${esc(Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', '))}</p>`);
+  }
+  if (error) parts.push('<h2>Harness error</h2>', `<pre>${esc(error instanceof HarnessError ? error.describe() : (error.stack ?? error.message))}</pre>`);
+  if (cleanupFailures.length) parts.push('<h2>Not cleaned up</h2><ul>', ...cleanupFailures.map((c) => `<li>${esc(c)}</li>`), '</ul>');
+  // JSON in a script element: "</script" inside a label must not end it.
+  const data = r?.series ? `<script type="application/json" id="brownout-data">${JSON.stringify(chartData(r)).replace(/</g, '\\u003c')}</script>\n<script>${await client()}</script>` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>brownout: ${esc(title)}</title><style>${CSS}</style></head>
+<body>
+${parts.join('\n')}
+${data}
+</body></html>
+`;
+}

@@ -1,0 +1,101 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderHtml } from '../../harness/report/html.ts';
+import type { RunResult } from '../../harness/report/index.ts';
+
+// Debian's chromium (make setup installs it for the tests); playwright-core drives it, no browser download.
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+// A real run: lb-failover in broken mode (kill at 15 s, HAProxy ejects the leader 8 s later, 502s then 503s).
+const recorded = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../harness/report/testdata/lb-failover-broken.result.json'), 'utf8')) as RunResult;
+
+describe('report.html in a real browser', () => {
+  let browser: Browser;
+  let dir: string;
+  beforeAll(async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} missing: run make setup (it installs Debian's chromium for the tests)`).toBe(true);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    dir = mkdtempSync(path.join(os.tmpdir(), 'bo-report-'));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens offline, draws every chart with data, and leaves a screenshot beside the report', async () => {
+    const file = path.join(dir, 'report.html');
+    writeFileSync(file, await renderHtml(recorded, undefined, []));
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    // Offline: any request leaving the file (a CDN script, a font) is refused and counted.
+    const requests: string[] = [];
+    await page.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file://')) return route.continue();
+      requests.push(url);
+      return route.abort();
+    });
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('body[data-charts=ready]', { timeout: 10_000 });
+    const charts = await page.evaluate(() => (window as unknown as { brownoutCharts: { id: string; datasets: number; points: number }[] }).brownoutCharts);
+    expect(charts.map((c) => c.id)).toEqual(['chart-latency', 'chart-rate', 'chart-status']);
+    const buckets = recorded.series?.points.length ?? 0;
+    expect(buckets).toBe(40);
+    // Every bucket had requests: each line has a point per bucket.
+    expect(charts).toEqual([
+      { id: 'chart-latency', datasets: 3, points: 3 * buckets },
+      { id: 'chart-rate', datasets: 1, points: buckets },
+      { id: 'chart-status', datasets: 5, points: 5 * buckets },
+    ]);
+    // Drawn, not just configured: each canvas has coloured pixels of its lines, and the status chart
+    // shows the 502 orange and the 503 red of the incident.
+    const colours = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('canvas')).map((c) => {
+        const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+        let inked = 0;
+        const seen = new Set<string>();
+        for (let i = 0; i < px.length; i += 4) {
+          const [r, g, b, a] = [px[i] ?? 0, px[i + 1] ?? 0, px[i + 2] ?? 0, px[i + 3] ?? 0];
+          if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 80) {
+            inked++;
+            seen.add(`${r},${g},${b}`);
+          }
+        }
+        return { id: c.id, inked, has502: seen.has('255,127,14'), has503: seen.has('214,39,40') };
+      }),
+    );
+    for (const c of colours) expect(c.inked, c.id).toBeGreaterThan(500);
+    expect(colours.find((c) => c.id === 'chart-status')).toMatchObject({ has502: true, has503: true });
+    // The failed expectations are marked in the table.
+    expect(await page.locator('tr.failed').count()).toBe(recorded.judgement.expectations.filter((x) => !x.passed).length);
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+    const shot = path.join(dir, 'report.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(50_000);
+    // Kept for a person to look at: next to the recorded report under reports/ (ignored by git).
+    const keep = path.resolve('reports', 'report-browser');
+    mkdirSync(keep, { recursive: true });
+    copyFileSync(file, path.join(keep, 'report.html'));
+    copyFileSync(shot, path.join(keep, 'report.png'));
+  });
+
+  it('a report without time series (an older result.json) still opens, and says why there are no charts', async () => {
+    const { series: _series, ...old } = recorded;
+    const file = path.join(dir, 'old.html');
+    writeFileSync(file, await renderHtml(old, undefined, []));
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`file://${file}`);
+    expect(await page.locator('canvas').count()).toBe(0);
+    expect(await page.textContent('body')).toContain('written before time series were kept');
+    expect(problems).toEqual([]);
+  });
+});
