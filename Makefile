@@ -3,6 +3,10 @@ MODE ?= fixed
 # Every scenario, or one: make chaos SCENARIO=scenarios/slow-transaction.ts
 SCENARIO ?= $(wildcard scenarios/*.ts)
 BROWNOUT = node --import tsx harness/cli/main.ts
+# The regression gate: compared with reports/baseline.json when it exists (or BASELINE=file);
+# SAVE_BASELINE=reports/baseline.json stores this run as the baseline; MAX_REGRESSION= the margins.
+BASELINE ?= $(wildcard reports/baseline.json)
+GATE_ARGS = $(if $(BASELINE),--baseline $(BASELINE)) $(if $(SAVE_BASELINE),--save-baseline $(SAVE_BASELINE)) $(if $(MAX_REGRESSION),--max-regression $(MAX_REGRESSION))
 
 RUNS ?= 10
 SOAK_SCENARIOS ?= $(wildcard scenarios/*.ts)
@@ -23,7 +27,7 @@ setup-test:
 # 1 → it is not (make exits 1), 2 → $(error) (make exits 2).
 ifeq ($(MAKECMDGOALS),chaos)
 MAKEFLAGS += -q
-CHAOS_STATUS := $(shell { bash harness/setup/setup.sh && $(BROWNOUT) run $(SCENARIO) --mode $(MODE); } >&2; echo $$?)
+CHAOS_STATUS := $(shell { bash harness/setup/setup.sh && $(BROWNOUT) run $(SCENARIO) --mode $(MODE) $(GATE_ARGS); } >&2; echo $$?)
 ifeq ($(CHAOS_STATUS),0)
 chaos: ;
 else ifeq ($(CHAOS_STATUS),1)

@@ -43,7 +43,8 @@ describe('report.html in a real browser', () => {
     });
     await page.goto(`file://${file}`);
     await page.waitForSelector('body[data-charts=ready]', { timeout: 10_000 });
-    const charts = await page.evaluate(() => (window as unknown as { brownoutCharts: { id: string; datasets: number; points: number }[] }).brownoutCharts);
+    // Page code as strings: this file is type-checked without the DOM library.
+    const charts = await page.evaluate<{ id: string; datasets: number; points: number }[]>('window.brownoutCharts');
     expect(charts.map((c) => c.id)).toEqual(['chart-latency', 'chart-rate', 'chart-status']);
     const buckets = recorded.series?.points.length ?? 0;
     expect(buckets).toBe(40);
@@ -55,21 +56,20 @@ describe('report.html in a real browser', () => {
     ]);
     // Drawn, not just configured: each canvas has coloured pixels of its lines, and the status chart
     // shows the 502 orange and the 503 red of the incident.
-    const colours = await page.evaluate(() =>
+    const colours = await page.evaluate<{ id: string; inked: number; has502: boolean; has503: boolean }[]>(`
       Array.from(document.querySelectorAll('canvas')).map((c) => {
-        const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let inked = 0;
-        const seen = new Set<string>();
+        const seen = new Set();
         for (let i = 0; i < px.length; i += 4) {
-          const [r, g, b, a] = [px[i] ?? 0, px[i + 1] ?? 0, px[i + 2] ?? 0, px[i + 3] ?? 0];
+          const [r, g, b, a] = [px[i], px[i + 1], px[i + 2], px[i + 3]];
           if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 80) {
             inked++;
-            seen.add(`${r},${g},${b}`);
+            seen.add(r + ',' + g + ',' + b);
           }
         }
         return { id: c.id, inked, has502: seen.has('255,127,14'), has503: seen.has('214,39,40') };
-      }),
-    );
+      })`);
     for (const c of colours) expect(c.inked, c.id).toBeGreaterThan(500);
     expect(colours.find((c) => c.id === 'chart-status')).toMatchObject({ has502: true, has503: true });
     // The failed expectations are marked in the table.
