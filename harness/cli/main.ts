@@ -8,6 +8,7 @@ import { DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, type Baseline
 import { renderComment } from '../report/comment.ts';
 import { renderFiles, renderJUnit, renderSoak, renderSummary, summariseSoak, type JUnitRun, type RunResult, type SoakRun } from '../report/index.ts';
 import { newScenario } from './new.ts';
+import { progressFor } from './progress.ts';
 
 import { runScenario } from '../run/index.ts';
 import { loadScenario } from '../scenario/index.ts';
@@ -60,6 +61,7 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
 
   let worst = 0;
   const junit: JUnitRun[] = [];
+  const progress = progressFor(process.stderr);
   for (const file of files) {
     if (controller.signal.aborted) break;
     const outcome = await runScenario({
@@ -72,8 +74,14 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
       onCleanupList: (list) => {
         cleanup = list;
       },
-      onProgress: (line) => process.stderr.write(`brownout: ${line}\n`),
+      onProgress: (line) => {
+        // The live block ends with the load: judging and teardown are plain steps.
+        if (line === 'judging' || line === 'teardown') progress.done();
+        progress.step(line);
+      },
+      onLive: (s) => progress.live(s),
     });
+    progress.done();
     if (outcome.result) process.stdout.write(`\n${renderSummary(outcome.result)}\n`);
     if (outcome.error) process.stderr.write(`\n${errorMessage(outcome.error)}\n`);
     if (outcome.cleanupFailures.length) process.stderr.write(`\nbrownout: could not clean up:\n${outcome.cleanupFailures.map((c) => `  - ${c}`).join('\n')}\n`);

@@ -7,8 +7,8 @@ import { HarnessError, LoadError, StackError, errorMessage } from '../core/error
 import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
 import { applyFault, type ActiveFault } from '../faults/index.ts';
-import { bundleLoadScript, k6Version, readResultsFile, startK6, type K6Run } from '../load/index.ts';
-import { judge, timeSeries, type FaultWindow, type Judgement, type ServerStateChange } from '../metrics/index.ts';
+import { bundleLoadScript, k6Version, readResultsFile, ResultTail, startK6, type K6Run, type LiveFigures } from '../load/index.ts';
+import { judge, timeSeries, type FaultWindow, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, type Baseline, type Margin } from '../report/baseline.ts';
 import { writeReport, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, partHit, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
@@ -29,6 +29,8 @@ export interface RunOptions {
   onProgress?: (line: string) => void;
   /** A stored run to compare with (--baseline): worse beyond a margin fails the run. */
   baseline?: { data: Baseline; file: string; margins: readonly Margin[] };
+  /** About twice a second during the load: where the run is and how the target is doing. */
+  onLive?: (s: LiveStatus) => void;
   /** Called once with the run's cleanup list: a forced exit can say what it could not release. */
   onCleanupList?: (list: CleanupList) => void;
 }
@@ -45,6 +47,16 @@ export interface RunOutcome {
   toxicsLeft: string[];
   /** What the run started: every pid and every loopback port it listened on (for proofs of teardown). */
   started: { pids: number[]; ports: number[] };
+}
+
+export interface LiveStatus extends LiveFigures {
+  scenario: string;
+  mode: string;
+  /** The phase now: baseline before the first fault, fault while one is active, and so on. */
+  phase: Phase;
+  elapsedMs: number;
+  totalMs: number;
+  activeFaults: string[];
 }
 
 /** Dropped iterations above this share make the load generator's figures untrusted. */
@@ -140,6 +152,19 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const t0 = await k6run.resume();
     progress(`load: ${sc.load.rate}/s for ${sc.load.durationMs / 1000} s against ${sc.load.target}`);
     events.push({ atMs: t0, offsetMs: 0, kind: 'load-start', label: 'load started' });
+    if (opts.onLive) {
+      const onLive = opts.onLive;
+      const tail = new ResultTail(k6run.resultsFile);
+      const live = setInterval(() => {
+        const now = Date.now();
+        const applied = events.filter((e) => e.kind === 'apply').length;
+        const healed = events.filter((e) => e.kind === 'heal').length;
+        const phase: Phase = active.size > 0 ? 'fault' : applied === 0 ? 'baseline' : healed >= sc.timeline.length ? 'recovery' : 'between';
+        onLive({ scenario: sc.name, mode: sc.mode, phase, elapsedMs: Math.min(now - t0, sc.load.durationMs), totalMs: sc.load.durationMs, activeFaults: [...active].map((f) => f.label), ...tail.poll(now) });
+      }, 500);
+      live.unref();
+      timers.push(live);
+    }
 
     // The fault timeline: apply at t0 + at, heal at t0 + at + for (absolute, not after apply).
     const faultError = new Promise<never>((_, reject) => {

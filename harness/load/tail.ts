@@ -1,0 +1,68 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { LatencyHistogram, type RequestRecord } from '../metrics/index.ts';
+import { ResultReader } from './results.ts';
+
+/** What the live display shows of the load so far. */
+export interface LiveFigures {
+  /** Requests answered (or given up on) so far. */
+  requests: number;
+  /** Over the requests that started in the last `windowMs`: the "current" figures. */
+  windowP95Ms: number | undefined;
+  window503Rate: number | undefined;
+  windowFailedRate: number | undefined;
+  windowRequests: number;
+}
+
+/**
+ * Follows k6's JSON results file while k6 writes it: reads what was appended since the last poll,
+ * whole lines only, through the same reader the judgement uses. Only the last window's requests
+ * are kept, so a long run does not grow it.
+ */
+export class ResultTail {
+  private readonly reader = new ResultReader();
+  private offset = 0;
+  private partial = '';
+  private total = 0;
+  private recent: RequestRecord[] = [];
+  private readonly buf = Buffer.alloc(1 << 20);
+
+  constructor(
+    private readonly file: string,
+    private readonly windowMs = 5000,
+  ) {}
+
+  poll(nowMs = Date.now()): LiveFigures {
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.file, 'r');
+      for (;;) {
+        const n = readSync(fd, this.buf, 0, this.buf.length, this.offset);
+        if (n <= 0) break;
+        this.offset += n;
+        const text = this.partial + this.buf.toString('utf8', 0, n);
+        const lines = text.split('\n');
+        // The last piece may be a line k6 is still writing: kept for the next read.
+        this.partial = lines.pop() ?? '';
+        for (const l of lines) this.reader.line(l);
+      }
+    } catch {
+      // Not written yet: nothing so far.
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    const got = this.reader.results.requests.splice(0);
+    this.total += got.length;
+    this.recent.push(...got);
+    this.recent = this.recent.filter((r) => r.startMs >= nowMs - this.windowMs);
+    const h = new LatencyHistogram();
+    let s503 = 0;
+    let failed = 0;
+    for (const r of this.recent) {
+      h.record(r.durationMs);
+      if (r.status === 503) s503++;
+      if (r.status === 0 || r.status >= 500) failed++;
+    }
+    const n = this.recent.length;
+    return { requests: this.total, windowRequests: n, windowP95Ms: n ? h.percentileMs(95) : undefined, window503Rate: n ? s503 / n : undefined, windowFailedRate: n ? failed / n : undefined };
+  }
+}
