@@ -4,9 +4,7 @@ import { errorMessage, HarnessError, ScenarioError, type ErrorCode } from '../co
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, type Baseline, type Margin } from '../report/baseline.ts';
-import { renderComment } from '../report/comment.ts';
-import { renderFiles, renderJUnit, renderSoak, renderSummary, summariseSoak, type JUnitRun, type RunResult, type SoakRun } from '../report/index.ts';
+import { DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, renderComment, renderFiles, renderJUnit, type Baseline, type Margin, renderSoak, renderSummary, summariseSoak, type JUnitRun, type RunResult, type SoakRun } from '../report/index.ts';
 import { newScenario } from './new.ts';
 import { progressFor } from './progress.ts';
 

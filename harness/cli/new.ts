@@ -63,7 +63,7 @@ export default scenario({
 const LOAD_TEXT = `// The load of the incident: TODO the request mix of the bad hour (from the access log).
 // A k6 script: only k6 modules and relative files here (its tsconfig has k6 types, no Node).
 import http from 'k6/http';
-import { acknowledge } from '../../harness/load/k6/acknowledge.ts';
+import { acknowledge } from '__ACKNOWLEDGE__';
 
 const BASE_URL = __ENV.BASE_URL;
 const TIMEOUT = __ENV.REQUEST_TIMEOUT || '10s';
@@ -101,7 +101,8 @@ export function newScenario(name: string, dir: string): number {
   if (!harnessImport.startsWith('.')) harnessImport = `./${harnessImport}`;
   mkdirSync(path.dirname(load), { recursive: true });
   writeFileSync(file, scenarioText(name, harnessImport, path.relative(process.cwd(), load).split(path.sep).join('/')));
-  writeFileSync(load, LOAD_TEXT.replace("'../../harness/", `'${path.relative(path.dirname(path.resolve(load)), path.dirname(HARNESS_INDEX)).split(path.sep).join('/')}/`));
+  const ack = path.relative(path.dirname(path.resolve(load)), path.join(path.dirname(HARNESS_INDEX), 'load', 'k6', 'acknowledge.ts')).split(path.sep).join('/');
+  writeFileSync(load, LOAD_TEXT.replace('__ACKNOWLEDGE__', ack.startsWith('.') ? ack : `./${ack}`));
   process.stdout.write(`${file}\n${load}\nnext: fill in the TODOs from the write-up, then: npx brownout run ${file} --mode broken\n`);
   return 0;
 }

@@ -30,12 +30,17 @@ export interface Progress {
  * `everyMs` and at each phase change.
  */
 export function progressFor(stream: NodeJS.WriteStream, everyMs = 5000): Progress {
-  if (stream.isTTY) {
+  // A terminal that reports no width (a pty nobody sized) would wrap the block at every character.
+  if (stream.isTTY && (stream.columns ?? 0) > 0) {
     const block = createLogUpdate(stream);
     return {
       step: (line) => block.persist(`brownout: ${line}`),
       live: (s) => block(`${s.scenario} (${s.mode}) ${bar(s.elapsedMs / s.totalMs)} ${secs(s.elapsedMs)}/${secs(s.totalMs)}  phase: ${s.phase}\n${describeLive(s)}`),
-      done: () => block.clear(),
+      done: () => {
+        // Cleared, then done: nothing of the block stays, and the cursor is shown again.
+        block.clear();
+        block.done();
+      },
     };
   }
   let lastAt = -Infinity;

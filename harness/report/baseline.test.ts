@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BaselineError, compareWithBaseline, DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline } from './baseline.ts';
+import { BaselineError, compareWithBaseline, DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, significantlyHigher } from './baseline.ts';
 import type { RunResult } from './index.ts';
 
 // A real run: lb-failover broken (never recovers, 502s and 503s after the kill).
@@ -83,6 +83,21 @@ describe('comparison with a baseline', () => {
     expect(both).toMatchObject({ regressed: false, deltaText: '+3.00ms (+75%)', allowedText: '+20% and +5ms' });
     const relOnly = compareWithBaseline(slower, baseline, 'b.json', parseMargins('p95=+20%')).comparisons.find((x) => x.phase === 'baseline' && x.figure === 'p95');
     expect(relOnly?.regressed).toBe(true);
+  });
+
+  it('a rate worse beyond its margin but within sampling noise is shown, not failed', () => {
+    // Measured on this machine: dependency-outage fixed, one 503 among 120 baseline requests.
+    expect(significantlyHigher(0, 120, 1 / 120, 120)).toBe(false);
+    // slow-transaction fixed, fault phase: 0.88% then 1.13% of ~800 requests.
+    expect(significantlyHigher(0.0088, 800, 0.0113, 800)).toBe(false);
+    // The broken mode: 0% then 23.5% of 200.
+    expect(significantlyHigher(0, 200, 0.235, 200)).toBe(true);
+    expect(significantlyHigher(0, 200, 0, 200)).toBe(false);
+    const noisy = structuredClone(fixed);
+    const ph = noisy.judgement.phases.find((p) => p.phase === 'baseline');
+    if (ph) ph.all.statuses = { '200': ph.all.count - 1, '503': 1 };
+    const c = compareWithBaseline(noisy, baseline, 'b.json', margins).comparisons.find((x) => x.phase === 'baseline' && x.figure === 'rate503');
+    expect(c).toMatchObject({ regressed: false, withinNoise: true, baselineText: '0.00%' });
   });
 
   it('a scenario the baseline does not have is compared with nothing, and says so', () => {

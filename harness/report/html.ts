@@ -132,7 +132,7 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
     for (const b of r.baseline?.comparisons.length ? [r.baseline] : []) {
       parts.push(`<h2>Against the baseline</h2><p>Baseline <code>${esc(b.file)}</code> (run <code>${esc(b.baselineRunId)}</code>, ${esc(b.baselineMode)}).</p><table><tr><th>phase</th><th>figure</th><th>baseline</th><th>this run</th><th>delta</th><th>allowed</th><th>result</th></tr>`);
       for (const c of b.comparisons) {
-        parts.push(`<tr class="${c.regressed ? 'failed' : ''}"><td>${esc(c.phase)}</td><td>${esc(c.figure)}</td><td>${esc(c.baselineText)}</td><td>${esc(c.currentText)}</td><td>${esc(c.deltaText)}</td><td>${esc(c.allowedText)}</td><td class="${c.regressed ? 'r-fail' : 'r-pass'}">${c.regressed ? 'REGRESSED' : 'ok'}</td></tr>`);
+        parts.push(`<tr class="${c.regressed ? 'failed' : ''}"><td>${esc(c.phase)}</td><td>${esc(c.figure)}</td><td>${esc(c.baselineText)}</td><td>${esc(c.currentText)}</td><td>${esc(c.deltaText)}</td><td>${esc(c.allowedText)}</td><td class="${c.regressed ? 'r-fail' : 'r-pass'}">${c.regressed ? 'REGRESSED' : c.withinNoise ? 'ok (within noise)' : 'ok'}</td></tr>`);
       }
       parts.push('</table>');
     }

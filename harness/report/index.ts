@@ -67,7 +67,7 @@ export function renderBaseline(b: BaselineResult): string[] {
   if (b.note) return [...out, b.note, ''];
   out.push(`Baseline \`${b.file}\` (run \`${b.baselineRunId}\`, ${b.baselineMode}): ${b.regressions === 0 ? 'no regression beyond the margins' : `**${b.regressions} regression${b.regressions === 1 ? '' : 's'}**`}.`, '');
   out.push('| phase | figure | baseline | this run | delta | allowed | result |', '|---|---|---|---|---|---|---|');
-  for (const c of b.comparisons) out.push(`| ${c.phase} | ${c.figure} | ${c.baselineText} | ${c.currentText} | ${c.deltaText} | ${c.allowedText} | ${c.regressed ? '**REGRESSED**' : 'ok'} |`);
+  for (const c of b.comparisons) out.push(`| ${c.phase} | ${c.figure} | ${c.baselineText} | ${c.currentText} | ${c.deltaText} | ${c.allowedText} | ${c.regressed ? '**REGRESSED**' : c.withinNoise ? 'ok (within noise)' : 'ok'} |`);
   out.push('');
   return out;
 }
@@ -133,4 +133,6 @@ export async function renderFiles(dir: string, result: RunResult | undefined, er
   writeFileSync(path.join(dir, 'report.html'), await renderHtml(result, error, cleanupFailures));
 }
 export { renderJUnit, type JUnitRun } from './junit.ts';
+export { renderComment } from './comment.ts';
+export { compareWithBaseline, DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, significantlyHigher, BaselineError, type Baseline, type BaselineResult, type Comparison, type Margin } from './baseline.ts';
 export { summariseSoak, renderSoak, FAILING_MODES, type SoakRun, type SoakLine } from './soak.ts';
