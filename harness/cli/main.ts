@@ -22,6 +22,7 @@ interface RunCliOptions {
   baseline?: string;
   maxRegression: string;
   saveBaseline?: string;
+  runners: string;
 }
 
 async function run(files: string[], opts: RunCliOptions): Promise<number> {
@@ -34,6 +35,11 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
     if (opts.saveBaseline && existsSync(opts.saveBaseline)) previous = readBaseline(opts.saveBaseline);
   } catch (e) {
     process.stderr.write(`${errorMessage(e)}\n`);
+    return 2;
+  }
+  const runners = Number(opts.runners);
+  if (!Number.isInteger(runners) || runners < 1 || runners > 64) {
+    process.stderr.write(`brownout: --runners ${opts.runners}: not a whole number from 1 to 64\nfix: give how many k6 processes share the load, e.g. --runners 3\n`);
     return 2;
   }
   const controller = new AbortController();
@@ -68,6 +74,7 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
       reportsDir: opts.reports,
       allowHosts: opts.allowHost,
       ...(baseline ? { baseline } : {}),
+      runners,
       signal: controller.signal,
       onCleanupList: (list) => {
         cleanup = list;
@@ -121,6 +128,7 @@ program
   .addOption(new Option('--allow-host <host...>', 'a non-loopback host load may be sent to (repeatable)').default([]))
   .addOption(new Option('--baseline <file>', 'compare with a stored baseline: worse beyond a margin fails the run (exit 1)'))
   .addOption(new Option('--max-regression <margins>', 'how much worse each figure may get than the baseline; a figure given twice must exceed both').default(DEFAULT_MARGINS))
+  .addOption(new Option('--runners <n>', "k6 processes sharing the load, each its execution segment; figures are judged on the merged samples").default('1'))
   .addOption(new Option('--save-baseline <file>', "store this run's figures as the baseline (kept: other scenarios already in the file)"))
   .action(async (files: string[], opts: RunCliOptions) => {
     process.exitCode = await run(files, opts);

@@ -21,6 +21,8 @@ export interface K6Options {
   preAllocatedVUs: number;
   maxVUs: number;
   env?: Readonly<Record<string, string>>;
+  /** This runner's share of the test when the load is split across k6 processes (--runners). */
+  segment?: { index: number; of: number };
 }
 
 export interface K6Run {
@@ -32,6 +34,16 @@ export interface K6Run {
   /** Starts the load; returns the wall-clock ms of t = 0. */
   resume(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/**
+ * k6's own way to split one test: runner i of n takes the segment i/n:(i+1)/n of the sequence
+ * 0,1/n,...,1 (the k6-operator passes the same flags to its runners). k6 divides the arrival rate and
+ * the VUs between the segments, so n runners together send what one would.
+ */
+export function segmentArgs(index: number, of: number): string[] {
+  const frac = (i: number) => (i === 0 ? '0' : i === of ? '1' : `${i}/${of}`);
+  return ['--execution-segment', `${frac(index)}:${frac(index + 1)}`, '--execution-segment-sequence', Array.from({ length: of + 1 }, (_, i) => frac(i)).join(',')];
 }
 
 /** The open-model executor: arrivals do not wait for slow responses, so slowness cannot hide load. */
@@ -69,8 +81,10 @@ export async function k6Version(): Promise<string> {
 export async function startK6(o: K6Options): Promise<K6Run> {
   const configFile = path.join(o.dir, 'k6-config.json');
   writeFileSync(configFile, JSON.stringify(k6Config(o), null, 2));
-  const resultsFile = path.join(o.dir, 'k6-results.json');
-  const summaryFile = path.join(o.dir, 'k6-summary.json');
+  // One runner keeps the plain names; runners of a split test are numbered.
+  const suffix = o.segment && o.segment.of > 1 ? `-${o.segment.index}` : '';
+  const resultsFile = path.join(o.dir, `k6-results${suffix}.json`);
+  const summaryFile = path.join(o.dir, `k6-summary${suffix}.json`);
   const apiPort = await freePort();
   const env = { BASE_URL: o.baseUrl, REQUEST_TIMEOUT: `${o.requestTimeoutMs}ms`, ...o.env };
   const args = [
@@ -87,10 +101,11 @@ export async function startK6(o: K6Options): Promise<K6Run> {
     '--no-usage-report',
     '--no-color',
     '--quiet',
+    ...(o.segment && o.segment.of > 1 ? segmentArgs(o.segment.index, o.segment.of) : []),
     ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     o.bundlePath,
   ];
-  const proc = new ManagedProcess({ name: 'k6', command: K6_BIN, args, env: { K6_NO_USAGE_REPORT: 'true' }, logFile: path.join(o.dir, 'k6.log') });
+  const proc = new ManagedProcess({ name: `k6${suffix}`, command: K6_BIN, args, env: { K6_NO_USAGE_REPORT: 'true' }, logFile: path.join(o.dir, `k6${suffix}.log`) });
   const api = `http://127.0.0.1:${apiPort}/v1/status`;
   const ready = await waitUntil(async () => (await fetch(api, { signal: AbortSignal.timeout(1000) })).ok, {
     timeoutMs: 30_000,

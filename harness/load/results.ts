@@ -81,3 +81,38 @@ export async function readResultsFile(file: string): Promise<LoadResults> {
   for await (const line of rl) reader.line(line);
   return reader.results;
 }
+
+/** The samples of several k6 runners of one split test, as one: the judgement sees every request. */
+export function mergeResults(parts: readonly LoadResults[]): LoadResults {
+  const merged: LoadResults = { requests: [], acks: [], iterations: 0, droppedIterations: 0, badLines: 0, lines: 0 };
+  for (const p of parts) {
+    // push in a loop, not push(...): a spread of 100 000 records overflows the call stack.
+    for (const r of p.requests) merged.requests.push(r);
+    for (const a of p.acks) merged.acks.push(a);
+    merged.iterations += p.iterations;
+    merged.droppedIterations += p.droppedIterations;
+    merged.badLines += p.badLines;
+    merged.lines += p.lines;
+  }
+  merged.requests.sort((a, b) => a.startMs - b.startMs);
+  return merged;
+}
+
+export interface RunnerLoad {
+  iterations: number;
+  droppedIterations: number;
+}
+
+/**
+ * Dropped iterations, overall and per runner. One saturated runner makes the whole run untrusted:
+ * its segment of the arrivals was not sent, so the merged figures describe less load than asked,
+ * unevenly in time, even when the overall share stays under the limit.
+ */
+export function saturation(runners: readonly RunnerLoad[], limit: number): { droppedShare: number; saturated: boolean; saturatedRunners: number[]; shares: number[] } {
+  const share = (it: number, dropped: number) => (it + dropped === 0 ? 0 : dropped / (it + dropped));
+  const shares = runners.map((r) => share(r.iterations, r.droppedIterations));
+  const total = runners.reduce((a, r) => ({ iterations: a.iterations + r.iterations, droppedIterations: a.droppedIterations + r.droppedIterations }), { iterations: 0, droppedIterations: 0 });
+  const droppedShare = share(total.iterations, total.droppedIterations);
+  const saturatedRunners = shares.flatMap((s, i) => (s > limit ? [i] : []));
+  return { droppedShare, saturated: droppedShare > limit || saturatedRunners.length > 0, saturatedRunners, shares };
+}

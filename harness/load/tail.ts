@@ -19,40 +19,42 @@ export interface LiveFigures {
  * are kept, so a long run does not grow it.
  */
 export class ResultTail {
-  private readonly reader = new ResultReader();
-  private offset = 0;
-  private partial = '';
+  private readonly files: { path: string; reader: ResultReader; offset: number; partial: string }[];
   private total = 0;
   private recent: RequestRecord[] = [];
   private readonly buf = Buffer.alloc(1 << 20);
 
+  /** One results file per k6 runner: the figures are over all of them. */
   constructor(
-    private readonly file: string,
+    files: string | readonly string[],
     private readonly windowMs = 5000,
-  ) {}
+  ) {
+    this.files = (typeof files === 'string' ? [files] : files).map((path) => ({ path, reader: new ResultReader(), offset: 0, partial: '' }));
+  }
 
   poll(nowMs = Date.now()): LiveFigures {
-    let fd: number | undefined;
-    try {
-      fd = openSync(this.file, 'r');
-      for (;;) {
-        const n = readSync(fd, this.buf, 0, this.buf.length, this.offset);
-        if (n <= 0) break;
-        this.offset += n;
-        const text = this.partial + this.buf.toString('utf8', 0, n);
-        const lines = text.split('\n');
-        // The last piece may be a line k6 is still writing: kept for the next read.
-        this.partial = lines.pop() ?? '';
-        for (const l of lines) this.reader.line(l);
+    for (const f of this.files) {
+      let fd: number | undefined;
+      try {
+        fd = openSync(f.path, 'r');
+        for (;;) {
+          const n = readSync(fd, this.buf, 0, this.buf.length, f.offset);
+          if (n <= 0) break;
+          f.offset += n;
+          const lines = (f.partial + this.buf.toString('utf8', 0, n)).split('\n');
+          // The last piece may be a line k6 is still writing: kept for the next read.
+          f.partial = lines.pop() ?? '';
+          for (const l of lines) f.reader.line(l);
+        }
+      } catch {
+        // Not written yet: nothing so far.
+      } finally {
+        if (fd !== undefined) closeSync(fd);
       }
-    } catch {
-      // Not written yet: nothing so far.
-    } finally {
-      if (fd !== undefined) closeSync(fd);
+      const got = f.reader.results.requests.splice(0);
+      this.total += got.length;
+      for (const r of got) this.recent.push(r);
     }
-    const got = this.reader.results.requests.splice(0);
-    this.total += got.length;
-    this.recent.push(...got);
     this.recent = this.recent.filter((r) => r.startMs >= nowMs - this.windowMs);
     const h = new LatencyHistogram();
     let s503 = 0;

@@ -23,7 +23,19 @@ export interface RunResult {
   runId: string;
   scenario: { name: string; file: string; incident: string; mode: string };
   startedAt: string;
-  load: { target: string; rate: number; durationMs: number; requests: number; iterations: number; droppedIterations: number; droppedShare: number; saturated: boolean };
+  load: {
+    target: string;
+    rate: number;
+    durationMs: number;
+    requests: number;
+    iterations: number;
+    droppedIterations: number;
+    droppedShare: number;
+    saturated: boolean;
+    /** k6 processes that shared the load (absent in results written before --runners). */
+    runners?: number;
+    perRunner?: { requests: number; iterations: number; droppedIterations: number; droppedShare: number }[];
+  };
   timeline: TimelineEvent[];
   judgement: Judgement;
   /** The load window in buckets, for the HTML report's charts (absent in results written before it existed). */
@@ -78,7 +90,7 @@ export function renderSummary(r: RunResult): string {
   const verdict = r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : 'UNTRUSTED (load generator saturated)';
   out.push(`# ${r.scenario.name} (${r.scenario.mode}): ${verdict}`, '', `> ${r.scenario.incident}`, '');
   out.push(
-    `Run \`${r.runId}\`, ${r.load.requests} requests at ${r.load.rate}/s for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)}).`,
+    `Run \`${r.runId}\`, ${r.load.requests} requests at ${r.load.rate}/s for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)})${r.load.perRunner ? `; ${r.load.perRunner.length} k6 runners: ${r.load.perRunner.map((p, i) => `k6-${i} ${p.requests} requests, ${pct(p.droppedShare)} dropped`).join('; ')}` : ''}.`,
     '',
   );
   out.push('## Timeline', '', '| t | event |', '|---|---|');

@@ -7,7 +7,7 @@ import { HarnessError, LoadError, StackError, errorMessage } from '../core/error
 import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
 import { applyFault, type ActiveFault } from '../faults/index.ts';
-import { bundleLoadScript, k6Version, readResultsFile, ResultTail, startK6, type K6Run, type LiveFigures } from '../load/index.ts';
+import { bundleLoadScript, k6Version, mergeResults, readResultsFile, ResultTail, saturation, startK6, type K6Run, type LiveFigures } from '../load/index.ts';
 import { judge, timeSeries, type FaultWindow, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, partHit, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
@@ -28,6 +28,8 @@ export interface RunOptions {
   onProgress?: (line: string) => void;
   /** A stored run to compare with (--baseline): worse beyond a margin fails the run. */
   baseline?: { data: Baseline; file: string; margins: readonly Margin[] };
+  /** k6 processes sharing the load, each its execution segment (k6's own split, as the k6-operator does); default 1. */
+  runners?: number;
   /** About twice a second during the load: where the run is and how the target is doing. */
   onLive?: (s: LiveStatus) => void;
   /** Called once with the run's cleanup list: a forced exit can say what it could not release. */
@@ -110,7 +112,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const events: TimelineEvent[] = [];
   const active = new Set<ActiveFault>();
   const timers: NodeJS.Timeout[] = [];
-  let k6: K6Run | undefined;
+  const runners: K6Run[] = [];
   let stack: StartedStack | undefined;
 
   try {
@@ -133,27 +135,36 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     });
     if (interrupted(opts.signal)) throw interrupted(opts.signal);
 
-    k6 = await startK6({
-      bundlePath,
-      dir,
-      baseUrl: sc.load.targetUrl ?? st.urlOf(sc.load.target),
-      rate: sc.load.rate,
-      durationMs: sc.load.durationMs,
-      requestTimeoutMs: sc.load.requestTimeoutMs,
-      preAllocatedVUs: sc.load.preAllocatedVUs,
-      maxVUs: sc.load.maxVUs,
-    });
-    const k6run = k6;
-    cleanup.add('k6', () => k6run.stop());
-    if (k6run.process.pid !== undefined) outcome.started.pids.push(k6run.process.pid);
-    outcome.started.ports.push(k6run.apiPort);
+    const runnerCount = opts.runners ?? 1;
+    // One after the other, each on the cleanup list as soon as it exists: a runner that fails to
+    // start leaves none of the others behind.
+    for (let i = 0; i < runnerCount; i++) {
+      const k6run = await startK6({
+        bundlePath,
+        dir,
+        baseUrl: sc.load.targetUrl ?? st.urlOf(sc.load.target),
+        rate: sc.load.rate,
+        durationMs: sc.load.durationMs,
+        requestTimeoutMs: sc.load.requestTimeoutMs,
+        preAllocatedVUs: sc.load.preAllocatedVUs,
+        maxVUs: sc.load.maxVUs,
+        ...(runnerCount > 1 ? { segment: { index: i, of: runnerCount } } : {}),
+      });
+      runners.push(k6run);
+      cleanup.add(k6run.process.spec.name, () => k6run.stop());
+      if (k6run.process.pid !== undefined) outcome.started.pids.push(k6run.process.pid);
+      outcome.started.ports.push(k6run.apiPort);
+    }
 
-    const t0 = await k6run.resume();
-    progress(`load: ${sc.load.rate}/s for ${sc.load.durationMs / 1000} s against ${sc.load.target}`);
+    // Resumed together; t = 0 is the first resume, so no request starts before it.
+    const resumed = await Promise.all(runners.map((r) => r.resume()));
+    const t0 = Math.min(...resumed);
+    if (runnerCount > 1) log(`${runnerCount} runners resumed within ${Math.max(...resumed) - t0} ms`);
+    progress(`load: ${sc.load.rate}/s for ${sc.load.durationMs / 1000} s against ${sc.load.target}${runnerCount > 1 ? ` from ${runnerCount} k6 runners` : ''}`);
     events.push({ atMs: t0, offsetMs: 0, kind: 'load-start', label: 'load started' });
     if (opts.onLive) {
       const onLive = opts.onLive;
-      const tail = new ResultTail(k6run.resultsFile);
+      const tail = new ResultTail(runners.map((r) => r.resultsFile));
       const live = setInterval(() => {
         const now = Date.now();
         const applied = events.filter((e) => e.kind === 'apply').length;
@@ -222,17 +233,21 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     });
     partDied.catch(() => undefined);
 
-    const exit = await Promise.race([k6run.process.exited, faultError, aborted, partDied]);
+    await Promise.race([Promise.all(runners.map((r) => r.process.exited)), faultError, aborted, partDied]);
     const tEnd = t0 + sc.load.durationMs;
     for (const t of timers) clearTimeout(t);
     // k6 may end before a heal ran (it should not: validation keeps heals inside the load).
     for (const f of active) await f.heal();
-    if (exit.code !== 0 && exit.code !== 99) {
-      throw new LoadError(`k6 ${k6run.process.exitDescription}`, `${k6run.process.commandLine()}\nlast log lines:\n${k6run.process.tail()}`, 'read the k6 log above');
+    for (const k6run of runners) {
+      const code = (await k6run.process.exited).code;
+      if (code !== 0 && code !== 99) {
+        throw new LoadError(`${k6run.process.spec.name} ${k6run.process.exitDescription}`, `${k6run.process.commandLine()}\nlast log lines:\n${k6run.process.tail()}`, 'read the k6 log above');
+      }
     }
 
     progress('judging');
-    const results = await readResultsFile(k6run.resultsFile);
+    const perRunner = await Promise.all(runners.map((r) => readResultsFile(r.resultsFile)));
+    const results = mergeResults(perRunner);
     const windows: FaultWindow[] = sc.timeline.flatMap((entry) => {
       const a = events.find((e) => e.kind === 'apply' && e.fault === entry.index);
       const h = events.find((e) => e.kind === 'heal' && e.fault === entry.index);
@@ -273,13 +288,24 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       stableForMs: sc.stableForMs,
     });
     const attempted = results.iterations + results.droppedIterations;
-    const droppedShare = attempted === 0 ? 0 : results.droppedIterations / attempted;
-    const saturated = droppedShare > SATURATION_LIMIT;
+    const sat = saturation(perRunner, SATURATION_LIMIT);
+    const { droppedShare, saturated } = sat;
     const result: RunResult = {
       runId,
       scenario: { name: sc.name, file: sc.file, incident: sc.incident, mode: sc.mode },
       startedAt: new Date(t0).toISOString(),
-      load: { target: sc.load.target, rate: sc.load.rate, durationMs: sc.load.durationMs, requests: results.requests.length, iterations: results.iterations, droppedIterations: results.droppedIterations, droppedShare, saturated },
+      load: {
+        target: sc.load.target,
+        rate: sc.load.rate,
+        durationMs: sc.load.durationMs,
+        requests: results.requests.length,
+        iterations: results.iterations,
+        droppedIterations: results.droppedIterations,
+        droppedShare,
+        saturated,
+        runners: runnerCount,
+        ...(runnerCount > 1 ? { perRunner: perRunner.map((p, i) => ({ requests: p.requests.length, iterations: p.iterations, droppedIterations: p.droppedIterations, droppedShare: sat.shares[i] ?? 0 })) } : {}),
+      },
       timeline: events,
       judgement,
       series: timeSeries(results.requests, t0, tEnd),
@@ -293,10 +319,11 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     outcome.result = result;
     outcome.exitCode = saturated ? 2 : result.verdict === 'pass' ? 0 : 1;
     if (saturated) {
+      const which = runnerCount > 1 ? `; runner${sat.saturatedRunners.length === 1 ? '' : 's'} ${sat.saturatedRunners.map((i) => `k6-${i} (${((sat.shares[i] ?? 0) * 100).toFixed(2)}%)`).join(', ') || 'none alone'} over the limit` : '';
       outcome.error = new LoadError(
-        `load generator saturated: ${results.droppedIterations} of ${attempted} iterations dropped (${(droppedShare * 100).toFixed(2)}% > 1%)`,
+        `load generator saturated: ${results.droppedIterations} of ${attempted} iterations dropped (${(droppedShare * 100).toFixed(2)}%${which}; the limit is 1%${runnerCount > 1 ? ' per runner and overall' : ''})`,
         `load of ${sc.file}`,
-        'raise load.maxVUs or lower load.rate; the figures of this run are not trusted either way',
+        runnerCount > 1 ? 'raise load.maxVUs (each runner gets its share), lower load.rate, or use fewer runners on this machine; the figures of this run are not trusted either way' : 'raise load.maxVUs or lower load.rate; the figures of this run are not trusted either way',
         undefined,
         'BO_LOAD_SATURATED',
       );
@@ -339,7 +366,7 @@ function keepLogs(from: string, to: string, secrets: Secrets): void {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory() && e.name !== 'data') walk(p);
-      else if (e.isFile() && (e.name.endsWith('.log') || e.name === 'haproxy.cfg' || e.name === 'k6-config.json' || e.name === 'k6-summary.json')) {
+      else if (e.isFile() && (e.name.endsWith('.log') || e.name === 'haproxy.cfg' || e.name === 'k6-config.json' || /^k6-summary(-\d+)?\.json$/.test(e.name))) {
         mkdirSync(to, { recursive: true });
         writeFileSync(path.join(to, path.relative(from, p).replace(/[\\/]/g, '__')), secrets.redact(readFileSync(p, 'utf8')));
       }

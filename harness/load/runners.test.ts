@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { segmentArgs } from './k6.ts';
+import { mergeResults, saturation, type LoadResults } from './results.ts';
+
+describe('k6 runners', () => {
+  it('segment flags: runner i of n takes i/n:(i+1)/n of the sequence 0,1/n,...,1', () => {
+    expect(segmentArgs(0, 3)).toEqual(['--execution-segment', '0:1/3', '--execution-segment-sequence', '0,1/3,2/3,1']);
+    expect(segmentArgs(2, 3)).toEqual(['--execution-segment', '2/3:1', '--execution-segment-sequence', '0,1/3,2/3,1']);
+    expect(segmentArgs(1, 2)).toEqual(['--execution-segment', '1/2:1', '--execution-segment-sequence', '0,1/2,1']);
+  });
+
+  it('one runner over the limit makes the run untrusted, even when the overall share is under it', () => {
+    // 2% dropped by one runner of three: 0.67% overall.
+    const s = saturation([{ iterations: 1000, droppedIterations: 0 }, { iterations: 980, droppedIterations: 20 }, { iterations: 1000, droppedIterations: 0 }], 0.01);
+    expect(s.droppedShare).toBeCloseTo(20 / 3000, 6);
+    expect(s).toMatchObject({ saturated: true, saturatedRunners: [1] });
+    expect(saturation([{ iterations: 1000, droppedIterations: 5 }, { iterations: 1000, droppedIterations: 5 }], 0.01)).toMatchObject({ saturated: false, saturatedRunners: [] });
+  });
+
+  it('merges the runners’ samples in start order, summing counts', () => {
+    const part = (starts: number[], it: number): LoadResults => ({ requests: starts.map((s) => ({ startMs: s, durationMs: 1, status: 200, tags: {} })), acks: [{ id: starts[0] ?? 0, atMs: 0 }], iterations: it, droppedIterations: 1, badLines: 0, lines: 10 });
+    const m = mergeResults([part([3, 1], 2), part([2], 1)]);
+    expect(m.requests.map((r) => r.startMs)).toEqual([1, 2, 3]);
+    expect(m).toMatchObject({ iterations: 3, droppedIterations: 2, lines: 20 });
+    expect(m.acks.length).toBe(2);
+  });
+});
