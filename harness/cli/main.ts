@@ -8,7 +8,8 @@ import { DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, renderComment
 import { newScenario } from './new.ts';
 import { progressFor } from './progress.ts';
 
-import { runScenario } from '../run/index.ts';
+import { bundleLoadScript, k6Version, k8sManifests } from '../load/index.ts';
+import { judgeSamples, runScenario } from '../run/index.ts';
 import { loadScenario } from '../scenario/index.ts';
 
 /** Exit codes: 0 every expectation held, 1 an expectation failed, 2 harness error (or untrusted run). */
@@ -205,6 +206,56 @@ program
   .addOption(new Option('--dir <dir>', 'the scenarios folder').default('scenarios'))
   .action((name: string, opts: { dir: string }) => {
     process.exitCode = newScenario(name, opts.dir);
+  });
+
+const exporter = program.command('export').description('write what runs the load elsewhere');
+exporter
+  .command('k8s')
+  .description('k6-operator manifests: the bundled load script as a ConfigMap, a TestRun with N runners, a volume for their samples')
+  .argument('<scenario>', 'a scenario file')
+  .requiredOption('--target-url <url>', 'where the load goes in the cluster (faults are not exported)')
+  .addOption(new Option('--parallelism <n>', 'k6 runners (each its execution segment)').default('4'))
+  .addOption(new Option('--out <dir>', 'where the manifests go').default('k8s'))
+  .addOption(new Option('--mode <mode>', "the scenario's mode"))
+  .addOption(new Option('--image <image>', 'the k6 runner image; default: grafana/k6 at the k6 version brownout runs'))
+  .addOption(new Option('--namespace <ns>', 'the namespace of every resource'))
+  .action(async (file: string, opts: { targetUrl: string; parallelism: string; out: string; mode?: string; image?: string; namespace?: string }) => {
+    process.exitCode = await exportK8s(file, opts);
+  });
+
+async function exportK8s(file: string, opts: { targetUrl: string; parallelism: string; out: string; mode?: string; image?: string; namespace?: string }): Promise<number> {
+  const n = Number(opts.parallelism);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    process.stderr.write(`brownout export k8s: --parallelism ${opts.parallelism}: not a whole number from 1 to 1000\nfix: give how many k6 runners, e.g. --parallelism 4\n`);
+    return 2;
+  }
+  if (!/^https?:\/\/[^\s/]+/.test(opts.targetUrl)) {
+    process.stderr.write(`brownout export k8s: --target-url ${opts.targetUrl}: not an http(s) URL\nfix: give the URL the runners send load to, e.g. http://photos.staging.svc:8080\n`);
+    return 2;
+  }
+  const sc = await loadScenario(file, opts.mode ? { mode: opts.mode } : {});
+  const bundle = await bundleLoadScript(sc.load.scriptPath);
+  const image = opts.image ?? `grafana/k6:${(await k6Version()).replace(/^v/, '')}`;
+  const files = k8sManifests({ name: sc.name, bundle, parallelism: n, targetUrl: opts.targetUrl, rate: sc.load.rate, durationMs: sc.load.durationMs, requestTimeoutMs: sc.load.requestTimeoutMs, preAllocatedVUs: sc.load.preAllocatedVUs, maxVUs: sc.load.maxVUs, image, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
+  mkdirSync(opts.out, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(opts.out, name), text);
+  process.stdout.write(`${Object.keys(files).map((f) => path.join(opts.out, f)).join('\n')}\n`);
+  return 0;
+}
+
+program
+  .command('judge')
+  .description("judge k6 samples written elsewhere (one JSON results file per runner) against a scenario's baseline and overall expectations, merged")
+  .argument('<samples-dir>', 'the folder of k6 JSON results (k6 --out json=FILE), one file per runner')
+  .argument('<scenario>', 'the scenario whose expectations apply')
+  .addOption(new Option('--reports <dir>', 'where the report goes').default('reports'))
+  .action(async (dir: string, file: string, opts: { reports: string }) => {
+    const j = await judgeSamples(dir, file, opts.reports);
+    if (j.result) process.stdout.write(`\n${renderSummary(j.result)}\n`);
+    if (j.skipped.length) process.stdout.write(`Not judged here:\n${j.skipped.map((s) => `- ${s}`).join('\n')}\n`);
+    if (j.error) process.stderr.write(`\n${errorMessage(j.error)}\n`);
+    if (j.reportDir) process.stderr.write(`brownout: report in ${j.reportDir}\n`);
+    process.exitCode = j.exitCode;
   });
 
 program

@@ -374,3 +374,4 @@ function keepLogs(from: string, to: string, secrets: Secrets): void {
   };
   walk(from);
 }
+export { judgeSamples, type JudgedSamples } from './judge-samples.ts';

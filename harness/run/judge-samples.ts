@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { HarnessError, LoadError } from '../core/errors.ts';
+import { mergeResults, readResultsFile, saturation } from '../load/index.ts';
+import { judge, timeSeries, type Expectation } from '../metrics/index.ts';
+import { writeReport, type RunResult } from '../report/index.ts';
+import { loadScenario } from '../scenario/index.ts';
+import { SATURATION_LIMIT } from './index.ts';
+
+/** Figures that need the stack brownout started (its database, gateway, fault timeline). */
+const NEEDS_STACK = new Set(['lost_writes', 'connections', 'ejection', 'recovery']);
+
+export interface JudgedSamples {
+  exitCode: 0 | 1 | 2;
+  result: RunResult | undefined;
+  error: HarnessError | undefined;
+  reportDir: string | undefined;
+  /** Expectations left out, and why. */
+  skipped: string[];
+}
+
+/**
+ * `brownout judge DIR SCENARIO`: k6 JSON results written elsewhere (the k6-operator's runners, one
+ * file each) merged and judged against the scenario's baseline and overall expectations. There was
+ * no fault timeline, so every request is in the baseline phase; figures that need the stack are
+ * left out and named.
+ */
+export async function judgeSamples(dir: string, scenarioFile: string, reportsDir = 'reports'): Promise<JudgedSamples> {
+  const out: JudgedSamples = { exitCode: 2, result: undefined, error: undefined, reportDir: undefined, skipped: [] };
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  } catch (e) {
+    out.error = new LoadError(`cannot read the samples folder: ${(e as Error).message}`, dir, 'give the folder the runners wrote their k6 JSON results to (brownout export k8s: /results)');
+    return out;
+  }
+  const sc = await loadScenario(scenarioFile);
+  const parts = await Promise.all(files.map((f) => readResultsFile(path.join(dir, f))));
+  const used = parts.flatMap((p, i) => (p.requests.length > 0 ? [{ file: files[i] ?? '', p }] : []));
+  if (used.length === 0) {
+    out.error = new LoadError(`no k6 request samples in ${dir}`, files.length ? files.map((f) => path.join(dir, f)).join('\n') : dir, 'give the folder of k6 JSON outputs (k6 run --out json=FILE), one file per runner');
+    return out;
+  }
+  const merged = mergeResults(used.map((u) => u.p));
+  const t0 = merged.requests[0]?.startMs ?? 0;
+  const tEnd = t0 + sc.load.durationMs;
+  const keep = (list: readonly Expectation[], phase: string) =>
+    list.filter((e) => {
+      if (!NEEDS_STACK.has(e.metric.kind)) return true;
+      out.skipped.push(`${phase}: ${e.source} (needs the stack brownout starts)`);
+      return false;
+    });
+  for (const phase of ['fault', 'between', 'recovery'] as const) for (const e of sc.expect[phase]) out.skipped.push(`${phase}: ${e.source} (no fault timeline ran)`);
+  const judgement = judge({ records: merged.requests, windows: [], loadStartMs: t0, loadEndMs: tEnd, expect: { baseline: keep(sc.expect.baseline, 'baseline'), overall: keep(sc.expect.overall, 'overall') }, steady: sc.steady, stableForMs: sc.stableForMs });
+  const sat = saturation(used.map((u) => u.p), SATURATION_LIMIT);
+  const runId = `${new Date(t0).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${sc.name}-judged-${randomBytes(2).toString('hex')}`;
+  const result: RunResult = {
+    runId,
+    scenario: { name: sc.name, file: sc.file, incident: sc.incident, mode: sc.mode },
+    startedAt: new Date(t0).toISOString(),
+    load: {
+      target: `samples in ${dir}`,
+      rate: sc.load.rate,
+      durationMs: sc.load.durationMs,
+      requests: merged.requests.length,
+      iterations: merged.iterations,
+      droppedIterations: merged.droppedIterations,
+      droppedShare: sat.droppedShare,
+      saturated: sat.saturated,
+      runners: used.length,
+      perRunner: used.map((u, i) => ({ requests: u.p.requests.length, iterations: u.p.iterations, droppedIterations: u.p.droppedIterations, droppedShare: sat.shares[i] ?? 0 })),
+    },
+    timeline: [{ atMs: t0, offsetMs: 0, kind: 'load-start', label: `load started (${used.length} runners: ${used.map((u) => u.file).join(', ')})` }],
+    judgement,
+    series: timeSeries(merged.requests, t0, tEnd),
+    verdict: sat.saturated ? 'untrusted' : judgement.passed ? 'pass' : 'fail',
+    versions: {},
+  };
+  out.result = result;
+  if (sat.saturated) {
+    out.error = new LoadError(
+      `a runner dropped more than 1% of its iterations: ${sat.saturatedRunners.map((i) => `${used[i]?.file ?? i} (${((sat.shares[i] ?? 0) * 100).toFixed(2)}%)`).join(', ') || `overall ${(sat.droppedShare * 100).toFixed(2)}%`}`,
+      dir,
+      'give the runners more VUs (load.maxVUs) or more runners; the merged figures are not trusted either way',
+      undefined,
+      'BO_LOAD_SATURATED',
+    );
+  }
+  out.exitCode = sat.saturated ? 2 : judgement.passed ? 0 : 1;
+  out.reportDir = path.resolve(reportsDir, runId);
+  mkdirSync(out.reportDir, { recursive: true });
+  await writeReport(out.reportDir, result, out.error, [], scenarioFile);
+  return out;
+}
