@@ -6,8 +6,9 @@ BROWNOUT = node --import tsx harness/cli/main.ts
 # The regression gate: compared with reports/baseline.json when it exists (or BASELINE=file);
 # SAVE_BASELINE=reports/baseline.json stores this run as the baseline; MAX_REGRESSION= the margins.
 BASELINE ?= $(wildcard reports/baseline.json)
-# RUNNERS=3 splits the load across three k6 processes (k6 execution segments).
-GATE_ARGS = $(if $(RUNNERS),--runners $(RUNNERS)) $(if $(BASELINE),--baseline $(BASELINE)) $(if $(SAVE_BASELINE),--save-baseline $(SAVE_BASELINE)) $(if $(MAX_REGRESSION),--max-regression $(MAX_REGRESSION))
+# RUNNERS=3 splits the load across three k6 processes (k6 execution segments); STACK=containers
+# asks for the containers backend (needs a Docker engine).
+GATE_ARGS = $(if $(STACK),--stack $(STACK)) $(if $(RUNNERS),--runners $(RUNNERS)) $(if $(BASELINE),--baseline $(BASELINE)) $(if $(SAVE_BASELINE),--save-baseline $(SAVE_BASELINE)) $(if $(MAX_REGRESSION),--max-regression $(MAX_REGRESSION))
 
 RUNS ?= 10
 SOAK_SCENARIOS ?= $(wildcard scenarios/*.ts)

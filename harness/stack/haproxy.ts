@@ -16,8 +16,10 @@ const log = debug('stack:haproxy');
 export interface GatewayServer {
   /** The part's name; also the server's name in HAProxy's config and stats. */
   name: string;
-  /** Where requests to it go: 127.0.0.1:port (the Toxiproxy proxy in front of the service). */
+  /** Where requests to it go: host:port (the Toxiproxy proxy in front of the service). */
   port: number;
+  /** Default 127.0.0.1; the containers backend names the Toxiproxy container. */
+  host?: string;
 }
 
 export interface GatewayOptions {
@@ -51,11 +53,13 @@ export function haproxyConfig(o: {
   statsSocket?: string;
   check?: GatewayOptions['check'];
   leader?: GatewayOptions['leader'];
+  /** The frontend's address: 127.0.0.1 locally, 0.0.0.0 inside a container. */
+  bind?: string;
 }): string {
   const c = o.check;
   const serverLines = o.servers.map((s) => {
     const checks = c ? ` check inter ${c.intervalMs}ms fall ${c.fall} rise ${c.rise}` : '';
-    return `  server ${s.name} 127.0.0.1:${s.port}${checks}`;
+    return `  server ${s.name} ${s.host ?? '127.0.0.1'}:${s.port}${checks}`;
   });
   const backend = (name: string, checkPath: string | undefined) => [
     `backend ${name}`,
@@ -82,7 +86,7 @@ export function haproxyConfig(o: {
     // a 503 response as the 504 error page (HAProxy sends error files verbatim).
     ...(o.timeoutErrorFile ? [`  errorfile 504 ${o.timeoutErrorFile}`] : []),
     'frontend edge',
-    `  bind 127.0.0.1:${o.port}`,
+    `  bind ${o.bind ?? '127.0.0.1'}:${o.port}`,
     // Leader-only paths go to the leader; with no leader up they fall through to any server.
     ...(o.leader ? [`  acl leader_path path_beg ${o.leader.paths.join(' ')}`, '  use_backend leader if leader_path { nbsrv(leader) gt 0 }'] : []),
     '  default_backend app',

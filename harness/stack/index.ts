@@ -15,6 +15,14 @@ export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveTox
 export { startService, type StartedService, type ServiceOptions } from './service.ts';
 export { startGateway, haproxyConfig, parseShowStat, type StartedGateway, type GatewayOptions } from './haproxy.ts';
 export { startRedis, type StartedRedis } from './redis.ts';
+export { stackPlan, containerAction, IMAGES, type StackPlan, type ContainerPlan, type ContainerAction } from './containers/plan.ts';
+export { findContainerEngine, noEngineMessage } from './containers/engine.ts';
+export type { StartedContainerStack, StartedContainerPart } from './containers/start.ts';
+
+/** The containers backend's starter, loaded on first use (testcontainers is not needed locally). */
+export async function startContainerStack(...args: Parameters<typeof import('./containers/start.ts').startContainerStack>): ReturnType<typeof import('./containers/start.ts').startContainerStack> {
+  return (await import('./containers/start.ts')).startContainerStack(...args);
+}
 
 export type StartedStackPart = StartedMariaDb | StartedService | StartedGateway | StartedRedis;
 

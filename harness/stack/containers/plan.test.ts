@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../../scenario/index.ts';
+import { containerAction, IMAGES, SERVICE_DOCKERFILE, stackPlan, type ContainerPlan } from './plan.ts';
+
+const secrets = { dbPassword: (part: string) => `pw-${part}` };
+const byPart = (cs: ContainerPlan[], part: string) => cs.find((c) => c.part === part);
+
+describe('containers plan: the scenario stack mapped to containers', () => {
+  it('slow-transaction: MariaDB with its schema, the services built from the repo, HAProxy, each link a proxy', async () => {
+    const sc = await loadScenario('scenarios/slow-transaction.ts', { mode: 'broken' });
+    const plan = stackPlan(sc.parts, sc.links, 'r1', secrets);
+    expect(plan.network).toBe('brownout-r1');
+    expect(plan.containers.map((c) => `${c.part}:${c.kind}`)).toEqual(['db:mariadb', 'imager:service', 'app:service', 'edge:gateway']);
+    expect(plan.proxies.map((p) => `${p.link} ${p.listenPort} → ${p.upstream}`)).toEqual(['app→db 20000 → db:3306', 'app→imager 20001 → imager:8080', 'edge→app 20002 → app:8080']);
+    expect(plan.toxiproxy).toEqual({ image: IMAGES.toxiproxy, alias: 'toxiproxy', apiPort: 8474, proxyPorts: [20000, 20001, 20002] });
+
+    const db = byPart(plan.containers, 'db');
+    expect(db).toMatchObject({ image: 'mariadb:10.11', database: 'app', user: 'brownout' });
+    if (db?.kind !== 'mariadb') throw new Error('db');
+    expect(db.initScripts).toEqual([
+      { target: '/docker-entrypoint-initdb.d/01-schema.sql', content: readFileSync('fixtures/photo/schema.sql', 'utf8') },
+      { target: '/docker-entrypoint-initdb.d/02-seed.sql', content: readFileSync('fixtures/photo/seed.sql', 'utf8') },
+    ]);
+
+    // The service reaches each dependency through its proxy on the Toxiproxy container, with the
+    // same variable names as the local backend, and keeps the scenario's own env (MODE).
+    const app = byPart(plan.containers, 'app');
+    if (app?.kind !== 'service') throw new Error('app');
+    expect(app.build).toEqual(SERVICE_DOCKERFILE);
+    expect(app.command).toEqual(['node', '--import', 'tsx', 'fixtures/photo/server.ts']);
+    expect(app.env).toEqual({
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      DB_HOST: 'toxiproxy',
+      DB_PORT: '20000',
+      DB_USER: 'brownout',
+      DB_PASSWORD: 'pw-db',
+      DB_DATABASE: 'app',
+      IMAGER_HOST: 'toxiproxy',
+      IMAGER_PORT: '20001',
+      IMAGER_URL: 'http://toxiproxy:20001',
+      MODE: 'broken',
+    });
+    expect(app.health).toBe('/health');
+
+    // HAProxy: the same generated config, servers on the Toxiproxy container, the 503 error page, stats over TCP.
+    const edge = byPart(plan.containers, 'edge');
+    if (edge?.kind !== 'gateway') throw new Error('edge');
+    expect(edge.config.target).toBe('/usr/local/etc/haproxy/haproxy.cfg');
+    expect(edge.config.content).toContain('  bind 0.0.0.0:8080');
+    expect(edge.config.content).toContain('  server app toxiproxy:20002');
+    expect(edge.config.content).toContain('  errorfile 504 /usr/local/etc/haproxy/timeout.http');
+    expect(edge.config.content).toContain('  stats socket ipv4@0.0.0.0:9999');
+    expect(edge.timeoutBody?.content).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+  });
+
+  it('cold-cache: redis without persistence, reached by URL through its proxy', async () => {
+    const sc = await loadScenario('scenarios/cold-cache.ts');
+    const plan = stackPlan(sc.parts, sc.links, 'r2', secrets);
+    expect(byPart(plan.containers, 'cache')).toMatchObject({ kind: 'redis', image: 'redis:7.0', command: ['redis-server', '--save', '', '--appendonly', 'no'] });
+    const app = byPart(plan.containers, 'app');
+    if (app?.kind !== 'service') throw new Error('app');
+    const cacheProxy = plan.proxies.find((p) => p.link === 'app→cache');
+    expect(app.env['CACHE_URL']).toBe(`redis://toxiproxy:${cacheProxy?.listenPort}`);
+    expect(cacheProxy?.upstream).toBe('cache:6379');
+  });
+
+  it('crash-recovery fixed: the service under pm2-runtime with the same ecosystem as locally', async () => {
+    const sc = await loadScenario('scenarios/crash-recovery.ts', { mode: 'fixed' });
+    const plan = stackPlan(sc.parts, sc.links, 'r3', secrets);
+    const supervised = plan.containers.find((c) => c.kind === 'service' && c.command[0] === 'node_modules/.bin/pm2-runtime');
+    if (supervised?.kind !== 'service') throw new Error('no service under pm2');
+    expect(supervised.command).toEqual(['node_modules/.bin/pm2-runtime', 'start', '/app/ecosystem.json']);
+    const eco = JSON.parse(supervised.files[0]?.content ?? '{}') as { apps: { script: string; interpreter: string; autorestart: boolean }[] };
+    expect(eco.apps[0]).toMatchObject({ script: '/usr/local/bin/node', interpreter: 'none', autorestart: true });
+  });
+
+  it('lb-failover: one proxy per server, health checks and the leader backend in the config', async () => {
+    const sc = await loadScenario('scenarios/lb-failover.ts', { mode: 'fixed' });
+    const plan = stackPlan(sc.parts, sc.links, 'r4', secrets);
+    const edge = byPart(plan.containers, 'edge');
+    if (edge?.kind !== 'gateway') throw new Error('edge');
+    const p1 = plan.proxies.find((p) => p.link === 'edge→app1')?.listenPort;
+    const p2 = plan.proxies.find((p) => p.link === 'edge→app2')?.listenPort;
+    expect(edge.config.content).toMatch(new RegExp(`server app1 toxiproxy:${p1} check inter 250ms fall 2 rise 2`));
+    expect(edge.config.content).toMatch(new RegExp(`server app2 toxiproxy:${p2} check`));
+    expect(edge.config.content).toContain('backend leader');
+    expect(edge.timeoutBody).toBeUndefined();
+  });
+
+  it('process faults map to container kill, pause (healed by unpause) and restart; link faults stay Toxiproxy', () => {
+    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' })).toEqual({ action: 'kill', signal: 'SIGKILL' });
+    expect(containerAction({ type: 'freeze', part: 'app' })).toEqual({ action: 'pause', healWith: 'unpause' });
+    expect(containerAction({ type: 'restart', part: 'app' })).toEqual({ action: 'restart' });
+    expect(containerAction({ type: 'latency', link: 'app→db', latencyMs: 10, jitterMs: 0, stream: 'downstream' })).toBeUndefined();
+  });
+});

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import type { ResolvedFault, ResolvedLink, ResolvedPart } from '../../scenario/index.ts';
+import { haproxyConfig } from '../haproxy.ts';
+
+/**
+ * The containers backend, as data: what the local backend starts as processes, mapped to
+ * containers on one network with every link through a Toxiproxy container. Pure, so the mapping is
+ * unit-tested here, where no Docker engine runs; harness/stack/containers/start.ts hands it to
+ * testcontainers.
+ */
+
+export const IMAGES = {
+  // The versions the local backend gets from Debian 12 and the Go module proxy.
+  mariadb: 'mariadb:10.11',
+  redis: 'redis:7.0',
+  haproxy: 'haproxy:2.6',
+  toxiproxy: 'ghcr.io/shopify/toxiproxy:2.12.0',
+} as const;
+
+/** The sample services (and a team's own, when its code is in this repository) are built from here. */
+export const SERVICE_DOCKERFILE = { context: '.', file: 'fixtures/Dockerfile', tag: 'brownout-services:local' } as const;
+
+export const TOXIPROXY_API_PORT = 8474;
+/** Inside the network every part listens on its image's usual port, so configs read plainly. */
+export const PORTS = { mariadb: 3306, redis: 6379, service: 8080, gateway: 8080 } as const;
+/** Proxies listen on the Toxiproxy container from here up, one port per link. */
+const FIRST_PROXY_PORT = 20_000;
+
+export interface ProxyPlan {
+  /** 'app→db' */
+  link: string;
+  name: string;
+  /** The port on the Toxiproxy container (alias 'toxiproxy') clients of the link connect to. */
+  listenPort: number;
+  /** alias:port of the part behind the link. */
+  upstream: string;
+}
+
+export type ContainerPlan =
+  | { kind: 'mariadb'; part: string; alias: string; image: string; port: number; database: string; user: string; initScripts: { target: string; content: string }[] }
+  | { kind: 'redis'; part: string; alias: string; image: string; port: number; command: string[] }
+  | { kind: 'service'; part: string; alias: string; build: typeof SERVICE_DOCKERFILE; port: number; command: string[]; env: Record<string, string>; health: string; startupTimeoutMs: number; files: { target: string; content: string }[] }
+  | { kind: 'gateway'; part: string; alias: string; image: string; port: number; config: { target: string; content: string }; timeoutBody: { target: string; content: string } | undefined };
+
+export interface StackPlan {
+  network: string;
+  toxiproxy: { image: string; alias: string; apiPort: number; proxyPorts: number[] };
+  proxies: ProxyPlan[];
+  /** In start order: a part after the parts it depends on. */
+  containers: ContainerPlan[];
+}
+
+/** Credentials are made per run (as the local backend does); given here so the plan is repeatable in tests. */
+export interface PlanSecrets {
+  dbPassword(part: string): string;
+}
+
+const alias = (part: string) => part.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+
+export function stackPlan(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], runId: string, secrets: PlanSecrets): StackPlan {
+  const proxies: ProxyPlan[] = links.map((l, i) => {
+    const to = parts.find((p) => p.name === l.to);
+    const port = to ? PORTS[to.kind] : 0;
+    return { link: l.name, name: `${runId}-${l.from}-${l.to}`, listenPort: FIRST_PROXY_PORT + i, upstream: `${alias(l.to)}:${port}` };
+  });
+  const proxyOf = (from: string, to: string) => proxies.find((p) => p.link === links.find((l) => l.from === from && l.to === to)?.name);
+  const containers: ContainerPlan[] = parts.map((part): ContainerPlan => {
+    switch (part.kind) {
+      case 'mariadb':
+        return {
+          kind: 'mariadb',
+          part: part.name,
+          alias: alias(part.name),
+          image: IMAGES.mariadb,
+          port: PORTS.mariadb,
+          database: part.database,
+          user: 'brownout',
+          // The image runs /docker-entrypoint-initdb.d/*.sql in name order on first start.
+          initScripts: [
+            ...(part.schemaPath ? [{ target: '/docker-entrypoint-initdb.d/01-schema.sql', content: readFileSync(part.schemaPath, 'utf8') }] : []),
+            ...(part.seedPath ? [{ target: '/docker-entrypoint-initdb.d/02-seed.sql', content: readFileSync(part.seedPath, 'utf8') }] : []),
+          ],
+        };
+      case 'redis':
+        // No persistence, as the local backend: a restart starts empty.
+        return { kind: 'redis', part: part.name, alias: alias(part.name), image: IMAGES.redis, port: PORTS.redis, command: ['redis-server', '--save', '', '--appendonly', 'no'] };
+      case 'service': {
+        const env: Record<string, string> = { HOST: '0.0.0.0', PORT: String(PORTS.service) };
+        for (const l of links.filter((x) => x.from === part.name)) {
+          const dep = parts.find((p) => p.name === l.to);
+          const proxy = proxyOf(l.from, l.to);
+          if (!dep || !proxy) continue;
+          // Every dependency through its proxy on the Toxiproxy container, named as the local backend names it.
+          const p = dep.name.toUpperCase();
+          Object.assign(env, { [`${p}_HOST`]: 'toxiproxy', [`${p}_PORT`]: String(proxy.listenPort) });
+          if (dep.kind === 'mariadb') Object.assign(env, { [`${p}_USER`]: 'brownout', [`${p}_PASSWORD`]: secrets.dbPassword(dep.name), [`${p}_DATABASE`]: dep.database });
+          else if (dep.kind === 'redis') env[`${p}_URL`] = `redis://toxiproxy:${proxy.listenPort}`;
+          else env[`${p}_URL`] = `http://toxiproxy:${proxy.listenPort}`;
+        }
+        Object.assign(env, part.env);
+        // Under PM2 as locally: the same ecosystem (the command as a binary, restarted at once when
+        // it dies), run by the pm2-runtime of the image's npm packages.
+        const [program = '', ...args] = part.command;
+        const ecosystem = { target: '/app/ecosystem.json', content: JSON.stringify({ apps: [{ name: part.name, script: program === 'node' ? '/usr/local/bin/node' : program, args, interpreter: 'none', cwd: '/app', autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000 }] }, null, 2) };
+        const pm2 = part.supervisor === 'pm2';
+        const command = pm2 ? ['node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : [...part.command];
+        return { kind: 'service', part: part.name, alias: alias(part.name), build: SERVICE_DOCKERFILE, port: PORTS.service, command, env, health: part.health, startupTimeoutMs: part.startupTimeoutMs, files: pm2 ? [ecosystem] : [] };
+      }
+      case 'gateway': {
+        const servers = part.to.map((to) => ({ name: to, host: 'toxiproxy', port: proxyOf(part.name, to)?.listenPort ?? 0 }));
+        const timeoutBody = part.timeoutStatus === 504 ? undefined : { target: '/usr/local/etc/haproxy/timeout.http', content: timeoutResponse(part.timeoutStatus) };
+        const content = haproxyConfig({ port: PORTS.gateway, bind: '0.0.0.0', servers, timeoutMs: part.timeoutMs, ...(timeoutBody ? { timeoutErrorFile: timeoutBody.target } : {}), statsSocket: 'ipv4@0.0.0.0:9999', check: part.check, leader: part.leader });
+        return { kind: 'gateway', part: part.name, alias: alias(part.name), image: IMAGES.haproxy, port: PORTS.gateway, config: { target: '/usr/local/etc/haproxy/haproxy.cfg', content }, timeoutBody };
+      }
+    }
+  });
+  return {
+    network: `brownout-${runId}`,
+    toxiproxy: { image: IMAGES.toxiproxy, alias: 'toxiproxy', apiPort: TOXIPROXY_API_PORT, proxyPorts: proxies.map((p) => p.listenPort) },
+    proxies,
+    containers,
+  };
+}
+
+const REASONS: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable' };
+function timeoutResponse(status: 502 | 503): string {
+  return `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: text/plain\r\nretry-after: 1\r\nconnection: close\r\n\r\ngateway timeout\n`;
+}
+
+/** Process faults on a container: what `docker kill`, `pause` and `restart` stand in for. */
+export type ContainerAction = { action: 'kill'; signal: string } | { action: 'pause'; healWith: 'unpause' } | { action: 'restart' };
+
+export function containerAction(fault: ResolvedFault): ContainerAction | undefined {
+  switch (fault.type) {
+    case 'kill':
+      // The signal goes to the container's main process (PID 1): under pm2-runtime its supervisor,
+      // so a kill of a supervised service kills the supervisor too, unlike locally (noted in the README).
+      return { action: 'kill', signal: fault.signal };
+    case 'freeze':
+      // The cgroup freezer: every process of the container stops, as SIGSTOP to the tree does locally.
+      return { action: 'pause', healWith: 'unpause' };
+    case 'restart':
+      return { action: 'restart' };
+    default:
+      return undefined;
+  }
+}
