@@ -13,7 +13,7 @@ GATE_ARGS = $(if $(STACK),--stack $(STACK)) $(if $(RUNNERS),--runners $(RUNNERS)
 RUNS ?= 10
 SOAK_SCENARIOS ?= $(wildcard scenarios/*.ts)
 
-.PHONY: setup setup-test test typecheck unit integration soak clean
+.PHONY: setup setup-test test typecheck unit integration soak bench clean
 
 setup:
 	@bash harness/setup/setup.sh
@@ -60,6 +60,11 @@ integration: setup-test
 # The gate suite RUNS times in each mode: fixed must pass every time, broken must fail every time.
 soak: setup
 	@$(BROWNOUT) soak $(SOAK_SCENARIOS) --runs $(RUNS) --modes fixed,broken
+
+# The harness's own speed and the agreement of its numbers, written to reports/bench.json and bench.md
+# (about 12 minutes; it reports, it never fails on a timing). One part: make bench PART=stack.
+bench: setup
+	@node --import tsx harness/bench/main.ts $(PART)
 
 clean:
 	rm -rf reports/*/

@@ -33,6 +33,19 @@ describe('k6 JSON result reader', () => {
     expect(rec?.startMs).toBeCloseTo(Date.parse('2026-11-23T01:15:21.500Z') + 0.25 - 0.25 - 100.5, 6);
   });
 
+  it('records share one frozen tag object per distinct tag set, without the url (the name tag carries it)', async () => {
+    const r = await readResultsFile(SAMPLE);
+    const sets = new Set(r.requests.map((x) => x.tags));
+    // 12 requests, 3 distinct (name, method, status, ...) sets.
+    expect(r.requests.length).toBe(12);
+    expect(sets.size).toBe(3);
+    for (const t of sets) {
+      expect(t['url']).toBeUndefined();
+      expect(t['name']).toBeDefined();
+      expect(Object.isFrozen(t)).toBe(true);
+    }
+  });
+
   it('counts dropped iterations and survives a torn last line', () => {
     const reader = new ResultReader();
     reader.line('{"metric":"dropped_iterations","type":"Point","data":{"time":"2026-11-23T01:15:21Z","value":3,"tags":{}}}');

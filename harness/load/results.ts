@@ -26,6 +26,22 @@ interface PointLine {
  * and blocked: start = end − blocked − duration (blocked spans getting a connection, connecting included).
  */
 export class ResultReader {
+  /**
+   * One shared object per distinct tag set. k6 tags each request with its url, which makes every
+   * set unique; the url is dropped (the name tag carries it, or the group name the script gave), so
+   * a few sets serve every record and a long run's records cost little memory.
+   */
+  private readonly tagSets = new Map<string, Readonly<Record<string, string>>>();
+  private intern(tags: Record<string, string>): Readonly<Record<string, string>> {
+    const { url: _url, ...rest } = tags;
+    const key = JSON.stringify(rest);
+    let t = this.tagSets.get(key);
+    if (!t) {
+      t = Object.freeze(rest);
+      this.tagSets.set(key, t);
+    }
+    return t;
+  }
   private readonly pending = new Map<string, { endMs: number; durationMs: number; tags: Record<string, string> }>();
   readonly results: LoadResults = { requests: [], acks: [], iterations: 0, droppedIterations: 0, badLines: 0, lines: 0 };
 
@@ -66,7 +82,7 @@ export class ResultReader {
         const frac = /\.(\d+)/.exec(p.data.time)?.[1] ?? '';
         const subMs = frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0;
         const endMs = d.endMs + subMs;
-        this.results.requests.push({ startMs: endMs - p.data.value - d.durationMs, durationMs: d.durationMs, status: Number(tags['status'] ?? 0) || 0, tags: d.tags });
+        this.results.requests.push({ startMs: endMs - p.data.value - d.durationMs, durationMs: d.durationMs, status: Number(tags['status'] ?? 0) || 0, tags: this.intern(d.tags) });
         return;
       }
       default:

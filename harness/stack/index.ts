@@ -36,6 +36,8 @@ export interface StartedStack {
   versions(): Record<string, string>;
   /** Every process the stack started (Toxiproxy first). */
   processes(): ManagedProcess[];
+  /** How long each part took to start, ms (Toxiproxy as 'toxiproxy'; a link's proxy counts to the part that uses it). */
+  readonly startupMs: Readonly<Record<string, number>>;
 }
 
 const envName = (part: string) => part.toUpperCase();
@@ -59,7 +61,10 @@ function portOf(p: StartedStackPart): number {
  * part that uses it. Everything is on the run's cleanup list as soon as it exists.
  */
 export async function startStack(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], res: RunResources): Promise<StartedStack> {
+  const startupMs: Record<string, number> = {};
+  let t = Date.now();
   const toxiproxy = await startToxiproxy(res);
+  startupMs['toxiproxy'] = Date.now() - t;
   const started = new Map<string, StartedStackPart>();
   const proxies = new Map<string, ActiveProxy>();
 
@@ -72,6 +77,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
   };
 
   for (const part of parts) {
+    t = Date.now();
     if (part.kind === 'mariadb') {
       started.set(part.name, await startMariaDb({ name: part.name, database: part.database, ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}), ...(part.seedPath ? { seedPath: part.seedPath } : {}) }, res));
     } else if (part.kind === 'redis') {
@@ -94,10 +100,12 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
       }
       started.set(part.name, await startGateway({ name: part.name, servers, timeoutMs: part.timeoutMs, timeoutStatus: part.timeoutStatus, check: part.check, leader: part.leader }, res));
     }
+    startupMs[part.name] = Date.now() - t;
   }
 
   return {
     toxiproxy,
+    startupMs,
     parts: started,
     links: proxies,
     urlOf: (name) => {
