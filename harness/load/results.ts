@@ -25,6 +25,9 @@ interface PointLine {
  * http_reqs, http_req_duration, http_req_blocked, ... The record is built from duration
  * and blocked: start = end − blocked − duration (blocked spans getting a connection, connecting included).
  */
+/** The metrics the reader uses; every other Point line is skipped. */
+const WANTED = new Set(['http_req_duration', 'http_req_blocked', 'iterations', 'dropped_iterations', 'brownout_ack']);
+
 export class ResultReader {
   /**
    * One shared object per distinct tag set. k6 tags each request with its url, which makes every
@@ -48,6 +51,13 @@ export class ResultReader {
   line(text: string): void {
     if (!text) return;
     this.results.lines++;
+    // k6 writes about 13 lines per request; the reader needs 2 of them. A Point line starts with its
+    // metric's name, so the others are skipped unparsed (ingest ~2x faster, far less garbage).
+    // A line that does not end like JSON is parsed anyway, to be counted as bad.
+    if (text.startsWith('{"metric":"') && text.endsWith('}')) {
+      const name = text.slice(11, text.indexOf('"', 11));
+      if (!WANTED.has(name)) return;
+    }
     let v: { type?: string };
     try {
       v = JSON.parse(text) as { type?: string };

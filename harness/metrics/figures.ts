@@ -82,6 +82,12 @@ export class LatencyHistogram {
   get max(): number {
     return this.n === 0 ? NaN : this.maxMs;
   }
+  /** Empty again, keeping its buffers: one histogram can serve many buckets in turn. */
+  reset(): void {
+    this.h.reset();
+    this.n = 0;
+    this.maxMs = 0;
+  }
 }
 
 export interface Figures {

@@ -29,20 +29,22 @@ export function bucketFor(durationMs: number): number {
 /** The requests of the load window bucketed by start time: what the report's charts draw. */
 export function timeSeries(records: readonly RequestRecord[], loadStartMs: number, loadEndMs: number, bucketMs = bucketFor(loadEndMs - loadStartMs)): Series {
   const n = Math.max(0, Math.ceil((loadEndMs - loadStartMs) / bucketMs));
-  const hists = Array.from({ length: n }, () => new LatencyHistogram());
-  const statuses = Array.from({ length: n }, (): Record<string, number> => ({}));
-  for (const r of records) {
-    const i = Math.floor((r.startMs - loadStartMs) / bucketMs);
-    const h = hists[i];
-    const s = statuses[i];
-    if (!h || !s) continue;
-    h.record(r.durationMs);
-    const key = r.status === 0 ? 'no_response' : String(r.status);
-    s[key] = (s[key] ?? 0) + 1;
-  }
+  const buckets = Array.from({ length: n }, (): RequestRecord[] => []);
+  for (const r of records) buckets[Math.floor((r.startMs - loadStartMs) / bucketMs)]?.push(r);
+  // One histogram, reset per bucket: a histogram per bucket of a long run cost ~40 KB each.
+  const h = new LatencyHistogram();
   const v = (x: number) => (Number.isNaN(x) ? null : x);
   return {
     bucketMs,
-    points: hists.map((h, i) => ({ tMs: i * bucketMs, count: h.count, p50Ms: v(h.percentileMs(50)), p95Ms: v(h.percentileMs(95)), p99Ms: v(h.percentileMs(99)), statuses: statuses[i] ?? {} })),
+    points: buckets.map((b, i) => {
+      h.reset();
+      const statuses: Record<string, number> = {};
+      for (const r of b) {
+        h.record(r.durationMs);
+        const key = r.status === 0 ? 'no_response' : String(r.status);
+        statuses[key] = (statuses[key] ?? 0) + 1;
+      }
+      return { tMs: i * bucketMs, count: h.count, p50Ms: v(h.percentileMs(50)), p95Ms: v(h.percentileMs(95)), p99Ms: v(h.percentileMs(99)), statuses };
+    }),
   };
 }
