@@ -135,6 +135,12 @@ function socketPath(dir: string, res: RunResources): string {
   return path.join(short, 's.sock');
 }
 
+/** The response HAProxy sends verbatim for a server timeout when the gateway answers 502 or 503 (an error file). */
+export function timeoutErrorPage(status: 502 | 503, timeoutMs: number): string {
+  const body = `gateway timeout after ${timeoutMs} ms\n`;
+  return `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+}
+
 export async function startGateway(opts: GatewayOptions, res: RunResources): Promise<StartedGateway> {
   const t0 = Date.now();
   const dir = partDir(res, opts.name);
@@ -142,11 +148,7 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
   let errorFile: string | undefined;
   if (opts.timeoutStatus !== 504) {
     errorFile = path.join(dir, `timeout-${opts.timeoutStatus}.http`);
-    const body = `gateway timeout after ${opts.timeoutMs} ms\n`;
-    writeFileSync(
-      errorFile,
-      `HTTP/1.1 ${opts.timeoutStatus} ${REASONS[opts.timeoutStatus] ?? ''}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    writeFileSync(errorFile, timeoutErrorPage(opts.timeoutStatus, opts.timeoutMs));
   }
   const cfg = path.join(dir, 'haproxy.cfg');
   const statsSocket = socketPath(dir, res);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ResolvedFault, ResolvedLink, ResolvedPart } from '../../scenario/index.ts';
-import { haproxyConfig } from '../haproxy.ts';
+import { haproxyConfig, timeoutErrorPage } from '../haproxy.ts';
 
 /**
  * The containers backend, as data: what the local backend starts as processes, mapped to
@@ -108,7 +108,7 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
       }
       case 'gateway': {
         const servers = part.to.map((to) => ({ name: to, host: 'toxiproxy', port: proxyOf(part.name, to)?.listenPort ?? 0 }));
-        const timeoutBody = part.timeoutStatus === 504 ? undefined : { target: '/usr/local/etc/haproxy/timeout.http', content: timeoutResponse(part.timeoutStatus) };
+        const timeoutBody = part.timeoutStatus === 504 ? undefined : { target: '/usr/local/etc/haproxy/timeout.http', content: timeoutErrorPage(part.timeoutStatus, part.timeoutMs) };
         const content = haproxyConfig({ port: PORTS.gateway, bind: '0.0.0.0', servers, timeoutMs: part.timeoutMs, ...(timeoutBody ? { timeoutErrorFile: timeoutBody.target } : {}), statsSocket: 'ipv4@0.0.0.0:9999', check: part.check, leader: part.leader });
         return { kind: 'gateway', part: part.name, alias: alias(part.name), image: IMAGES.haproxy, port: PORTS.gateway, config: { target: '/usr/local/etc/haproxy/haproxy.cfg', content }, timeoutBody };
       }
@@ -120,11 +120,6 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
     proxies,
     containers,
   };
-}
-
-const REASONS: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable' };
-function timeoutResponse(status: 502 | 503): string {
-  return `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: text/plain\r\nretry-after: 1\r\nconnection: close\r\n\r\ngateway timeout\n`;
 }
 
 /** Process faults on a container: what `docker kill`, `pause` and `restart` stand in for. */
