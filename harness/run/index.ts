@@ -65,8 +65,9 @@ export interface LiveStatus extends LiveFigures {
 /** Dropped iterations above this share make the load generator's figures untrusted. */
 export const SATURATION_LIMIT = 0.01;
 
-function newRunId(name: string): string {
-  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+/** reports/<run-id>: when (by default now) and what, plus a few random bits. */
+export function newRunId(name: string, atMs = Date.now()): string {
+  const t = new Date(atMs).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${t}-${name}-${randomBytes(2).toString('hex')}`;
 }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError, LoadError } from '../core/errors.ts';
@@ -6,7 +5,7 @@ import { mergeResults, readResultsFile, saturation } from '../load/index.ts';
 import { judge, timeSeries, type Expectation } from '../metrics/index.ts';
 import { writeReport, type RunResult } from '../report/index.ts';
 import { loadScenario } from '../scenario/index.ts';
-import { SATURATION_LIMIT } from './index.ts';
+import { newRunId, SATURATION_LIMIT } from './index.ts';
 
 /** Figures that need the stack brownout started (its database, gateway, fault timeline). */
 const NEEDS_STACK = new Set(['lost_writes', 'connections', 'ejection', 'recovery']);
@@ -54,7 +53,8 @@ export async function judgeSamples(dir: string, scenarioFile: string, reportsDir
   for (const phase of ['fault', 'between', 'recovery'] as const) for (const e of sc.expect[phase]) out.skipped.push(`${phase}: ${e.source} (no fault timeline ran)`);
   const judgement = judge({ records: merged.requests, windows: [], loadStartMs: t0, loadEndMs: tEnd, expect: { baseline: keep(sc.expect.baseline, 'baseline'), overall: keep(sc.expect.overall, 'overall') }, steady: sc.steady, stableForMs: sc.stableForMs });
   const sat = saturation(used.map((u) => u.p), SATURATION_LIMIT);
-  const runId = `${new Date(t0).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${sc.name}-judged-${randomBytes(2).toString('hex')}`;
+  // Stamped with when the samples start, not when they were judged.
+  const runId = newRunId(`${sc.name}-judged`, t0);
   const result: RunResult = {
     runId,
     scenario: { name: sc.name, file: sc.file, incident: sc.incident, mode: sc.mode },
