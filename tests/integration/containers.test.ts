@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../harness/scenario/index.ts';
 import { containerAction, findContainerEngine, stackPlan, startContainerStack } from '../../harness/stack/index.ts';
+import { runCli as cli } from './helpers.ts';
 
 // The containers backend needs a Docker engine. Where none answers (this project's CI machine) its
 // tests skip with the reason testcontainers gives; the CLI's answer to that case is tested instead.
@@ -9,15 +9,6 @@ let engine: Awaited<ReturnType<typeof findContainerEngine>>;
 beforeAll(async () => {
   engine = await findContainerEngine();
 });
-
-function cli(...args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stderr }));
-  });
-}
 
 describe('containers backend', () => {
   it('with no engine, --stack containers exits 2 with one line naming the local default', async (ctx) => {

@@ -1,23 +1,12 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/report/index.ts';
+import { runCli as cli } from './helpers.ts';
 
 // The regression gate end to end, through the CLI, on the scenario `brownout new` writes (the
 // sample photo service: 4 s thumbnails for 10 s; fixed stays fast, broken answers 503 after 3 s).
-// Asynchronous: a 35 s spawnSync would block the test worker's own messages to vitest.
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-gate-'));
 const reports = path.join(dir, 'reports');
 const baseline = path.join(dir, 'baseline.json');

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -117,3 +118,24 @@ export async function withPhotoDb(use: (stack: StartedStack, cleanup: CleanupLis
   }
   if (failures.length) throw new Error(`cleanup failed: ${failures.join('; ')}`);
 }
+
+export interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A program run to its end without blocking: a long spawnSync would hold up the test worker's own messages to vitest. */
+export function runProgram(cmd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** `brownout ARGS`, as a user runs it. */
+export const runCli = (...args: string[]): Promise<Ran> => runProgram(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', ...args]);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +7,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { K6_BIN, segmentArgs } from '../../harness/load/index.ts';
 import { judgeSamples } from '../../harness/run/index.ts';
+import { runCli, runProgram as run } from './helpers.ts';
 
 // What the k6-operator does with the exported manifests, done here with real k6 and no cluster:
 // the ConfigMap's files in a folder (the operator's /test), each runner started with the TestRun's
@@ -16,16 +16,6 @@ import { judgeSamples } from '../../harness/run/index.ts';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-k8s-'));
 let server: Server;
 let url = '';
-
-function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
 
 beforeAll(async () => {
   server = createServer((_req, res) => res.end('ok'));
@@ -40,8 +30,8 @@ afterAll(() => {
 describe('brownout export k8s, run as the operator runs it, then brownout judge', () => {
   it('two runners with the exported arguments write their own samples; judged merged, they are the whole load', async () => {
     const out = path.join(dir, 'manifests');
-    const ex = await run(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'export', 'k8s', 'tests/integration/scenarios/latency.ts', '--target-url', url, '--parallelism', '2', '--out', out], {});
-    expect(ex.code, ex.out).toBe(0);
+    const ex = await runCli('export', 'k8s', 'tests/integration/scenarios/latency.ts', '--target-url', url, '--parallelism', '2', '--out', out);
+    expect(ex.status, ex.stderr).toBe(0);
     const testRun = parse(readFileSync(path.join(out, 'testrun.yaml'), 'utf8')) as { spec: { parallelism: number; arguments: string; runner: { env: { name: string; value?: string }[] } } };
     const configMap = parse(readFileSync(path.join(out, 'configmap.yaml'), 'utf8')) as { data: Record<string, string> };
     const test = path.join(dir, 'test');
@@ -60,7 +50,7 @@ describe('brownout export k8s, run as the operator runs it, then brownout judge'
         });
       }),
     );
-    for (const r of runs) expect(r.code, r.out).toBe(0);
+    for (const r of runs) expect(r.status, r.stdout + r.stderr).toBe(0);
     const judged = await judgeSamples(results, 'tests/integration/scenarios/latency.ts', path.join(dir, 'reports'));
     expect(judged.error).toBeUndefined();
     expect(judged.exitCode).toBe(0);
