@@ -100,6 +100,14 @@ export interface Figures {
   statuses: Record<string, number>;
 }
 
+/** The share of the requests whose status key ("503", "no_response", ...) matches; null with no request. */
+export function statusShare(f: Figures, pred: (status: string) => boolean): number | null {
+  if (f.count === 0) return null;
+  let n = 0;
+  for (const [k, v] of Object.entries(f.statuses)) if (pred(k)) n += v;
+  return n / f.count;
+}
+
 export function figuresOf(records: readonly RequestRecord[]): Figures {
   const h = new LatencyHistogram();
   const statuses: Record<string, number> = {};

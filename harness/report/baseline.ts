@@ -3,7 +3,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { formatMs, parseDurationMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
-import type { Figures } from '../metrics/index.ts';
+import { statusShare, type Figures } from '../metrics/index.ts';
 import type { RunResult } from './index.ts';
 
 /**
@@ -40,7 +40,6 @@ const baselineSchema = z
 export type Baseline = z.infer<typeof baselineSchema>;
 export type BaselineScenario = z.infer<typeof scenarioSchema>;
 
-const rateOf = (f: Figures, pred: (code: string) => boolean): number | null => (f.count === 0 ? null : Object.entries(f.statuses).reduce((n, [k, v]) => n + (pred(k) ? v : 0), 0) / f.count);
 const num = (v: number) => (Number.isFinite(v) ? v : null);
 
 function phaseFigures(f: Figures): z.infer<typeof phaseFiguresSchema> {
@@ -49,11 +48,11 @@ function phaseFigures(f: Figures): z.infer<typeof phaseFiguresSchema> {
     p50: num(f.p50Ms),
     p95: num(f.p95Ms),
     p99: num(f.p99Ms),
-    rate503: rateOf(f, (k) => k === '503'),
-    rate502: rateOf(f, (k) => k === '502'),
-    rate504: rateOf(f, (k) => k === '504'),
-    rate5xx: rateOf(f, (k) => k.startsWith('5')),
-    no_response: rateOf(f, (k) => k === 'no_response'),
+    rate503: statusShare(f, (k) => k === '503'),
+    rate502: statusShare(f, (k) => k === '502'),
+    rate504: statusShare(f, (k) => k === '504'),
+    rate5xx: statusShare(f, (k) => k.startsWith('5')),
+    no_response: statusShare(f, (k) => k === 'no_response'),
   };
 }
 

@@ -5,7 +5,7 @@ import { renderHtml } from './html.ts';
 import { renderJUnit } from './junit.ts';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
-import type { ExpectationResult, Figures, Judgement, Series } from '../metrics/index.ts';
+import { statusShare, type ExpectationResult, type Figures, type Judgement, type Series } from '../metrics/index.ts';
 
 export interface TimelineEvent {
   /** Wall-clock ms. */
@@ -56,9 +56,8 @@ export function formatMeasured(r: ExpectationResult): string {
 }
 
 function rate(f: Figures, pred: (code: string) => boolean): string {
-  if (f.count === 0) return '—';
-  const n = Object.entries(f.statuses).filter(([k]) => pred(k)).reduce((a, [, v]) => a + v, 0);
-  return pct(n / f.count);
+  const share = statusShare(f, pred);
+  return share === null ? '—' : pct(share);
 }
 
 export const FIGURE_HEADERS = ['count', 'p50', 'p95', 'p99', '503', '502', '504', '5xx', 'no response'] as const;
