@@ -23,6 +23,7 @@ export type {
   Expectations,
   StackContext,
   WriteCheck,
+  ReplaySource,
 } from './scenario/index.ts';
 export { runScenario, type RunOptions, type RunOutcome } from './run/index.ts';
 export { HarnessError, ScenarioError, StackStartError, StackError, FaultError, LoadError } from './core/errors.ts';

@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'BO_LOAD_SATURATED'
   | 'BO_SETUP'
   | 'BO_INTERRUPTED'
-  | 'BO_BASELINE';
+  | 'BO_BASELINE'
+  | 'BO_REPLAY';
 
 export class HarnessError extends Error {
   readonly code: ErrorCode;
@@ -73,6 +74,13 @@ export class FaultError extends HarnessError {
 export class LoadError extends HarnessError {
   constructor(what: string, where: string, hint: string, cause?: unknown, code: ErrorCode = 'BO_LOAD') {
     super(code, what, where, hint, { cause });
+  }
+}
+
+/** An access log or a replay option that cannot be turned into a scenario. */
+export class ReplayError extends HarnessError {
+  constructor(what: string, where: string, hint: string, cause?: unknown) {
+    super('BO_REPLAY', what, where, hint, { cause });
   }
 }
 

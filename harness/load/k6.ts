@@ -20,6 +20,8 @@ export interface K6Options {
   requestTimeoutMs: number;
   preAllocatedVUs: number;
   maxVUs: number;
+  /** Arrivals per second per group, each a k6 scenario of its own; instead of the constant rate. */
+  arrivals?: readonly LoadArrivals[];
   env?: Readonly<Record<string, string>>;
   /** This runner's share of the test when the load is split across k6 processes (--runners). */
   segment?: { index: number; of: number };
@@ -46,23 +48,44 @@ export function segmentArgs(index: number, of: number): string[] {
   return ['--execution-segment', `${frac(index)}:${frac(index + 1)}`, '--execution-segment-sequence', Array.from({ length: of + 1 }, (_, i) => frac(i)).join(',')];
 }
 
-/** The open-model executor: arrivals do not wait for slow responses, so slowness cannot hide load. */
-export function k6Config(o: Pick<K6Options, 'rate' | 'durationMs' | 'requestTimeoutMs' | 'preAllocatedVUs' | 'maxVUs'>): Record<string, unknown> {
-  return {
-    scenarios: {
-      load: {
-        executor: 'constant-arrival-rate',
-        rate: o.rate,
-        timeUnit: '1s',
-        duration: `${o.durationMs}ms`,
-        preAllocatedVUs: o.preAllocatedVUs,
-        maxVUs: o.maxVUs,
-        // Requests still in flight at the end may finish (they are bounded by the request timeout).
-        gracefulStop: `${o.requestTimeoutMs + 1000}ms`,
-      },
-    },
-    summaryTrendStats: ['count', 'min', 'med', 'avg', 'p(95)', 'p(99)', 'max'],
-  };
+export interface LoadArrivals {
+  /** The script's export this group calls; also the k6 scenario's name. */
+  exec: string;
+  perSecond: readonly number[];
+  preAllocatedVUs: number;
+  maxVUs: number;
+}
+
+/**
+ * Arrivals per second as ramping-arrival-rate stages: a 0 s stage jumps to the second's rate and a
+ * 1 s stage holds it (k6 ramps linearly within a stage; a step keeps each second's count its own).
+ * Runs of equal seconds share one hold.
+ */
+export function arrivalStages(perSecond: readonly number[]): { duration: string; target: number }[] {
+  const stages: { duration: string; target: number }[] = [];
+  for (let s = 0; s < perSecond.length; ) {
+    const rate = perSecond[s] ?? 0;
+    let n = 1;
+    while (perSecond[s + n] === rate) n++;
+    stages.push({ duration: '0s', target: rate }, { duration: `${n}s`, target: rate });
+    s += n;
+  }
+  return stages;
+}
+
+/** The open-model executors: arrivals do not wait for slow responses, so slowness cannot hide load. */
+export function k6Config(o: Pick<K6Options, 'rate' | 'durationMs' | 'requestTimeoutMs' | 'preAllocatedVUs' | 'maxVUs' | 'arrivals'>): Record<string, unknown> {
+  // Requests still in flight at the end may finish (they are bounded by the request timeout).
+  const gracefulStop = `${o.requestTimeoutMs + 1000}ms`;
+  const scenarios = o.arrivals
+    ? Object.fromEntries(
+        o.arrivals.map((a) => [
+          a.exec,
+          { executor: 'ramping-arrival-rate', exec: a.exec, startRate: 0, timeUnit: '1s', stages: arrivalStages(a.perSecond), preAllocatedVUs: a.preAllocatedVUs, maxVUs: a.maxVUs, gracefulStop },
+        ]),
+      )
+    : { load: { executor: 'constant-arrival-rate', rate: o.rate, timeUnit: '1s', duration: `${o.durationMs}ms`, preAllocatedVUs: o.preAllocatedVUs, maxVUs: o.maxVUs, gracefulStop } };
+  return { scenarios, summaryTrendStats: ['count', 'min', 'med', 'avg', 'p(95)', 'p(99)', 'max'] };
 }
 
 export async function k6Version(): Promise<string> {

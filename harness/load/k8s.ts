@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { k6Config } from './k6.ts';
+import { k6Config, type LoadArrivals } from './k6.ts';
 
 /**
  * Manifests for the k6-operator: the bundled load script and its k6 config in a ConfigMap, a
@@ -19,6 +19,7 @@ export interface K8sExportOptions {
   requestTimeoutMs: number;
   preAllocatedVUs: number;
   maxVUs: number;
+  arrivals?: readonly LoadArrivals[];
   /** The k6 runner image; the same k6 version brownout runs locally by default. */
   image: string;
   namespace?: string;
@@ -89,7 +90,7 @@ export function k8sManifests(o: K8sExportOptions): Record<string, string> {
 function exportReadme(o: K8sExportOptions, name: string): string {
   return `# ${o.name}: ${o.parallelism} k6 runners on Kubernetes (k6-operator)
 
-Written by \`brownout export k8s\`. The load of the scenario (${o.rate}/s for ${o.durationMs / 1000} s, open model) against
+Written by \`brownout export k8s\`. The load of the scenario (${o.arrivals ? `arrivals of ${o.arrivals.length} request groups second by second, at most ${o.rate}/s` : `${o.rate}/s`} for ${o.durationMs / 1000} s, open model) against
 \`${o.targetUrl}\`, split by the k6-operator into ${o.parallelism} execution segments. Faults are not part of this
 export: the cluster's target runs as it is.
 

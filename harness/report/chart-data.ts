@@ -32,6 +32,8 @@ export interface ChartData {
   /** Instant faults (a kill, a flush, a restart) and gateway state changes: vertical lines. */
   instants: ChartMark[];
   gateway: ChartMark[];
+  /** A replayed scenario's source log in the same buckets: drawn dashed over the run's curves. */
+  log?: { label: string; rate: number[]; statusPct: Record<StatusSeries, (number | null)[]> };
   /** Where the measured recovery ends (last heal + recovery time); absent when never recovered or no fault. */
   recovery: ChartMark | undefined;
 }

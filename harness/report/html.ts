@@ -4,7 +4,7 @@ import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
 import type { Figures } from '../metrics/index.ts';
 import { STATUS_SERIES, type ChartData, type ChartMark, type ChartWindow, type StatusSeries } from './chart-data.ts';
-import { figureCells, FIGURE_HEADERS, formatMeasured, type RunResult } from './index.ts';
+import { figureCells, FIGURE_HEADERS, formatMeasured, loadShape, type RunResult } from './index.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const seconds = (ms: number) => Math.round(ms) / 1000;
@@ -43,6 +43,7 @@ export function chartData(r: RunResult): ChartData {
   const heals = r.timeline.filter((e) => e.kind === 'heal').map((e) => e.offsetMs);
   const rc = r.judgement.recovery;
   const recovery = rc?.recovered && rc.recoveryMs !== undefined && heals.length ? { label: `recovered after ${formatMs(rc.recoveryMs)}`, atS: seconds(Math.max(...heals) + rc.recoveryMs) } : undefined;
+  const log = r.replayOf ? logCurves(r.replayOf, points.map((p) => p.tMs), bucketMs) : undefined;
   return {
     title: `${r.scenario.name} (${r.scenario.mode})`,
     // Each bucket is drawn at its middle: a burst in [15 s, 16 s) shows at 15.5 s, not before the fault at 15 s.
@@ -56,7 +57,29 @@ export function chartData(r: RunResult): ChartData {
     instants,
     gateway,
     recovery,
+    ...(log ? { log } : {}),
   };
+}
+
+/** The source log's requests/s and failure shares, summed into the run's buckets (its seconds are replay seconds). */
+function logCurves(src: NonNullable<RunResult['replayOf']>, bucketStarts: readonly number[], bucketMs: number): NonNullable<ChartData['log']> {
+  const sum = (xs: readonly number[], i: number) => {
+    let n = 0;
+    for (let s = Math.ceil(i / 1000); s * 1000 < i + bucketMs && s < xs.length; s++) n += xs[s] ?? 0;
+    return n;
+  };
+  const counts = bucketStarts.map((t) => sum(src.requests, t));
+  const statusPct = Object.fromEntries(STATUS_SERIES.map((k) => [k, counts.map((n): number | null => (n === 0 ? null : 0))])) as Record<StatusSeries, (number | null)[]>;
+  for (const [code, xs] of Object.entries(src.statuses)) {
+    const k = statusKey(code === '0' ? 'no_response' : code);
+    const arr = k ? statusPct[k] : undefined;
+    if (!arr) continue;
+    bucketStarts.forEach((t, i) => {
+      const n = counts[i] ?? 0;
+      if (n > 0) arr[i] = (arr[i] ?? 0) + (sum(xs, t) / n) * 100;
+    });
+  }
+  return { label: `log ${src.log}${src.speed === 1 ? '' : ` at ${src.speed}×`}`, rate: counts.map((n) => n / (bucketMs / 1000)), statusPct };
 }
 
 let clientBundle: string | undefined;
@@ -110,10 +133,14 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
   if (r) {
     parts.push(`<blockquote>${esc(r.scenario.incident)}</blockquote>`);
     parts.push(
-      `<p>Run <code>${esc(r.runId)}</code> of <code>${esc(r.scenario.file)}</code>, started ${esc(r.startedAt)}: ${r.load.requests} requests at ${r.load.rate}/s for ${esc(formatMs(r.load.durationMs))} against <code>${esc(r.load.target)}</code>; dropped iterations ${r.load.droppedIterations}.</p>`,
+      `<p>Run <code>${esc(r.runId)}</code> of <code>${esc(r.scenario.file)}</code>, started ${esc(r.startedAt)}: ${r.load.requests} requests ${esc(loadShape(r))} for ${esc(formatMs(r.load.durationMs))} against <code>${esc(r.load.target)}</code>; dropped iterations ${r.load.droppedIterations}.</p>`,
     );
     if (r.series) {
       parts.push('<h2>Over time</h2>', '<p class="muted">Shaded: fault windows. Dashed: instant faults and the gateway\'s health-check verdicts. Green: where the measured recovery ends.</p>');
+      if (r.replayOf) {
+        const src = r.replayOf;
+        parts.push(`<p class="muted">Replayed from <code>${esc(src.log)}</code> (${esc(src.format)}, ${esc(src.from)} – ${esc(src.to)}, ${src.speed}× speed): the log's own request rate and failure shares are drawn dashed, in the same colours, over this run's.</p>`);
+      }
       for (const [id, what] of [
         ['latency', 'Latency p50 / p95 / p99 (ms)'],
         ['rate', 'Request rate (requests/s)'],

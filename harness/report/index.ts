@@ -5,6 +5,7 @@ import { renderHtml } from './html.ts';
 import { renderJUnit } from './junit.ts';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
+import type { ReplaySource } from '../scenario/index.ts';
 import { statusShare, type ExpectationResult, type Figures, type Judgement, type Series } from '../metrics/index.ts';
 
 export interface TimelineEvent {
@@ -25,7 +26,10 @@ export interface RunResult {
   startedAt: string;
   load: {
     target: string;
+    /** The constant rate; with arrivals, their busiest second. */
     rate: number;
+    /** The k6 scenarios of a load given as arrivals per second (absent for a constant rate). */
+    arrivalGroups?: string[];
     durationMs: number;
     requests: number;
     iterations: number;
@@ -40,10 +44,18 @@ export interface RunResult {
   judgement: Judgement;
   /** The load window in buckets, for the HTML report's charts (absent in results written before it existed). */
   series?: Series;
+  /** A replayed scenario's source log, per replay second: the HTML report draws it over the run's curves. */
+  replayOf?: ReplaySource;
   /** The comparison with a stored baseline (--baseline); a regression makes the verdict fail. */
   baseline?: BaselineResult;
   verdict: 'pass' | 'fail' | 'untrusted';
   versions: Record<string, string>;
+}
+
+/** 'at 40/s', or for arrivals per second 'replaying the arrivals of 2 request groups (at most 52/s)'. */
+export function loadShape(r: RunResult): string {
+  const g = r.load.arrivalGroups;
+  return g ? `in the arrivals of ${g.length} request group${g.length === 1 ? '' : 's'} (at most ${r.load.rate}/s)` : `at ${r.load.rate}/s`;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(x !== 0 && x < 0.001 ? 3 : 2)}%`;
@@ -89,7 +101,7 @@ export function renderSummary(r: RunResult): string {
   const verdict = r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : 'UNTRUSTED (load generator saturated)';
   out.push(`# ${r.scenario.name} (${r.scenario.mode}): ${verdict}`, '', `> ${r.scenario.incident}`, '');
   out.push(
-    `Run \`${r.runId}\`, ${r.load.requests} requests at ${r.load.rate}/s for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)})${r.load.perRunner ? `; ${r.load.perRunner.length} k6 runners: ${r.load.perRunner.map((p, i) => `k6-${i} ${p.requests} requests, ${pct(p.droppedShare)} dropped`).join('; ')}` : ''}.`,
+    `Run \`${r.runId}\`, ${r.load.requests} requests ${loadShape(r)} for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)})${r.load.perRunner ? `; ${r.load.perRunner.length} k6 runners: ${r.load.perRunner.map((p, i) => `k6-${i} ${p.requests} requests, ${pct(p.droppedShare)} dropped`).join('; ')}` : ''}.`,
     '',
   );
   out.push('## Timeline', '', '| t | event |', '|---|---|');

@@ -151,6 +151,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         requestTimeoutMs: sc.load.requestTimeoutMs,
         preAllocatedVUs: sc.load.preAllocatedVUs,
         maxVUs: sc.load.maxVUs,
+        ...(sc.load.arrivals ? { arrivals: sc.load.arrivals } : {}),
         ...(runnerCount > 1 ? { segment: { index: i, of: runnerCount } } : {}),
       });
       runners.push(k6run);
@@ -163,7 +164,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const resumed = await Promise.all(runners.map((r) => r.resume()));
     const t0 = Math.min(...resumed);
     if (runnerCount > 1) log(`${runnerCount} runners resumed within ${Math.max(...resumed) - t0} ms`);
-    progress(`load: ${sc.load.rate}/s for ${sc.load.durationMs / 1000} s against ${sc.load.target}${runnerCount > 1 ? ` from ${runnerCount} k6 runners` : ''}`);
+    progress(`load: ${sc.load.arrivals ? `arrivals of ${sc.load.arrivals.length} request groups, at most ${sc.load.rate}/s,` : `${sc.load.rate}/s`} for ${sc.load.durationMs / 1000} s against ${sc.load.target}${runnerCount > 1 ? ` from ${runnerCount} k6 runners` : ''}`);
     events.push({ atMs: t0, offsetMs: 0, kind: 'load-start', label: 'load started' });
     if (opts.onLive) {
       const onLive = opts.onLive;
@@ -300,6 +301,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       load: {
         target: sc.load.target,
         rate: sc.load.rate,
+        ...(sc.load.arrivals ? { arrivalGroups: sc.load.arrivals.map((a) => a.exec) } : {}),
         durationMs: sc.load.durationMs,
         requests: results.requests.length,
         iterations: results.iterations,
@@ -312,6 +314,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       timeline: events,
       judgement,
       series: timeSeries(results.requests, t0, tEnd),
+      ...(sc.replayOf ? { replayOf: sc.replayOf } : {}),
       verdict: saturated ? 'untrusted' : judgement.passed ? 'pass' : 'fail',
       versions,
     };

@@ -175,14 +175,22 @@ export interface LoadProfile {
    * be loopback, or allowed with --allow-host). The script reads it from __ENV.BASE_URL.
    */
   target: string;
-  /** Requests (iterations) per second, open model (constant-arrival-rate). */
-  rate: number;
-  duration: string;
+  /** Requests (iterations) per second, open model (constant-arrival-rate). Not given with `arrivals`. */
+  rate?: number;
+  /** How long the load runs. With `arrivals`, their length (one number per second) is the duration. */
+  duration?: string;
+  /**
+   * Instead of one constant rate: arrivals second by second, per request group (open model). Each
+   * group is a k6 scenario (ramping-arrival-rate) that calls the load script's export of that name,
+   * e.g. `{ get_photos_id: [12, 14, 9], post_photos: [3, 0, 5] }`. `brownout replay` writes these
+   * from an access log.
+   */
+  arrivals?: Readonly<Record<string, readonly number[]>>;
   /** Per-request timeout the script should use (__ENV.REQUEST_TIMEOUT). Default '10s'. */
   requestTimeout?: string;
-  /** VUs allocated before the start. Default rate × 2. */
+  /** VUs allocated before the start. Default rate × 2 (with arrivals: per group, its peak × 2). */
   preAllocatedVUs?: number;
-  /** Upper bound of VUs. Default rate × (request timeout in s + 1). */
+  /** Upper bound of VUs. Default rate × (request timeout in s + 1) (with arrivals: per group, its peak × ...). */
   maxVUs?: number;
 }
 
@@ -231,4 +239,21 @@ export interface ScenarioDefinition {
   timeline: readonly TimelineEntry[];
   expect: Expectations;
   writes?: WriteCheck;
+  /** The access log a replayed scenario was made from (written by `brownout replay`). */
+  replayOf?: ReplaySource;
+}
+
+/** What `brownout replay` read; the HTML report draws the log's curves over the run's. */
+export interface ReplaySource {
+  log: string;
+  format: 'haproxy' | 'nginx' | 'jsonl';
+  /** The log's window, ISO times. */
+  from: string;
+  to: string;
+  /** Log seconds per replay second. */
+  speed: number;
+  /** The log's requests in each replay second. */
+  requests: readonly number[];
+  /** Of those, the failed ones by status ('503', '502', ..., '0' for no response). */
+  statuses: Readonly<Record<string, readonly number[]>>;
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
 import { ScenarioError } from '../core/errors.ts';
 import { parseExpectation, PHASES, type Expectation, type Scope } from '../metrics/index.ts';
-import { INSTANT_FAULTS, type ScenarioDefinition, type StackPart } from './types.ts';
+import { INSTANT_FAULTS, type ReplaySource, type ScenarioDefinition, type StackPart } from './types.ts';
 
 // ---- the schema: one place that says what a scenario may contain -------------------------------
 
@@ -59,8 +59,9 @@ const scenarioSchema = z.strictObject({
   load: z.strictObject({
     script: z.string().min(1),
     target: z.string(),
-    rate: z.number().positive(),
-    duration,
+    rate: z.number().positive().optional(),
+    duration: duration.optional(),
+    arrivals: z.record(z.string(), z.array(z.number().int().nonnegative()).min(1)).optional(),
     requestTimeout: duration.optional(),
     preAllocatedVUs: z.number().int().positive().optional(),
     maxVUs: z.number().int().positive().optional(),
@@ -76,6 +77,17 @@ const scenarioSchema = z.strictObject({
     stableFor: duration.optional(),
   }),
   writes: z.strictObject({ db: z.string(), table: z.string().regex(/^\w+$/), key: z.string().regex(/^\w+$/).optional() }).optional(),
+  replayOf: z
+    .strictObject({
+      log: z.string(),
+      format: z.enum(['haproxy', 'nginx', 'jsonl']),
+      from: z.string(),
+      to: z.string(),
+      speed: z.number().positive(),
+      requests: z.array(z.number().nonnegative()),
+      statuses: z.record(z.string(), z.array(z.number().nonnegative())),
+    })
+    .optional(),
 });
 
 // ---- the resolved scenario: what the run works from ----------------------------------------------
@@ -122,6 +134,29 @@ export interface ResolvedTimelineEntry {
   fault: ResolvedFault;
 }
 
+/** One group of `load.arrivals`: a k6 scenario of its own. */
+export interface ResolvedArrivals {
+  /** The load script's export it calls (and the k6 scenario's name). */
+  exec: string;
+  perSecond: readonly number[];
+  preAllocatedVUs: number;
+  maxVUs: number;
+}
+
+export interface ResolvedLoad {
+  scriptPath: string;
+  target: string;
+  targetUrl?: string;
+  /** The constant rate; with arrivals, their busiest second (all groups together). */
+  rate: number;
+  durationMs: number;
+  requestTimeoutMs: number;
+  /** Of the constant rate (with arrivals, the sum over the groups). */
+  preAllocatedVUs: number;
+  maxVUs: number;
+  arrivals?: readonly ResolvedArrivals[];
+}
+
 export interface ResolvedScenario {
   file: string;
   name: string;
@@ -131,12 +166,13 @@ export interface ResolvedScenario {
   parts: readonly ResolvedPart[];
   links: readonly ResolvedLink[];
   /** targetUrl is set when the load goes to a URL outside the stack. */
-  load: { scriptPath: string; target: string; targetUrl?: string; rate: number; durationMs: number; requestTimeoutMs: number; preAllocatedVUs: number; maxVUs: number };
+  load: ResolvedLoad;
   timeline: readonly ResolvedTimelineEntry[];
   expect: Readonly<Record<Scope, readonly Expectation[]>>;
   writes: { db: string; table: string; key: string } | undefined;
   steady: readonly Expectation[];
   stableForMs: number;
+  replayOf: ReplaySource | undefined;
 }
 
 export const DEFAULTS = {
@@ -294,10 +330,38 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
 
   // Load.
   const L = def.load;
-  const durationMs = parseDurationMs(L.duration);
-  if (!durationMs) problems.push({ field: 'load.duration', message: `'${L.duration}' is not a positive duration`, fix: "write it like '40s'" });
   const requestTimeoutMs = L.requestTimeout === undefined ? DEFAULTS.requestTimeoutMs : parseDurationMs(L.requestTimeout);
   if (!requestTimeoutMs) problems.push({ field: 'load.requestTimeout', message: `'${L.requestTimeout ?? ''}' is not a positive duration`, fix: "write it like '10s'" });
+  // The same VU sizing for the constant rate and for each group of arrivals (at its peak).
+  const vusFor = (rate: number) => ({
+    preAllocatedVUs: L.preAllocatedVUs ?? Math.max(1, Math.ceil(rate * 2)),
+    maxVUs: L.maxVUs ?? Math.max(1, Math.ceil(rate * ((requestTimeoutMs ?? DEFAULTS.requestTimeoutMs) / 1000 + 1))),
+  });
+  let durationMs: number | undefined;
+  let rate = L.rate ?? 0;
+  let arrivals: ResolvedArrivals[] | undefined;
+  if ((L.rate === undefined) === (L.arrivals === undefined)) {
+    problems.push({ field: 'load', message: L.rate === undefined ? 'neither rate nor arrivals is given' : 'both rate and arrivals are given', fix: "give rate: 40 and duration: '45s' for a constant rate, or arrivals: { groupName: [requests in second 1, second 2, ...] }" });
+  } else if (L.arrivals !== undefined) {
+    const groups = Object.entries(L.arrivals);
+    const seconds = Math.max(0, ...groups.map(([, xs]) => xs.length));
+    if (groups.length === 0) problems.push({ field: 'load.arrivals', message: 'no group in it', fix: 'name at least one export of the load script, e.g. arrivals: { get_photos_id: [10, 12, 9] }' });
+    for (const [g, xs] of groups) {
+      if (!/^[A-Za-z_$][\w$]*$/.test(g) || g === 'default') problems.push({ field: `load.arrivals.${g}`, message: `'${g}' cannot name an export of the load script`, fix: 'name the group after the function the script exports for it, e.g. get_photos_id' });
+      if (xs.length !== seconds) problems.push({ field: `load.arrivals.${g}`, message: `${xs.length} seconds, where another group has ${seconds}`, fix: 'give every group one number per second of the same load (0 where none arrive)' });
+    }
+    const totals = Array.from({ length: seconds }, (_, s) => groups.reduce((n, [, xs]) => n + (xs[s] ?? 0), 0));
+    if (groups.length && totals.every((n) => n === 0)) problems.push({ field: 'load.arrivals', message: 'no request arrives in any second', fix: 'give the number of requests per second, e.g. [10, 12, 9]' });
+    durationMs = seconds * 1000;
+    if (L.duration !== undefined && parseDurationMs(L.duration) !== durationMs) {
+      problems.push({ field: 'load.duration', message: `'${L.duration}' does not match the ${seconds} seconds of arrivals`, fix: 'drop duration: with arrivals, their length is the duration' });
+    }
+    rate = Math.max(0, ...totals);
+    arrivals = groups.map(([exec, xs]) => ({ exec, perSecond: xs, ...vusFor(Math.max(...xs)) }));
+  } else {
+    durationMs = L.duration === undefined ? undefined : parseDurationMs(L.duration);
+    if (!durationMs) problems.push({ field: 'load.duration', message: L.duration === undefined ? 'no duration for the constant rate' : `'${L.duration}' is not a positive duration`, fix: "write it like '40s'" });
+  }
   const targetKind = rawStack[L.target]?.kind;
   let targetUrl: string | undefined;
   if (/^https?:\/\//.test(L.target)) {
@@ -316,8 +380,9 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     problems.push({ field: 'load.target', message: `'${L.target}' is not a service or gateway of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind !== 'mariadb').join(', ') || '(none defined)'}` });
   }
   const scriptPath = fileField('load.script', L.script) ?? '';
-  const preAllocatedVUs = L.preAllocatedVUs ?? Math.ceil(L.rate * 2);
-  const maxVUs = L.maxVUs ?? Math.ceil(L.rate * ((requestTimeoutMs ?? DEFAULTS.requestTimeoutMs) / 1000 + 1));
+  const { preAllocatedVUs, maxVUs } = arrivals
+    ? { preAllocatedVUs: arrivals.reduce((n, a) => n + a.preAllocatedVUs, 0), maxVUs: arrivals.reduce((n, a) => n + a.maxVUs, 0) }
+    : vusFor(rate);
   if (maxVUs < preAllocatedVUs) problems.push({ field: 'load.maxVUs', message: `maxVUs (${maxVUs}) is below preAllocatedVUs (${preAllocatedVUs})`, fix: 'raise maxVUs or lower preAllocatedVUs' });
 
   // Timeline.
@@ -453,12 +518,13 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     mode,
     parts: ordered,
     links,
-    load: { scriptPath, target: L.target, ...(targetUrl ? { targetUrl } : {}), rate: L.rate, durationMs: durationMs ?? 0, requestTimeoutMs: requestTimeoutMs ?? 0, preAllocatedVUs, maxVUs },
+    load: { scriptPath, target: L.target, ...(targetUrl ? { targetUrl } : {}), rate, durationMs: durationMs ?? 0, requestTimeoutMs: requestTimeoutMs ?? 0, preAllocatedVUs, maxVUs, ...(arrivals ? { arrivals } : {}) },
     timeline,
     expect,
     steady,
     stableForMs: stableForMs ?? DEFAULTS.stableForMs,
     writes: def.writes ? { db: def.writes.db, table: def.writes.table, key: def.writes.key ?? 'id' } : undefined,
+    replayOf: def.replayOf,
   };
 }
 

@@ -64,6 +64,14 @@ if (el?.textContent) {
     rate: [[line('requests/s', d.t, d.rate, '#1f77b4')], 'requests/s'],
     status: [STATUS_SERIES.map((k) => line(k, d.t, d.statusPct[k], STATUS_COLOURS[k])), '% of requests'],
   };
+  // A replay: the source log's curves, dashed in the same colours, to see whether the incident came back.
+  const log = d.log;
+  if (log) {
+    sets['rate']?.[0].push(line('log requests/s', d.t, log.rate, '#7f7f7f', [5, 3]));
+    for (const k of STATUS_SERIES) {
+      if (log.statusPct[k].some((v) => v !== null && v > 0)) sets['status']?.[0].push(line(`log ${k}`, d.t, log.statusPct[k], STATUS_COLOURS[k], [5, 3]));
+    }
+  }
   const drawn: { id: string; datasets: number; points: number }[] = [];
   for (const canvas of Array.from(document.querySelectorAll<HTMLCanvasElement>('canvas[data-chart]'))) {
     const set = sets[canvas.dataset['chart'] ?? ''];
