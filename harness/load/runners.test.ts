@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { segmentArgs } from './k6.ts';
+import { arrivalStages, k6Config, segmentArgs } from './k6.ts';
 import { mergeResults, saturation, type LoadResults } from './results.ts';
 
 describe('k6 runners', () => {
@@ -23,5 +23,18 @@ describe('k6 runners', () => {
     expect(m.requests.map((r) => r.startMs)).toEqual([1, 2, 3]);
     expect(m).toMatchObject({ iterations: 3, droppedIterations: 2, lines: 20 });
     expect(m.acks.length).toBe(2);
+  });
+
+  it('arrivals become ramping-arrival-rate steps: jump (0 s), hold (n s); equal seconds share a hold', () => {
+    expect(arrivalStages([5, 5, 0, 12])).toEqual([
+      { duration: '0s', target: 5 },
+      { duration: '2s', target: 5 },
+      { duration: '0s', target: 0 },
+      { duration: '1s', target: 0 },
+      { duration: '0s', target: 12 },
+      { duration: '1s', target: 12 },
+    ]);
+    const cfg = k6Config({ rate: 12, durationMs: 4000, requestTimeoutMs: 2000, preAllocatedVUs: 0, maxVUs: 0, arrivals: [{ exec: 'get_a', perSecond: [5, 5, 0, 12], preAllocatedVUs: 24, maxVUs: 36 }] });
+    expect(cfg['scenarios']).toEqual({ get_a: { executor: 'ramping-arrival-rate', exec: 'get_a', startRate: 0, timeUnit: '1s', stages: arrivalStages([5, 5, 0, 12]), preAllocatedVUs: 24, maxVUs: 36, gracefulStop: '3000ms' } });
   });
 });

@@ -36,6 +36,16 @@ const pair = () => ({
 });
 
 describe('resolveScenario', () => {
+  it('arrivals per second: the duration is their length, the rate their busiest second, VUs sized per group', () => {
+    const d: ScenarioDefinition = { ...good(), timeline: [at('1s', latency({ link: 'app→db', latency: '1s' }), { for: '1s' })], load: { script: 'load.ts', target: 'edge', requestTimeout: '2s', arrivals: { get_a: [4, 10, 0], post_b: [1, 3, 5] } } };
+    const sc = resolveScenario('scenarios/demo.ts', d, { cwd, mode: 'fixed' });
+    expect(sc.load).toMatchObject({ durationMs: 3000, rate: 13, preAllocatedVUs: 40 + 20, maxVUs: 40 + 20 });
+    expect(sc.load.arrivals).toEqual([
+      { exec: 'get_a', perSecond: [4, 10, 0], preAllocatedVUs: 40, maxVUs: 40 },
+      { exec: 'post_b', perSecond: [1, 3, 5], preAllocatedVUs: 20, maxVUs: 20 },
+    ]);
+  });
+
   it('resolves a gateway over two instances: a link to each, checks in ms, leader routing', () => {
     const d: ScenarioDefinition = { ...good(), modes: ['fixed'], stack: pair, timeline: [at('5s', kill({ part: 'a1' }))], expect: { overall: ['ejection{part:a1} < 1s'] } };
     const r = resolveScenario('demo.ts', d, { cwd });
@@ -122,6 +132,12 @@ describe('resolveScenario', () => {
     ['ejection of a part no fault hits', (d) => ({ ...d, stack: pair, timeline: [], expect: { overall: ['ejection{part:a2} < 1s'] } }), 'expect.overall[0]', /no fault in the timeline hits 'a2'/],
     ['gateway names a server twice', (d) => ({ ...d, stack: () => ({ a1: service({ command: ['x'] }), edge: gateway({ to: ['a1', 'a1'], timeout: '1s' }) }), load: { ...d.load, target: 'edge' }, timeline: [] }), 'stack.edge.to', /named twice/],
     ['leader routing without checks', (d) => ({ ...d, stack: () => ({ a1: service({ command: ['x'] }), edge: gateway({ to: ['a1'], timeout: '1s', leader: { paths: ['/jobs'], check: '/leader' } }) }), load: { ...d.load, target: 'edge' }, timeline: [] }), 'stack.edge.leader', /needs health checks/],
+    ['both rate and arrivals', (d) => ({ ...d, load: { ...d.load, arrivals: { get_a: [1, 2] } } }), 'load', /both rate and arrivals/],
+    ['neither rate nor arrivals', (d) => ({ ...d, load: { script: 'load.ts', target: 'edge', duration: '30s' } }), 'load', /neither rate nor arrivals/],
+    ['arrivals of unequal length', (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', arrivals: { get_a: [1, 2, 3], post_b: [1] } } }), 'load.arrivals.post_b', /1 seconds, where another group has 3/],
+    ['arrivals group that cannot be an export', (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', arrivals: { 'GET /a': [1] } } }), 'load.arrivals.GET /a', /cannot name an export/],
+    ['arrivals with a duration of another length', (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', duration: '10s', arrivals: { get_a: [1, 2] } } }), 'load.duration', /does not match the 2 seconds/],
+    ['arrivals where nothing arrives', (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', arrivals: { get_a: [0, 0] } } }), 'load.arrivals', /no request arrives/],
     ['empty command', (d) => ({ ...d, stack: () => ({ app: service({ command: [] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.command', /./],
   ];
   for (const [what, mutate, field, message] of bad) {

@@ -332,11 +332,12 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const L = def.load;
   const requestTimeoutMs = L.requestTimeout === undefined ? DEFAULTS.requestTimeoutMs : parseDurationMs(L.requestTimeout);
   if (!requestTimeoutMs) problems.push({ field: 'load.requestTimeout', message: `'${L.requestTimeout ?? ''}' is not a positive duration`, fix: "write it like '10s'" });
-  // The same VU sizing for the constant rate and for each group of arrivals (at its peak).
-  const vusFor = (rate: number) => ({
-    preAllocatedVUs: L.preAllocatedVUs ?? Math.max(1, Math.ceil(rate * 2)),
-    maxVUs: L.maxVUs ?? Math.max(1, Math.ceil(rate * ((requestTimeoutMs ?? DEFAULTS.requestTimeoutMs) / 1000 + 1))),
-  });
+  // VUs ready for `seconds` of responses at `rate` before k6 has to start more mid-run (it drops
+  // arrivals meanwhile); at most enough for every request to run into the request timeout.
+  const vusFor = (rate: number, seconds: number) => {
+    const preAllocatedVUs = L.preAllocatedVUs ?? Math.max(1, Math.ceil(rate * seconds));
+    return { preAllocatedVUs, maxVUs: L.maxVUs ?? Math.max(preAllocatedVUs, Math.ceil(rate * ((requestTimeoutMs ?? DEFAULTS.requestTimeoutMs) / 1000 + 1))) };
+  };
   let durationMs: number | undefined;
   let rate = L.rate ?? 0;
   let arrivals: ResolvedArrivals[] | undefined;
@@ -357,7 +358,9 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       problems.push({ field: 'load.duration', message: `'${L.duration}' does not match the ${seconds} seconds of arrivals`, fix: 'drop duration: with arrivals, their length is the duration' });
     }
     rate = Math.max(0, ...totals);
-    arrivals = groups.map(([exec, xs]) => ({ exec, perSecond: xs, ...vusFor(Math.max(...xs)) }));
+    // A group's pool cannot borrow another's idle VUs: 4 s of its busiest second, where one shared
+    // pool has 2 s (a replay of slow-transaction dropped 14 uploads during its 3 s timeouts with 2 s).
+    arrivals = groups.map(([exec, xs]) => ({ exec, perSecond: xs, ...vusFor(Math.max(...xs), 4) }));
   } else {
     durationMs = L.duration === undefined ? undefined : parseDurationMs(L.duration);
     if (!durationMs) problems.push({ field: 'load.duration', message: L.duration === undefined ? 'no duration for the constant rate' : `'${L.duration}' is not a positive duration`, fix: "write it like '40s'" });
@@ -382,7 +385,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const scriptPath = fileField('load.script', L.script) ?? '';
   const { preAllocatedVUs, maxVUs } = arrivals
     ? { preAllocatedVUs: arrivals.reduce((n, a) => n + a.preAllocatedVUs, 0), maxVUs: arrivals.reduce((n, a) => n + a.maxVUs, 0) }
-    : vusFor(rate);
+    : vusFor(rate, 2);
   if (maxVUs < preAllocatedVUs) problems.push({ field: 'load.maxVUs', message: `maxVUs (${maxVUs}) is below preAllocatedVUs (${preAllocatedVUs})`, fix: 'raise maxVUs or lower preAllocatedVUs' });
 
   // Timeline.
