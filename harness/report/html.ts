@@ -169,7 +169,7 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
     if (rc) extra.push(rc.recovered ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal.` : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`);
     if (extra.length) parts.push(`<p>${extra.map(esc).join('<br>')}</p>`);
     for (const ph of r.judgement.phases) {
-      // An instant fault's phase holds no request: an empty table says nothing.
+      // A phase without a request (no fault in the timeline, an instant fault's phase) says nothing.
       if (ph.all.count === 0) continue;
       parts.push(`<h2>Phase: ${esc(ph.phase)}</h2>`, figuresTable([['all', ph.all], ...Object.entries(ph.byName)]));
     }

@@ -122,6 +122,8 @@ export function renderSummary(r: RunResult): string {
   out.push('');
   if (r.baseline) out.push(...renderBaseline(r.baseline));
   for (const ph of r.judgement.phases) {
+    // A phase without a request (no fault in the timeline, an instant fault's phase) says nothing.
+    if (ph.all.count === 0) continue;
     out.push(`## Phase: ${ph.phase}`, '', `| requests | ${FIGURE_HEADERS.join(' | ')} |`, `|---|${FIGURE_HEADERS.map(() => '---').join('|')}|`);
     out.push(figuresRow('all', ph.all));
     for (const [name, f] of Object.entries(ph.byName)) out.push(figuresRow(`\`${name}\``, f));

@@ -86,6 +86,35 @@ describe('report.html in a real browser', () => {
     copyFileSync(shot, path.join(keep, 'report.png'));
   });
 
+  it('a replayed scenario draws its source log dashed over the run: requests/s and each failure kind the log has', async () => {
+    const points = recorded.series?.points ?? [];
+    const replayOf = {
+      log: 'incident.log',
+      format: 'haproxy' as const,
+      from: '2026-11-24T10:00:00Z',
+      to: '2026-11-24T10:00:40Z',
+      speed: 1,
+      requests: points.map((p) => p.count),
+      statuses: { '502': points.map((p) => p.statuses['502'] ?? 0), '503': points.map((p) => p.statuses['503'] ?? 0) },
+    };
+    const file = path.join(dir, 'replay.html');
+    writeFileSync(file, await renderHtml({ ...recorded, replayOf }, undefined, []));
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('body[data-charts=ready]', { timeout: 10_000 });
+    const charts = await page.evaluate<{ id: string; datasets: number; points: number }[]>('window.brownoutCharts');
+    const buckets = points.length;
+    expect(charts).toEqual([
+      { id: 'chart-latency', datasets: 3, points: 3 * buckets },
+      { id: 'chart-rate', datasets: 2, points: 2 * buckets },
+      { id: 'chart-status', datasets: 7, points: 7 * buckets },
+    ]);
+    expect(await page.textContent('body')).toContain('Replayed from incident.log');
+    expect(problems).toEqual([]);
+  });
+
   it('a report without time series (an older result.json) still opens, and says why there are no charts', async () => {
     const { series: _series, ...old } = recorded;
     const file = path.join(dir, 'old.html');
