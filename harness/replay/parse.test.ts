@@ -25,6 +25,35 @@ describe('parseHaproxy', () => {
   });
 });
 
+// Recorded from nginx 1.22.1 (Debian 12) proxying with a 1 s read timeout, its log formats:
+//   '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time'
+//   escape=json '{"time":"$time_iso8601","method":"$request_method","uri":"$request_uri","status":$status,"request_time":$request_time}'
+const NGINX_LINES = [
+  '127.0.0.1 - - [24/Nov/2026:10:10:49 +0000] "GET /slow/3 HTTP/1.1" 504 167 "-" "curl/7.88.1" 1.001',
+  '127.0.0.1 - - [24/Nov/2026:10:10:49 +0000] "GET /photos/7 HTTP/1.1" 200 3 "-" "k6/2.2.0 (https://k6.io/)" 0.000',
+];
+const NGINX_JSON = [
+  '{"time":"2026-11-24T10:10:49+00:00","method":"GET","uri":"/slow/3","status":504,"request_time":1.001}',
+  '{"time":"2026-11-24T10:10:49+00:00","method":"GET","uri":"/photos/7","status":200,"request_time":0.000}',
+];
+
+describe('recorded nginx lines, in both formats, give the same requests', () => {
+  const at = Date.UTC(2026, 10, 24, 10, 10, 49);
+  const want = [
+    { arrivalMs: at - 1001, method: 'GET', path: '/slow/3', status: 504, durationMs: 1001 },
+    { arrivalMs: at, method: 'GET', path: '/photos/7', status: 200, durationMs: 0 },
+  ];
+  it('combined + $request_time', () => {
+    expect(NGINX_LINES.map((l) => parseNginx(l))).toEqual(want.map((request) => ({ ok: true, request })));
+  });
+  it('JSON lines, the time written at the response (--time-at end), request_time in seconds', () => {
+    const m = resolveJsonMap(JSON.parse(NGINX_JSON[0] ?? ''), {}, undefined, true);
+    expect(m).toEqual({ map: { time: 'time', method: 'method', path: 'uri', status: 'status', duration: 'request_time', durationUnit: 's', timeIsEnd: true } });
+    const map = (m as { map: JsonFieldMap }).map;
+    expect(NGINX_JSON.map((l) => parseJsonLine(l, map))).toEqual(want.map((request) => ({ ok: true, request })));
+  });
+});
+
 describe('parseNginx', () => {
   it('combined plus $request_time: arrival is the log time minus the request time', () => {
     const r = parseNginx('127.0.0.1 - - [24/Nov/2026:08:06:48 +0100] "GET /photos/3 HTTP/1.1" 200 207 "-" "k6/2.2.0 (https://k6.io/)" 0.250');

@@ -36,6 +36,12 @@ const pair = () => ({
 });
 
 describe('resolveScenario', () => {
+  it('a load sent to a running service (a loopback URL) needs no stack part', () => {
+    const d: ScenarioDefinition = { ...good(), modes: ['fixed'], stack: () => ({}), timeline: [], load: { script: 'load.ts', target: 'http://127.0.0.1:8080', rate: 5, duration: '5s' }, expect: { baseline: ['rate(5xx) < 1%'] } };
+    const sc = resolveScenario('scenarios/demo.ts', d, { cwd });
+    expect(sc.parts).toEqual([]);
+    expect(sc.load.targetUrl).toBe('http://127.0.0.1:8080');
+  });
   it('arrivals per second: the duration is their length, the rate their busiest second, VUs sized per group', () => {
     const d: ScenarioDefinition = { ...good(), timeline: [at('1s', latency({ link: 'app→db', latency: '1s' }), { for: '1s' })], load: { script: 'load.ts', target: 'edge', requestTimeout: '2s', arrivals: { get_a: [4, 10, 0], post_b: [1, 3, 5] } } };
     const sc = resolveScenario('scenarios/demo.ts', d, { cwd, mode: 'fixed' });

@@ -251,8 +251,9 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     problems.push({ field: 'stack', message: `the stack function threw: ${e instanceof Error ? e.message : String(e)}`, fix: 'make stack({ mode }) return an object of parts without throwing' });
   }
   const names = Object.keys(rawStack);
-  if (names.length === 0 && problems.every((p) => !p.field.startsWith('stack'))) {
-    problems.push({ field: 'stack', message: 'the stack has no parts', fix: "return at least one part, e.g. { app: service({ command: ['node', 'server.js'] }) }" });
+  // Load sent to a service already running (a URL) needs no part of its own.
+  if (names.length === 0 && problems.every((p) => !p.field.startsWith('stack')) && !/^https?:\/\//.test(def.load.target)) {
+    problems.push({ field: 'stack', message: 'the stack has no parts', fix: "return at least one part, e.g. { app: service({ command: ['node', 'server.js'] }), or send the load to a running service: target: 'http://127.0.0.1:8080'" });
   }
   for (const n of names) {
     if (!/^[a-z][a-z0-9_]*$/.test(n)) problems.push({ field: `stack.${n}`, message: `part name '${n}' cannot be an environment variable prefix`, fix: 'name parts with lowercase letters, digits and _ (e.g. db, app, edge)' });
