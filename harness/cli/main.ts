@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { CleanupList } from '../core/cleanup.ts';
 import { errorMessage, HarnessError, ReplayError, ScenarioError, type ErrorCode } from '../core/errors.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -132,7 +132,9 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
 const program = new Command()
   .name('brownout')
   .description('Reproduce backend incidents on a real stack under load, and prove their fixes.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors are harness errors (exit 2): commander's own exit 1 would read as "expectation failed".
+  .exitOverride();
 
 program
   .command('run')
@@ -389,6 +391,11 @@ async function scenarioModes(file: string): Promise<string[]> {
 }
 
 program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) {
+    // Commander has printed the message (and the help); --help and --version exit 0.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+    return;
+  }
   process.stderr.write(`${errorMessage(e)}\n`);
   process.exitCode = 2;
 });

@@ -8,12 +8,23 @@ const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('usage errors', () => {
+  it('exit 2 (a harness error), never 1 (which says an expectation failed); --help exits 0', () => {
+    for (const args of [['bogus'], ['replay', '--log', 'x.log', '--format', 'apache', '--out', 'x.ts'], ['run']]) {
+      const r = cli(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/error: /);
+    }
+    expect(cli('replay', '--help').status).toBe(0);
+  });
+});
+
 describe('brownout list', () => {
   it('lists every scenario with its modes and incident', () => {
     const r = cli('list');
     expect(r.status).toBe(0);
     const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
-    expect(names).toEqual(['cold-cache', 'crash-recovery', 'dependency-outage', 'lb-failover', 'slow-transaction']);
+    expect(names).toEqual(['cold-cache', 'crash-recovery', 'dependency-outage', 'lb-failover', 'slow-transaction-replay', 'slow-transaction']);
     expect(r.stdout).toMatch(/lb-failover\s+fixed\|broken\s+scenarios\/lb-failover\.ts\s+The leader instance crashes/);
   });
 
