@@ -12,12 +12,12 @@ describe('k6 JSON result reader', () => {
     expect(r.iterations).toBe(4);
     expect(r.droppedIterations).toBe(0);
     expect(r.badLines).toBe(0);
-    const byName = (n: string) => r.requests.filter((x) => x.tags['name'] === n);
+    const byName = (n: string) => [...r.requests].filter((x) => x.tags['name'] === n);
     expect(byName('ok').map((x) => x.status)).toEqual([200, 200, 200, 200]);
     expect(byName('notfound').map((x) => x.status)).toEqual([404, 404, 404, 404]);
     expect(byName('refused').map((x) => x.status)).toEqual([0, 0, 0, 0]);
     // Requests of one VU run one after another: each starts before it ends, in order.
-    const starts = r.requests.map((x) => x.startMs);
+    const starts = [...r.requests].map((x) => x.startMs);
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
     for (const x of r.requests) expect(x.durationMs).toBeGreaterThanOrEqual(0);
   });
@@ -35,7 +35,7 @@ describe('k6 JSON result reader', () => {
 
   it('records share one frozen tag object per distinct tag set, without the url (the name tag carries it)', async () => {
     const r = await readResultsFile(SAMPLE);
-    const sets = new Set(r.requests.map((x) => x.tags));
+    const sets = new Set([...r.requests].map((x) => x.tags));
     // 12 requests, 3 distinct (name, method, status, ...) sets.
     expect(r.requests.length).toBe(12);
     expect(sets.size).toBe(3);

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { RequestRecord } from '../metrics/index.ts';
+import { RequestTable } from '../metrics/index.ts';
 
 /** What the reader takes from k6's JSON lines output. */
 export interface LoadResults {
-  requests: RequestRecord[];
+  /** Every request, in columns (a long run's records would cost ~130 bytes each as objects). */
+  requests: RequestTable;
   iterations: number;
   droppedIterations: number;
   /** Writes the target acknowledged (the brownout_ack metric of harness/load/k6/acknowledge.ts). */
@@ -46,7 +46,7 @@ export class ResultReader {
     return t;
   }
   private readonly pending = new Map<string, { endMs: number; durationMs: number; tags: Record<string, string> }>();
-  readonly results: LoadResults = { requests: [], acks: [], iterations: 0, droppedIterations: 0, badLines: 0, lines: 0 };
+  readonly results: LoadResults = { requests: new RequestTable(), acks: [], iterations: 0, droppedIterations: 0, badLines: 0, lines: 0 };
 
   line(text: string): void {
     if (!text) return;
@@ -92,7 +92,7 @@ export class ResultReader {
         const frac = /\.(\d+)/.exec(p.data.time)?.[1] ?? '';
         const subMs = frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0;
         const endMs = d.endMs + subMs;
-        this.results.requests.push({ startMs: endMs - p.data.value - d.durationMs, durationMs: d.durationMs, status: Number(tags['status'] ?? 0) || 0, tags: this.intern(d.tags) });
+        this.results.requests.add(endMs - p.data.value - d.durationMs, d.durationMs, Number(tags['status'] ?? 0) || 0, this.intern(d.tags));
         return;
       }
       default:
@@ -101,26 +101,66 @@ export class ResultReader {
   }
 }
 
+const POINT = Buffer.from('{"metric":"');
+const WANTED_BYTES = [...WANTED].map((m) => Buffer.from(`{"metric":"${m}"`));
+const NL = 0x0a;
+const CLOSE = 0x7d; // }
+
+/**
+ * Reads k6's results file in raw chunks: a line becomes a string only when the reader wants it.
+ * (readline made a string of every line, about 13 per request, all garbage at once: the young
+ * generation grew to its limit while a long run was read, and the peak RSS with it.)
+ */
 export async function readResultsFile(file: string): Promise<LoadResults> {
   const reader = new ResultReader();
-  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  for await (const line of rl) reader.line(line);
+  let rest: Buffer | undefined;
+  for await (const chunk of createReadStream(file)) {
+    const buf = chunk as Buffer;
+    let start = 0;
+    if (rest) {
+      // The line split across two chunks: only its two pieces are joined.
+      const nl = buf.indexOf(NL);
+      if (nl === -1) {
+        rest = Buffer.concat([rest, buf]);
+        continue;
+      }
+      const line = Buffer.concat([rest, buf.subarray(0, nl)]);
+      lineBytes(reader, line, 0, line.length);
+      start = nl + 1;
+    }
+    for (let nl = buf.indexOf(NL, start); nl !== -1; nl = buf.indexOf(NL, start)) {
+      lineBytes(reader, buf, start, nl);
+      start = nl + 1;
+    }
+    // The partial last line waits for the next chunk (copied, so the chunk can go).
+    rest = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+  }
+  if (rest) lineBytes(reader, rest, 0, rest.length);
   return reader.results;
+}
+
+function lineBytes(reader: ResultReader, buf: Buffer, start: number, end: number): void {
+  if (end > start && buf[end - 1] === 0x0d) end--;
+  if (end === start) return;
+  // A whole Point line of a metric the reader skips is counted and left as bytes.
+  if (buf[end - 1] === CLOSE && buf.compare(POINT, 0, POINT.length, start, start + POINT.length) === 0 && !WANTED_BYTES.some((w) => end - start > w.length && buf.compare(w, 0, w.length, start, start + w.length) === 0)) {
+    reader.results.lines++;
+    return;
+  }
+  reader.line(buf.toString('utf8', start, end));
 }
 
 /** The samples of several k6 runners of one split test, as one: the judgement sees every request. */
 export function mergeResults(parts: readonly LoadResults[]): LoadResults {
-  const merged: LoadResults = { requests: [], acks: [], iterations: 0, droppedIterations: 0, badLines: 0, lines: 0 };
+  const merged: LoadResults = { requests: RequestTable.merge(parts.map((p) => p.requests)), acks: [], iterations: 0, droppedIterations: 0, badLines: 0, lines: 0 };
   for (const p of parts) {
-    // push in a loop, not push(...): a spread of 100 000 records overflows the call stack.
-    for (const r of p.requests) merged.requests.push(r);
+    // push in a loop, not push(...): a spread of 100 000 acks overflows the call stack.
     for (const a of p.acks) merged.acks.push(a);
     merged.iterations += p.iterations;
     merged.droppedIterations += p.droppedIterations;
     merged.badLines += p.badLines;
     merged.lines += p.lines;
   }
-  merged.requests.sort((a, b) => a.startMs - b.startMs);
   return merged;
 }
 

@@ -18,7 +18,7 @@ describe('ResultTail', () => {
     const tail = new ResultTail(file);
     expect(tail.poll().requests).toBe(0); // not written yet
     writeFileSync(file, '');
-    const last = Math.max(...all.requests.map((r) => r.startMs));
+    const last = Math.max(...[...all.requests].map((r) => r.startMs));
     let seen = 0;
     for (let at = 0; at < text.length; at += 997) {
       appendFileSync(file, text.slice(at, at + 997));
@@ -29,7 +29,7 @@ describe('ResultTail', () => {
     const end = tail.poll(last + 1);
     expect(end.requests).toBe(all.requests.length);
     // The window holds only what started in the last 5 s before "now".
-    const inWindow = all.requests.filter((r) => r.startMs >= last + 1 - 5000);
+    const inWindow = [...all.requests].filter((r) => r.startMs >= last + 1 - 5000);
     expect(end.windowRequests).toBe(inWindow.length);
     expect(end.window503Rate).toBe(inWindow.filter((r) => r.status === 503).length / inWindow.length);
     expect(tail.poll(last + 60_000)).toMatchObject({ requests: all.requests.length, windowRequests: 0, windowP95Ms: undefined });

@@ -51,9 +51,10 @@ export class ResultTail {
       } finally {
         if (fd !== undefined) closeSync(fd);
       }
-      const got = f.reader.results.requests.splice(0);
+      const got = f.reader.results.requests;
       this.total += got.length;
       for (const r of got) this.recent.push(r);
+      got.clear();
     }
     this.recent = this.recent.filter((r) => r.startMs >= nowMs - this.windowMs);
     const h = new LatencyHistogram();

@@ -1,5 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import { compare, type Expectation, type StatusSelector } from './expectation.ts';
+import { groupBy, pick, RequestTable, type Selection } from './table.ts';
 
 /** One HTTP request as the load tool saw it. status 0 = no response (refused, reset, timed out). */
 export interface RequestRecord {
@@ -8,6 +9,14 @@ export interface RequestRecord {
   durationMs: number;
   status: number;
   tags: Readonly<Record<string, string>>;
+}
+
+/** Requests as the run holds them (a table) or as a test writes them (records). */
+export type Requests = RequestTable | readonly RequestRecord[];
+/** The table and the indices a figure is computed over (every request when no selection is given). */
+function tableAndSelection(records: Requests, sel: Selection | undefined): [RequestTable, Selection] {
+  const t = RequestTable.from(records);
+  return [t, sel ?? t.all()];
 }
 
 export type Phase = 'baseline' | 'fault' | 'between' | 'recovery';
@@ -51,8 +60,8 @@ export function matchesStatus(status: number, sel: StatusSelector): boolean {
   }
 }
 
-export function matchesTags(r: RequestRecord, tags: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(tags)) if (r.tags[k] !== v) return false;
+export function matchesTags(have: Readonly<Record<string, string>>, want: Readonly<Record<string, string>>): boolean {
+  for (const [k, v] of Object.entries(want)) if (have[k] !== v) return false;
   return true;
 }
 
@@ -108,32 +117,36 @@ export function statusShare(f: Figures, pred: (status: string) => boolean): numb
   return n / f.count;
 }
 
-export function figuresOf(records: readonly RequestRecord[]): Figures {
+export function figuresOf(records: Requests, sel?: Selection): Figures {
+  const [t, idx] = tableAndSelection(records, sel);
   const h = new LatencyHistogram();
   const statuses: Record<string, number> = {};
-  for (const r of records) {
-    h.record(r.durationMs);
-    const key = r.status === 0 ? 'no_response' : String(r.status);
+  for (const i of idx) {
+    h.record(t.durationMs(i));
+    const st = t.status(i);
+    const key = st === 0 ? 'no_response' : String(st);
     statuses[key] = (statuses[key] ?? 0) + 1;
   }
   return { count: h.count, p50Ms: h.percentileMs(50), p95Ms: h.percentileMs(95), p99Ms: h.percentileMs(99), maxMs: h.max, statuses };
 }
 
 /** The measured value of a (non-recovery) expectation over the given records; NaN when none match. */
-export function measure(e: Expectation, records: readonly RequestRecord[]): { value: number; count: number } {
-  const sel = records.filter((r) => matchesTags(r, e.tags));
+export function measure(e: Expectation, records: Requests, within?: Selection): { value: number; count: number } {
+  const [t, idx] = tableAndSelection(records, within);
+  const sel = Object.keys(e.tags).length === 0 ? idx : pick(idx, (i) => matchesTags(t.tags(i), e.tags));
   switch (e.metric.kind) {
     case 'count':
       return { value: sel.length, count: sel.length };
     case 'rate': {
       const status = e.metric.status;
-      const hits = sel.filter((r) => matchesStatus(r.status, status)).length;
+      let hits = 0;
+      for (const i of sel) if (matchesStatus(t.status(i), status)) hits++;
       return { value: sel.length === 0 ? NaN : hits / sel.length, count: sel.length };
     }
     case 'percentile':
     case 'max': {
       const h = new LatencyHistogram();
-      for (const r of sel) h.record(r.durationMs);
+      for (const i of sel) h.record(t.durationMs(i));
       return { value: e.metric.kind === 'max' ? h.max : h.percentileMs(e.metric.p), count: sel.length };
     }
     case 'recovery':
@@ -145,8 +158,8 @@ export function measure(e: Expectation, records: readonly RequestRecord[]): { va
 }
 
 /** An expectation over no matching request passes: there is no evidence against it. */
-export function holds(e: Expectation, records: readonly RequestRecord[]): boolean {
-  const m = measure(e, records);
+export function holds(e: Expectation, records: Requests, sel?: Selection): boolean {
+  const m = measure(e, records, sel);
   if (e.metric.kind !== 'count' && m.count === 0) return true;
   return compare(m.value, e.op, e.value);
 }
@@ -168,7 +181,9 @@ export interface RecoveryResult {
  * not count: never recovered.
  */
 export function recoveryTime(opts: {
-  records: readonly RequestRecord[];
+  records: Requests;
+  /** Only these requests of the table (a tag filter's); every one when not given. */
+  sel?: Selection;
   lastHealMs: number;
   loadEndMs: number;
   steady: readonly Expectation[];
@@ -178,12 +193,9 @@ export function recoveryTime(opts: {
   const windowMs = opts.windowMs ?? 100;
   const n = Math.floor((opts.loadEndMs - opts.lastHealMs) / windowMs);
   const need = Math.max(1, Math.ceil(opts.stableForMs / windowMs));
-  const buckets: RequestRecord[][] = Array.from({ length: Math.max(0, n) }, () => []);
-  for (const r of opts.records) {
-    const i = Math.floor((r.startMs - opts.lastHealMs) / windowMs);
-    if (i >= 0 && i < n) buckets[i]?.push(r);
-  }
-  const failing = (b: readonly RequestRecord[]) => opts.steady.filter((e) => !holds(e, b)).map((e) => e.source);
+  const [t, idx] = tableAndSelection(opts.records, opts.sel);
+  const buckets = groupBy(idx, (r) => Math.floor((t.startMs(r) - opts.lastHealMs) / windowMs), Math.max(0, n));
+  const failing = (b: Selection) => opts.steady.filter((e) => !holds(e, t, b)).map((e) => e.source);
   const ok = buckets.map((b) => failing(b).length === 0);
   // Scan backwards: the run of passing windows ending at i tells whether a stable span starts at i.
   let firstStable: number | undefined;

@@ -2,3 +2,4 @@ export * from './expectation.ts';
 export * from './figures.ts';
 export * from './judge.ts';
 export * from './series.ts';
+export * from './table.ts';

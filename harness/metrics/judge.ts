@@ -13,8 +13,9 @@ import {
   type Figures,
   type Phase,
   type RecoveryResult,
-  type RequestRecord,
+  type Requests,
 } from './figures.ts';
+import { groupBy, pick, RequestTable, type Selection } from './table.ts';
 
 /** 'overall' expectations are judged over every request of the run. */
 export type Scope = Phase | 'overall';
@@ -64,7 +65,7 @@ export interface Judgement {
 }
 
 export interface JudgeInput {
-  records: readonly RequestRecord[];
+  records: Requests;
   windows: readonly FaultWindow[];
   loadStartMs: number;
   loadEndMs: number;
@@ -90,8 +91,9 @@ function unitOf(e: Expectation): ExpectationResult['unit'] {
 
 /** Numbers in, figures out: no process, no clock. */
 export function judge(input: JudgeInput): Judgement {
-  const byPhase = new Map<Phase, RequestRecord[]>(PHASES.map((p) => [p, []]));
-  for (const r of input.records) byPhase.get(phaseOf(r.startMs, input.windows))?.push(r);
+  const table = RequestTable.from(input.records);
+  const phaseGroups = groupBy(table.all(), (i) => PHASES.indexOf(phaseOf(table.startMs(i), input.windows)), PHASES.length);
+  const byPhase = new Map<Phase, Selection>(PHASES.map((p, k) => [p, phaseGroups[k] ?? []]));
 
   const firstApply = input.windows.length ? Math.min(...input.windows.map((w) => w.appliedMs)) : undefined;
   const lastHeal = input.windows.length ? Math.max(...input.windows.map((w) => w.healedMs)) : undefined;
@@ -106,36 +108,36 @@ export function judge(input: JudgeInput): Judgement {
   for (const phase of PHASES) {
     const recs = byPhase.get(phase) ?? [];
     if (recs.length === 0 && phase === 'between') continue;
-    const names = new Map<string, RequestRecord[]>();
+    const nameIds = new Map<string, number>();
     for (const r of recs) {
-      const n = r.tags['name'];
-      if (n === undefined) continue;
-      const list = names.get(n) ?? [];
-      list.push(r);
-      names.set(n, list);
+      const n = table.tags(r)['name'];
+      if (n !== undefined && !nameIds.has(n)) nameIds.set(n, nameIds.size);
     }
+    const nameGroups = groupBy(recs, (r) => nameIds.get(table.tags(r)['name'] ?? '') ?? -1, nameIds.size);
+    const names = new Map([...nameIds].map(([n, k]) => [n, nameGroups[k] ?? []]));
     phases.push({
       phase,
       fromMs: bounds[phase][0],
       toMs: bounds[phase][1],
-      all: figuresOf(recs),
-      byName: Object.fromEntries([...names].sort(([a], [b]) => a.localeCompare(b)).map(([n, l]) => [n, figuresOf(l)])),
+      all: figuresOf(table, recs),
+      byName: Object.fromEntries([...names].sort(([a], [b]) => a.localeCompare(b)).map(([n, l]) => [n, figuresOf(table, l)])),
     });
   }
 
   // Recovery over the given requests (every one, or those of a tag filter), from the last heal.
-  const recoveryOf = (records: readonly RequestRecord[]): RecoveryResult | undefined =>
+  const recoveryOf = (sel: Selection | undefined): RecoveryResult | undefined =>
     lastHeal === undefined
       ? undefined
       : recoveryTime({
-          records,
+          records: table,
+          ...(sel ? { sel } : {}),
           lastHealMs: lastHeal,
           loadEndMs: input.loadEndMs,
           steady: input.steady,
           stableForMs: input.stableForMs,
           ...(input.windowMs === undefined ? {} : { windowMs: input.windowMs }),
         });
-  const recovery = recoveryOf(input.records);
+  const recovery = recoveryOf(undefined);
 
   const expectations: ExpectationResult[] = [];
   const scopes: Scope[] = [...PHASES, 'overall'];
@@ -172,7 +174,7 @@ export function judge(input: JudgeInput): Judgement {
       if (e.metric.kind === 'recovery') {
         // With a tag filter, the steady state is judged over those requests only (e.g. the jobs only
         // a leader takes: the failover time).
-        const rc = Object.keys(e.tags).length === 0 ? recovery : recoveryOf(input.records.filter((r) => matchesTags(r, e.tags)));
+        const rc = Object.keys(e.tags).length === 0 ? recovery : recoveryOf(pick(table.all(), (i) => matchesTags(table.tags(i), e.tags)));
         if (!rc) {
           expectations.push({ phase, source: e.source, measured: undefined, unit: 'ms', requests: 0, passed: false, note: 'no fault was healed, so there is no recovery to measure' });
         } else if (!rc.recovered) {
@@ -192,17 +194,17 @@ export function judge(input: JudgeInput): Judgement {
         }
         continue;
       }
-      let recs = phase === 'overall' ? input.records : (byPhase.get(phase) ?? []);
+      let recs: Selection = phase === 'overall' ? table.all() : (byPhase.get(phase) ?? []);
       let judged = e;
       const first = e.tags['first'];
       if (first !== undefined) {
         const ms = parseDurationMs(first) ?? 0;
         const starts = input.instants ?? [];
-        recs = recs.filter((r) => starts.some((t) => r.startMs >= t && r.startMs < t + ms));
+        recs = pick(recs, (r) => starts.some((t) => table.startMs(r) >= t && table.startMs(r) < t + ms));
         const { first: _first, ...tags } = e.tags;
         judged = { ...e, tags };
       }
-      const m = measure(judged, recs);
+      const m = measure(judged, table, recs);
       if (e.metric.kind !== 'count' && m.count === 0) {
         expectations.push({ phase, source: e.source, measured: undefined, unit: unitOf(e), requests: 0, passed: false, note: 'no request matched in this phase' });
         continue;

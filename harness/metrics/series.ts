@@ -1,4 +1,5 @@
-import { LatencyHistogram, type RequestRecord } from './figures.ts';
+import { LatencyHistogram, type Requests } from './figures.ts';
+import { groupBy, RequestTable } from './table.ts';
 
 /** One bucket of the run's time series: the requests that started in [tMs, tMs + bucketMs) after the load started. */
 export interface SeriesPoint {
@@ -27,10 +28,10 @@ export function bucketFor(durationMs: number): number {
 }
 
 /** The requests of the load window bucketed by start time: what the report's charts draw. */
-export function timeSeries(records: readonly RequestRecord[], loadStartMs: number, loadEndMs: number, bucketMs = bucketFor(loadEndMs - loadStartMs)): Series {
+export function timeSeries(records: Requests, loadStartMs: number, loadEndMs: number, bucketMs = bucketFor(loadEndMs - loadStartMs)): Series {
+  const t = RequestTable.from(records);
   const n = Math.max(0, Math.ceil((loadEndMs - loadStartMs) / bucketMs));
-  const buckets = Array.from({ length: n }, (): RequestRecord[] => []);
-  for (const r of records) buckets[Math.floor((r.startMs - loadStartMs) / bucketMs)]?.push(r);
+  const buckets = groupBy(t.all(), (i) => Math.floor((t.startMs(i) - loadStartMs) / bucketMs), n);
   // One histogram, reset per bucket: a histogram per bucket of a long run cost ~40 KB each.
   const h = new LatencyHistogram();
   const v = (x: number) => (Number.isNaN(x) ? null : x);
@@ -40,8 +41,9 @@ export function timeSeries(records: readonly RequestRecord[], loadStartMs: numbe
       h.reset();
       const statuses: Record<string, number> = {};
       for (const r of b) {
-        h.record(r.durationMs);
-        const key = r.status === 0 ? 'no_response' : String(r.status);
+        h.record(t.durationMs(r));
+        const st = t.status(r);
+        const key = st === 0 ? 'no_response' : String(st);
         statuses[key] = (statuses[key] ?? 0) + 1;
       }
       return { tMs: i * bucketMs, count: h.count, p50Ms: v(h.percentileMs(50)), p95Ms: v(h.percentileMs(95)), p99Ms: v(h.percentileMs(99)), statuses };

@@ -42,7 +42,7 @@ export async function judgeSamples(dir: string, scenarioFile: string, reportsDir
     return out;
   }
   const merged = mergeResults(used.map((u) => u.p));
-  const t0 = merged.requests[0]?.startMs ?? 0;
+  const t0 = merged.requests.length ? merged.requests.startMs(0) : 0;
   const tEnd = t0 + sc.load.durationMs;
   const keep = (list: readonly Expectation[], phase: string) =>
     list.filter((e) => {
