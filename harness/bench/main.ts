@@ -4,7 +4,7 @@
  * timing (exit 2 only when a measurement could not be taken).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -30,12 +30,17 @@ export interface BenchFigure {
   /** undefined: a comparison with no goal of its own. */
   met: boolean | undefined;
   detail?: string;
+  /** The part that measured it (cold, suite, stack, memory) and when: a part run alone keeps the others' figures. */
+  part?: string;
+  date?: string;
 }
 
 const figures: BenchFigure[] = [];
+let currentPart = '';
+const today = new Date().toISOString().slice(0, 10);
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 function add(f: BenchFigure): void {
-  figures.push(f);
+  figures.push({ ...f, part: currentPart, date: today });
   say(`${f.section} / ${f.name}: ${f.value}${f.unit ? ` ${f.unit}` : ''}${f.goal ? ` (goal ${f.goal}${f.met === undefined ? '' : f.met ? ', met' : ', NOT met'})` : ''}`);
 }
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -240,7 +245,7 @@ async function memory(): Promise<void> {
 
 function renderMd(meta: Record<string, string>): string {
   const lines = [`# brownout bench`, '', `${meta['date']} on ${meta['machine']}; ${meta['k6']}, Node ${process.version}.`, '', '| section | figure | value | goal | met |', '|---|---|---|---|---|'];
-  for (const f of figures) lines.push(`| ${f.section} | ${f.name} | ${f.value}${f.unit ? ` ${f.unit}` : ''} | ${f.goal || '—'} | ${f.met === undefined ? '—' : f.met ? 'yes' : '**no**'} |`);
+  for (const f of figures) lines.push(`| ${f.section}${f.date && f.date !== meta['date'] ? ` (${f.date})` : ''} | ${f.name} | ${f.value}${f.unit ? ` ${f.unit}` : ''} | ${f.goal || '—'} | ${f.met === undefined ? '—' : f.met ? 'yes' : '**no**'} |`);
   lines.push('', '## Details', '');
   for (const f of figures.filter((x) => x.detail)) lines.push(`- ${f.section} / ${f.name}: ${f.detail ?? ''}`);
   return `${lines.join('\n')}\n`;
@@ -258,6 +263,7 @@ async function main(): Promise<number> {
     ['memory', memory],
   ] as const) {
     if (!want(name)) continue;
+    currentPart = name;
     try {
       await fn();
     } catch (e) {
@@ -266,6 +272,13 @@ async function main(): Promise<number> {
     }
   }
   mkdirSync(REPORTS, { recursive: true });
+  // A part run alone replaces its own figures and keeps the other parts' (each figure says when).
+  const file = path.join(REPORTS, 'bench.json');
+  if (only.length && existsSync(file)) {
+    const old = (JSON.parse(readFileSync(file, 'utf8')) as { figures?: BenchFigure[]; date?: string }) ?? {};
+    const kept = (old.figures ?? []).filter((f) => !only.includes(f.part ?? (f.section === 'memory' ? 'memory' : ''))).map((f) => ({ ...f, date: f.date ?? old.date }));
+    figures.unshift(...kept);
+  }
   writeFileSync(path.join(REPORTS, 'bench.json'), `${JSON.stringify({ ...meta, figures }, null, 2)}\n`);
   writeFileSync(path.join(REPORTS, 'bench.md'), renderMd(meta));
   process.stdout.write(renderMd(meta));

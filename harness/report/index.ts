@@ -52,7 +52,7 @@ export interface RunResult {
   versions: Record<string, string>;
 }
 
-/** 'at 40/s', or for arrivals per second 'replaying the arrivals of 2 request groups (at most 52/s)'. */
+/** 'at 40/s', or for arrivals per second 'in the arrivals of 2 request groups (at most 52/s)'. */
 export function loadShape(r: RunResult): string {
   const g = r.load.arrivalGroups;
   return g ? `in the arrivals of ${g.length} request group${g.length === 1 ? '' : 's'} (at most ${r.load.rate}/s)` : `at ${r.load.rate}/s`;
