@@ -62,7 +62,7 @@ soak: setup
 	@$(BROWNOUT) soak $(SOAK_SCENARIOS) --runs $(RUNS) --modes fixed,broken
 
 # The harness's own speed and the agreement of its numbers, written to reports/bench.json and bench.md
-# (about 12 minutes; it reports, it never fails on a timing). One part: make bench PART=stack.
+# (about 17 minutes; it reports, it never fails on a timing). One part: make bench PART=stack.
 bench: setup
 	@node --import tsx harness/bench/main.ts $(PART)
 
