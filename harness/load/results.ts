@@ -107,9 +107,8 @@ const NL = 0x0a;
 const CLOSE = 0x7d; // }
 
 /**
- * Reads k6's results file in raw chunks: a line becomes a string only when the reader wants it.
- * (readline made a string of every line, about 13 per request, all garbage at once: the young
- * generation grew to its limit while a long run was read, and the peak RSS with it.)
+ * Reads k6's results file in raw chunks: a line becomes a string only when the reader wants it
+ * (readline made a string of each of the ~13 lines per request; the reader keeps 2).
  */
 export async function readResultsFile(file: string): Promise<LoadResults> {
   const reader = new ResultReader();
