@@ -117,16 +117,22 @@ export function statusShare(f: Figures, pred: (status: string) => boolean): numb
   return n / f.count;
 }
 
-export function figuresOf(records: Requests, sel?: Selection): Figures {
-  const [t, idx] = tableAndSelection(records, sel);
-  const h = new LatencyHistogram();
+/** Records the selection's durations into `h` and returns its count per status ("no_response" for 0). */
+export function tally(h: LatencyHistogram, t: RequestTable, sel: Selection): Record<string, number> {
   const statuses: Record<string, number> = {};
-  for (const i of idx) {
+  for (const i of sel) {
     h.record(t.durationMs(i));
     const st = t.status(i);
     const key = st === 0 ? 'no_response' : String(st);
     statuses[key] = (statuses[key] ?? 0) + 1;
   }
+  return statuses;
+}
+
+export function figuresOf(records: Requests, sel?: Selection): Figures {
+  const [t, idx] = tableAndSelection(records, sel);
+  const h = new LatencyHistogram();
+  const statuses = tally(h, t, idx);
   return { count: h.count, p50Ms: h.percentileMs(50), p95Ms: h.percentileMs(95), p99Ms: h.percentileMs(99), maxMs: h.max, statuses };
 }
 

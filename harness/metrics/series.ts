@@ -1,4 +1,4 @@
-import { LatencyHistogram, type Requests } from './figures.ts';
+import { LatencyHistogram, tally, type Requests } from './figures.ts';
 import { groupBy, RequestTable } from './table.ts';
 
 /** One bucket of the run's time series: the requests that started in [tMs, tMs + bucketMs) after the load started. */
@@ -39,13 +39,7 @@ export function timeSeries(records: Requests, loadStartMs: number, loadEndMs: nu
     bucketMs,
     points: buckets.map((b, i) => {
       h.reset();
-      const statuses: Record<string, number> = {};
-      for (const r of b) {
-        h.record(t.durationMs(r));
-        const st = t.status(r);
-        const key = st === 0 ? 'no_response' : String(st);
-        statuses[key] = (statuses[key] ?? 0) + 1;
-      }
+      const statuses = tally(h, t, b);
       return { tMs: i * bucketMs, count: h.count, p50Ms: v(h.percentileMs(50)), p95Ms: v(h.percentileMs(95)), p99Ms: v(h.percentileMs(99)), statuses };
     }),
   };
