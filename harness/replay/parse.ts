@@ -117,9 +117,12 @@ function jsonTime(v: unknown): number | undefined {
     const n = Number(v);
     return n < 1e11 ? Math.round(n * 1000) : Math.round(n);
   }
-  if (typeof v !== 'string') return undefined;
-  // No zone: UTC, like the other formats.
-  const t = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(v) ? v : `${v.replace(' ', 'T')}Z`);
+  return typeof v === 'string' ? isoUtc(v) : undefined;
+}
+
+/** An ISO time to epoch ms; without a zone it is UTC, like the times of every log format here. */
+export function isoUtc(text: string): number | undefined {
+  const t = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
   return Number.isNaN(t) ? undefined : t;
 }
 

@@ -1,7 +1,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ReplayError } from '../core/errors.ts';
-import { parseHaproxy, parseJsonLine, parseNginx, resolveJsonMap, type JSON_FIELD_KEYS, type LineResult, type LogFormat, type LogRequest } from './parse.ts';
+import { isoUtc, parseHaproxy, parseJsonLine, parseNginx, resolveJsonMap, type JSON_FIELD_KEYS, type LineResult, type LogFormat, type LogRequest } from './parse.ts';
 
 export interface ReadOptions {
   format: LogFormat;
@@ -73,7 +73,7 @@ export function parseWhen(text: string, field: string, firstArrivalMs: number): 
     const d = new Date(firstArrivalMs);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), Number(tod[1]), Number(tod[2]), Number(tod[3] ?? 0), Number((tod[4] ?? '0').padEnd(3, '0')));
   }
-  const t = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-  if (Number.isNaN(t)) throw new ReplayError(`${field} '${text}' is not a time`, field, "write it like 2026-11-24T07:06:50Z, or 07:06:50 for the log's first day (times without a zone are UTC)");
+  const t = isoUtc(text);
+  if (t === undefined) throw new ReplayError(`${field} '${text}' is not a time`, field, "write it like 2026-11-24T07:06:50Z, or 07:06:50 for the log's first day (times without a zone are UTC)");
   return t;
 }
