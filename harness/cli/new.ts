@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cwdPath, HARNESS_INDEX, importPath } from '../core/paths.ts';
 
-const HARNESS_INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
 
 /** The scenario to fill in: it runs as written (against the sample photo service), so a person starts from a green run. */
 function scenarioText(name: string, harnessImport: string, loadScript: string): string {
@@ -97,12 +96,9 @@ export function newScenario(name: string, dir: string): number {
     process.stderr.write(`brownout new: ${taken.join(' and ')} already exist${taken.length === 1 ? 's' : ''}\nfix: pick another name, or remove the file first\n`);
     return 2;
   }
-  let harnessImport = path.relative(path.resolve(dir), HARNESS_INDEX).split(path.sep).join('/');
-  if (!harnessImport.startsWith('.')) harnessImport = `./${harnessImport}`;
   mkdirSync(path.dirname(load), { recursive: true });
-  writeFileSync(file, scenarioText(name, harnessImport, path.relative(process.cwd(), load).split(path.sep).join('/')));
-  const ack = path.relative(path.dirname(path.resolve(load)), path.join(path.dirname(HARNESS_INDEX), 'load', 'k6', 'acknowledge.ts')).split(path.sep).join('/');
-  writeFileSync(load, LOAD_TEXT.replace('__ACKNOWLEDGE__', ack.startsWith('.') ? ack : `./${ack}`));
+  writeFileSync(file, scenarioText(name, importPath(file, HARNESS_INDEX), cwdPath(load)));
+  writeFileSync(load, LOAD_TEXT.replace('__ACKNOWLEDGE__', importPath(load, path.join(path.dirname(HARNESS_INDEX), 'load', 'k6', 'acknowledge.ts'))));
   process.stdout.write(`${file}\n${load}\nnext: fill in the TODOs from the write-up, then: npx brownout run ${file} --mode broken\n`);
   return 0;
 }

@@ -1,7 +1,7 @@
 // `brownout replay`: an incident's access log → a scenario that replays its arrivals, and its k6 script.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cwdPath, HARNESS_INDEX, importPath } from '../core/paths.ts';
 import { ReplayError } from '../core/errors.ts';
 import { loadScenario } from '../scenario/index.ts';
 import { profileOf, type ReplayProfile } from './profile.ts';
@@ -11,8 +11,6 @@ import { loadScriptText, scenarioText } from './write.ts';
 export { LOG_FORMATS, JSON_FIELD_KEYS, parseHaproxy, parseNginx, parseJsonLine, resolveJsonMap, type LogFormat, type LogRequest } from './parse.ts';
 export { routeOf, profileOf, type ReplayProfile, type EndpointProfile } from './profile.ts';
 export { readLog, parseWhen } from './read.ts';
-
-const HARNESS_INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
 
 export interface ReplayOptions extends ReadOptions {
   log: string;
@@ -36,12 +34,6 @@ export interface ReplayWritten {
   lines: number;
   unparsed: number;
   firstUnparsed: { line: number; text: string; why: string }[];
-}
-
-/** A path as an ES import from `fromFile`'s folder: always starting with ./ or ../, with / separators. */
-function importPath(fromFile: string, to: string): string {
-  const rel = path.relative(path.dirname(path.resolve(fromFile)), path.resolve(to)).split(path.sep).join('/');
-  return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
 export async function replay(o: ReplayOptions): Promise<ReplayWritten> {
@@ -81,7 +73,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayWritten> {
     profile,
     log: { file: o.log, format: o.format, lines: read.lines, parsed: read.requests.length, unparsed: read.unparsed },
     harnessImport: importPath(o.out, HARNESS_INDEX),
-    loadScript: path.relative(process.cwd(), path.resolve(loadFile)).split(path.sep).join('/'),
+    loadScript: cwdPath(loadFile),
     stack,
   };
   mkdirSync(path.dirname(loadFile), { recursive: true });
