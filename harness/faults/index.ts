@@ -1,10 +1,8 @@
 import type mysql from 'mysql2/promise';
-import { FaultError } from '../core/errors.ts';
+import { FaultError, StackError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import type { ResolvedFault } from '../scenario/index.ts';
-import type { ManagedProcess } from '../core/process.ts';
-import { processTree, servingPid } from '../core/procfs.ts';
-import type { ActiveToxic, StartedStack, ToxicSpec } from '../stack/index.ts';
+import type { ActiveToxic, RunningStack, ToxicSpec } from '../stack/index.ts';
 
 const log = debug('faults');
 
@@ -20,7 +18,7 @@ function once(fn: () => Promise<void>): () => Promise<void> {
 }
 
 /** Toxiproxy latency on one link of the stack. */
-async function applyLatency(f: Extract<ResolvedFault, { type: 'latency' }>, stack: StartedStack, id: string, label: string): Promise<ActiveFault> {
+async function applyLatency(f: Extract<ResolvedFault, { type: 'latency' }>, stack: RunningStack, id: string, label: string): Promise<ActiveFault> {
   const proxy = stack.links.get(f.link);
   if (!proxy) throw new FaultError(label, `no proxy for link ${f.link}`, `links are: ${[...stack.links.keys()].join(', ')}`);
   const toxic = await proxy.addToxic({ name: `${id}-latency`, type: 'latency', stream: f.stream, attributes: { latency: f.latencyMs, jitter: f.jitterMs } });
@@ -31,7 +29,7 @@ async function applyLatency(f: Extract<ResolvedFault, { type: 'latency' }>, stac
  * A foreign lock holder: a transaction of its own (straight to the server, not through Toxiproxy)
  * that locks the rows with SELECT ... FOR UPDATE and holds them until heal rolls it back.
  */
-async function applyLockWait(f: Extract<ResolvedFault, { type: 'lockWait' }>, stack: StartedStack, label: string): Promise<ActiveFault> {
+async function applyLockWait(f: Extract<ResolvedFault, { type: 'lockWait' }>, stack: RunningStack, label: string): Promise<ActiveFault> {
   const db = stack.parts.get(f.db);
   if (db?.kind !== 'mariadb') throw new FaultError(label, `${f.db} is not a started mariadb`, 'name a mariadb part in fault.db');
   let conn: mysql.Connection | undefined;
@@ -61,7 +59,7 @@ async function applyLockWait(f: Extract<ResolvedFault, { type: 'lockWait' }>, st
 const noHeal = once(async () => undefined);
 
 /** Toxiproxy timeout on both streams of a link: nothing gets through (a blackhole). */
-async function applyToxic(stack: StartedStack, link: string, label: string, toxics: ToxicSpec[]): Promise<ActiveFault> {
+async function applyToxic(stack: RunningStack, link: string, label: string, toxics: ToxicSpec[]): Promise<ActiveFault> {
   const proxy = stack.links.get(link);
   if (!proxy) throw new FaultError(label, `no proxy for link ${link}`, `links are: ${[...stack.links.keys()].join(', ')}`);
   const active: ActiveToxic[] = [];
@@ -75,58 +73,25 @@ async function applyToxic(stack: StartedStack, link: string, label: string, toxi
 }
 
 /** A disabled proxy refuses new connections and drops open ones (Toxiproxy's "down"). */
-async function applyDown(stack: StartedStack, link: string, label: string): Promise<ActiveFault> {
+async function applyDown(stack: RunningStack, link: string, label: string): Promise<ActiveFault> {
   const proxy = stack.links.get(link);
   if (!proxy) throw new FaultError(label, `no proxy for link ${link}`, `links are: ${[...stack.links.keys()].join(', ')}`);
   await proxy.setEnabled(false);
   return { label, heal: once(() => proxy.setEnabled(true)) };
 }
 
-function partProcess(stack: StartedStack, part: string, label: string): { proc: ManagedProcess; port: number } {
-  const p = stack.parts.get(part);
-  if (!p) throw new FaultError(label, `${part} is not a started part`, 'name a part of the stack');
-  return { proc: p.process, port: p.port };
-}
-
-/**
- * Kills the process that serves the part: under a process manager that is its worker (which the
- * manager may restart); for a bare process it is the part itself, whose exit is then expected.
- */
-function applyKill(stack: StartedStack, part: string, signal: NodeJS.Signals, label: string): ActiveFault {
-  const { proc, port } = partProcess(stack, part, label);
-  if (proc.pid === undefined || proc.hasExited) {
-    // Already down (e.g. it crashed earlier in the scenario): what the kill is for already holds.
-    log(`${label}: ${part} is not running; nothing to kill`);
-    return { label, heal: noHeal };
-  }
-  const target = servingPid(proc.pid, port) ?? proc.pid;
-  if (target === proc.pid) proc.expectExit();
-  log(`${label}: ${signal} → pid ${target}${target === proc.pid ? '' : ` (worker of ${proc.pid})`}`);
-  process.kill(target, signal);
+/** Kills what serves the part (see RunningStack.kill): the incident's crash, not the harness's stop. */
+async function applyKill(stack: RunningStack, part: string, signal: NodeJS.Signals, label: string): Promise<ActiveFault> {
+  // Already down (e.g. it crashed earlier in the scenario): what the kill is for already holds.
+  if (!(await stack.kill(part, signal))) log(`${label}: ${part} is not running; nothing to kill`);
   return { label, heal: noHeal };
 }
 
-/** SIGSTOP to every process of the part's tree; SIGCONT at heal. */
-function applyFreeze(stack: StartedStack, part: string, label: string): ActiveFault {
-  const { proc } = partProcess(stack, part, label);
-  if (proc.pid === undefined || proc.hasExited) throw new FaultError(label, `${part} is not running`, 'freeze a part that is up');
-  const pids = processTree(proc.pid);
-  for (const pid of pids) process.kill(pid, 'SIGSTOP');
-  return {
-    label,
-    heal: once(async () => {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGCONT');
-        } catch {
-          // gone meanwhile
-        }
-      }
-    }),
-  };
+async function applyFreeze(stack: RunningStack, part: string, label: string): Promise<ActiveFault> {
+  return { label, heal: once(await stack.freeze(part)) };
 }
 
-async function applyRestart(stack: StartedStack, part: string, label: string): Promise<ActiveFault> {
+async function applyRestart(stack: RunningStack, part: string, label: string): Promise<ActiveFault> {
   const p = stack.parts.get(part);
   if (p?.kind !== 'service') throw new FaultError(label, `${part} is not a started service`, 'restart a service part');
   await p.restart();
@@ -134,7 +99,7 @@ async function applyRestart(stack: StartedStack, part: string, label: string): P
 }
 
 /** One request straight to the service's own port; its answer (or none) is logged, never judged. */
-async function applyRequest(stack: StartedStack, f: Extract<ResolvedFault, { type: 'request' }>, label: string): Promise<ActiveFault> {
+async function applyRequest(stack: RunningStack, f: Extract<ResolvedFault, { type: 'request' }>, label: string): Promise<ActiveFault> {
   const p = stack.parts.get(f.part);
   if (p?.kind !== 'service') throw new FaultError(label, `${f.part} is not a started service`, 'send requests to a service part');
   try {
@@ -146,7 +111,7 @@ async function applyRequest(stack: StartedStack, f: Extract<ResolvedFault, { typ
   return { label, heal: noHeal };
 }
 
-export async function applyFault(fault: ResolvedFault, stack: StartedStack, id: string, label: string): Promise<ActiveFault> {
+export async function applyFault(fault: ResolvedFault, stack: RunningStack, id: string, label: string): Promise<ActiveFault> {
   log(`apply ${label}`);
   try {
     switch (fault.type) {
@@ -164,9 +129,9 @@ export async function applyFault(fault: ResolvedFault, stack: StartedStack, id: 
       case 'down':
         return await applyDown(stack, fault.link, label);
       case 'kill':
-        return applyKill(stack, fault.part, fault.signal, label);
+        return await applyKill(stack, fault.part, fault.signal, label);
       case 'freeze':
-        return applyFreeze(stack, fault.part, label);
+        return await applyFreeze(stack, fault.part, label);
       case 'restart':
         return await applyRestart(stack, fault.part, label);
       case 'request':
@@ -180,6 +145,8 @@ export async function applyFault(fault: ResolvedFault, stack: StartedStack, id: 
     }
   } catch (e) {
     if (e instanceof FaultError) throw e;
+    // The stack's own refusal (a part not running) already says what to do.
+    if (e instanceof StackError) throw new FaultError(label, e.message, e.hint, e);
     throw new FaultError(label, `apply failed: ${(e as Error).message}`, 'see the cause; the stack may have lost a part', e);
   }
 }

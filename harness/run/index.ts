@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../core/cleanup.ts';
-import { HarnessError, LoadError, StackError, errorMessage } from '../core/errors.ts';
+import { HarnessError, LoadError, errorMessage } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
 import { applyFault, type ActiveFault } from '../faults/index.ts';
@@ -13,7 +13,7 @@ import { bundleLoadScript, k6Version, mergeResults, readResultsFile, ResultTail,
 import { judge, timeSeries, type FaultWindow, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, partHit, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
-import { startStack, type StartedStack } from '../stack/index.ts';
+import { startStack, startStackInContainers, type RunningStack } from '../stack/index.ts';
 import { checkWrites, countConnections } from './writes.ts';
 
 const log = debug('run');
@@ -34,6 +34,8 @@ export interface RunOptions {
   runners?: number;
   /** About twice a second during the load: where the run is and how the target is doing. */
   onLive?: (s: LiveStatus) => void;
+  /** Where the stack runs: local processes (default) or containers (needs a Docker engine). */
+  backend?: 'local' | 'containers';
   /** Called once with the run's cleanup list: a forced exit can say what it could not release. */
   onCleanupList?: (list: CleanupList) => void;
 }
@@ -116,7 +118,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const active = new Set<ActiveFault>();
   const timers: NodeJS.Timeout[] = [];
   const runners: K6Run[] = [];
-  let stack: StartedStack | undefined;
+  let stack: RunningStack | undefined;
 
   try {
     const bundlePath = path.join(dir, 'load.bundle.js');
@@ -124,17 +126,18 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const versions: Record<string, string> = { k6: await k6Version() };
     if (interrupted(opts.signal)) throw interrupted(opts.signal);
 
-    progress(`${sc.name} (${sc.mode}): starting the stack`);
+    progress(`${sc.name} (${sc.mode}): starting the stack${opts.backend === 'containers' ? ' in containers' : ''}`);
     const tStack = Date.now();
     // Builders record pids and ports as they appear, so a start that fails half-way is accounted for.
-    stack = await startStack(sc.parts, sc.links, { runId, dir, cleanup, secrets, started: outcome.started });
+    const res = { runId, dir, cleanup, secrets, started: outcome.started };
+    stack = opts.backend === 'containers' ? await startStackInContainers(sc.parts, sc.links, res) : await startStack(sc.parts, sc.links, res);
     const st = stack;
     Object.assign(versions, st.versions());
     progress(`stack up in ${((Date.now() - tStack) / 1000).toFixed(1)} s: ${[...st.parts.keys()].join(', ')}`);
     // Runs after every fault is healed and the load has stopped, before any proxy or part goes:
     // the proof that no toxic was left behind.
     cleanup.add('check: no toxic left', async () => {
-      outcome.toxicsLeft = (await st.toxiproxy.listToxics()).map((t) => `${t.proxy}/${t.toxic}`);
+      outcome.toxicsLeft = (await st.listToxics()).map((t) => `${t.proxy}/${t.toxic}`);
     });
     if (interrupted(opts.signal)) throw interrupted(opts.signal);
 
@@ -225,16 +228,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     // A part that exits while nobody asked it to ends the run: its figures would describe another stack.
     // Parts the timeline attacks (kill, freeze, restart, a poisoned request) may die: that is what is measured.
     const attacked = new Set(sc.timeline.flatMap((t) => ('part' in t.fault && PROCESS_FAULTS.has(t.fault.type) ? [t.fault.part] : [])));
-    const partDied = new Promise<never>((_, reject) => {
-      for (const proc of st.processes()) {
-        if (attacked.has(proc.spec.name)) continue;
-        void proc.exited.then(() => {
-          if (!proc.isStopping) {
-            reject(new StackError(`${proc.spec.name} ${proc.exitDescription} during the run`, `${proc.commandLine()}\nlast log lines:\n${proc.tail()}`, `read ${proc.spec.name}'s log in the report; nothing in the scenario stops it`));
-          }
-        });
-      }
-    });
+    const partDied = new Promise<never>((_, reject) => st.onUnexpectedExit(attacked, reject));
     partDied.catch(() => undefined);
 
     await Promise.race([Promise.all(runners.map((r) => r.process.exited)), faultError, aborted, partDied]);

@@ -1,9 +1,9 @@
 import { StackError } from '../core/errors.ts';
 import type { WriteCheck } from '../metrics/index.ts';
-import type { StartedStack } from '../stack/index.ts';
+import type { RunningStack } from '../stack/index.ts';
 
 /** Connections the services' account holds on each mariadb part now (after the load: a leak stays). */
-export async function countConnections(stack: StartedStack): Promise<Record<string, number>> {
+export async function countConnections(stack: RunningStack): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const p of stack.parts.values()) {
     if (p.kind !== 'mariadb') continue;
@@ -23,7 +23,7 @@ export async function countConnections(stack: StartedStack): Promise<Record<stri
  * after the load has ended and every fault is healed.
  */
 export async function checkWrites(
-  stack: StartedStack,
+  stack: RunningStack,
   spec: { db: string; table: string; key: string },
   acks: readonly { id: number; atMs: number }[],
 ): Promise<WriteCheck> {

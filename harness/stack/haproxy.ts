@@ -112,15 +112,65 @@ export function parseShowStat(csv: string): { backend: string; server: string; s
     .map((f) => ({ backend: f[px] ?? '', server: f[sv] ?? '', status: f[st] ?? '', check: (ck < 0 ? '' : f[ck]) ?? '' }));
 }
 
-function showStat(socket: string): Promise<string> {
+/** Where HAProxy's stats socket is: a Unix socket path (local) or TCP (a container's mapped port). */
+export type StatsSocket = string | { host: string; port: number };
+
+function showStat(socket: StatsSocket): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const c = net.createConnection(socket, () => c.end('show stat\n'));
+    const c = net.createConnection(typeof socket === 'string' ? { path: socket } : socket, () => c.end('show stat\n'));
     c.setTimeout(1000, () => c.destroy(new Error('stats socket did not answer within 1 s')));
     c.on('data', (d: Buffer) => chunks.push(d));
     c.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     c.on('error', reject);
   });
+}
+
+export interface ServerStateWatch {
+  /** Every state change since the watch started (the first per server: its state then). */
+  readonly changes: readonly ServerStateChange[];
+  /** Every server checked at least once (not INI) and none half-way between UP and DOWN. */
+  settled(): boolean;
+  stop(): void;
+}
+
+/** Server states polled every 50 ms while the gateway runs: HAProxy's check timing, seen from outside. */
+export async function watchServerStates(socket: StatsSocket): Promise<ServerStateWatch> {
+  const changes: ServerStateChange[] = [];
+  const last = new Map<string, string>();
+  let settled = false;
+  let watching = true;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    try {
+      const rows = parseShowStat(await showStat(socket));
+      for (const row of rows) {
+        const key = `${row.backend}/${row.server}`;
+        if (last.get(key) !== row.status) {
+          last.set(key, row.status);
+          changes.push({ atMs: Date.now(), backend: row.backend, server: row.server, status: row.status });
+        }
+      }
+      settled = rows.length > 0 && rows.every((r) => !r.check.includes('INI') && (r.status === 'UP' || r.status === 'DOWN'));
+    } catch (e) {
+      log(`stats socket: ${(e as Error).message}`);
+    }
+    if (watching) timer = setTimeout(() => void poll(), 50);
+  };
+  await poll();
+  return {
+    changes,
+    settled: () => settled,
+    stop: () => {
+      watching = false;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** How long HAProxy may take to check every server fall + rise times, and then some. */
+export function settleLimitMs(check: { intervalMs: number; fall: number; rise: number }): number {
+  return check.intervalMs * (check.fall + check.rise + 1) + 5000;
 }
 
 /**
@@ -166,32 +216,9 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
   // -db: stay in the foreground, so the harness owns the process.
   const proc = new ManagedProcess({ name: opts.name, command: bin, args: ['-db', '-f', cfg], logFile: path.join(dir, 'haproxy.log') });
   track(res, { pid: proc.pid, port });
-  // Server states are polled every 50 ms while the gateway runs: HAProxy's check timing, seen from outside.
-  const changes: ServerStateChange[] = [];
-  const last = new Map<string, string>();
-  let settled = false;
-  let watching = false;
-  let timer: NodeJS.Timeout | undefined;
-  const poll = async () => {
-    try {
-      const rows = parseShowStat(await showStat(statsSocket));
-      for (const row of rows) {
-        const key = `${row.backend}/${row.server}`;
-        if (last.get(key) !== row.status) {
-          last.set(key, row.status);
-          changes.push({ atMs: Date.now(), backend: row.backend, server: row.server, status: row.status });
-        }
-      }
-      // Every server checked at least once (not INI) and none half-way between UP and DOWN.
-      settled = rows.length > 0 && rows.every((r) => !r.check.includes('INI') && (r.status === 'UP' || r.status === 'DOWN'));
-    } catch (e) {
-      log(`stats socket: ${(e as Error).message}`);
-    }
-    if (watching) timer = setTimeout(() => void poll(), 50);
-  };
+  let watch: ServerStateWatch | undefined;
   const stop = async () => {
-    watching = false;
-    clearTimeout(timer);
+    watch?.stop();
     await proc.stop(3000);
   };
   res.cleanup.add(`${opts.name} (haproxy pid ${proc.pid ?? '?'})`, stop);
@@ -202,14 +229,13 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
   if (opts.check) {
     // Load starts once HAProxy's view is settled: until its first checks ran, HAProxy counts every
     // server as up (a follower would take the leader's traffic).
-    watching = true;
-    await poll();
-    const limit = opts.check.intervalMs * (opts.check.fall + opts.check.rise + 1) + 5000;
-    if (!(await waitUntil(async () => settled, { timeoutMs: limit, intervalMs: 50, abort: () => (proc.hasExited ? proc.exitDescription : undefined) }))) {
-      const states = changes.map((c) => `${c.backend}/${c.server} ${c.status}`).join(', ');
+    const w = (watch = await watchServerStates(statsSocket));
+    const limit = settleLimitMs(opts.check);
+    if (!(await waitUntil(async () => w.settled(), { timeoutMs: limit, intervalMs: 50, abort: () => (proc.hasExited ? proc.exitDescription : undefined) }))) {
+      const states = w.changes.map((c) => `${c.backend}/${c.server} ${c.status}`).join(', ');
       throw new StackStartError(opts.name, `server states did not settle within ${limit} ms (${states || 'none read'})`, proc.commandLine(), proc.tail(), 'check that every server answers its health check path');
     }
   }
   log(`started ${opts.name} on 127.0.0.1:${port} → ${opts.servers.map((s) => `${s.name} 127.0.0.1:${s.port}`).join(', ')} in ${Date.now() - t0} ms`);
-  return { kind: 'gateway', name: opts.name, port, url: `http://127.0.0.1:${port}`, version, process: proc, serverChanges: () => [...changes], stop, [Symbol.asyncDispose]: stop };
+  return { kind: 'gateway', name: opts.name, port, url: `http://127.0.0.1:${port}`, version, process: proc, serverChanges: () => [...(watch?.changes ?? [])], stop, [Symbol.asyncDispose]: stop };
 }

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { StackError } from '../core/errors.ts';
+import { debug } from '../core/log.ts';
 import type { ManagedProcess } from '../core/process.ts';
+import { processTree, servingPid } from '../core/procfs.ts';
 import type { ResolvedLink, ResolvedPart } from '../scenario/index.ts';
 import { startGateway, type StartedGateway } from './haproxy.ts';
 import { startMariaDb, type StartedMariaDb } from './mariadb.ts';
@@ -8,36 +11,56 @@ import { startRedis, type StartedRedis } from './redis.ts';
 import { startService, type StartedService } from './service.ts';
 import { startToxiproxy, type ActiveProxy, type StartedToxiproxy } from './toxiproxy.ts';
 
+import type { RunningStack } from './running.ts';
+import { stackPlan } from './containers/plan.ts';
+import type { StartedContainerStack } from './containers/start.ts';
+
 export type { RunResources, StartedPart } from './resources.ts';
+export type { RunningStack, RunningPart, RunningMariaDb, RunningRedis, RunningService, RunningGateway } from './running.ts';
 export { partDir } from './resources.ts';
 export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariadb.ts';
 export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveToxic, type ToxicSpec } from './toxiproxy.ts';
 export { startService, type StartedService, type ServiceOptions } from './service.ts';
 export { startGateway, haproxyConfig, parseShowStat, type StartedGateway, type GatewayOptions } from './haproxy.ts';
 export { startRedis, type StartedRedis } from './redis.ts';
-export { stackPlan, containerAction, IMAGES, type StackPlan, type ContainerPlan, type ContainerAction } from './containers/plan.ts';
+export { stackPlan, containerAction, killAction, killWorkersScript, IMAGES, type StackPlan, type ContainerPlan, type ContainerAction } from './containers/plan.ts';
 export { findContainerEngine, noEngineMessage } from './containers/engine.ts';
-export type { StartedContainerStack, StartedContainerPart } from './containers/start.ts';
+export type { StartedContainerStack, StartedContainerPart, ContainerStackOptions } from './containers/start.ts';
 
 /** The containers backend's starter, loaded on first use (testcontainers is not needed locally). */
 export async function startContainerStack(...args: Parameters<typeof import('./containers/start.ts').startContainerStack>): ReturnType<typeof import('./containers/start.ts').startContainerStack> {
   return (await import('./containers/start.ts')).startContainerStack(...args);
 }
 
+/**
+ * The scenario's stack on containers, for the run: per-run passwords as the local backend makes
+ * them, each container on the run's cleanup list, its output in the run's temp dir.
+ */
+export async function startStackInContainers(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], res: RunResources): Promise<StartedContainerStack> {
+  const passwords = new Map<string, string>();
+  const dbPassword = (part: string): string => {
+    let p = passwords.get(part);
+    if (p === undefined) {
+      p = randomBytes(12).toString('hex');
+      passwords.set(part, p);
+      res.secrets?.add(p);
+    }
+    return p;
+  };
+  return startContainerStack(stackPlan(parts, links, res.runId, { dbPassword }), { dbPassword, cleanup: res.cleanup, logDir: res.dir });
+}
+
 export type StartedStackPart = StartedMariaDb | StartedService | StartedGateway | StartedRedis;
 
-export interface StartedStack {
+const log = debug('stack');
+
+/** The local backend's stack: every part a process on loopback. */
+export interface StartedStack extends RunningStack {
+  readonly backend: 'local';
   readonly toxiproxy: StartedToxiproxy;
   readonly parts: ReadonlyMap<string, StartedStackPart>;
-  /** One Toxiproxy proxy per link, by link name ('app→db'). */
-  readonly links: ReadonlyMap<string, ActiveProxy>;
-  /** The URL a client uses to reach a service or gateway. */
-  urlOf(part: string): string;
-  versions(): Record<string, string>;
   /** Every process the stack started (Toxiproxy first). */
   processes(): ManagedProcess[];
-  /** How long each part took to start, ms (Toxiproxy as 'toxiproxy'; a link's proxy counts to the part that uses it). */
-  readonly startupMs: Readonly<Record<string, number>>;
 }
 
 const envName = (part: string) => part.toUpperCase();
@@ -103,7 +126,15 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
     startupMs[part.name] = Date.now() - t;
   }
 
+  const partProcess = (name: string): { proc: ManagedProcess; port: number } => {
+    const p = started.get(name);
+    if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
+    return { proc: p.process, port: p.port };
+  };
+  const processes = () => [toxiproxy.process, ...[...started.values()].map((p) => p.process)];
+
   return {
+    backend: 'local',
     toxiproxy,
     startupMs,
     parts: started,
@@ -113,7 +144,45 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
       if (!p || p.kind === 'mariadb' || p.kind === 'redis') throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
       return p.url;
     },
-    processes: () => [toxiproxy.process, ...[...started.values()].map((p) => p.process)],
+    processes,
+    listToxics: () => toxiproxy.listToxics(),
+    kill: async (name, signal) => {
+      const { proc, port } = partProcess(name);
+      if (proc.pid === undefined || proc.hasExited) return false;
+      // Under a process manager the worker serving the port; a bare process is the part itself, whose exit is then expected.
+      const target = servingPid(proc.pid, port) ?? proc.pid;
+      if (target === proc.pid) proc.expectExit();
+      log(`${name}: ${signal} → pid ${target}${target === proc.pid ? '' : ` (worker of ${proc.pid})`}`);
+      process.kill(target, signal);
+      return true;
+    },
+    freeze: async (name) => {
+      const { proc } = partProcess(name);
+      if (proc.pid === undefined || proc.hasExited) throw new StackError(`${name} is not running`, `part ${name}`, 'freeze a part that is up');
+      // SIGSTOP to every process of the part's tree (a supervisor and its workers alike); SIGCONT at heal.
+      const pids = processTree(proc.pid);
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      return async () => {
+        for (const pid of pids) {
+          try {
+            process.kill(pid, 'SIGCONT');
+          } catch {
+            // gone meanwhile
+          }
+        }
+      };
+    },
+    onUnexpectedExit: (except, callback) => {
+      let told = false;
+      for (const proc of processes()) {
+        if (except.has(proc.spec.name)) continue;
+        void proc.exited.then(() => {
+          if (proc.isStopping || told) return;
+          told = true;
+          callback(new StackError(`${proc.spec.name} ${proc.exitDescription} during the run`, `${proc.commandLine()}\nlast log lines:\n${proc.tail()}`, `read ${proc.spec.name}'s log in the report; nothing in the scenario stops it`));
+        });
+      }
+    },
     versions: () => {
       const v: Record<string, string> = { toxiproxy: toxiproxy.version };
       for (const p of started.values()) {

@@ -39,6 +39,11 @@ async function withClient<T>(url: string, fn: (c: AdminClient) => Promise<T>): P
   }
 }
 
+/** FLUSHALL on a short-lived client, straight to the server at `url`. */
+export function flushRedis(url: string): Promise<void> {
+  return withClient(url, async (c) => void (await c.flushAll()));
+}
+
 /** A Redis server on a free loopback port, no persistence, its files in the run's temp dir. */
 export async function startRedis(opts: { name: string }, res: RunResources): Promise<StartedRedis> {
   const t0 = Date.now();
@@ -74,7 +79,7 @@ export async function startRedis(opts: { name: string }, res: RunResources): Pro
     url,
     version,
     process: proc,
-    flushAll: () => withClient(url, async (c) => void (await c.flushAll())),
+    flushAll: () => flushRedis(url),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -25,7 +25,7 @@ export interface ActiveToxic {
 
 export interface ActiveProxy {
   readonly name: string;
-  /** The port the proxy listens on (127.0.0.1). */
+  /** The port the proxy listens on (127.0.0.1; for containers, on the Toxiproxy container). */
   readonly listenPort: number;
   readonly upstream: string;
   addToxic(spec: ToxicSpec): Promise<ActiveToxic>;
@@ -65,6 +65,44 @@ async function wrap<T>(what: string, apiUrl: string, probe: string, fn: () => Pr
   }
 }
 
+/** The handle of a proxy on the Toxiproxy server at `apiUrl` (either backend's). */
+export function proxyHandle(p: Proxy, apiUrl: string): ActiveProxy {
+  const listenPort = Number(p.listen.split(':').pop());
+  const toxicHandle = (t: Toxic<unknown>): ActiveToxic => ({
+    proxy: p.name,
+    name: t.name,
+    remove: () => wrap(`removing toxic ${t.name} from ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}/toxics`, () => t.remove()),
+  });
+  return {
+    name: p.name,
+    listenPort,
+    upstream: p.upstream,
+    addToxic: async (spec) =>
+      toxicHandle(
+        await wrap(`adding ${spec.type} toxic to ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}/toxics`, () =>
+          p.addToxic({ name: spec.name, type: spec.type, stream: spec.stream, toxicity: spec.toxicity ?? 1, attributes: spec.attributes }),
+        ),
+      ),
+    setEnabled: async (enabled) => {
+      await wrap(`${enabled ? 'enabling' : 'disabling'} ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}`, () => p.update({ enabled, listen: p.listen, upstream: p.upstream }));
+    },
+    remove: () => wrap(`removing proxy ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}`, () => p.remove()),
+  };
+}
+
+/** Every toxic on every proxy, straight from the server's API. */
+export async function listToxics(apiUrl: string): Promise<{ proxy: string; toxic: string }[]> {
+  const r = await fetch(`${apiUrl}/proxies`);
+  const all = (await r.json()) as Record<string, { toxics: { name: string }[] }>;
+  return Object.entries(all).flatMap(([proxy, v]) => v.toxics.map((t) => ({ proxy, toxic: t.name })));
+}
+
+/** Creates a proxy on the server at `apiUrl`, the server's error body in the error when it refuses. */
+export async function createProxyAt(apiUrl: string, spec: { name: string; listen: string; upstream: string }): Promise<ActiveProxy> {
+  const p = await wrap(`creating proxy ${spec.name}`, apiUrl, '/proxies', () => new Toxiproxy(apiUrl).createProxy({ ...spec, enabled: true }));
+  return proxyHandle(p, apiUrl);
+}
+
 export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Promise<StartedToxiproxy> {
   const t0 = Date.now();
   const dir = partDir(res, name);
@@ -76,7 +114,6 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
   res.cleanup.add(`${name} (pid ${proc.pid ?? '?'})`, stop);
 
   const apiUrl = `http://127.0.0.1:${port}`;
-  const client = new Toxiproxy(apiUrl);
   const ready = await waitUntil(async () => (await fetch(`${apiUrl}/version`)).ok, { timeoutMs: 10_000, abort: () => (proc.hasExited ? proc.exitDescription : undefined) });
   if (!ready) {
     throw new StackStartError(name, proc.hasExited ? `server ${proc.exitDescription}` : 'API not answering after 10 s', proc.commandLine(), proc.tail(), "run 'make setup' to build the Toxiproxy server into .tools/bin");
@@ -85,30 +122,6 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
   // 2.12 answers {"version": "2.12.0"}; older servers answered the bare version.
   const version = /"version"\s*:\s*"([^"]+)"/.exec(versionText)?.[1] ?? versionText;
   log(`started on ${apiUrl} (version ${version}) in ${Date.now() - t0} ms`);
-
-  const makeProxy = (p: Proxy): ActiveProxy => {
-    const listenPort = Number(p.listen.split(':').pop());
-    const toxicHandle = (t: Toxic<unknown>): ActiveToxic => ({
-      proxy: p.name,
-      name: t.name,
-      remove: () => wrap(`removing toxic ${t.name} from ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}/toxics`, () => t.remove()),
-    });
-    return {
-      name: p.name,
-      listenPort,
-      upstream: p.upstream,
-      addToxic: async (spec) =>
-        toxicHandle(
-          await wrap(`adding ${spec.type} toxic to ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}/toxics`, () =>
-            p.addToxic({ name: spec.name, type: spec.type, stream: spec.stream, toxicity: spec.toxicity ?? 1, attributes: spec.attributes }),
-          ),
-        ),
-      setEnabled: async (enabled) => {
-        await wrap(`${enabled ? 'enabling' : 'disabling'} ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}`, () => p.update({ enabled, listen: p.listen, upstream: p.upstream }));
-      },
-      remove: () => wrap(`removing proxy ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}`, () => p.remove()),
-    };
-  };
 
   return {
     kind: 'toxiproxy',
@@ -122,10 +135,7 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
     port,
     createProxy: async (proxyName, upstreamPort) => {
       // Port 0: the server binds a free port itself and reports it, so there is no race for it.
-      const p = await wrap(`creating proxy ${proxyName}`, apiUrl, '/proxies', () =>
-        client.createProxy({ name: proxyName, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}`, enabled: true }),
-      );
-      const handle = makeProxy(p);
+      const handle = await createProxyAt(apiUrl, { name: proxyName, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}` });
       track(res, { port: handle.listenPort });
       res.cleanup.add(`proxy ${proxyName}`, async () => {
         if (!proc.hasExited) await handle.remove();
@@ -133,11 +143,7 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
       log(`proxy ${proxyName}: 127.0.0.1:${handle.listenPort} → 127.0.0.1:${upstreamPort}`);
       return handle;
     },
-    listToxics: async () => {
-      const r = await fetch(`${apiUrl}/proxies`);
-      const all = (await r.json()) as Record<string, { toxics: { name: string }[] }>;
-      return Object.entries(all).flatMap(([proxy, v]) => v.toxics.map((t) => ({ proxy, toxic: t.name })));
-    },
+    listToxics: () => listToxics(apiUrl),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../scenario/index.ts';
-import { containerAction, IMAGES, SERVICE_DOCKERFILE, stackPlan, type ContainerPlan } from './plan.ts';
+import { containerAction, IMAGES, killWorkersScript, SERVICE_DOCKERFILE, stackPlan, type ContainerPlan } from './plan.ts';
 
 const secrets = { dbPassword: (part: string) => `pw-${part}` };
 const byPart = (cs: ContainerPlan[], part: string) => cs.find((c) => c.part === part);
@@ -43,6 +43,7 @@ describe('containers plan: the scenario stack mapped to containers', () => {
       MODE: 'broken',
     });
     expect(app.health).toBe('/health');
+    expect(app.supervised).toBe(false);
 
     // HAProxy: the same generated config, servers on the Toxiproxy container, the 503 error page, stats over TCP.
     const edge = byPart(plan.containers, 'edge');
@@ -53,6 +54,9 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     expect(edge.config.content).toContain('  errorfile 504 /usr/local/etc/haproxy/timeout.http');
     expect(edge.config.content).toContain('  stats socket ipv4@0.0.0.0:9999');
     expect(edge.timeoutBody?.content).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    // No health checks in this scenario: nothing to watch, as locally.
+    expect(edge.check).toBeUndefined();
+    expect(edge.statsPort).toBe(9999);
   });
 
   it('cold-cache: redis without persistence, reached by URL through its proxy', async () => {
@@ -87,10 +91,20 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     expect(edge.config.content).toMatch(new RegExp(`server app2 toxiproxy:${p2} check`));
     expect(edge.config.content).toContain('backend leader');
     expect(edge.timeoutBody).toBeUndefined();
+    // The harness waits for these checks to settle and reads server states over the stats port.
+    expect(edge.check).toEqual({ path: '/health', intervalMs: 250, fall: 2, rise: 2 });
   });
 
-  it('process faults map to container kill, pause (healed by unpause) and restart; link faults stay Toxiproxy', () => {
-    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' })).toEqual({ action: 'kill', signal: 'SIGKILL' });
+  it('process faults map to container kill, pause (healed by unpause) and restart; link faults stay Toxiproxy', async () => {
+    const sc = await loadScenario('scenarios/crash-recovery.ts', { mode: 'fixed' });
+    const plan = stackPlan(sc.parts, sc.links, 'r5', secrets);
+    const app = byPart(plan.containers, 'app');
+    // A supervised service: the kill reaches its workers from inside, and pm2-runtime restarts them (as locally).
+    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, app)).toEqual({ action: 'kill', signal: 'SIGKILL', of: 'workers', exec: ['node', '-e', killWorkersScript('SIGKILL')] });
+    // A bare service (broken mode) or any other part: the container's main process, so the container exits.
+    const broken = stackPlan((await loadScenario('scenarios/crash-recovery.ts', { mode: 'broken' })).parts, sc.links, 'r6', secrets);
+    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, byPart(broken.containers, 'app'))).toEqual({ action: 'kill', signal: 'SIGKILL', of: 'main' });
+    expect(containerAction({ type: 'kill', part: 'db', signal: 'SIGTERM' }, byPart(plan.containers, 'db'))).toEqual({ action: 'kill', signal: 'SIGTERM', of: 'main' });
     expect(containerAction({ type: 'freeze', part: 'app' })).toEqual({ action: 'pause', healWith: 'unpause' });
     expect(containerAction({ type: 'restart', part: 'app' })).toEqual({ action: 'restart' });
     expect(containerAction({ type: 'latency', link: 'app→db', latencyMs: 10, jitterMs: 0, stream: 'downstream' })).toBeUndefined();

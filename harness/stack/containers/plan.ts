@@ -23,6 +23,8 @@ export const SERVICE_DOCKERFILE = { context: '.', file: 'fixtures/Dockerfile', t
 export const TOXIPROXY_API_PORT = 8474;
 /** Inside the network every part listens on its image's usual port, so configs read plainly. */
 export const PORTS = { mariadb: 3306, redis: 6379, service: 8080, gateway: 8080 } as const;
+/** HAProxy's stats socket on TCP in the gateway container (the harness reads server states there). */
+export const GATEWAY_STATS_PORT = 9999;
 /** Proxies listen on the Toxiproxy container from here up, one port per link. */
 const FIRST_PROXY_PORT = 20_000;
 
@@ -39,8 +41,8 @@ export interface ProxyPlan {
 export type ContainerPlan =
   | { kind: 'mariadb'; part: string; alias: string; image: string; port: number; database: string; user: string; initScripts: { target: string; content: string }[] }
   | { kind: 'redis'; part: string; alias: string; image: string; port: number; command: string[] }
-  | { kind: 'service'; part: string; alias: string; build: typeof SERVICE_DOCKERFILE; port: number; command: string[]; env: Record<string, string>; health: string; startupTimeoutMs: number; files: { target: string; content: string }[] }
-  | { kind: 'gateway'; part: string; alias: string; image: string; port: number; config: { target: string; content: string }; timeoutBody: { target: string; content: string } | undefined };
+  | { kind: 'service'; part: string; alias: string; build: typeof SERVICE_DOCKERFILE; port: number; command: string[]; env: Record<string, string>; health: string; startupTimeoutMs: number; files: { target: string; content: string }[]; supervised: boolean }
+  | { kind: 'gateway'; part: string; alias: string; image: string; port: number; statsPort: number; config: { target: string; content: string }; timeoutBody: { target: string; content: string } | undefined; check: { intervalMs: number; fall: number; rise: number } | undefined };
 
 export interface StackPlan {
   network: string;
@@ -104,13 +106,13 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
         const ecosystem = { target: '/app/ecosystem.json', content: JSON.stringify({ apps: [{ name: part.name, script: program === 'node' ? '/usr/local/bin/node' : program, args, interpreter: 'none', cwd: '/app', autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000 }] }, null, 2) };
         const pm2 = part.supervisor === 'pm2';
         const command = pm2 ? ['node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : [...part.command];
-        return { kind: 'service', part: part.name, alias: alias(part.name), build: SERVICE_DOCKERFILE, port: PORTS.service, command, env, health: part.health, startupTimeoutMs: part.startupTimeoutMs, files: pm2 ? [ecosystem] : [] };
+        return { kind: 'service', part: part.name, alias: alias(part.name), build: SERVICE_DOCKERFILE, port: PORTS.service, command, env, health: part.health, startupTimeoutMs: part.startupTimeoutMs, files: pm2 ? [ecosystem] : [], supervised: pm2 };
       }
       case 'gateway': {
         const servers = part.to.map((to) => ({ name: to, host: 'toxiproxy', port: proxyOf(part.name, to)?.listenPort ?? 0 }));
         const timeoutBody = part.timeoutStatus === 504 ? undefined : { target: '/usr/local/etc/haproxy/timeout.http', content: timeoutErrorPage(part.timeoutStatus, part.timeoutMs) };
-        const content = haproxyConfig({ port: PORTS.gateway, bind: '0.0.0.0', servers, timeoutMs: part.timeoutMs, ...(timeoutBody ? { timeoutErrorFile: timeoutBody.target } : {}), statsSocket: 'ipv4@0.0.0.0:9999', check: part.check, leader: part.leader });
-        return { kind: 'gateway', part: part.name, alias: alias(part.name), image: IMAGES.haproxy, port: PORTS.gateway, config: { target: '/usr/local/etc/haproxy/haproxy.cfg', content }, timeoutBody };
+        const content = haproxyConfig({ port: PORTS.gateway, bind: '0.0.0.0', servers, timeoutMs: part.timeoutMs, ...(timeoutBody ? { timeoutErrorFile: timeoutBody.target } : {}), statsSocket: `ipv4@0.0.0.0:${GATEWAY_STATS_PORT}`, check: part.check, leader: part.leader });
+        return { kind: 'gateway', part: part.name, alias: alias(part.name), image: IMAGES.haproxy, port: PORTS.gateway, statsPort: GATEWAY_STATS_PORT, config: { target: '/usr/local/etc/haproxy/haproxy.cfg', content }, timeoutBody, check: part.check };
       }
     }
   });
@@ -122,15 +124,42 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
   };
 }
 
-/** Process faults on a container: what `docker kill`, `pause` and `restart` stand in for. */
-export type ContainerAction = { action: 'kill'; signal: string } | { action: 'pause'; healWith: 'unpause' } | { action: 'restart' };
+/**
+ * Process faults on a container: what `docker kill`, `pause` and `restart` stand in for. A kill
+ * reaches what serves the part, as locally: a supervised service's workers (the children of
+ * pm2-runtime, PID 1, which restarts them), else the container's main process.
+ */
+export type ContainerAction =
+  | { action: 'kill'; signal: string; of: 'main' }
+  | { action: 'kill'; signal: string; of: 'workers'; exec: string[] }
+  | { action: 'pause'; healWith: 'unpause' }
+  | { action: 'restart' };
 
-export function containerAction(fault: ResolvedFault): ContainerAction | undefined {
+/** Node code for `docker exec`: the signal to every child of PID 1, by /proc/<pid>/stat's parent field. */
+export function killWorkersScript(signal: string): string {
+  return [
+    "const fs = require('fs');",
+    "for (const d of fs.readdirSync('/proc')) {",
+    "  if (!/^[0-9]+$/.test(d)) continue;",
+    "  let stat; try { stat = fs.readFileSync('/proc/' + d + '/stat', 'utf8'); } catch { continue; }",
+    "  if (Number(d) !== process.pid && stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === '1') process.kill(Number(d), " + JSON.stringify(signal) + ');',
+    '}',
+  ].join('\n');
+}
+
+export function killAction(signal: string, container: ContainerPlan | undefined): ContainerAction {
+  if (container?.kind === 'service' && container.supervised) {
+    // Sent from inside (docker exec) by the image's node: it has no ps/pkill. A process whose
+    // parent is PID 1 is a worker (an exec'd process has parent 0, outside the namespace).
+    return { action: 'kill', signal, of: 'workers', exec: ['node', '-e', killWorkersScript(signal)] };
+  }
+  return { action: 'kill', signal, of: 'main' };
+}
+
+export function containerAction(fault: ResolvedFault, container?: ContainerPlan): ContainerAction | undefined {
   switch (fault.type) {
     case 'kill':
-      // The signal goes to the container's main process (PID 1): under pm2-runtime its supervisor,
-      // so a kill of a supervised service kills the supervisor too, unlike locally (noted in the README).
-      return { action: 'kill', signal: fault.signal };
+      return killAction(fault.signal, container);
     case 'freeze':
       // The cgroup freezer: every process of the container stops, as SIGSTOP to the tree does locally.
       return { action: 'pause', healWith: 'unpause' };

@@ -1,0 +1,69 @@
+import type mysql from 'mysql2/promise';
+import type { StackError } from '../core/errors.ts';
+import type { ServerStateChange } from '../metrics/index.ts';
+import type { ActiveProxy } from './toxiproxy.ts';
+
+/**
+ * A started stack as the run, the faults and the checks use it, whichever backend started it
+ * (local processes or containers). Each backend's own handle carries more (pids, containers).
+ */
+export interface RunningStack {
+  readonly backend: 'local' | 'containers';
+  readonly parts: ReadonlyMap<string, RunningPart>;
+  /** One Toxiproxy proxy per link, by link name ('app→db'). */
+  readonly links: ReadonlyMap<string, ActiveProxy>;
+  /** How long each part took to start, ms (Toxiproxy as 'toxiproxy'). */
+  readonly startupMs: Readonly<Record<string, number>>;
+  /** The URL the harness (k6, a request fault) uses to reach a service or gateway. */
+  urlOf(part: string): string;
+  versions(): Record<string, string>;
+  /** Every toxic on every proxy, straight from Toxiproxy's API (the proof that none was left). */
+  listToxics(): Promise<{ proxy: string; toxic: string }[]>;
+  /**
+   * Sends the signal to what serves the part: under a process manager its worker (which the
+   * manager may restart), else the part itself. false: the part was not running.
+   */
+  kill(part: string, signal: NodeJS.Signals): Promise<boolean>;
+  /** Stops every process of the part until the returned heal resumes them. */
+  freeze(part: string): Promise<() => Promise<void>>;
+  /**
+   * Calls back once, with the part and its last log lines, when a part stops without the harness
+   * asking; parts in `except` (those the timeline attacks) may stop.
+   */
+  onUnexpectedExit(except: ReadonlySet<string>, callback: (error: StackError) => void): void;
+}
+
+export interface RunningMariaDb {
+  readonly kind: 'mariadb';
+  readonly name: string;
+  /** The account services use. */
+  readonly user: string;
+  /** An admin connection straight to the server (not through Toxiproxy): for faults and checks. */
+  adminConnection(): Promise<mysql.Connection>;
+}
+
+export interface RunningRedis {
+  readonly kind: 'redis';
+  readonly name: string;
+  /** FLUSHALL, straight to the server (not through Toxiproxy). */
+  flushAll(): Promise<void>;
+}
+
+export interface RunningService {
+  readonly kind: 'service';
+  readonly name: string;
+  /** The service's own port, not through Toxiproxy or a gateway. */
+  readonly url: string;
+  /** Stops the service and starts it again, ready when its health check answers 200. */
+  restart(): Promise<void>;
+}
+
+export interface RunningGateway {
+  readonly kind: 'gateway';
+  readonly name: string;
+  readonly url: string;
+  /** Every state change of every server since start (the first entry per server is its state at start). */
+  serverChanges(): readonly ServerStateChange[];
+}
+
+export type RunningPart = RunningMariaDb | RunningRedis | RunningService | RunningGateway;
