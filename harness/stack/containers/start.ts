@@ -173,7 +173,8 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       freeze: (name) => act(name, { action: 'pause', healWith: 'unpause' }),
       onUnexpectedExit: (except, callback) => {
         let told = false;
-        for (const [name, { container }] of containers) {
+        // Toxiproxy too: without it every link is gone.
+        for (const [name, container] of [['toxiproxy', toxiproxy] as const, ...[...containers].map(([n, c]) => [n, c.container] as const)]) {
           if (except.has(name)) continue;
           // Docker's wait answers when the container stops (not on pause).
           void runtime.container
