@@ -10,7 +10,6 @@ import type { RunResources } from './resources.ts';
 import { startRedis, type StartedRedis } from './redis.ts';
 import { startService, type StartedService } from './service.ts';
 import { startToxiproxy, type ActiveProxy, type StartedToxiproxy } from './toxiproxy.ts';
-
 import type { RunningStack } from './running.ts';
 import { stackPlan } from './containers/plan.ts';
 import type { StartedContainerStack } from './containers/start.ts';
@@ -23,7 +22,7 @@ export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveTox
 export { startService, type StartedService, type ServiceOptions } from './service.ts';
 export { startGateway, haproxyConfig, parseShowStat, type StartedGateway, type GatewayOptions } from './haproxy.ts';
 export { startRedis, type StartedRedis } from './redis.ts';
-export { stackPlan, containerAction, killAction, killWorkersScript, IMAGES, type StackPlan, type ContainerPlan, type ContainerAction } from './containers/plan.ts';
+export { stackPlan, containerAction, killWorkersScript, IMAGES, type StackPlan, type ContainerPlan, type ContainerAction } from './containers/plan.ts';
 export { findContainerEngine, noEngineMessage } from './containers/engine.ts';
 export type { StartedContainerStack, StartedContainerPart, ContainerStackOptions } from './containers/start.ts';
 

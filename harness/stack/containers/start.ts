@@ -29,8 +29,6 @@ export interface StartedContainerStack extends RunningStack {
   readonly containers: ReadonlyMap<string, StartedContainerPart>;
   /** Toxiproxy's API as seen from the host. */
   readonly toxiproxyUrl: string;
-  /** kill / pause / restart the part's container; returns the heal (unpause for a pause). */
-  act(part: string, action: ContainerAction): Promise<() => Promise<void>>;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -129,13 +127,16 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
       return p;
     };
+    /** kill / pause / restart the part's container; returns the heal (unpause for a pause). */
     const act = async (name: string, action: ContainerAction): Promise<() => Promise<void>> => {
       const { container } = partOf(name);
       const docker = runtime.container.getById(container.getId());
       switch (action.action) {
         case 'kill':
-          if (action.of === 'workers') await container.exec(action.exec);
-          else await docker.kill({ signal: action.signal });
+          if (action.of === 'workers') {
+            const r = await container.exec(action.exec);
+            if (r.exitCode !== 0) throw new StackError(`${name}: the kill of its workers failed (exit ${r.exitCode})`, `docker exec ${container.getId().slice(0, 12)}: ${r.output.trim().slice(0, 300)}`, 'the service image needs node on its PATH (fixtures/Dockerfile has it)');
+          } else await docker.kill({ signal: action.signal });
           return async () => undefined;
         case 'pause':
           await docker.pause();
@@ -162,7 +163,6 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       },
       versions: () => ({ toxiproxy: plan.toxiproxy.image, ...Object.fromEntries(plan.containers.flatMap((c) => (c.kind === 'service' ? [] : [[c.kind === 'gateway' ? 'haproxy' : c.kind, c.image]]))) }),
       listToxics: () => listToxics(toxiproxyUrl),
-      act,
       kill: async (name, signal) => {
         const { plan: c, container } = partOf(name);
         const state = await runtime.container.inspect(runtime.container.getById(container.getId()));
