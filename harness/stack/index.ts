@@ -20,7 +20,7 @@ export { partDir } from './resources.ts';
 export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariadb.ts';
 export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveToxic, type ToxicSpec } from './toxiproxy.ts';
 export { startService, type StartedService, type ServiceOptions } from './service.ts';
-export { startGateway, haproxyConfig, parseShowStat, type StartedGateway, type GatewayOptions } from './haproxy.ts';
+export { startGateway, haproxyConfig, parseShowStat, watchServerStates, type StartedGateway, type GatewayOptions, type ServerStateWatch } from './haproxy.ts';
 export { startRedis, type StartedRedis } from './redis.ts';
 export { stackPlan, containerAction, killWorkersScript, IMAGES, type StackPlan, type ContainerPlan, type ContainerAction } from './containers/plan.ts';
 export { findContainerEngine, noEngineMessage } from './containers/engine.ts';

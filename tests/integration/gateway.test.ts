@@ -1,10 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
-import { startGateway } from '../../harness/stack/index.ts';
+import { freePort, waitUntil } from '../../harness/core/ports.ts';
+import { haproxyConfig, startGateway, watchServerStates } from '../../harness/stack/index.ts';
 import { newProcesses, stackProcesses } from './helpers.ts';
 
 /** A server answering 200 on /health and `leader` on /leader. */
@@ -68,5 +70,30 @@ describe('HAProxy gateway with health checks (real haproxy)', () => {
     expect(newProcesses(before)).toEqual([]);
     expect(shortSocketDirs()).toEqual(socketDirs);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('reads server states over a TCP stats socket, as the containers backend does through the mapped port', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bo-stats-tcp-'));
+    const a = await instance(true);
+    const [port, statsPort] = [await freePort(), await freePort()];
+    const cfg = path.join(dir, 'haproxy.cfg');
+    writeFileSync(cfg, haproxyConfig({ port, servers: [{ name: 'app1', port: a.port }], timeoutMs: 2000, statsSocket: `ipv4@127.0.0.1:${statsPort}`, check: { path: '/health', intervalMs: 100, fall: 2, rise: 2 } }));
+    const haproxy = spawn('/usr/sbin/haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
+    try {
+      expect(await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, { timeoutMs: 10_000 })).toBe(true);
+      const watch = await watchServerStates({ host: '127.0.0.1', port: statsPort });
+      try {
+        expect(await waitUntil(async () => watch.settled(), { timeoutMs: 5000 })).toBe(true);
+        expect(watch.changes.map((c) => `${c.backend}/${c.server} ${c.status}`).at(-1)).toBe('app/app1 UP');
+        a.server.closeAllConnections();
+        await new Promise<void>((r) => a.server.close(() => r()));
+        expect(await waitUntil(async () => watch.changes.at(-1)?.status === 'DOWN', { timeoutMs: 3000 })).toBe(true);
+      } finally {
+        watch.stop();
+      }
+    } finally {
+      haproxy.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
