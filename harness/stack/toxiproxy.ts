@@ -66,7 +66,7 @@ async function wrap<T>(what: string, apiUrl: string, probe: string, fn: () => Pr
 }
 
 /** The handle of a proxy on the Toxiproxy server at `apiUrl` (either backend's). */
-export function proxyHandle(p: Proxy, apiUrl: string): ActiveProxy {
+function proxyHandle(p: Proxy, apiUrl: string): ActiveProxy {
   const listenPort = Number(p.listen.split(':').pop());
   const toxicHandle = (t: Toxic<unknown>): ActiveToxic => ({
     proxy: p.name,

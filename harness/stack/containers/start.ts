@@ -70,7 +70,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
   };
   const tails = new Map<string, string[]>();
   const startupMs: Record<string, number> = {};
-  const keepLogs = async (part: string, c: StartedTestContainer) => {
+  const followLogs = async (part: string, c: StartedTestContainer) => {
     const tail: string[] = [];
     tails.set(part, tail);
     const stream = await c.logs();
@@ -95,7 +95,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       .withWaitStrategy(Wait.forHttp('/version', plan.toxiproxy.apiPort))
       .start();
     add(`toxiproxy container ${toxiproxy.getId().slice(0, 12)}`, () => toxiproxy.stop());
-    await keepLogs('toxiproxy', toxiproxy);
+    await followLogs('toxiproxy', toxiproxy);
     startupMs['toxiproxy'] = Date.now() - t;
     const toxiproxyUrl = `http://${toxiproxy.getHost()}:${toxiproxy.getMappedPort(plan.toxiproxy.apiPort)}`;
     const links = new Map<string, ActiveProxy>();
@@ -109,7 +109,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       }
       const container = await startPart(c, network, opts.dbPassword);
       add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
-      await keepLogs(c.part, container);
+      await followLogs(c.part, container);
       containers.set(c.part, { plan: c, container });
       const part = await runningPart(c, container, opts.dbPassword);
       if ('watch' in part) {
