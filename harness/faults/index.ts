@@ -81,9 +81,9 @@ async function applyDown(stack: RunningStack, link: string, label: string): Prom
 }
 
 /** Kills what serves the part (see RunningStack.kill): the incident's crash, not the harness's stop. */
-async function applyKill(stack: RunningStack, part: string, signal: NodeJS.Signals, label: string): Promise<ActiveFault> {
+async function applyKill(stack: RunningStack, f: Extract<ResolvedFault, { type: 'kill' }>, label: string): Promise<ActiveFault> {
   // Already down (e.g. it crashed earlier in the scenario): what the kill is for already holds.
-  if (!(await stack.kill(part, signal))) log(`${label}: ${part} is not running; nothing to kill`);
+  if (!(await stack.kill(f.part, f.signal))) log(`${label}: ${f.part} is not running; nothing to kill`);
   return { label, heal: noHeal };
 }
 
@@ -129,7 +129,7 @@ export async function applyFault(fault: ResolvedFault, stack: RunningStack, id: 
       case 'down':
         return await applyDown(stack, fault.link, label);
       case 'kill':
-        return await applyKill(stack, fault.part, fault.signal, label);
+        return await applyKill(stack, fault, label);
       case 'freeze':
         return await applyFreeze(stack, fault.part, label);
       case 'restart':

@@ -1,6 +1,7 @@
 import type mysql from 'mysql2/promise';
 import type { StackError } from '../core/errors.ts';
 import type { ServerStateChange } from '../metrics/index.ts';
+import type { ResolvedFault } from '../scenario/index.ts';
 import type { ActiveProxy } from './toxiproxy.ts';
 
 /**
@@ -23,7 +24,7 @@ export interface RunningStack {
    * Sends the signal to what serves the part: under a process manager its worker (which the
    * manager may restart), else the part itself. false: the part was not running.
    */
-  kill(part: string, signal: NodeJS.Signals): Promise<boolean>;
+  kill(part: string, signal: Extract<ResolvedFault, { type: 'kill' }>['signal']): Promise<boolean>;
   /** Stops every process of the part until the returned heal resumes them. */
   freeze(part: string): Promise<() => Promise<void>>;
   /**

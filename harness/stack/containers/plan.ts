@@ -147,19 +147,20 @@ export function killWorkersScript(signal: string): string {
   ].join('\n');
 }
 
-export function killAction(signal: string, container: ContainerPlan | undefined): ContainerAction {
-  if (container?.kind === 'service' && container.supervised) {
-    // Sent from inside (docker exec) by the image's node: it has no ps/pkill. A process whose
-    // parent is PID 1 is a worker (an exec'd process has parent 0, outside the namespace).
-    return { action: 'kill', signal, of: 'workers', exec: ['node', '-e', killWorkersScript(signal)] };
-  }
-  return { action: 'kill', signal, of: 'main' };
-}
+/** The faults that act on a part's processes, which a container stands in for. */
+export type ProcessFault = Extract<ResolvedFault, { type: 'kill' | 'freeze' | 'restart' }>;
 
+export function containerAction(fault: ProcessFault, container?: ContainerPlan): ContainerAction;
+export function containerAction(fault: ResolvedFault, container?: ContainerPlan): ContainerAction | undefined;
 export function containerAction(fault: ResolvedFault, container?: ContainerPlan): ContainerAction | undefined {
   switch (fault.type) {
     case 'kill':
-      return killAction(fault.signal, container);
+      if (container?.kind === 'service' && container.supervised) {
+        // Sent from inside (docker exec) by the image's node: it has no ps/pkill. A process whose
+        // parent is PID 1 is a worker (an exec'd process has parent 0, outside the namespace).
+        return { action: 'kill', signal: fault.signal, of: 'workers', exec: ['node', '-e', killWorkersScript(fault.signal)] };
+      }
+      return { action: 'kill', signal: fault.signal, of: 'main' };
     case 'freeze':
       // The cgroup freezer: every process of the container stops, as SIGSTOP to the tree does locally.
       return { action: 'pause', healWith: 'unpause' };

@@ -11,7 +11,7 @@ import { settleLimitMs, watchServerStates, type ServerStateWatch } from '../hapr
 import { flushRedis } from '../redis.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
 import { createProxyAt, listToxics, type ActiveProxy } from '../toxiproxy.ts';
-import { killAction, type ContainerAction, type ContainerPlan, type StackPlan } from './plan.ts';
+import { containerAction, type ContainerAction, type ContainerPlan, type StackPlan } from './plan.ts';
 
 const log = debug('stack:containers');
 /** Lines of a container's output kept for the error when it stops unasked. */
@@ -101,26 +101,6 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     const links = new Map<string, ActiveProxy>();
     const containers = new Map<string, StartedContainerPart>();
     const parts = new Map<string, RunningPart>();
-    for (const c of plan.containers) {
-      t = Date.now();
-      // A part's proxies exist before the part that uses them starts (services connect at once).
-      for (const p of plan.proxies.filter((x) => x.link.startsWith(`${c.part}→`))) {
-        links.set(p.link, await createProxyAt(toxiproxyUrl, { name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream }));
-      }
-      const container = await startPart(c, network, opts.dbPassword);
-      add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
-      await followLogs(c.part, container);
-      containers.set(c.part, { plan: c, container });
-      const part = await runningPart(c, container, opts.dbPassword);
-      if ('watch' in part) {
-        const w = part.watch;
-        // Released before its container: the poll would otherwise keep the process alive.
-        add(`${c.part} server-state watch`, async () => w.stop());
-      }
-      parts.set(c.part, part.part);
-      startupMs[c.part] = Date.now() - t;
-      log(`${c.part} up (${c.kind}) in ${startupMs[c.part]} ms`);
-    }
     const runtime = await getContainerRuntimeClient();
     const partOf = (name: string): StartedContainerPart => {
       const p = containers.get(name);
@@ -147,7 +127,26 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
           return async () => undefined;
       }
     };
-    const stop = stopAll;
+    for (const c of plan.containers) {
+      t = Date.now();
+      // A part's proxies exist before the part that uses them starts (services connect at once).
+      for (const p of plan.proxies.filter((x) => x.link.startsWith(`${c.part}→`))) {
+        links.set(p.link, await createProxyAt(toxiproxyUrl, { name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream }));
+      }
+      const container = await startPart(c, network, opts.dbPassword);
+      add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
+      await followLogs(c.part, container);
+      containers.set(c.part, { plan: c, container });
+      const part = await runningPart(c, container, opts.dbPassword, () => act(c.part, containerAction({ type: 'restart', part: c.part }, c)).then(() => undefined));
+      if ('watch' in part) {
+        const w = part.watch;
+        // Released before its container: the poll would otherwise keep the process alive.
+        add(`${c.part} server-state watch`, async () => w.stop());
+      }
+      parts.set(c.part, part.part);
+      startupMs[c.part] = Date.now() - t;
+      log(`${c.part} up (${c.kind}) in ${startupMs[c.part]} ms`);
+    }
     return {
       backend: 'containers',
       plan,
@@ -167,10 +166,10 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
         const { plan: c, container } = partOf(name);
         const state = await runtime.container.inspect(runtime.container.getById(container.getId()));
         if (!state.State.Running) return false;
-        await act(name, killAction(signal, c));
+        await act(name, containerAction({ type: 'kill', part: name, signal }, c));
         return true;
       },
-      freeze: (name) => act(name, { action: 'pause', healWith: 'unpause' }),
+      freeze: (name) => act(name, containerAction({ type: 'freeze', part: name })),
       onUnexpectedExit: (except, callback) => {
         let told = false;
         // Toxiproxy too: without it every link is gone.
@@ -188,8 +187,8 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
             .catch((e: unknown) => log(`wait ${name}: ${(e as Error).message}`));
         }
       },
-      stop,
-      [Symbol.asyncDispose]: stop,
+      stop: stopAll,
+      [Symbol.asyncDispose]: stopAll,
     };
   } catch (e) {
     await stopAll();
@@ -199,7 +198,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
 }
 
 /** What the run uses of a started container: the same part interface as the local backend's. */
-async function runningPart(c: ContainerPlan, container: StartedTestContainer, dbPassword: (part: string) => string): Promise<{ part: RunningPart } | { part: RunningPart; watch: ServerStateWatch }> {
+async function runningPart(c: ContainerPlan, container: StartedTestContainer, dbPassword: (part: string) => string, restart: () => Promise<void>): Promise<{ part: RunningPart } | { part: RunningPart; watch: ServerStateWatch }> {
   const host = container.getHost();
   switch (c.kind) {
     case 'mariadb':
@@ -223,7 +222,7 @@ async function runningPart(c: ContainerPlan, container: StartedTestContainer, db
           get url() {
             return `http://${host}:${container.getMappedPort(c.port)}`;
           },
-          restart: () => container.restart(),
+          restart,
         },
       };
     case 'gateway': {
