@@ -10,7 +10,7 @@ import { progressFor } from './progress.ts';
 
 import { bundleLoadScript, k6Version, k8sManifests } from '../load/index.ts';
 import { judgeSamples, runScenario } from '../run/index.ts';
-import { findContainerEngine, noEngineMessage } from '../stack/index.ts';
+import { findContainerEngine, IMAGE_SETS, noEngineMessage, sweepContainerRuns, type ImageSetName } from '../stack/index.ts';
 import { loadScenario } from '../scenario/index.ts';
 import { JSON_FIELD_KEYS, LOG_FORMATS, replay, type LogFormat } from '../replay/index.ts';
 
@@ -27,6 +27,7 @@ interface RunCliOptions {
   saveBaseline?: string;
   runners: string;
   stack: string;
+  images: ImageSetName;
 }
 
 async function run(files: string[], opts: RunCliOptions): Promise<number> {
@@ -88,6 +89,7 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
       ...(baseline ? { baseline } : {}),
       runners,
       backend: opts.stack === 'containers' ? 'containers' : 'local',
+      images: opts.images,
       signal: controller.signal,
       onCleanupList: (list) => {
         cleanup = list;
@@ -144,11 +146,32 @@ program
   .addOption(new Option('--baseline <file>', 'compare with a stored baseline: worse beyond a margin fails the run (exit 1)'))
   .addOption(new Option('--max-regression <margins>', 'how much worse each figure may get than the baseline; a figure given twice must exceed both').default(DEFAULT_MARGINS))
   .addOption(new Option('--stack <backend>', 'where the stack runs: local processes, or containers (needs a Docker engine)').choices(['local', 'containers']).default('local'))
+  .addOption(new Option('--images <set>', 'with --stack containers: images built here by make setup-containers (local), or the official ones from their registries (upstream)').choices(Object.keys(IMAGE_SETS)).default('local'))
   .addOption(new Option('--runners <n>', "k6 processes sharing the load, each its execution segment; figures are judged on the merged samples").default('1'))
   .addOption(new Option('--save-baseline <file>', "store this run's figures as the baseline (kept: other scenarios already in the file)"))
   .action(async (files: string[], opts: RunCliOptions) => {
     process.exitCode = await run(files, opts);
   });
+
+program
+  .command('clean')
+  .description('remove the containers and networks of brownout runs that ended without teardown (killed outright); --all: of every run')
+  .option('--all', "every brownout run's, also of runs still going")
+  .action(async (opts: { all?: boolean }) => {
+    process.exitCode = await clean(opts.all === true);
+  });
+
+async function clean(all: boolean): Promise<number> {
+  const engine = await findContainerEngine();
+  if (!engine.found) {
+    process.stderr.write(`${noEngineMessage(engine.reason)}\n`);
+    return 2;
+  }
+  const removed = await sweepContainerRuns({ all });
+  const runs = [...new Set([...removed.containers, ...removed.networks].map((x) => x.run))];
+  process.stdout.write(runs.length ? `removed ${removed.containers.length} containers and ${removed.networks.length} networks of ${runs.length} runs: ${runs.join(', ')}\n` : 'nothing to remove\n');
+  return 0;
+}
 
 program
   .command('list')

@@ -13,7 +13,7 @@ import { bundleLoadScript, k6Version, mergeResults, readResultsFile, ResultTail,
 import { judge, timeSeries, type FaultWindow, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, partHit, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
-import { startStack, startStackInContainers, type RunningStack } from '../stack/index.ts';
+import { startStack, startStackInContainers, type ImageSetName, type RunningStack } from '../stack/index.ts';
 import { checkWrites, countConnections } from './writes.ts';
 
 const log = debug('run');
@@ -36,6 +36,8 @@ export interface RunOptions {
   onLive?: (s: LiveStatus) => void;
   /** Where the stack runs: local processes (default) or containers (needs a Docker engine). */
   backend?: 'local' | 'containers';
+  /** The containers backend's images: built here by `make setup-containers` (default), or the upstream ones. */
+  images?: ImageSetName;
   /** Called once with the run's cleanup list: a forced exit can say what it could not release. */
   onCleanupList?: (list: CleanupList) => void;
 }
@@ -130,7 +132,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const tStack = Date.now();
     // Builders record pids and ports as they appear, so a start that fails half-way is accounted for.
     const res = { runId, dir, cleanup, secrets, started: outcome.started };
-    stack = opts.backend === 'containers' ? await startStackInContainers(sc.parts, sc.links, res) : await startStack(sc.parts, sc.links, res);
+    stack = opts.backend === 'containers' ? await startStackInContainers(sc.parts, sc.links, res, opts.images) : await startStack(sc.parts, sc.links, res);
     const st = stack;
     Object.assign(versions, st.versions());
     progress(`stack up in ${((Date.now() - tStack) / 1000).toFixed(1)} s: ${[...st.parts.keys()].join(', ')}`);

@@ -131,6 +131,11 @@ export interface ServerStateWatch {
   readonly changes: readonly ServerStateChange[];
   /** Every server checked at least once (not INI) and none half-way between UP and DOWN. */
   settled(): boolean;
+  /**
+   * Waits until settled, for as long as HAProxy may take to check every server fall + rise times
+   * (and then some); undefined when settled, else what was seen. `abort` ends the wait early.
+   */
+  settle(check: { intervalMs: number; fall: number; rise: number }, abort?: () => string | undefined): Promise<string | undefined>;
   stop(): void;
 }
 
@@ -161,16 +166,16 @@ export async function watchServerStates(socket: StatsSocket): Promise<ServerStat
   return {
     changes,
     settled: () => settled,
+    settle: async (check, abort) => {
+      const limit = check.intervalMs * (check.fall + check.rise + 1) + 5000;
+      if (await waitUntil(async () => settled, { timeoutMs: limit, intervalMs: 50, ...(abort ? { abort } : {}) })) return undefined;
+      return `server states did not settle within ${limit} ms (${changes.map((c) => `${c.backend}/${c.server} ${c.status}`).join(', ') || 'none read'})`;
+    },
     stop: () => {
       watching = false;
       clearTimeout(timer);
     },
   };
-}
-
-/** How long HAProxy may take to check every server fall + rise times, and then some. */
-export function settleLimitMs(check: { intervalMs: number; fall: number; rise: number }): number {
-  return check.intervalMs * (check.fall + check.rise + 1) + 5000;
 }
 
 /**
@@ -229,12 +234,9 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
   if (opts.check) {
     // Load starts once HAProxy's view is settled: until its first checks ran, HAProxy counts every
     // server as up (a follower would take the leader's traffic).
-    const w = (watch = await watchServerStates(statsSocket));
-    const limit = settleLimitMs(opts.check);
-    if (!(await waitUntil(async () => w.settled(), { timeoutMs: limit, intervalMs: 50, abort: () => (proc.hasExited ? proc.exitDescription : undefined) }))) {
-      const states = w.changes.map((c) => `${c.backend}/${c.server} ${c.status}`).join(', ');
-      throw new StackStartError(opts.name, `server states did not settle within ${limit} ms (${states || 'none read'})`, proc.commandLine(), proc.tail(), 'check that every server answers its health check path');
-    }
+    watch = await watchServerStates(statsSocket);
+    const problem = await watch.settle(opts.check, () => (proc.hasExited ? proc.exitDescription : undefined));
+    if (problem) throw new StackStartError(opts.name, problem, proc.commandLine(), proc.tail(), 'check that every server answers its health check path');
   }
   log(`started ${opts.name} on 127.0.0.1:${port} → ${opts.servers.map((s) => `${s.name} 127.0.0.1:${s.port}`).join(', ')} in ${Date.now() - t0} ms`);
   return { kind: 'gateway', name: opts.name, port, url: `http://127.0.0.1:${port}`, version, process: proc, serverChanges: () => [...(watch?.changes ?? [])], stop, [Symbol.asyncDispose]: stop };

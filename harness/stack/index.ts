@@ -11,7 +11,7 @@ import { startRedis, type StartedRedis } from './redis.ts';
 import { startService, type StartedService } from './service.ts';
 import { startToxiproxy, type ActiveProxy, type StartedToxiproxy } from './toxiproxy.ts';
 import type { RunningStack } from './running.ts';
-import { stackPlan } from './containers/plan.ts';
+import { stackPlan, type ImageSetName } from './containers/plan.ts';
 import type { StartedContainerStack } from './containers/start.ts';
 
 export type { RunResources, StartedPart } from './resources.ts';
@@ -22,20 +22,32 @@ export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveTox
 export { startService, type StartedService, type ServiceOptions } from './service.ts';
 export { startGateway, haproxyConfig, parseShowStat, watchServerStates, type StartedGateway, type GatewayOptions, type ServerStateWatch } from './haproxy.ts';
 export { startRedis, type StartedRedis } from './redis.ts';
-export { stackPlan, containerAction, killWorkersScript, IMAGES, type StackPlan, type ContainerPlan, type ContainerAction } from './containers/plan.ts';
+export { stackPlan, containerAction, killWorkersScript, IMAGE_SETS, LABELS, type ImageSetName, type StackPlan, type ContainerPlan, type ContainerAction } from './containers/plan.ts';
 export { findContainerEngine, noEngineMessage } from './containers/engine.ts';
 export type { StartedContainerStack, StartedContainerPart, ContainerStackOptions } from './containers/start.ts';
+
+export type { RunResources as ContainerRunResources } from './containers/sweep.ts';
 
 /** The containers backend's starter, loaded on first use (testcontainers is not needed locally). */
 export async function startContainerStack(...args: Parameters<typeof import('./containers/start.ts').startContainerStack>): ReturnType<typeof import('./containers/start.ts').startContainerStack> {
   return (await import('./containers/start.ts')).startContainerStack(...args);
 }
 
+/** Removes what runs killed outright left in the engine (`all`: every brownout run's); see sweep.ts. */
+export async function sweepContainerRuns(...args: Parameters<typeof import('./containers/sweep.ts').sweepRuns>): ReturnType<typeof import('./containers/sweep.ts').sweepRuns> {
+  return (await import('./containers/sweep.ts')).sweepRuns(...args);
+}
+
+/** The containers and networks the engine holds with a brownout run label (one run's with its id). */
+export async function listContainerRuns(...args: Parameters<typeof import('./containers/sweep.ts').listRunResources>): ReturnType<typeof import('./containers/sweep.ts').listRunResources> {
+  return (await import('./containers/sweep.ts')).listRunResources(...args);
+}
+
 /**
  * The scenario's stack on containers, for the run: per-run passwords as the local backend makes
  * them, each container on the run's cleanup list, its output in the run's temp dir.
  */
-export async function startStackInContainers(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], res: RunResources): Promise<StartedContainerStack> {
+export async function startStackInContainers(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], res: RunResources, images: ImageSetName = 'local'): Promise<StartedContainerStack> {
   const passwords = new Map<string, string>();
   const dbPassword = (part: string): string => {
     let p = passwords.get(part);
@@ -46,7 +58,7 @@ export async function startStackInContainers(parts: readonly ResolvedPart[], lin
     }
     return p;
   };
-  return startContainerStack(stackPlan(parts, links, res.runId, { dbPassword }), { dbPassword, cleanup: res.cleanup, logDir: res.dir });
+  return startContainerStack(stackPlan(parts, links, res.runId, { dbPassword }, { images }), { dbPassword, cleanup: res.cleanup, logDir: res.dir });
 }
 
 export type StartedStackPart = StartedMariaDb | StartedService | StartedGateway | StartedRedis;

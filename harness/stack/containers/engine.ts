@@ -1,5 +1,15 @@
 /** Whether a Docker (or compatible) engine answers, as testcontainers finds one (DOCKER_HOST, the socket, ...). */
+/**
+ * testcontainers' reaper (Ryuk) is an image from a registry, which an offline engine cannot pull:
+ * brownout labels what it starts and sweeps it itself (sweep.ts). Set
+ * TESTCONTAINERS_RYUK_DISABLED=false to have Ryuk as well.
+ */
+export function withoutRyuk(): void {
+  process.env['TESTCONTAINERS_RYUK_DISABLED'] ??= 'true';
+}
+
 export async function findContainerEngine(): Promise<{ found: true; description: string } | { found: false; reason: string }> {
+  withoutRyuk();
   try {
     // Loaded only when asked: testcontainers is not needed by the local backend.
     const { getContainerRuntimeClient } = await import('testcontainers');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../scenario/index.ts';
-import { containerAction, IMAGES, killWorkersScript, SERVICE_DOCKERFILE, stackPlan, type ContainerPlan } from './plan.ts';
+import { containerAction, IMAGE_SETS, killWorkersScript, MARIADB_SERVER_FLAGS, serviceBuild, stackPlan, type ContainerPlan } from './plan.ts';
 
 const secrets = { dbPassword: (part: string) => `pw-${part}` };
 const byPart = (cs: ContainerPlan[], part: string) => cs.find((c) => c.part === part);
@@ -13,10 +13,13 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     expect(plan.network).toBe('brownout-r1');
     expect(plan.containers.map((c) => `${c.part}:${c.kind}`)).toEqual(['db:mariadb', 'imager:service', 'app:service', 'edge:gateway']);
     expect(plan.proxies.map((p) => `${p.link} ${p.listenPort} → ${p.upstream}`)).toEqual(['app→db 20000 → db:3306', 'app→imager 20001 → imager:8080', 'edge→app 20002 → app:8080']);
-    expect(plan.toxiproxy).toEqual({ image: IMAGES.toxiproxy, alias: 'toxiproxy', apiPort: 8474, proxyPorts: [20000, 20001, 20002] });
+    expect(plan.runId).toBe('r1');
+    expect(plan.toxiproxy).toEqual({ image: 'brownout/toxiproxy:2.12.0', alias: 'toxiproxy', apiPort: 8474, proxyPorts: [20000, 20001, 20002] });
 
     const db = byPart(plan.containers, 'db');
-    expect(db).toMatchObject({ image: 'mariadb:10.11', database: 'app', user: 'brownout' });
+    // The images built here by default; the server gets the local backend's flags.
+    expect(db).toMatchObject({ image: 'brownout/mariadb:10.11', database: 'app', user: 'brownout', command: [...MARIADB_SERVER_FLAGS] });
+    expect(MARIADB_SERVER_FLAGS).toContain('--max-connections=500');
     if (db?.kind !== 'mariadb') throw new Error('db');
     expect(db.initScripts).toEqual([
       { target: '/docker-entrypoint-initdb.d/01-schema.sql', content: readFileSync('fixtures/photo/schema.sql', 'utf8') },
@@ -27,7 +30,7 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     // same variable names as the local backend, and keeps the scenario's own env (MODE).
     const app = byPart(plan.containers, 'app');
     if (app?.kind !== 'service') throw new Error('app');
-    expect(app.build).toEqual(SERVICE_DOCKERFILE);
+    expect(app.build).toEqual({ context: '.', file: 'fixtures/Dockerfile', tag: 'brownout/services:local', buildArgs: { NODE_IMAGE: 'brownout/node:20' } });
     expect(app.command).toEqual(['node', '--import', 'tsx', 'fixtures/photo/server.ts']);
     expect(app.env).toEqual({
       HOST: '0.0.0.0',
@@ -59,10 +62,22 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     expect(edge.statsPort).toBe(9999);
   });
 
+  it('the upstream image set: the official images, the service built FROM the official node image', async () => {
+    const sc = await loadScenario('scenarios/cold-cache.ts');
+    const plan = stackPlan(sc.parts, sc.links, 'r7', secrets, { images: 'upstream' });
+    expect(plan.toxiproxy.image).toBe('ghcr.io/shopify/toxiproxy:2.12.0');
+    expect(plan.containers.map((c) => (c.kind === 'service' ? c.build.buildArgs['NODE_IMAGE'] : c.image))).toEqual(
+      plan.containers.map((c) => (c.kind === 'service' ? 'node:20-bookworm-slim' : { mariadb: 'mariadb:10.11', redis: 'redis:7.0', gateway: 'haproxy:2.6' }[c.kind])),
+    );
+    // Both sets name the same versions.
+    for (const k of ['mariadb', 'redis', 'haproxy', 'toxiproxy'] as const) expect(IMAGE_SETS.local[k].split(':')[1]).toBe(IMAGE_SETS.upstream[k].split(':')[1]);
+    expect(serviceBuild(IMAGE_SETS.upstream).tag).not.toBe(serviceBuild(IMAGE_SETS.local).tag);
+  });
+
   it('cold-cache: redis without persistence, reached by URL through its proxy', async () => {
     const sc = await loadScenario('scenarios/cold-cache.ts');
     const plan = stackPlan(sc.parts, sc.links, 'r2', secrets);
-    expect(byPart(plan.containers, 'cache')).toMatchObject({ kind: 'redis', image: 'redis:7.0', command: ['redis-server', '--save', '', '--appendonly', 'no'] });
+    expect(byPart(plan.containers, 'cache')).toMatchObject({ kind: 'redis', image: 'brownout/redis:7.0', command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'] });
     const app = byPart(plan.containers, 'app');
     if (app?.kind !== 'service') throw new Error('app');
     const cacheProxy = plan.proxies.find((p) => p.link === 'app→cache');

@@ -9,16 +9,51 @@ import { haproxyConfig, timeoutErrorPage } from '../haproxy.ts';
  * testcontainers.
  */
 
-export const IMAGES = {
-  // The versions the local backend gets from Debian 12 and the Go module proxy.
-  mariadb: 'mariadb:10.11',
-  redis: 'redis:7.0',
-  haproxy: 'haproxy:2.6',
-  toxiproxy: 'ghcr.io/shopify/toxiproxy:2.12.0',
+/**
+ * Which images the parts run. `local` (the default) is built on this machine by
+ * `make setup-containers` from a debootstrapped Debian 12 with Debian's MariaDB, Redis and HAProxy,
+ * the Toxiproxy and Node binaries of `make setup`: the local backend's versions, no registry
+ * needed. `upstream` is the official images, for an engine that reaches their registries.
+ */
+export const IMAGE_SETS = {
+  local: {
+    mariadb: 'brownout/mariadb:10.11',
+    redis: 'brownout/redis:7.0',
+    haproxy: 'brownout/haproxy:2.6',
+    toxiproxy: 'brownout/toxiproxy:2.12.0',
+    node: 'brownout/node:20',
+    services: 'brownout/services:local',
+  },
+  upstream: {
+    mariadb: 'mariadb:10.11',
+    redis: 'redis:7.0',
+    haproxy: 'haproxy:2.6',
+    toxiproxy: 'ghcr.io/shopify/toxiproxy:2.12.0',
+    node: 'node:20-bookworm-slim',
+    services: 'brownout/services:upstream',
+  },
 } as const;
+export type ImageSetName = keyof typeof IMAGE_SETS;
+export type ImageSet = (typeof IMAGE_SETS)[ImageSetName];
 
-/** The sample services (and a team's own, when its code is in this repository) are built from here. */
-export const SERVICE_DOCKERFILE = { context: '.', file: 'fixtures/Dockerfile', tag: 'brownout-services:local' } as const;
+/**
+ * The sample services (and a team's own, when its code is in this repository) are built from here,
+ * FROM the set's node image, with the host's network (npm ci reaches the registry that way; an
+ * engine started with --iptables=false gives its bridge no way out).
+ */
+export interface ServiceBuild {
+  context: string;
+  file: string;
+  tag: string;
+  buildArgs: Record<string, string>;
+}
+export const serviceBuild = (images: ImageSet): ServiceBuild => ({ context: '.', file: 'fixtures/Dockerfile', tag: images.services, buildArgs: { NODE_IMAGE: images.node } });
+
+/** Every container and the network carry these labels: `brownout clean` and the next run find what a killed run left. */
+export const LABELS = { run: 'brownout.run', pid: 'brownout.pid', host: 'brownout.host' } as const;
+
+/** The local backend's MariaDB settings, passed to the server in the container too. */
+export const MARIADB_SERVER_FLAGS = ['--skip-name-resolve', '--skip-log-bin', '--innodb-buffer-pool-size=64M', '--max-connections=500'] as const;
 
 export const TOXIPROXY_API_PORT = 8474;
 /** Inside the network every part listens on its image's usual port, so configs read plainly. */
@@ -39,12 +74,13 @@ export interface ProxyPlan {
 }
 
 export type ContainerPlan =
-  | { kind: 'mariadb'; part: string; alias: string; image: string; port: number; database: string; user: string; initScripts: { target: string; content: string }[] }
+  | { kind: 'mariadb'; part: string; alias: string; image: string; port: number; database: string; user: string; command: string[]; initScripts: { target: string; content: string }[] }
   | { kind: 'redis'; part: string; alias: string; image: string; port: number; command: string[] }
-  | { kind: 'service'; part: string; alias: string; build: typeof SERVICE_DOCKERFILE; port: number; command: string[]; env: Record<string, string>; health: string; startupTimeoutMs: number; files: { target: string; content: string }[]; supervised: boolean }
+  | { kind: 'service'; part: string; alias: string; build: ServiceBuild; port: number; command: string[]; env: Record<string, string>; health: string; startupTimeoutMs: number; files: { target: string; content: string }[]; supervised: boolean }
   | { kind: 'gateway'; part: string; alias: string; image: string; port: number; statsPort: number; config: { target: string; content: string }; timeoutBody: { target: string; content: string } | undefined; check: { intervalMs: number; fall: number; rise: number } | undefined };
 
 export interface StackPlan {
+  runId: string;
   network: string;
   toxiproxy: { image: string; alias: string; apiPort: number; proxyPorts: number[] };
   proxies: ProxyPlan[];
@@ -57,9 +93,15 @@ export interface PlanSecrets {
   dbPassword(part: string): string;
 }
 
+export interface PlanOptions {
+  /** Default `local`. */
+  images?: ImageSetName;
+}
+
 const alias = (part: string) => part.toLowerCase().replace(/[^a-z0-9-]/g, '-');
 
-export function stackPlan(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], runId: string, secrets: PlanSecrets): StackPlan {
+export function stackPlan(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], runId: string, secrets: PlanSecrets, opts: PlanOptions = {}): StackPlan {
+  const images = IMAGE_SETS[opts.images ?? 'local'];
   const proxies: ProxyPlan[] = links.map((l, i) => {
     const to = parts.find((p) => p.name === l.to);
     const port = to ? PORTS[to.kind] : 0;
@@ -73,10 +115,11 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
           kind: 'mariadb',
           part: part.name,
           alias: alias(part.name),
-          image: IMAGES.mariadb,
+          image: images.mariadb,
           port: PORTS.mariadb,
           database: part.database,
           user: 'brownout',
+          command: [...MARIADB_SERVER_FLAGS],
           // The image runs /docker-entrypoint-initdb.d/*.sql in name order on first start.
           initScripts: [
             ...(part.schemaPath ? [{ target: '/docker-entrypoint-initdb.d/01-schema.sql', content: readFileSync(part.schemaPath, 'utf8') }] : []),
@@ -84,8 +127,9 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
           ],
         };
       case 'redis':
-        // No persistence, as the local backend: a restart starts empty.
-        return { kind: 'redis', part: part.name, alias: alias(part.name), image: IMAGES.redis, port: PORTS.redis, command: ['redis-server', '--save', '', '--appendonly', 'no'] };
+        // No persistence, as the local backend: a restart starts empty. Reached over the network
+        // with no password, which protected mode (Debian's default) would refuse.
+        return { kind: 'redis', part: part.name, alias: alias(part.name), image: images.redis, port: PORTS.redis, command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'] };
       case 'service': {
         const env: Record<string, string> = { HOST: '0.0.0.0', PORT: String(PORTS.service) };
         for (const l of links.filter((x) => x.from === part.name)) {
@@ -106,19 +150,20 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
         const ecosystem = { target: '/app/ecosystem.json', content: JSON.stringify({ apps: [{ name: part.name, script: program === 'node' ? '/usr/local/bin/node' : program, args, interpreter: 'none', cwd: '/app', autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000 }] }, null, 2) };
         const pm2 = part.supervisor === 'pm2';
         const command = pm2 ? ['node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : [...part.command];
-        return { kind: 'service', part: part.name, alias: alias(part.name), build: SERVICE_DOCKERFILE, port: PORTS.service, command, env, health: part.health, startupTimeoutMs: part.startupTimeoutMs, files: pm2 ? [ecosystem] : [], supervised: pm2 };
+        return { kind: 'service', part: part.name, alias: alias(part.name), build: serviceBuild(images), port: PORTS.service, command, env, health: part.health, startupTimeoutMs: part.startupTimeoutMs, files: pm2 ? [ecosystem] : [], supervised: pm2 };
       }
       case 'gateway': {
         const servers = part.to.map((to) => ({ name: to, host: 'toxiproxy', port: proxyOf(part.name, to)?.listenPort ?? 0 }));
         const timeoutBody = part.timeoutStatus === 504 ? undefined : { target: '/usr/local/etc/haproxy/timeout.http', content: timeoutErrorPage(part.timeoutStatus, part.timeoutMs) };
         const content = haproxyConfig({ port: PORTS.gateway, bind: '0.0.0.0', servers, timeoutMs: part.timeoutMs, ...(timeoutBody ? { timeoutErrorFile: timeoutBody.target } : {}), statsSocket: `ipv4@0.0.0.0:${GATEWAY_STATS_PORT}`, check: part.check, leader: part.leader });
-        return { kind: 'gateway', part: part.name, alias: alias(part.name), image: IMAGES.haproxy, port: PORTS.gateway, statsPort: GATEWAY_STATS_PORT, config: { target: '/usr/local/etc/haproxy/haproxy.cfg', content }, timeoutBody, check: part.check };
+        return { kind: 'gateway', part: part.name, alias: alias(part.name), image: images.haproxy, port: PORTS.gateway, statsPort: GATEWAY_STATS_PORT, config: { target: '/usr/local/etc/haproxy/haproxy.cfg', content }, timeoutBody, check: part.check };
       }
     }
   });
   return {
+    runId,
     network: `brownout-${runId}`,
-    toxiproxy: { image: IMAGES.toxiproxy, alias: 'toxiproxy', apiPort: TOXIPROXY_API_PORT, proxyPorts: proxies.map((p) => p.listenPort) },
+    toxiproxy: { image: images.toxiproxy, alias: 'toxiproxy', apiPort: TOXIPROXY_API_PORT, proxyPorts: proxies.map((p) => p.listenPort) },
     proxies,
     containers,
   };

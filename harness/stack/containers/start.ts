@@ -1,19 +1,35 @@
+import { execFile } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { MySqlContainer } from '@testcontainers/mysql';
+import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { GenericContainer, getContainerRuntimeClient, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import { GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
 import type { CleanupList } from '../../core/cleanup.ts';
 import { StackError } from '../../core/errors.ts';
 import { debug } from '../../core/log.ts';
-import { waitUntil } from '../../core/ports.ts';
-import { settleLimitMs, watchServerStates, type ServerStateWatch } from '../haproxy.ts';
+import { watchServerStates, type ServerStateWatch } from '../haproxy.ts';
 import { flushRedis } from '../redis.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
 import { createProxyAt, listToxics, type ActiveProxy } from '../toxiproxy.ts';
-import { containerAction, type ContainerAction, type ContainerPlan, type StackPlan } from './plan.ts';
+import { containerAction, type ContainerAction, type ContainerPlan, type ServiceBuild, type StackPlan } from './plan.ts';
+import { withoutRyuk } from './engine.ts';
+import { runLabels, sweepRuns } from './sweep.ts';
 
 const log = debug('stack:containers');
+const execFileP = promisify(execFile);
+
+/**
+ * Every port published on 127.0.0.1 only (Docker's default is every interface): the harness and
+ * k6 are the only clients, and nothing of a run is reachable from another machine. Every container
+ * carries the run's labels (sweep.ts finds what a killed run left by them).
+ */
+class LoopbackContainer extends GenericContainer {
+  protected override async beforeContainerCreated(): Promise<void> {
+    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as { HostIp?: string }[][]) {
+      for (const b of bindings) b.HostIp = '127.0.0.1';
+    }
+  }
+}
 /** Lines of a container's output kept for the error when it stops unasked. */
 const TAIL_LINES = 20;
 
@@ -49,6 +65,9 @@ interface Released {
 
 /** Starts the plan's containers in order; on any failure everything already started is removed. */
 export async function startContainerStack(plan: StackPlan, opts: ContainerStackOptions): Promise<StartedContainerStack> {
+  withoutRyuk();
+  // What runs killed outright left (their teardown never ran) goes first: it holds memory and names.
+  await sweepRuns().catch((e: unknown) => log(`sweep: ${(e as Error).message}`));
   const started: Released[] = [];
   let stopping = false;
   const add = (name: string, stop: () => Promise<unknown>) => {
@@ -84,12 +103,16 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     stream.on('error', () => file?.end());
   };
   try {
+    const runtime = await getContainerRuntimeClient();
+    const labels = runLabels(plan.runId);
     // Named after the run (brownout-<run id>), so what a killed run left is recognisable in `docker network ls`.
-    const network: StartedNetwork = await new Network({ nextUuid: () => plan.network }).start();
-    add(`network ${plan.network}`, () => network.stop());
+    const created = await runtime.network.create({ Name: plan.network, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
+    add(`network ${plan.network}`, () => runtime.network.remove(created));
+    const network = plan.network;
     let t = Date.now();
-    const toxiproxy = await new GenericContainer(plan.toxiproxy.image)
-      .withNetwork(network)
+    const toxiproxy = await new LoopbackContainer(plan.toxiproxy.image)
+      .withLabels(labels)
+      .withNetworkMode(network)
       .withNetworkAliases(plan.toxiproxy.alias)
       .withExposedPorts(plan.toxiproxy.apiPort, ...plan.toxiproxy.proxyPorts)
       .withWaitStrategy(Wait.forHttp('/version', plan.toxiproxy.apiPort))
@@ -101,7 +124,6 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     const links = new Map<string, ActiveProxy>();
     const containers = new Map<string, StartedContainerPart>();
     const parts = new Map<string, RunningPart>();
-    const runtime = await getContainerRuntimeClient();
     const partOf = (name: string): StartedContainerPart => {
       const p = containers.get(name);
       if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
@@ -133,7 +155,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       for (const p of plan.proxies.filter((x) => x.link.startsWith(`${c.part}→`))) {
         links.set(p.link, await createProxyAt(toxiproxyUrl, { name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream }));
       }
-      const container = await startPart(c, network, opts.dbPassword);
+      const container = await startPart(c, network, labels, opts.dbPassword);
       add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
       await followLogs(c.part, container);
       containers.set(c.part, { plan: c, container });
@@ -231,51 +253,79 @@ async function runningPart(c: ContainerPlan, container: StartedTestContainer, db
       if (!c.check) return { part };
       // As locally: load starts once HAProxy has checked every server.
       const watch = await watchServerStates({ host, port: container.getMappedPort(c.statsPort) });
-      const limit = settleLimitMs(c.check);
-      if (!(await waitUntil(async () => watch.settled(), { timeoutMs: limit, intervalMs: 50 }))) {
+      const problem = await watch.settle(c.check);
+      if (problem) {
         watch.stop();
-        throw new StackError(`${c.part}: server states did not settle within ${limit} ms (${watch.changes.map((x) => `${x.backend}/${x.server} ${x.status}`).join(', ') || 'none read'})`, `gateway container ${container.getId().slice(0, 12)}`, 'check that every server answers its health check path');
+        throw new StackError(`${c.part}: ${problem}`, `gateway container ${container.getId().slice(0, 12)}`, 'check that every server answers its health check path');
       }
       return { part: { ...part, serverChanges: () => [...watch.changes] }, watch };
     }
   }
 }
 
-function startPart(c: ContainerPlan, network: StartedNetwork, dbPassword: (part: string) => string): Promise<StartedTestContainer> {
+/**
+ * The service image, built as `make setup-containers` builds it: with the docker CLI and the host's
+ * network (npm ci reaches the registry that way); Docker's cache makes it a second when nothing
+ * changed. testcontainers' own build offers neither the network nor the build's error.
+ */
+async function buildServiceImage(b: ServiceBuild): Promise<void> {
+  const args = ['build', '--network', 'host', '-q', '-t', b.tag, '-f', b.file, ...Object.entries(b.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), b.context];
+  try {
+    await execFileP('docker', args, { env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
+  } catch (e) {
+    const out = e as { stderr?: string; stdout?: string };
+    const tail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    throw new StackError(`the service image ${b.tag} did not build`, `docker ${args.join(' ')}\n${tail}`, 'run `make setup-containers` (it builds the base images), then read the build output above', e);
+  }
+}
+
+const built = new Map<string, Promise<void>>();
+
+async function startPart(c: ContainerPlan, network: string, labels: Record<string, string>, dbPassword: (part: string) => string): Promise<StartedTestContainer> {
   switch (c.kind) {
     case 'mariadb':
-      // @testcontainers/mysql with MariaDB's image: it takes the MYSQL_* settings and prints the same ready line.
-      return new MySqlContainer(c.image)
-        .withDatabase(c.database)
-        .withUsername(c.user)
-        .withUserPassword(dbPassword(c.part))
-        .withRootPassword(dbPassword(`${c.part}-root`))
+      // The official image's settings (our local image takes the same); ready once the port
+      // listens: the init scripts run on a server without networking first.
+      return new LoopbackContainer(c.image)
+        .withLabels(labels)
+        .withEnvironment({ MYSQL_DATABASE: c.database, MYSQL_USER: c.user, MYSQL_PASSWORD: dbPassword(c.part), MYSQL_ROOT_PASSWORD: dbPassword(`${c.part}-root`) })
+        .withCommand(c.command)
         .withCopyContentToContainer(c.initScripts)
-        .withNetwork(network)
+        .withExposedPorts(c.port)
+        .withNetworkMode(network)
         .withNetworkAliases(c.alias)
+        .withWaitStrategy(Wait.forListeningPorts())
+        .withStartupTimeout(120_000)
         .start();
     case 'redis':
-      return new GenericContainer(c.image).withCommand(c.command).withExposedPorts(c.port).withNetwork(network).withNetworkAliases(c.alias).withWaitStrategy(Wait.forLogMessage('Ready to accept connections')).start();
-    case 'service':
-      return GenericContainer.fromDockerfile(c.build.context, c.build.file)
-        .build(c.build.tag, { deleteOnExit: false })
-        .then((image) =>
-          image
-            .withCommand(c.command)
-            .withEnvironment(c.env)
-            .withCopyContentToContainer(c.files)
-            .withExposedPorts(c.port)
-            .withNetwork(network)
-            .withNetworkAliases(c.alias)
-            .withWaitStrategy(Wait.forHttp(c.health, c.port).forStatusCode(200))
-            .withStartupTimeout(c.startupTimeoutMs)
-            .start(),
-        );
+      return new LoopbackContainer(c.image).withLabels(labels).withCommand(c.command).withExposedPorts(c.port).withNetworkMode(network).withNetworkAliases(c.alias).withWaitStrategy(Wait.forLogMessage('Ready to accept connections')).start();
+    case 'service': {
+      // Once per image and process: a stack of several services builds it once.
+      let b = built.get(c.build.tag);
+      if (!b) {
+        b = buildServiceImage(c.build);
+        built.set(c.build.tag, b);
+        b.catch(() => built.delete(c.build.tag));
+      }
+      await b;
+      return new LoopbackContainer(c.build.tag)
+        .withLabels(labels)
+        .withCommand(c.command)
+        .withEnvironment(c.env)
+        .withCopyContentToContainer(c.files)
+        .withExposedPorts(c.port)
+        .withNetworkMode(network)
+        .withNetworkAliases(c.alias)
+        .withWaitStrategy(Wait.forHttp(c.health, c.port).forStatusCode(200))
+        .withStartupTimeout(c.startupTimeoutMs)
+        .start();
+    }
     case 'gateway':
-      return new GenericContainer(c.image)
+      return new LoopbackContainer(c.image)
+        .withLabels(labels)
         .withCopyContentToContainer([c.config, ...(c.timeoutBody ? [c.timeoutBody] : [])])
         .withExposedPorts(c.port, c.statsPort)
-        .withNetwork(network)
+        .withNetworkMode(network)
         .withNetworkAliases(c.alias)
         .withWaitStrategy(Wait.forListeningPorts())
         .start();
