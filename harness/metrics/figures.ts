@@ -23,26 +23,43 @@ export type Phase = 'baseline' | 'fault' | 'between' | 'recovery';
 export const PHASES: readonly Phase[] = ['baseline', 'fault', 'between', 'recovery'];
 
 /** When each fault was in effect: from its apply completing to its heal completing (wall-clock ms). */
+/**
+ * A fault is an interval, not an instant: its apply was requested, then confirmed (the toxic
+ * exists, the signal was sent, the lock is held), and the same for its heal. An instant fault
+ * (kill, flush, restart, request) heals at once: its window is its apply.
+ */
 export interface FaultWindow {
   label: string;
+  /** When the harness asked for the fault (wall-clock ms). */
+  applyRequestedMs: number;
+  /** When the fault was confirmed in place. */
   appliedMs: number;
+  /** When the harness asked for the heal. */
+  healRequestedMs: number;
+  /** When the heal was confirmed: recovery starts here. */
   healedMs: number;
 }
 
 /**
- * Phase of a request by its start time: baseline before the first fault, fault while any fault is
- * active, recovery after the last heal; 'between' is a gap between two faults.
+ * Phase of a request from its start and end (start + duration), so that a request is counted
+ * where the fault could touch it:
+ * - baseline: it ended before the first apply was requested;
+ * - fault: it was in flight at any moment from a fault's apply request to its heal's confirmation
+ *   (in flight when the fault began, started during the apply, or in flight across the heal);
+ * - recovery: it started at or after the last heal's confirmation (and touched no fault);
+ * - between: the rest, a gap between two faults.
+ * An acknowledgement (one instant) is classed with start = end.
  */
-export function phaseOf(startMs: number, windows: readonly FaultWindow[]): Phase {
+export function phaseOf(startMs: number, endMs: number, windows: readonly FaultWindow[]): Phase {
   if (windows.length === 0) return 'baseline';
   let first = Infinity;
   let last = -Infinity;
   for (const w of windows) {
-    if (startMs >= w.appliedMs && startMs < w.healedMs) return 'fault';
-    first = Math.min(first, w.appliedMs);
+    if (startMs < w.healedMs && endMs >= w.applyRequestedMs) return 'fault';
+    first = Math.min(first, w.applyRequestedMs);
     last = Math.max(last, w.healedMs);
   }
-  if (startMs < first) return 'baseline';
+  if (endMs < first) return 'baseline';
   if (startMs >= last) return 'recovery';
   return 'between';
 }

@@ -92,10 +92,10 @@ function unitOf(e: Expectation): ExpectationResult['unit'] {
 /** Numbers in, figures out: no process, no clock. */
 export function judge(input: JudgeInput): Judgement {
   const table = RequestTable.from(input.records);
-  const phaseGroups = groupBy(table.all(), (i) => PHASES.indexOf(phaseOf(table.startMs(i), input.windows)), PHASES.length);
+  const phaseGroups = groupBy(table.all(), (i) => PHASES.indexOf(phaseOf(table.startMs(i), table.startMs(i) + table.durationMs(i), input.windows)), PHASES.length);
   const byPhase = new Map<Phase, Selection>(PHASES.map((p, k) => [p, phaseGroups[k] ?? []]));
 
-  const firstApply = input.windows.length ? Math.min(...input.windows.map((w) => w.appliedMs)) : undefined;
+  const firstApply = input.windows.length ? Math.min(...input.windows.map((w) => w.applyRequestedMs)) : undefined;
   const lastHeal = input.windows.length ? Math.max(...input.windows.map((w) => w.healedMs)) : undefined;
   const bounds: Record<Phase, [number | undefined, number | undefined]> = {
     baseline: [input.loadStartMs, firstApply ?? input.loadEndMs],
@@ -158,7 +158,7 @@ export function judge(input: JudgeInput): Judgement {
           expectations.push({ phase, source: e.source, measured: undefined, unit: 'count', requests: 0, passed: false, note: 'the scenario has no write check' });
           continue;
         }
-        const inScope = w.acks.filter((a) => phase === 'overall' || phaseOf(a.atMs, input.windows) === phase);
+        const inScope = w.acks.filter((a) => phase === 'overall' || phaseOf(a.atMs, a.atMs, input.windows) === phase);
         const lost = inScope.filter((a) => w.lost.has(a.id)).length;
         expectations.push({ phase, source: e.source, measured: lost, unit: 'count', requests: inScope.length, passed: compare(lost, e.op, e.value) });
         continue;

@@ -75,18 +75,36 @@ describe('rates and figures', () => {
 });
 
 describe('phases', () => {
+  // Each apply confirmed 6 ms after it was asked for, each heal 4 ms after.
   const windows = [
-    { label: 'a', appliedMs: 1000, healedMs: 2000 },
-    { label: 'b', appliedMs: 3000, healedMs: 4000 },
+    { label: 'a', applyRequestedMs: 1000, appliedMs: 1006, healRequestedMs: 2000, healedMs: 2004 },
+    { label: 'b', applyRequestedMs: 3000, appliedMs: 3006, healRequestedMs: 4000, healedMs: 4004 },
   ];
-  it('classify by start time against actual apply/heal times', () => {
-    expect(phaseOf(999, windows)).toBe('baseline');
-    expect(phaseOf(1000, windows)).toBe('fault');
-    expect(phaseOf(1999, windows)).toBe('fault');
-    expect(phaseOf(2500, windows)).toBe('between');
-    expect(phaseOf(3500, windows)).toBe('fault');
-    expect(phaseOf(4000, windows)).toBe('recovery');
-    expect(phaseOf(5, [])).toBe('baseline');
+  it('a request is in the baseline only if it ended before the first apply was requested', () => {
+    expect(phaseOf(900, 999, windows)).toBe('baseline');
+    // The false alarm: started 5 ms before the apply was confirmed, answered after it.
+    expect(phaseOf(1001, 4002, windows)).toBe('fault');
+    // In flight when the apply was requested, though it started well before.
+    expect(phaseOf(500, 1000, windows)).toBe('fault');
+    expect(phaseOf(1003, 1003, windows)).toBe('fault');
+  });
+  it('in flight across a heal stays in the fault; recovery starts at the last heal confirmed', () => {
+    expect(phaseOf(1999, 2500, windows)).toBe('fault');
+    expect(phaseOf(2003, 2010, windows)).toBe('fault');
+    expect(phaseOf(2004, 2010, windows)).toBe('between');
+    // Between two faults, but still in flight when the second was requested.
+    expect(phaseOf(2500, 3000, windows)).toBe('fault');
+    expect(phaseOf(2500, 2999, windows)).toBe('between');
+    expect(phaseOf(4003, 4100, windows)).toBe('fault');
+    expect(phaseOf(4004, 4100, windows)).toBe('recovery');
+    expect(phaseOf(5, 6, [])).toBe('baseline');
+  });
+  it('an instant fault (a kill): the requests in flight at it are the fault phase', () => {
+    const kill = [{ label: 'kill', applyRequestedMs: 10_000, appliedMs: 10_003, healRequestedMs: 10_003, healedMs: 10_003 }];
+    expect(phaseOf(9_000, 9_999, kill)).toBe('baseline');
+    expect(phaseOf(9_000, 13_000, kill)).toBe('fault');
+    expect(phaseOf(10_002, 10_010, kill)).toBe('fault');
+    expect(phaseOf(10_003, 10_010, kill)).toBe('recovery');
   });
 });
 
@@ -148,7 +166,7 @@ describe('judge', () => {
     for (let t = 0; t < 10_000; t += 100) records.push(rec(t, t >= 4000 && t < 6000 ? 3000 : 5, t >= 4000 && t < 6000 ? 503 : 200, t % 200 === 0 ? 'read' : 'upload'));
     const j = judge({
       records,
-      windows: [{ label: 'x', appliedMs: 4000, healedMs: 6000 }],
+      windows: [{ label: 'x', applyRequestedMs: 4000, appliedMs: 4000, healRequestedMs: 6000, healedMs: 6000 }],
       loadStartMs: 0,
       loadEndMs: 10_000,
       expect: {
@@ -211,7 +229,7 @@ describe('recovery of some requests only', () => {
     }
     const j = judge({
       records,
-      windows: [{ label: 'kill', appliedMs: 10_000, healedMs: 10_000 }],
+      windows: [{ label: 'kill', applyRequestedMs: 10_000, appliedMs: 10_000, healRequestedMs: 10_000, healedMs: 10_000 }],
       loadStartMs: 0,
       loadEndMs: 20_000,
       expect: { recovery: [exp('recovery < 5s'), exp('recovery{name:job} < 1s'), exp('recovery{name:read} < 1s')] },

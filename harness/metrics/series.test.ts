@@ -11,11 +11,22 @@ describe('timeSeries', () => {
     const s = timeSeries(records, t0, t0 + 3000);
     expect(s.bucketMs).toBe(1000);
     expect(s.points.map((p) => p.tMs)).toEqual([0, 1000, 2000]);
-    expect(s.points.map((p) => p.count)).toEqual([2, 1, 1]);
-    expect(s.points[0]?.statuses).toEqual({ '200': 1, '503': 1 });
+    // Both edges: the one stamped 1 ms before the start is in the first bucket, the one at exactly
+    // the end in the last; the series' total is the request count.
+    expect(s.points.map((p) => p.count)).toEqual([3, 1, 2]);
+    expect(s.points.reduce((n, p) => n + p.count, 0)).toBe(records.length);
+    expect(s.points[0]?.statuses).toEqual({ '200': 2, '503': 1 });
     expect(s.points[1]?.statuses).toEqual({ no_response: 1 });
     expect(s.points[0]?.p50Ms).toBeCloseTo(5, 2);
     expect(s.points[0]?.p99Ms).toBeCloseTo(7, 2);
+  });
+
+  it('a 60 s run at 20/s: the request at exactly t = 60 s is in the series (1 201 of 1 201)', () => {
+    const records = Array.from({ length: 1201 }, (_, i) => rec(i * 50, 3, 200));
+    const s = timeSeries(records, 0, 60_000);
+    expect(s.points).toHaveLength(60);
+    expect(s.points.reduce((n, p) => n + p.count, 0)).toBe(1201);
+    expect(s.points[59]?.count).toBe(21);
   });
 
   it('an empty bucket has null percentiles (JSON has no NaN)', () => {

@@ -27,11 +27,15 @@ export function bucketFor(durationMs: number): number {
   return Math.max(1000, Math.ceil(durationMs / MAX_POINTS / 1000) * 1000);
 }
 
-/** The requests of the load window bucketed by start time: what the report's charts draw. */
+/**
+ * The requests of the load window bucketed by start time: what the report's charts draw. Every
+ * request is in a bucket: the last bucket is closed (a request starting exactly at the end of the
+ * load, or a few ms after it as k6 may, is in it), and one stamped before the start is in the first.
+ */
 export function timeSeries(records: Requests, loadStartMs: number, loadEndMs: number, bucketMs = bucketFor(loadEndMs - loadStartMs)): Series {
   const t = RequestTable.from(records);
-  const n = Math.max(0, Math.ceil((loadEndMs - loadStartMs) / bucketMs));
-  const buckets = groupBy(t.all(), (i) => Math.floor((t.startMs(i) - loadStartMs) / bucketMs), n);
+  const n = Math.max(1, Math.ceil((loadEndMs - loadStartMs) / bucketMs));
+  const buckets = groupBy(t.all(), (i) => Math.min(n - 1, Math.max(0, Math.floor((t.startMs(i) - loadStartMs) / bucketMs))), n);
   // One histogram, reset per bucket: a histogram per bucket of a long run cost ~40 KB each.
   const h = new LatencyHistogram();
   const v = (x: number) => (Number.isNaN(x) ? null : x);

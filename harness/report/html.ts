@@ -4,7 +4,7 @@ import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
 import type { Figures } from '../metrics/index.ts';
 import { STATUS_SERIES, type ChartData, type ChartMark, type ChartWindow, type StatusSeries } from './chart-data.ts';
-import { figureCells, FIGURE_HEADERS, formatMeasured, loadShape, type RunResult } from './index.ts';
+import { eventText, figureCells, FIGURE_HEADERS, formatMeasured, loadShape, type RunResult } from './index.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const seconds = (ms: number) => Math.round(ms) / 1000;
@@ -174,7 +174,7 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
       parts.push(`<h2>Phase: ${esc(ph.phase)}</h2>`, figuresTable([['all', ph.all], ...Object.entries(ph.byName)]));
     }
     parts.push('<h2>Timeline</h2><table><tr><th>t</th><th>event</th></tr>');
-    for (const e of r.timeline) parts.push(`<tr><td>+${(e.offsetMs / 1000).toFixed(2)} s</td><td>${esc(e.kind === 'load-start' ? 'load started' : e.kind === 'gateway' ? e.label : `${e.kind} ${e.label}`)}</td></tr>`);
+    for (const e of r.timeline) parts.push(`<tr><td>+${(e.offsetMs / 1000).toFixed(2)} s</td><td>${esc(eventText(e))}</td></tr>`);
     parts.push('</table>', `<h2>Versions</h2><p>${esc(Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', '))}</p>`);
   }
   if (error) parts.push('<h2>Harness error</h2>', `<pre>${esc(error instanceof HarnessError ? error.describe() : (error.stack ?? error.message))}</pre>`);

@@ -13,11 +13,24 @@ export interface TimelineEvent {
   atMs: number;
   /** ms from the start of the load. */
   offsetMs: number;
+  /**
+   * apply/heal: when the harness asked for it (wall-clock ms); `atMs` is when it was confirmed. A
+   * request in flight at any moment from an apply's request to its heal's confirmation is the fault's.
+   */
+  requestedAtMs?: number;
   /** gateway: a server's state changed in a gateway's backend (its health checks at work). */
   kind: 'load-start' | 'apply' | 'heal' | 'gateway';
   label: string;
   /** Index in the scenario's timeline. */
   fault?: number;
+}
+
+/** A timeline row's text; an apply or heal says how long it took from asked to confirmed. */
+export function eventText(e: TimelineEvent): string {
+  if (e.kind === 'load-start') return 'load started';
+  if (e.kind === 'gateway') return e.label;
+  const took = e.requestedAtMs === undefined ? '' : ` (asked at +${((e.offsetMs - (e.atMs - e.requestedAtMs)) / 1000).toFixed(2)}s, confirmed ${e.atMs - e.requestedAtMs} ms later)`;
+  return `${e.kind} ${e.label}${took}`;
 }
 
 export interface RunResult {
@@ -105,7 +118,7 @@ export function renderSummary(r: RunResult): string {
     '',
   );
   out.push('## Timeline', '', '| t | event |', '|---|---|');
-  for (const e of r.timeline) out.push(`| +${(e.offsetMs / 1000).toFixed(2)}s | ${e.kind === 'load-start' ? 'load started' : e.kind === 'gateway' ? e.label : `${e.kind} ${e.label}`} |`);
+  for (const e of r.timeline) out.push(`| +${(e.offsetMs / 1000).toFixed(2)}s | ${eventText(e)} |`);
   out.push('');
   out.push('## Expectations', '', '| phase | expectation | measured | requests | result |', '|---|---|---|---|---|');
   for (const x of r.judgement.expectations) {

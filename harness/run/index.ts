@@ -191,21 +191,24 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         const id = `${runId}-f${entry.index}`;
         timers.push(
           setTimeout(() => {
+            // Both ends of the apply are kept: a request in flight from the request on is the fault's.
+            const applyRequested = Date.now();
             applyFault(entry.fault, st, id, entry.label)
               .then((f) => {
                 active.add(f);
                 cleanup.add(`heal ${entry.label}`, () => f.heal());
                 const now = Date.now();
-                events.push({ atMs: now, offsetMs: now - t0, kind: 'apply', label: entry.label, fault: entry.index });
+                events.push({ atMs: now, offsetMs: now - t0, requestedAtMs: applyRequested, kind: 'apply', label: entry.label, fault: entry.index });
                 progress(`+${((now - t0) / 1000).toFixed(1)}s apply ${entry.label}`);
                 const healIn = t0 + entry.atMs + entry.forMs - Date.now();
                 timers.push(
                   setTimeout(() => {
+                    const healRequested = Date.now();
                     f.heal()
                       .then(() => {
                         active.delete(f);
                         const at = Date.now();
-                        events.push({ atMs: at, offsetMs: at - t0, kind: 'heal', label: entry.label, fault: entry.index });
+                        events.push({ atMs: at, offsetMs: at - t0, requestedAtMs: healRequested, kind: 'heal', label: entry.label, fault: entry.index });
                         progress(`+${((at - t0) / 1000).toFixed(1)}s heal ${entry.label}`);
                       })
                       .catch(reject);
@@ -251,7 +254,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const windows: FaultWindow[] = sc.timeline.flatMap((entry) => {
       const a = events.find((e) => e.kind === 'apply' && e.fault === entry.index);
       const h = events.find((e) => e.kind === 'heal' && e.fault === entry.index);
-      return a && h ? [{ label: entry.label, appliedMs: a.atMs, healedMs: h.atMs }] : [];
+      return a && h ? [{ label: entry.label, applyRequestedMs: a.requestedAtMs ?? a.atMs, appliedMs: a.atMs, healRequestedMs: h.requestedAtMs ?? h.atMs, healedMs: h.atMs }] : [];
     });
     const writes = sc.writes ? await checkWrites(st, sc.writes, results.acks) : undefined;
     const connections = sc.expect.overall.some((e) => e.metric.kind === 'connections') ? await countConnections(st) : undefined;
