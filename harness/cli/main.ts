@@ -107,7 +107,7 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
     if (outcome.cleanupFailures.length) process.stderr.write(`\nbrownout: could not clean up:\n${outcome.cleanupFailures.map((c) => `  - ${c}`).join('\n')}\n`);
     if (outcome.reportDir) process.stderr.write(`brownout: report in ${outcome.reportDir}\n`);
     worst = Math.max(worst, outcome.exitCode, outcome.cleanupFailures.length ? 2 : 0);
-    junit.push({ scenarioFile: file, result: outcome.result, error: outcome.error });
+    junit.push({ scenarioFile: file, result: outcome.result, error: outcome.error, cleanupFailures: outcome.cleanupFailures });
   }
   // One file for CI to pick up: every scenario of this invocation (each run dir has its own too).
   mkdirSync(opts.reports, { recursive: true });

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { debug } from './log.ts';
-import { processTree } from './procfs.ts';
+import { describeProcess, groupMembers, identify, processTree, stillAlive, type ProcessIdentity } from './procfs.ts';
+
+/** How long every process of a stopped tree may take to be gone after SIGKILL (a busy machine's exit is slow). */
+const GONE_WITHIN_MS = 5_000;
 
 const log = debug('process');
 
@@ -105,11 +108,17 @@ export class ManagedProcess {
     }
   }
 
-  /** SIGTERM, then SIGKILL after graceMs. Idempotent: the same promise every time. */
+  /**
+   * SIGTERM, then SIGKILL after graceMs; resolves once every process of its tree and group is gone
+   * (by pid and start time), and rejects naming those that are not within a bound: a stop that
+   * returned while a child was still exiting let a process outlive the run's teardown.
+   * Idempotent: the same promise every time.
+   */
   stop(graceMs = 3000): Promise<void> {
     this.stopping ??= (async () => {
       // The whole tree, not only the group: a supervisor may put its workers in groups of their own.
       const tree = this.child.pid !== undefined && !this.hasExited ? processTree(this.child.pid) : [];
+      const ids: ProcessIdentity[] = [...new Set([...tree, ...(this.child.pid !== undefined ? groupMembers(this.child.pid) : [])])].flatMap((pid) => identify(pid) ?? []);
       if (!this.hasExited) {
         // A frozen (SIGSTOPped) process cannot act on SIGTERM until continued.
         this.signal('SIGCONT');
@@ -126,7 +135,7 @@ export class ManagedProcess {
           // No such group: all gone.
         }
       }
-      for (const pid of tree) {
+      for (const { pid } of stillAlive(ids)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
@@ -134,6 +143,15 @@ export class ManagedProcess {
         }
       }
       await new Promise<void>((r) => this.logStream.end(() => r()));
+      // SIGKILL is sent, not done: a process with much memory, or on a busy machine, takes a while
+      // to exit, and until then it may hold its port. Wait for each, by identity (pids get reused).
+      const deadline = Date.now() + GONE_WITHIN_MS;
+      let left = stillAlive(ids);
+      while (left.length > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        left = stillAlive(ids);
+      }
+      if (left.length > 0) throw new Error(`${left.length} process${left.length === 1 ? '' : 'es'} of ${this.spec.name} still alive ${GONE_WITHIN_MS} ms after SIGKILL: ${left.map(describeProcess).join('; ')}`);
       log(`stopped ${this.spec.name}`);
     })();
     return this.stopping;

@@ -79,3 +79,93 @@ export function processTree(root: number): number[] {
 export function servingPid(root: number, port: number): number | undefined {
   return processTree(root).find((pid) => listeningAddresses(pid).some((a) => a.endsWith(`:${port}`)));
 }
+
+/** What /proc says of one process. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** Process group. */
+  pgrp: number;
+  /** R, S, D, Z, T, ... */
+  state: string;
+  /** Clock ticks since boot: with the pid, the process's identity (a reused pid has another). */
+  startTime: number;
+  /** Empty for a process that is exiting (its memory already released) or a zombie. */
+  cmdline: string;
+}
+
+export function processInfo(pid: number): ProcessInfo | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      // exited meanwhile
+    }
+    return { pid, ppid: Number(f[1]), pgrp: Number(f[2]), state: f[0] ?? '?', startTime: Number(f[19]), cmdline };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process as first seen: pid and start time. */
+export interface ProcessIdentity {
+  pid: number;
+  startTime: number;
+}
+
+export function identify(pid: number): ProcessIdentity | undefined {
+  const i = processInfo(pid);
+  return i ? { pid, startTime: i.startTime } : undefined;
+}
+
+/**
+ * Those of `ids` still alive: the same pid with the same start time (a reused pid is someone
+ * else), and not a zombie (which holds no port, file or lock, and waits only for its reaper).
+ */
+export function stillAlive(ids: readonly ProcessIdentity[]): ProcessInfo[] {
+  return ids.flatMap((id) => {
+    const i = processInfo(id.pid);
+    return i && i.startTime === id.startTime && i.state !== 'Z' && i.state !== 'X' ? [i] : [];
+  });
+}
+
+/** Every live member of a process group. */
+export function groupMembers(pgrp: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgrp) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** The pids holding a listening socket on 127.0.0.1:port (or any address, port), read from /proc. */
+export function listenersOf(port: number): number[] {
+  const sockets = listeningSockets();
+  const inodes = new Set([...sockets].filter(([, a]) => a.endsWith(`:${port}`)).map(([i]) => i));
+  if (inodes.size === 0) return [];
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    for (const i of socketInodes(Number(entry))) {
+      if (inodes.has(i)) {
+        out.push(Number(entry));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** One line naming a process: pid, state, parent, start time, command line. */
+export function describeProcess(p: ProcessInfo): string {
+  return `pid ${p.pid} (state ${p.state}, parent ${p.ppid}, started at tick ${p.startTime}): ${p.cmdline || '(no command line: exiting)'}`;
+}

@@ -165,9 +165,10 @@ export async function writeReport(dir: string, result: RunResult | undefined, er
 
 /** summary.md, junit.xml and report.html: what `brownout report` re-renders from result.json too. */
 export async function renderFiles(dir: string, result: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[], scenarioFile = result?.scenario.file ?? ''): Promise<void> {
-  const md = [result ? renderSummary(result) : '', error ? renderError(error, cleanupFailures) : ''].filter(Boolean).join('\n');
+  const notCleaned = !error && cleanupFailures.length ? ['## Not cleaned up', '', ...cleanupFailures.map((c) => `- ${c}`), ''].join('\n') : '';
+  const md = [result ? renderSummary(result) : '', error ? renderError(error, cleanupFailures) : '', notCleaned].filter(Boolean).join('\n');
   writeFileSync(path.join(dir, 'summary.md'), md);
-  writeFileSync(path.join(dir, 'junit.xml'), renderJUnit([{ scenarioFile, result, error }]));
+  writeFileSync(path.join(dir, 'junit.xml'), renderJUnit([{ scenarioFile, result, error, cleanupFailures }]));
   writeFileSync(path.join(dir, 'report.html'), await renderHtml(result, error, cleanupFailures));
 }
 export { renderJUnit, type JUnitRun } from './junit.ts';

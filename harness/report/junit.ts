@@ -6,6 +6,8 @@ export interface JUnitRun {
   scenarioFile: string;
   result: RunResult | undefined;
   error: Error | undefined;
+  /** What teardown could not release, or found still alive or bound afterwards: an error in CI. */
+  cleanupFailures?: readonly string[];
 }
 
 const xml = (s: string) =>
@@ -53,6 +55,11 @@ function suite(run: JUnitRun): { text: string; tests: number; failures: number; 
     const msg = e instanceof HarnessError ? `${e.message} (${e.where.split('\n')[0] ?? ''}); fix: ${e.hint}` : e ? e.message : 'the load generator was saturated';
     const detail = e instanceof HarnessError ? e.describe() : (e?.stack ?? msg);
     cases.push(`    <testcase classname="brownout.${xml(r?.scenario.name ?? 'harness')}" name="run" time="${seconds}">\n      <error message="${xml(msg)}" type="${xml(e instanceof HarnessError ? e.code : 'error')}">${xml(detail)}</error>\n    </testcase>`);
+  }
+  if (run.cleanupFailures?.length) {
+    errors++;
+    const msg = `not cleaned up: ${run.cleanupFailures.join('; ')}`;
+    cases.push(`    <testcase classname="brownout.${xml(r?.scenario.name ?? 'harness')}" name="teardown" time="0">\n      <error message="${xml(msg)}" type="cleanup">${xml(run.cleanupFailures.join('\n'))}</error>\n    </testcase>`);
   }
   const stamp = r ? ` timestamp="${xml(r.startedAt.replace(/\.\d+Z$/, ''))}"` : '';
   const text = [`  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds}"${stamp}>`, ...cases, '  </testsuite>'].join('\n');

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../core/cleanup.ts';
 import { HarnessError, LoadError, errorMessage } from '../core/errors.ts';
+import { leftAfterTeardown } from '../core/leftovers.ts';
 import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
 import { applyFault, type ActiveFault } from '../faults/index.ts';
@@ -13,7 +14,7 @@ import { bundleLoadScript, k6Version, mergeResults, readResultsFile, ResultTail,
 import { judge, timeSeries, type FaultWindow, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, partHit, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
-import { startStack, startStackInContainers, type ImageSetName, type RunningStack } from '../stack/index.ts';
+import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
 import { checkWrites, countConnections } from './writes.ts';
 
 const log = debug('run');
@@ -53,7 +54,7 @@ export interface RunOutcome {
   /** Toxics still on the Toxiproxy server after the faults were healed (should be none). */
   toxicsLeft: string[];
   /** What the run started: every pid and every loopback port it listened on (for proofs of teardown). */
-  started: { pids: number[]; ports: number[] };
+  started: Started;
 }
 
 export interface LiveStatus extends LiveFigures {
@@ -85,7 +86,7 @@ function interrupted(signal: AbortSignal | undefined): HarnessError | undefined 
 export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const progress = opts.onProgress ?? (() => undefined);
   const reportsDir = path.resolve(opts.reportsDir ?? 'reports');
-  const outcome: RunOutcome = { exitCode: 2, runId: undefined, reportDir: undefined, result: undefined, error: undefined, cleanupFailures: [], toxicsLeft: [], started: { pids: [], ports: [] } };
+  const outcome: RunOutcome = { exitCode: 2, runId: undefined, reportDir: undefined, result: undefined, error: undefined, cleanupFailures: [], toxicsLeft: [], started: { pids: [], processes: [], ports: [] } };
 
   // Validation and bundling first: bad input starts nothing.
   let sc: ResolvedScenario;
@@ -161,8 +162,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       });
       runners.push(k6run);
       cleanup.add(k6run.process.spec.name, () => k6run.stop());
-      if (k6run.process.pid !== undefined) outcome.started.pids.push(k6run.process.pid);
-      outcome.started.ports.push(k6run.apiPort);
+      trackIn(outcome.started, { pid: k6run.process.pid, port: k6run.apiPort });
     }
 
     // Resumed together; t = 0 is the first resume, so no request starts before it.
@@ -342,6 +342,10 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     progress('teardown');
     outcome.cleanupFailures = await cleanup.releaseAll();
     if (outcome.toxicsLeft.length > 0) outcome.cleanupFailures.push(`toxics left on the server: ${outcome.toxicsLeft.join(', ')}`);
+    // The proof the user sees too, not only our tests: nothing the run started is alive, no port it bound is held.
+    outcome.cleanupFailures.push(...(await leftAfterTeardown(outcome.started)));
+    // A run that left something behind is a harness error, whatever its verdict.
+    if (outcome.cleanupFailures.length > 0) outcome.exitCode = 2;
   }
   mkdirSync(reportDir, { recursive: true });
   outcome.reportDir = reportDir;

@@ -42,7 +42,7 @@ say "engine: $(docker version --format 'Docker {{.Server.Version}}' 2>/dev/null)
 build() { # tag dockerfile context [build args...]
   local tag=$1 file=$2 ctx=$3; shift 3
   local out
-  if ! out=$(docker build --network host -q -t "$tag" -f "$file" "$@" "$ctx" 2>&1); then
+  if ! out=$(docker build --network host --force-rm -q -t "$tag" -f "$file" "$@" "$ctx" 2>&1); then
     die "building $tag failed:
 $(printf '%s\n' "$out" | tail -15)"
   fi

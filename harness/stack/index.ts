@@ -14,7 +14,8 @@ import type { RunningStack } from './running.ts';
 import { stackPlan, type ImageSetName } from './containers/plan.ts';
 import type { StartedContainerStack } from './containers/start.ts';
 
-export type { RunResources, StartedPart } from './resources.ts';
+export type { RunResources, StartedPart, Started } from './resources.ts';
+export { trackIn } from './resources.ts';
 export type { RunningStack, RunningPart, RunningMariaDb, RunningRedis, RunningService, RunningGateway } from './running.ts';
 export { partDir } from './resources.ts';
 export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariadb.ts';

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { CleanupList } from '../core/cleanup.ts';
+import { identify, type ProcessIdentity } from '../core/procfs.ts';
 import type { Secrets } from '../core/secrets.ts';
 
 /** What every builder needs from the run: where to put files, and the list to register releases on. */
@@ -11,13 +12,28 @@ export interface RunResources {
   cleanup: CleanupList;
   /** Per-run passwords are added here, so reports can leave them out. */
   secrets?: Secrets;
-  /** Every pid and loopback port the builders create, recorded the moment they exist. */
-  started?: { pids: number[]; ports: number[] };
+  /** Every pid (with its start time) and loopback port the builders create, recorded the moment they exist. */
+  started?: Started;
+}
+
+export interface Started {
+  pids: number[];
+  /** The same processes by identity: after teardown the run checks that none is alive. */
+  processes: ProcessIdentity[];
+  ports: number[];
 }
 
 export function track(res: RunResources, what: { pid?: number | undefined; port?: number }): void {
-  if (what.pid !== undefined) res.started?.pids.push(what.pid);
-  if (what.port !== undefined) res.started?.ports.push(what.port);
+  trackIn(res.started, what);
+}
+
+export function trackIn(started: Started | undefined, what: { pid?: number | undefined; port?: number }): void {
+  if (what.pid !== undefined) {
+    started?.pids.push(what.pid);
+    const id = identify(what.pid);
+    if (id) started?.processes.push(id);
+  }
+  if (what.port !== undefined) started?.ports.push(what.port);
 }
 
 export function partDir(res: RunResources, part: string): string {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HarnessError, runScenario, ScenarioError } from '../../harness/index.ts';
-import { alive, runTempDirs, watchTree } from './helpers.ts';
+import { runTempDirs, survivors, watchTree } from './helpers.ts';
 
 const HARNESS = path.resolve('harness/index.ts');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-bad-'));
@@ -94,8 +94,8 @@ describe('bad input: one clear error (file, field, fix), exit 2, nothing started
       expect(e.hint.length).toBeGreaterThan(5);
       // Nothing started: no stack part or load process, nothing left alive (esbuild's helper, used to
       // check a load script, is stopped), no temp dir, no report.
-      expect([...seen.values()].filter((cmd) => /mariadbd|toxiproxy|haproxy|k6|fixtures\//.test(cmd))).toEqual([]);
-      expect([...seen.keys()].filter((pid) => alive(pid))).toEqual([]);
+      expect([...seen.values()].filter((p) => /mariadbd|toxiproxy|haproxy|k6|fixtures\//.test(p.cmd))).toEqual([]);
+      expect(survivors(seen)).toEqual([]);
       expect(runTempDirs()).toEqual(dirs);
       expect(o.reportDir).toBeUndefined();
     });

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../../harness/core/cleanup.ts';
-import { parentPids } from '../../harness/core/procfs.ts';
+import { describeProcess, parentPids, processInfo, stillAlive } from '../../harness/core/procfs.ts';
 import { startStack, type StartedStack } from '../../harness/stack/index.ts';
 
 /** Processes of the kinds a run starts, by pid → command line (read from /proc, no tools needed). */
@@ -32,22 +32,25 @@ export function runTempDirs(): string[] {
   return readdirSync(os.tmpdir()).filter((d) => d.startsWith('brownout-2')).sort();
 }
 
-/** Every live descendant of `root`, with its command line. */
-export function descendants(root: number): Map<number, string> {
+/** A process as a watcher saw it: command line, parent and start time (with the pid, its identity). */
+export interface SeenProcess {
+  cmd: string;
+  ppid: number;
+  startTime: number;
+}
+
+/** Every live descendant of `root`, as seen now. */
+export function descendants(root: number): Map<number, SeenProcess> {
   const pp = parentPids();
-  const found = new Map<number, string>();
+  const found = new Map<number, SeenProcess>();
   let frontier = [root];
   while (frontier.length) {
     const next: number[] = [];
     for (const [pid, ppid] of pp) {
       if (frontier.includes(ppid) && !found.has(pid)) {
-        let cmd = '';
-        try {
-          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-        } catch {
-          continue;
-        }
-        found.set(pid, cmd);
+        const info = processInfo(pid);
+        if (!info) continue;
+        found.set(pid, { cmd: info.cmdline, ppid, startTime: info.startTime });
         next.push(pid);
       }
     }
@@ -56,26 +59,33 @@ export function descendants(root: number): Map<number, string> {
   return found;
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie is dead for our purposes: it holds no port, file or lock.
-    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
+/** Records what `descendants` sees into `seen`: the first sight gives the identity, a later one may add the command line (the exec came after). */
+export function noteSeen(seen: Map<number, SeenProcess>, now: ReadonlyMap<number, SeenProcess>, ignore?: ReadonlySet<number>): void {
+  for (const [pid, p] of now) {
+    if (ignore?.has(pid)) continue;
+    const before = seen.get(pid);
+    if (!before || before.startTime !== p.startTime) seen.set(pid, p);
+    else if (!before.cmd && p.cmd) before.cmd = p.cmd;
   }
+}
+
+/**
+ * Those of the seen processes still alive after the run, each named (pid, state, parent, start
+ * time, command line). Alive means the same pid with the same start time, not a zombie: a pid
+ * reused by another process since (pid_max is 32768 here) is not a survivor.
+ */
+export function survivors(seen: ReadonlyMap<number, SeenProcess>): string[] {
+  return stillAlive([...seen].map(([pid, p]) => ({ pid, startTime: p.startTime }))).map((p) => `${describeProcess(p)} (seen as: ${seen.get(p.pid)?.cmd || 'no command line'})`);
 }
 
 /**
  * Watches the process tree under `root` while `during` runs (every 100 ms), so that every process
  * the run started is known even if it lived only briefly. Vitest's own workers are left out.
  */
-export async function watchTree<T>(root: number, during: (tree: Map<number, string>) => Promise<T>): Promise<{ value: T; seen: Map<number, string> }> {
-  const seen = new Map<number, string>();
+export async function watchTree<T>(root: number, during: (tree: Map<number, SeenProcess>) => Promise<T>): Promise<{ value: T; seen: Map<number, SeenProcess> }> {
+  const seen = new Map<number, SeenProcess>();
   const ignore = new Set(descendants(root).keys());
-  const poll = () => {
-    for (const [pid, cmd] of descendants(root)) if (!ignore.has(pid)) seen.set(pid, cmd);
-  };
+  const poll = () => noteSeen(seen, descendants(root), ignore);
   const timer = setInterval(poll, 100);
   try {
     const value = await during(seen);

@@ -1,22 +1,22 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { alive, descendants, runTempDirs } from './helpers.ts';
+import { descendants, noteSeen, runTempDirs, survivors, type SeenProcess } from './helpers.ts';
 
 interface Ended {
   code: number | null;
   stderr: string;
   sawFault: boolean;
   /** Every process seen under the CLI during the run. */
-  tree: Map<number, string>;
+  tree: Map<number, SeenProcess>;
 }
 
 /** Starts the CLI, waits until `when` shows on its stderr, sends the signals, collects the exit and the process tree. */
 function interruptDuringLoad(signals: NodeJS.Signals[], when = /apply latency/, afterMs = 500): Promise<Ended> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--reports', 'reports/test'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const tree = new Map<number, string>();
+    const tree = new Map<number, SeenProcess>();
     const poll = setInterval(() => {
-      if (child.pid !== undefined) for (const [pid, cmd] of descendants(child.pid)) tree.set(pid, cmd);
+      if (child.pid !== undefined) noteSeen(tree, descendants(child.pid));
     }, 100);
     let stderr = '';
     let sent = false;
@@ -40,7 +40,7 @@ function interruptDuringLoad(signals: NodeJS.Signals[], when = /apply latency/, 
 
 function expectNothingLeft(r: Ended, dirsBefore: string[]): void {
   expect(r.tree.size).toBeGreaterThanOrEqual(5); // the stack and k6 were seen under the CLI
-  expect([...r.tree].filter(([pid]) => alive(pid)).map(([pid, cmd]) => `${pid} ${cmd}`)).toEqual([]);
+  expect(survivors(r.tree)).toEqual([]);
   expect(runTempDirs()).toEqual(dirsBefore);
 }
 
@@ -64,7 +64,7 @@ describe('a run interrupted mid-fault', () => {
     expect(r.stderr).not.toMatch(/load: \d+\/s/); // the load never started
     expect(r.code).toBe(2);
     expect(r.tree.size).toBeGreaterThanOrEqual(1);
-    expect([...r.tree].filter(([pid]) => alive(pid)).map(([pid, cmd]) => `${pid} ${cmd}`)).toEqual([]);
+    expect(survivors(r.tree)).toEqual([]);
     expect(runTempDirs()).toEqual(dirs);
   });
 

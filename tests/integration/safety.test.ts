@@ -20,7 +20,7 @@ describe('safety', () => {
         onProgress: (line) => {
           if (sampled || !/apply latency/.test(line)) return;
           sampled = true;
-          for (const [pid, cmd] of descendants(process.pid)) {
+          for (const [pid, { cmd }] of descendants(process.pid)) {
             const addrs = listeningAddresses(pid);
             if (addrs.length) listening.set(`${pid} ${cmd.slice(0, 80)}`, addrs);
           }

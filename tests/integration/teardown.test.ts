@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario, type RunOutcome } from '../../harness/index.ts';
-import { alive, portFree, runTempDirs, watchTree } from './helpers.ts';
+import { portFree, runTempDirs, survivors, watchTree, type SeenProcess } from './helpers.ts';
 
 /**
  * Every way a run can end, each followed by the same proof: no toxic was left on the Toxiproxy
@@ -9,8 +11,8 @@ import { alive, portFree, runTempDirs, watchTree } from './helpers.ts';
  */
 async function endedBy(
   file: string,
-  interfere?: (tree: Map<number, string>) => void,
-): Promise<{ outcome: RunOutcome; seen: Map<number, string> }> {
+  interfere?: (tree: Map<number, SeenProcess>) => void,
+): Promise<{ outcome: RunOutcome; seen: Map<number, SeenProcess> }> {
   const dirs = runTempDirs();
   let interfered = false;
   const { value: outcome, seen } = await watchTree(process.pid, async (tree) => {
@@ -30,8 +32,7 @@ async function endedBy(
   expect(outcome.toxicsLeft).toEqual([]);
   expect(outcome.cleanupFailures).toEqual([]);
   expect(seen.size).toBeGreaterThanOrEqual(4); // mariadbd, toxiproxy, services, haproxy, k6: the tree was seen
-  const survivors = [...seen].filter(([pid]) => alive(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
-  expect(survivors).toEqual([]);
+  expect(survivors(seen)).toEqual([]);
   expect(outcome.started.ports.length).toBeGreaterThanOrEqual(6);
   const busy = [];
   for (const port of outcome.started.ports) if (!(await portFree(port))) busy.push(port);
@@ -40,8 +41,8 @@ async function endedBy(
   return { outcome, seen };
 }
 
-function killWhere(tree: Map<number, string>, pattern: RegExp): void {
-  const hit = [...tree].find(([, cmd]) => pattern.test(cmd));
+function killWhere(tree: Map<number, SeenProcess>, pattern: RegExp): void {
+  const hit = [...tree].find(([, p]) => pattern.test(p.cmd));
   if (!hit) throw new Error(`no process matching ${pattern} in the run's tree`);
   process.kill(hit[0], 'SIGKILL');
 }
@@ -74,5 +75,25 @@ describe('teardown on every exit path', () => {
     const { outcome } = await endedBy('tests/integration/scenarios/teardown-pass.ts', (tree) => killWhere(tree, /fixtures\/photo\/server\.ts/));
     expect(outcome.exitCode).toBe(2);
     expect(outcome.error?.message).toMatch(/app killed by SIGKILL during the run/);
+  });
+});
+
+describe('what outlives teardown is reported by the harness itself', () => {
+  it('a daemon a service forked off, holding its port: a cleanup failure naming it, in result.json, summary and junit; exit 2', async () => {
+    const outcome = await runScenario({ scenarioFile: 'tests/integration/scenarios/daemonizing.ts', reportsDir: 'reports/test' });
+    const line = outcome.cleanupFailures.find((l) => /still bound after teardown/.test(l)) ?? '';
+    const daemon = Number(/by pid (\d+)/.exec(line)?.[1]);
+    try {
+      // The verdict passed; what the run left behind makes it a harness error all the same.
+      expect(outcome.result?.verdict).toBe('pass');
+      expect(line).toMatch(/^port \d+ still bound after teardown by pid \d+ \(state \w, parent \d+, started at tick \d+\): \S*node \S*daemonizing-service\.cjs daemon$/);
+      expect(outcome.exitCode).toBe(2);
+      const dir = outcome.reportDir ?? '';
+      expect((JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')) as { cleanupFailures: string[] }).cleanupFailures).toContain(line);
+      expect(readFileSync(path.join(dir, 'summary.md'), 'utf8')).toContain(`## Not cleaned up\n\n- ${line}`);
+      expect(readFileSync(path.join(dir, 'junit.xml'), 'utf8')).toMatch(/<testcase classname="brownout.daemonizing-service" name="teardown" time="0">\n\s+<error message="not cleaned up: port \d+ still bound/);
+    } finally {
+      if (daemon > 0) process.kill(daemon, 'SIGKILL');
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../scenario/index.ts';
-import { containerAction, IMAGE_SETS, killWorkersScript, MARIADB_SERVER_FLAGS, serviceBuild, stackPlan, type ContainerPlan } from './plan.ts';
+import { containerAction, HOLDER, IMAGE_SETS, killWorkersScript, MARIADB_SERVER_FLAGS, serviceBuild, stackPlan, type ContainerPlan } from './plan.ts';
 
 const secrets = { dbPassword: (part: string) => `pw-${part}` };
 const byPart = (cs: ContainerPlan[], part: string) => cs.find((c) => c.part === part);
@@ -31,7 +31,9 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     const app = byPart(plan.containers, 'app');
     if (app?.kind !== 'service') throw new Error('app');
     expect(app.build).toEqual({ context: '.', file: 'fixtures/Dockerfile', tag: 'brownout/services:local', buildArgs: { NODE_IMAGE: 'brownout/node:20' } });
-    expect(app.command).toEqual(['node', '--import', 'tsx', 'fixtures/photo/server.ts']);
+    // Under the holder: when the service dies the container stays, as the machine does locally.
+    expect(app.command).toEqual(['node', HOLDER.target, 'node', '--import', 'tsx', 'fixtures/photo/server.ts']);
+    expect(app.files).toEqual([HOLDER]);
     expect(app.env).toEqual({
       HOST: '0.0.0.0',
       PORT: '8080',
@@ -116,9 +118,10 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     const app = byPart(plan.containers, 'app');
     // A supervised service: the kill reaches its workers from inside, and pm2-runtime restarts them (as locally).
     expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, app)).toEqual({ action: 'kill', signal: 'SIGKILL', of: 'workers', exec: ['node', '-e', killWorkersScript('SIGKILL')] });
-    // A bare service (broken mode) or any other part: the container's main process, so the container exits.
+    // A bare service (broken mode): its process, the holder's child; the container stays.
     const broken = stackPlan((await loadScenario('scenarios/crash-recovery.ts', { mode: 'broken' })).parts, sc.links, 'r6', secrets);
-    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, byPart(broken.containers, 'app'))).toEqual({ action: 'kill', signal: 'SIGKILL', of: 'main' });
+    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, byPart(broken.containers, 'app'))).toEqual({ action: 'kill', signal: 'SIGKILL', of: 'workers', exec: ['node', '-e', killWorkersScript('SIGKILL')] });
+    // Any other part: the container's main process, so the container exits.
     expect(containerAction({ type: 'kill', part: 'db', signal: 'SIGTERM' }, byPart(plan.containers, 'db'))).toEqual({ action: 'kill', signal: 'SIGTERM', of: 'main' });
     expect(containerAction({ type: 'freeze', part: 'app' })).toEqual({ action: 'pause', healWith: 'unpause' });
     expect(containerAction({ type: 'restart', part: 'app' })).toEqual({ action: 'restart' });

@@ -52,6 +52,36 @@ export const serviceBuild = (images: ImageSet): ServiceBuild => ({ context: '.',
 /** Every container and the network carry these labels: `brownout clean` and the next run find what a killed run left. */
 export const LABELS = { run: 'brownout.run', pid: 'brownout.pid', host: 'brownout.host' } as const;
 
+/**
+ * PID 1 of a bare service's container. Locally, a service that dies leaves the machine up: its
+ * port refuses connections at once. A container whose main process dies is gone with its address,
+ * and connections to it hang instead. So the holder runs the service as its child and stays when
+ * it dies (printing HOLDER_EXIT_MARKER, which the run reads as the part's exit); it passes
+ * docker stop's SIGTERM on. A kill then reaches the child, as pm2-runtime's workers.
+ */
+export const HOLDER_EXIT_MARKER = 'brownout-holder: the service exited';
+export const HOLDER = {
+  target: '/app/.brownout-holder.cjs',
+  content: [
+    "const { spawn } = require('node:child_process');",
+    'const [command, ...args] = process.argv.slice(2);',
+    "const child = spawn(command, args, { stdio: 'inherit' });",
+    'let stopping = false;',
+    `child.on('error', (e) => console.error(\`${HOLDER_EXIT_MARKER} (could not start: \${e.message})\`));`,
+    "child.on('exit', (code, signal) => {",
+    '  if (stopping) process.exit(0);',
+    `  console.error(\`${HOLDER_EXIT_MARKER} (\${signal ? 'killed by ' + signal : 'exit code ' + code})\`);`,
+    '});',
+    "for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => {",
+    '  stopping = true;',
+    '  if (child.exitCode !== null || child.signalCode !== null) process.exit(0);',
+    '  child.kill(sig);',
+    '});',
+    'setInterval(() => undefined, 1 << 30);',
+    '',
+  ].join('\n'),
+} as const;
+
 /** The local backend's MariaDB settings, passed to the server in the container too. */
 export const MARIADB_SERVER_FLAGS = ['--skip-name-resolve', '--skip-log-bin', '--innodb-buffer-pool-size=64M', '--max-connections=500'] as const;
 
@@ -149,8 +179,9 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
         const [program = '', ...args] = part.command;
         const ecosystem = { target: '/app/ecosystem.json', content: JSON.stringify({ apps: [{ name: part.name, script: program === 'node' ? '/usr/local/bin/node' : program, args, interpreter: 'none', cwd: '/app', autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000 }] }, null, 2) };
         const pm2 = part.supervisor === 'pm2';
-        const command = pm2 ? ['node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : [...part.command];
-        return { kind: 'service', part: part.name, alias: alias(part.name), build: serviceBuild(images), port: PORTS.service, command, env, health: part.health, startupTimeoutMs: part.startupTimeoutMs, files: pm2 ? [ecosystem] : [], supervised: pm2 };
+        // A bare service runs under the holder, so that its death is a process's death, as locally.
+        const command = pm2 ? ['node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : ['node', HOLDER.target, ...part.command];
+        return { kind: 'service', part: part.name, alias: alias(part.name), build: serviceBuild(images), port: PORTS.service, command, env, health: part.health, startupTimeoutMs: part.startupTimeoutMs, files: [pm2 ? ecosystem : HOLDER], supervised: pm2 };
       }
       case 'gateway': {
         const servers = part.to.map((to) => ({ name: to, host: 'toxiproxy', port: proxyOf(part.name, to)?.listenPort ?? 0 }));
@@ -171,8 +202,9 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
 
 /**
  * Process faults on a container: what `docker kill`, `pause` and `restart` stand in for. A kill
- * reaches what serves the part, as locally: a supervised service's workers (the children of
- * pm2-runtime, PID 1, which restarts them), else the container's main process.
+ * reaches what serves the part, as locally: a service's processes (the children of PID 1: the
+ * holder's one child, or pm2-runtime's workers, which it restarts), else the container's main
+ * process.
  */
 export type ContainerAction =
   | { action: 'kill'; signal: string; of: 'main' }
@@ -200,9 +232,9 @@ export function containerAction(fault: ResolvedFault, container?: ContainerPlan)
 export function containerAction(fault: ResolvedFault, container?: ContainerPlan): ContainerAction | undefined {
   switch (fault.type) {
     case 'kill':
-      if (container?.kind === 'service' && container.supervised) {
+      if (container?.kind === 'service') {
         // Sent from inside (docker exec) by the image's node: it has no ps/pkill. A process whose
-        // parent is PID 1 is a worker (an exec'd process has parent 0, outside the namespace).
+        // parent is PID 1 serves the part (an exec'd process has parent 0, outside the namespace).
         return { action: 'kill', signal: fault.signal, of: 'workers', exec: ['node', '-e', killWorkersScript(fault.signal)] };
       }
       return { action: 'kill', signal: fault.signal, of: 'main' };

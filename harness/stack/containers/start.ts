@@ -11,7 +11,7 @@ import { watchServerStates, type ServerStateWatch } from '../haproxy.ts';
 import { flushRedis } from '../redis.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
 import { createProxyAt, listToxics, type ActiveProxy } from '../toxiproxy.ts';
-import { containerAction, type ContainerAction, type ContainerPlan, type ServiceBuild, type StackPlan } from './plan.ts';
+import { containerAction, HOLDER_EXIT_MARKER, type ContainerAction, type ContainerPlan, type ServiceBuild, type StackPlan } from './plan.ts';
 import { withoutRyuk } from './engine.ts';
 import { runLabels, sweepRuns } from './sweep.ts';
 
@@ -19,15 +19,19 @@ const log = debug('stack:containers');
 const execFileP = promisify(execFile);
 
 /**
- * Every port published on 127.0.0.1 only (Docker's default is every interface): the harness and
- * k6 are the only clients, and nothing of a run is reachable from another machine. Every container
- * carries the run's labels (sweep.ts finds what a killed run left by them).
+ * A container whose traffic stays on this machine:
+ * - every port published on 127.0.0.1 only (Docker's default is every interface): the harness and
+ *   k6 are the only clients, and nothing of a run is reachable from another machine;
+ * - names Docker's DNS does not know (a part whose container is gone) are not passed on to the
+ *   host's resolvers (Docker's default: seen here going out to the host's name server) but to
+ *   127.0.0.1 inside the container, where nothing answers.
  */
 class LoopbackContainer extends GenericContainer {
   protected override async beforeContainerCreated(): Promise<void> {
     for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as { HostIp?: string }[][]) {
       for (const b of bindings) b.HostIp = '127.0.0.1';
     }
+    this.hostConfig.Dns = ['127.0.0.1'];
   }
 }
 /** Lines of a container's output kept for the error when it stops unasked. */
@@ -88,6 +92,8 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     }
   };
   const tails = new Map<string, string[]>();
+  // A bare service's death, as its holder tells it (its container stays up, as a machine would).
+  const serviceExits = new Map<string, (line: string) => void>();
   const startupMs: Record<string, number> = {};
   const followLogs = async (part: string, c: StartedTestContainer) => {
     const tail: string[] = [];
@@ -96,7 +102,10 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     const file = opts.logDir ? (mkdirSync(path.join(opts.logDir, part), { recursive: true }), createWriteStream(path.join(opts.logDir, part, `${part}.log`))) : undefined;
     stream.on('data', (d: Buffer | string) => {
       file?.write(d);
-      tail.push(...String(d).split('\n').filter((l) => l.trim()));
+      const lines = String(d).split('\n').filter((l) => l.trim());
+      tail.push(...lines);
+      const exit = lines.find((l) => l.includes(HOLDER_EXIT_MARKER));
+      if (exit) serviceExits.get(part)?.(exit);
       tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
     });
     stream.on('end', () => file?.end());
@@ -207,6 +216,11 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
               callback(new StackError(`${name}'s container exited (status ${r.StatusCode ?? '?'}) during the run`, `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`, `read ${name}'s log in the report; nothing in the scenario stops it`));
             })
             .catch((e: unknown) => log(`wait ${name}: ${(e as Error).message}`));
+          serviceExits.set(name, (line) => {
+            if (stopping || told) return;
+            told = true;
+            callback(new StackError(`${name} exited during the run (${line.slice(line.indexOf(HOLDER_EXIT_MARKER) + HOLDER_EXIT_MARKER.length).trim()})`, `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`, `read ${name}'s log in the report; nothing in the scenario stops it`));
+          });
         }
       },
       stop: stopAll,
@@ -269,7 +283,7 @@ async function runningPart(c: ContainerPlan, container: StartedTestContainer, db
  * changed. testcontainers' own build offers neither the network nor the build's error.
  */
 async function buildServiceImage(b: ServiceBuild): Promise<void> {
-  const args = ['build', '--network', 'host', '-q', '-t', b.tag, '-f', b.file, ...Object.entries(b.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), b.context];
+  const args = ['build', '--network', 'host', '--force-rm', '-q', '-t', b.tag, '-f', b.file, ...Object.entries(b.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), b.context];
   try {
     await execFileP('docker', args, { env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
   } catch (e) {
