@@ -1,41 +1,67 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitUntil } from '../../harness/core/ports.ts';
 import { loadScenario } from '../../harness/scenario/index.ts';
-import { findContainerEngine, killWorkersScript, stackPlan, startContainerStack } from '../../harness/stack/index.ts';
-import { runCli as cli } from './helpers.ts';
+import { killWorkersScript, LABELS, listContainerRuns, stackPlan, startContainerStack } from '../../harness/stack/index.ts';
+import { containerEngine, containersLeft, runCli as cli, runProgram, runTempDirs, stackProcesses } from './helpers.ts';
 
-// The containers backend needs a Docker engine. Where none answers (this project's CI machine) its
-// tests skip with the reason testcontainers gives; the CLI's answer to that case is tested instead,
-// and so is the one piece of the backend that runs without an engine (the worker kill, in a PID
-// namespace of our own).
-let engine: Awaited<ReturnType<typeof findContainerEngine>>;
+// The containers backend on a real engine (make setup-containers starts one and builds the images
+// here, no registry). The incidents themselves run on both backends in incidents.test.ts; this file
+// has what is the containers backend's own: the stack's wiring, the network staying ours, nothing
+// left in the engine on any exit, and the same scenario files through the CLI.
+let engine: Awaited<ReturnType<typeof containerEngine>>;
 beforeAll(async () => {
-  engine = await findContainerEngine();
+  engine = await containerEngine();
 });
-const noEngine = () => `no Docker engine found (testcontainers: ${engine.found ? '' : engine.reason})`;
+const needEngine = (ctx: { skip: (note?: string) => void }) => {
+  if (!engine.found) ctx.skip(engine.reason);
+};
+
+/** The Docker engine's view of one container: published ports and the DNS servers it forwards to. */
+async function inspect(id: string): Promise<{ ports: { HostIp: string; HostPort: string }[]; dns: string[] }> {
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  const client = await getContainerRuntimeClient();
+  const info = await client.container.inspect(client.container.getById(id));
+  return { ports: Object.values(info.NetworkSettings.Ports ?? {}).flatMap((b) => b ?? []), dns: info.HostConfig.Dns ?? [] };
+}
 
 describe('containers backend', () => {
-  it('with no engine, --stack containers exits 2 with one line naming the local default', async (ctx) => {
-    if (engine.found) ctx.skip(`a Docker engine answers (${engine.description}): the no-engine answer cannot be seen here`);
-    const r = await cli('run', 'scenarios/cold-cache.ts', '--stack', 'containers');
+  it('with no engine answering, --stack containers exits 2 with one line naming the local default', async () => {
+    // A machine without Docker, as testcontainers sees it: in a mount namespace of its own, the
+    // engine's socket is /dev/null (and DOCKER_HOST unset), so every way it looks for one fails.
+    const script = 'mount --bind /dev/null /run/docker.sock && exec env -u DOCKER_HOST "$@"';
+    const r = await runProgram('unshare', ['--mount', 'sh', '-c', script, 'sh', process.execPath, '--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/cold-cache.ts', '--stack', 'containers']);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`brownout: --stack containers: ${noEngine()}; the local backend is the default: run without --stack containers`]);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^brownout: --stack containers: no Docker engine found \(testcontainers: .+\); the local backend is the default: run without --stack containers$/);
   });
 
-  it('starts the slow-transaction stack in containers: the gateway answers through Toxiproxy, a toxic shows, pause and unpause, nothing left', async (ctx) => {
-    if (!engine.found) ctx.skip(noEngine());
+  it('starts the slow-transaction stack: through Toxiproxy, a toxic shows, pause and unpause; ports on 127.0.0.1 only, DNS kept inside, labelled, nothing left', async (ctx) => {
+    needEngine(ctx);
     const sc = await loadScenario('scenarios/slow-transaction.ts', { mode: 'fixed' });
-    const plan = stackPlan(sc.parts, sc.links, `t${Date.now()}`, { dbPassword: (p) => `test-${p}` });
+    const runId = `t${Date.now()}`;
+    const plan = stackPlan(sc.parts, sc.links, runId, { dbPassword: (p) => `test-${p}` });
     const stack = await startContainerStack(plan, { dbPassword: (p) => `test-${p}` });
     const ids = [...stack.containers.values()].map((p) => p.container.getId());
     try {
       const edge = stack.urlOf('edge');
+      expect(edge).toMatch(/^http:\/\/localhost:\d+$|^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await fetch(`${edge}/photos/1`)).status).toBe(200);
+      // Every published port of every container (Toxiproxy's too) is on 127.0.0.1, never every interface.
+      const mine = await listContainerRuns(runId);
+      expect(mine.containers).toHaveLength(ids.length + 1);
+      expect(mine.networks.map((n) => n.name)).toEqual([`brownout-${runId}`]);
+      for (const c of mine.containers) {
+        const { ports, dns } = await inspect(c.id);
+        expect(ports.length).toBeGreaterThan(0);
+        expect(ports.map((p) => p.HostIp)).toEqual(ports.map(() => '127.0.0.1'));
+        expect(dns).toEqual(['127.0.0.1']);
+      }
       // A 300 ms toxic on edge→app, through the same proxy handle the faults use.
       const toxic = await stack.links.get('edge→app')?.addToxic({ name: 'slow', type: 'latency', stream: 'downstream', attributes: { latency: 300 } });
       expect(await stack.listToxics()).toEqual([{ proxy: plan.proxies.find((p) => p.link === 'edge→app')?.name, toxic: 'slow' }]);
@@ -50,29 +76,111 @@ describe('containers backend', () => {
     } finally {
       await stack.stop();
     }
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    const running = (await (await getContainerRuntimeClient()).container.list()).map((c) => c.Id);
-    expect(running.filter((id) => ids.includes(id))).toEqual([]);
+    expect(await listContainerRuns(runId)).toMatchObject({ containers: [], networks: [] });
   }, 300_000);
 
-  // The same scenario files, unchanged, on containers: proven both ways as on the local backend.
-  for (const [file, mode, exit] of [
-    ['scenarios/slow-transaction.ts', 'fixed', 0],
-    ['scenarios/slow-transaction.ts', 'broken', 1],
-    ['scenarios/crash-recovery.ts', 'fixed', 0],
-    ['scenarios/crash-recovery.ts', 'broken', 1],
+  it('a bare service killed: its container stays (the holder), the port refuses at once as locally, and the run is told it exited', async (ctx) => {
+    needEngine(ctx);
+    const sc = await loadScenario('scenarios/crash-recovery.ts', { mode: 'broken' });
+    const plan = stackPlan(sc.parts, sc.links, `t${Date.now()}`, { dbPassword: (p) => `test-${p}` });
+    const stack = await startContainerStack(plan, { dbPassword: (p) => `test-${p}` });
+    try {
+      const exited = new Promise<Error>((resolve) => stack.onUnexpectedExit(new Set(), resolve));
+      expect(await stack.kill('app', 'SIGKILL')).toBe(true);
+      const e = await exited;
+      expect(e.message).toBe('app exited during the run (killed by SIGKILL)');
+      // Straight to the app's published port: refused (or reset) at once, not a hang.
+      const t = Date.now();
+      await expect(fetch(`${stack.urlOf('app')}/health`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow(/fetch failed/);
+      expect(Date.now() - t).toBeLessThan(1000);
+    } finally {
+      await stack.stop();
+    }
+  }, 300_000);
+
+  // The same scenario files, unchanged, through the CLI as a team runs them: fixed passes, broken
+  // fails (an expectation, not a harness error), and the engine holds nothing of any run afterwards.
+  for (const [mode, exit] of [
+    ['fixed', 0],
+    ['broken', 1],
   ] as const) {
-    it(`make chaos on containers: ${file} ${mode} exits ${exit}`, async (ctx) => {
-      if (!engine.found) ctx.skip(noEngine());
+    it(`brownout run scenarios/slow-transaction*.ts --stack containers --mode ${mode} exits ${exit}; nothing left in the engine`, async (ctx) => {
+      needEngine(ctx);
       const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
       try {
-        const r = await cli('run', file, '--mode', mode, '--stack', 'containers', '--reports', reports);
+        const r = await cli('run', 'scenarios/slow-transaction.ts', 'scenarios/slow-transaction-replay.ts', '--mode', mode, '--stack', 'containers', '--reports', reports);
         expect(r.status, r.stderr).toBe(exit);
+        const junit = readFileSync(path.join(reports, 'junit.xml'), 'utf8');
+        expect(junit).toContain('errors="0"');
+        for (const dir of readdirSync(reports).filter((d) => /slow-transaction/.test(d))) {
+          const result = JSON.parse(readFileSync(path.join(reports, dir, 'result.json'), 'utf8')) as { judgement: { expectations: { phase: string; source: string; passed: boolean; measured?: number }[] } };
+          const failed = result.judgement.expectations.filter((x) => !x.passed);
+          if (mode === 'fixed') expect(failed).toEqual([]);
+          // The incident's reason, as on the local backend: most uploads answered 503 in the fault phase.
+          else expect(failed.find((x) => x.phase === 'fault' && /^rate\(503\)\{name:(upload|POST \/photos)\} < 5%$/.test(x.source))?.measured).toBeGreaterThan(0.5);
+        }
+        expect(await containersLeft()).toEqual([]);
       } finally {
         rmSync(reports, { recursive: true, force: true });
       }
     }, 600_000);
   }
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${sig} mid-fault on containers: heals, removes every container and the network, exits 2`, async (ctx) => {
+      needEngine(ctx);
+      const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
+      try {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--stack', 'containers', '--reports', reports], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (b: Buffer) => {
+          stderr += b.toString();
+          if (/apply latency/.test(stderr) && child.signalCode === null) setTimeout(() => child.kill(sig), 500);
+        });
+        const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+        expect(stderr).toContain(`interrupted by ${sig}`);
+        expect(stderr).not.toContain('could not clean up');
+        expect(code).toBe(2);
+        expect(await containersLeft()).toEqual([]);
+      } finally {
+        rmSync(reports, { recursive: true, force: true });
+      }
+    }, 300_000);
+  }
+
+  it('a harness killed outright (SIGKILL) leaves labelled containers; brownout clean removes them, and so does the next run', async (ctx) => {
+    needEngine(ctx);
+    const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
+    try {
+      for (const next of [['clean'], ['run', 'scenarios/cold-cache.ts', '--stack', 'containers', '--reports', reports]]) {
+        const processes = stackProcesses();
+        const dirs = runTempDirs();
+        const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/cold-cache.ts', '--stack', 'containers', '--reports', reports], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (b: Buffer) => {
+          stderr += b.toString();
+          if (/load: /.test(stderr) && child.signalCode === null) child.kill('SIGKILL');
+        });
+        await new Promise((resolve) => child.on('exit', resolve));
+        // What a SIGKILL leaves on this machine is not the engine's to clean: the run's k6 (its own
+        // process group) and temp dir. The test removes them; the engine's part is what is tested.
+        for (const [pid, cmd] of stackProcesses()) if (!processes.has(pid) && /k6 run/.test(cmd)) process.kill(pid, 'SIGKILL');
+        for (const d of runTempDirs()) if (!dirs.includes(d)) rmSync(path.join(os.tmpdir(), d), { recursive: true, force: true });
+        const left = await listContainerRuns();
+        expect(left.containers.length).toBeGreaterThanOrEqual(4);
+        expect(left.networks).toHaveLength(1);
+        // Labelled with the dead harness as owner: its pid and start time, on this host.
+        for (const c of left.containers) expect(left.owners.get(c.id)).toMatchObject({ [LABELS.pid]: `${child.pid}:${left.owners.get(c.id)?.[LABELS.pid]?.split(':')[1] ?? ''}`, [LABELS.host]: os.hostname() });
+        expect(left.owners.get(left.containers[0]?.id ?? '')?.[LABELS.pid]).toMatch(/^\d+:\d+$/);
+        const r = await cli(...next);
+        expect(r.status, r.stderr).toBe(0);
+        if (next[0] === 'clean') expect(r.stdout).toMatch(new RegExp(`^removed ${left.containers.length} containers and 1 networks of 1 runs: `));
+        expect(await containersLeft()).toEqual([]);
+      }
+    } finally {
+      rmSync(reports, { recursive: true, force: true });
+    }
+  }, 600_000);
 
   it("a supervised service's kill reaches pm2-runtime's worker from outside its PID namespace (as docker exec does); pm2 restarts it", async () => {
     // The container stand-in: a PID namespace whose PID 1 is pm2-runtime (as in the service image),

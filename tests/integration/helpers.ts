@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../../harness/core/cleanup.ts';
 import { describeProcess, parentPids, processInfo, stillAlive } from '../../harness/core/procfs.ts';
-import { startStack, type StartedStack } from '../../harness/stack/index.ts';
+import { findContainerEngine, listContainerRuns, startStack, type StartedStack } from '../../harness/stack/index.ts';
 
 /** Processes of the kinds a run starts, by pid → command line (read from /proc, no tools needed). */
 export function stackProcesses(): Map<number, string> {
@@ -149,3 +149,22 @@ export function runProgram(cmd: string, args: readonly string[], env: Readonly<R
 
 /** `brownout ARGS`, as a user runs it. */
 export const runCli = (...args: string[]): Promise<Ran> => runProgram(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', ...args]);
+
+/**
+ * The Docker engine for the containers backend's tests. Where none answers they skip with
+ * testcontainers' reason, except where the engine is required (BROWNOUT_REQUIRE_ENGINE=1, set by
+ * .ci/run): there a missing engine fails the tests, naming why.
+ */
+export async function containerEngine(): Promise<{ found: true; description: string } | { found: false; reason: string }> {
+  const e = await findContainerEngine();
+  if (!e.found && process.env['BROWNOUT_REQUIRE_ENGINE'] === '1') {
+    throw new Error(`BROWNOUT_REQUIRE_ENGINE=1 but no Docker engine answers (testcontainers: ${e.reason}); run 'make setup-containers', which starts one`);
+  }
+  return e.found ? e : { found: false, reason: `no Docker engine found (testcontainers: ${e.reason})` };
+}
+
+/** Every container and network the engine holds with a brownout run label, one line each. */
+export async function containersLeft(): Promise<string[]> {
+  const left = await listContainerRuns();
+  return [...left.containers.map((c) => `container ${c.id.slice(0, 12)} of run ${c.run} (${c.state})`), ...left.networks.map((n) => `network ${n.name} of run ${n.run}`)];
+}

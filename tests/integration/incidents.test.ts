@@ -1,103 +1,118 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, type RunOutcome } from '../../harness/index.ts';
-import { newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+import { containerEngine, containersLeft, newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+
+// Each incident, proven both ways on both backends: the same scenario files, the same reasons.
+type Backend = 'local' | 'containers';
+let engine: Awaited<ReturnType<typeof containerEngine>>;
+beforeAll(async () => {
+  engine = await containerEngine();
+});
 
 /** Runs a scenario in a mode and checks the teardown basics; returns the outcome. */
-async function run(file: string, mode: string): Promise<RunOutcome> {
+async function runOn(backend: Backend, file: string, mode: string): Promise<RunOutcome> {
   const before = stackProcesses();
   const dirs = runTempDirs();
-  const o = await runScenario({ scenarioFile: file, mode, reportsDir: 'reports/test' });
+  const o = await runScenario({ scenarioFile: file, mode, reportsDir: 'reports/test', backend });
   expect(o.error?.message).toBeUndefined();
   expect(o.toxicsLeft).toEqual([]);
   expect(o.cleanupFailures).toEqual([]);
   expect(newProcesses(before)).toEqual([]);
   expect(runTempDirs()).toEqual(dirs);
+  if (backend === 'containers') expect(await containersLeft()).toEqual([]);
   return o;
 }
 
 const failedOf = (o: RunOutcome) => o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}`) ?? [];
 const figure = (o: RunOutcome, phase: string, source: string) => o.result?.judgement.expectations.find((x) => x.phase === phase && x.source === source);
 
-describe('dependency-outage', () => {
-  const FILE = 'scenarios/dependency-outage.ts';
-  it('fixed: bounded answers (503 for the database, 504 for the vendor), nothing hangs, recovers', async () => {
-    const o = await run(FILE, 'fixed');
-    expect(failedOf(o)).toEqual([]);
-    expect(o.exitCode).toBe(0);
-    const fault = o.result?.judgement.phases.find((p) => p.phase === 'fault')?.all;
-    // Both failure kinds are seen and named apart.
-    expect(fault?.statuses['503'] ?? 0).toBeGreaterThan(20);
-    expect(fault?.statuses['504'] ?? 0).toBeGreaterThan(20);
-    expect(fault?.statuses['no_response'] ?? 0).toBe(0);
-  });
-  it('broken: requests hang until the load tool gives up', async () => {
-    const o = await run(FILE, 'broken');
-    expect(o.exitCode).toBe(1);
-    expect(figure(o, 'fault', 'rate(no_response) == 0')?.passed).toBe(false);
-    expect(figure(o, 'fault', 'rate(no_response) == 0')?.measured).toBeGreaterThan(0.05);
-    // The slowest requests ran into the load tool's 5 s limit.
-    expect(figure(o, 'fault', 'p99 < 3500ms')?.measured).toBeGreaterThanOrEqual(4900);
-  });
-});
+for (const backend of ['local', 'containers'] as const) {
+  const run = async (ctx: { skip: (note?: string) => void }, file: string, mode: string): Promise<RunOutcome> => {
+    if (backend === 'containers' && !engine.found) ctx.skip(engine.reason);
+    return runOn(backend, file, mode);
+  };
 
-describe('crash-recovery', () => {
-  const FILE = 'scenarios/crash-recovery.ts';
-  it('fixed: PM2 restarts it within 3 s, availability >= 99%, no leaked connections', async () => {
-    const o = await run(FILE, 'fixed');
-    expect(failedOf(o)).toEqual([]);
-    expect(o.exitCode).toBe(0);
-    expect(figure(o, 'recovery', 'recovery < 3s')?.measured).toBeLessThan(3000);
-    expect(figure(o, 'overall', 'connections{db:db} <= 10')?.measured).toBeLessThanOrEqual(10);
+  describe(`${backend}: dependency-outage`, () => {
+    const FILE = 'scenarios/dependency-outage.ts';
+    it('fixed: bounded answers (503 for the database, 504 for the vendor), nothing hangs, recovers', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      const fault = o.result?.judgement.phases.find((p) => p.phase === 'fault')?.all;
+      // Both failure kinds are seen and named apart.
+      expect(fault?.statuses['503'] ?? 0).toBeGreaterThan(20);
+      expect(fault?.statuses['504'] ?? 0).toBeGreaterThan(20);
+      expect(fault?.statuses['no_response'] ?? 0).toBe(0);
+    });
+    it('broken: requests hang until the load tool gives up', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      expect(figure(o, 'fault', 'rate(no_response) == 0')?.passed).toBe(false);
+      expect(figure(o, 'fault', 'rate(no_response) == 0')?.measured).toBeGreaterThan(0.05);
+      // The slowest requests ran into the load tool's 5 s limit.
+      expect(figure(o, 'fault', 'p99 < 3500ms')?.measured).toBeGreaterThanOrEqual(4900);
+    });
   });
-  it('broken: the poisoned request kills it and nothing brings it back', async () => {
-    const o = await run(FILE, 'broken');
-    expect(o.exitCode).toBe(1);
-    expect(figure(o, 'recovery', 'recovery < 3s')).toMatchObject({ passed: false });
-    expect(figure(o, 'overall', 'rate(failed) < 1%')?.measured).toBeGreaterThan(0.3);
+  
+  describe(`${backend}: crash-recovery`, () => {
+    const FILE = 'scenarios/crash-recovery.ts';
+    it('fixed: PM2 restarts it within 3 s, availability >= 99%, no leaked connections', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      expect(figure(o, 'recovery', 'recovery < 3s')?.measured).toBeLessThan(3000);
+      expect(figure(o, 'overall', 'connections{db:db} <= 10')?.measured).toBeLessThanOrEqual(10);
+    });
+    it('broken: the poisoned request kills it and nothing brings it back', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      expect(figure(o, 'recovery', 'recovery < 3s')).toMatchObject({ passed: false });
+      expect(figure(o, 'overall', 'rate(failed) < 1%')?.measured).toBeGreaterThan(0.3);
+    });
   });
-});
-
-describe('cold-cache', () => {
-  const FILE = 'scenarios/cold-cache.ts';
-  it('fixed: after a flush and a restart, the first requests find their channel (DB fallback), no 503', async () => {
-    const o = await run(FILE, 'fixed');
-    expect(failedOf(o)).toEqual([]);
-    expect(o.exitCode).toBe(0);
-    expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')).toMatchObject({ measured: 1, passed: true });
-    expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')?.requests).toBeGreaterThanOrEqual(30);
+  
+  describe(`${backend}: cold-cache`, () => {
+    const FILE = 'scenarios/cold-cache.ts';
+    it('fixed: after a flush and a restart, the first requests find their channel (DB fallback), no 503', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')).toMatchObject({ measured: 1, passed: true });
+      expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')?.requests).toBeGreaterThanOrEqual(30);
+    });
+    it('broken: the first requests after each reset get 503 "no available channel"', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')?.measured).toBeLessThan(0.9);
+      expect(figure(o, 'overall', 'rate(503) < 0.1%')?.measured).toBeGreaterThan(0.01);
+    });
   });
-  it('broken: the first requests after each reset get 503 "no available channel"', async () => {
-    const o = await run(FILE, 'broken');
-    expect(o.exitCode).toBe(1);
-    expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')?.measured).toBeLessThan(0.9);
-    expect(figure(o, 'overall', 'rate(503) < 0.1%')?.measured).toBeGreaterThan(0.01);
+  
+  describe(`${backend}: lb-failover`, () => {
+    const FILE = 'scenarios/lb-failover.ts';
+    const gatewayEvents = (o: RunOutcome) => o.result?.timeline.filter((e) => e.kind === 'gateway').map((e) => e.label) ?? [];
+    it('fixed: HAProxy ejects the dead leader within 2 s, the follower takes the lock, jobs flow again within 5 s', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      expect(figure(o, 'overall', 'ejection{part:app1} < 2s')?.measured).toBeLessThan(2000);
+      expect(figure(o, 'recovery', 'recovery{name:job} < 5s')?.measured).toBeLessThan(5000);
+      // Read from HAProxy's stats socket: the dead instance leaves both backends, the follower becomes the leader.
+      expect(gatewayEvents(o)).toEqual(expect.arrayContaining(['edge: app1 DOWN (backend app)', 'edge: app1 DOWN (backend leader)', 'edge: app2 UP (backend leader)']));
+      // Jobs were accepted after the kill, so by app2: the lock moved.
+      const after = o.result?.judgement.phases.find((p) => p.phase === 'recovery')?.byName['job'];
+      expect(after?.statuses['201'] ?? 0).toBeGreaterThan(100);
+    });
+    it('broken: 502s until the slow checks eject the dead leader, then 503 "not leader" for good', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      // Checks every 3 s, 3 failures: the dead instance takes traffic for 6 s or more.
+      expect(figure(o, 'overall', 'ejection{part:app1} < 2s')?.measured).toBeGreaterThan(5000);
+      expect(figure(o, 'recovery', 'rate(502){first:5s} < 1%')?.measured).toBeGreaterThan(0.05);
+      expect(figure(o, 'overall', 'rate(503) < 1%')?.measured).toBeGreaterThan(0.05);
+      expect(figure(o, 'recovery', 'recovery{name:job} < 5s')).toMatchObject({ passed: false, measured: undefined });
+      // No other instance ever leads.
+      expect(gatewayEvents(o)).not.toContain('edge: app2 UP (backend leader)');
+    });
   });
-});
-
-describe('lb-failover', () => {
-  const FILE = 'scenarios/lb-failover.ts';
-  const gatewayEvents = (o: RunOutcome) => o.result?.timeline.filter((e) => e.kind === 'gateway').map((e) => e.label) ?? [];
-  it('fixed: HAProxy ejects the dead leader within 2 s, the follower takes the lock, jobs flow again within 5 s', async () => {
-    const o = await run(FILE, 'fixed');
-    expect(failedOf(o)).toEqual([]);
-    expect(o.exitCode).toBe(0);
-    expect(figure(o, 'overall', 'ejection{part:app1} < 2s')?.measured).toBeLessThan(2000);
-    expect(figure(o, 'recovery', 'recovery{name:job} < 5s')?.measured).toBeLessThan(5000);
-    // Read from HAProxy's stats socket: the dead instance leaves both backends, the follower becomes the leader.
-    expect(gatewayEvents(o)).toEqual(expect.arrayContaining(['edge: app1 DOWN (backend app)', 'edge: app1 DOWN (backend leader)', 'edge: app2 UP (backend leader)']));
-    // Jobs were accepted after the kill, so by app2: the lock moved.
-    const after = o.result?.judgement.phases.find((p) => p.phase === 'recovery')?.byName['job'];
-    expect(after?.statuses['201'] ?? 0).toBeGreaterThan(100);
-  });
-  it('broken: 502s until the slow checks eject the dead leader, then 503 "not leader" for good', async () => {
-    const o = await run(FILE, 'broken');
-    expect(o.exitCode).toBe(1);
-    // Checks every 3 s, 3 failures: the dead instance takes traffic for 6 s or more.
-    expect(figure(o, 'overall', 'ejection{part:app1} < 2s')?.measured).toBeGreaterThan(5000);
-    expect(figure(o, 'recovery', 'rate(502){first:5s} < 1%')?.measured).toBeGreaterThan(0.05);
-    expect(figure(o, 'overall', 'rate(503) < 1%')?.measured).toBeGreaterThan(0.05);
-    expect(figure(o, 'recovery', 'recovery{name:job} < 5s')).toMatchObject({ passed: false, measured: undefined });
-    // No other instance ever leads.
-    expect(gatewayEvents(o)).not.toContain('edge: app2 UP (backend leader)');
-  });
-});
+}

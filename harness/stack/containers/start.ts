@@ -219,7 +219,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
           serviceExits.set(name, (line) => {
             if (stopping || told) return;
             told = true;
-            callback(new StackError(`${name} exited during the run (${line.slice(line.indexOf(HOLDER_EXIT_MARKER) + HOLDER_EXIT_MARKER.length).trim()})`, `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`, `read ${name}'s log in the report; nothing in the scenario stops it`));
+            callback(new StackError(`${name} exited during the run ${line.slice(line.indexOf(HOLDER_EXIT_MARKER) + HOLDER_EXIT_MARKER.length).trim()}`, `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`, `read ${name}'s log in the report; nothing in the scenario stops it`));
           });
         }
       },
