@@ -7,16 +7,22 @@ BROWNOUT = node --import tsx harness/cli/main.ts
 # SAVE_BASELINE=reports/baseline.json stores this run as the baseline; MAX_REGRESSION= the margins.
 BASELINE ?= $(wildcard reports/baseline.json)
 # RUNNERS=3 splits the load across three k6 processes (k6 execution segments); STACK=containers
-# asks for the containers backend (needs a Docker engine).
-GATE_ARGS = $(if $(STACK),--stack $(STACK)) $(if $(RUNNERS),--runners $(RUNNERS)) $(if $(BASELINE),--baseline $(BASELINE)) $(if $(SAVE_BASELINE),--save-baseline $(SAVE_BASELINE)) $(if $(MAX_REGRESSION),--max-regression $(MAX_REGRESSION))
+# runs the stack in containers (make setup-containers first: an engine and the images, built here);
+# IMAGES=upstream takes the official images from their registries instead.
+GATE_ARGS = $(if $(STACK),--stack $(STACK)) $(if $(IMAGES),--images $(IMAGES)) $(if $(RUNNERS),--runners $(RUNNERS)) $(if $(BASELINE),--baseline $(BASELINE)) $(if $(SAVE_BASELINE),--save-baseline $(SAVE_BASELINE)) $(if $(MAX_REGRESSION),--max-regression $(MAX_REGRESSION))
 
 RUNS ?= 10
 SOAK_SCENARIOS ?= $(wildcard scenarios/*.ts)
 
-.PHONY: setup setup-test test typecheck unit integration soak bench clean
+.PHONY: setup setup-test setup-containers test typecheck unit integration soak bench clean
 
 setup:
 	@bash harness/setup/setup.sh
+
+# A Docker engine (started when none answers) and the containers backend's images, built here from
+# a debootstrapped Debian 12: no registry needed. Idempotent: seconds once done.
+setup-containers: setup
+	@bash harness/setup/containers.sh
 
 # The tests also need Debian's chromium (the HTML report is checked in a real browser).
 setup-test:
@@ -29,7 +35,7 @@ setup-test:
 # 1 → it is not (make exits 1), 2 → $(error) (make exits 2).
 ifeq ($(MAKECMDGOALS),chaos)
 MAKEFLAGS += -q
-CHAOS_STATUS := $(shell { bash harness/setup/setup.sh && $(BROWNOUT) run $(SCENARIO) --mode $(MODE) $(GATE_ARGS); } >&2; echo $$?)
+CHAOS_STATUS := $(shell { bash harness/setup/setup.sh && $(if $(filter containers,$(STACK)),IMAGES=$(IMAGES) bash harness/setup/containers.sh &&) $(BROWNOUT) run $(SCENARIO) --mode $(MODE) $(GATE_ARGS); } >&2; echo $$?)
 ifeq ($(CHAOS_STATUS),0)
 chaos: ;
 else ifeq ($(CHAOS_STATUS),1)
@@ -40,8 +46,9 @@ $(error brownout: harness error (exit $(CHAOS_STATUS)); see the message above)
 endif
 endif
 
-# Unit tests (pure logic) and integration tests (the real stack: MariaDB, Toxiproxy, HAProxy, k6).
-test: setup-test typecheck
+# Unit tests (pure logic) and integration tests (the real stack: MariaDB, Toxiproxy, HAProxy, k6;
+# on both backends, so the engine and the images are set up too).
+test: setup-test setup-containers typecheck
 	@mkdir -p reports
 	@npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json; rc=$$?; \
 	  node harness/cli/test-summary.mjs reports/vitest.json || true; exit $$rc
@@ -54,7 +61,7 @@ typecheck:
 unit:
 	@npx vitest run harness
 
-integration: setup-test
+integration: setup-test setup-containers
 	@npx vitest run tests/integration
 
 # The gate suite RUNS times in each mode: fixed must pass every time, broken must fail every time.

@@ -111,6 +111,7 @@ export type ContainerPlan =
 
 export interface StackPlan {
   runId: string;
+  images: ImageSetName;
   network: string;
   toxiproxy: { image: string; alias: string; apiPort: number; proxyPorts: number[] };
   proxies: ProxyPlan[];
@@ -193,6 +194,7 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
   });
   return {
     runId,
+    images: opts.images ?? 'local',
     network: `brownout-${runId}`,
     toxiproxy: { image: images.toxiproxy, alias: 'toxiproxy', apiPort: TOXIPROXY_API_PORT, proxyPorts: proxies.map((p) => p.listenPort) },
     proxies,

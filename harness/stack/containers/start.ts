@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
+import { GenericContainer, getContainerRuntimeClient, ImageName, Wait, type StartedTestContainer } from 'testcontainers';
 import type { CleanupList } from '../../core/cleanup.ts';
 import { StackError } from '../../core/errors.ts';
 import { debug } from '../../core/log.ts';
@@ -113,6 +113,13 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
   };
   try {
     const runtime = await getContainerRuntimeClient();
+    if (plan.images === 'local') {
+      // Built here, never pulled: a missing one would otherwise be asked of a registry.
+      const wanted = [plan.toxiproxy.image, ...plan.containers.map((c) => (c.kind === 'service' ? c.build.buildArgs['NODE_IMAGE'] ?? '' : c.image))];
+      const missing: string[] = [];
+      for (const image of new Set(wanted)) if (!(await runtime.image.exists(ImageName.fromString(image)))) missing.push(image);
+      if (missing.length) throw new StackError(`the image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not built on this engine`, `engine ${runtime.info.containerRuntime.host}`, "run 'make setup-containers' (it builds them here, no registry needed), or --images upstream where your engine reaches a registry");
+    }
     const labels = runLabels(plan.runId);
     // Named after the run (brownout-<run id>), so what a killed run left is recognisable in `docker network ls`.
     const created = await runtime.network.create({ Name: plan.network, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
