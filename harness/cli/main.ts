@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CleanupList } from '../core/cleanup.ts';
 import { errorMessage, HarnessError, ReplayError, ScenarioError, type ErrorCode } from '../core/errors.ts';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, renderComment, renderFiles, renderJUnit, type Baseline, type Margin, renderSoak, renderSummary, summariseSoak, type JUnitRun, type RunResult, type SoakRun } from '../report/index.ts';
@@ -175,38 +175,60 @@ async function clean(all: boolean): Promise<number> {
 
 program
   .command('list')
-  .description('the scenarios in a folder, one line each on the incident; exit 2 when one is invalid')
-  .argument('[dir]', 'the folder of scenario files', 'scenarios')
-  .action(async (dir: string) => {
-    process.exitCode = await list(dir);
+  .description('the scenarios in a folder (or one file), one line each on the incident; exit 2 when one is invalid')
+  .argument('[path]', 'a folder of scenario files, or one file', 'scenarios')
+  .action(async (target: string) => {
+    const code = await list(target);
+    // A scenario may start something at load time (a mock upstream it imports) that would keep
+    // this process alive: listing always ends here, once the output is written.
+    process.stdout.write('', () => process.exit(code));
   });
 
-async function list(dir: string): Promise<number> {
+/** How long one file may take to load before list reports it and moves on. */
+const LIST_LOAD_TIMEOUT_MS = 10_000;
+
+async function list(target: string): Promise<number> {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.startsWith('_')).sort();
+    files = statSync(target).isDirectory()
+      ? readdirSync(target)
+          .filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.startsWith('_'))
+          .sort()
+          .map((f) => path.join(target, f))
+      : [target];
   } catch (e) {
-    process.stderr.write(`brownout: cannot read ${dir}: ${(e as Error).message}\nfix: give the folder that holds the scenario files (default: scenarios)\n`);
+    process.stderr.write(`brownout: cannot read ${target}: ${(e as Error).message}\nfix: give a folder of scenario files (default: scenarios) or one scenario file\n`);
     return 2;
   }
   let invalid = 0;
   const rows: string[][] = [];
-  for (const f of files) {
-    const file = path.join(dir, f);
+  for (const file of files) {
+    const base = path.basename(file).replace(/\.\w+$/, '');
+    // Loading runs a file's code: one without a default export cannot be a scenario (a helper
+    // beside the scenarios, such as a mock upstream), so it is named and never loaded.
+    if (!/\bexport\s+default\b|\bas\s+default\b/.test(readFileSync(file, 'utf8'))) {
+      rows.push([base, '-', file, 'not a scenario (no default export): not loaded']);
+      continue;
+    }
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const sc = await loadScenario(file);
-      const mod = (await import(path.resolve(file))) as { default?: { modes?: string[] } };
-      rows.push([sc.name, (mod.default?.modes ?? ['default']).join('|'), file, sc.incident]);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ScenarioError(file, [{ field: '', message: `did not finish loading within ${LIST_LOAD_TIMEOUT_MS / 1000} s`, fix: 'look for a top-level await that never settles in the file or what it imports' }])), LIST_LOAD_TIMEOUT_MS);
+      });
+      const sc = await Promise.race([loadScenario(file), timeout]);
+      rows.push([sc.name, sc.modes.join('|'), file, sc.incident]);
     } catch (e) {
       invalid++;
       const first = e instanceof ScenarioError ? e.problems[0] : undefined;
       const what = first ? `${first.field || 'file'}: ${first.message}${e instanceof ScenarioError && e.problems.length > 1 ? ` (+${e.problems.length - 1} more)` : ''}` : (errorMessage(e).split('\n')[0] ?? '');
-      rows.push([f.replace(/\.\w+$/, ''), '-', file, `INVALID: ${what}; brownout run ${file} shows every problem and its fix`]);
+      rows.push([base, '-', file, `INVALID: ${what}; brownout run ${file} shows every problem and its fix`]);
+    } finally {
+      clearTimeout(timer);
     }
   }
   const width = (i: number) => Math.max(...rows.map((r) => r[i]?.length ?? 0));
   for (const r of rows) process.stdout.write(`${[0, 1, 2].map((i) => (r[i] ?? '').padEnd(width(i))).join('  ')}  ${r[3] ?? ''}\n`);
-  if (rows.length === 0) process.stdout.write(`no scenario files in ${dir}\n`);
+  if (rows.length === 0) process.stdout.write(`no scenario files in ${target}\n`);
   return invalid ? 2 : 0;
 }
 

@@ -173,6 +173,8 @@ export interface ResolvedScenario {
   steady: readonly Expectation[];
   stableForMs: number;
   replayOf: ReplaySource | undefined;
+  /** Every mode the scenario offers, the default first. */
+  modes: readonly string[];
 }
 
 export const DEFAULTS = {
@@ -529,6 +531,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     stableForMs: stableForMs ?? DEFAULTS.stableForMs,
     writes: def.writes ? { db: def.writes.db, table: def.writes.table, key: def.writes.key ?? 'id' } : undefined,
     replayOf: def.replayOf,
+    modes,
   };
 }
 

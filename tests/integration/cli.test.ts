@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,4 +41,30 @@ describe('brownout list', () => {
     expect(r.stdout).toMatch(/^cold-cache\s+fixed\|broken/m);
     expect(r.stdout).toMatch(/^typo\s+-\s+\S+typo\.ts\s+INVALID: stack: the stack has no parts \(\+2 more\); brownout run/m);
   });
+
+  it('one file works; a helper beside the scenarios is named, never run; a file that never finishes loading is reported; the command always exits', () => {
+    const scenarios = path.join(dir, 'edges');
+    mkdirSync(scenarios, { recursive: true });
+    const harness = JSON.stringify(path.resolve('harness/index.ts'));
+    const marker = path.join(dir, 'helper-ran');
+    // A mock upstream: it would start a server (and write a marker) if it were loaded.
+    writeFileSync(path.join(scenarios, 'mock-upstream.ts'), `import { writeFileSync } from 'node:fs';\nimport http from 'node:http';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport const server = http.createServer((q, r) => r.end('ok')).listen(0);\n`);
+    // A scenario that starts a server as it loads: listed, and the command still exits.
+    const start = `import http from 'node:http';\nimport { scenario, service } from ${harness};\nhttp.createServer((q, r) => r.end('ok')).listen(0);\n`;
+    const body = `scenario({ name: 'with-server', incident: 'starts a server as it loads', modes: ['a', 'b'], stack: () => ({ app: service({ command: ['node', 'x.js'] }) }), load: { script: 'tests/integration/scenarios/health.k6.ts', target: 'app', rate: 1, duration: '1s' }, timeline: [], expect: {} })`;
+    writeFileSync(path.join(scenarios, 'with-server.ts'), `${start}export default ${body};\n`);
+    writeFileSync(path.join(scenarios, 'stuck.mjs'), `await new Promise(() => undefined);\nexport default {};\n`);
+    const one = cli('list', path.join(scenarios, 'with-server.ts'));
+    expect(one.stdout).toMatch(/^with-server\s+a\|b\s+\S+with-server\.ts\s+starts a server as it loads$/m);
+    expect(one.status).toBe(0);
+    const t = Date.now();
+    const all = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'list', scenarios], { encoding: 'utf8', timeout: 60_000 });
+    expect(all.signal).toBeNull();
+    expect(all.status).toBe(2);
+    expect(Date.now() - t).toBeLessThan(30_000);
+    expect(all.stdout).toMatch(/^mock-upstream\s+-\s+\S+mock-upstream\.ts\s+not a scenario \(no default export\): not loaded$/m);
+    expect(existsSync(marker)).toBe(false);
+    expect(all.stdout).toMatch(/^stuck\s+-\s+\S+stuck\.mjs\s+INVALID: file: did not finish loading within 10 s/m);
+    expect(all.stdout).toMatch(/^with-server\s+a\|b/m);
+  }, 60_000);
 });
