@@ -14,7 +14,7 @@ GATE_ARGS = $(if $(STACK),--stack $(STACK)) $(if $(IMAGES),--images $(IMAGES)) $
 RUNS ?= 10
 SOAK_SCENARIOS ?= $(wildcard scenarios/*.ts)
 
-.PHONY: setup setup-test setup-containers test typecheck unit integration soak bench clean
+.PHONY: setup setup-test setup-containers test typecheck unit integration soak teardown-soak bench clean
 
 setup:
 	@bash harness/setup/setup.sh
@@ -68,9 +68,14 @@ integration: setup-test setup-containers
 soak: setup
 	@$(BROWNOUT) soak $(SOAK_SCENARIOS) --runs $(RUNS) --modes fixed,broken
 
+# The teardown paths (pass, SIGINT) RUNS times each with every core kept busy by a CPU burner:
+# zero processes may survive (reports/teardown-soak.md). About 30 s a run.
+teardown-soak: setup
+	@RUNS=$(RUNS) node --import tsx tests/soak/teardown-soak.ts
+
 # The harness's own speed and the agreement of its numbers, written to reports/bench.json and bench.md
-# (about 17 minutes; it reports, it never fails on a timing). One part: make bench PART=stack.
-bench: setup
+# (about 30 minutes; it reports, it never fails on a timing). One part: make bench PART=stack (or cold, suite, memory, containers).
+bench: setup setup-containers
 	@node --import tsx harness/bench/main.ts $(PART)
 
 clean:

@@ -4,7 +4,7 @@
  * timing (exit 2 only when a measurement could not be taken).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -15,7 +15,7 @@ import { bundleLoadScript, k6Version, readResultsFile, startK6, type LoadResults
 import { figuresOf } from '../metrics/index.ts';
 import { runScenario } from '../run/index.ts';
 import { loadScenario } from '../scenario/index.ts';
-import { startStack, type StartedStack } from '../stack/index.ts';
+import { startStack, startStackInContainers, type StartedStack } from '../stack/index.ts';
 
 const REPORTS = path.resolve(process.env['BENCH_REPORTS'] ?? 'reports');
 const GET_SCRIPT = path.resolve('harness/bench/k6/get-photo.k6.ts');
@@ -251,6 +251,60 @@ function renderMd(meta: Record<string, string>): string {
   return `${lines.join('\n')}\n`;
 }
 
+// 5. Containers beside local processes -------------------------------------------------------------
+/** The stack of `file` (fixed mode) started and stopped once on a backend: how long the start took. */
+async function timedStart(file: string, backend: 'local' | 'containers'): Promise<number> {
+  const sc = await loadScenario(file, { mode: 'fixed' });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-bench-'));
+  const cleanup = new CleanupList();
+  cleanup.add(`temp dir ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
+  const res = { runId: `bench-${Date.now()}`, dir, cleanup, secrets: new Secrets() };
+  try {
+    const t = Date.now();
+    if (backend === 'local') await startStack(sc.parts, sc.links, res);
+    else await startStackInContainers(sc.parts, sc.links, res);
+    return Date.now() - t;
+  } finally {
+    const left = await cleanup.releaseAll();
+    if (left.length) say(`could not clean up: ${left.join(', ')}`);
+  }
+}
+
+/**
+ * Every scenario's stack: cold start on containers (images built, the service image's build a
+ * cache hit) against local processes, median of 3 each; and the fixed mode's baseline p50/p95 on
+ * both (the containers' figures include Docker's published-port hop).
+ */
+async function containersSideBySide(): Promise<void> {
+  const files = readdirSync('scenarios').filter((f) => f.endsWith('.ts')).sort().map((f) => `scenarios/${f}`);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  for (const file of files) {
+    const name = path.basename(file, '.ts');
+    const local: number[] = [];
+    const cont: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      local.push(await timedStart(file, 'local'));
+      cont.push(await timedStart(file, 'containers'));
+    }
+    const ml = median(local);
+    const mc = median(cont);
+    add({ section: 'containers vs local', name: `${name}: cold start, local`, value: ml, unit: 'ms', goal: '', met: undefined, detail: `median of 3: ${local.join(', ')} ms` });
+    add({ section: 'containers vs local', name: `${name}: cold start, containers`, value: mc, unit: 'ms', goal: name === 'slow-transaction' ? '< 10000 ms' : '', met: name === 'slow-transaction' ? mc < 10_000 : undefined, detail: `median of 3: ${cont.join(', ')} ms` });
+    add({ section: 'containers vs local', name: `${name}: cold start, containers / local`, value: round(mc / ml, 1), unit: '×', goal: '>= 10× (local at least 10× faster)', met: mc / ml >= 10 });
+    const reports = mkdtempSync(path.join(os.tmpdir(), 'brownout-bench-reports-'));
+    try {
+      for (const backend of ['local', 'containers'] as const) {
+        const o = await runScenario({ scenarioFile: file, mode: 'fixed', reportsDir: reports, backend });
+        const b = o.result?.judgement.phases.find((p) => p.phase === 'baseline')?.all;
+        if (!b) throw new Error(`${name} on ${backend}: no baseline figures (${o.error?.message ?? 'no result'})`);
+        add({ section: 'containers vs local', name: `${name}: baseline p50 / p95, ${backend}`, value: `${round(b.p50Ms)} / ${round(b.p95Ms)}`, unit: 'ms', goal: '', met: undefined, detail: `${b.count} requests; run exit ${o.exitCode}` });
+      }
+    } finally {
+      rmSync(reports, { recursive: true, force: true });
+    }
+  }
+}
+
 async function main(): Promise<number> {
   const only = process.argv.slice(2);
   const want = (s: string) => only.length === 0 || only.includes(s);
@@ -261,6 +315,7 @@ async function main(): Promise<number> {
     ['suite', suiteOverhead],
     ['stack', onOneStack],
     ['memory', memory],
+    ['containers', containersSideBySide],
   ] as const) {
     if (!want(name)) continue;
     currentPart = name;

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../harness/index.ts';
+import { LatencyHistogram, phaseOf, type FaultWindow, type Phase } from '../../harness/metrics/index.ts';
+import type { RunResult } from '../../harness/report/index.ts';
+import { readLog } from '../../harness/replay/index.ts';
+
+/**
+ * The phases checked against an independent witness: HAProxy's own access log of the same run.
+ * Each logged request (accept time, total time Ta, status) is put in a phase by the same rule, from
+ * the gateway's own timestamps, with the fault windows the run recorded. slow-transaction's faults
+ * start while uploads are in flight (a 4 s latency on app→imager, then a row lock), so the edges
+ * are exercised on every run.
+ */
+function windowsOf(r: RunResult): FaultWindow[] {
+  const out: FaultWindow[] = [];
+  for (const a of r.timeline.filter((e) => e.kind === 'apply')) {
+    const h = r.timeline.find((e) => e.kind === 'heal' && e.fault === a.fault);
+    if (h) out.push({ label: a.label, applyRequestedMs: a.requestedAtMs ?? a.atMs, appliedMs: a.atMs, healRequestedMs: h.requestedAtMs ?? h.atMs, healedMs: h.atMs });
+  }
+  return out;
+}
+
+function percentile(durations: readonly number[], p: number): number {
+  const h = new LatencyHistogram();
+  for (const d of durations) h.record(d);
+  return h.percentileMs(p);
+}
+const p95 = (durations: readonly number[]) => percentile(durations, 95);
+
+describe('the phases against the gateway’s own log', () => {
+  it('slow-transaction (broken): per phase, the harness and HAProxy count the same requests and 5xx, and agree on p95 within the measured overhead', async () => {
+    const o = await runScenario({ scenarioFile: 'scenarios/slow-transaction.ts', mode: 'broken', reportsDir: 'reports/test' });
+    expect(o.error?.message).toBeUndefined();
+    const r = o.result as RunResult;
+    const windows = windowsOf(r);
+    expect(windows.map((w) => w.label)).toHaveLength(2);
+    const t0 = Date.parse(r.startedAt);
+
+    // HAProxy logs its local time without a zone; this machine's (and CI's) zone is UTC.
+    const log = await readLog(path.join(o.reportDir ?? '', 'logs', 'edge__haproxy.log'), { format: 'haproxy' });
+    const gw = log.requests.filter((q) => q.arrivalMs >= t0 - 1000 && q.durationMs !== undefined);
+    const gateway = new Map<Phase, { count: number; fivexx: number; durations: number[] }>();
+    for (const q of gw) {
+      const ph = phaseOf(q.arrivalMs, q.arrivalMs + (q.durationMs ?? 0), windows);
+      const g = gateway.get(ph) ?? { count: 0, fivexx: 0, durations: [] };
+      g.count++;
+      if (q.status >= 500) g.fivexx++;
+      g.durations.push(q.durationMs ?? 0);
+      gateway.set(ph, g);
+    }
+
+    // Every request k6 sent reached the gateway and was answered there (no "no response" here).
+    const phases = r.judgement.phases;
+    expect(phases.reduce((n, p) => n + p.all.count, 0)).toBe(gw.length);
+    // The gateway→client overhead, measured: how much longer k6 saw the median request than HAProxy did.
+    const overheadMs = (phases.find((p) => p.phase === 'baseline')?.all.p50Ms ?? 0) - percentile(gateway.get('baseline')?.durations ?? [], 50);
+    expect(overheadMs).toBeGreaterThanOrEqual(-1);
+    expect(overheadMs).toBeLessThan(5);
+    const rows: string[] = [];
+    for (const ph of phases) {
+      const g = gateway.get(ph.phase) ?? { count: 0, fivexx: 0, durations: [] };
+      const harness5xx = Object.entries(ph.all.statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0);
+      rows.push(`${ph.phase}: harness ${ph.all.count} requests, ${harness5xx} 5xx, p95 ${ph.all.p95Ms.toFixed(1)} ms; gateway ${g.count}, ${g.fivexx} 5xx, p95 ${p95(g.durations).toFixed(1)} ms`);
+      expect(ph.all.count, rows.join('\n')).toBe(g.count);
+      expect(harness5xx, rows.join('\n')).toBe(g.fivexx);
+      // HAProxy's times are whole ms; k6's include the overhead measured above.
+      expect(Math.abs(ph.all.p95Ms - p95(g.durations)), rows.join('\n')).toBeLessThanOrEqual(Math.max(0, overheadMs) + 2);
+    }
+    // The broken mode's fault phase is full of 503s, by both accounts; none leaks into the baseline.
+    expect(gateway.get('fault')?.fivexx ?? 0).toBeGreaterThan(50);
+    expect(gateway.get('baseline')?.fivexx).toBe(0);
+  }, 180_000);
+});
