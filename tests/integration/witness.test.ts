@@ -67,6 +67,8 @@ describe('the phases against the gateway’s own log', () => {
       // HAProxy's times are whole ms; k6's include the overhead measured above.
       expect(Math.abs(ph.all.p95Ms - p95(g.durations)), rows.join('\n')).toBeLessThanOrEqual(Math.max(0, overheadMs) + 2);
     }
+    // The figures, for the log of the test run (the README quotes them).
+    console.log(`gateway→client overhead (baseline p50, harness − gateway): ${overheadMs.toFixed(2)} ms\n${rows.join('\n')}`);
     // The broken mode's fault phase is full of 503s, by both accounts; none leaks into the baseline.
     expect(gateway.get('fault')?.fivexx ?? 0).toBeGreaterThan(50);
     expect(gateway.get('baseline')?.fivexx).toBe(0);
