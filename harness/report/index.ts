@@ -63,6 +63,11 @@ export interface RunResult {
   baseline?: BaselineResult;
   verdict: 'pass' | 'fail' | 'untrusted';
   versions: Record<string, string>;
+  /**
+   * Per gateway, the access-log lines HAProxy dropped during the run (its `DroppedLogs`): its log,
+   * kept in logs/, is short by as many requests. brownout's own figures come from k6, not from it.
+   */
+  gatewayDroppedLogLines?: Record<string, number>;
 }
 
 /** 'at 40/s', or for arrivals per second 'in the arrivals of 2 request groups (at most 52/s)'. */
@@ -142,6 +147,8 @@ export function renderSummary(r: RunResult): string {
     for (const [name, f] of Object.entries(ph.byName)) out.push(figuresRow(`\`${name}\``, f));
     out.push('');
   }
+  const dropped = Object.entries(r.gatewayDroppedLogLines ?? {}).filter(([, n]) => n > 0);
+  if (dropped.length) out.push(`Gateway access logs: ${dropped.map(([g, n]) => `${g}'s HAProxy dropped ${n} line${n === 1 ? '' : 's'}`).join(', ')} (the logs in logs/ are short by as many requests; the figures above come from k6).`, '');
   out.push('## Versions', '', Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', '), '');
   return out.join('\n');
 }

@@ -257,6 +257,13 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       return a && h ? [{ label: entry.label, applyRequestedMs: a.requestedAtMs ?? a.atMs, appliedMs: a.atMs, healRequestedMs: h.requestedAtMs ?? h.atMs, healedMs: h.atMs }] : [];
     });
     const writes = sc.writes ? await checkWrites(st, sc.writes, results.acks) : undefined;
+    // Whether each gateway's own access log is complete (the witness a reader may check us against).
+    const gatewayDroppedLogLines: Record<string, number> = {};
+    for (const p of st.parts.values()) {
+      if (p.kind !== 'gateway') continue;
+      const n = await p.droppedLogLines();
+      if (n !== undefined) gatewayDroppedLogLines[p.name] = n;
+    }
     const connections = sc.expect.overall.some((e) => e.metric.kind === 'connections') ? await countConnections(st) : undefined;
     // What the gateways' health checks did during the load, beside the faults that caused it.
     const serverChanges: ServerStateChange[] = [];
@@ -316,6 +323,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       ...(sc.replayOf ? { replayOf: sc.replayOf } : {}),
       verdict: saturated ? 'untrusted' : judgement.passed ? 'pass' : 'fail',
       versions,
+      ...(Object.keys(gatewayDroppedLogLines).length ? { gatewayDroppedLogLines } : {}),
     };
     if (opts.baseline) {
       result.baseline = compareWithBaseline(result, opts.baseline.data, opts.baseline.file, opts.baseline.margins);

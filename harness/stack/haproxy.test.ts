@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { haproxyConfig, parseShowStat } from './haproxy.ts';
+import { haproxyConfig, parseDroppedLogs, parseShowStat } from './haproxy.ts';
 
 describe('haproxy stats', () => {
+  it('reads DroppedLogs from a recorded `show info` (HAProxy 2.6; the count edited to 3)', () => {
+    const info = readFileSync(path.join(import.meta.dirname, 'testdata', 'haproxy-2.6-show-info.txt'), 'utf8');
+    expect(parseDroppedLogs(info)).toBe(3);
+    expect(parseDroppedLogs('Name: HAProxy\n')).toBeUndefined();
+  });
+
   it('reads server states from a recorded `show stat` (HAProxy 2.6: one server up, others down)', () => {
     const csv = readFileSync(path.join(import.meta.dirname, 'testdata', 'haproxy-2.6-show-stat.csv'), 'utf8');
     expect(parseShowStat(csv)).toEqual([

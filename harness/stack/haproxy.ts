@@ -40,6 +40,8 @@ export interface StartedGateway extends StartedPart {
   readonly process: ManagedProcess;
   /** Every state change of every server since start (the first entry per server is its state at start). */
   serverChanges(): readonly ServerStateChange[];
+  /** HAProxy's count of access-log lines it could not write; undefined when it cannot be asked. */
+  droppedLogLines(): Promise<number | undefined>;
 }
 
 const REASONS: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
@@ -116,14 +118,33 @@ export function parseShowStat(csv: string): { backend: string; server: string; s
 export type StatsSocket = string | { host: string; port: number };
 
 function showStat(socket: StatsSocket): Promise<string> {
+  return statsCommand(socket, 'show stat');
+}
+
+function statsCommand(socket: StatsSocket, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const c = net.createConnection(typeof socket === 'string' ? { path: socket } : socket, () => c.end('show stat\n'));
+    const c = net.createConnection(typeof socket === 'string' ? { path: socket } : socket, () => c.end(`${command}\n`));
     c.setTimeout(1000, () => c.destroy(new Error('stats socket did not answer within 1 s')));
     c.on('data', (d: Buffer) => chunks.push(d));
     c.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     c.on('error', reject);
   });
+}
+
+/** `show info`'s DroppedLogs: log lines HAProxy could not write (its access log is short by as many). */
+export function parseDroppedLogs(info: string): number | undefined {
+  const m = /^DroppedLogs: (\d+)$/m.exec(info);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** How many access-log lines the gateway dropped so far; undefined when it cannot be asked. */
+export async function droppedLogLines(socket: StatsSocket): Promise<number | undefined> {
+  try {
+    return parseDroppedLogs(await statsCommand(socket, 'show info'));
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ServerStateWatch {
@@ -239,5 +260,5 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
     if (problem) throw new StackStartError(opts.name, problem, proc.commandLine(), proc.tail(), 'check that every server answers its health check path');
   }
   log(`started ${opts.name} on 127.0.0.1:${port} → ${opts.servers.map((s) => `${s.name} 127.0.0.1:${s.port}`).join(', ')} in ${Date.now() - t0} ms`);
-  return { kind: 'gateway', name: opts.name, port, url: `http://127.0.0.1:${port}`, version, process: proc, serverChanges: () => [...(watch?.changes ?? [])], stop, [Symbol.asyncDispose]: stop };
+  return { kind: 'gateway', name: opts.name, port, url: `http://127.0.0.1:${port}`, version, process: proc, serverChanges: () => [...(watch?.changes ?? [])], droppedLogLines: () => droppedLogLines(statsSocket), stop, [Symbol.asyncDispose]: stop };
 }

@@ -65,6 +65,8 @@ export interface RunningGateway {
   readonly url: string;
   /** Every state change of every server since start (the first entry per server is its state at start). */
   serverChanges(): readonly ServerStateChange[];
+  /** HAProxy's count of access-log lines it could not write (its log is short by as many); undefined when unknown. */
+  droppedLogLines(): Promise<number | undefined>;
 }
 
 export type RunningPart = RunningMariaDb | RunningRedis | RunningService | RunningGateway;

@@ -51,24 +51,34 @@ describe('the phases against the gateway’s own log', () => {
     }
 
     // Every request k6 sent reached the gateway and was answered there (no "no response" here).
+    // HAProxy writes its log without blocking and drops a line when it cannot write it (seen here:
+    // 3 of 1 801 once); it counts them (DroppedLogs, which the run records). Both see every request
+    // but those: the counts must agree exactly, less the lines HAProxy says it dropped.
     const phases = r.judgement.phases;
-    expect(phases.reduce((n, p) => n + p.all.count, 0)).toBe(gw.length);
+    const dropped = r.gatewayDroppedLogLines?.['edge'];
+    expect(dropped).toBeDefined();
+    expect(phases.reduce((n, p) => n + p.all.count, 0) - gw.length).toBe(dropped);
     // The gateway→client overhead, measured: how much longer k6 saw the median request than HAProxy did.
     const overheadMs = (phases.find((p) => p.phase === 'baseline')?.all.p50Ms ?? 0) - percentile(gateway.get('baseline')?.durations ?? [], 50);
     expect(overheadMs).toBeGreaterThanOrEqual(-1);
     expect(overheadMs).toBeLessThan(5);
     const rows: string[] = [];
+    let missing = 0;
     for (const ph of phases) {
       const g = gateway.get(ph.phase) ?? { count: 0, fivexx: 0, durations: [] };
       const harness5xx = Object.entries(ph.all.statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0);
       rows.push(`${ph.phase}: harness ${ph.all.count} requests, ${harness5xx} 5xx, p95 ${ph.all.p95Ms.toFixed(1)} ms; gateway ${g.count}, ${g.fivexx} 5xx, p95 ${p95(g.durations).toFixed(1)} ms`);
-      expect(ph.all.count, rows.join('\n')).toBe(g.count);
-      expect(harness5xx, rows.join('\n')).toBe(g.fivexx);
+      // Exactly, but for lines HAProxy dropped: never more at the gateway, and what is missing sums to the dropped count.
+      expect(ph.all.count - g.count, rows.join('\n')).toBeGreaterThanOrEqual(0);
+      expect(harness5xx - g.fivexx, rows.join('\n')).toBeGreaterThanOrEqual(0);
+      expect(harness5xx - g.fivexx, rows.join('\n')).toBeLessThanOrEqual(ph.all.count - g.count);
+      missing += ph.all.count - g.count;
       // HAProxy's times are whole ms; k6's include the overhead measured above.
       expect(Math.abs(ph.all.p95Ms - p95(g.durations)), rows.join('\n')).toBeLessThanOrEqual(Math.max(0, overheadMs) + 2);
     }
+    expect(missing).toBe(dropped);
     // The figures, for the log of the test run (the README quotes them).
-    console.log(`gateway→client overhead (baseline p50, harness − gateway): ${overheadMs.toFixed(2)} ms\n${rows.join('\n')}`);
+    console.log(`gateway→client overhead (baseline p50, harness − gateway): ${overheadMs.toFixed(2)} ms; HAProxy dropped ${dropped} log lines\n${rows.join('\n')}`);
     // The broken mode's fault phase is full of 503s, by both accounts; none leaks into the baseline.
     expect(gateway.get('fault')?.fivexx ?? 0).toBeGreaterThan(50);
     expect(gateway.get('baseline')?.fivexx).toBe(0);

@@ -7,7 +7,7 @@ import { GenericContainer, getContainerRuntimeClient, ImageName, Wait, type Star
 import type { CleanupList } from '../../core/cleanup.ts';
 import { StackError } from '../../core/errors.ts';
 import { debug } from '../../core/log.ts';
-import { watchServerStates, type ServerStateWatch } from '../haproxy.ts';
+import { droppedLogLines, watchServerStates, type ServerStateWatch } from '../haproxy.ts';
 import { flushRedis } from '../redis.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
 import { createProxyAt, listToxics, type ActiveProxy } from '../toxiproxy.ts';
@@ -270,10 +270,11 @@ async function runningPart(c: ContainerPlan, container: StartedTestContainer, db
       };
     case 'gateway': {
       const url = `http://${host}:${container.getMappedPort(c.port)}`;
-      const part = { kind: 'gateway' as const, name: c.part, url, serverChanges: () => [] };
+      const stats = { host, port: container.getMappedPort(c.statsPort) };
+      const part = { kind: 'gateway' as const, name: c.part, url, serverChanges: () => [], droppedLogLines: () => droppedLogLines(stats) };
       if (!c.check) return { part };
       // As locally: load starts once HAProxy has checked every server.
-      const watch = await watchServerStates({ host, port: container.getMappedPort(c.statsPort) });
+      const watch = await watchServerStates(stats);
       const problem = await watch.settle(c.check);
       if (problem) {
         watch.stop();
