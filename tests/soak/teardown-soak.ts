@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processInfo } from '../../harness/core/procfs.ts';
 import { descendants, noteSeen, runTempDirs, survivors, type SeenProcess } from '../integration/helpers.ts';
 
 const RUNS = Number(process.env['RUNS'] ?? 30);
@@ -25,6 +26,8 @@ interface Run {
   seconds: number;
   seen: number;
   survivors: string[];
+  /** Pids seen during the run that are alive again as another process (a start time of their own): what a check by pid alone would have called survivors. */
+  reused: number;
   cleanupFailures: string[];
   tempDirsLeft: string[];
 }
@@ -56,7 +59,11 @@ function once(path_: Run['path'], index: number, reports: string): Promise<Run> 
       } catch {
         cleanupFailures = [`no result.json in ${runDir ?? '(no report line)'}`];
       }
-      resolve({ path: path_, index, exit: code, seconds: (Date.now() - t) / 1000, seen: tree.size, survivors: survivors(tree), cleanupFailures, tempDirsLeft: runTempDirs().filter((d) => !dirs.includes(d)) });
+      const reused = [...tree].filter(([pid, p]) => {
+        const now = processInfo(pid);
+        return now !== undefined && now.state !== 'Z' && now.startTime !== p.startTime;
+      }).length;
+      resolve({ path: path_, index, exit: code, seconds: (Date.now() - t) / 1000, seen: tree.size, survivors: survivors(tree), reused, cleanupFailures, tempDirsLeft: runTempDirs().filter((d) => !dirs.includes(d)) });
     });
   });
 }
@@ -71,19 +78,19 @@ async function main(): Promise<number> {
       for (const p of ['pass', 'SIGINT'] as const) {
         const r = await once(p, i, reports);
         runs.push(r);
-        process.stderr.write(`teardown-soak: ${p} #${i + 1}: exit ${r.exit} in ${r.seconds.toFixed(1)} s, ${r.seen} processes seen, ${r.survivors.length} survived, ${r.cleanupFailures.length} cleanup failures${r.survivors.length ? `: ${r.survivors.join('; ')}` : ''}\n`);
+        process.stderr.write(`teardown-soak: ${p} #${i + 1}: exit ${r.exit} in ${r.seconds.toFixed(1)} s, ${r.seen} processes seen, ${r.survivors.length} survived, ${r.reused} pids reused, ${r.cleanupFailures.length} cleanup failures${r.survivors.length ? `: ${r.survivors.join('; ')}` : ''}\n`);
       }
     }
   } finally {
     for (const b of burners) b.kill('SIGKILL');
     rmSync(reports, { recursive: true, force: true });
   }
-  const lines = ['# Teardown under load', '', `${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, each kept busy by a CPU burner; ${RUNS} runs of each path.`, '', '| path | runs | exits | processes seen (min–max) | survivors | cleanup failures | temp dirs left |', '|---|---|---|---|---|---|---|'];
+  const lines = ['# Teardown under load', '', `${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, each kept busy by a CPU burner; ${RUNS} runs of each path.`, '', '| path | runs | exits | processes seen (min–max) | survivors | pids reused (a check by pid alone: survivors) | cleanup failures | temp dirs left |', '|---|---|---|---|---|---|---|---|'];
   for (const p of ['pass', 'SIGINT'] as const) {
     const rs = runs.filter((r) => r.path === p);
     const exits = [...new Set(rs.map((r) => r.exit))].map((e) => `${e} ×${rs.filter((r) => r.exit === e).length}`).join(', ');
     const seen = rs.map((r) => r.seen);
-    lines.push(`| ${p} | ${rs.length} | ${exits} | ${Math.min(...seen)}–${Math.max(...seen)} | ${rs.reduce((n, r) => n + r.survivors.length, 0)} | ${rs.reduce((n, r) => n + r.cleanupFailures.length, 0)} | ${rs.reduce((n, r) => n + r.tempDirsLeft.length, 0)} |`);
+    lines.push(`| ${p} | ${rs.length} | ${exits} | ${Math.min(...seen)}–${Math.max(...seen)} | ${rs.reduce((n, r) => n + r.survivors.length, 0)} | ${rs.reduce((n, r) => n + r.reused, 0)} | ${rs.reduce((n, r) => n + r.cleanupFailures.length, 0)} | ${rs.reduce((n, r) => n + r.tempDirsLeft.length, 0)} |`);
   }
   const bad = runs.filter((r) => r.survivors.length || r.cleanupFailures.length || r.tempDirsLeft.length);
   if (bad.length) lines.push('', '## Runs that left something', '', ...bad.map((r) => `- ${r.path} #${r.index + 1}: ${[...r.survivors, ...r.cleanupFailures, ...r.tempDirsLeft.map((d) => `temp dir ${d}`)].join('; ')}`));
