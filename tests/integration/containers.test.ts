@@ -152,10 +152,10 @@ describe('containers backend', () => {
     needEngine(ctx);
     const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
     try {
-      for (const next of [['clean'], ['run', 'scenarios/cold-cache.ts', '--stack', 'containers', '--reports', reports]]) {
+      for (const next of [['clean'], ['run', 'scenarios/slow-transaction.ts', '--stack', 'containers', '--reports', reports]]) {
         const processes = stackProcesses();
         const dirs = runTempDirs();
-        const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/cold-cache.ts', '--stack', 'containers', '--reports', reports], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--stack', 'containers', '--reports', reports], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         child.stderr.on('data', (b: Buffer) => {
           stderr += b.toString();

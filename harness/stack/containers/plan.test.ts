@@ -125,6 +125,9 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     expect(containerAction({ type: 'kill', part: 'db', signal: 'SIGTERM' }, byPart(plan.containers, 'db'))).toEqual({ action: 'kill', signal: 'SIGTERM', of: 'main' });
     expect(containerAction({ type: 'freeze', part: 'app' })).toEqual({ action: 'pause', healWith: 'unpause' });
     expect(containerAction({ type: 'restart', part: 'app' })).toEqual({ action: 'restart' });
+    // A bare service restarts inside its container (the holder restarts its child), keeping its address.
+    expect(containerAction({ type: 'restart', part: 'app' }, byPart(broken.containers, 'app'))).toEqual({ action: 'restart', of: 'holder-child', signal: 'SIGHUP' });
+    expect(containerAction({ type: 'restart', part: 'app' }, app)).toEqual({ action: 'restart' });
     expect(containerAction({ type: 'latency', link: 'app→db', latencyMs: 10, jitterMs: 0, stream: 'downstream' })).toBeUndefined();
   });
 });

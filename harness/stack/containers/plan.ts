@@ -60,22 +60,36 @@ export const LABELS = { run: 'brownout.run', pid: 'brownout.pid', host: 'brownou
  * docker stop's SIGTERM on. A kill then reaches the child, as pm2-runtime's workers.
  */
 export const HOLDER_EXIT_MARKER = 'brownout-holder: the service exited';
+/** Printed when the holder starts the service again after a restart fault (the old process is gone). */
+export const HOLDER_RESTART_MARKER = 'brownout-holder: the service stopped for a restart; starting it again';
 export const HOLDER = {
   target: '/app/.brownout-holder.cjs',
   content: [
     "const { spawn } = require('node:child_process');",
     'const [command, ...args] = process.argv.slice(2);',
-    "const child = spawn(command, args, { stdio: 'inherit' });",
+    'let child;',
     'let stopping = false;',
-    `child.on('error', (e) => console.error(\`${HOLDER_EXIT_MARKER} (could not start: \${e.message})\`));`,
-    "child.on('exit', (code, signal) => {",
-    '  if (stopping) process.exit(0);',
-    `  console.error(\`${HOLDER_EXIT_MARKER} (\${signal ? 'killed by ' + signal : 'exit code ' + code})\`);`,
-    '});',
+    'let restarting = false;',
+    'const start = () => {',
+    "  child = spawn(command, args, { stdio: 'inherit' });",
+    `  child.on('error', (e) => console.error(\`${HOLDER_EXIT_MARKER} (could not start: \${e.message})\`));`,
+    "  child.on('exit', (code, signal) => {",
+    '    if (stopping) process.exit(0);',
+    // A restart fault: the service stops and starts again in the same container, on the same address.
+    `    if (restarting) { restarting = false; console.error('${HOLDER_RESTART_MARKER}'); start(); return; }`,
+    `    console.error(\`${HOLDER_EXIT_MARKER} (\${signal ? 'killed by ' + signal : 'exit code ' + code})\`);`,
+    '  });',
+    '};',
+    'start();',
     "for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => {",
     '  stopping = true;',
     '  if (child.exitCode !== null || child.signalCode !== null) process.exit(0);',
     '  child.kill(sig);',
+    '});',
+    "process.on('SIGHUP', () => {",
+    '  if (child.exitCode !== null || child.signalCode !== null) return start();',
+    '  restarting = true;',
+    "  child.kill('SIGTERM');",
     '});',
     'setInterval(() => undefined, 1 << 30);',
     '',
@@ -212,7 +226,8 @@ export type ContainerAction =
   | { action: 'kill'; signal: string; of: 'main' }
   | { action: 'kill'; signal: string; of: 'workers'; exec: string[] }
   | { action: 'pause'; healWith: 'unpause' }
-  | { action: 'restart' };
+  | { action: 'restart' }
+  | { action: 'restart'; of: 'holder-child'; signal: 'SIGHUP' };
 
 /** Node code for `docker exec`: the signal to every child of PID 1, by /proc/<pid>/stat's parent field. */
 export function killWorkersScript(signal: string): string {
@@ -244,6 +259,10 @@ export function containerAction(fault: ResolvedFault, container?: ContainerPlan)
       // The cgroup freezer: every process of the container stops, as SIGSTOP to the tree does locally.
       return { action: 'pause', healWith: 'unpause' };
     case 'restart':
+      // A bare service restarts inside its container (the holder restarts its child on SIGHUP), so
+      // its address stays and connections meanwhile are refused at once, as locally. docker restart
+      // would take the address away for the gap, and connections to it would hang.
+      if (container?.kind === 'service' && !container.supervised) return { action: 'restart', of: 'holder-child', signal: 'SIGHUP' };
       return { action: 'restart' };
     default:
       return undefined;

@@ -7,11 +7,12 @@ import { GenericContainer, getContainerRuntimeClient, ImageName, Wait, type Star
 import type { CleanupList } from '../../core/cleanup.ts';
 import { StackError } from '../../core/errors.ts';
 import { debug } from '../../core/log.ts';
+import { waitUntil } from '../../core/ports.ts';
 import { droppedLogLines, watchServerStates, type ServerStateWatch } from '../haproxy.ts';
 import { flushRedis } from '../redis.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
 import { createProxyAt, listToxics, type ActiveProxy } from '../toxiproxy.ts';
-import { containerAction, HOLDER_EXIT_MARKER, type ContainerAction, type ContainerPlan, type ServiceBuild, type StackPlan } from './plan.ts';
+import { containerAction, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, type ContainerAction, type ContainerPlan, type ServiceBuild, type StackPlan } from './plan.ts';
 import { withoutRyuk } from './engine.ts';
 import { runLabels, sweepRuns } from './sweep.ts';
 
@@ -94,6 +95,8 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
   const tails = new Map<string, string[]>();
   // A bare service's death, as its holder tells it (its container stays up, as a machine would).
   const serviceExits = new Map<string, (line: string) => void>();
+  // A bare service's restart: the holder says when the old process is gone.
+  const restarted = new Map<string, () => void>();
   const startupMs: Record<string, number> = {};
   const followLogs = async (part: string, c: StartedTestContainer) => {
     const tail: string[] = [];
@@ -106,6 +109,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       tail.push(...lines);
       const exit = lines.find((l) => l.includes(HOLDER_EXIT_MARKER));
       if (exit) serviceExits.get(part)?.(exit);
+      if (lines.some((l) => l.includes(HOLDER_RESTART_MARKER))) restarted.get(part)?.();
       tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
     });
     stream.on('end', () => file?.end());
@@ -159,10 +163,32 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
         case 'pause':
           await docker.pause();
           return async () => void (await docker.unpause());
-        case 'restart':
+        case 'restart': {
+          const c = partOf(name).plan;
+          if ('of' in action && c.kind === 'service') {
+            let timer: NodeJS.Timeout | undefined;
+            const gone = new Promise<void>((resolve, reject) => {
+              restarted.set(name, resolve);
+              timer = setTimeout(() => reject(new StackError(`${name} did not stop for its restart within 10 s`, `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`, `read ${name}'s log in the report`)), 10_000);
+            });
+            await docker.kill({ signal: action.signal });
+            try {
+              await gone;
+            } finally {
+              clearTimeout(timer);
+              restarted.delete(name);
+            }
+            // Ready again when its health check answers 200, as after any start.
+            const url = `http://${container.getHost()}:${container.getMappedPort(c.port)}${c.health}`;
+            if (!(await waitUntil(async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).status === 200, { timeoutMs: c.startupTimeoutMs, intervalMs: 50 }))) {
+              throw new StackError(`${name} did not answer 200 on ${c.health} within ${c.startupTimeoutMs} ms of its restart`, `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`, `read ${name}'s log in the report`);
+            }
+            return async () => undefined;
+          }
           // testcontainers re-reads the mapped ports and waits for the part's readiness check again.
           await container.restart();
           return async () => undefined;
+        }
       }
     };
     for (const c of plan.containers) {
