@@ -31,6 +31,18 @@ if ! timeout 10 docker info >/dev/null 2>&1; then
   # --iptables=false: no NAT rules on this machine; containers talk on the run's own network and
   # builds reach the package registries with --network host.
   say "no Docker engine answers: starting dockerd --iptables=false (log: /var/log/brownout-dockerd.log)"
+  # A dockerd that was killed (a machine's session ended) leaves its pid file; dockerd refuses to
+  # start while the pid in it exists, even as a zombie or as another program that got the pid.
+  for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    [ -f "$pidfile" ] || continue
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    state=$( [ -n "$pid" ] && awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+    comm=$( [ -n "$pid" ] && cat "/proc/$pid/comm" 2>/dev/null || true)
+    if [ -z "$state" ] || [ "$state" = Z ] || { [ "$comm" != dockerd ] && [ "$comm" != containerd ]; }; then
+      say "removing the stale $pidfile (pid ${pid:-?} is not a running dockerd/containerd)"
+      $SUDO rm -f "$pidfile"
+    fi
+  done
   $SUDO bash -c 'nohup setsid dockerd --iptables=false >/var/log/brownout-dockerd.log 2>&1 </dev/null &'
   for _ in $(seq 60); do timeout 5 docker info >/dev/null 2>&1 && break; sleep 0.5; done
   timeout 10 docker info >/dev/null 2>&1 || die "dockerd did not answer within 30 s; its log: $(tail -5 /var/log/brownout-dockerd.log 2>/dev/null)"
