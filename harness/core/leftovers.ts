@@ -1,14 +1,5 @@
-import net from 'node:net';
+import { portFree } from './ports.ts';
 import { describeProcess, listenersOf, processInfo, stillAlive, type ProcessIdentity } from './procfs.ts';
-
-/** True when 127.0.0.1:port can be bound again (nothing listens there any more). */
-export function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
 
 /**
  * What outlived a teardown: each process the run started (by pid and start time) still alive, and

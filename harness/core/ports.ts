@@ -13,6 +13,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** True when 127.0.0.1:port can be bound (nothing listens there). */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 export function portAnswers(port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
 import { ScenarioError } from '../core/errors.ts';
+import { portFree } from '../core/ports.ts';
 import { parseExpectation, PHASES, type Expectation, type Scope } from '../metrics/index.ts';
 import { INSTANT_FAULTS, type ReplaySource, type ScenarioDefinition, type StackPart } from './types.ts';
 
@@ -561,18 +561,10 @@ export async function loadScenario(file: string, opts: ResolveOptions = {}): Pro
   // A fixed port that is taken would fail half-way through start-up: say so before anything starts.
   const taken: { field: string; message: string; fix: string }[] = [];
   for (const p of resolved.parts) {
-    if (p.kind === 'service' && p.port !== undefined && !(await portIsFree(p.port))) {
+    if (p.kind === 'service' && p.port !== undefined && !(await portFree(p.port))) {
       taken.push({ field: `stack.${p.name}.port`, message: `port ${p.port} on 127.0.0.1 is already in use`, fix: 'stop what listens there, or drop port to let brownout pick a free one' });
     }
   }
   if (taken.length) throw new ScenarioError(file, taken);
   return resolved;
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
 }

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../../harness/core/cleanup.ts';
@@ -97,13 +96,7 @@ export async function watchTree<T>(root: number, during: (tree: Map<number, Seen
 }
 
 /** True when nothing listens on 127.0.0.1:port any more (we can bind it ourselves). */
-export function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
+export { portFree } from '../../harness/core/ports.ts';
 
 export { listeningAddresses } from '../../harness/core/procfs.ts';
 

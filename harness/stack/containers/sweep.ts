@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { debug } from '../../core/log.ts';
+import { identify } from '../../core/procfs.ts';
 import { LABELS } from './plan.ts';
 
 const log = debug('stack:containers');
@@ -12,17 +12,7 @@ const log = debug('stack:containers');
  * that owns it (pid and its start time, so a reused pid is not taken for the owner) on this host.
  */
 export function runLabels(runId: string): Record<string, string> {
-  return { [LABELS.run]: runId, [LABELS.pid]: `${process.pid}:${startTimeOf(process.pid) ?? '?'}`, [LABELS.host]: os.hostname() };
-}
-
-/** /proc/<pid>/stat's start time (clock ticks since boot), or undefined when there is no such process. */
-function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return { [LABELS.run]: runId, [LABELS.pid]: `${process.pid}:${identify(process.pid)?.startTime ?? '?'}`, [LABELS.host]: os.hostname() };
 }
 
 /** Whether the harness process that labelled a resource is gone (never true for another host's). */
@@ -30,7 +20,7 @@ export function ownerIsGone(labels: Record<string, string> | undefined): boolean
   const owner = labels?.[LABELS.pid];
   if (!owner || labels?.[LABELS.host] !== os.hostname()) return false;
   const [pid, started] = owner.split(':');
-  return startTimeOf(Number(pid)) !== started;
+  return String(identify(Number(pid))?.startTime) !== started;
 }
 
 export interface RunResources {
