@@ -6,7 +6,7 @@ import { renderJUnit } from './junit.ts';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
 import type { ReplaySource } from '../scenario/index.ts';
-import { statusShare, type ExpectationResult, type Figures, type Judgement, type Series } from '../metrics/index.ts';
+import { statusShare, type ExpectationResult, type FaultWindow, type Figures, type Judgement, type Series } from '../metrics/index.ts';
 
 export interface TimelineEvent {
   /** Wall-clock ms. */
@@ -23,6 +23,14 @@ export interface TimelineEvent {
   label: string;
   /** Index in the scenario's timeline. */
   fault?: number;
+}
+
+/** The fault windows of a run's timeline: each applied fault with its heal (asked and confirmed times). */
+export function faultWindows(timeline: readonly TimelineEvent[]): FaultWindow[] {
+  return timeline.flatMap((a) => {
+    const h = a.kind === 'apply' ? timeline.find((e) => e.kind === 'heal' && e.fault === a.fault) : undefined;
+    return h ? [{ label: a.label, applyRequestedMs: a.requestedAtMs ?? a.atMs, appliedMs: a.atMs, healRequestedMs: h.requestedAtMs ?? h.atMs, healedMs: h.atMs }] : [];
+  });
 }
 
 /** A timeline row's text; an apply or heal says how long it took from asked to confirmed. */

@@ -11,8 +11,8 @@ import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
 import { applyFault, type ActiveFault } from '../faults/index.ts';
 import { bundleLoadScript, k6Version, mergeResults, readResultsFile, ResultTail, saturation, startK6, type K6Run, type LiveFigures } from '../load/index.ts';
-import { judge, timeSeries, type FaultWindow, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
-import { compareWithBaseline, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
+import { judge, timeSeries, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
+import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, partHit, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
 import { checkWrites, countConnections } from './writes.ts';
@@ -251,11 +251,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     progress('judging');
     const perRunner = await Promise.all(runners.map((r) => readResultsFile(r.resultsFile)));
     const results = mergeResults(perRunner);
-    const windows: FaultWindow[] = sc.timeline.flatMap((entry) => {
-      const a = events.find((e) => e.kind === 'apply' && e.fault === entry.index);
-      const h = events.find((e) => e.kind === 'heal' && e.fault === entry.index);
-      return a && h ? [{ label: entry.label, applyRequestedMs: a.requestedAtMs ?? a.atMs, appliedMs: a.atMs, healRequestedMs: h.requestedAtMs ?? h.atMs, healedMs: h.atMs }] : [];
-    });
+    const windows = faultWindows(events);
     const writes = sc.writes ? await checkWrites(st, sc.writes, results.acks) : undefined;
     // Whether each gateway's own access log is complete (the witness a reader may check us against).
     const gatewayDroppedLogLines: Record<string, number> = {};

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../harness/index.ts';
-import { LatencyHistogram, phaseOf, type FaultWindow, type Phase } from '../../harness/metrics/index.ts';
-import type { RunResult } from '../../harness/report/index.ts';
+import { LatencyHistogram, phaseOf, type Phase } from '../../harness/metrics/index.ts';
+import { faultWindows, type RunResult } from '../../harness/report/index.ts';
 import { readLog } from '../../harness/replay/index.ts';
 
 /**
@@ -12,14 +12,6 @@ import { readLog } from '../../harness/replay/index.ts';
  * start while uploads are in flight (a 4 s latency on app→imager, then a row lock), so the edges
  * are exercised on every run.
  */
-function windowsOf(r: RunResult): FaultWindow[] {
-  const out: FaultWindow[] = [];
-  for (const a of r.timeline.filter((e) => e.kind === 'apply')) {
-    const h = r.timeline.find((e) => e.kind === 'heal' && e.fault === a.fault);
-    if (h) out.push({ label: a.label, applyRequestedMs: a.requestedAtMs ?? a.atMs, appliedMs: a.atMs, healRequestedMs: h.requestedAtMs ?? h.atMs, healedMs: h.atMs });
-  }
-  return out;
-}
 
 function percentile(durations: readonly number[], p: number): number {
   const h = new LatencyHistogram();
@@ -33,7 +25,7 @@ describe('the phases against the gateway’s own log', () => {
     const o = await runScenario({ scenarioFile: 'scenarios/slow-transaction.ts', mode: 'broken', reportsDir: 'reports/test' });
     expect(o.error?.message).toBeUndefined();
     const r = o.result as RunResult;
-    const windows = windowsOf(r);
+    const windows = faultWindows(r.timeline);
     expect(windows.map((w) => w.label)).toHaveLength(2);
     const t0 = Date.parse(r.startedAt);
 
