@@ -1,4 +1,4 @@
-import { at, flushCache, gateway, mariadb, redis, restart, scenario, service } from '../harness/index.ts';
+import { at, flushCache, gateway, mariadb, redis, restart, scenario, service } from 'brownout';
 
 /**
  * Incident: an API gateway (new-api) kept its channel table in a memory cache synced from the
@@ -13,13 +13,13 @@ export default scenario({
   modes: ['fixed', 'broken'],
 
   stack: ({ mode }) => ({
-    db: mariadb({ schema: 'fixtures/router/schema.sql' }),
+    db: mariadb({ schema: '../fixtures/router/schema.sql' }),
     cache: redis(),
-    app: service({ command: ['node', '--import', 'tsx', 'fixtures/router/server.ts'], env: { MODE: mode }, dependsOn: ['db', 'cache'] }),
+    app: service({ command: ['node', '--import', 'tsx', '../fixtures/router/server.ts'], env: { MODE: mode }, dependsOn: ['db', 'cache'] }),
     edge: gateway({ to: 'app', timeout: '3s' }),
   }),
 
-  load: { script: 'scenarios/load/router.k6.ts', target: 'edge', rate: 20, duration: '40s', requestTimeout: '5s' },
+  load: { script: 'load/router.k6.ts', target: 'edge', rate: 20, duration: '40s', requestTimeout: '5s' },
 
   timeline: [
     // Someone (a deploy script, an operator) flushes Redis.

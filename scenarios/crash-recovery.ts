@@ -1,4 +1,4 @@
-import { at, freeze, gateway, kill, mariadb, request, scenario, service } from '../harness/index.ts';
+import { at, freeze, gateway, kill, mariadb, request, scenario, service } from 'brownout';
 
 /**
  * Incident: a Node + MySQL service died on uncaught exceptions and leaked pool connections. It was
@@ -15,9 +15,9 @@ export default scenario({
   modes: ['fixed', 'broken'],
 
   stack: ({ mode }) => ({
-    db: mariadb({ schema: 'fixtures/orders/schema.sql' }),
+    db: mariadb({ schema: '../fixtures/orders/schema.sql' }),
     app: service({
-      command: ['node', '--import', 'tsx', 'fixtures/orders/server.ts'],
+      command: ['node', '--import', 'tsx', '../fixtures/orders/server.ts'],
       env: { MODE: mode },
       dependsOn: ['db'],
       ...(mode === 'fixed' ? { supervisor: 'pm2' as const } : {}),
@@ -25,7 +25,7 @@ export default scenario({
     edge: gateway({ to: 'app', timeout: '3s' }),
   }),
 
-  load: { script: 'scenarios/load/orders.k6.ts', target: 'edge', rate: 20, duration: '58s', requestTimeout: '5s' },
+  load: { script: 'load/orders.k6.ts', target: 'edge', rate: 20, duration: '58s', requestTimeout: '5s' },
 
   timeline: [
     // The process stops answering for a moment (a long GC pause, a stuck event loop).

@@ -1,4 +1,4 @@
-import { at, down, gateway, latency, mariadb, resetPeer, scenario, service, timeout } from '../harness/index.ts';
+import { at, down, gateway, latency, mariadb, resetPeer, scenario, service, timeout } from 'brownout';
 
 /**
  * Incident: a service (an API + a database + an HTTP client to a vendor API) froze and crashed:
@@ -16,14 +16,14 @@ export default scenario({
   modes: ['fixed', 'broken'],
 
   stack: ({ mode }) => ({
-    db: mariadb({ schema: 'fixtures/catalog/schema.sql' }),
-    vendor: service({ command: ['node', '--import', 'tsx', 'fixtures/catalog/vendor.ts'] }),
-    api: service({ command: ['node', '--import', 'tsx', 'fixtures/catalog/server.ts'], env: { MODE: mode }, dependsOn: ['db', 'vendor'] }),
+    db: mariadb({ schema: '../fixtures/catalog/schema.sql' }),
+    vendor: service({ command: ['node', '--import', 'tsx', '../fixtures/catalog/vendor.ts'] }),
+    api: service({ command: ['node', '--import', 'tsx', '../fixtures/catalog/server.ts'], env: { MODE: mode }, dependsOn: ['db', 'vendor'] }),
     edge: gateway({ to: 'api', timeout: '30s' }),
   }),
 
   // Hanging requests each hold a VU for up to 5 s: enough VUs up front, so the load stays open-model.
-  load: { script: 'scenarios/load/catalog.k6.ts', target: 'edge', rate: 20, duration: '42s', requestTimeout: '5s', preAllocatedVUs: 150, maxVUs: 250 },
+  load: { script: 'load/catalog.k6.ts', target: 'edge', rate: 20, duration: '42s', requestTimeout: '5s', preAllocatedVUs: 150, maxVUs: 250 },
 
   timeline: [
     // The database stops answering: packets vanish (a blackhole), connections stay open.

@@ -1,4 +1,4 @@
-import { at, gateway, kill, mariadb, scenario, service } from '../harness/index.ts';
+import { at, gateway, kill, mariadb, scenario, service } from 'brownout';
 
 /**
  * Incident: a Node service ran as several instances behind a load balancer. One instance held a
@@ -21,9 +21,9 @@ export default scenario({
   stack: ({ mode }) => {
     // Started in this order: app1 takes the lock first and is the leader when the load begins.
     const instance = (name: string) =>
-      service({ command: ['node', '--import', 'tsx', 'fixtures/jobs/server.ts'], env: { MODE: mode, INSTANCE: name }, dependsOn: ['db'] });
+      service({ command: ['node', '--import', 'tsx', '../fixtures/jobs/server.ts'], env: { MODE: mode, INSTANCE: name }, dependsOn: ['db'] });
     return {
-      db: mariadb({ schema: 'fixtures/jobs/schema.sql' }),
+      db: mariadb({ schema: '../fixtures/jobs/schema.sql' }),
       app1: instance('app1'),
       app2: instance('app2'),
       edge: gateway({
@@ -36,7 +36,7 @@ export default scenario({
     };
   },
 
-  load: { script: 'scenarios/load/jobs.k6.ts', target: 'edge', rate: 40, duration: '40s', requestTimeout: '5s' },
+  load: { script: 'load/jobs.k6.ts', target: 'edge', rate: 40, duration: '40s', requestTimeout: '5s' },
 
   timeline: [
     // The leader dies (the OOM killer, a node drained): no goodbye, its connections just close.

@@ -1,4 +1,4 @@
-import { at, latency, lockWait, scenario } from '../harness/index.ts';
+import { at, latency, lockWait, scenario } from 'brownout';
 import base from './slow-transaction.ts';
 
 /**
@@ -27,7 +27,7 @@ export default scenario({
   stack: base.stack,
 
   load: {
-    script: 'scenarios/load/slow-transaction-replay.k6.ts',
+    script: 'load/slow-transaction-replay.k6.ts',
     target: 'edge',
     requestTimeout: '10s',
     // The log's arrivals, second by second (open model, 1× speed): one k6 scenario per endpoint.

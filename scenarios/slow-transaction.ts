@@ -1,4 +1,4 @@
-import { at, gateway, latency, lockWait, mariadb, scenario, service } from '../harness/index.ts';
+import { at, gateway, latency, lockWait, mariadb, scenario, service } from 'brownout';
 
 /**
  * Incident: an upload API (Node + MySQL) created the image row and bumped the album's photo count
@@ -17,10 +17,10 @@ export default scenario({
   modes: ['fixed', 'broken', 'ack-early'],
 
   stack: ({ mode }) => ({
-    db: mariadb({ schema: 'fixtures/photo/schema.sql', seed: 'fixtures/photo/seed.sql' }),
-    imager: service({ command: ['node', '--import', 'tsx', 'fixtures/photo/imager.ts'] }),
+    db: mariadb({ schema: '../fixtures/photo/schema.sql', seed: '../fixtures/photo/seed.sql' }),
+    imager: service({ command: ['node', '--import', 'tsx', '../fixtures/photo/imager.ts'] }),
     app: service({
-      command: ['node', '--import', 'tsx', 'fixtures/photo/server.ts'],
+      command: ['node', '--import', 'tsx', '../fixtures/photo/server.ts'],
       env: { MODE: mode },
       dependsOn: ['db', 'imager'],
     }),
@@ -29,7 +29,7 @@ export default scenario({
   }),
 
   // 40 requests/s, half uploads into ten albums, half reads.
-  load: { script: 'scenarios/load/photos.k6.ts', target: 'edge', rate: 40, duration: '45s', requestTimeout: '10s' },
+  load: { script: 'load/photos.k6.ts', target: 'edge', rate: 40, duration: '45s', requestTimeout: '10s' },
 
   timeline: [
     // The image processor becomes slow: each thumbnail takes 4 s.

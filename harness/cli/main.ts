@@ -2,9 +2,12 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CleanupList } from '../core/cleanup.ts';
 import { errorMessage, HarnessError, ReplayError, ScenarioError, type ErrorCode } from '../core/errors.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { register } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, renderComment, renderFiles, renderJUnit, type Baseline, type Margin, renderSoak, renderSummary, summariseSoak, type JUnitRun, type RunResult, type SoakRun } from '../report/index.ts';
+import { doctor } from './doctor.ts';
+import { initProject, type InitOptions } from './init.ts';
 import { newScenario } from './new.ts';
 import { progressFor } from './progress.ts';
 
@@ -13,6 +16,9 @@ import { judgeSamples, runScenario } from '../run/index.ts';
 import { findContainerEngine, IMAGE_SETS, noEngineMessage, sweepContainerRuns, type ImageSetName } from '../stack/index.ts';
 import { loadScenario } from '../scenario/index.ts';
 import { JSON_FIELD_KEYS, LOG_FORMATS, replay, type LogFormat } from '../replay/index.ts';
+
+// Scenario files are ES modules whatever the user's package.json says (see esm-hooks.mjs).
+register('./esm-hooks.mjs', import.meta.url);
 
 /** Exit codes: 0 every expectation held, 1 an expectation failed, 2 harness error (or untrusted run). */
 /** How long teardown may take after a second signal before the CLI exits anyway. */
@@ -172,6 +178,27 @@ async function clean(all: boolean): Promise<number> {
   process.stdout.write(runs.length ? `removed ${removed.containers.length} containers and ${removed.networks.length} networks of ${runs.length} runs: ${runs.join(', ')}\n` : 'nothing to remove\n');
   return 0;
 }
+
+program
+  .command('init')
+  .description("write a chaos folder into this project (a scenario and load script for your service) and a chaos script in package.json; never overwrites")
+  .addOption(new Option('--dir <folder>', 'the folder to write').default('chaos'))
+  .addOption(new Option('--command <command>', "the command that starts your service, split on spaces (default: npm start when package.json has a start script); ${PORT} is the port it should listen on"))
+  .addOption(new Option('--health <path>', 'the path your service answers 200 on when ready').default('/health'))
+  .addOption(new Option('--port <port>', 'a fixed port, for a service that cannot take $PORT'))
+  .addOption(new Option('--database <kind>', 'a database the service depends on').choices(['none', 'mariadb']).default('none'))
+  .addOption(new Option('--schema <file>', 'with --database mariadb: a SQL schema run at start'))
+  .action((opts: InitOptions) => {
+    process.exitCode = initProject(process.cwd(), opts, (l) => process.stdout.write(`${l}\n`), (l) => process.stderr.write(`${l}\n`));
+  });
+
+program
+  .command('doctor')
+  .description('what a run needs (Node, k6, the Toxiproxy server, MariaDB, HAProxy, Redis; Docker for containers): present or missing, and installs what is missing')
+  .addOption(new Option('--check', 'only report; exit 2 when something is missing'))
+  .action((opts: { check?: boolean }) => {
+    process.exitCode = doctor({ check: opts.check === true }, (t) => process.stdout.write(t));
+  });
 
 program
   .command('list')

@@ -17,6 +17,8 @@ export interface ProcessSpec {
   cwd?: string;
   /** All output of the process is appended here. */
   logFile: string;
+  /** Called with each non-empty line of output, as it comes (a setup step's lines are shown). */
+  onLine?: (line: string) => void;
 }
 
 /**
@@ -45,7 +47,10 @@ export class ManagedProcess {
     const onData = (buf: Buffer) => {
       this.logStream.write(buf);
       for (const line of buf.toString('utf8').split('\n')) {
-        if (line.trim()) this.tailLines.push(line);
+        if (line.trim()) {
+          this.tailLines.push(line);
+          spec.onLine?.(line);
+        }
       }
       if (this.tailLines.length > 200) this.tailLines.splice(0, this.tailLines.length - 100);
     };

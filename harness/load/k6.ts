@@ -6,10 +6,10 @@ import { LoadError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
-import { TOOLS_BIN } from '../core/tools.ts';
+import { INSTALL_TOOLS_FIX, toolPath } from '../core/tools.ts';
 
 const log = debug('load:k6');
-export const K6_BIN = path.join(TOOLS_BIN, 'k6');
+export const K6_BIN = toolPath('k6');
 
 export interface K6Options {
   bundlePath: string;
@@ -93,7 +93,7 @@ export async function k6Version(): Promise<string> {
     const { stdout } = await promisify(execFile)(K6_BIN, ['version']);
     return /k6 (v\S+)/.exec(stdout)?.[1] ?? stdout.trim();
   } catch (e) {
-    throw new LoadError('k6 is not installed', K6_BIN, "run 'make setup' (it builds k6 into .tools/bin)", e);
+    throw new LoadError('k6 is not installed', K6_BIN, INSTALL_TOOLS_FIX, e);
   }
 }
 
@@ -109,7 +109,8 @@ export async function startK6(o: K6Options): Promise<K6Run> {
   const resultsFile = path.join(o.dir, `k6-results${suffix}.json`);
   const summaryFile = path.join(o.dir, `k6-summary${suffix}.json`);
   const apiPort = await freePort();
-  const env = { BASE_URL: o.baseUrl, REQUEST_TIMEOUT: `${o.requestTimeoutMs}ms`, ...o.env };
+  // The harness's own values last: load.env cannot move the target (the scenario check says so too).
+  const env = { ...o.env, BASE_URL: o.baseUrl, REQUEST_TIMEOUT: `${o.requestTimeoutMs}ms` };
   const args = [
     'run',
     '--paused',

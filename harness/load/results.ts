@@ -7,6 +7,9 @@ export interface LoadResults {
   requests: RequestTable;
   iterations: number;
   droppedIterations: number;
+  /** The most VUs busy at once (k6's vus gauge) and the most it had allocated (vus_max): a saturation's cause. */
+  peakVUs: number;
+  peakVUsMax: number;
   /** Writes the target acknowledged (the brownout_ack metric of harness/load/k6/acknowledge.ts). */
   acks: { id: number; atMs: number }[];
   /** Lines that were not JSON (k6 killed mid-write leaves a partial last line). */
@@ -26,7 +29,7 @@ interface PointLine {
  * and blocked: start = end − blocked − duration (blocked spans getting a connection, connecting included).
  */
 /** The metrics the reader uses; every other Point line is skipped. */
-const WANTED = new Set(['http_req_duration', 'http_req_blocked', 'iterations', 'dropped_iterations', 'brownout_ack']);
+const WANTED = new Set(['http_req_duration', 'http_req_blocked', 'iterations', 'dropped_iterations', 'brownout_ack', 'vus', 'vus_max']);
 
 export class ResultReader {
   /**
@@ -46,7 +49,7 @@ export class ResultReader {
     return t;
   }
   private readonly pending = new Map<string, { endMs: number; durationMs: number; tags: Record<string, string> }>();
-  readonly results: LoadResults = { requests: new RequestTable(), acks: [], iterations: 0, droppedIterations: 0, badLines: 0, lines: 0 };
+  readonly results: LoadResults = { requests: new RequestTable(), acks: [], iterations: 0, droppedIterations: 0, peakVUs: 0, peakVUsMax: 0, badLines: 0, lines: 0 };
 
   line(text: string): void {
     if (!text) return;
@@ -76,6 +79,12 @@ export class ResultReader {
         return;
       case 'dropped_iterations':
         this.results.droppedIterations += p.data.value;
+        return;
+      case 'vus':
+        this.results.peakVUs = Math.max(this.results.peakVUs, p.data.value);
+        return;
+      case 'vus_max':
+        this.results.peakVUsMax = Math.max(this.results.peakVUsMax, p.data.value);
         return;
       case 'http_req_duration': {
         const tags = p.data.tags ?? {};
@@ -151,12 +160,15 @@ function lineBytes(reader: ResultReader, buf: Buffer, start: number, end: number
 
 /** The samples of several k6 runners of one split test, as one: the judgement sees every request. */
 export function mergeResults(parts: readonly LoadResults[]): LoadResults {
-  const merged: LoadResults = { requests: RequestTable.merge(parts.map((p) => p.requests)), acks: [], iterations: 0, droppedIterations: 0, badLines: 0, lines: 0 };
+  const merged: LoadResults = { requests: RequestTable.merge(parts.map((p) => p.requests)), acks: [], iterations: 0, droppedIterations: 0, peakVUs: 0, peakVUsMax: 0, badLines: 0, lines: 0 };
   for (const p of parts) {
     // push in a loop, not push(...): a spread of 100 000 acks overflows the call stack.
     for (const a of p.acks) merged.acks.push(a);
     merged.iterations += p.iterations;
     merged.droppedIterations += p.droppedIterations;
+    // Each runner's peak, added: an upper bound of the VUs in use at once across them.
+    merged.peakVUs += p.peakVUs;
+    merged.peakVUsMax += p.peakVUsMax;
     merged.badLines += p.badLines;
     merged.lines += p.lines;
   }
@@ -180,4 +192,20 @@ export function saturation(runners: readonly RunnerLoad[], limit: number): { dro
   const droppedShare = share(total.iterations, total.droppedIterations);
   const saturatedRunners = shares.flatMap((s, i) => (s > limit ? [i] : []));
   return { droppedShare, saturated: droppedShare > limit || saturatedRunners.length > 0, saturatedRunners, shares };
+}
+
+/**
+ * What would have kept the load generator from dropping arrivals, from what k6 measured: every VU
+ * busy means too few VUs for how slow the target got; VUs started mid-run means too few allocated
+ * before the start; neither means k6 itself could not keep up (a busy machine).
+ */
+export function saturationFix(asked: { rate: number; preAllocatedVUs: number; maxVUs: number }, measured: { peakVUs: number; peakVUsMax: number }, runners: number): string {
+  const split = runners > 1 ? ' (over all runners)' : '';
+  if (measured.peakVUs >= asked.maxVUs) {
+    return `every one of the ${asked.maxVUs} VUs (load.maxVUs) was busy at once${split}: raise load.maxVUs (about rate × the slowest response in seconds; at ${asked.rate}/s and 10 s that is ${Math.ceil(asked.rate * 10)}) or lower load.rate`;
+  }
+  if (measured.peakVUsMax > asked.preAllocatedVUs) {
+    return `k6 had to start VUs mid-run, up to ${measured.peakVUsMax} where ${asked.preAllocatedVUs} were allocated before the start (load.preAllocatedVUs)${split}, and dropped arrivals meanwhile: set load.preAllocatedVUs to ${measured.peakVUsMax} or more`;
+  }
+  return `at most ${measured.peakVUs} of ${asked.maxVUs} VUs were busy${split}, so k6 itself could not keep up: the machine is too busy for load.rate ${asked.rate}; lower it, or run on a quieter machine`;
 }

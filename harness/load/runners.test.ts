@@ -19,10 +19,10 @@ describe('k6 runners', () => {
   });
 
   it('merges the runners’ samples in start order, summing counts', () => {
-    const part = (starts: number[], it: number): LoadResults => ({ requests: RequestTable.from(starts.map((s) => ({ startMs: s, durationMs: 1, status: 200, tags: {} }))), acks: [{ id: starts[0] ?? 0, atMs: 0 }], iterations: it, droppedIterations: 1, badLines: 0, lines: 10 });
+    const part = (starts: number[], it: number): LoadResults => ({ requests: RequestTable.from(starts.map((s) => ({ startMs: s, durationMs: 1, status: 200, tags: {} }))), acks: [{ id: starts[0] ?? 0, atMs: 0 }], iterations: it, droppedIterations: 1, peakVUs: 3, peakVUsMax: 4, badLines: 0, lines: 10 });
     const m = mergeResults([part([3, 1], 2), part([2], 1)]);
     expect([...m.requests].map((r) => r.startMs)).toEqual([1, 2, 3]);
-    expect(m).toMatchObject({ iterations: 3, droppedIterations: 2, lines: 20 });
+    expect(m).toMatchObject({ iterations: 3, droppedIterations: 2, lines: 20, peakVUs: 6, peakVUsMax: 8 });
     expect(m.acks.length).toBe(2);
   });
 

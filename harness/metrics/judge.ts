@@ -206,7 +206,7 @@ export function judge(input: JudgeInput): Judgement {
       }
       const m = measure(judged, table, recs);
       if (e.metric.kind !== 'count' && m.count === 0) {
-        expectations.push({ phase, source: e.source, measured: undefined, unit: unitOf(e), requests: 0, passed: false, note: 'no request matched in this phase' });
+        expectations.push({ phase, source: e.source, measured: undefined, unit: unitOf(e), requests: 0, passed: false, note: noMatchNote(table, judged.tags) });
         continue;
       }
       expectations.push({ phase, source: e.source, measured: m.value, unit: unitOf(e), requests: m.count, passed: compare(m.value, e.op, e.value) });
@@ -219,4 +219,25 @@ export function judge(input: JudgeInput): Judgement {
     lostIds: [...input.writes.lost].slice(0, 20),
   };
   return { passed: expectations.every((x) => x.passed), phases, expectations, recovery, writes };
+}
+
+/**
+ * Why no request matched: the phase had none of them, or no request of the whole run carries the
+ * filter's tags (a misspelt name): then the values the run's requests do carry, to pick from.
+ */
+export function noMatchNote(table: RequestTable, tags: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(tags);
+  const all = table.all();
+  if (keys.length === 0 || all.some((i) => matchesTags(table.tags(i), tags))) return 'no request matched in this phase';
+  const seen = new Map<string, Set<string>>(keys.map((k) => [k, new Set<string>()]));
+  for (const i of all) {
+    const t = table.tags(i);
+    for (const k of keys) if (t[k] !== undefined) seen.get(k)?.add(t[k]);
+  }
+  const filter = keys.map((k) => `${k}:${tags[k] ?? ''}`).join(',');
+  const carried = keys.map((k) => {
+    const vs = [...(seen.get(k) ?? [])].sort();
+    return vs.length ? `${k}: ${vs.slice(0, 12).join(', ')}${vs.length > 12 ? `, … (${vs.length})` : ''}` : `${k}: (no request has this tag)`;
+  });
+  return `no request of the whole run carries {${filter}}; the requests carry ${carried.join('; ')}`;
 }

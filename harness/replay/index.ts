@@ -1,7 +1,7 @@
 // `brownout replay`: an incident's access log → a scenario that replays its arrivals, and its k6 script.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cwdPath, HARNESS_INDEX, importPath } from '../core/paths.ts';
+import { brownoutImport, HARNESS_INDEX, importPath } from '../core/paths.ts';
 import { ReplayError } from '../core/errors.ts';
 import { loadScenario } from '../scenario/index.ts';
 import { profileOf, type ReplayProfile } from './profile.ts';
@@ -72,8 +72,9 @@ export async function replay(o: ReplayOptions): Promise<ReplayWritten> {
     name,
     profile,
     log: { file: o.log, format: o.format, lines: read.lines, parsed: read.requests.length, unparsed: read.unparsed },
-    harnessImport: importPath(o.out, HARNESS_INDEX),
-    loadScript: cwdPath(loadFile),
+    harnessImport: brownoutImport(o.out, HARNESS_INDEX),
+    // From the scenario's folder, as every path in a scenario.
+    loadScript: importPath(o.out, loadFile),
     stack,
   };
   mkdirSync(path.dirname(loadFile), { recursive: true });

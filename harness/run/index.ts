@@ -10,7 +10,8 @@ import { leftAfterTeardown } from '../core/leftovers.ts';
 import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
 import { applyFault, type ActiveFault } from '../faults/index.ts';
-import { bundleLoadScript, k6Version, mergeResults, readResultsFile, ResultTail, saturation, startK6, type K6Run, type LiveFigures } from '../load/index.ts';
+import { unseenTags } from '../load/tags.ts';
+import { bundleLoadScript, k6Version, mergeResults, readResultsFile, ResultTail, saturation, saturationFix, startK6, type K6Run, type LiveFigures } from '../load/index.ts';
 import { judge, timeSeries, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, partHit, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
@@ -103,6 +104,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     outcome.error = e instanceof Error ? e : new Error(String(e));
     return outcome;
   }
+  // A tag filter whose value the script never writes is most likely misspelt: said now, not after the run.
+  for (const w of unseenTags(sc.expect, bundle)) progress(`warning: ${w}`);
   const runId = newRunId(sc.name);
   outcome.runId = runId;
   const dir = path.join(os.tmpdir(), `brownout-${runId}`);
@@ -132,7 +135,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     progress(`${sc.name} (${sc.mode}): starting the stack${opts.backend === 'containers' ? ' in containers' : ''}`);
     const tStack = Date.now();
     // Builders record pids and ports as they appear, so a start that fails half-way is accounted for.
-    const res = { runId, dir, cleanup, secrets, started: outcome.started };
+    const res = { runId, dir, cleanup, secrets, started: outcome.started, say: progress };
     stack = opts.backend === 'containers' ? await startStackInContainers(sc.parts, sc.links, res, opts.images) : await startStack(sc.parts, sc.links, res);
     const st = stack;
     Object.assign(versions, st.versions());
@@ -157,6 +160,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         requestTimeoutMs: sc.load.requestTimeoutMs,
         preAllocatedVUs: sc.load.preAllocatedVUs,
         maxVUs: sc.load.maxVUs,
+        env: sc.load.env,
         ...(sc.load.arrivals ? { arrivals: sc.load.arrivals } : {}),
         ...(runnerCount > 1 ? { segment: { index: i, of: runnerCount } } : {}),
       });
@@ -332,7 +336,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       outcome.error = new LoadError(
         `load generator saturated: ${results.droppedIterations} of ${attempted} iterations dropped (${(droppedShare * 100).toFixed(2)}%${which}; the limit is 1%${runnerCount > 1 ? ' per runner and overall' : ''})`,
         `load of ${sc.file}`,
-        runnerCount > 1 ? 'raise load.maxVUs (each runner gets its share), lower load.rate, or use fewer runners on this machine; the figures of this run are not trusted either way' : 'raise load.maxVUs or lower load.rate; the figures of this run are not trusted either way',
+        `${saturationFix(sc.load, results, runnerCount)}; the figures of this run are not trusted either way`,
         undefined,
         'BO_LOAD_SATURATED',
       );

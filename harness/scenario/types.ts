@@ -6,12 +6,21 @@
 /** A MariaDB server, started fresh for the run. */
 export interface MariaDbPart {
   kind: 'mariadb';
-  /** SQL file run once after start (relative to the working directory). */
+  /** SQL file run once after start (relative to the scenario's folder, like every path in a scenario). */
   schema?: string;
   /** SQL file run after the schema. */
   seed?: string;
   /** Database the services use. Default 'app'. */
   database?: string;
+  /** The server's character set. Default 'utf8mb4' (Debian's own default is latin1). */
+  charset?: string;
+  /** The server's collation. Default 'utf8mb4_unicode_ci' (with another charset: its _general_ci). */
+  collation?: string;
+  /**
+   * Server variables, given to mariadbd as --name=value, e.g. { innodb_lock_wait_timeout: 5,
+   * max_connections: 500 }. Not those the run sets itself (port, socket, datadir, character set).
+   */
+  variables?: Readonly<Record<string, string | number>>;
 }
 
 /** The service under test, or any helper process: a command that serves HTTP on $PORT. */
@@ -34,6 +43,15 @@ export interface ServicePart {
    * PM2_HOME inside the run's temp dir). Default: none, a bare process.
    */
   supervisor?: 'pm2';
+  /** The folder the command (and setup) runs in, relative to the scenario's folder. Default: the scenario's folder. */
+  cwd?: string;
+  /**
+   * argv run once before the command, in the same folder and environment (its dependencies are up
+   * by then): migrations, a bootstrap. Each line it prints is shown; a non-zero exit stops the run.
+   */
+  setup?: readonly string[];
+  /** How long setup may take. Default '2m'. */
+  setupTimeout?: string;
 }
 
 /** Active health checks a gateway runs against every server behind it. */
@@ -188,10 +206,21 @@ export interface LoadProfile {
   arrivals?: Readonly<Record<string, readonly number[]>>;
   /** Per-request timeout the script should use (__ENV.REQUEST_TIMEOUT). Default '10s'. */
   requestTimeout?: string;
-  /** VUs allocated before the start. Default rate × 2 (with arrivals: per group, its peak × 2). */
+  /**
+   * VUs allocated before the start. Default maxVUs (at most 2000): k6 drops arrivals while it starts
+   * VUs mid-run, so a target that slows down must find them ready. About 110 KB each.
+   */
   preAllocatedVUs?: number;
-  /** Upper bound of VUs. Default rate × (request timeout in s + 1) (with arrivals: per group, its peak × ...). */
+  /**
+   * Upper bound of VUs: requests in flight at once. Default rate × (request timeout in s + 1), enough
+   * for every request to run into the timeout (with arrivals: per group, from its busiest second).
+   */
   maxVUs?: number;
+  /**
+   * Values for the load script, read there as __ENV.NAME (e.g. a token, a base path). The harness
+   * adds BASE_URL (the target) and REQUEST_TIMEOUT; these cannot be overridden here.
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface Expectations {

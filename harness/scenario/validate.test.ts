@@ -38,17 +38,18 @@ const pair = () => ({
 describe('resolveScenario', () => {
   it('a load sent to a running service (a loopback URL) needs no stack part', () => {
     const d: ScenarioDefinition = { ...good(), modes: ['fixed'], stack: () => ({}), timeline: [], load: { script: 'load.ts', target: 'http://127.0.0.1:8080', rate: 5, duration: '5s' }, expect: { baseline: ['rate(5xx) < 1%'] } };
-    const sc = resolveScenario('scenarios/demo.ts', d, { cwd });
+    const sc = resolveScenario('demo.ts', d, { cwd });
     expect(sc.parts).toEqual([]);
     expect(sc.load.targetUrl).toBe('http://127.0.0.1:8080');
   });
   it('arrivals per second: the duration is their length, the rate their busiest second, VUs sized per group', () => {
     const d: ScenarioDefinition = { ...good(), timeline: [at('1s', latency({ link: 'app→db', latency: '1s' }), { for: '1s' })], load: { script: 'load.ts', target: 'edge', requestTimeout: '2s', arrivals: { get_a: [4, 10, 0], post_b: [1, 3, 5] } } };
-    const sc = resolveScenario('scenarios/demo.ts', d, { cwd, mode: 'fixed' });
-    expect(sc.load).toMatchObject({ durationMs: 3000, rate: 13, preAllocatedVUs: 40 + 20, maxVUs: 40 + 20 });
+    const sc = resolveScenario('demo.ts', d, { cwd, mode: 'fixed' });
+    // Per group: its busiest second × (the 2 s request timeout + 1 s), all allocated before the start.
+    expect(sc.load).toMatchObject({ durationMs: 3000, rate: 13, preAllocatedVUs: 30 + 15, maxVUs: 30 + 15 });
     expect(sc.load.arrivals).toEqual([
-      { exec: 'get_a', perSecond: [4, 10, 0], preAllocatedVUs: 40, maxVUs: 40 },
-      { exec: 'post_b', perSecond: [1, 3, 5], preAllocatedVUs: 20, maxVUs: 20 },
+      { exec: 'get_a', perSecond: [4, 10, 0], preAllocatedVUs: 30, maxVUs: 30 },
+      { exec: 'post_b', perSecond: [1, 3, 5], preAllocatedVUs: 15, maxVUs: 15 },
     ]);
   });
 
@@ -67,7 +68,7 @@ describe('resolveScenario', () => {
     expect(r.links.map((l) => l.name)).toEqual(['app→db', 'edge→app']);
     expect(r.timeline[0]).toMatchObject({ atMs: 5000, forMs: 5000, fault: { type: 'latency', link: 'app→db', latencyMs: 300, stream: 'downstream' } });
     expect(r.timeline[1]?.fault).toEqual({ type: 'lockWait', db: 'db', rows: 'SELECT * FROM t WHERE id = 1' });
-    expect(r.load).toMatchObject({ durationMs: 30_000, requestTimeoutMs: 10_000, preAllocatedVUs: 20, maxVUs: 110 });
+    expect(r.load).toMatchObject({ durationMs: 30_000, requestTimeoutMs: 10_000, preAllocatedVUs: 110, maxVUs: 110 });
     expect(r.steady.map((e) => e.source)).toEqual(['p95 < 100ms']);
     const app = r.parts.find((p) => p.name === 'app');
     expect(app).toMatchObject({ env: { MODE: 'broken' }, health: '/health' });
@@ -151,7 +152,7 @@ describe('resolveScenario', () => {
       const opts = what === 'mode not offered' ? { cwd, mode: 'chaotic' } : { cwd };
       let err: unknown;
       try {
-        resolveScenario('scenarios/demo.ts', mutate(good()), opts);
+        resolveScenario('demo.ts', mutate(good()), opts);
       } catch (e) {
         err = e;
       }
@@ -161,7 +162,7 @@ describe('resolveScenario', () => {
       expect(problem, `problems: ${JSON.stringify(se.problems)}`).toBeDefined();
       expect(problem?.message).toMatch(message);
       expect(problem?.fix.length).toBeGreaterThan(5);
-      expect(se.describe()).toContain('scenarios/demo.ts');
+      expect(se.describe()).toContain('demo.ts');
     });
   }
 });

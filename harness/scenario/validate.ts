@@ -10,7 +10,15 @@ import { INSTANT_FAULTS, type ReplaySource, type ScenarioDefinition, type StackP
 // ---- the schema: one place that says what a scenario may contain -------------------------------
 
 const duration = z.string().min(1);
-const mariadbSchema = z.strictObject({ kind: z.literal('mariadb'), schema: z.string().optional(), seed: z.string().optional(), database: z.string().regex(/^\w+$/).optional() });
+const mariadbSchema = z.strictObject({
+  kind: z.literal('mariadb'),
+  schema: z.string().optional(),
+  seed: z.string().optional(),
+  database: z.string().regex(/^\w+$/).optional(),
+  charset: z.string().regex(/^\w+$/).optional(),
+  collation: z.string().regex(/^\w+$/).optional(),
+  variables: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.union([z.string().regex(/^[\w.:/+-]+$/), z.number()])).optional(),
+});
 const serviceSchema = z.strictObject({
   kind: z.literal('service'),
   command: z.array(z.string().min(1)).min(1),
@@ -20,6 +28,9 @@ const serviceSchema = z.strictObject({
   startupTimeout: duration.optional(),
   port: z.number().int().min(1).max(65535).optional(),
   supervisor: z.literal('pm2').optional(),
+  cwd: z.string().min(1).optional(),
+  setup: z.array(z.string().min(1)).min(1).optional(),
+  setupTimeout: duration.optional(),
 });
 const gatewaySchema = z.strictObject({
   kind: z.literal('gateway'),
@@ -65,6 +76,7 @@ const scenarioSchema = z.strictObject({
     requestTimeout: duration.optional(),
     preAllocatedVUs: z.number().int().positive().optional(),
     maxVUs: z.number().int().positive().optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
   }),
   timeline: z.array(z.strictObject({ at: duration, for: duration.optional(), fault: faultSchema })),
   expect: z.strictObject({
@@ -93,8 +105,21 @@ const scenarioSchema = z.strictObject({
 // ---- the resolved scenario: what the run works from ----------------------------------------------
 
 export type ResolvedPart =
-  | { kind: 'mariadb'; name: string; schemaPath?: string; seedPath?: string; database: string }
-  | { kind: 'service'; name: string; command: readonly string[]; env: Readonly<Record<string, string>>; health: string; dependsOn: readonly string[]; startupTimeoutMs: number; port?: number; supervisor?: 'pm2' }
+  | { kind: 'mariadb'; name: string; schemaPath?: string; seedPath?: string; database: string; charset: string; collation: string; variables: Readonly<Record<string, string>> }
+  | {
+      kind: 'service';
+      name: string;
+      command: readonly string[];
+      env: Readonly<Record<string, string>>;
+      health: string;
+      dependsOn: readonly string[];
+      startupTimeoutMs: number;
+      port?: number;
+      supervisor?: 'pm2';
+      /** Absolute: the scenario's folder unless the scenario gives another. */
+      cwd: string;
+      setup?: { command: readonly string[]; timeoutMs: number };
+    }
   | {
       kind: 'gateway';
       name: string;
@@ -155,6 +180,8 @@ export interface ResolvedLoad {
   preAllocatedVUs: number;
   maxVUs: number;
   arrivals?: readonly ResolvedArrivals[];
+  /** load.env: handed to the script as __ENV (besides BASE_URL and REQUEST_TIMEOUT). */
+  env: Readonly<Record<string, string>>;
 }
 
 export interface ResolvedScenario {
@@ -179,6 +206,9 @@ export interface ResolvedScenario {
 
 export const DEFAULTS = {
   database: 'app',
+  charset: 'utf8mb4',
+  collation: 'utf8mb4_unicode_ci',
+  setupTimeoutMs: 120_000,
   health: '/health',
   startupTimeoutMs: 20_000,
   requestTimeoutMs: 10_000,
@@ -186,6 +216,9 @@ export const DEFAULTS = {
   stableForMs: 2_000,
   stream: 'downstream',
 } as const;
+
+/** The most VUs a default pre-allocates (about 220 MB of k6); preAllocatedVUs can say more. */
+const MAX_DEFAULT_PREALLOCATED_VUS = 2000;
 
 type Problem = { field: string; message: string; fix: string };
 
@@ -211,6 +244,9 @@ function zodFix(issue: z.core.$ZodIssue): string {
 function pathOf(p: readonly PropertyKey[]): string {
   return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
 }
+
+/** Server variables the run sets itself (ports, sockets, data dir, character set): not the scenario's to change. */
+const MARIADB_OWN_VARIABLES = new Set(['port', 'bind_address', 'socket', 'datadir', 'tmpdir', 'pid_file', 'skip_networking', 'character_set_server', 'collation_server', 'log_error', 'user']);
 
 export function normaliseLink(text: string): { from: string; to: string } | undefined {
   const m = /^\s*([a-z][a-z0-9_]*)\s*(?:→|->)\s*([a-z][a-z0-9_]*)\s*$/.exec(text);
@@ -261,11 +297,20 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     if (!/^[a-z][a-z0-9_]*$/.test(n)) problems.push({ field: `stack.${n}`, message: `part name '${n}' cannot be an environment variable prefix`, fix: 'name parts with lowercase letters, digits and _ (e.g. db, app, edge)' });
   }
 
+  // Every path in a scenario is relative to the scenario's own folder, wherever brownout runs from.
+  const base = path.dirname(path.resolve(cwd, file));
   const fileField = (field: string, rel: string | undefined): string | undefined => {
     if (rel === undefined) return undefined;
-    const abs = path.resolve(cwd, rel);
+    const abs = path.resolve(base, rel);
     if (!existsSync(abs) || !statSync(abs).isFile()) {
-      problems.push({ field, message: `file '${rel}' does not exist`, fix: `create it or correct the path (relative to ${cwd})` });
+      problems.push({ field, message: `file '${rel}' does not exist (looked for ${abs})`, fix: `create it or correct the path: relative to the scenario's folder, ${base}` });
+    }
+    return abs;
+  };
+  const dirField = (field: string, rel: string | undefined): string => {
+    const abs = path.resolve(base, rel ?? '.');
+    if (!existsSync(abs) || !statSync(abs).isDirectory()) {
+      problems.push({ field, message: `folder '${rel ?? '.'}' does not exist (looked for ${abs})`, fix: `correct the path: relative to the scenario's folder, ${base}` });
     }
     return abs;
   };
@@ -277,7 +322,15 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     if (p.kind === 'mariadb') {
       const schemaPath = fileField(`${field}.schema`, p.schema);
       const seedPath = fileField(`${field}.seed`, p.seed);
-      parts.set(name, { kind: 'mariadb', name, database: p.database ?? DEFAULTS.database, ...(schemaPath ? { schemaPath } : {}), ...(seedPath ? { seedPath } : {}) });
+      // utf8mb4 unless told: Debian's server default is latin1, which no modern application expects.
+      const charset = p.charset ?? DEFAULTS.charset;
+      const collation = p.collation ?? (p.charset === undefined || p.charset === DEFAULTS.charset ? DEFAULTS.collation : `${charset}_general_ci`);
+      if (!collation.startsWith(`${charset}_`)) problems.push({ field: `${field}.collation`, message: `collation '${collation}' is not one of character set '${charset}'`, fix: `give a ${charset}_… collation, or drop collation to take ${charset}'s default` });
+      const variables = Object.fromEntries(Object.entries(p.variables ?? {}).map(([k, v]) => [k, String(v)]));
+      for (const k of Object.keys(variables)) {
+        if (MARIADB_OWN_VARIABLES.has(k)) problems.push({ field: `${field}.variables.${k}`, message: `'${k}' is set by brownout itself (the run needs it as it is)`, fix: `remove it${k.startsWith('character_set') || k.startsWith('collation') ? '; use charset / collation' : ''}` });
+      }
+      parts.set(name, { kind: 'mariadb', name, database: p.database ?? DEFAULTS.database, charset, collation, variables, ...(schemaPath ? { schemaPath } : {}), ...(seedPath ? { seedPath } : {}) });
     } else if (p.kind === 'service') {
       const startup = parseDurationMs(p.startupTimeout ?? '20s');
       if (!startup) problems.push({ field: `${field}.startupTimeout`, message: `'${p.startupTimeout ?? ''}' is not a duration`, fix: "write it like '20s'" });
@@ -288,7 +341,21 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
         else if (rawStack[d]?.kind === 'gateway') problems.push({ field: `${field}.dependsOn`, message: `'${d}' is a gateway; services cannot depend on one`, fix: 'depend on the service behind it' });
         else links.push({ name: `${name}→${d}`, from: name, to: d });
       }
-      parts.set(name, { kind: 'service', name, command: p.command, env: p.env ?? {}, health: p.health ?? DEFAULTS.health, dependsOn: deps, startupTimeoutMs: startup ?? DEFAULTS.startupTimeoutMs, ...(p.port ? { port: p.port } : {}), ...(p.supervisor ? { supervisor: p.supervisor } : {}) });
+      const setupTimeoutMs = p.setupTimeout === undefined ? DEFAULTS.setupTimeoutMs : parseDurationMs(p.setupTimeout);
+      if (!setupTimeoutMs) problems.push({ field: `${field}.setupTimeout`, message: `'${p.setupTimeout ?? ''}' is not a positive duration`, fix: "write it like '2m'" });
+      parts.set(name, {
+        kind: 'service',
+        name,
+        command: p.command,
+        env: p.env ?? {},
+        health: p.health ?? DEFAULTS.health,
+        dependsOn: deps,
+        startupTimeoutMs: startup ?? DEFAULTS.startupTimeoutMs,
+        cwd: dirField(`${field}.cwd`, p.cwd),
+        ...(p.port ? { port: p.port } : {}),
+        ...(p.supervisor ? { supervisor: p.supervisor } : {}),
+        ...(p.setup ? { setup: { command: p.setup, timeoutMs: setupTimeoutMs ?? DEFAULTS.setupTimeoutMs } } : {}),
+      });
     } else if (p.kind === 'redis') {
       parts.set(name, { kind: 'redis', name });
     } else {
@@ -335,11 +402,14 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const L = def.load;
   const requestTimeoutMs = L.requestTimeout === undefined ? DEFAULTS.requestTimeoutMs : parseDurationMs(L.requestTimeout);
   if (!requestTimeoutMs) problems.push({ field: 'load.requestTimeout', message: `'${L.requestTimeout ?? ''}' is not a positive duration`, fix: "write it like '10s'" });
-  // VUs ready for `seconds` of responses at `rate` before k6 has to start more mid-run (it drops
-  // arrivals meanwhile); at most enough for every request to run into the request timeout.
-  const vusFor = (rate: number, seconds: number) => {
-    const preAllocatedVUs = L.preAllocatedVUs ?? Math.max(1, Math.ceil(rate * seconds));
-    return { preAllocatedVUs, maxVUs: L.maxVUs ?? Math.max(preAllocatedVUs, Math.ceil(rate * ((requestTimeoutMs ?? DEFAULTS.requestTimeoutMs) / 1000 + 1))) };
+  // Enough VUs for every request to run into the request timeout (and a second more), all of them
+  // allocated before the start: k6 drops arrivals while it starts VUs mid-run, so a target that
+  // slows down would otherwise read as a saturated load generator. A VU costs about 110 KB
+  // (k6 v2, measured with 40/440/1000 VUs); the pre-allocation stops at 2000 VUs (~220 MB).
+  const vusFor = (rate: number) => {
+    const maxVUs = L.maxVUs ?? Math.max(1, L.preAllocatedVUs ?? 0, Math.ceil(rate * ((requestTimeoutMs ?? DEFAULTS.requestTimeoutMs) / 1000 + 1)));
+    const preAllocatedVUs = L.preAllocatedVUs ?? Math.min(maxVUs, MAX_DEFAULT_PREALLOCATED_VUS);
+    return { preAllocatedVUs, maxVUs };
   };
   let durationMs: number | undefined;
   let rate = L.rate ?? 0;
@@ -361,9 +431,8 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       problems.push({ field: 'load.duration', message: `'${L.duration}' does not match the ${seconds} seconds of arrivals`, fix: 'drop duration: with arrivals, their length is the duration' });
     }
     rate = Math.max(0, ...totals);
-    // A group's pool cannot borrow another's idle VUs: 4 s of its busiest second, where one shared
-    // pool has 2 s (a replay of slow-transaction dropped 14 uploads during its 3 s timeouts with 2 s).
-    arrivals = groups.map(([exec, xs]) => ({ exec, perSecond: xs, ...vusFor(Math.max(...xs), 4) }));
+    // Each group its own pool (it cannot borrow another's idle VUs), sized by its busiest second.
+    arrivals = groups.map(([exec, xs]) => ({ exec, perSecond: xs, ...vusFor(Math.max(...xs)) }));
   } else {
     durationMs = L.duration === undefined ? undefined : parseDurationMs(L.duration);
     if (!durationMs) problems.push({ field: 'load.duration', message: L.duration === undefined ? 'no duration for the constant rate' : `'${L.duration}' is not a positive duration`, fix: "write it like '40s'" });
@@ -386,9 +455,12 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     problems.push({ field: 'load.target', message: `'${L.target}' is not a service or gateway of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind !== 'mariadb').join(', ') || '(none defined)'}` });
   }
   const scriptPath = fileField('load.script', L.script) ?? '';
+  for (const k of Object.keys(L.env ?? {})) {
+    if (k === 'BASE_URL' || k === 'REQUEST_TIMEOUT') problems.push({ field: `load.env.${k}`, message: `${k} is set by the harness`, fix: k === 'BASE_URL' ? 'remove it: the script gets the target as BASE_URL (set load.target)' : 'remove it and set load.requestTimeout' });
+  }
   const { preAllocatedVUs, maxVUs } = arrivals
     ? { preAllocatedVUs: arrivals.reduce((n, a) => n + a.preAllocatedVUs, 0), maxVUs: arrivals.reduce((n, a) => n + a.maxVUs, 0) }
-    : vusFor(rate, 2);
+    : vusFor(rate);
   if (maxVUs < preAllocatedVUs) problems.push({ field: 'load.maxVUs', message: `maxVUs (${maxVUs}) is below preAllocatedVUs (${preAllocatedVUs})`, fix: 'raise maxVUs or lower preAllocatedVUs' });
 
   // Timeline.
@@ -524,7 +596,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     mode,
     parts: ordered,
     links,
-    load: { scriptPath, target: L.target, ...(targetUrl ? { targetUrl } : {}), rate, durationMs: durationMs ?? 0, requestTimeoutMs: requestTimeoutMs ?? 0, preAllocatedVUs, maxVUs, ...(arrivals ? { arrivals } : {}) },
+    load: { scriptPath, target: L.target, ...(targetUrl ? { targetUrl } : {}), rate, durationMs: durationMs ?? 0, requestTimeoutMs: requestTimeoutMs ?? 0, preAllocatedVUs, maxVUs, ...(arrivals ? { arrivals } : {}), env: L.env ?? {} },
     timeline,
     expect,
     steady,

@@ -81,8 +81,10 @@ say "building the images (cached after the first time)"
 build brownout/mariadb:10.11 $IMG/mariadb.Dockerfile $IMG
 build brownout/redis:7.0 $IMG/redis.Dockerfile $IMG
 build brownout/haproxy:2.6 $IMG/haproxy.Dockerfile $IMG
-[ -x .tools/bin/toxiproxy-server ] || die ".tools/bin/toxiproxy-server is missing: run 'make setup' first"
-build brownout/toxiproxy:2.12.0 $IMG/toxiproxy.Dockerfile .tools/bin
+. harness/setup/versions.env
+TOXIPROXY_DIR="${BROWNOUT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/brownout/tools}/toxiproxy-$TOXIPROXY_VERSION"
+[ -x "$TOXIPROXY_DIR/toxiproxy-server" ] || die "$TOXIPROXY_DIR/toxiproxy-server is missing: run 'make setup' first"
+build "brownout/toxiproxy:$TOXIPROXY_VERSION" $IMG/toxiproxy.Dockerfile "$TOXIPROXY_DIR"
 # Node: the binary and npm of this machine's node (the version the local backend runs).
 node_bin=$(readlink -f "$(command -v node)")
 npm_dir=$(dirname "$node_bin")/../lib/node_modules/npm

@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
-# Installs everything brownout runs: npm packages, k6 and the Toxiproxy server (built from pinned
-# Go modules into .tools/bin), MariaDB, HAProxy and Redis from Debian. Idempotent: each step checks
-# first, so a second run takes a second or two.
+# Installs everything brownout runs: npm packages (in a checkout), k6 and the Toxiproxy server
+# (built from pinned Go modules into a per-user cache keyed by version), MariaDB, HAProxy and Redis
+# from Debian. Idempotent: each step checks first, so a second run takes a second or two.
+# `brownout doctor` runs this from an installed package too (there, npm has done its part).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # --with-browser: also Debian's chromium, which the report's browser test drives (make test).
 WITH_BROWSER=0
 [ "${1:-}" = "--with-browser" ] && WITH_BROWSER=1
 ROOT=$PWD
-TOOLS="$ROOT/.tools/bin"
-K6_VERSION=v2.2.0
-TOXIPROXY_VERSION=2.12.0
-mkdir -p "$TOOLS"
+# shellcheck source=versions.env
+. harness/setup/versions.env
+# The same rule as harness/core/tools.ts: $BROWNOUT_TOOLS, else the user's cache.
+TOOLS="${BROWNOUT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/brownout/tools}"
+K6_BIN="$TOOLS/k6-$K6_VERSION/k6"
+TOXIPROXY_BIN="$TOOLS/toxiproxy-$TOXIPROXY_VERSION/toxiproxy-server"
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 2; }
 
 # --- npm -------------------------------------------------------------------------------------
 command -v npm >/dev/null || die "npm not found. Install Node.js >= 20 with npm, then run 'make setup' again."
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# Only in a checkout (a lock file): an installed package's dependencies are its project's business.
+if [ -f package-lock.json ] && { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   say "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
@@ -34,17 +38,20 @@ need_go() {
 }
 # `go install k6/v2@version` fails on the module proxy (its deprecation lookup 404s for /v2), so each
 # tool is built from a small pinned module whose go.sum is committed.
-build_tool() { # name module-dir package version-flag wanted-version-text ldflags
-  local name=$1 dir=$2 pkg=$3 flag=$4 want=$5 ldflags=${6:-}
+build_tool() { # binary module-dir package version-flag wanted-version-text ldflags
+  local bin=$1 dir=$2 pkg=$3 flag=$4 want=$5 ldflags=${6:-}
   # The Toxiproxy server ignores unknown arguments and starts serving, so each tool gets its own flag.
-  if [ -x "$TOOLS/$name" ] && timeout 5 "$TOOLS/$name" "$flag" 2>/dev/null | grep -q -- "$want"; then return; fi
+  if [ -x "$bin" ] && timeout 5 "$bin" "$flag" 2>/dev/null | grep -q -- "$want"; then return; fi
   need_go
-  say "building $name $want (go build, pinned in $dir)"
+  say "building $want into $bin (go build, pinned in $dir)"
+  mkdir -p "$(dirname "$bin")"
+  # Built beside, then moved: an interrupted build never leaves a half-written binary in the cache.
   (cd "$dir" && GOFLAGS=-mod=mod GOPROXY="${GOPROXY:-https://proxy.golang.org}" \
-     go build -trimpath -ldflags "$ldflags" -o "$TOOLS/$name" "$pkg")
+     go build -trimpath -ldflags "$ldflags" -o "$bin.part" "$pkg")
+  mv -f "$bin.part" "$bin"
 }
-build_tool k6 harness/setup/go/k6 go.k6.io/k6/v2 version "k6 $K6_VERSION"
-build_tool toxiproxy-server harness/setup/go/toxiproxy github.com/Shopify/toxiproxy/v2/cmd/server \
+build_tool "$K6_BIN" harness/setup/go/k6 go.k6.io/k6/v2 version "k6 $K6_VERSION"
+build_tool "$TOXIPROXY_BIN" harness/setup/go/toxiproxy github.com/Shopify/toxiproxy/v2/cmd/server \
   -version "version $TOXIPROXY_VERSION" "-X github.com/Shopify/toxiproxy/v2.Version=$TOXIPROXY_VERSION"
 
 # --- Debian packages ---------------------------------------------------------------------------
@@ -62,4 +69,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Debian starts the packaged services on install; brownout runs its own instances on free ports
 # and never touches these.
-say "ready: $("$TOOLS/k6" version | head -1); $("$TOOLS/toxiproxy-server" -version); $(/usr/sbin/mariadbd --version | head -1); $(/usr/sbin/haproxy -v | head -1)"
+say "ready: $("$K6_BIN" version | head -1); $("$TOXIPROXY_BIN" -version); $(/usr/sbin/mariadbd --version | head -1); $(/usr/sbin/haproxy -v | head -1)"

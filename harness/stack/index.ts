@@ -114,7 +114,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
   for (const part of parts) {
     t = Date.now();
     if (part.kind === 'mariadb') {
-      started.set(part.name, await startMariaDb({ name: part.name, database: part.database, ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}), ...(part.seedPath ? { seedPath: part.seedPath } : {}) }, res));
+      started.set(part.name, await startMariaDb({ name: part.name, database: part.database, server: part, ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}), ...(part.seedPath ? { seedPath: part.seedPath } : {}) }, res));
     } else if (part.kind === 'redis') {
       started.set(part.name, await startRedis({ name: part.name }, res));
     } else if (part.kind === 'service') {
@@ -124,7 +124,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
         const dep = started.get(link.to);
         if (dep) Object.assign(env, dependencyEnv(dep, proxy.listenPort));
       }
-      started.set(part.name, await startService({ name: part.name, command: part.command, env: { ...env, ...part.env }, health: part.health, startupTimeoutMs: part.startupTimeoutMs, ...(part.port ? { port: part.port } : {}), ...(part.supervisor ? { supervisor: part.supervisor } : {}) }, res));
+      started.set(part.name, await startService({ name: part.name, command: part.command, env: { ...env, ...part.env }, health: part.health, startupTimeoutMs: part.startupTimeoutMs, cwd: part.cwd, ...(part.setup ? { setup: part.setup } : {}), ...(part.port ? { port: part.port } : {}), ...(part.supervisor ? { supervisor: part.supervisor } : {}) }, res));
     } else {
       // One proxy per server, so a fault can hit the link to one instance.
       const servers = [];

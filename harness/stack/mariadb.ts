@@ -8,6 +8,7 @@ import { StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
+import { mariadbServerFlags } from './containers/plan.ts';
 import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:mariadb');
@@ -19,6 +20,8 @@ export interface MariaDbOptions {
   schemaPath?: string;
   seedPath?: string;
   startupTimeoutMs?: number;
+  /** Character set, collation and variables (mariadbServerFlags); default utf8mb4, none. */
+  server?: { charset: string; collation: string; variables: Readonly<Record<string, string>> };
 }
 
 export interface StartedMariaDb extends StartedPart {
@@ -75,10 +78,7 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
       '--bind-address=127.0.0.1',
       `--pid-file=${path.join(dir, 'mysqld.pid')}`,
       '--user=root',
-      '--skip-name-resolve',
-      '--skip-log-bin',
-      '--innodb-buffer-pool-size=64M',
-      '--max-connections=500',
+      ...mariadbServerFlags(opts.server ?? { charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci', variables: {} }),
     ],
     logFile: path.join(dir, 'mariadb.log'),
   });

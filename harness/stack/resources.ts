@@ -12,6 +12,8 @@ export interface RunResources {
   cleanup: CleanupList;
   /** Per-run passwords are added here, so reports can leave them out. */
   secrets?: Secrets;
+  /** Shows a line to the user as the run goes (a setup step's output). */
+  say?: (line: string) => void;
   /** Every pid (with its start time) and loopback port the builders create, recorded the moment they exist. */
   started?: Started;
 }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { StackStartError } from '../core/errors.ts';
+import { expandVars } from '../core/expand.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
@@ -19,7 +20,10 @@ export interface ServiceOptions {
   port?: number;
   /** Run under pm2-runtime, which restarts the command when it dies. */
   supervisor?: 'pm2';
+  /** Where the command (and setup) runs. Default: the harness's working directory. */
   cwd?: string;
+  /** Run once before the command, same folder and environment; its lines are shown as they come. */
+  setup?: { command: readonly string[]; timeoutMs: number };
 }
 
 const require = createRequire(import.meta.url);
@@ -28,13 +32,13 @@ const require = createRequire(import.meta.url);
  * The argv that runs `command` under pm2-runtime: an ecosystem file with the command as a binary
  * (interpreter none), restarted at once when it dies; PM2_HOME inside the part's dir.
  */
-function underPm2(name: string, command: readonly string[], env: Record<string, string>, dir: string): { argv: string[]; env: Record<string, string> } {
+function underPm2(name: string, command: readonly string[], env: Record<string, string>, dir: string, cwd: string): { argv: string[]; env: Record<string, string> } {
   const [program = '', ...args] = command;
   const script = program === 'node' ? process.execPath : program;
   const ecosystem = path.join(dir, 'ecosystem.json');
   writeFileSync(
     ecosystem,
-    JSON.stringify({ apps: [{ name, script, args, interpreter: 'none', cwd: process.cwd(), autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000, env }] }, null, 2),
+    JSON.stringify({ apps: [{ name, script, args, interpreter: 'none', cwd, autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000, env }] }, null, 2),
   );
   const pm2Runtime = path.join(path.dirname(require.resolve('pm2/package.json')), 'bin', 'pm2-runtime');
   return { argv: [process.execPath, pm2Runtime, 'start', ecosystem], env: { ...env, PM2_HOME: path.join(dir, 'pm2-home') } };
@@ -55,10 +59,14 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
   const t0 = Date.now();
   const dir = partDir(res, opts.name);
   const port = opts.port ?? (await freePort());
-  const env = { ...opts.env, PORT: String(port), HOST: '127.0.0.1' };
-  const run = opts.supervisor === 'pm2' ? underPm2(opts.name, opts.command, env, dir) : { argv: [...opts.command], env };
+  // The harness's values (PORT, HOST, each dependency's) can be named as ${NAME} in the command and env.
+  const own: Record<string, string> = { ...opts.env, PORT: String(port), HOST: '127.0.0.1' };
+  const env = Object.fromEntries(Object.entries(own).map(([k, v]) => [k, expandVars(v, own)]));
+  const argv = opts.command.map((a) => expandVars(a, env));
+  const run = opts.supervisor === 'pm2' ? underPm2(opts.name, argv, env, dir, opts.cwd ?? process.cwd()) : { argv, env };
   const [command = '', ...args] = run.argv;
   const url = `http://127.0.0.1:${port}`;
+  if (opts.setup) await runSetup(opts, { ...opts.setup, command: opts.setup.command.map((a) => expandVars(a, env)) }, env, dir, res);
   const spawnOne = () =>
     new ManagedProcess({
       name: opts.name,
@@ -76,18 +84,31 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
 
   const waitHealthy = async () => {
     const p = proc;
-    const ready = await waitUntil(async () => (await fetch(`${url}${opts.health}`, { signal: AbortSignal.timeout(1000) })).status === 200, {
-      timeoutMs: opts.startupTimeoutMs,
-      intervalMs: 50,
-      abort: () => (p.hasExited ? p.exitDescription : undefined),
-    });
+    // What the health path last answered: the error says it (a 404 means another path, not a slow start).
+    let last: { status: number; statusText: string } | undefined;
+    const ready = await waitUntil(
+      async () => {
+        const r = await fetch(`${url}${opts.health}`, { signal: AbortSignal.timeout(1000) });
+        await r.body?.cancel();
+        last = { status: r.status, statusText: r.statusText };
+        return r.status === 200;
+      },
+      { timeoutMs: opts.startupTimeoutMs, intervalMs: 50, abort: () => (p.hasExited ? p.exitDescription : undefined) },
+    );
     if (!ready) {
+      if (p.hasExited) {
+        throw new StackStartError(opts.name, `the process ${p.exitDescription} before ${opts.health} answered 200`, p.commandLine(), p.tail(), `read the log lines above; the service must keep running and answer 200 on ${opts.health}`);
+      }
       throw new StackStartError(
         opts.name,
-        p.hasExited ? `the process ${p.exitDescription} before ${opts.health} answered 200` : `${opts.health} did not answer 200 within ${opts.startupTimeoutMs} ms`,
+        last
+          ? `${opts.health} answered ${last.status}${last.statusText ? ` ${last.statusText}` : ''}, not 200, for ${opts.startupTimeoutMs} ms`
+          : `nothing answered on ${url} within ${opts.startupTimeoutMs} ms`,
         p.commandLine(),
         p.tail(),
-        `make the service listen on 127.0.0.1:$PORT and answer 200 on ${opts.health}, or raise startupTimeout`,
+        last
+          ? `set the service's health option to a path that answers 200 when it is ready (now '${opts.health}'), e.g. health: '/'`
+          : `make the service listen on 127.0.0.1:$PORT (it gets PORT=${port} and HOST=127.0.0.1 in its environment), give port: if it cannot take $PORT, or raise startupTimeout (now ${opts.startupTimeoutMs} ms)`,
       );
     }
   };
@@ -110,4 +131,37 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
     stop: () => stop(),
     [Symbol.asyncDispose]: () => stop(),
   };
+}
+
+/** The service's setup step: once, before the service starts; a failure stops the run with its output. */
+async function runSetup(opts: ServiceOptions, setup: NonNullable<ServiceOptions['setup']>, env: Record<string, string>, dir: string, res: RunResources): Promise<void> {
+  const t0 = Date.now();
+  const [command = '', ...args] = setup.command;
+  res.say?.(`${opts.name}: setup ${[command, ...args].join(' ')}`);
+  const proc = new ManagedProcess({
+    name: `${opts.name} setup`,
+    command,
+    args,
+    env,
+    logFile: path.join(dir, `${opts.name}-setup.log`),
+    onLine: (line) => res.say?.(`${opts.name} setup | ${line}`),
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
+  track(res, { pid: proc.pid });
+  res.cleanup.add(`${opts.name} setup`, () => proc.stop(3000));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), setup.timeoutMs);
+  });
+  const ended = await Promise.race([proc.exited, timedOut]);
+  clearTimeout(timer);
+  if (ended === 'timeout') {
+    await proc.stop(3000);
+    throw new StackStartError(opts.name, `setup did not finish within ${setup.timeoutMs} ms`, proc.commandLine(), proc.tail(), 'make the setup step finish (it must not start the server itself), or raise setupTimeout');
+  }
+  await proc.stop(3000);
+  if (ended.code !== 0) {
+    throw new StackStartError(opts.name, `setup ${proc.exitDescription}`, proc.commandLine(), proc.tail(), `fix the setup step (its output is above and in ${opts.name}-setup.log of the run's logs)`);
+  }
+  log(`${opts.name}: setup done in ${Date.now() - t0} ms`);
 }

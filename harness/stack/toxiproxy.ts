@@ -4,7 +4,7 @@ import { StackError, StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
-import { TOOLS_BIN } from '../core/tools.ts';
+import { INSTALL_TOOLS_FIX, toolPath } from '../core/tools.ts';
 import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:toxiproxy');
@@ -107,7 +107,7 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
   const t0 = Date.now();
   const dir = partDir(res, name);
   const port = await freePort();
-  const bin = path.join(TOOLS_BIN, 'toxiproxy-server');
+  const bin = toolPath('toxiproxy');
   const proc = new ManagedProcess({ name, command: bin, args: ['-host', '127.0.0.1', '-port', String(port)], logFile: path.join(dir, 'toxiproxy.log') });
   track(res, { pid: proc.pid, port });
   const stop = () => proc.stop(3000);
@@ -116,7 +116,7 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
   const apiUrl = `http://127.0.0.1:${port}`;
   const ready = await waitUntil(async () => (await fetch(`${apiUrl}/version`)).ok, { timeoutMs: 10_000, abort: () => (proc.hasExited ? proc.exitDescription : undefined) });
   if (!ready) {
-    throw new StackStartError(name, proc.hasExited ? `server ${proc.exitDescription}` : 'API not answering after 10 s', proc.commandLine(), proc.tail(), "run 'make setup' to build the Toxiproxy server into .tools/bin");
+    throw new StackStartError(name, proc.hasExited ? `server ${proc.exitDescription}` : 'API not answering after 10 s', proc.commandLine(), proc.tail(), INSTALL_TOOLS_FIX);
   }
   const versionText = (await (await fetch(`${apiUrl}/version`)).text()).trim();
   // 2.12 answers {"version": "2.12.0"}; older servers answered the bare version.

@@ -1,7 +1,7 @@
 // Jobs API: mostly reads (any instance), some jobs (the leader only; each accepted job is checked
 // in the database after the run).
 import http from 'k6/http';
-import { acknowledge } from '../../harness/load/k6/acknowledge.ts';
+import { acknowledge } from 'brownout/k6';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 

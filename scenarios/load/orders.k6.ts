@@ -1,6 +1,6 @@
 // Orders: mostly new orders, some reads, a few rejected orders (qty 0: a 400 is the right answer).
 import http from 'k6/http';
-import { acknowledge } from '../../harness/load/k6/acknowledge.ts';
+import { acknowledge } from 'brownout/k6';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 

@@ -1,7 +1,7 @@
 // The load of the slow-transaction incident: uploads into ten albums and reads of existing photos.
 // A k6 script: only k6 modules here (its tsconfig has no Node types).
 import http from 'k6/http';
-import { acknowledge } from '../../harness/load/k6/acknowledge.ts';
+import { acknowledge } from 'brownout/k6';
 
 const BASE_URL = __ENV.BASE_URL;
 const TIMEOUT = __ENV.REQUEST_TIMEOUT || '10s';

@@ -4,7 +4,7 @@
 // A k6 script: only k6 modules and relative files here.
 import http from 'k6/http';
 import exec from 'k6/execution';
-import { acknowledge } from '../../harness/load/k6/acknowledge.ts';
+import { acknowledge } from 'brownout/k6';
 
 const BASE_URL = __ENV.BASE_URL;
 const TIMEOUT = __ENV.REQUEST_TIMEOUT || '10s';

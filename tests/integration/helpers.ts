@@ -110,7 +110,7 @@ export async function withPhotoDb(use: (stack: StartedStack, cleanup: CleanupLis
   let failures: string[] = [];
   try {
     const stack = await startStack(
-      [{ kind: 'mariadb', name: 'db', database: 'app', schemaPath: path.resolve('fixtures/photo/schema.sql'), seedPath: path.resolve('fixtures/photo/seed.sql') }],
+      [{ kind: 'mariadb', name: 'db', database: 'app', charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci', variables: {}, schemaPath: path.resolve('fixtures/photo/schema.sql'), seedPath: path.resolve('fixtures/photo/seed.sql') }],
       [],
       { runId: 'test', dir, cleanup },
     );

@@ -66,7 +66,7 @@ describe('teardown on every exit path', () => {
   });
 
   it('k6 killed from outside', async () => {
-    const { outcome } = await endedBy('tests/integration/scenarios/teardown-pass.ts', (tree) => killWhere(tree, /\.tools\/bin\/k6 run/));
+    const { outcome } = await endedBy('tests/integration/scenarios/teardown-pass.ts', (tree) => killWhere(tree, /\/k6-v[^/]+\/k6 run/));
     expect(outcome.exitCode).toBe(2);
     expect(outcome.error?.message).toMatch(/k6 killed by SIGKILL/);
   });

@@ -5,10 +5,10 @@ export default scenario({
   name: 'rss-120s',
   incident: 'bench: the harness peak RSS over a 120 s run at 2 000/s',
   stack: () => ({
-    svc: service({ command: ['node', '--import', 'tsx', 'fixtures/photo/imager.ts'] }),
+    svc: service({ command: ['node', '--import', 'tsx', '../../../fixtures/photo/imager.ts'] }),
     edge: gateway({ to: 'svc', timeout: '5s' }),
   }),
-  load: { script: 'tests/integration/scenarios/health.k6.ts', target: 'edge', rate: 2000, duration: '120s', requestTimeout: '5s', preAllocatedVUs: 200, maxVUs: 1000 },
+  load: { script: '../../../tests/integration/scenarios/health.k6.ts', target: 'edge', rate: 2000, duration: '120s', requestTimeout: '5s', preAllocatedVUs: 200, maxVUs: 1000 },
   timeline: [],
   expect: { baseline: ['rate(5xx) == 0'] },
 });

@@ -18,7 +18,7 @@ describe('containers plan: the scenario stack mapped to containers', () => {
 
     const db = byPart(plan.containers, 'db');
     // The images built here by default; the server gets the local backend's flags.
-    expect(db).toMatchObject({ image: 'brownout/mariadb:10.11', database: 'app', user: 'brownout', command: [...MARIADB_SERVER_FLAGS] });
+    expect(db).toMatchObject({ image: 'brownout/mariadb:10.11', database: 'app', user: 'brownout', command: [...MARIADB_SERVER_FLAGS, '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci'] });
     expect(MARIADB_SERVER_FLAGS).toContain('--max-connections=500');
     if (db?.kind !== 'mariadb') throw new Error('db');
     expect(db.initScripts).toEqual([
@@ -32,7 +32,9 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     if (app?.kind !== 'service') throw new Error('app');
     expect(app.build).toEqual({ context: '.', file: 'fixtures/Dockerfile', tag: 'brownout/services:local', buildArgs: { NODE_IMAGE: 'brownout/node:20' } });
     // Under the holder: when the service dies the container stays, as the machine does locally.
-    expect(app.command).toEqual(['node', HOLDER.target, 'node', '--import', 'tsx', 'fixtures/photo/server.ts']);
+    expect(app.command).toEqual(['node', HOLDER.target, 'node', '--import', 'tsx', '../fixtures/photo/server.ts']);
+    // The scenario's folder (the default cwd), found in the image at /app: paths read as locally.
+    expect(app.workdir).toBe('/app/scenarios');
     expect(app.files).toEqual([HOLDER]);
     expect(app.env).toEqual({
       HOST: '0.0.0.0',
@@ -90,11 +92,11 @@ describe('containers plan: the scenario stack mapped to containers', () => {
   it('crash-recovery fixed: the service under pm2-runtime with the same ecosystem as locally', async () => {
     const sc = await loadScenario('scenarios/crash-recovery.ts', { mode: 'fixed' });
     const plan = stackPlan(sc.parts, sc.links, 'r3', secrets);
-    const supervised = plan.containers.find((c) => c.kind === 'service' && c.command[0] === 'node_modules/.bin/pm2-runtime');
+    const supervised = plan.containers.find((c) => c.kind === 'service' && c.command[0] === '/app/node_modules/.bin/pm2-runtime');
     if (supervised?.kind !== 'service') throw new Error('no service under pm2');
-    expect(supervised.command).toEqual(['node_modules/.bin/pm2-runtime', 'start', '/app/ecosystem.json']);
+    expect(supervised.command).toEqual(['/app/node_modules/.bin/pm2-runtime', 'start', '/app/ecosystem.json']);
     const eco = JSON.parse(supervised.files[0]?.content ?? '{}') as { apps: { script: string; interpreter: string; autorestart: boolean }[] };
-    expect(eco.apps[0]).toMatchObject({ script: '/usr/local/bin/node', interpreter: 'none', autorestart: true });
+    expect(eco.apps[0]).toMatchObject({ script: '/usr/local/bin/node', interpreter: 'none', autorestart: true, cwd: '/app/scenarios' });
   });
 
   it('lb-failover: one proxy per server, health checks and the leader backend in the config', async () => {

@@ -1,4 +1,8 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { StackError } from '../../core/errors.ts';
+import { expandVars } from '../../core/expand.ts';
+import { TOOLS } from '../../core/tools.ts';
 import type { ResolvedFault, ResolvedLink, ResolvedPart } from '../../scenario/index.ts';
 import { haproxyConfig, timeoutErrorPage } from '../haproxy.ts';
 
@@ -20,7 +24,8 @@ export const IMAGE_SETS = {
     mariadb: 'brownout/mariadb:10.11',
     redis: 'brownout/redis:7.0',
     haproxy: 'brownout/haproxy:2.6',
-    toxiproxy: 'brownout/toxiproxy:2.12.0',
+    // The version setup builds and the local backend runs (harness/setup/versions.env).
+    toxiproxy: `brownout/toxiproxy:${TOOLS.toxiproxy.version}`,
     node: 'brownout/node:20',
     services: 'brownout/services:local',
   },
@@ -28,7 +33,7 @@ export const IMAGE_SETS = {
     mariadb: 'mariadb:10.11',
     redis: 'redis:7.0',
     haproxy: 'haproxy:2.6',
-    toxiproxy: 'ghcr.io/shopify/toxiproxy:2.12.0',
+    toxiproxy: `ghcr.io/shopify/toxiproxy:${TOOLS.toxiproxy.version}`,
     node: 'node:20-bookworm-slim',
     services: 'brownout/services:upstream',
   },
@@ -99,6 +104,19 @@ export const HOLDER = {
 /** The local backend's MariaDB settings, passed to the server in the container too. */
 export const MARIADB_SERVER_FLAGS = ['--skip-name-resolve', '--skip-log-bin', '--innodb-buffer-pool-size=64M', '--max-connections=500'] as const;
 
+/**
+ * The server flags of a mariadb part, on either backend: ours, then the part's character set and its
+ * variables (given later, so a variable such as max_connections overrides our default).
+ */
+export function mariadbServerFlags(part: { charset: string; collation: string; variables: Readonly<Record<string, string>> }): string[] {
+  return [
+    ...MARIADB_SERVER_FLAGS,
+    `--character-set-server=${part.charset}`,
+    `--collation-server=${part.collation}`,
+    ...Object.entries(part.variables).map(([k, v]) => `--${k.replace(/_/g, '-')}=${v}`),
+  ];
+}
+
 export const TOXIPROXY_API_PORT = 8474;
 /** Inside the network every part listens on its image's usual port, so configs read plainly. */
 export const PORTS = { mariadb: 3306, redis: 6379, service: 8080, gateway: 8080 } as const;
@@ -120,7 +138,7 @@ export interface ProxyPlan {
 export type ContainerPlan =
   | { kind: 'mariadb'; part: string; alias: string; image: string; port: number; database: string; user: string; command: string[]; initScripts: { target: string; content: string }[] }
   | { kind: 'redis'; part: string; alias: string; image: string; port: number; command: string[] }
-  | { kind: 'service'; part: string; alias: string; build: ServiceBuild; port: number; command: string[]; env: Record<string, string>; health: string; startupTimeoutMs: number; files: { target: string; content: string }[]; supervised: boolean }
+  | { kind: 'service'; part: string; alias: string; build: ServiceBuild; workdir: string; port: number; command: string[]; env: Record<string, string>; health: string; startupTimeoutMs: number; files: { target: string; content: string }[]; supervised: boolean }
   | { kind: 'gateway'; part: string; alias: string; image: string; port: number; statsPort: number; config: { target: string; content: string }; timeoutBody: { target: string; content: string } | undefined; check: { intervalMs: number; fall: number; rise: number } | undefined };
 
 export interface StackPlan {
@@ -164,7 +182,7 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
           port: PORTS.mariadb,
           database: part.database,
           user: 'brownout',
-          command: [...MARIADB_SERVER_FLAGS],
+          command: mariadbServerFlags(part),
           // The image runs /docker-entrypoint-initdb.d/*.sql in name order on first start.
           initScripts: [
             ...(part.schemaPath ? [{ target: '/docker-entrypoint-initdb.d/01-schema.sql', content: readFileSync(part.schemaPath, 'utf8') }] : []),
@@ -176,6 +194,7 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
         // with no password, which protected mode (Debian's default) would refuse.
         return { kind: 'redis', part: part.name, alias: alias(part.name), image: images.redis, port: PORTS.redis, command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'] };
       case 'service': {
+        const build = serviceBuild(images);
         const env: Record<string, string> = { HOST: '0.0.0.0', PORT: String(PORTS.service) };
         for (const l of links.filter((x) => x.from === part.name)) {
           const dep = parts.find((p) => p.name === l.to);
@@ -188,15 +207,23 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
           else if (dep.kind === 'redis') env[`${p}_URL`] = `redis://toxiproxy:${proxy.listenPort}`;
           else env[`${p}_URL`] = `http://toxiproxy:${proxy.listenPort}`;
         }
-        Object.assign(env, part.env);
+        // ${NAME} in the env and the command: the container's values, as locally the process's.
+        for (const [k, v] of Object.entries(part.env)) env[k] = v;
+        for (const [k, v] of Object.entries(part.env)) env[k] = expandVars(v, env);
+        const argv = part.command.map((a) => expandVars(a, env));
+        if (part.setup) throw new StackError(`${part.name}: a setup step is not run on --stack containers yet`, `stack.${part.name}.setup`, "run it with the local stack (the default), or do the setup in the service's image");
+        // The image holds the build context (the repository) at /app: the part's folder is found there.
+        const rel = path.relative(path.resolve(build.context), part.cwd).split(path.sep).join('/');
+        if (rel.startsWith('..') || path.isAbsolute(rel)) throw new StackError(`${part.name}: its folder ${part.cwd} is outside the image's build context ${path.resolve(build.context)}`, `stack.${part.name}.cwd`, 'run brownout from the folder the service image is built from');
+        const workdir = rel ? `/app/${rel}` : '/app';
         // Under PM2 as locally: the same ecosystem (the command as a binary, restarted at once when
         // it dies), run by the pm2-runtime of the image's npm packages.
-        const [program = '', ...args] = part.command;
-        const ecosystem = { target: '/app/ecosystem.json', content: JSON.stringify({ apps: [{ name: part.name, script: program === 'node' ? '/usr/local/bin/node' : program, args, interpreter: 'none', cwd: '/app', autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000 }] }, null, 2) };
+        const [program = '', ...args] = argv;
+        const ecosystem = { target: '/app/ecosystem.json', content: JSON.stringify({ apps: [{ name: part.name, script: program === 'node' ? '/usr/local/bin/node' : program, args, interpreter: 'none', cwd: workdir, autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000 }] }, null, 2) };
         const pm2 = part.supervisor === 'pm2';
         // A bare service runs under the holder, so that its death is a process's death, as locally.
-        const command = pm2 ? ['node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : ['node', HOLDER.target, ...part.command];
-        return { kind: 'service', part: part.name, alias: alias(part.name), build: serviceBuild(images), port: PORTS.service, command, env, health: part.health, startupTimeoutMs: part.startupTimeoutMs, files: [pm2 ? ecosystem : HOLDER], supervised: pm2 };
+        const command = pm2 ? ['/app/node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : ['node', HOLDER.target, ...argv];
+        return { kind: 'service', part: part.name, alias: alias(part.name), build, workdir, port: PORTS.service, command, env, health: part.health, startupTimeoutMs: part.startupTimeoutMs, files: [pm2 ? ecosystem : HOLDER], supervised: pm2 };
       }
       case 'gateway': {
         const servers = part.to.map((to) => ({ name: to, host: 'toxiproxy', port: proxyOf(part.name, to)?.listenPort ?? 0 }));

@@ -359,6 +359,7 @@ async function startPart(c: ContainerPlan, network: string, labels: Record<strin
       return new LoopbackContainer(c.build.tag)
         .withLabels(labels)
         .withCommand(c.command)
+        .withWorkingDir(c.workdir)
         .withEnvironment(c.env)
         .withCopyContentToContainer(c.files)
         .withExposedPorts(c.port)

@@ -5,9 +5,9 @@ export default scenario({
   name: 'daemonizing-service',
   incident: 'test: a process that outlives teardown is a cleanup failure',
   stack: () => ({
-    app: service({ command: ['node', 'tests/integration/scenarios/daemonizing-service.cjs'] }),
+    app: service({ command: ['node', 'daemonizing-service.cjs'] }),
   }),
-  load: { script: 'tests/integration/scenarios/health.k6.ts', target: 'app', rate: 10, duration: '3s' },
+  load: { script: 'health.k6.ts', target: 'app', rate: 10, duration: '3s' },
   timeline: [],
   expect: { baseline: ['rate(5xx) == 0'] },
 });

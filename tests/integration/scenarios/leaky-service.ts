@@ -11,7 +11,7 @@ export default scenario({
       dependsOn: ['db'],
     }),
   }),
-  load: { script: 'tests/integration/scenarios/health.k6.ts', target: 'app', rate: 5, duration: '5s' },
+  load: { script: 'health.k6.ts', target: 'app', rate: 5, duration: '5s' },
   timeline: [],
   expect: { baseline: ['rate(5xx) == 0'] },
 });

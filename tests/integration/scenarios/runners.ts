@@ -5,10 +5,10 @@ export default scenario({
   name: 'runners-probe',
   incident: 'test: load split across k6 runners is judged on the merged samples',
   stack: () => ({
-    svc: service({ command: ['node', '--import', 'tsx', 'fixtures/photo/imager.ts'] }),
+    svc: service({ command: ['node', '--import', 'tsx', '../../../fixtures/photo/imager.ts'] }),
     edge: gateway({ to: 'svc', timeout: '5s' }),
   }),
-  load: { script: 'tests/integration/scenarios/health.k6.ts', target: 'edge', rate: 60, duration: '12s' },
+  load: { script: 'health.k6.ts', target: 'edge', rate: 60, duration: '12s' },
   timeline: [at('4s', latency({ link: 'edge→svc', latency: '200ms' }), { for: '4s' })],
   expect: {
     baseline: ['p95 < 100ms', 'rate(5xx) == 0'],

@@ -9,12 +9,12 @@ export function teardownScenario(variant: 'pass' | 'fail' | 'fault-throws'): Sce
     name: `teardown-${variant}`,
     incident: `test: teardown after a run that ends by ${variant}`,
     stack: () => ({
-      db: mariadb({ schema: 'fixtures/photo/schema.sql', seed: 'fixtures/photo/seed.sql' }),
-      imager: service({ command: ['node', '--import', 'tsx', 'fixtures/photo/imager.ts'] }),
-      app: service({ command: ['node', '--import', 'tsx', 'fixtures/photo/server.ts'], env: { MODE: 'fixed' }, dependsOn: ['db', 'imager'] }),
+      db: mariadb({ schema: '../../../fixtures/photo/schema.sql', seed: '../../../fixtures/photo/seed.sql' }),
+      imager: service({ command: ['node', '--import', 'tsx', '../../../fixtures/photo/imager.ts'] }),
+      app: service({ command: ['node', '--import', 'tsx', '../../../fixtures/photo/server.ts'], env: { MODE: 'fixed' }, dependsOn: ['db', 'imager'] }),
       edge: gateway({ to: 'app', timeout: '3s', timeoutStatus: 503 }),
     }),
-    load: { script: 'scenarios/load/photos.k6.ts', target: 'edge', rate: 20, duration: '12s' },
+    load: { script: '../../../scenarios/load/photos.k6.ts', target: 'edge', rate: 20, duration: '12s' },
     timeline: [
       at('3s', latency({ link: 'app→imager', latency: '500ms' }), { for: '6s' }),
       ...(variant === 'fault-throws' ? [at('4s', lockWait({ db: 'db', rows: 'SELECT * FROM no_such_table WHERE id = 1' }), { for: '2s' })] : []),
