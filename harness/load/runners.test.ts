@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestTable } from '../metrics/index.ts';
 import { arrivalStages, k6Config, segmentArgs } from './k6.ts';
-import { mergeResults, saturation, type LoadResults } from './results.ts';
+import { mergeResults, saturation, saturationFix, type LoadResults } from './results.ts';
 
 describe('k6 runners', () => {
   it('segment flags: runner i of n takes i/n:(i+1)/n of the sequence 0,1/n,...,1', () => {
@@ -37,5 +37,18 @@ describe('k6 runners', () => {
     ]);
     const cfg = k6Config({ rate: 12, durationMs: 4000, requestTimeoutMs: 2000, preAllocatedVUs: 0, maxVUs: 0, arrivals: [{ exec: 'get_a', perSecond: [5, 5, 0, 12], preAllocatedVUs: 24, maxVUs: 36 }] });
     expect(cfg['scenarios']).toEqual({ get_a: { executor: 'ramping-arrival-rate', exec: 'get_a', startRate: 0, timeUnit: '1s', stages: arrivalStages([5, 5, 0, 12]), preAllocatedVUs: 24, maxVUs: 36, gracefulStop: '3000ms' } });
+  });
+});
+
+describe('saturationFix: the option that would have kept k6 from dropping arrivals, from what it measured', () => {
+  const asked = { rate: 20, preAllocatedVUs: 40, maxVUs: 220 };
+  it('every VU busy: maxVUs', () => {
+    expect(saturationFix(asked, { peakVUs: 220, peakVUsMax: 220 }, 1)).toMatch(/^every one of the 220 VUs \(load\.maxVUs\) was busy at once: raise load\.maxVUs/);
+  });
+  it('VUs started mid-run: preAllocatedVUs, with the number k6 reached', () => {
+    expect(saturationFix(asked, { peakVUs: 61, peakVUsMax: 64 }, 1)).toBe('k6 had to start VUs mid-run, up to 64 where 40 were allocated before the start (load.preAllocatedVUs), and dropped arrivals meanwhile: set load.preAllocatedVUs to 64 or more');
+  });
+  it('neither: k6 itself could not keep up', () => {
+    expect(saturationFix(asked, { peakVUs: 12, peakVUsMax: 40 }, 1)).toMatch(/^at most 12 of 220 VUs were busy, so k6 itself could not keep up/);
   });
 });

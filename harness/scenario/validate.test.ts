@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,38 @@ const pair = () => ({
 });
 
 describe('resolveScenario', () => {
+  it("resolves every path from the scenario's folder, not the working directory", () => {
+    // The scenario sits in <cwd>/chaos; its files beside it; brownout runs from elsewhere.
+    const chaos = path.join(cwd, 'chaos');
+    mkdirSync(chaos, { recursive: true });
+    writeFileSync(path.join(chaos, 'load.k6.ts'), 'export default function () {}\n');
+    const d: ScenarioDefinition = { ...good(), stack: () => ({ db: mariadb({ schema: '../schema.sql' }), app: service({ command: ['npm', 'start'], cwd: '..', dependsOn: ['db'] }), other: service({ command: ['x'] }), edge: gateway({ to: 'app', timeout: '3s' }) }), load: { script: 'load.k6.ts', target: 'edge', rate: 10, duration: '30s' } };
+    const sc = resolveScenario(path.join(chaos, 'scenario.ts'), d, { cwd: os.tmpdir(), mode: 'fixed' });
+    expect(sc.load.scriptPath).toBe(path.join(chaos, 'load.k6.ts'));
+    expect(sc.parts.find((p) => p.kind === 'mariadb')).toMatchObject({ schemaPath: path.join(cwd, 'schema.sql'), charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci', variables: {} });
+    // A service runs in its cwd, from the scenario's folder; by default in that folder itself.
+    expect(sc.parts.find((p) => p.name === 'app')).toMatchObject({ cwd });
+    expect(sc.parts.find((p) => p.name === 'other')).toMatchObject({ cwd: chaos });
+    // A relative scenario path is taken from the working directory given, as the CLI does.
+    expect(resolveScenario('chaos/scenario.ts', d, { cwd, mode: 'fixed' }).load.scriptPath).toBe(path.join(chaos, 'load.k6.ts'));
+  });
+
+  it('takes MariaDB server settings and load.env as given', () => {
+    const d: ScenarioDefinition = { ...good(), stack: () => ({ db: mariadb({ charset: 'latin1', variables: { innodb_lock_wait_timeout: 5, sql_mode: 'STRICT_ALL_TABLES' } }), app: service({ command: ['x'], dependsOn: ['db'] }), edge: gateway({ to: 'app', timeout: '3s' }) }), load: { ...good().load, env: { TOKEN: 't0k' } } };
+    const sc = resolveScenario('demo.ts', d, { cwd, mode: 'fixed' });
+    expect(sc.parts.find((p) => p.kind === 'mariadb')).toMatchObject({ charset: 'latin1', collation: 'latin1_general_ci', variables: { innodb_lock_wait_timeout: '5', sql_mode: 'STRICT_ALL_TABLES' } });
+    expect(sc.load.env).toEqual({ TOKEN: 't0k' });
+  });
+
+  it('a slow target finds its VUs ready: all of them allocated before the start, enough for every request to run into the timeout', () => {
+    const base = good();
+    const sc = resolveScenario('demo.ts', { ...base, load: { ...base.load, rate: 20, requestTimeout: '3s' } }, { cwd, mode: 'fixed' });
+    expect(sc.load).toMatchObject({ preAllocatedVUs: 80, maxVUs: 80 });
+    // Given preAllocatedVUs above the default maxVUs raises maxVUs with it; a huge rate stops pre-allocating at 2000.
+    expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, preAllocatedVUs: 500 } }, { cwd, mode: 'fixed' }).load).toMatchObject({ preAllocatedVUs: 500, maxVUs: 500 });
+    expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, rate: 1000 } }, { cwd, mode: 'fixed' }).load).toMatchObject({ preAllocatedVUs: 2000, maxVUs: 11_000 });
+  });
+
   it('a load sent to a running service (a loopback URL) needs no stack part', () => {
     const d: ScenarioDefinition = { ...good(), modes: ['fixed'], stack: () => ({}), timeline: [], load: { script: 'load.ts', target: 'http://127.0.0.1:8080', rate: 5, duration: '5s' }, expect: { baseline: ['rate(5xx) < 1%'] } };
     const sc = resolveScenario('demo.ts', d, { cwd });
@@ -146,6 +178,10 @@ describe('resolveScenario', () => {
     ['arrivals with a duration of another length', (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', duration: '10s', arrivals: { get_a: [1, 2] } } }), 'load.duration', /does not match the 2 seconds/],
     ['arrivals where nothing arrives', (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', arrivals: { get_a: [0, 0] } } }), 'load.arrivals', /no request arrives/],
     ['empty command', (d) => ({ ...d, stack: () => ({ app: service({ command: [] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.command', /./],
+    ['a service folder that does not exist', (d) => ({ ...d, stack: () => ({ app: service({ command: ['x'], cwd: 'no-such-dir' }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.cwd', /folder 'no-such-dir' does not exist/],
+    ['load.env overriding the target', (d) => ({ ...d, load: { ...d.load, env: { BASE_URL: 'http://x' } } }), 'load.env.BASE_URL', /set by the harness/],
+    ['a collation of another character set', (d) => ({ ...d, stack: () => ({ db: mariadb({ charset: 'latin1', collation: 'utf8mb4_bin' }), app: service({ command: ['x'], dependsOn: ['db'] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.db.collation', /not one of character set 'latin1'/],
+    ['a server variable the run sets itself', (d) => ({ ...d, stack: () => ({ db: mariadb({ variables: { port: 3306 } }), app: service({ command: ['x'], dependsOn: ['db'] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.db.variables.port', /set by brownout itself/],
   ];
   for (const [what, mutate, field, message] of bad) {
     it(`rejects: ${what}, naming the file, the field and a fix`, () => {

@@ -102,6 +102,27 @@ const scenarioSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Every option name the schema accepts, at any depth (stack parts and faults included): the README
+ * must document each one (harness/scenario/readme.test.ts).
+ */
+export function scenarioOptionNames(): string[] {
+  const names = new Set<string>();
+  const walk = (s: z.core.$ZodType): void => {
+    const def = s._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; innerType?: z.core.$ZodType; options?: z.core.$ZodType[]; element?: z.core.$ZodType; valueType?: z.core.$ZodType };
+    if (def.type === 'object' && def.shape) {
+      for (const [k, v] of Object.entries(def.shape)) {
+        names.add(k);
+        walk(v);
+      }
+    }
+    for (const inner of [def.innerType, def.element, def.valueType, ...(def.options ?? [])]) if (inner) walk(inner);
+  };
+  walk(scenarioSchema);
+  walk(stackSchema);
+  return [...names].sort();
+}
+
 // ---- the resolved scenario: what the run works from ----------------------------------------------
 
 export type ResolvedPart =
@@ -624,7 +645,15 @@ export async function loadScenario(file: string, opts: ResolveOptions = {}): Pro
   try {
     mod = (await import(abs)) as { default?: unknown };
   } catch (e) {
-    throw new ScenarioError(file, [{ field: '', message: `cannot load the file: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, fix: 'fix the syntax or import error shown' }]);
+    const first = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
+    // The fix for the error it is: a missing package is installed, not "fixed in the syntax".
+    const missing = /Cannot find (?:package|module) '([^']+)'/.exec(first)?.[1];
+    const fix = missing === 'brownout' || missing?.startsWith('brownout/')
+      ? "install brownout in this project (npm install -D brownout, or the tarball/git URL you install it from); scenarios import it as 'brownout'"
+      : missing
+        ? `install '${missing}' in the project the scenario is in, or correct the import`
+        : 'fix the syntax or import error shown';
+    throw new ScenarioError(file, [{ field: '', message: `cannot load the file: ${first}`, fix }]);
   }
   if (mod.default === undefined) {
     throw new ScenarioError(file, [{ field: 'default', message: 'the file has no default export', fix: 'end it with `export default scenario({ ... })`' }]);

@@ -129,9 +129,9 @@ export interface Ran {
 }
 
 /** A program run to its end without blocking: a long spawnSync would hold up the test worker's own messages to vitest. */
-export function runProgram(cmd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Ran> {
+export function runProgram(cmd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}, cwd?: string): Promise<Ran> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
