@@ -3,3 +3,4 @@ export { startK6, k6Config, arrivalStages, k6Version, segmentArgs, K6_BIN, type 
 export { ResultReader, readResultsFile, mergeResults, saturation, saturationFix, type LoadResults, type RunnerLoad } from './results.ts';
 export { ResultTail, type LiveFigures } from './tail.ts';
 export { k8sManifests, runnerArguments, RUNNER_OUT, SCRIPT_FILE, CONFIG_FILE, type K8sExportOptions } from './k8s.ts';
+export { unseenTags } from './tags.ts';
