@@ -4,7 +4,7 @@ import { brownoutImport, HARNESS_INDEX, importPath, K6_INDEX } from '../core/pat
 
 
 /** The scenario to fill in: it runs as written (against the sample photo service), so a person starts from a green run. */
-function scenarioText(name: string, harnessImport: string, loadScript: string, fixtures: string): string {
+function scenarioText(name: string, harnessImport: string, loadScript: string, root: string): string {
   return `import { at, gateway, latency, mariadb, scenario, service } from '${harnessImport}';
 
 /**
@@ -27,9 +27,10 @@ export default scenario({
   // DB_DATABASE for a part named db; IMAGER_URL for a part named imager (README: "Stack parts").
   // TODO replace the sample photo service by yours: the command that starts it on $PORT.
   stack: ({ mode }) => ({
-    db: mariadb({ schema: '${fixtures}/photo/schema.sql', seed: '${fixtures}/photo/seed.sql' }),
-    imager: service({ command: ['node', '--import', 'tsx', '${fixtures}/photo/imager.ts'] }),
-    app: service({ command: ['node', '--import', 'tsx', '${fixtures}/photo/server.ts'], env: { MODE: mode }, dependsOn: ['db', 'imager'] }),
+    // Paths are relative to this file's folder; a service runs in its cwd (here the project root).
+    db: mariadb({ schema: '${root}/fixtures/photo/schema.sql', seed: '${root}/fixtures/photo/seed.sql' }),
+    imager: service({ command: ['node', '--import', 'tsx', 'fixtures/photo/imager.ts'], cwd: '${root}' }),
+    app: service({ command: ['node', '--import', 'tsx', 'fixtures/photo/server.ts'], cwd: '${root}', env: { MODE: mode }, dependsOn: ['db', 'imager'] }),
     // The load balancer or gateway in front, with the incident's timeout (scaled down).
     edge: gateway({ to: 'app', timeout: '3s', timeoutStatus: 503 }),
   }),
@@ -98,7 +99,7 @@ export function newScenario(name: string, dir: string): number {
   }
   mkdirSync(path.dirname(load), { recursive: true });
   // Paths as the scenario reads them: from its own folder.
-  writeFileSync(file, scenarioText(name, brownoutImport(file, HARNESS_INDEX), importPath(file, load), importPath(file, 'fixtures')));
+  writeFileSync(file, scenarioText(name, brownoutImport(file, HARNESS_INDEX), importPath(file, load), importPath(file, process.cwd()).replace(/^\.\/$/, '.')));
   writeFileSync(load, LOAD_TEXT.replace('__ACKNOWLEDGE__', brownoutImport(load, K6_INDEX)));
   process.stdout.write(`${file}\n${load}\nnext: fill in the TODOs from the write-up, then: npx brownout run ${file} --mode broken\n`);
   return 0;

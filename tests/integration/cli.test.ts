@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,11 +31,13 @@ describe('brownout list', () => {
   it('marks an invalid scenario, names what is wrong, and exits 2', () => {
     const scenarios = path.join(dir, 'scenarios');
     mkdirSync(scenarios, { recursive: true });
-    copyFileSync('scenarios/cold-cache.ts', path.join(scenarios, 'cold-cache.ts'));
     const harness = JSON.stringify(path.resolve('harness/index.ts'));
+    // A copy outside the repository: it imports the harness by path, and finds its files (paths from
+    // its own folder: ../fixtures, load/) where the repository's are.
+    writeFileSync(path.join(scenarios, 'cold-cache.ts'), readFileSync('scenarios/cold-cache.ts', 'utf8').replace("from 'brownout'", `from ${harness}`));
     writeFileSync(path.join(scenarios, 'typo.ts'), `import { scenario } from ${harness};\nexport default scenario({ name: 'typo', incident: 'x', stack: () => ({}), load: { script: 'none.ts', target: 'app', rate: 1, duration: '1s' }, timeline: [], expect: {} });\n`);
-    // The copied scenario imports ../harness: give it one.
-    symlinkSync(path.resolve('harness'), path.join(dir, 'harness'));
+    symlinkSync(path.resolve('fixtures'), path.join(dir, 'fixtures'));
+    symlinkSync(path.resolve('scenarios/load'), path.join(scenarios, 'load'));
     const r = cli('list', scenarios);
     expect(r.status).toBe(2);
     expect(r.stdout).toMatch(/^cold-cache\s+fixed\|broken/m);
@@ -51,7 +53,7 @@ describe('brownout list', () => {
     writeFileSync(path.join(scenarios, 'mock-upstream.ts'), `import { writeFileSync } from 'node:fs';\nimport http from 'node:http';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport const server = http.createServer((q, r) => r.end('ok')).listen(0);\n`);
     // A scenario that starts a server as it loads: listed, and the command still exits.
     const start = `import http from 'node:http';\nimport { scenario, service } from ${harness};\nhttp.createServer((q, r) => r.end('ok')).listen(0);\n`;
-    const body = `scenario({ name: 'with-server', incident: 'starts a server as it loads', modes: ['a', 'b'], stack: () => ({ app: service({ command: ['node', 'x.js'] }) }), load: { script: 'tests/integration/scenarios/health.k6.ts', target: 'app', rate: 1, duration: '1s' }, timeline: [], expect: {} })`;
+    const body = `scenario({ name: 'with-server', incident: 'starts a server as it loads', modes: ['a', 'b'], stack: () => ({ app: service({ command: ['node', 'x.js'] }) }), load: { script: ${JSON.stringify(path.resolve('tests/integration/scenarios/health.k6.ts'))}, target: 'app', rate: 1, duration: '1s' }, timeline: [], expect: {} })`;
     writeFileSync(path.join(scenarios, 'with-server.ts'), `${start}export default ${body};\n`);
     writeFileSync(path.join(scenarios, 'stuck.mjs'), `await new Promise(() => undefined);\nexport default {};\n`);
     const one = cli('list', path.join(scenarios, 'with-server.ts'));
