@@ -5,6 +5,7 @@ import { parseDurationMs } from '../core/duration.ts';
 import { ScenarioError } from '../core/errors.ts';
 import { portFree } from '../core/ports.ts';
 import { parseExpectation, PHASES, type Expectation, type Scope } from '../metrics/index.ts';
+import { stackFolder } from './dsl.ts';
 import { INSTANT_FAULTS, type ReplaySource, type ScenarioDefinition, type StackPart } from './types.ts';
 
 // ---- the schema: one place that says what a scenario may contain -------------------------------
@@ -320,18 +321,20 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
 
   // Every path in a scenario is relative to the scenario's own folder, wherever brownout runs from.
   const base = path.dirname(path.resolve(cwd, file));
-  const fileField = (field: string, rel: string | undefined): string | undefined => {
+  // A stack another file defined (stack: base.stack) keeps its paths relative to that file's folder.
+  const stackBase = stackFolder(def.stack) ?? base;
+  const fileField = (field: string, rel: string | undefined, from = base): string | undefined => {
     if (rel === undefined) return undefined;
-    const abs = path.resolve(base, rel);
+    const abs = path.resolve(from, rel);
     if (!existsSync(abs) || !statSync(abs).isFile()) {
-      problems.push({ field, message: `file '${rel}' does not exist (looked for ${abs})`, fix: `create it or correct the path: relative to the scenario's folder, ${base}` });
+      problems.push({ field, message: `file '${rel}' does not exist (looked for ${abs})`, fix: `create it or correct the path: relative to ${from === base ? "the scenario's folder" : 'the folder of the file that defines the stack'}, ${from}` });
     }
     return abs;
   };
-  const dirField = (field: string, rel: string | undefined): string => {
-    const abs = path.resolve(base, rel ?? '.');
+  const dirField = (field: string, rel: string | undefined, from = stackBase): string => {
+    const abs = path.resolve(from, rel ?? '.');
     if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-      problems.push({ field, message: `folder '${rel ?? '.'}' does not exist (looked for ${abs})`, fix: `correct the path: relative to the scenario's folder, ${base}` });
+      problems.push({ field, message: `folder '${rel ?? '.'}' does not exist (looked for ${abs})`, fix: `correct the path: relative to ${from === base ? "the scenario's folder" : 'the folder of the file that defines the stack'}, ${from}` });
     }
     return abs;
   };
@@ -341,8 +344,8 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   for (const [name, p] of Object.entries(rawStack)) {
     const field = `stack.${name}`;
     if (p.kind === 'mariadb') {
-      const schemaPath = fileField(`${field}.schema`, p.schema);
-      const seedPath = fileField(`${field}.seed`, p.seed);
+      const schemaPath = fileField(`${field}.schema`, p.schema, stackBase);
+      const seedPath = fileField(`${field}.seed`, p.seed, stackBase);
       // utf8mb4 unless told: Debian's server default is latin1, which no modern application expects.
       const charset = p.charset ?? DEFAULTS.charset;
       const collation = p.collation ?? (p.charset === undefined || p.charset === DEFAULTS.charset ? DEFAULTS.collation : `${charset}_general_ci`);
