@@ -1,4 +1,4 @@
-# The Toxiproxy server built by make setup from the pinned Go module (context: .tools/bin), started
+# The Toxiproxy server built by make setup from the pinned Go module (context: its folder in the tools cache, see harness/setup/versions.env), started
 # as the official image starts it.
 FROM brownout/debian:bookworm
 COPY toxiproxy-server /toxiproxy
