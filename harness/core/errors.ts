@@ -41,6 +41,7 @@ export class HarnessError extends Error {
 export class ScenarioError extends HarnessError {
   /** One problem of a scenario file: the file, the field path, what is wrong, how to fix it. */
   readonly problems: readonly { field: string; message: string; fix: string }[];
+  readonly file: string;
   constructor(file: string, problems: readonly { field: string; message: string; fix: string }[]) {
     const first = problems[0] ?? { field: '', message: 'invalid scenario', fix: '' };
     super(
@@ -50,6 +51,17 @@ export class ScenarioError extends HarnessError {
       problems.map((p) => p.fix).filter((f, i, all) => f && all.indexOf(f) === i).join('; '),
     );
     this.problems = problems;
+    this.file = file;
+  }
+
+  /** Several problems: each on its own line with its own fix (a joined list of fixes says which is whose). */
+  override describe(): string {
+    if (this.problems.length <= 1) return super.describe();
+    const lines = [`${this.name} [${this.code}]: ${this.message}`];
+    this.problems.forEach((p, i) => {
+      lines.push(`  ${i + 1}. ${this.file} › ${p.field || '(root)'}: ${p.message}`, `     fix: ${p.fix}`);
+    });
+    return lines.join('\n');
   }
 }
 

@@ -202,3 +202,18 @@ describe('resolveScenario', () => {
     });
   }
 });
+
+describe('a scenario with several problems', () => {
+  it('shows each problem with its own fix line', () => {
+    const d: ScenarioDefinition = { ...good(), load: { script: 'nope.ts', target: 'nowhere', rate: 10, duration: '30s' } };
+    let text = '';
+    try {
+      resolveScenario('demo.ts', d, { cwd, mode: 'fixed' });
+    } catch (e) {
+      text = (e as ScenarioError).describe();
+    }
+    expect(text).toMatch(/^ScenarioError \[BO_SCENARIO\]: invalid scenario: 2 problems$/m);
+    expect(text).toMatch(/^ {2}1\. demo\.ts › load\.target: 'nowhere' is not a service or gateway of the stack\n {5}fix: use one of app, edge$/m);
+    expect(text).toMatch(/^ {2}2\. demo\.ts › load\.script: file 'nope\.ts' does not exist .*\n {5}fix: create it or correct the path: relative to the scenario's folder/m);
+  });
+});
