@@ -9,11 +9,11 @@ import { HarnessError, LoadError, errorMessage } from '../core/errors.ts';
 import { leftAfterTeardown } from '../core/leftovers.ts';
 import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
-import { applyFault, type ActiveFault } from '../faults/index.ts';
+import { applyFault, faultKind, partHit, type ActiveFault } from '../faults/index.ts';
 import { unseenTags, bundleLoadScript, k6Version, mergeResults, readResultsFile, ResultTail, saturation, saturationFix, startK6, type K6Run, type LiveFigures } from '../load/index.ts';
 import { judge, timeSeries, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
-import { loadScenario, partHit, PROCESS_FAULTS, type ResolvedScenario } from '../scenario/index.ts';
+import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
 import { checkWrites, countConnections } from './writes.ts';
 
@@ -235,7 +235,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
 
     // A part that exits while nobody asked it to ends the run: its figures would describe another stack.
     // Parts the timeline attacks (kill, freeze, restart, a poisoned request) may die: that is what is measured.
-    const attacked = new Set(sc.timeline.flatMap((t) => ('part' in t.fault && PROCESS_FAULTS.has(t.fault.type) ? [t.fault.part] : [])));
+    const attacked = new Set(sc.timeline.flatMap((t) => (faultKind(t.fault.type)?.hitsProcess ? [partHit(t.fault)] : [])));
     const partDied = new Promise<never>((_, reject) => st.onUnexpectedExit(attacked, reject));
     partDied.catch(() => undefined);
 

@@ -1,24 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type {
-  DownFault,
-  Fault,
-  FlushCacheFault,
-  FreezeFault,
-  RedisPart,
-  KillFault,
-  ResetPeerFault,
-  RestartFault,
-  RequestFault,
-  TimeoutFault,
-  GatewayPart,
-  LatencyFault,
-  LockWaitFault,
-  MariaDbPart,
-  ScenarioDefinition,
-  ServicePart,
-  TimelineEntry,
-} from './types.ts';
+import type { GatewayPart, MariaDbPart, Fault, RedisPart, ScenarioDefinition, ServicePart, TimelineEntry } from './types.ts';
+
+// The fault helpers live with their kinds.
+export { down, flushCache, freeze, kill, latency, lockWait, request, resetPeer, restart, timeout } from '../faults/index.ts';
 
 /**
  * The folder of the file whose scenario() defined a stack function: the paths of that stack's parts
@@ -51,18 +36,8 @@ export const mariadb = (o: Omit<MariaDbPart, 'kind'> = {}): MariaDbPart => ({ ki
 export const service = (o: Omit<ServicePart, 'kind'>): ServicePart => ({ kind: 'service', ...o });
 export const gateway = (o: Omit<GatewayPart, 'kind'>): GatewayPart => ({ kind: 'gateway', ...o });
 export const redis = (): RedisPart => ({ kind: 'redis' });
-export const flushCache = (o: Omit<FlushCacheFault, 'type'>): FlushCacheFault => ({ type: 'flushCache', ...o });
 
-export const latency = (o: Omit<LatencyFault, 'type'>): LatencyFault => ({ type: 'latency', ...o });
-export const lockWait = (o: Omit<LockWaitFault, 'type'>): LockWaitFault => ({ type: 'lockWait', ...o });
 
-export const timeout = (o: Omit<TimeoutFault, 'type'>): TimeoutFault => ({ type: 'timeout', ...o });
-export const resetPeer = (o: Omit<ResetPeerFault, 'type'>): ResetPeerFault => ({ type: 'resetPeer', ...o });
-export const down = (o: Omit<DownFault, 'type'>): DownFault => ({ type: 'down', ...o });
-export const kill = (o: Omit<KillFault, 'type'>): KillFault => ({ type: 'kill', ...o });
-export const freeze = (o: Omit<FreezeFault, 'type'>): FreezeFault => ({ type: 'freeze', ...o });
-export const restart = (o: Omit<RestartFault, 'type'>): RestartFault => ({ type: 'restart', ...o });
-export const request = (o: Omit<RequestFault, 'type'>): RequestFault => ({ type: 'request', ...o });
 
 /**
  * `at('10s', latency({...}), { for: '5s' })`: apply at 10 s into the load, heal 5 s later.

@@ -94,88 +94,9 @@ export interface RedisPart {
 
 export type StackPart = MariaDbPart | ServicePart | GatewayPart | RedisPart;
 
-/** Toxiproxy latency on a link: data is held `latency` (± `jitter`) before it is passed on. */
-export interface LatencyFault {
-  type: 'latency';
-  /** 'from→to' (or 'from->to'), two parts of the stack. */
-  link: string;
-  latency: string;
-  jitter?: string;
-  /** downstream = responses (default), upstream = requests. */
-  stream?: 'downstream' | 'upstream';
-}
-
-/** A foreign transaction holding row locks: `SELECT ... FOR UPDATE` on `rows`, then ROLLBACK at heal. */
-export interface LockWaitFault {
-  type: 'lockWait';
-  /** The mariadb part. */
-  db: string;
-  /** A SELECT naming the rows to lock, e.g. 'SELECT * FROM albums WHERE id = 1'. */
-  rows: string;
-}
-
-/** Toxiproxy `timeout` on a link, both ways: a blackhole. Connections close after `timeout` ('0ms' = never). Default '0ms'. */
-export interface TimeoutFault {
-  type: 'timeout';
-  link: string;
-  timeout?: string;
-}
-
-/** Toxiproxy `reset_peer`: connections on the link are reset (TCP RST) after `after`. Default '0ms'. */
-export interface ResetPeerFault {
-  type: 'resetPeer';
-  link: string;
-  after?: string;
-}
-
-/** The link's proxy is disabled: connections are refused and open ones dropped, until heal. */
-export interface DownFault {
-  type: 'down';
-  link: string;
-}
-
-/** Sends `signal` (default SIGKILL) to the process serving a part (a process manager's worker, not the manager). Instant: no `for`. */
-export interface KillFault {
-  type: 'kill';
-  part: string;
-  signal?: 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT';
-}
-
-/** SIGSTOP to a part's processes; SIGCONT at heal. */
-export interface FreezeFault {
-  type: 'freeze';
-  part: string;
-}
-
-/** Stops a service and starts it again on the same port (in-process state is lost). Instant: no `for`. */
-export interface RestartFault {
-  type: 'restart';
-  part: string;
-}
-
-/** One HTTP request sent straight to a service (not through its proxy), e.g. a poisoned one. Instant: no `for`. */
-export interface RequestFault {
-  type: 'request';
-  part: string;
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
-  /** Sent as is, with content-type application/json. */
-  body?: string;
-}
-
-/** FLUSHALL on a redis part, straight to the server: every cached key is gone. Instant: no `for`. */
-export interface FlushCacheFault {
-  type: 'flushCache';
-  part: string;
-}
-
-export type Fault = FlushCacheFault | LatencyFault | LockWaitFault | TimeoutFault | ResetPeerFault | DownFault | KillFault | FreezeFault | RestartFault | RequestFault;
-
-/** Faults that happen at one moment and need no heal. */
-export const INSTANT_FAULTS: ReadonlySet<Fault['type']> = new Set(['kill', 'restart', 'request', 'flushCache']);
-
-/** Faults aimed at a part's process: a scenario with one accepts that part dying (that is what it measures). */
-export const PROCESS_FAULTS: ReadonlySet<Fault['type']> = new Set(['kill', 'freeze', 'restart', 'request']);
+// The faults: each kind's documented type lives with its kind (harness/faults/kinds/).
+import type { Fault } from '../faults/index.ts';
+export type { Fault, LatencyFault, LockWaitFault, TimeoutFault, ResetPeerFault, DownFault, KillFault, FreezeFault, RestartFault, RequestFault, FlushCacheFault } from '../faults/index.ts';
 
 export interface TimelineEntry {
   /** When the fault is applied, from the start of the load. */

@@ -6,7 +6,8 @@ import { ScenarioError } from '../core/errors.ts';
 import { portFree } from '../core/ports.ts';
 import { parseExpectation, PHASES, type Expectation, type Scope } from '../metrics/index.ts';
 import { stackFolder } from './dsl.ts';
-import { INSTANT_FAULTS, type ReplaySource, type ScenarioDefinition, type StackPart } from './types.ts';
+import { FAULT_KINDS, FAULT_TYPES, faultKind, partHit, type FaultResolveContext, type ResolvedFault } from '../faults/index.ts';
+import type { ReplaySource, ScenarioDefinition, StackPart } from './types.ts';
 
 // ---- the schema: one place that says what a scenario may contain -------------------------------
 
@@ -51,18 +52,8 @@ const gatewaySchema = z.strictObject({
 const partSchema = z.discriminatedUnion('kind', [mariadbSchema, serviceSchema, gatewaySchema, z.strictObject({ kind: z.literal('redis') })]);
 const stackSchema = z.record(z.string(), partSchema);
 
-const faultSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('latency'), link: z.string(), latency: duration, jitter: duration.optional(), stream: z.enum(['downstream', 'upstream']).optional() }),
-  z.strictObject({ type: z.literal('lockWait'), db: z.string(), rows: z.string() }),
-  z.strictObject({ type: z.literal('timeout'), link: z.string(), timeout: duration.optional() }),
-  z.strictObject({ type: z.literal('resetPeer'), link: z.string(), after: duration.optional() }),
-  z.strictObject({ type: z.literal('down'), link: z.string() }),
-  z.strictObject({ type: z.literal('kill'), part: z.string(), signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT']).optional() }),
-  z.strictObject({ type: z.literal('freeze'), part: z.string() }),
-  z.strictObject({ type: z.literal('restart'), part: z.string() }),
-  z.strictObject({ type: z.literal('flushCache'), part: z.string() }),
-  z.strictObject({ type: z.literal('request'), part: z.string(), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).optional(), path: z.string().startsWith('/'), body: z.string().optional() }),
-]);
+// A fault's own options are checked by its kind's schema (harness/faults/kinds/), once its type is known.
+const faultEntrySchema = z.looseObject({ type: z.string() });
 const scenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   incident: z.string().min(1),
@@ -79,7 +70,7 @@ const scenarioSchema = z.strictObject({
     maxVUs: z.number().int().positive().optional(),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
   }),
-  timeline: z.array(z.strictObject({ at: duration, for: duration.optional(), fault: faultSchema })),
+  timeline: z.array(z.strictObject({ at: duration, for: duration.optional(), fault: faultEntrySchema })),
   expect: z.strictObject({
     baseline: z.array(z.string()).optional(),
     fault: z.array(z.string()).optional(),
@@ -121,6 +112,7 @@ export function scenarioOptionNames(): string[] {
   };
   walk(scenarioSchema);
   walk(stackSchema);
+  for (const k of FAULT_KINDS) walk(k.schema);
   return [...names].sort();
 }
 
@@ -161,17 +153,7 @@ export interface ResolvedLink {
   to: string;
 }
 
-export type ResolvedFault =
-  | { type: 'latency'; link: string; latencyMs: number; jitterMs: number; stream: 'downstream' | 'upstream' }
-  | { type: 'lockWait'; db: string; rows: string }
-  | { type: 'timeout'; link: string; timeoutMs: number }
-  | { type: 'resetPeer'; link: string; afterMs: number }
-  | { type: 'down'; link: string }
-  | { type: 'kill'; part: string; signal: 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' }
-  | { type: 'freeze'; part: string }
-  | { type: 'restart'; part: string }
-  | { type: 'flushCache'; part: string }
-  | { type: 'request'; part: string; method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; body: string | undefined };
+export type { ResolvedFault } from '../faults/index.ts';
 
 export interface ResolvedTimelineEntry {
   index: number;
@@ -253,7 +235,7 @@ function zodFix(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':
-      return 'use one of the documented kinds (stack parts: mariadb, redis, service, gateway; faults: latency, timeout, resetPeer, down, lockWait, kill, freeze, restart, request, flushCache)';
+      return `use one of the documented kinds (stack parts: mariadb, redis, service, gateway; faults: ${FAULT_TYPES.join(', ')})`;
     case 'invalid_format':
       return issue.format === 'regex' ? `match the pattern ${issue.pattern ?? ''}` : `use the ${issue.format} format`;
     case 'too_small':
@@ -489,10 +471,20 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
 
   // Timeline.
   const linkNames = new Set(links.map((l) => l.name));
-  const timeline: ResolvedTimelineEntry[] = def.timeline.map((t, index) => {
+  const timeline: ResolvedTimelineEntry[] = def.timeline.flatMap((t, index) => {
     const field = `timeline[${index}]`;
-    const f = t.fault;
-    const instant = INSTANT_FAULTS.has(f.type);
+    const kind = faultKind(t.fault.type);
+    if (!kind) {
+      problems.push({ field: `${field}.fault.type`, message: `'${t.fault.type}' is not a fault`, fix: `use one of ${FAULT_TYPES.join(', ')}` });
+      return [];
+    }
+    const parsedFault = kind.schema.safeParse(t.fault);
+    if (!parsedFault.success) {
+      for (const issue of parsedFault.error.issues) problems.push({ field: `${field}.fault.${pathOf(issue.path)}`, message: issue.message, fix: zodFix(issue) });
+      return [];
+    }
+    const f = parsedFault.data;
+    const instant = kind.instant;
     const atMs = parseDurationMs(t.at);
     if (atMs === undefined) problems.push({ field: `${field}.at`, message: `'${t.at}' is not a duration`, fix: "write it like '10s' (from the start of the load)" });
     let forMs: number | undefined = 0;
@@ -505,72 +497,29 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     if (atMs !== undefined && forMs !== undefined && durationMs && atMs + forMs >= durationMs) {
       problems.push({ field: field, message: instant ? `the fault is at ${t.at}, at or after the end of the load (${L.duration})` : `the fault is healed at ${t.at} + ${t.for ?? ''}, after the load ends (${L.duration})`, fix: 'move it earlier, shorten it, or lengthen load.duration: recovery is measured under load' });
     }
-    const linkOf = (text: string): string => {
-      const link = normaliseLink(text);
-      const name = link ? `${link.from}→${link.to}` : text;
-      if (!link || !linkNames.has(name)) problems.push({ field: `${field}.fault.link`, message: `'${text}' is not a link of the stack`, fix: `use one of ${[...linkNames].join(', ') || '(no links: add dependsOn or a gateway)'}` });
-      return name;
+    // What a kind may ask of the scenario around it; every check adds its own problem.
+    const ctx: FaultResolveContext = {
+      problem: (key, message, fix) => problems.push({ field: key ? `${field}.fault.${key}` : field, message, fix }),
+      link: (text) => {
+        const link = normaliseLink(text);
+        const name = link ? `${link.from}→${link.to}` : text;
+        if (!link || !linkNames.has(name)) problems.push({ field: `${field}.fault.link`, message: `'${text}' is not a link of the stack`, fix: `use one of ${[...linkNames].join(', ') || '(no links: add dependsOn or a gateway)'}` });
+        return name;
+      },
+      duration: (key, text, fallback) => {
+        if (text === undefined) return fallback;
+        const ms = parseDurationMs(text);
+        if (ms === undefined) problems.push({ field: `${field}.fault.${key}`, message: `'${text}' is not a duration`, fix: "write it like '300ms'" });
+        return ms ?? fallback;
+      },
+      part: (key, part, kinds) => {
+        const k = rawStack[part]?.kind;
+        if (!k || !kinds.includes(k)) problems.push({ field: `${field}.fault.${key}`, message: `'${part}' is not a ${kinds.join(' or ')} part of the stack`, fix: `use one of ${names.filter((n) => kinds.some((k) => rawStack[n]?.kind === k)).join(', ') || '(none defined)'}` });
+        return part;
+      },
     };
-    const durationOf = (key: string, text: string | undefined, fallback: number): number => {
-      if (text === undefined) return fallback;
-      const ms = parseDurationMs(text);
-      if (ms === undefined) problems.push({ field: `${field}.fault.${key}`, message: `'${text}' is not a duration`, fix: "write it like '300ms'" });
-      return ms ?? fallback;
-    };
-    const processPart = (part: string, kinds: readonly string[]): string => {
-      const kind = rawStack[part]?.kind;
-      if (!kind || !kinds.includes(kind)) problems.push({ field: `${field}.fault.part`, message: `'${part}' is not a ${kinds.join(' or ')} part of the stack`, fix: `use one of ${names.filter((n) => kinds.includes(rawStack[n]?.kind ?? '')).join(', ') || '(none defined)'}` });
-      return part;
-    };
-    let fault: ResolvedFault;
-    let label: string;
-    switch (f.type) {
-      case 'latency':
-        fault = { type: 'latency', link: linkOf(f.link), latencyMs: durationOf('latency', f.latency, 0), jitterMs: durationOf('jitter', f.jitter, 0), stream: f.stream ?? DEFAULTS.stream };
-        label = `latency ${f.latency} on ${fault.link}`;
-        break;
-      case 'lockWait': {
-        if (rawStack[f.db]?.kind !== 'mariadb') problems.push({ field: `${field}.fault.db`, message: `'${f.db}' is not a mariadb part of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind === 'mariadb').join(', ') || '(none defined)'}` });
-        const rows = f.rows.trim().replace(/\s+FOR\s+UPDATE\s*$/i, '');
-        if (!/^select\s/i.test(rows) || rows.includes(';')) problems.push({ field: `${field}.fault.rows`, message: 'rows must be one SELECT statement', fix: "write e.g. 'SELECT * FROM albums WHERE id = 1' (FOR UPDATE is added)" });
-        fault = { type: 'lockWait', db: f.db, rows };
-        label = `lockWait on ${fault.db}: ${fault.rows}`;
-        break;
-      }
-      case 'timeout':
-        fault = { type: 'timeout', link: linkOf(f.link), timeoutMs: durationOf('timeout', f.timeout, 0) };
-        label = `timeout (blackhole) on ${fault.link}`;
-        break;
-      case 'resetPeer':
-        fault = { type: 'resetPeer', link: linkOf(f.link), afterMs: durationOf('after', f.after, 0) };
-        label = `reset_peer on ${fault.link}`;
-        break;
-      case 'down':
-        fault = { type: 'down', link: linkOf(f.link) };
-        label = `down ${fault.link}`;
-        break;
-      case 'kill':
-        fault = { type: 'kill', part: processPart(f.part, ['service', 'gateway', 'mariadb', 'redis']), signal: f.signal ?? 'SIGKILL' };
-        label = `kill ${fault.part} (${fault.signal})`;
-        break;
-      case 'freeze':
-        fault = { type: 'freeze', part: processPart(f.part, ['service', 'gateway', 'mariadb', 'redis']) };
-        label = `freeze ${fault.part}`;
-        break;
-      case 'restart':
-        fault = { type: 'restart', part: processPart(f.part, ['service']) };
-        label = `restart ${fault.part}`;
-        break;
-      case 'flushCache':
-        fault = { type: 'flushCache', part: processPart(f.part, ['redis']) };
-        label = `flushCache ${fault.part}`;
-        break;
-      case 'request':
-        fault = { type: 'request', part: processPart(f.part, ['service']), method: f.method ?? 'GET', path: f.path, body: f.body };
-        label = `request ${fault.method} ${fault.path} to ${fault.part}`;
-        break;
-    }
-    return { index, label, atMs: atMs ?? 0, forMs: forMs ?? 0, fault };
+    const fault = kind.resolve(f, ctx);
+    return [{ index, label: kind.label(f, fault), atMs: atMs ?? 0, forMs: forMs ?? 0, fault }];
   });
 
   // Expectations.
@@ -631,12 +580,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   };
 }
 
-/** The part a fault hits: the part it names, or the far end of the link it is on. */
-export function partHit(f: ResolvedFault): string {
-  if ('part' in f) return f.part;
-  if ('link' in f) return f.link.split('→')[1] ?? f.link;
-  return f.db;
-}
+export { partHit } from '../faults/index.ts';
 
 /** Imports a scenario file (TypeScript runs through tsx) and resolves it. */
 export async function loadScenario(file: string, opts: ResolveOptions = {}): Promise<ResolvedScenario> {

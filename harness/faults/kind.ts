@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import { FaultError } from '../core/errors.ts';
+import type { ActiveProxy, ActiveToxic, RunningStack, ToxicSpec } from '../stack/index.ts';
+
+/** The stack part kinds a fault can name. */
+export type PartKindName = 'mariadb' | 'redis' | 'service' | 'gateway';
+
+/** An applied fault. heal() is idempotent: the timeline and the teardown may both call it. */
+export interface ActiveFault {
+  readonly label: string;
+  heal(): Promise<void>;
+}
+
+/** What resolving a fault may ask of the scenario around it; each check adds its own problem. */
+export interface FaultResolveContext {
+  /** A problem of timeline[i].fault.<key> ('' for the entry itself). */
+  problem(key: string, message: string, fix: string): void;
+  /** The link 'from→to' ('from->to' accepted); a problem when the stack has no such link. */
+  link(text: string): string;
+  /** ms of a duration option, `fallback` when not given; a problem when it does not parse. */
+  duration(key: string, text: string | undefined, fallback: number): number;
+  /** The part named in option `key`; a problem when it is not a part of one of `kinds`. */
+  part(key: string, name: string, kinds: readonly PartKindName[]): string;
+}
+
+/**
+ * One kind of fault, whole: the user's documented type (Def), its schema, how it resolves, its
+ * label, the part it hits, and how it is applied (and healed) on a running stack, whichever backend.
+ * Registered in kinds/index.ts; validation, the run and the docs loop over that list.
+ * Methods (not arrow properties), so that every kind fits the list's FaultKind<Fault, ResolvedFault>.
+ */
+export interface FaultKind<Def extends { type: string }, Resolved extends { type: Def['type'] }> {
+  readonly type: Def['type'];
+  /** The user's object, type included, checked against Def (a z.strictObject: unknown options are errors). */
+  readonly schema: z.ZodType<Def>;
+  /** Happens at one moment: no `for`, nothing to heal (kill, restart, request, flushCache). */
+  readonly instant: boolean;
+  /** Aimed at a part's process: a scenario with one accepts that part dying (that is what it measures). */
+  readonly hitsProcess: boolean;
+  resolve(def: Def, ctx: FaultResolveContext): Resolved;
+  /** The entry's name in the timeline and the report, e.g. 'latency 4s on app→imager'. */
+  label(def: Def, fault: Resolved): string;
+  /** The part it hits: the part it names, or the far end of its link. */
+  partHit(fault: Resolved): string;
+  apply(fault: Resolved, stack: RunningStack, id: string, label: string): Promise<ActiveFault>;
+}
+
+/** heal() that runs once, whoever calls it how often. */
+export function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
+}
+
+/** For instant faults: nothing to heal. */
+export const noHeal = once(async () => undefined);
+
+export function proxyOf(stack: RunningStack, link: string, label: string): ActiveProxy {
+  const proxy = stack.links.get(link);
+  if (!proxy) throw new FaultError(label, `no proxy for link ${link}`, `links are: ${[...stack.links.keys()].join(', ')}`);
+  return proxy;
+}
+
+/** Toxics added together and removed together; one that fails to add takes the others back off. */
+export async function applyToxics(stack: RunningStack, link: string, label: string, toxics: readonly ToxicSpec[]): Promise<ActiveFault> {
+  const proxy = proxyOf(stack, link, label);
+  const active: ActiveToxic[] = [];
+  try {
+    for (const t of toxics) active.push(await proxy.addToxic(t));
+  } catch (e) {
+    await Promise.allSettled(active.map((a) => a.remove()));
+    throw e;
+  }
+  return { label, heal: once(async () => void (await Promise.all(active.map((a) => a.remove())))) };
+}
+
+/** The far end of a resolved link 'from→to'. */
+export const linkEnd = (link: string): string => link.split('→')[1] ?? link;

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { FaultError } from '../../core/errors.ts';
+import { noHeal, type FaultKind } from '../kind.ts';
+
+/** FLUSHALL on a redis part, straight to the server: every cached key is gone. Instant: no `for`. */
+export interface FlushCacheFault {
+  type: 'flushCache';
+  part: string;
+}
+
+export type ResolvedFlushCache = { type: 'flushCache'; part: string };
+
+export const flushCache = (o: Omit<FlushCacheFault, 'type'>): FlushCacheFault => ({ type: 'flushCache', ...o });
+
+export const flushCacheKind: FaultKind<FlushCacheFault, ResolvedFlushCache> = {
+  type: 'flushCache',
+  schema: z.strictObject({ type: z.literal('flushCache'), part: z.string() }),
+  instant: true,
+  hitsProcess: false,
+  resolve: (f, ctx) => ({ type: 'flushCache', part: ctx.part('part', f.part, ['redis']) }),
+  label: (_d, f) => `flushCache ${f.part}`,
+  partHit: (f) => f.part,
+  apply: async (f, stack, _id, label) => {
+    const p = stack.parts.get(f.part);
+    if (p?.kind !== 'redis') throw new FaultError(label, `${f.part} is not a started redis`, 'flush a redis part');
+    await p.flushAll();
+    return { label, heal: noHeal };
+  },
+};

@@ -1,0 +1,36 @@
+import type { FaultKind } from '../kind.ts';
+import { downKind } from './down.ts';
+import { flushCacheKind } from './flush-cache.ts';
+import { freezeKind } from './freeze.ts';
+import { killKind } from './kill.ts';
+import { latencyKind } from './latency.ts';
+import { lockWaitKind } from './lock-wait.ts';
+import { requestKind } from './request.ts';
+import { resetPeerKind } from './reset-peer.ts';
+import { restartKind } from './restart.ts';
+import { timeoutKind } from './timeout.ts';
+
+/**
+ * Every fault kind. Validation, the run and the README check loop over this list: a new fault is
+ * its own file in this folder (type, schema, resolve, apply/heal), a line here and its helper
+ * exported from harness/index.ts.
+ */
+export const FAULT_KINDS = [latencyKind, timeoutKind, resetPeerKind, downKind, lockWaitKind, killKind, freezeKind, restartKind, requestKind, flushCacheKind] as const;
+
+type DefOf<K> = K extends FaultKind<infer D, infer _R> ? D : never;
+type ResolvedOf<K> = K extends FaultKind<infer _D, infer R> ? R : never;
+
+/** A fault as a scenario writes it. */
+export type Fault = DefOf<(typeof FAULT_KINDS)[number]>;
+/** A fault resolved: durations in ms, links and parts checked. */
+export type ResolvedFault = ResolvedOf<(typeof FAULT_KINDS)[number]>;
+
+/** The list, each kind seen through the union (its methods accept any fault of the list). */
+const BY_TYPE: ReadonlyMap<string, FaultKind<Fault, ResolvedFault>> = new Map(FAULT_KINDS.map((k): [string, FaultKind<Fault, ResolvedFault>] => [k.type, k]));
+
+export function faultKind(type: string): FaultKind<Fault, ResolvedFault> | undefined {
+  return BY_TYPE.get(type);
+}
+
+/** The registered kinds' type names, in the list's order. */
+export const FAULT_TYPES: readonly Fault['type'][] = FAULT_KINDS.map((k) => k.type);

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { debug } from '../../core/log.ts';
+import { noHeal, type FaultKind } from '../kind.ts';
+
+const log = debug('faults');
+
+/** Sends `signal` (default SIGKILL) to the process serving a part (a process manager's worker, not the manager). Instant: no `for`. */
+export interface KillFault {
+  type: 'kill';
+  part: string;
+  signal?: 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT';
+}
+
+export type ResolvedKill = { type: 'kill'; part: string; signal: 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' };
+
+export const kill = (o: Omit<KillFault, 'type'>): KillFault => ({ type: 'kill', ...o });
+
+export const killKind: FaultKind<KillFault, ResolvedKill> = {
+  type: 'kill',
+  schema: z.strictObject({ type: z.literal('kill'), part: z.string(), signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT']).optional() }),
+  instant: true,
+  hitsProcess: true,
+  resolve: (f, ctx) => ({ type: 'kill', part: ctx.part('part', f.part, ['service', 'gateway', 'mariadb', 'redis']), signal: f.signal ?? 'SIGKILL' }),
+  label: (_d, f) => `kill ${f.part} (${f.signal})`,
+  partHit: (f) => f.part,
+  // What serves the part (see RunningStack.kill): the incident's crash, not the harness's stop.
+  apply: async (f, stack, _id, label) => {
+    // Already down (e.g. it crashed earlier in the scenario): what the kill is for already holds.
+    if (!(await stack.kill(f.part, f.signal))) log(`${label}: ${f.part} is not running; nothing to kill`);
+    return { label, heal: noHeal };
+  },
+};
