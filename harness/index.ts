@@ -1,5 +1,5 @@
 // The public API of brownout: what scenario files import.
-export { scenario, mariadb, redis, service, gateway, flushCache, latency, lockWait, timeout, resetPeer, down, kill, freeze, restart, request, at } from './scenario/index.ts';
+export { scenario, mariadb, redis, service, gateway, flushCache, latency, lockWait, timeout, resetPeer, bandwidth, slowClose, slicer, limitData, down, kill, freeze, restart, request, at } from './scenario/index.ts';
 export type {
   ScenarioDefinition,
   StackPart,
@@ -12,6 +12,11 @@ export type {
   LatencyFault,
   LockWaitFault,
   TimeoutFault,
+  BandwidthFault,
+  SlowCloseFault,
+  SlicerFault,
+  LimitDataFault,
+  ToxicOptions,
   ResetPeerFault,
   DownFault,
   KillFault,

@@ -5,17 +5,21 @@ import type { ActiveFault } from './kind.ts';
 import { faultKind, type ResolvedFault } from './kinds/index.ts';
 
 export { FAULT_KINDS, FAULT_TYPES, faultKind, type Fault, type ResolvedFault } from './kinds/index.ts';
-export type { ActiveFault, FaultKind, FaultResolveContext, PartKindName } from './kind.ts';
+export type { ActiveFault, FaultKind, FaultResolveContext, PartKindName, ToxicOptions } from './kind.ts';
 // Each kind's documented type and its scenario helper.
+export { bandwidth, type BandwidthFault } from './kinds/bandwidth.ts';
 export { down, type DownFault } from './kinds/down.ts';
 export { flushCache, type FlushCacheFault } from './kinds/flush-cache.ts';
 export { freeze, type FreezeFault } from './kinds/freeze.ts';
 export { kill, type KillFault } from './kinds/kill.ts';
 export { latency, type LatencyFault } from './kinds/latency.ts';
+export { limitData, type LimitDataFault } from './kinds/limit-data.ts';
 export { lockWait, type LockWaitFault } from './kinds/lock-wait.ts';
 export { request, type RequestFault } from './kinds/request.ts';
 export { resetPeer, type ResetPeerFault } from './kinds/reset-peer.ts';
 export { restart, type RestartFault } from './kinds/restart.ts';
+export { slicer, type SlicerFault } from './kinds/slicer.ts';
+export { slowClose, type SlowCloseFault } from './kinds/slow-close.ts';
 export { timeout, type TimeoutFault } from './kinds/timeout.ts';
 
 const log = debug('faults');

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { FaultError } from '../core/errors.ts';
 import type { ActiveProxy, ActiveToxic, RunningStack, ToxicSpec } from '../stack/index.ts';
 
@@ -75,3 +75,35 @@ export async function applyToxics(stack: RunningStack, link: string, label: stri
 
 /** The far end of a resolved link 'from→to'. */
 export const linkEnd = (link: string): string => link.split('→')[1] ?? link;
+
+/** Options every Toxiproxy toxic takes: which way, and on what share of connections. */
+export interface ToxicOptions {
+  /** downstream = what the far end sends back (responses), upstream = what is sent to it, both. */
+  stream?: 'downstream' | 'upstream' | 'both';
+  /** The share of connections the toxic applies to, 0 < toxicity <= 1 (Toxiproxy's toxicity). Default 1. */
+  toxicity?: number;
+}
+
+export const toxicOptionsSchema = {
+  stream: z.enum(['downstream', 'upstream', 'both']).optional(),
+  toxicity: z.number().gt(0).max(1).optional(),
+};
+
+/** Resolved: the streams one toxic each, and the share. */
+export interface ResolvedToxicOptions {
+  streams: readonly ('upstream' | 'downstream')[];
+  toxicity: number;
+}
+
+export function resolveToxicOptions(o: ToxicOptions, defaultStream: 'downstream' | 'upstream' | 'both'): ResolvedToxicOptions {
+  const stream = o.stream ?? defaultStream;
+  return { streams: stream === 'both' ? ['upstream', 'downstream'] : [stream], toxicity: o.toxicity ?? 1 };
+}
+
+/** One toxic per stream, named `${id}-${type}-${stream}`. */
+export function toxicsFor(id: string, type: ToxicSpec['type'], o: ResolvedToxicOptions, attributes: Readonly<Record<string, number>>): ToxicSpec[] {
+  return o.streams.map((stream) => ({ name: `${id}-${type}-${stream}`, type, stream, toxicity: o.toxicity, attributes }));
+}
+
+/** ' (30% of connections)' when the toxic does not touch every connection. */
+export const shareText = (o: ResolvedToxicOptions): string => (o.toxicity < 1 ? ` (${Math.round(o.toxicity * 100)}% of connections)` : '') + (o.streams.length === 2 ? ' both ways' : '');

@@ -98,7 +98,7 @@ describe('resolveScenario', () => {
     expect(r.mode).toBe('broken');
     expect(r.parts.map((p) => p.name)).toEqual(['db', 'app', 'edge']);
     expect(r.links.map((l) => l.name)).toEqual(['app→db', 'edge→app']);
-    expect(r.timeline[0]).toMatchObject({ atMs: 5000, forMs: 5000, fault: { type: 'latency', link: 'app→db', latencyMs: 300, stream: 'downstream' } });
+    expect(r.timeline[0]).toMatchObject({ atMs: 5000, forMs: 5000, fault: { type: 'latency', link: 'app→db', latencyMs: 300, streams: ['downstream'], toxicity: 1 } });
     expect(r.timeline[1]?.fault).toEqual({ type: 'lockWait', db: 'db', rows: 'SELECT * FROM t WHERE id = 1' });
     expect(r.load).toMatchObject({ durationMs: 30_000, requestTimeoutMs: 10_000, preAllocatedVUs: 110, maxVUs: 110 });
     expect(r.steady.map((e) => e.source)).toEqual(['p95 < 100ms']);
@@ -126,8 +126,8 @@ describe('resolveScenario', () => {
     };
     const r = resolveScenario('demo.ts', def, { cwd });
     expect(r.timeline.map((t) => [t.fault, t.forMs])).toEqual([
-      [{ type: 'timeout', link: 'app→db', timeoutMs: 0 }, 2000],
-      [{ type: 'resetPeer', link: 'app→db', afterMs: 100 }, 2000],
+      [{ type: 'timeout', link: 'app→db', timeoutMs: 0, streams: ['upstream', 'downstream'], toxicity: 1 }, 2000],
+      [{ type: 'resetPeer', link: 'app→db', afterMs: 100, streams: ['upstream'], toxicity: 1 }, 2000],
       [{ type: 'down', link: 'edge→app' }, 2000],
       [{ type: 'kill', part: 'app', signal: 'SIGKILL' }, 0],
       [{ type: 'freeze', part: 'db' }, 1000],

@@ -1,13 +1,17 @@
 import type { FaultKind } from '../kind.ts';
+import { bandwidthKind } from './bandwidth.ts';
 import { downKind } from './down.ts';
 import { flushCacheKind } from './flush-cache.ts';
 import { freezeKind } from './freeze.ts';
 import { killKind } from './kill.ts';
 import { latencyKind } from './latency.ts';
+import { limitDataKind } from './limit-data.ts';
 import { lockWaitKind } from './lock-wait.ts';
 import { requestKind } from './request.ts';
 import { resetPeerKind } from './reset-peer.ts';
 import { restartKind } from './restart.ts';
+import { slicerKind } from './slicer.ts';
+import { slowCloseKind } from './slow-close.ts';
 import { timeoutKind } from './timeout.ts';
 
 /**
@@ -15,7 +19,7 @@ import { timeoutKind } from './timeout.ts';
  * its own file in this folder (type, schema, resolve, apply/heal), a line here and its helper
  * exported from harness/index.ts.
  */
-export const FAULT_KINDS = [latencyKind, timeoutKind, resetPeerKind, downKind, lockWaitKind, killKind, freezeKind, restartKind, requestKind, flushCacheKind] as const;
+export const FAULT_KINDS = [latencyKind, timeoutKind, resetPeerKind, bandwidthKind, slowCloseKind, slicerKind, limitDataKind, downKind, lockWaitKind, killKind, freezeKind, restartKind, requestKind, flushCacheKind] as const;
 
 type DefOf<K> = K extends FaultKind<infer D, infer _R> ? D : never;
 type ResolvedOf<K> = K extends FaultKind<infer _D, infer R> ? R : never;

@@ -130,6 +130,6 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     // A bare service restarts inside its container (the holder restarts its child), keeping its address.
     expect(containerAction({ type: 'restart', part: 'app' }, byPart(broken.containers, 'app'))).toEqual({ action: 'restart', of: 'holder-child', signal: 'SIGHUP' });
     expect(containerAction({ type: 'restart', part: 'app' }, app)).toEqual({ action: 'restart' });
-    expect(containerAction({ type: 'latency', link: 'app→db', latencyMs: 10, jitterMs: 0, stream: 'downstream' })).toBeUndefined();
+    expect(containerAction({ type: 'latency', link: 'app→db', latencyMs: 10, jitterMs: 0, streams: ['downstream'], toxicity: 1 })).toBeUndefined();
   });
 });
