@@ -1,5 +1,5 @@
 // The public API of brownout: what scenario files import.
-export { scenario, mariadb, redis, service, gateway, flushCache, latency, lockWait, timeout, resetPeer, bandwidth, slowClose, slicer, limitData, down, kill, freeze, restart, request, at } from './scenario/index.ts';
+export { scenario, mariadb, redis, service, gateway, flushCache, latency, lockWait, timeout, resetPeer, bandwidth, slowClose, slicer, limitData, slowTransaction, connectionFlood, killConnections, readOnly, clientPause, evict, expire, down, kill, freeze, restart, request, at } from './scenario/index.ts';
 export type {
   ScenarioDefinition,
   StackPart,
@@ -17,6 +17,13 @@ export type {
   SlicerFault,
   LimitDataFault,
   ToxicOptions,
+  ClientPauseFault,
+  ConnectionFloodFault,
+  EvictFault,
+  ExpireFault,
+  KillConnectionsFault,
+  ReadOnlyFault,
+  SlowTransactionFault,
   ResetPeerFault,
   DownFault,
   KillFault,

@@ -21,6 +21,13 @@ export { restart, type RestartFault } from './kinds/restart.ts';
 export { slicer, type SlicerFault } from './kinds/slicer.ts';
 export { slowClose, type SlowCloseFault } from './kinds/slow-close.ts';
 export { timeout, type TimeoutFault } from './kinds/timeout.ts';
+export { clientPause, type ClientPauseFault } from './kinds/client-pause.ts';
+export { connectionFlood, type ConnectionFloodFault } from './kinds/connection-flood.ts';
+export { evict, type EvictFault } from './kinds/evict.ts';
+export { expire, type ExpireFault } from './kinds/expire.ts';
+export { killConnections, type KillConnectionsFault } from './kinds/kill-connections.ts';
+export { readOnly, type ReadOnlyFault } from './kinds/read-only.ts';
+export { slowTransaction, type SlowTransactionFault } from './kinds/slow-transaction.ts';
 
 const log = debug('faults');
 

@@ -21,6 +21,8 @@ export interface FaultResolveContext {
   duration(key: string, text: string | undefined, fallback: number): number;
   /** The part named in option `key`; a problem when it is not a part of one of `kinds`. */
   part(key: string, name: string, kinds: readonly PartKindName[]): string;
+  /** The entry's `for` in ms (0 for an instant fault): for a fault that must know its length up front. */
+  readonly forMs: number;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface FaultKind<Def extends { type: string }, Resolved extends { type
   readonly schema: z.ZodType<Def>;
   /** Happens at one moment: no `for`, nothing to heal (kill, restart, request, flushCache). */
   readonly instant: boolean;
+  /** Where the options decide instead (killConnections once, or every N until heal). */
+  instantWith?(def: Def): boolean;
   /** Aimed at a part's process: a scenario with one accepts that part dying (that is what it measures). */
   readonly hitsProcess: boolean;
   resolve(def: Def, ctx: FaultResolveContext): Resolved;

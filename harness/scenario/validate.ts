@@ -484,7 +484,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       return [];
     }
     const f = parsedFault.data;
-    const instant = kind.instant;
+    const instant = kind.instantWith?.(f) ?? kind.instant;
     const atMs = parseDurationMs(t.at);
     if (atMs === undefined) problems.push({ field: `${field}.at`, message: `'${t.at}' is not a duration`, fix: "write it like '10s' (from the start of the load)" });
     let forMs: number | undefined = 0;
@@ -499,6 +499,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     }
     // What a kind may ask of the scenario around it; every check adds its own problem.
     const ctx: FaultResolveContext = {
+      forMs: forMs ?? 0,
       problem: (key, message, fix) => problems.push({ field: key ? `${field}.fault.${key}` : field, message, fix }),
       link: (text) => {
         const link = normaliseLink(text);

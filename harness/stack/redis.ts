@@ -19,12 +19,15 @@ export interface StartedRedis extends StartedPart {
   readonly process: ManagedProcess;
   /** FLUSHALL, straight to the server (not through Toxiproxy). */
   flushAll(): Promise<void>;
+  /** Any command, straight to the server (the cache faults: CLIENT PAUSE, CONFIG SET, SCAN, ...). */
+  command(args: readonly string[]): Promise<unknown>;
 }
 
 /** The commands the harness itself sends. */
 interface AdminClient {
   ping(): Promise<string>;
   flushAll(): Promise<unknown>;
+  sendCommand(args: string[]): Promise<unknown>;
 }
 
 /** Sends one command on a short-lived client, straight to the server. */
@@ -42,6 +45,11 @@ async function withClient<T>(url: string, fn: (c: AdminClient) => Promise<T>): P
 /** FLUSHALL on a short-lived client, straight to the server at `url`. */
 export function flushRedis(url: string): Promise<void> {
   return withClient(url, async (c) => void (await c.flushAll()));
+}
+
+/** One command on a short-lived client, straight to the server at `url`; Redis's own reply. */
+export function redisCommand(url: string, args: readonly string[]): Promise<unknown> {
+  return withClient(url, (c) => c.sendCommand([...args]));
 }
 
 /** A Redis server on a free loopback port, no persistence, its files in the run's temp dir. */
@@ -80,6 +88,7 @@ export async function startRedis(opts: { name: string }, res: RunResources): Pro
     version,
     process: proc,
     flushAll: () => flushRedis(url),
+    command: (args) => redisCommand(url, args),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -48,6 +48,8 @@ export interface RunningRedis {
   readonly name: string;
   /** FLUSHALL, straight to the server (not through Toxiproxy). */
   flushAll(): Promise<void>;
+  /** Any command, straight to the server; Redis's reply. */
+  command(args: readonly string[]): Promise<unknown>;
 }
 
 export interface RunningService {

@@ -1,5 +1,12 @@
 import type { FaultKind } from '../kind.ts';
 import { bandwidthKind } from './bandwidth.ts';
+import { clientPauseKind } from './client-pause.ts';
+import { connectionFloodKind } from './connection-flood.ts';
+import { evictKind } from './evict.ts';
+import { expireKind } from './expire.ts';
+import { killConnectionsKind } from './kill-connections.ts';
+import { readOnlyKind } from './read-only.ts';
+import { slowTransactionKind } from './slow-transaction.ts';
 import { downKind } from './down.ts';
 import { flushCacheKind } from './flush-cache.ts';
 import { freezeKind } from './freeze.ts';
@@ -19,7 +26,7 @@ import { timeoutKind } from './timeout.ts';
  * its own file in this folder (type, schema, resolve, apply/heal), a line here and its helper
  * exported from harness/index.ts.
  */
-export const FAULT_KINDS = [latencyKind, timeoutKind, resetPeerKind, bandwidthKind, slowCloseKind, slicerKind, limitDataKind, downKind, lockWaitKind, killKind, freezeKind, restartKind, requestKind, flushCacheKind] as const;
+export const FAULT_KINDS = [latencyKind, timeoutKind, resetPeerKind, bandwidthKind, slowCloseKind, slicerKind, limitDataKind, downKind, lockWaitKind, slowTransactionKind, connectionFloodKind, killConnectionsKind, readOnlyKind, killKind, freezeKind, restartKind, requestKind, flushCacheKind, clientPauseKind, evictKind, expireKind] as const;
 
 type DefOf<K> = K extends FaultKind<infer D, infer _R> ? D : never;
 type ResolvedOf<K> = K extends FaultKind<infer _D, infer R> ? R : never;

@@ -9,7 +9,7 @@ import { StackError } from '../../core/errors.ts';
 import { debug } from '../../core/log.ts';
 import { waitUntil } from '../../core/ports.ts';
 import { droppedLogLines, watchServerStates, type ServerStateWatch } from '../haproxy.ts';
-import { flushRedis } from '../redis.ts';
+import { flushRedis, redisCommand } from '../redis.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
 import { createProxyAt, listToxics, type ActiveProxy } from '../toxiproxy.ts';
 import { containerAction, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, type ContainerAction, type ContainerPlan, type ServiceBuild, type StackPlan } from './plan.ts';
@@ -281,7 +281,7 @@ async function runningPart(c: ContainerPlan, container: StartedTestContainer, db
         },
       };
     case 'redis':
-      return { part: { kind: 'redis', name: c.part, flushAll: () => flushRedis(`redis://${host}:${container.getMappedPort(c.port)}`) } };
+      return { part: { kind: 'redis', name: c.part, flushAll: () => flushRedis(`redis://${host}:${container.getMappedPort(c.port)}`), command: (args) => redisCommand(`redis://${host}:${container.getMappedPort(c.port)}`, args) } };
     case 'service':
       return {
         part: {
