@@ -33,6 +33,11 @@ export interface Expectation {
   op: Op;
   /** ms for latency and recovery; a fraction (0..1) for rates; a number for count. */
   value: number;
+  /**
+   * `@95%` after the value: the limit must hold for the whole 95% confidence interval, not only for
+   * the measured figure (percentiles, rates, recovery).
+   */
+  certain?: boolean;
 }
 
 export type ParseResult = { ok: true; expectation: Expectation } | { ok: false; message: string; fix: string };
@@ -51,7 +56,11 @@ export function parseStatus(arg: string): StatusSelector | undefined {
   return undefined;
 }
 
-export function parseExpectation(text: string): ParseResult {
+export function parseExpectation(input: string): ParseResult {
+  // 'p95 < 500ms @95%': certainty asked for.
+  const at = /\s+@\s*(\S+)\s*$/.exec(input);
+  const text = at ? input.slice(0, at.index) : input;
+  if (at && at[1] !== '95%') return { ok: false, message: `'@${at[1]}' in '${input}' is not a confidence brownout computes`, fix: "write '@95%' (the 95% confidence interval), or nothing for the measured figure alone" };
   const m = SHAPE.exec(text);
   if (!m) return { ok: false, message: `cannot read expectation '${text}'`, fix: SYNTAX_FIX };
   const [, metricText = '', tagText, opText = '', valueText = ''] = m;
@@ -122,7 +131,11 @@ export function parseExpectation(text: string): ParseResult {
     value = /^\d+$/.test(valueText) ? Number(valueText) : undefined;
     if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a whole number`, fix: 'count compares with a whole number' };
   }
-  return { ok: true, expectation: { source: text.trim(), metric, tags, op: opText as Op, value } };
+  if (at && !['percentile', 'rate', 'recovery'].includes(metric.kind)) {
+    return { ok: false, message: `'${metricText}' in '${input}' has no confidence interval to be certain of`, fix: "drop '@95%': counts, max, writes, connections and ejection are exact; it applies to percentiles, rates and recovery" };
+  }
+  if (at && opText === '==') return { ok: false, message: `'==' in '${input}' cannot be certain`, fix: "use < or <= (an upper limit) or > or >= (a lower one) with '@95%'" };
+  return { ok: true, expectation: { source: input.trim(), metric, tags, op: opText as Op, value, ...(at ? { certain: true } : {}) } };
 }
 
 export function compare(measured: number, op: Op, expected: number): boolean {

@@ -1,4 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
+import { percentileRanks, wilson, type Interval } from './interval.ts';
 import { compare, type Expectation, type StatusSelector } from './expectation.ts';
 import { groupBy, pick, RequestTable, type Selection } from './table.ts';
 
@@ -103,6 +104,12 @@ export class LatencyHistogram {
   percentileMs(p: number): number {
     if (this.n === 0) return NaN;
     const rank = Math.max(1, Math.ceil((Math.round(p * 1000) * this.n) / 100_000));
+    return this.valueAtRank(rank);
+  }
+  /** The value of rank r (1-based) among the recorded values, sorted; -Infinity below rank 1, Infinity above n. */
+  valueAtRank(rank: number): number {
+    if (rank < 1) return -Infinity;
+    if (rank > this.n) return Infinity;
     return this.h.getValueAtPercentile(((rank - 0.5) / this.n) * 100) / 1000;
   }
   get max(): number {
@@ -124,6 +131,8 @@ export interface Figures {
   maxMs: number;
   /** Count per status: "200", "503", ..., and "no_response". */
   statuses: Record<string, number>;
+  /** Each percentile's 95% confidence interval (order statistics); an end the data cannot bound is ±Infinity (null in JSON). */
+  intervals?: { p50: Interval; p95: Interval; p99: Interval };
 }
 
 /** The share of the requests whose status key ("503", "no_response", ...) matches; null with no request. */
@@ -150,11 +159,16 @@ export function figuresOf(records: Requests, sel?: Selection): Figures {
   const [t, idx] = tableAndSelection(records, sel);
   const h = new LatencyHistogram();
   const statuses = tally(h, t, idx);
-  return { count: h.count, p50Ms: h.percentileMs(50), p95Ms: h.percentileMs(95), p99Ms: h.percentileMs(99), maxMs: h.max, statuses };
+  const interval = (p: number): Interval => {
+    const r = percentileRanks(h.count, p);
+    return { lo: h.valueAtRank(r.lower), hi: h.valueAtRank(r.upper) };
+  };
+  return { count: h.count, p50Ms: h.percentileMs(50), p95Ms: h.percentileMs(95), p99Ms: h.percentileMs(99), maxMs: h.max, statuses, ...(h.count ? { intervals: { p50: interval(50), p95: interval(95), p99: interval(99) } } : {}) };
 }
 
 /** The measured value of a (non-recovery) expectation over the given records; NaN when none match. */
-export function measure(e: Expectation, records: Requests, within?: Selection): { value: number; count: number } {
+/** The figure, how many requests it rests on and, for percentiles and rates, its 95% confidence interval. */
+export function measure(e: Expectation, records: Requests, within?: Selection): { value: number; count: number; interval?: Interval } {
   const [t, idx] = tableAndSelection(records, within);
   const sel = Object.keys(e.tags).length === 0 ? idx : pick(idx, (i) => matchesTags(t.tags(i), e.tags));
   switch (e.metric.kind) {
@@ -164,13 +178,15 @@ export function measure(e: Expectation, records: Requests, within?: Selection): 
       const status = e.metric.status;
       let hits = 0;
       for (const i of sel) if (matchesStatus(t.status(i), status)) hits++;
-      return { value: sel.length === 0 ? NaN : hits / sel.length, count: sel.length };
+      return { value: sel.length === 0 ? NaN : hits / sel.length, count: sel.length, interval: wilson(hits, sel.length) };
     }
     case 'percentile':
     case 'max': {
       const h = new LatencyHistogram();
       for (const i of sel) h.record(t.durationMs(i));
-      return { value: e.metric.kind === 'max' ? h.max : h.percentileMs(e.metric.p), count: sel.length };
+      if (e.metric.kind === 'max') return { value: h.max, count: sel.length };
+      const ranks = percentileRanks(sel.length, e.metric.p);
+      return { value: h.percentileMs(e.metric.p), count: sel.length, interval: { lo: h.valueAtRank(ranks.lower), hi: h.valueAtRank(ranks.upper) } };
     }
     case 'recovery':
     case 'lost_writes':

@@ -15,6 +15,7 @@ import {
   type RecoveryResult,
   type Requests,
 } from './figures.ts';
+import { straddles, type Interval } from './interval.ts';
 import { groupBy, pick, RequestTable, type Selection } from './table.ts';
 
 /** 'overall' expectations are judged over every request of the run. */
@@ -45,6 +46,10 @@ export interface ExpectationResult {
   requests: number;
   passed: boolean;
   note?: string;
+  /** The figure's 95% confidence interval (percentiles, rates, recovery); -Infinity/Infinity where the data cannot bound it. */
+  interval?: Interval;
+  /** The limit lies inside the interval: this run's verdict could as well have gone the other way. */
+  borderline?: boolean;
 }
 
 export interface PhaseFigures {
@@ -190,7 +195,8 @@ export function judge(input: JudgeInput): Judgement {
           });
         } else {
           const v = rc.recoveryMs ?? 0;
-          expectations.push({ phase, source: e.source, measured: v, unit: 'ms', requests: 0, passed: compare(v, e.op, e.value) });
+          // Known to a window: the steady span began after the previous window's start.
+          expectations.push(verdict(e, { phase, source: e.source, measured: v, unit: 'ms', requests: 0 }, { lo: Math.max(0, v - rc.windowMs), hi: v }));
         }
         continue;
       }
@@ -209,7 +215,7 @@ export function judge(input: JudgeInput): Judgement {
         expectations.push({ phase, source: e.source, measured: undefined, unit: unitOf(e), requests: 0, passed: false, note: noMatchNote(table, judged.tags) });
         continue;
       }
-      expectations.push({ phase, source: e.source, measured: m.value, unit: unitOf(e), requests: m.count, passed: compare(m.value, e.op, e.value) });
+      expectations.push(verdict(e, { phase, source: e.source, measured: m.value, unit: unitOf(e), requests: m.count }, m.interval));
     }
   }
   const writes = input.writes && {
@@ -240,4 +246,16 @@ export function noMatchNote(table: RequestTable, tags: Readonly<Record<string, s
     return vs.length ? `${k}: ${vs.slice(0, 12).join(', ')}${vs.length > 12 ? `, … (${vs.length})` : ''}` : `${k}: (no request has this tag)`;
   });
   return `no request of the whole run carries {${filter}}; the requests carry ${carried.join('; ')}`;
+}
+
+/**
+ * Pass or fail with the interval: borderline when the limit lies inside it; with `@95%` the bound
+ * on the failing side must meet the limit too (the upper bound for < and <=, the lower for > and >=).
+ */
+export function verdict(e: Expectation, r: Omit<ExpectationResult, 'passed'> & { measured: number }, interval: Interval | undefined): ExpectationResult {
+  const measuredPasses = compare(r.measured, e.op, e.value);
+  if (!interval) return { ...r, passed: measuredPasses };
+  const bound = e.op === '<' || e.op === '<=' ? interval.hi : interval.lo;
+  const passed = e.certain ? measuredPasses && compare(bound, e.op, e.value) : measuredPasses;
+  return { ...r, passed, interval, ...(straddles(interval, e.value) ? { borderline: true } : {}) };
 }

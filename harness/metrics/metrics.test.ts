@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseExpectation, type Expectation } from './expectation.ts';
 import { ejectionMs, figuresOf, LatencyHistogram, measure, phaseOf, recoveryTime, type RequestRecord, type ServerStateChange } from './figures.ts';
-import { judge } from './judge.ts';
+import { judge, verdict } from './judge.ts';
 
 /** Deterministic pseudo-random numbers (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -69,7 +69,7 @@ describe('rates and figures', () => {
     expect(measure(exp('rate(failed) < 1%'), records).value).toBeCloseTo(3 / 6);
   });
   it('tag filters select the requests', () => {
-    expect(measure(exp('rate(5xx){name:upload} < 1%'), records)).toEqual({ value: 2 / 3, count: 3 });
+    expect(measure(exp('rate(5xx){name:upload} < 1%'), records)).toMatchObject({ value: 2 / 3, count: 3 });
     expect(measure(exp('count{name:read} > 1'), records).value).toBe(3);
   });
 });
@@ -242,5 +242,42 @@ describe('recovery of some requests only', () => {
       ['recovery{name:job} < 1s', 2000, false],
       ['recovery{name:read} < 1s', 300, true],
     ]);
+  });
+});
+
+describe('confidence on a verdict', () => {
+  // 200 requests: 1% of them 503 (2), 99% fast.
+  const recs: RequestRecord[] = Array.from({ length: 200 }, (_, i) => ({ startMs: i * 10, durationMs: 10 + (i % 100), status: i < 2 ? 503 : 200, tags: {} }));
+  const result = (text: string) => {
+    const e = exp(text);
+    const m = measure(e, recs);
+    return verdict(e, { phase: 'overall', source: e.source, measured: m.value, unit: e.metric.kind === 'rate' ? 'rate' : 'ms', requests: m.count }, m.interval);
+  };
+
+  it('a rate carries its Wilson interval; a limit inside it is borderline, whichever way the verdict went', () => {
+    const r = result('rate(503) < 2%');
+    expect(r.passed).toBe(true);
+    expect(r.interval?.lo).toBeCloseTo(0.00275, 4);
+    expect(r.interval?.hi).toBeCloseTo(0.0357, 3);
+    expect(r.borderline).toBe(true);
+    expect(result('rate(503) < 10%').borderline).toBeUndefined();
+    expect(result('rate(503) < 0.5%')).toMatchObject({ passed: false, borderline: true });
+  });
+
+  it('@95%: the bound on the failing side must meet the limit too', () => {
+    expect(result('rate(503) < 2% @95%').passed).toBe(false);
+    expect(result('rate(503) < 5% @95%').passed).toBe(true);
+    // p95 of 10..109 ms twice over: about 104 ms, its interval within a few ms.
+    const p = result('p95 < 106ms');
+    expect(p.measured).toBeGreaterThan(100);
+    expect(p.interval?.hi).toBeGreaterThanOrEqual(p.measured ?? 0);
+    expect(result('p95 < 200ms @95%').passed).toBe(true);
+  });
+
+  it('@95% is refused where there is no interval, and with ==', () => {
+    expect(parseExpectation('count > 10 @95%')).toMatchObject({ ok: false });
+    expect(parseExpectation('rate(5xx) == 0 @95%')).toMatchObject({ ok: false });
+    expect(parseExpectation('p95 < 1s @90%')).toMatchObject({ ok: false, fix: expect.stringContaining("'@95%'") });
+    expect(parseExpectation('recovery < 2s @95%')).toMatchObject({ ok: true, expectation: { certain: true, value: 2000 } });
   });
 });

@@ -85,6 +85,19 @@ describe('comparison with a baseline', () => {
     expect(relOnly?.regressed).toBe(true);
   });
 
+  it("a percentile worse beyond its margins but not at the low end of the run's 95% interval is noise, shown and not failed", () => {
+    const slower = structuredClone(fixed);
+    const ph = slower.judgement.phases.find((p) => p.phase === 'baseline');
+    if (!ph) throw new Error('baseline phase');
+    ph.all.p95Ms = 20; // +16 ms, +400%: beyond +20% and +5 ms
+    ph.all.intervals = { p50: { lo: 1, hi: 3 }, p95: { lo: 6, hi: 31 }, p99: { lo: 7, hi: 40 } };
+    const c = compareWithBaseline(slower, baseline, 'b.json', margins).comparisons.find((x) => x.phase === 'baseline' && x.figure === 'p95');
+    // 6 ms is within +20% and +5 ms of 4 ms: the same system could have measured it.
+    expect(c).toMatchObject({ regressed: false, withinNoise: true });
+    ph.all.intervals.p95 = { lo: 15, hi: 31 };
+    expect(compareWithBaseline(slower, baseline, 'b.json', margins).comparisons.find((x) => x.phase === 'baseline' && x.figure === 'p95')?.regressed).toBe(true);
+  });
+
   it('a rate worse beyond its margin but within sampling noise is shown, not failed', () => {
     // Measured on this machine: dependency-outage fixed, one 503 among 120 baseline requests.
     expect(significantlyHigher(0, 120, 1 / 120, 120)).toBe(false);

@@ -224,6 +224,12 @@ export function compareWithBaseline(r: RunResult, baseline: Baseline, file: stri
       regressed = false;
       withinNoise = true;
     }
+    // A percentile: worse beyond the margin even at the low end of this run's 95% interval, or it is noise.
+    const iv = figure === 'p50' || figure === 'p95' || figure === 'p99' ? r.judgement.phases.find((p) => p.phase === phase)?.all.intervals?.[figure] : undefined;
+    if (regressed && iv && bv !== null && Number.isFinite(iv.lo) && !ms.every((m) => beyond(m, bv, iv.lo))) {
+      regressed = false;
+      withinNoise = true;
+    }
     comparisons.push({
       phase,
       figure,

@@ -4,7 +4,7 @@ import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
 import type { Figures } from '../metrics/index.ts';
 import { STATUS_SERIES, type ChartData, type ChartMark, type ChartWindow, type StatusSeries } from './chart-data.ts';
-import { eventText, figureCells, FIGURE_HEADERS, formatMeasured, loadShape, type RunResult } from './index.ts';
+import { eventText, figureCells, FIGURE_HEADERS, formatFigure, loadShape, resultText, type RunResult } from './index.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const seconds = (ms: number) => Math.round(ms) / 1000;
@@ -153,7 +153,7 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
     }
     parts.push('<h2>Expectations</h2><table><tr><th>phase</th><th>expectation</th><th>measured</th><th>requests</th><th>result</th></tr>');
     for (const x of r.judgement.expectations) {
-      parts.push(`<tr class="${x.passed ? '' : 'failed'}"><td>${esc(x.phase)}</td><td><code>${esc(x.source)}</code></td><td>${esc(formatMeasured(x))}${x.note ? ` <span class="muted">(${esc(x.note)})</span>` : ''}</td><td>${x.requests || '—'}</td><td class="${x.passed ? 'r-pass' : 'r-fail'}">${x.passed ? 'pass' : 'FAIL'}</td></tr>`);
+      parts.push(`<tr class="${x.passed ? '' : 'failed'}"><td>${esc(x.phase)}</td><td><code>${esc(x.source)}</code></td><td>${esc(formatFigure(x))}${x.note ? ` <span class="muted">(${esc(x.note)})</span>` : ''}</td><td>${x.requests || '—'}</td><td class="${x.passed ? 'r-pass' : 'r-fail'}">${esc(resultText(x))}</td></tr>`);
     }
     parts.push('</table>');
     for (const b of r.baseline?.comparisons.length ? [r.baseline] : []) {

@@ -93,6 +93,22 @@ export function formatMeasured(r: ExpectationResult): string {
   return formatMs(r.measured);
 }
 
+/**
+ * The figure with its 95% confidence interval, e.g. '480ms [452ms – 511ms]'; an end the data cannot
+ * bound (too few requests for a p99) is '…'. Stored as null in result.json (JSON has no Infinity).
+ */
+export function formatFigure(r: ExpectationResult): string {
+  const iv = r.interval;
+  if (!iv || r.measured === undefined) return formatMeasured(r);
+  const end = (v: number | null) => (v === null || !Number.isFinite(v) ? '…' : formatMeasured({ ...r, measured: v }));
+  return `${formatMeasured(r)} [${end(iv.lo)} – ${end(iv.hi)}]`;
+}
+
+/** 'pass', 'FAIL', and ', borderline' when the limit lies inside the figure's interval. */
+export function resultText(r: ExpectationResult, fail = 'FAIL'): string {
+  return `${r.passed ? 'pass' : fail}${r.borderline ? ', borderline' : ''}`;
+}
+
 function rate(f: Figures, pred: (code: string) => boolean): string {
   const share = statusShare(f, pred);
   return share === null ? '—' : pct(share);
@@ -135,7 +151,7 @@ export function renderSummary(r: RunResult): string {
   out.push('');
   out.push('## Expectations', '', '| phase | expectation | measured | requests | result |', '|---|---|---|---|---|');
   for (const x of r.judgement.expectations) {
-    out.push(`| ${x.phase} | \`${x.source}\` | ${formatMeasured(x)}${x.note ? ` (${x.note})` : ''} | ${x.requests || '—'} | ${x.passed ? 'pass' : '**FAIL**'} |`);
+    out.push(`| ${x.phase} | \`${x.source}\` | ${formatFigure(x)}${x.note ? ` (${x.note})` : ''} | ${x.requests || '—'} | ${resultText(x, '**FAIL**')} |`);
   }
   if (r.judgement.writes) {
     const w = r.judgement.writes;

@@ -1,5 +1,5 @@
 import { HarnessError } from '../core/errors.ts';
-import { formatMeasured, type RunResult } from './index.ts';
+import { formatFigure, type RunResult } from './index.ts';
 
 /** One scenario run as CI sees it: its result, or the harness error that stopped it. */
 export interface JUnitRun {
@@ -30,10 +30,10 @@ function suite(run: JUnitRun): { text: string; tests: number; failures: number; 
   for (const x of r?.judgement.expectations ?? []) {
     const head = `    <testcase classname="${xml(`brownout.${r?.scenario.name ?? ''}.${x.phase}`)}" name="${xml(`${x.phase}: ${x.source}`)}" time="0">`;
     if (x.passed) {
-      cases.push(`${head}<system-out>${xml(`measured ${formatMeasured(x)}`)}</system-out></testcase>`);
+      cases.push(`${head}<system-out>${xml(`measured ${formatFigure(x)}${x.borderline ? ' (borderline: the limit is inside the 95% interval)' : ''}`)}</system-out></testcase>`);
     } else {
       failures++;
-      const msg = `measured ${formatMeasured(x)}${x.note ? ` (${x.note})` : ''}; expected ${x.source}`;
+      const msg = `measured ${formatFigure(x)}${x.note ? ` (${x.note})` : ''}; expected ${x.source}${x.borderline ? ' (borderline: the limit is inside the 95% interval)' : ''}`;
       cases.push(`${head}\n      <failure message="${xml(msg)}" type="expectation">${xml(msg)}</failure>\n    </testcase>`);
     }
   }
