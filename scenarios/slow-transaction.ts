@@ -33,9 +33,9 @@ export default scenario({
 
   timeline: [
     // The image processor becomes slow: each thumbnail takes 4 s.
-    at('10s', latency({ link: 'app→imager', latency: '4s' }), { for: '15s' }),
+    at('10s', latency({ link: 'app→imager', latency: '4s' }), { for: '15s', name: 'slow-thumbnails' }),
     // A foreign transaction (a report, a migration) holds the first album's row.
-    at('28s', lockWait({ db: 'db', rows: 'SELECT * FROM albums WHERE id = 1' }), { for: '5s' }),
+    at('28s', lockWait({ db: 'db', rows: 'SELECT * FROM albums WHERE id = 1' }), { for: '5s', name: 'album-lock' }),
   ],
 
   expect: {

@@ -31,6 +31,8 @@ export const PHASES: readonly Phase[] = ['baseline', 'fault', 'between', 'recove
  */
 export interface FaultWindow {
   label: string;
+  /** The timeline entry's own phase (its name). */
+  phase?: string;
   /** When the harness asked for the fault (wall-clock ms). */
   applyRequestedMs: number;
   /** When the fault was confirmed in place. */

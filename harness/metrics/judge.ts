@@ -37,7 +37,8 @@ export interface WriteFigures {
 }
 
 export interface ExpectationResult {
-  phase: Scope;
+  /** A scope, or a timeline entry's own phase (its name). */
+  phase: string;
   source: string;
   /** ms, a fraction, or a count; undefined when there was nothing to measure. */
   measured: number | undefined;
@@ -53,7 +54,10 @@ export interface ExpectationResult {
 }
 
 export interface PhaseFigures {
-  phase: Phase;
+  /** A phase, or a timeline entry's own (its name, with `fault` set). */
+  phase: string;
+  /** A timeline entry's own phase: the requests in flight while that fault was in place. */
+  fault?: true;
   fromMs: number | undefined;
   toMs: number | undefined;
   all: Figures;
@@ -84,6 +88,8 @@ export interface JudgeInput {
   serverChanges?: readonly ServerStateChange[];
   /** When the first fault on each part was applied (a kill of it, a fault on a link to it). */
   partFaults?: Readonly<Record<string, number>>;
+  /** Each timeline entry's own phase (windows carry its name as `phase`), with its expectations. */
+  faultPhases?: readonly { name: string; expect: readonly Expectation[] }[];
   /** Expectations every recovery window must meet (the baseline's when not given). */
   steady: readonly Expectation[];
   stableForMs: number;
@@ -113,20 +119,18 @@ export function judge(input: JudgeInput): Judgement {
   for (const phase of PHASES) {
     const recs = byPhase.get(phase) ?? [];
     if (recs.length === 0 && phase === 'between') continue;
-    const nameIds = new Map<string, number>();
-    for (const r of recs) {
-      const n = table.tags(r)['name'];
-      if (n !== undefined && !nameIds.has(n)) nameIds.set(n, nameIds.size);
-    }
-    const nameGroups = groupBy(recs, (r) => nameIds.get(table.tags(r)['name'] ?? '') ?? -1, nameIds.size);
-    const names = new Map([...nameIds].map(([n, k]) => [n, nameGroups[k] ?? []]));
-    phases.push({
-      phase,
-      fromMs: bounds[phase][0],
-      toMs: bounds[phase][1],
-      all: figuresOf(table, recs),
-      byName: Object.fromEntries([...names].sort(([a], [b]) => a.localeCompare(b)).map(([n, l]) => [n, figuresOf(table, l)])),
-    });
+    phases.push({ phase, fromMs: bounds[phase][0], toMs: bounds[phase][1], all: figuresOf(table, recs), byName: figuresByName(table, recs) });
+  }
+
+  // Each entry's own phase: in flight at any moment from its apply's request to its heal's confirmation.
+  const inWindows = (ws: readonly FaultWindow[], start: number, end: number) => ws.some((w) => start < w.healedMs && end >= w.applyRequestedMs);
+  const faultPhaseSel = new Map<string, Selection>();
+  for (const fp of input.faultPhases ?? []) {
+    const ws = input.windows.filter((w) => w.phase === fp.name);
+    if (ws.length === 0) continue;
+    const sel = pick(table.all(), (i) => inWindows(ws, table.startMs(i), table.startMs(i) + table.durationMs(i)));
+    faultPhaseSel.set(fp.name, sel);
+    phases.push({ phase: fp.name, fault: true, fromMs: Math.min(...ws.map((w) => w.applyRequestedMs)), toMs: Math.max(...ws.map((w) => w.healedMs)), all: figuresOf(table, sel), byName: figuresByName(table, sel) });
   }
 
   // Recovery over the given requests (every one, or those of a tag filter), from the last heal.
@@ -146,8 +150,15 @@ export function judge(input: JudgeInput): Judgement {
 
   const expectations: ExpectationResult[] = [];
   const scopes: Scope[] = [...PHASES, 'overall'];
-  for (const phase of scopes) {
-    for (const e of input.expect[phase] ?? []) {
+  const judged: { phase: string; list: readonly Expectation[]; recs: () => Selection; ackIn: (atMs: number) => boolean }[] = [
+    ...scopes.map((phase) => ({ phase, list: input.expect[phase] ?? [], recs: () => (phase === 'overall' ? table.all() : (byPhase.get(phase) ?? [])), ackIn: (atMs: number) => phase === 'overall' || phaseOf(atMs, atMs, input.windows) === phase })),
+    ...(input.faultPhases ?? []).map((fp) => {
+      const ws = input.windows.filter((w) => w.phase === fp.name);
+      return { phase: fp.name, list: fp.expect, recs: () => faultPhaseSel.get(fp.name) ?? [], ackIn: (atMs: number) => inWindows(ws, atMs, atMs) };
+    }),
+  ];
+  for (const { phase, list, recs: recsOf, ackIn } of judged) {
+    for (const e of list) {
       if (e.metric.kind === 'connections') {
         const dbs = Object.keys(input.connections ?? {});
         const db = e.tags['db'] ?? dbs[0];
@@ -163,7 +174,7 @@ export function judge(input: JudgeInput): Judgement {
           expectations.push({ phase, source: e.source, measured: undefined, unit: 'count', requests: 0, passed: false, note: 'the scenario has no write check' });
           continue;
         }
-        const inScope = w.acks.filter((a) => phase === 'overall' || phaseOf(a.atMs, a.atMs, input.windows) === phase);
+        const inScope = w.acks.filter((a) => ackIn(a.atMs));
         const lost = inScope.filter((a) => w.lost.has(a.id)).length;
         expectations.push({ phase, source: e.source, measured: lost, unit: 'count', requests: inScope.length, passed: compare(lost, e.op, e.value) });
         continue;
@@ -200,7 +211,7 @@ export function judge(input: JudgeInput): Judgement {
         }
         continue;
       }
-      let recs: Selection = phase === 'overall' ? table.all() : (byPhase.get(phase) ?? []);
+      let recs: Selection = recsOf();
       let judged = e;
       const first = e.tags['first'];
       if (first !== undefined) {
@@ -258,4 +269,15 @@ export function verdict(e: Expectation, r: Omit<ExpectationResult, 'passed'> & {
   const bound = e.op === '<' || e.op === '<=' ? interval.hi : interval.lo;
   const passed = e.certain ? measuredPasses && compare(bound, e.op, e.value) : measuredPasses;
   return { ...r, passed, interval, ...(straddles(interval, e.value) ? { borderline: true } : {}) };
+}
+
+/** The figures of a selection per value of the request tag `name` (k6's grouping tag), sorted by name. */
+function figuresByName(table: RequestTable, recs: Selection): Record<string, Figures> {
+  const nameIds = new Map<string, number>();
+  for (const r of recs) {
+    const n = table.tags(r)['name'];
+    if (n !== undefined && !nameIds.has(n)) nameIds.set(n, nameIds.size);
+  }
+  const nameGroups = groupBy(recs, (r) => nameIds.get(table.tags(r)['name'] ?? '') ?? -1, nameIds.size);
+  return Object.fromEntries([...nameIds].sort(([a], [b]) => a.localeCompare(b)).map(([n, k]) => [n, figuresOf(table, nameGroups[k] ?? [])]));
 }

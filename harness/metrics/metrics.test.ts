@@ -281,3 +281,41 @@ describe('confidence on a verdict', () => {
     expect(parseExpectation('recovery < 2s @95%')).toMatchObject({ ok: true, expectation: { certain: true, value: 2000 } });
   });
 });
+
+describe("a timeline entry's own phase", () => {
+  it('holds the requests in flight while that fault was in place, judged against its own expectations', () => {
+    // Fast requests throughout; slow ones (800 ms) only in the first fault's window.
+    const recs: RequestRecord[] = [];
+    for (let t = 0; t < 10_000; t += 50) recs.push({ startMs: t, durationMs: t >= 2000 && t < 4000 ? 800 : 10, status: t >= 6000 && t < 7000 ? 503 : 200, tags: { name: 'read' } });
+    const windows = [
+      { label: 'latency', phase: 'slow-db', applyRequestedMs: 2000, appliedMs: 2001, healRequestedMs: 4000, healedMs: 4001 },
+      { label: 'down', phase: 'edge-down', applyRequestedMs: 6000, appliedMs: 6001, healRequestedMs: 7000, healedMs: 7001 },
+    ];
+    const j = judge({
+      records: recs,
+      windows,
+      loadStartMs: 0,
+      loadEndMs: 10_000,
+      expect: { fault: [exp('p95 < 100ms')] },
+      faultPhases: [
+        { name: 'slow-db', expect: [exp('p95 < 1s'), exp('rate(5xx) == 0')] },
+        { name: 'edge-down', expect: [exp('rate(503) > 90%')] },
+      ],
+      steady: [],
+      stableForMs: 1000,
+    });
+    const slow = j.phases.find((p) => p.phase === 'slow-db');
+    const down = j.phases.find((p) => p.phase === 'edge-down');
+    expect(slow).toMatchObject({ fault: true, fromMs: 2000, toMs: 4001 });
+    expect(slow?.all.p50Ms).toBeGreaterThan(700);
+    expect(down?.all.p50Ms).toBeLessThan(20);
+    // In flight at 2000 ms: the one started at 1950 ms (ended 1960) is not; the 800 ms ones from 2000 on are.
+    expect(slow?.all.count).toBe(41);
+    const by = Object.fromEntries(j.expectations.map((x) => [`${x.phase} ${x.source}`, x]));
+    expect(by['slow-db p95 < 1s']?.passed).toBe(true);
+    expect(by['slow-db rate(5xx) == 0']?.passed).toBe(true);
+    expect(by['edge-down rate(503) > 90%']?.passed).toBe(true);
+    // The union of both still fails its own limit: the per-fault phases tell them apart.
+    expect(by['fault p95 < 100ms']?.passed).toBe(false);
+  });
+});

@@ -171,7 +171,7 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
     for (const ph of r.judgement.phases) {
       // A phase without a request (no fault in the timeline, an instant fault's phase) says nothing.
       if (ph.all.count === 0) continue;
-      parts.push(`<h2>Phase: ${esc(ph.phase)}</h2>`, figuresTable([['all', ph.all], ...Object.entries(ph.byName)]));
+      parts.push(`<h2>Phase: ${esc(ph.phase)}${ph.fault ? ' <span class="muted">(a fault of the timeline)</span>' : ''}</h2>`, figuresTable([['all', ph.all], ...Object.entries(ph.byName)]));
     }
     parts.push('<h2>Timeline</h2><table><tr><th>t</th><th>event</th></tr>');
     for (const e of r.timeline) parts.push(`<tr><td>+${(e.offsetMs / 1000).toFixed(2)} s</td><td>${esc(eventText(e))}</td></tr>`);

@@ -23,13 +23,15 @@ export interface TimelineEvent {
   label: string;
   /** Index in the scenario's timeline. */
   fault?: number;
+  /** The timeline entry's own phase (its name). */
+  phase?: string;
 }
 
 /** The fault windows of a run's timeline: each applied fault with its heal (asked and confirmed times). */
 export function faultWindows(timeline: readonly TimelineEvent[]): FaultWindow[] {
   return timeline.flatMap((a) => {
     const h = a.kind === 'apply' ? timeline.find((e) => e.kind === 'heal' && e.fault === a.fault) : undefined;
-    return h ? [{ label: a.label, applyRequestedMs: a.requestedAtMs ?? a.atMs, appliedMs: a.atMs, healRequestedMs: h.requestedAtMs ?? h.atMs, healedMs: h.atMs }] : [];
+    return h ? [{ label: a.label, ...(a.phase ? { phase: a.phase } : {}), applyRequestedMs: a.requestedAtMs ?? a.atMs, appliedMs: a.atMs, healRequestedMs: h.requestedAtMs ?? h.atMs, healedMs: h.atMs }] : [];
   });
 }
 
@@ -166,7 +168,7 @@ export function renderSummary(r: RunResult): string {
   for (const ph of r.judgement.phases) {
     // A phase without a request (no fault in the timeline, an instant fault's phase) says nothing.
     if (ph.all.count === 0) continue;
-    out.push(`## Phase: ${ph.phase}`, '', `| requests | ${FIGURE_HEADERS.join(' | ')} |`, `|---|${FIGURE_HEADERS.map(() => '---').join('|')}|`);
+    out.push(`## Phase: ${ph.phase}${ph.fault ? ' (a fault of the timeline: the requests in flight while it was in place)' : ''}`, '', `| requests | ${FIGURE_HEADERS.join(' | ')} |`, `|---|${FIGURE_HEADERS.map(() => '---').join('|')}|`);
     out.push(figuresRow('all', ph.all));
     for (const [name, f] of Object.entries(ph.byName)) out.push(figuresRow(`\`${name}\``, f));
     out.push('');

@@ -201,7 +201,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
                 active.add(f);
                 cleanup.add(`heal ${entry.label}`, () => f.heal());
                 const now = Date.now();
-                events.push({ atMs: now, offsetMs: now - t0, requestedAtMs: applyRequested, kind: 'apply', label: entry.label, fault: entry.index });
+                events.push({ atMs: now, offsetMs: now - t0, requestedAtMs: applyRequested, kind: 'apply', label: entry.label, fault: entry.index, phase: entry.phase });
                 progress(`+${((now - t0) / 1000).toFixed(1)}s apply ${entry.label}`);
                 const healIn = t0 + entry.atMs + entry.forMs - Date.now();
                 timers.push(
@@ -211,7 +211,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
                       .then(() => {
                         active.delete(f);
                         const at = Date.now();
-                        events.push({ atMs: at, offsetMs: at - t0, requestedAtMs: healRequested, kind: 'heal', label: entry.label, fault: entry.index });
+                        events.push({ atMs: at, offsetMs: at - t0, requestedAtMs: healRequested, kind: 'heal', label: entry.label, fault: entry.index, phase: entry.phase });
                         progress(`+${((at - t0) / 1000).toFixed(1)}s heal ${entry.label}`);
                       })
                       .catch(reject);
@@ -290,6 +290,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       ...(writes ? { writes } : {}),
       records: results.requests,
       windows,
+      faultPhases: sc.timeline.map((t) => ({ name: t.phase, expect: sc.faultExpect[t.phase] ?? [] })),
       loadStartMs: t0,
       loadEndMs: tEnd,
       expect: sc.expect,

@@ -43,6 +43,6 @@ export const redis = (): RedisPart => ({ kind: 'redis' });
  * `at('10s', latency({...}), { for: '5s' })`: apply at 10 s into the load, heal 5 s later.
  * `at('10s', kill({ part: 'app' }))`: an instant fault, nothing to heal.
  */
-export function at(when: string, fault: Fault, opts?: { for: string }): TimelineEntry {
-  return opts ? { at: when, for: opts.for, fault } : { at: when, fault };
+export function at(when: string, fault: Fault, opts?: { for?: string; name?: string }): TimelineEntry {
+  return { at: when, ...(opts?.for !== undefined ? { for: opts.for } : {}), fault, ...(opts?.name !== undefined ? { name: opts.name } : {}) };
 }

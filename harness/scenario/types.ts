@@ -104,6 +104,12 @@ export interface TimelineEntry {
   /** How long it stays applied before it is healed; not given for instant faults (kill, restart). */
   for?: string;
   fault: Fault;
+  /**
+   * The entry's own phase, usable as a key of `expect` (e.g. 'album-lock': [...]): the requests in
+   * flight while this fault was in place. Default: the fault's type ('lockWait'), numbered when
+   * the timeline has several of it ('latency-1', 'latency-2').
+   */
+  name?: string;
 }
 
 export interface LoadProfile {
@@ -145,6 +151,8 @@ export interface LoadProfile {
 }
 
 export interface Expectations {
+  /** A timeline entry's own phase, by its name: `'album-lock': ['rate(503){name:upload} < 5%']`. */
+  [faultPhase: string]: readonly string[] | string | undefined;
   /** Before the first fault. e.g. ['p95{name:upload} < 200ms', 'rate(5xx) == 0'] */
   baseline?: readonly string[];
   /** While any fault is active. */

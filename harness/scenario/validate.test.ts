@@ -217,3 +217,35 @@ describe('a scenario with several problems', () => {
     expect(text).toMatch(/^ {2}2\. demo\.ts › load\.script: file 'nope\.ts' does not exist .*\n {5}fix: create it or correct the path: relative to the scenario's folder/m);
   });
 });
+
+describe("a timeline entry's own phase", () => {
+  const two = (names: [string?, string?], expect: ScenarioDefinition['expect'] = {}): ScenarioDefinition => ({
+    ...good(),
+    timeline: [at('5s', latency({ link: 'app→db', latency: '1s' }), { for: '2s', ...(names[0] ? { name: names[0] } : {}) }), at('10s', latency({ link: 'edge→app', latency: '1s' }), { for: '2s', ...(names[1] ? { name: names[1] } : {}) })],
+    expect,
+  });
+  it('is named by the scenario, or after its fault type, numbered where the type repeats', () => {
+    expect(resolveScenario('demo.ts', two(['slow-db', 'slow-edge']), { cwd, mode: 'fixed' }).timeline.map((t) => t.phase)).toEqual(['slow-db', 'slow-edge']);
+    expect(resolveScenario('demo.ts', two([]), { cwd, mode: 'fixed' }).timeline.map((t) => t.phase)).toEqual(['latency-1', 'latency-2']);
+    expect(resolveScenario('demo.ts', good(), { cwd, mode: 'fixed' }).timeline.map((t) => t.phase)).toEqual(['latency', 'lockWait']);
+  });
+  it('takes expectations under its name', () => {
+    const sc = resolveScenario('demo.ts', two(['slow-db'], { 'slow-db': ['p95 < 1500ms', 'rate(5xx) < 1%'] }), { cwd, mode: 'fixed' });
+    expect(sc.faultExpect['slow-db']?.map((e) => e.source)).toEqual(['p95 < 1500ms', 'rate(5xx) < 1%']);
+  });
+  it.each([
+    ['a key that names no entry', two(['slow-db'], { 'slow-dv': ['p95 < 1s'] }), 'expect.slow-dv', /neither a phase nor the name of a timeline entry/],
+    ['a name taken twice', two(['same', 'same']), 'timeline[1].name', /names two entries/],
+    ['a name a phase has', two(['recovery']), 'timeline[0].name', /the name of a phase brownout has already/],
+    ['recovery under an entry', two(['slow-db'], { 'slow-db': ['recovery < 1s'] }), 'expect.slow-db[0]', /not measured per fault/],
+  ])('rejects %s', (_what, def, field, message) => {
+    let err: unknown;
+    try {
+      resolveScenario('demo.ts', def, { cwd, mode: 'fixed' });
+    } catch (e) {
+      err = e;
+    }
+    const problem = (err as ScenarioError).problems.find((p) => p.field === field);
+    expect(problem?.message).toMatch(message);
+  });
+});

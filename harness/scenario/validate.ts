@@ -70,16 +70,19 @@ const scenarioSchema = z.strictObject({
     maxVUs: z.number().int().positive().optional(),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
   }),
-  timeline: z.array(z.strictObject({ at: duration, for: duration.optional(), fault: faultEntrySchema })),
-  expect: z.strictObject({
-    baseline: z.array(z.string()).optional(),
-    fault: z.array(z.string()).optional(),
-    between: z.array(z.string()).optional(),
-    recovery: z.array(z.string()).optional(),
-    overall: z.array(z.string()).optional(),
-    steadyState: z.array(z.string()).optional(),
-    stableFor: duration.optional(),
-  }),
+  timeline: z.array(z.strictObject({ at: duration, for: duration.optional(), fault: faultEntrySchema, name: z.string().regex(/^[a-z][a-zA-Z0-9-]*$/).optional() })),
+  // Other keys: a timeline entry's own phase, by its name (checked against the timeline below).
+  expect: z
+    .object({
+      baseline: z.array(z.string()).optional(),
+      fault: z.array(z.string()).optional(),
+      between: z.array(z.string()).optional(),
+      recovery: z.array(z.string()).optional(),
+      overall: z.array(z.string()).optional(),
+      steadyState: z.array(z.string()).optional(),
+      stableFor: duration.optional(),
+    })
+    .catchall(z.array(z.string())),
   writes: z.strictObject({ db: z.string(), table: z.string().regex(/^\w+$/), key: z.string().regex(/^\w+$/).optional() }).optional(),
   replayOf: z
     .strictObject({
@@ -157,6 +160,8 @@ export type { ResolvedFault } from '../faults/index.ts';
 
 export interface ResolvedTimelineEntry {
   index: number;
+  /** Its own phase's name (given, or the fault's type, numbered when several). */
+  phase: string;
   label: string;
   atMs: number;
   forMs: number;
@@ -200,6 +205,8 @@ export interface ResolvedScenario {
   load: ResolvedLoad;
   timeline: readonly ResolvedTimelineEntry[];
   expect: Readonly<Record<Scope, readonly Expectation[]>>;
+  /** Expectations of a timeline entry's own phase, by its name. */
+  faultExpect: Readonly<Record<string, readonly Expectation[]>>;
   writes: { db: string; table: string; key: string } | undefined;
   steady: readonly Expectation[];
   stableForMs: number;
@@ -248,6 +255,11 @@ function zodFix(issue: z.core.$ZodIssue): string {
 function pathOf(p: readonly PropertyKey[]): string {
   return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
 }
+
+/** The keys of `expect` that are not a timeline entry's phase. */
+const EXPECT_KEYS = new Set(['baseline', 'fault', 'between', 'recovery', 'overall', 'steadyState', 'stableFor']);
+/** Names a timeline entry's phase cannot take. */
+const RESERVED_SCOPES = EXPECT_KEYS;
 
 /** Server variables the run sets itself (ports, sockets, data dir, character set): not the scenario's to change. */
 const MARIADB_OWN_VARIABLES = new Set(['port', 'bind_address', 'socket', 'datadir', 'tmpdir', 'pid_file', 'skip_networking', 'character_set_server', 'collation_server', 'log_error', 'user']);
@@ -520,8 +532,22 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       },
     };
     const fault = kind.resolve(f, ctx);
-    return [{ index, label: kind.label(f, fault), atMs: atMs ?? 0, forMs: forMs ?? 0, fault }];
+    return [{ index, phase: t.name ?? '', label: kind.label(f, fault), atMs: atMs ?? 0, forMs: forMs ?? 0, fault }];
   });
+  // Each entry's own phase: its name, or its fault's type (numbered where the type repeats).
+  const typeCount = new Map<string, number>();
+  for (const t of timeline) typeCount.set(t.fault.type, (typeCount.get(t.fault.type) ?? 0) + 1);
+  const seenOfType = new Map<string, number>();
+  const phaseNames = new Set<string>();
+  for (const t of timeline) {
+    const k = (seenOfType.get(t.fault.type) ?? 0) + 1;
+    seenOfType.set(t.fault.type, k);
+    if (!t.phase) t.phase = (typeCount.get(t.fault.type) ?? 0) > 1 ? `${t.fault.type}-${k}` : t.fault.type;
+    const field = `timeline[${t.index}].name`;
+    if (RESERVED_SCOPES.has(t.phase)) problems.push({ field, message: `'${t.phase}' is the name of a phase brownout has already`, fix: 'name the entry after what it stands for in the incident, e.g. album-lock' });
+    else if (phaseNames.has(t.phase)) problems.push({ field, message: `'${t.phase}' names two entries`, fix: 'give each entry a name of its own' });
+    phaseNames.add(t.phase);
+  }
 
   // Expectations.
   const scopes: Scope[] = [...PHASES, 'overall'];
@@ -540,6 +566,24 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       else if (r.expectation.metric.kind === 'ejection' && !faulted.has(r.expectation.tags['part'] ?? '')) problems.push({ field: `expect.${phase}[${i}]`, message: `no fault in the timeline hits '${r.expectation.tags['part'] ?? ''}'`, fix: `add one, e.g. at('10s', kill({ part: '${r.expectation.tags['part'] ?? ''}' }))` });
       else if (r.expectation.metric.kind === 'lost_writes' && !def.writes) problems.push({ field: `expect.${phase}[${i}]`, message: `'lost_writes' needs a write check`, fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script" });
       else expect[phase].push(r.expectation);
+    });
+  }
+  // A timeline entry's own phase: the requests in flight while that fault was in place.
+  const faultExpect: Record<string, Expectation[]> = {};
+  for (const [key, list] of Object.entries(def.expect)) {
+    if (EXPECT_KEYS.has(key) || !Array.isArray(list)) continue;
+    if (!phaseNames.has(key)) {
+      problems.push({ field: `expect.${key}`, message: `'${key}' is neither a phase nor the name of a timeline entry`, fix: `use baseline, fault, between, recovery, overall${phaseNames.size ? `, or an entry's phase: ${[...phaseNames].join(', ')}` : ''} (name an entry with at(when, fault, { name: '${key}' }))` });
+      continue;
+    }
+    const into: Expectation[] = (faultExpect[key] = []);
+    list.forEach((text, i) => {
+      const field = `expect.${key}[${i}]`;
+      const r = parseExpectation(text);
+      if (!r.ok) problems.push({ field, message: r.message, fix: r.fix });
+      else if (['recovery', 'connections', 'ejection'].includes(r.expectation.metric.kind)) problems.push({ field, message: `'${r.expectation.metric.kind}' is not measured per fault`, fix: `move it to expect.${r.expectation.metric.kind === 'recovery' ? 'recovery' : 'overall'}` });
+      else if (r.expectation.metric.kind === 'lost_writes' && !def.writes) problems.push({ field, message: `'lost_writes' needs a write check`, fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script" });
+      else into.push(r.expectation);
     });
   }
   let steady: Expectation[] = expect.baseline.filter((e) => e.metric.kind === 'percentile' || e.metric.kind === 'max' || e.metric.kind === 'rate');
@@ -573,6 +617,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     load: { scriptPath, target: L.target, ...(targetUrl ? { targetUrl } : {}), rate, durationMs: durationMs ?? 0, requestTimeoutMs: requestTimeoutMs ?? 0, preAllocatedVUs, maxVUs, ...(arrivals ? { arrivals } : {}), env: L.env ?? {} },
     timeline,
     expect,
+    faultExpect,
     steady,
     stableForMs: stableForMs ?? DEFAULTS.stableForMs,
     writes: def.writes ? { db: def.writes.db, table: def.writes.table, key: def.writes.key ?? 'id' } : undefined,
