@@ -36,12 +36,12 @@ export default scenario({
     };
   },
 
-  // 80 VUs, not the default 240 (every request may run into the 5 s timeout): k6 holds one
-  // keep-alive connection per VU, and HAProxy answers a request whose server is gone with a 502
-  // on a fresh connection but closes a used one unanswered, for the client to retry (k6 does not
-  // retry a POST). With 240 connections each VU's first request after the kill falls 6 s later, so
-  // the 5 s after it show closed connections, not the incident's 502s (measured: 0% 502 with 240
-  // VUs, 12.5% with 80). The target answers in ~5 ms: 80 VUs never run short.
+  // 80 VUs, not the default 160: k6 holds one keep-alive connection per VU, and HAProxy answers a
+  // request whose server is gone with a 502 on a fresh connection but closes a used one unanswered,
+  // for the client to retry (k6 does not retry a POST). The more connections, the later each VU's
+  // first request after the kill, and the more of the 5 s after it show closed connections instead
+  // of the incident's 502s (measured: 0% 502 with 240 VUs, 12.5% with 80). The target answers in
+  // ~5 ms: 80 VUs never run short.
   load: { script: 'load/jobs.k6.ts', target: 'edge', rate: 40, duration: '40s', requestTimeout: '5s', preAllocatedVUs: 80 },
 
   timeline: [

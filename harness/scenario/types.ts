@@ -134,8 +134,9 @@ export interface LoadProfile {
   /** Per-request timeout the script should use (__ENV.REQUEST_TIMEOUT). Default '10s'. */
   requestTimeout?: string;
   /**
-   * VUs allocated before the start. Default maxVUs (at most 2000): k6 drops arrivals while it starts
-   * VUs mid-run, so a target that slows down must find them ready. About 110 KB each.
+   * VUs allocated before the start. Default rate × 4 (4 s of responses; at most maxVUs, at most
+   * 2000): k6 drops arrivals while it starts VUs mid-run, so a target that slows down must find them
+   * ready. About 110 KB each.
    */
   preAllocatedVUs?: number;
   /**

@@ -59,10 +59,12 @@ describe('resolveScenario', () => {
     expect(sc.load.env).toEqual({ TOKEN: 't0k' });
   });
 
-  it('a slow target finds its VUs ready: all of them allocated before the start, enough for every request to run into the timeout', () => {
+  it('a slow target finds its VUs ready: 4 s of responses allocated before the start, up to every request running into the timeout', () => {
     const base = good();
     const sc = resolveScenario('demo.ts', { ...base, load: { ...base.load, rate: 20, requestTimeout: '3s' } }, { cwd, mode: 'fixed' });
     expect(sc.load).toMatchObject({ preAllocatedVUs: 80, maxVUs: 80 });
+    // The newcomer's case: 20/s, answers slowing to 2-3 s, the default 10 s timeout: 80 ready (60 needed), 220 at most.
+    expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, rate: 20 } }, { cwd, mode: 'fixed' }).load).toMatchObject({ preAllocatedVUs: 80, maxVUs: 220 });
     // Given preAllocatedVUs above the default maxVUs raises maxVUs with it; a huge rate stops pre-allocating at 2000.
     expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, preAllocatedVUs: 500 } }, { cwd, mode: 'fixed' }).load).toMatchObject({ preAllocatedVUs: 500, maxVUs: 500 });
     expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, rate: 1000 } }, { cwd, mode: 'fixed' }).load).toMatchObject({ preAllocatedVUs: 2000, maxVUs: 11_000 });
@@ -77,7 +79,7 @@ describe('resolveScenario', () => {
   it('arrivals per second: the duration is their length, the rate their busiest second, VUs sized per group', () => {
     const d: ScenarioDefinition = { ...good(), timeline: [at('1s', latency({ link: 'app→db', latency: '1s' }), { for: '1s' })], load: { script: 'load.ts', target: 'edge', requestTimeout: '2s', arrivals: { get_a: [4, 10, 0], post_b: [1, 3, 5] } } };
     const sc = resolveScenario('demo.ts', d, { cwd, mode: 'fixed' });
-    // Per group: its busiest second × (the 2 s request timeout + 1 s), all allocated before the start.
+    // Per group: its busiest second × (the 2 s request timeout + 1 s), all allocated before the start (3 s < 4 s).
     expect(sc.load).toMatchObject({ durationMs: 3000, rate: 13, preAllocatedVUs: 30 + 15, maxVUs: 30 + 15 });
     expect(sc.load.arrivals).toEqual([
       { exec: 'get_a', perSecond: [4, 10, 0], preAllocatedVUs: 30, maxVUs: 30 },
@@ -100,7 +102,7 @@ describe('resolveScenario', () => {
     expect(r.links.map((l) => l.name)).toEqual(['app→db', 'edge→app']);
     expect(r.timeline[0]).toMatchObject({ atMs: 5000, forMs: 5000, fault: { type: 'latency', link: 'app→db', latencyMs: 300, streams: ['downstream'], toxicity: 1 } });
     expect(r.timeline[1]?.fault).toEqual({ type: 'lockWait', db: 'db', rows: 'SELECT * FROM t WHERE id = 1' });
-    expect(r.load).toMatchObject({ durationMs: 30_000, requestTimeoutMs: 10_000, preAllocatedVUs: 110, maxVUs: 110 });
+    expect(r.load).toMatchObject({ durationMs: 30_000, requestTimeoutMs: 10_000, preAllocatedVUs: 40, maxVUs: 110 });
     expect(r.steady.map((e) => e.source)).toEqual(['p95 < 100ms']);
     const app = r.parts.find((p) => p.name === 'app');
     expect(app).toMatchObject({ env: { MODE: 'broken' }, health: '/health' });

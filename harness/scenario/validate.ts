@@ -230,6 +230,8 @@ export const DEFAULTS = {
 
 /** The most VUs a default pre-allocates (about 220 MB of k6); preAllocatedVUs can say more. */
 const MAX_DEFAULT_PREALLOCATED_VUS = 2000;
+/** Seconds of responses at the rate the default pre-allocation covers. */
+const PREALLOCATED_SECONDS = 4;
 
 type Problem = { field: string; message: string; fix: string };
 
@@ -420,13 +422,15 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const L = def.load;
   const requestTimeoutMs = L.requestTimeout === undefined ? DEFAULTS.requestTimeoutMs : parseDurationMs(L.requestTimeout);
   if (!requestTimeoutMs) problems.push({ field: 'load.requestTimeout', message: `'${L.requestTimeout ?? ''}' is not a positive duration`, fix: "write it like '10s'" });
-  // Enough VUs for every request to run into the request timeout (and a second more), all of them
-  // allocated before the start: k6 drops arrivals while it starts VUs mid-run, so a target that
-  // slows down would otherwise read as a saturated load generator. A VU costs about 110 KB
-  // (k6 v2, measured with 40/440/1000 VUs); the pre-allocation stops at 2000 VUs (~220 MB).
+  // At most enough VUs for every request to run into the request timeout (and a second more).
+  // Allocated before the start: enough for 4 s of responses at the rate (k6 drops arrivals while it
+  // starts VUs mid-run, so a target that slows to a few seconds must find them ready). Not all of
+  // them: k6 is late to start many on a busy machine (measured, one core kept busy: 600 VUs, the
+  // first request 464 ms after the resume; 240 VUs, 74 ms). A VU costs about 110 KB (k6 v2).
   const vusFor = (rate: number) => {
-    const maxVUs = L.maxVUs ?? Math.max(1, L.preAllocatedVUs ?? 0, Math.ceil(rate * ((requestTimeoutMs ?? DEFAULTS.requestTimeoutMs) / 1000 + 1)));
-    const preAllocatedVUs = L.preAllocatedVUs ?? Math.min(maxVUs, MAX_DEFAULT_PREALLOCATED_VUS);
+    const timeoutS = (requestTimeoutMs ?? DEFAULTS.requestTimeoutMs) / 1000;
+    const maxVUs = L.maxVUs ?? Math.max(1, L.preAllocatedVUs ?? 0, Math.ceil(rate * (timeoutS + 1)));
+    const preAllocatedVUs = L.preAllocatedVUs ?? Math.min(maxVUs, MAX_DEFAULT_PREALLOCATED_VUS, Math.max(1, Math.ceil(rate * Math.min(PREALLOCATED_SECONDS, timeoutS + 1))));
     return { preAllocatedVUs, maxVUs };
   };
   let durationMs: number | undefined;
