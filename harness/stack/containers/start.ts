@@ -280,8 +280,10 @@ async function runningPart(c: ContainerPlan, container: StartedTestContainer, db
           adminConnection: () => mysql.createConnection({ host, port: container.getMappedPort(c.port), user: 'root', password: dbPassword(`${c.part}-root`), database: c.database }),
         },
       };
-    case 'redis':
-      return { part: { kind: 'redis', name: c.part, flushAll: () => flushRedis(`redis://${host}:${container.getMappedPort(c.port)}`), command: (args) => redisCommand(`redis://${host}:${container.getMappedPort(c.port)}`, args) } };
+    case 'redis': {
+      const url = `redis://${host}:${container.getMappedPort(c.port)}`;
+      return { part: { kind: 'redis', name: c.part, flushAll: () => flushRedis(url), command: (args) => redisCommand(url, args) } };
+    }
     case 'service':
       return {
         part: {
