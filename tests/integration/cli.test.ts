@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,19 @@ describe('usage errors', () => {
       expect(r.stderr).toMatch(/error: /);
     }
     expect(cli('replay', '--help').status).toBe(0);
+  });
+});
+
+describe('make chaos', () => {
+  it('is an ordinary target: a dry run (make -n) prints the setup and the run, and runs neither', () => {
+    const before = existsSync('reports') ? readdirSync('reports').length : 0;
+    const r = spawnSync('make', ['-n', 'chaos', 'SCENARIO=scenarios/slow-transaction.ts', 'MODE=broken', 'BASELINE='], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('bash harness/setup/setup.sh');
+    expect(r.stdout).toMatch(/harness\/cli\/main\.ts run scenarios\/slow-transaction\.ts --mode broken/);
+    expect(r.stderr).toBe('');
+    // No run was made: no report folder appeared.
+    expect(existsSync('reports') ? readdirSync('reports').length : 0).toBe(before);
   });
 });
 
