@@ -1,5 +1,5 @@
 // The public API of brownout: what scenario files import.
-export { scenario, mariadb, redis, service, gateway, flushCache, latency, lockWait, timeout, resetPeer, bandwidth, slowClose, slicer, limitData, slowTransaction, connectionFlood, killConnections, readOnly, clientPause, evict, expire, down, kill, freeze, restart, request, at } from './scenario/index.ts';
+export { scenario, mariadb, redis, service, gateway, flushCache, latency, lockWait, timeout, resetPeer, bandwidth, slowClose, slicer, limitData, slowTransaction, connectionFlood, killConnections, readOnly, clientPause, evict, expire, down, kill, freeze, restart, request, httpError, httpDelay, httpAbort, at } from './scenario/index.ts';
 export type {
   ScenarioDefinition,
   StackPart,
@@ -30,6 +30,10 @@ export type {
   FreezeFault,
   RestartFault,
   RequestFault,
+  HttpErrorFault,
+  HttpDelayFault,
+  HttpAbortFault,
+  HttpFaultOptions,
   TimelineEntry,
   LoadProfile,
   Expectations,

@@ -1,8 +1,8 @@
 import { FaultError, StackError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import type { RunningStack } from '../stack/index.ts';
-import type { ActiveFault } from './kind.ts';
-import { faultKind, type ResolvedFault } from './kinds/index.ts';
+import type { ActiveFault, FaultKind } from './kind.ts';
+import { faultKind, type Fault, type ResolvedFault } from './kinds/index.ts';
 
 export { FAULT_KINDS, FAULT_TYPES, faultKind, type Fault, type ResolvedFault } from './kinds/index.ts';
 export type { ActiveFault, FaultKind, FaultResolveContext, PartKindName, ToxicOptions } from './kind.ts';
@@ -11,6 +11,10 @@ export { bandwidth, type BandwidthFault } from './kinds/bandwidth.ts';
 export { down, type DownFault } from './kinds/down.ts';
 export { flushCache, type FlushCacheFault } from './kinds/flush-cache.ts';
 export { freeze, type FreezeFault } from './kinds/freeze.ts';
+export { httpAbort, type HttpAbortFault } from './kinds/http-abort.ts';
+export { httpDelay, type HttpDelayFault } from './kinds/http-delay.ts';
+export { httpError, type HttpErrorFault } from './kinds/http-error.ts';
+export type { HttpFaultOptions } from './kinds/http.ts';
 export { kill, type KillFault } from './kinds/kill.ts';
 export { latency, type LatencyFault } from './kinds/latency.ts';
 export { limitData, type LimitDataFault } from './kinds/limit-data.ts';
@@ -34,6 +38,11 @@ const log = debug('faults');
 /** The part a fault hits: the part it names, or the far end of the link it is on. */
 export function partHit(f: ResolvedFault): string {
   return faultKind(f.type)?.partHit(f) ?? '';
+}
+
+/** The rule an HTTP fault puts on its link's HTTP fault proxy; undefined for every other fault. */
+export function httpRuleOf(f: ResolvedFault): ReturnType<NonNullable<FaultKind<Fault, ResolvedFault>['httpRule']>> | undefined {
+  return faultKind(f.type)?.httpRule?.(f);
 }
 
 /** Applies a resolved fault through its kind; every failure is a FaultError naming the entry. */

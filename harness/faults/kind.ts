@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FaultError } from '../core/errors.ts';
-import type { ActiveProxy, ActiveToxic, RunningStack, ToxicSpec } from '../stack/index.ts';
+import type { ActiveProxy, ActiveToxic, HttpRule, RunningStack, ToxicSpec } from '../stack/index.ts';
 
 /** The stack part kinds a fault can name. */
 export type PartKindName = 'mariadb' | 'redis' | 'service' | 'gateway';
@@ -17,6 +17,10 @@ export interface FaultResolveContext {
   problem(key: string, message: string, fix: string): void;
   /** The link 'from→to' ('from->to' accepted); a problem when the stack has no such link. */
   link(text: string): string;
+  /** As link(), and a problem unless its far end is a service (speaks HTTP). */
+  httpLink(text: string): string;
+  /** The entry's index in the timeline (an id within the run). */
+  readonly entry: number;
   /** ms of a duration option, `fallback` when not given; a problem when it does not parse. */
   duration(key: string, text: string | undefined, fallback: number): number;
   /** The part named in option `key`; a problem when it is not a part of one of `kinds`. */
@@ -47,6 +51,8 @@ export interface FaultKind<Def extends { type: string }, Resolved extends { type
   /** The part it hits: the part it names, or the far end of its link. */
   partHit(fault: Resolved): string;
   apply(fault: Resolved, stack: RunningStack, id: string, label: string): Promise<ActiveFault>;
+  /** An HTTP fault: the rule its link's HTTP fault proxy is started with (off until apply). */
+  httpRule?(fault: Resolved): { link: string; rule: HttpRule };
 }
 
 /** heal() that runs once, whoever calls it how often. */

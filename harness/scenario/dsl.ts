@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { GatewayPart, MariaDbPart, Fault, RedisPart, ScenarioDefinition, ServicePart, TimelineEntry } from './types.ts';
 
 // The fault helpers live with their kinds.
-export { bandwidth, clientPause, connectionFlood, down, evict, expire, flushCache, freeze, kill, killConnections, latency, limitData, lockWait, readOnly, request, resetPeer, restart, slicer, slowClose, slowTransaction, timeout } from '../faults/index.ts';
+export { bandwidth, clientPause, connectionFlood, down, evict, expire, flushCache, freeze, httpAbort, httpDelay, httpError, kill, killConnections, latency, limitData, lockWait, readOnly, request, resetPeer, restart, slicer, slowClose, slowTransaction, timeout } from '../faults/index.ts';
 
 /**
  * The folder of the file whose scenario() defined a stack function: the paths of that stack's parts

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScenarioError } from '../core/errors.ts';
-import { at, down, flushCache, freeze, gateway, kill, latency, lockWait, mariadb, resetPeer, restart, service, timeout } from './dsl.ts';
+import { at, down, flushCache, freeze, gateway, httpAbort, httpDelay, httpError, kill, latency, lockWait, mariadb, resetPeer, restart, service, timeout } from './dsl.ts';
 import type { ScenarioDefinition } from './types.ts';
 import { resolveScenario } from './validate.ts';
 
@@ -137,6 +137,27 @@ describe('resolveScenario', () => {
     ]);
   });
 
+  it('an HTTP fault puts its rule on its link, numbered by its entry; other links carry none', () => {
+    const def = {
+      ...good(),
+      load: { ...good().load, duration: '60s' },
+      timeline: [
+        at('5s', latency({ link: 'app→db', latency: '1s' }), { for: '1s' }),
+        at('10s', httpError({ link: 'edge→app', status: 503, share: 0.3, retryAfter: 2, path: '/upload' }), { for: '5s' }),
+        at('20s', httpDelay({ link: 'edge->app', delay: '2s' }), { for: '5s' }),
+        at('30s', httpAbort({ link: 'edge→app', share: 0.5 }), { for: '5s' }),
+      ],
+    };
+    const r = resolveScenario('demo.ts', def, { cwd });
+    expect(r.links.find((l) => l.name === 'app→db')?.http).toEqual([]);
+    expect(r.links.find((l) => l.name === 'edge→app')?.http).toEqual([
+      { id: 'f1', path: '/upload', share: 0.3, action: 'error', status: 503, retryAfterS: 2 },
+      { id: 'f2', path: '/', share: 1, action: 'delay', delayMs: 2000 },
+      { id: 'f3', path: '/', share: 0.5, action: 'abort' },
+    ]);
+    expect(r.timeline.slice(1).map((t) => t.label)).toEqual(['HTTP 503 (Retry-After 2) for 30% of requests to /upload on edge→app', 'HTTP delay 2000 ms for every request on edge→app', 'HTTP answers dropped for 50% of requests on edge→app']);
+  });
+
   type Mutate = (d: ScenarioDefinition) => unknown;
   const bad: [string, Mutate, string, RegExp][] = [
     ['no stack parts', (d) => ({ ...d, stack: () => ({}) }), 'stack', /no parts/],
@@ -166,6 +187,10 @@ describe('resolveScenario', () => {
     ['instant fault given a duration', (d) => ({ ...d, timeline: [at('5s', kill({ part: 'app' }), { for: '1s' })] }), 'timeline[0].for', /no duration/],
     ['lasting fault without a duration', (d) => ({ ...d, timeline: [at('5s', down({ link: 'app→db' }))] }), 'timeline[0].for', /needs a duration/],
     ['kill a part that is not there', (d) => ({ ...d, timeline: [at('5s', kill({ part: 'cache' }))] }), 'timeline[0].fault.part', /not a service or gateway or mariadb/],
+    ['an HTTP fault on a link to a database', (d) => ({ ...d, timeline: [at('5s', httpError({ link: 'app→db', status: 503 }), { for: '1s' })] }), 'timeline[0].fault.link', /not a link to a service/],
+    ['an HTTP status that is no error', (d) => ({ ...d, timeline: [at('5s', httpError({ link: 'edge→app', status: 200 }), { for: '1s' })] }), 'timeline[0].fault.status', /./],
+    ['an HTTP share over 1', (d) => ({ ...d, timeline: [at('5s', httpAbort({ link: 'edge→app', share: 30 }), { for: '1s' })] }), 'timeline[0].fault.share', /./],
+    ['an HTTP fault path with a space', (d) => ({ ...d, timeline: [at('5s', httpDelay({ link: 'edge→app', delay: '1s', path: '/a b' }), { for: '1s' })] }), 'timeline[0].fault.path', /without spaces/],
     ['restart a database', (d) => ({ ...d, timeline: [at('5s', restart({ part: 'db' }))] }), 'timeline[0].fault.part', /not a service part/],
     ['flushCache on a database', (d) => ({ ...d, timeline: [at('5s', flushCache({ part: 'db' }))] }), 'timeline[0].fault.part', /not a redis part/],
     ['ejection outside overall', (d) => ({ ...d, expect: { recovery: ['ejection{part:app} < 1s'] } }), 'expect.recovery[0]', /once per run/],

@@ -6,7 +6,8 @@ import { ScenarioError } from '../core/errors.ts';
 import { portFree } from '../core/ports.ts';
 import { parseExpectation, PHASES, type Expectation, type Scope } from '../metrics/index.ts';
 import { stackFolder } from './dsl.ts';
-import { FAULT_KINDS, FAULT_TYPES, faultKind, partHit, type FaultResolveContext, type ResolvedFault } from '../faults/index.ts';
+import { FAULT_KINDS, FAULT_TYPES, faultKind, httpRuleOf, partHit, type FaultResolveContext, type ResolvedFault } from '../faults/index.ts';
+import type { HttpRule } from '../stack/index.ts';
 import type { ReplaySource, ScenarioDefinition, StackPart } from './types.ts';
 
 // ---- the schema: one place that says what a scenario may contain -------------------------------
@@ -154,6 +155,8 @@ export interface ResolvedLink {
   name: string;
   from: string;
   to: string;
+  /** The rules of the HTTP faults on this link: when any, the link goes through an HTTP fault proxy. */
+  http: readonly HttpRule[];
 }
 
 export type { ResolvedFault } from '../faults/index.ts';
@@ -359,7 +362,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
         if (!(d in rawStack)) problems.push({ field: `${field}.dependsOn`, message: `'${d}' is not a part of the stack`, fix: `use one of ${names.join(', ')}` });
         else if (d === name) problems.push({ field: `${field}.dependsOn`, message: `'${name}' depends on itself`, fix: 'remove it from its own dependsOn' });
         else if (rawStack[d]?.kind === 'gateway') problems.push({ field: `${field}.dependsOn`, message: `'${d}' is a gateway; services cannot depend on one`, fix: 'depend on the service behind it' });
-        else links.push({ name: `${name}→${d}`, from: name, to: d });
+        else links.push({ name: `${name}→${d}`, from: name, to: d, http: [] });
       }
       const setupTimeoutMs = p.setupTimeout === undefined ? DEFAULTS.setupTimeoutMs : parseDurationMs(p.setupTimeout);
       if (!setupTimeoutMs) problems.push({ field: `${field}.setupTimeout`, message: `'${p.setupTimeout ?? ''}' is not a positive duration`, fix: "write it like '2m'" });
@@ -386,7 +389,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       for (const t of to) {
         if (rawStack[t]?.kind !== 'service') problems.push({ field: `${field}.to`, message: `'${t}' is not a service of the stack`, fix: `use one of ${services.join(', ') || '(no service defined)'}` });
         else if (links.some((l) => l.from === name && l.to === t)) problems.push({ field: `${field}.to`, message: `'${t}' is named twice`, fix: 'name each server once' });
-        else links.push({ name: `${name}→${t}`, from: name, to: t });
+        else links.push({ name: `${name}→${t}`, from: name, to: t, http: [] });
       }
       let check: Extract<ResolvedPart, { kind: 'gateway' }>['check'];
       if (p.check) {
@@ -517,10 +520,18 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     const ctx: FaultResolveContext = {
       forMs: forMs ?? 0,
       problem: (key, message, fix) => problems.push({ field: key ? `${field}.fault.${key}` : field, message, fix }),
+      entry: index,
       link: (text) => {
         const link = normaliseLink(text);
         const name = link ? `${link.from}→${link.to}` : text;
         if (!link || !linkNames.has(name)) problems.push({ field: `${field}.fault.link`, message: `'${text}' is not a link of the stack`, fix: `use one of ${[...linkNames].join(', ') || '(no links: add dependsOn or a gateway)'}` });
+        return name;
+      },
+      httpLink: (text) => {
+        const link = normaliseLink(text);
+        const name = link ? `${link.from}→${link.to}` : text;
+        const http = links.filter((l) => rawStack[l.to]?.kind === 'service').map((l) => l.name);
+        if (!link || !http.includes(name)) problems.push({ field: `${field}.fault.link`, message: `'${text}' is not a link to a service of the stack (HTTP faults need HTTP at the far end)`, fix: `use one of ${http.join(', ') || '(none: no link ends at a service)'}` });
         return name;
       },
       duration: (key, text, fallback) => {
@@ -538,6 +549,12 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     const fault = kind.resolve(f, ctx);
     return [{ index, phase: t.name ?? '', label: kind.label(f, fault), atMs: atMs ?? 0, forMs: forMs ?? 0, fault }];
   });
+  // A link an HTTP fault names gets its proxy, started with the rule (off until the fault's apply).
+  for (const t of timeline) {
+    const r = httpRuleOf(t.fault);
+    const link = r && links.find((l) => l.name === r.link);
+    if (r && link) link.http = [...link.http, r.rule];
+  }
   // Each entry's own phase: its name, or its fault's type (numbered where the type repeats).
   const typeCount = new Map<string, number>();
   for (const t of timeline) typeCount.set(t.fault.type, (typeCount.get(t.fault.type) ?? 0) + 1);

@@ -121,7 +121,7 @@ function showStat(socket: StatsSocket): Promise<string> {
   return statsCommand(socket, 'show stat');
 }
 
-function statsCommand(socket: StatsSocket, command: string): Promise<string> {
+export function statsCommand(socket: StatsSocket, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const c = net.createConnection(typeof socket === 'string' ? { path: socket } : socket, () => c.end(`${command}\n`));
@@ -203,7 +203,7 @@ export async function watchServerStates(socket: StatsSocket): Promise<ServerStat
  * A Unix socket path must fit in 108 bytes: inside the part's dir when it does, else in a short
  * temp dir of its own, removed at teardown.
  */
-function socketPath(dir: string, res: RunResources): string {
+export function adminSocketPath(dir: string, res: RunResources): string {
   const inDir = path.join(dir, 'stats.sock');
   if (Buffer.byteLength(inDir) <= 100) return inDir;
   const short = mkdtempSync(path.join(os.tmpdir(), 'bo-'));
@@ -227,7 +227,7 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
     writeFileSync(errorFile, timeoutErrorPage(opts.timeoutStatus, opts.timeoutMs));
   }
   const cfg = path.join(dir, 'haproxy.cfg');
-  const statsSocket = socketPath(dir, res);
+  const statsSocket = adminSocketPath(dir, res);
   writeFileSync(
     cfg,
     haproxyConfig({ port, servers: opts.servers, timeoutMs: opts.timeoutMs, statsSocket, check: opts.check, leader: opts.leader, ...(errorFile ? { timeoutErrorFile: errorFile } : {}) }),

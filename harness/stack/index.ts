@@ -5,6 +5,7 @@ import type { ManagedProcess } from '../core/process.ts';
 import { processTree, servingPid } from '../core/procfs.ts';
 import type { ResolvedLink, ResolvedPart } from '../scenario/index.ts';
 import { startGateway, type StartedGateway } from './haproxy.ts';
+import { startHttpFaultProxy, type StartedHttpFaultProxy } from './http-faults.ts';
 import { startMariaDb, type StartedMariaDb } from './mariadb.ts';
 import type { RunResources } from './resources.ts';
 import { startRedis, type StartedRedis } from './redis.ts';
@@ -23,6 +24,7 @@ export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveTox
 export { startService, type StartedService, type ServiceOptions } from './service.ts';
 export { startGateway, haproxyConfig, parseShowStat, watchServerStates, type StartedGateway, type GatewayOptions, type ServerStateWatch } from './haproxy.ts';
 export { startRedis, type StartedRedis } from './redis.ts';
+export { httpRuleText, httpFaultConfig, type HttpRule, type HttpFaultProxy } from './http-faults.ts';
 export { stackPlan, containerAction, killWorkersScript, IMAGE_SETS, LABELS, type ImageSetName, type StackPlan, type ContainerPlan, type ContainerAction } from './containers/plan.ts';
 export { findContainerEngine, noEngineMessage } from './containers/engine.ts';
 export type { StartedContainerStack, StartedContainerPart, ContainerStackOptions } from './containers/start.ts';
@@ -103,10 +105,19 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
   const started = new Map<string, StartedStackPart>();
   const proxies = new Map<string, ActiveProxy>();
 
+  const httpFaults = new Map<string, StartedHttpFaultProxy>();
+
   const linkTo = async (link: ResolvedLink): Promise<ActiveProxy> => {
     const target = started.get(link.to);
     if (!target) throw new StackError(`link ${link.name}: ${link.to} is not started`, `link ${link.name}`, 'this is a bug in the start order');
-    const proxy = await toxiproxy.createProxy(`${res.runId}-${link.from}-${link.to}`, portOf(target));
+    // A link with HTTP faults: Toxiproxy → the link's HTTP fault proxy → the part.
+    let upstream = portOf(target);
+    if (link.http.length > 0) {
+      const hp = await startHttpFaultProxy(link, upstream, link.http, res);
+      httpFaults.set(link.name, hp);
+      upstream = hp.port;
+    }
+    const proxy = await toxiproxy.createProxy(`${res.runId}-${link.from}-${link.to}`, upstream);
     proxies.set(link.name, proxy);
     return proxy;
   };
@@ -143,7 +154,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
     if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
     return { proc: p.process, port: p.port };
   };
-  const processes = () => [toxiproxy.process, ...[...started.values()].map((p) => p.process)];
+  const processes = () => [toxiproxy.process, ...[...started.values()].map((p) => p.process), ...[...httpFaults.values()].map((h) => h.process)];
 
   return {
     backend: 'local',
@@ -151,6 +162,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
     startupMs,
     parts: started,
     links: proxies,
+    httpFaults,
     urlOf: (name) => {
       const p = started.get(name);
       if (!p || p.kind === 'mariadb' || p.kind === 'redis') throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');

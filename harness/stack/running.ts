@@ -2,6 +2,7 @@ import type mysql from 'mysql2/promise';
 import type { StackError } from '../core/errors.ts';
 import type { ServerStateChange } from '../metrics/index.ts';
 import type { ResolvedFault } from '../scenario/index.ts';
+import type { HttpFaultProxy } from './http-faults.ts';
 import type { ActiveProxy } from './toxiproxy.ts';
 
 /**
@@ -13,6 +14,8 @@ export interface RunningStack {
   readonly parts: ReadonlyMap<string, RunningPart>;
   /** One Toxiproxy proxy per link, by link name ('app→db'). */
   readonly links: ReadonlyMap<string, ActiveProxy>;
+  /** The HTTP fault proxy of each link an HTTP fault names, by link name. */
+  readonly httpFaults: ReadonlyMap<string, HttpFaultProxy>;
   /** How long each part took to start, ms (Toxiproxy as 'toxiproxy'). */
   readonly startupMs: Readonly<Record<string, number>>;
   /** The URL the harness (k6, a request fault) uses to reach a service or gateway. */

@@ -37,7 +37,7 @@ describe('brownout list', () => {
     const r = cli('list');
     expect(r.status).toBe(0);
     const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
-    expect(names).toEqual(['cold-cache', 'crash-recovery', 'dependency-outage', 'lb-failover', 'slow-transaction-replay', 'slow-transaction']);
+    expect(names).toEqual(['cold-cache', 'crash-recovery', 'dependency-outage', 'lb-failover', 'retry-storm', 'slow-transaction-replay', 'slow-transaction']);
     expect(r.stdout).toMatch(/lb-failover\s+fixed\|broken\s+scenarios\/lb-failover\.ts\s+The leader instance crashes/);
   });
 

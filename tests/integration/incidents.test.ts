@@ -115,4 +115,29 @@ for (const backend of ['local', 'containers'] as const) {
       expect(gatewayEvents(o)).not.toContain('edge: app2 UP (backend leader)');
     });
   });
+
+  describe(`${backend}: retry-storm`, () => {
+    const FILE = 'scenarios/retry-storm.ts';
+    const phase = (o: RunOutcome, name: string) => o.result?.judgement.phases.find((p) => p.phase === name)?.all;
+    it("fixed: the provider's 30% of 503s show through to about a sixth of checkouts, fast; nobody waits for the gateway", async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      // The HTTP fault was applied and healed on the link to the provider.
+      expect(o.result?.timeline.filter((e) => e.kind === 'apply' || e.kind === 'heal').map((e) => `${e.kind} ${e.label}`)).toEqual(['apply HTTP 503 for 30% of requests on app→payments', 'heal HTTP 503 for 30% of requests on app→payments']);
+      // Some checkouts did fail (the provider's errors are real), a bounded share of them.
+      const share = figure(o, 'payments-503', 'rate(5xx) < 25%')?.measured ?? 0;
+      expect(share).toBeGreaterThan(0.05);
+      expect(share).toBeLessThan(0.25);
+    });
+    it('broken: retries inside the transaction drain the pool: most checkouts time out at the gateway', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      // Far more than the provider's own 30%: the checkouts whose charge would have gone through fail too.
+      expect(figure(o, 'payments-503', 'rate(5xx) < 25%')?.measured).toBeGreaterThan(0.4);
+      expect(figure(o, 'payments-503', 'p95 < 500ms')?.measured).toBeGreaterThanOrEqual(2900);
+      // The gateway's timeout (answered 503), not the provider's 503s passed on.
+      expect(phase(o, 'payments-503')?.statuses['503'] ?? 0).toBeGreaterThan(100);
+    });
+  });
 }

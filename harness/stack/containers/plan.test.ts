@@ -7,6 +7,41 @@ const secrets = { dbPassword: (part: string) => `pw-${part}` };
 const byPart = (cs: ContainerPlan[], part: string) => cs.find((c) => c.part === part);
 
 describe('containers plan: the scenario stack mapped to containers', () => {
+  it('a link with HTTP faults: Toxiproxy → its HAProxy container (every rule off, the runtime API on TCP) → the part', async () => {
+    const sc = await loadScenario('scenarios/slow-transaction.ts', { mode: 'broken' });
+    const links = sc.links.map((l) =>
+      l.name === 'app→imager'
+        ? { ...l, http: [{ id: 'f4', path: '/thumb', share: 0.3, action: 'error' as const, status: 503, retryAfterS: 2 }, { id: 'f5', path: '/', share: 1, action: 'delay' as const, delayMs: 1500 }, { id: 'f6', path: '/', share: 0.5, action: 'abort' as const }] }
+        : l,
+    );
+    const plan = stackPlan(sc.parts, links, 'r1', secrets);
+    expect(plan.proxies.map((p) => `${p.link} → ${p.upstream}`)).toEqual(['app→db → db:3306', 'app→imager → http-app-imager:8080', 'edge→app → app:8080']);
+    expect(plan.httpFaults.map((h) => [h.link, h.from, h.alias, h.image, h.port, h.adminPort, h.mapFile])).toEqual([['app→imager', 'app', 'http-app-imager', 'brownout/haproxy:2.6', 8080, 9999, '/usr/local/etc/haproxy/rules.map']]);
+    const files = new Map(plan.httpFaults[0]?.files.map((f) => [f.target, f.content]));
+    expect(files.get('/usr/local/etc/haproxy/rules.map')).toBe('f4 0\nf5 0\nf6 0\n');
+    expect(files.get('/usr/local/etc/haproxy/empty.http')).toBe('');
+    expect(files.get('/usr/local/etc/haproxy/faults.lua')).toContain('core.msleep');
+    const cfg = files.get('/usr/local/etc/haproxy/haproxy.cfg') ?? '';
+    const map = '/usr/local/etc/haproxy/rules.map';
+    expect(cfg.split('\n').filter((l) => /^\s+(bind|server|stats socket|lua-load|http-request|http-response)/.test(l))).toEqual([
+      '  stats socket ipv4@0.0.0.0:9999 mode 600 level admin',
+      '  lua-load /usr/local/etc/haproxy/faults.lua',
+      '  bind 0.0.0.0:8080',
+      // 30%: HAProxy's rand(10000) under 3000.
+      `  http-request return status 503 content-type text/plain string "brownout: injected 503 (f4)" hdr Retry-After 2 if { str(f4),map(${map},0) -m int eq 1 } { path_beg /thumb } { rand(10000) -m int lt 3000 }`,
+      // Every request: no rand at all.
+      `  http-request set-var(txn.brownout_delay_ms) int(1500) if { str(f5),map(${map},0) -m int eq 1 } { path_beg / }`,
+      `  http-request set-var(txn.brownout_abort) int(1) if { str(f6),map(${map},0) -m int eq 1 } { path_beg / } { rand(10000) -m int lt 5000 }`,
+      '  http-request lua.brownout_delay if { var(txn.brownout_delay_ms) -m found }',
+      '  http-response lua.brownout_abort if { var(txn.brownout_abort) -m found }',
+      '  server part imager:8080',
+    ]);
+    // No answers of its own: the part unreachable closes the client's connection, as Toxiproxy alone would.
+    expect(cfg).toContain('  errorfile 503 /usr/local/etc/haproxy/empty.http');
+    // Links without HTTP faults have no such container.
+    expect(stackPlan(sc.parts, sc.links, 'r1', secrets).httpFaults).toEqual([]);
+  });
+
   it('slow-transaction: MariaDB with its schema, the services built from the repo, HAProxy, each link a proxy', async () => {
     const sc = await loadScenario('scenarios/slow-transaction.ts', { mode: 'broken' });
     const plan = stackPlan(sc.parts, sc.links, 'r1', secrets);

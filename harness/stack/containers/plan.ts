@@ -5,6 +5,7 @@ import { expandVars } from '../../core/expand.ts';
 import { TOOLS } from '../../core/tools.ts';
 import type { ResolvedFault, ResolvedLink, ResolvedPart } from '../../scenario/index.ts';
 import { haproxyConfig, timeoutErrorPage } from '../haproxy.ts';
+import { HTTP_FAULT_LUA, httpFaultConfig, httpFaultMap } from '../http-faults.ts';
 
 /**
  * The containers backend, as data: what the local backend starts as processes, mapped to
@@ -119,7 +120,7 @@ export function mariadbServerFlags(part: { charset: string; collation: string; v
 
 export const TOXIPROXY_API_PORT = 8474;
 /** Inside the network every part listens on its image's usual port, so configs read plainly. */
-export const PORTS = { mariadb: 3306, redis: 6379, service: 8080, gateway: 8080 } as const;
+export const PORTS = { mariadb: 3306, redis: 6379, service: 8080, gateway: 8080, httpFaults: 8080 } as const;
 /** HAProxy's stats socket on TCP in the gateway container (the harness reads server states there). */
 export const GATEWAY_STATS_PORT = 9999;
 /** Proxies listen on the Toxiproxy container from here up, one port per link. */
@@ -141,12 +142,28 @@ export type ContainerPlan =
   | { kind: 'service'; part: string; alias: string; build: ServiceBuild; workdir: string; port: number; command: string[]; env: Record<string, string>; health: string; startupTimeoutMs: number; files: { target: string; content: string }[]; supervised: boolean }
   | { kind: 'gateway'; part: string; alias: string; image: string; port: number; statsPort: number; config: { target: string; content: string }; timeoutBody: { target: string; content: string } | undefined; check: { intervalMs: number; fall: number; rise: number } | undefined };
 
+/** A link's HTTP fault proxy: an HAProxy container between the link's Toxiproxy proxy and the part. */
+export interface HttpFaultPlan {
+  link: string;
+  /** The part whose links start here: the container starts just before that part's proxies. */
+  from: string;
+  alias: string;
+  image: string;
+  port: number;
+  /** HAProxy's runtime API on TCP (published on 127.0.0.1): the faults set the rules' map there. */
+  adminPort: number;
+  /** The map's path inside the container, as `set map` names it. */
+  mapFile: string;
+  files: { target: string; content: string }[];
+}
+
 export interface StackPlan {
   runId: string;
   images: ImageSetName;
   network: string;
   toxiproxy: { image: string; alias: string; apiPort: number; proxyPorts: number[] };
   proxies: ProxyPlan[];
+  httpFaults: HttpFaultPlan[];
   /** In start order: a part after the parts it depends on. */
   containers: ContainerPlan[];
 }
@@ -165,10 +182,33 @@ const alias = (part: string) => part.toLowerCase().replace(/[^a-z0-9-]/g, '-');
 
 export function stackPlan(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], runId: string, secrets: PlanSecrets, opts: PlanOptions = {}): StackPlan {
   const images = IMAGE_SETS[opts.images ?? 'local'];
+  const httpFaults: HttpFaultPlan[] = [];
   const proxies: ProxyPlan[] = links.map((l, i) => {
     const to = parts.find((p) => p.name === l.to);
     const port = to ? PORTS[to.kind] : 0;
-    return { link: l.name, name: `${runId}-${l.from}-${l.to}`, listenPort: FIRST_PROXY_PORT + i, upstream: `${alias(l.to)}:${port}` };
+    let upstream = `${alias(l.to)}:${port}`;
+    if (l.http.length > 0) {
+      // Toxiproxy → the link's HTTP fault proxy → the part, as locally.
+      const dir = '/usr/local/etc/haproxy';
+      const hp = { alias: `http-${alias(l.from)}-${alias(l.to)}`, mapFile: `${dir}/rules.map` };
+      const config = httpFaultConfig({ bind: '0.0.0.0', port: PORTS.httpFaults, upstream, rules: l.http, mapFile: hp.mapFile, luaFile: `${dir}/faults.lua`, adminSocket: `ipv4@0.0.0.0:${GATEWAY_STATS_PORT}`, emptyErrorFile: `${dir}/empty.http` });
+      httpFaults.push({
+        link: l.name,
+        from: l.from,
+        ...hp,
+        image: images.haproxy,
+        port: PORTS.httpFaults,
+        adminPort: GATEWAY_STATS_PORT,
+        files: [
+          { target: `${dir}/haproxy.cfg`, content: config },
+          { target: hp.mapFile, content: httpFaultMap(l.http) },
+          { target: `${dir}/faults.lua`, content: HTTP_FAULT_LUA },
+          { target: `${dir}/empty.http`, content: '' },
+        ],
+      });
+      upstream = `${hp.alias}:${PORTS.httpFaults}`;
+    }
+    return { link: l.name, name: `${runId}-${l.from}-${l.to}`, listenPort: FIRST_PROXY_PORT + i, upstream };
   });
   const proxyOf = (from: string, to: string) => proxies.find((p) => p.link === links.find((l) => l.from === from && l.to === to)?.name);
   const containers: ContainerPlan[] = parts.map((part): ContainerPlan => {
@@ -239,6 +279,7 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
     network: `brownout-${runId}`,
     toxiproxy: { image: images.toxiproxy, alias: 'toxiproxy', apiPort: TOXIPROXY_API_PORT, proxyPorts: proxies.map((p) => p.listenPort) },
     proxies,
+    httpFaults,
     containers,
   };
 }

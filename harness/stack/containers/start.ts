@@ -9,6 +9,7 @@ import { StackError } from '../../core/errors.ts';
 import { debug } from '../../core/log.ts';
 import { waitUntil } from '../../core/ports.ts';
 import { droppedLogLines, watchServerStates, type ServerStateWatch } from '../haproxy.ts';
+import { setHttpRule, type HttpFaultProxy } from '../http-faults.ts';
 import { flushRedis, redisCommand } from '../redis.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
 import { createProxyAt, listToxics, type ActiveProxy } from '../toxiproxy.ts';
@@ -119,7 +120,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     const runtime = await getContainerRuntimeClient();
     if (plan.images === 'local') {
       // Built here, never pulled: a missing one would otherwise be asked of a registry.
-      const wanted = [plan.toxiproxy.image, ...plan.containers.map((c) => (c.kind === 'service' ? c.build.buildArgs['NODE_IMAGE'] ?? '' : c.image))];
+      const wanted = [plan.toxiproxy.image, ...plan.containers.map((c) => (c.kind === 'service' ? c.build.buildArgs['NODE_IMAGE'] ?? '' : c.image)), ...plan.httpFaults.map((h) => h.image)];
       const missing: string[] = [];
       for (const image of new Set(wanted)) if (!(await runtime.image.exists(ImageName.fromString(image)))) missing.push(image);
       if (missing.length) throw new StackError(`the image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not built on this engine`, `engine ${runtime.info.containerRuntime.host}`, "run 'make setup-containers' (it builds them here, no registry needed), or --images upstream where your engine reaches a registry");
@@ -142,6 +143,9 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     startupMs['toxiproxy'] = Date.now() - t;
     const toxiproxyUrl = `http://${toxiproxy.getHost()}:${toxiproxy.getMappedPort(plan.toxiproxy.apiPort)}`;
     const links = new Map<string, ActiveProxy>();
+    const httpFaults = new Map<string, HttpFaultProxy>();
+    // Containers that are not parts (a link's HTTP fault proxy): watched for an unasked exit all the same.
+    const helpers = new Map<string, StartedTestContainer>();
     const containers = new Map<string, StartedContainerPart>();
     const parts = new Map<string, RunningPart>();
     const partOf = (name: string): StartedContainerPart => {
@@ -193,7 +197,16 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     };
     for (const c of plan.containers) {
       t = Date.now();
-      // A part's proxies exist before the part that uses them starts (services connect at once).
+      // A part's proxies exist before the part that uses them starts (services connect at once),
+      // and the HTTP fault proxies behind them before those.
+      for (const h of plan.httpFaults.filter((x) => x.from === c.part)) {
+        const hc = await new LoopbackContainer(h.image).withLabels(labels).withCopyContentToContainer(h.files).withExposedPorts(h.port, h.adminPort).withNetworkMode(network).withNetworkAliases(h.alias).withWaitStrategy(Wait.forListeningPorts()).start();
+        add(`${h.alias} container ${hc.getId().slice(0, 12)}`, () => hc.stop());
+        await followLogs(h.alias, hc);
+        helpers.set(h.alias, hc);
+        const admin = { host: hc.getHost(), port: hc.getMappedPort(h.adminPort) };
+        httpFaults.set(h.link, { link: h.link, set: (id, on) => setHttpRule(admin, h.mapFile, h.link, id, on) });
+      }
       for (const p of plan.proxies.filter((x) => x.link.startsWith(`${c.part}→`))) {
         links.set(p.link, await createProxyAt(toxiproxyUrl, { name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream }));
       }
@@ -217,6 +230,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       parts,
       containers,
       links,
+      httpFaults,
       startupMs,
       toxiproxyUrl,
       urlOf: (name) => {
@@ -237,7 +251,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       onUnexpectedExit: (except, callback) => {
         let told = false;
         // Toxiproxy too: without it every link is gone.
-        for (const [name, container] of [['toxiproxy', toxiproxy] as const, ...[...containers].map(([n, c]) => [n, c.container] as const)]) {
+        for (const [name, container] of [['toxiproxy', toxiproxy] as const, ...helpers, ...[...containers].map(([n, c]) => [n, c.container] as const)]) {
           if (except.has(name)) continue;
           // Docker's wait answers when the container stops (not on pause).
           void runtime.container
