@@ -42,7 +42,9 @@ test: setup-test setup-containers typecheck
 	@npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json; rc=$$?; \
 	  node harness/cli/test-summary.mjs reports/vitest.json || true; exit $$rc
 
+# Types, then the formatter and the linter (Biome, biome.jsonc): `npx biome check --write .` fixes what it can.
 typecheck:
+	@npx biome ci --colors=off .
 	@npx tsc -p tsconfig.json
 	@npx tsc -p scenarios/load/tsconfig.json
 	@npx tsc -p harness/report/browser/tsconfig.json

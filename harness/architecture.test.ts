@@ -38,7 +38,13 @@ describe('module map', () => {
   });
   for (const [from, to, why] of FORBIDDEN) {
     it(`${from} never imports ${to} (${why})`, () => {
-      const bad = files.filter((f) => f.startsWith(from)).flatMap((f) => importsOf(f).filter((i) => i.startsWith(to)).map((i) => `${f} → ${i}`));
+      const bad = files
+        .filter((f) => f.startsWith(from))
+        .flatMap((f) =>
+          importsOf(f)
+            .filter((i) => i.startsWith(to))
+            .map((i) => `${f} → ${i}`),
+        );
       expect(bad).toEqual([]);
     });
   }
@@ -47,7 +53,14 @@ describe('module map', () => {
       .filter((f) => f.startsWith('harness/'))
       .flatMap((f) =>
         importsOf(f)
-          .filter((i) => i.startsWith('harness/') && area(i) !== area(f) && !i.startsWith('harness/core/') && !/^harness\/[a-z]+\/index\.ts$/.test(i) && i !== 'harness/index.ts')
+          .filter(
+            (i) =>
+              i.startsWith('harness/') &&
+              area(i) !== area(f) &&
+              !i.startsWith('harness/core/') &&
+              !/^harness\/[a-z]+\/index\.ts$/.test(i) &&
+              i !== 'harness/index.ts',
+          )
           .map((i) => `${f} → ${i}`),
       );
     expect(bad).toEqual([]);

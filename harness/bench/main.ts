@@ -41,7 +41,9 @@ const today = new Date().toISOString().slice(0, 10);
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 function add(f: BenchFigure): void {
   figures.push({ ...f, part: currentPart, date: today });
-  say(`${f.section} / ${f.name}: ${f.value}${f.unit ? ` ${f.unit}` : ''}${f.goal ? ` (goal ${f.goal}${f.met === undefined ? '' : f.met ? ', met' : ', NOT met'})` : ''}`);
+  say(
+    `${f.section} / ${f.name}: ${f.value}${f.unit ? ` ${f.unit}` : ''}${f.goal ? ` (goal ${f.goal}${f.met === undefined ? '' : f.met ? ', met' : ', NOT met'})` : ''}`,
+  );
 }
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -72,14 +74,27 @@ async function k6Load(dir: string, baseUrl: string, rate: number, durationMs: nu
   const runDir = mkdtempSync(path.join(dir, 'k6-'));
   const bundlePath = path.join(runDir, 'bundle.js');
   writeFileSync(bundlePath, await bundleLoadScript(GET_SCRIPT));
-  const k6 = await startK6({ bundlePath, dir: runDir, baseUrl, rate, durationMs, requestTimeoutMs: 5000, preAllocatedVUs: Math.min(maxVUs, Math.max(20, rate / 10)), maxVUs });
+  const k6 = await startK6({
+    bundlePath,
+    dir: runDir,
+    baseUrl,
+    rate,
+    durationMs,
+    requestTimeoutMs: 5000,
+    preAllocatedVUs: Math.min(maxVUs, Math.max(20, rate / 10)),
+    maxVUs,
+  });
   try {
     await k6.resume();
     await k6.process.exited;
   } finally {
     await k6.stop();
   }
-  return { resultsFile: k6.resultsFile, results: await readResultsFile(k6.resultsFile), summary: JSON.parse(readFileSync(k6.summaryFile, 'utf8')) as K6Outcome['summary'] };
+  return {
+    resultsFile: k6.resultsFile,
+    results: await readResultsFile(k6.resultsFile),
+    summary: JSON.parse(readFileSync(k6.summaryFile, 'utf8')) as K6Outcome['summary'],
+  };
 }
 
 const droppedShare = (r: LoadResults) => (r.iterations + r.droppedIterations === 0 ? 0 : r.droppedIterations / (r.iterations + r.droppedIterations));
@@ -95,18 +110,40 @@ async function coldStart(): Promise<void> {
   }
   const median = (k: string) => runs.map((r) => r[k] ?? NaN).sort((a, b) => a - b)[1] ?? NaN;
   for (const k of Object.keys(runs[0] ?? {})) {
-    add({ section: 'cold start', name: k === 'total' ? 'slow-transaction stack, total' : k, value: median(k), unit: 'ms', goal: k === 'total' ? '< 3000 ms' : '', met: k === 'total' ? median(k) < 3000 : undefined, detail: `median of 3: ${runs.map((r) => r[k]).join(', ')} ms` });
+    add({
+      section: 'cold start',
+      name: k === 'total' ? 'slow-transaction stack, total' : k,
+      value: median(k),
+      unit: 'ms',
+      goal: k === 'total' ? '< 3000 ms' : '',
+      met: k === 'total' ? median(k) < 3000 : undefined,
+      detail: `median of 3: ${runs.map((r) => r[k]).join(', ')} ms`,
+    });
   }
   // The parts the slow-transaction stack does not have.
   const t = Date.now();
   await withStack('scenarios/cold-cache.ts', async (st) => {
-    add({ section: 'cold start', name: 'redis', value: st.startupMs['cache'] ?? NaN, unit: 'ms', goal: '', met: undefined, detail: `cold-cache stack total ${Date.now() - t} ms` });
+    add({
+      section: 'cold start',
+      name: 'redis',
+      value: st.startupMs['cache'] ?? NaN,
+      unit: 'ms',
+      goal: '',
+      met: undefined,
+      detail: `cold-cache stack total ${Date.now() - t} ms`,
+    });
   });
 }
 
 // 2. Suite overhead --------------------------------------------------------------------------------
 async function suiteOverhead(): Promise<void> {
-  const files = ['scenarios/cold-cache.ts', 'scenarios/crash-recovery.ts', 'scenarios/dependency-outage.ts', 'scenarios/lb-failover.ts', 'scenarios/slow-transaction.ts'];
+  const files = [
+    'scenarios/cold-cache.ts',
+    'scenarios/crash-recovery.ts',
+    'scenarios/dependency-outage.ts',
+    'scenarios/lb-failover.ts',
+    'scenarios/slow-transaction.ts',
+  ];
   let wall = 0;
   let load = 0;
   const codes: string[] = [];
@@ -119,7 +156,15 @@ async function suiteOverhead(): Promise<void> {
     codes.push(`${sc.name} ${o.exitCode}`);
   }
   const ratio = wall / load;
-  add({ section: 'suite overhead', name: 'wall time / sum of load windows (5 scenarios, fixed)', value: round(ratio, 3), unit: '', goal: '<= 1.2', met: ratio <= 1.2, detail: `wall ${round(wall / 1000, 1)} s, load windows ${load / 1000} s; exit codes: ${codes.join(', ')}` });
+  add({
+    section: 'suite overhead',
+    name: 'wall time / sum of load windows (5 scenarios, fixed)',
+    value: round(ratio, 3),
+    unit: '',
+    goal: '<= 1.2',
+    met: ratio <= 1.2,
+    detail: `wall ${round(wall / 1000, 1)} s, load windows ${load / 1000} s; exit codes: ${codes.join(', ')}`,
+  });
 }
 
 // 3-7 on one stack ---------------------------------------------------------------------------------
@@ -134,14 +179,29 @@ async function onOneStack(): Promise<void> {
       const s = k.summary.metrics;
       const count = s['http_reqs']?.['count'] ?? NaN;
       const d = s['http_req_duration'] ?? {};
-      add({ section: 'agreement with k6', name: 'request count (harness vs k6 summary)', value: `${f.count} vs ${count}`, unit: '', goal: 'equal', met: f.count === count });
+      add({
+        section: 'agreement with k6',
+        name: 'request count (harness vs k6 summary)',
+        value: `${f.count} vs ${count}`,
+        unit: '',
+        goal: 'equal',
+        met: f.count === count,
+      });
       for (const [name, ours, theirs] of [
         ['p50', f.p50Ms, d['med'] ?? NaN],
         ['p95', f.p95Ms, d['p(95)'] ?? NaN],
         ['p99', f.p99Ms, d['p(99)'] ?? NaN],
       ] as const) {
         const diff = (ours - theirs) / theirs;
-        add({ section: 'agreement with k6', name: `${name} (harness vs k6 summary, 500/s × 20 s)`, value: `${round(ours, 3)} vs ${round(theirs, 3)} ms (${diff >= 0 ? '+' : ''}${round(diff * 100, 2)}%)`, unit: '', goal: name === 'p95' ? 'within 1%' : '', met: name === 'p95' ? Math.abs(diff) <= 0.01 : undefined, detail: 'harness: nearest rank on an HDR histogram (3 significant digits); k6: interpolated' });
+        add({
+          section: 'agreement with k6',
+          name: `${name} (harness vs k6 summary, 500/s × 20 s)`,
+          value: `${round(ours, 3)} vs ${round(theirs, 3)} ms (${diff >= 0 ? '+' : ''}${round(diff * 100, 2)}%)`,
+          unit: '',
+          goal: name === 'p95' ? 'within 1%' : '',
+          met: name === 'p95' ? Math.abs(diff) <= 0.01 : undefined,
+          detail: 'harness: nearest rank on an HDR histogram (3 significant digits); k6: interpolated',
+        });
       }
     }
 
@@ -153,7 +213,15 @@ async function onOneStack(): Promise<void> {
       const ac = await autocannon({ url: `${edge}/photos/1`, overallRate: rate, duration: 20, connections: 50, timeout: 5, ignoreCoordinatedOmission: true });
       const k = await k6Load(dir, edge, rate, 20_000);
       const f = figuresOf(k.results.requests);
-      add({ section: 'agreement with autocannon', name: `requests sent at ${rate}/s for 20 s (autocannon vs harness/k6)`, value: `${ac.requests.total} vs ${f.count}`, unit: '', goal: '', met: undefined, detail: `autocannon non-2xx ${ac.non2xx}, errors ${ac.errors}, timeouts ${ac.timeouts}` });
+      add({
+        section: 'agreement with autocannon',
+        name: `requests sent at ${rate}/s for 20 s (autocannon vs harness/k6)`,
+        value: `${ac.requests.total} vs ${f.count}`,
+        unit: '',
+        goal: '',
+        met: undefined,
+        detail: `autocannon non-2xx ${ac.non2xx}, errors ${ac.errors}, timeouts ${ac.timeouts}`,
+      });
       add({
         section: 'agreement with autocannon',
         name: 'p50 (autocannon vs harness)',
@@ -161,9 +229,17 @@ async function onOneStack(): Promise<void> {
         unit: '',
         goal: '',
         met: undefined,
-        detail: "autocannon reports whole milliseconds; its overallRate gives each connection a quota per second, sent back to back from the start of each second (autocannon lib/httpClient.js), so its arrivals come in bursts and its latencies include that queueing, where k6's constant-arrival-rate spaces arrivals evenly",
+        detail:
+          "autocannon reports whole milliseconds; its overallRate gives each connection a quota per second, sent back to back from the start of each second (autocannon lib/httpClient.js), so its arrivals come in bursts and its latencies include that queueing, where k6's constant-arrival-rate spaces arrivals evenly",
       });
-      add({ section: 'agreement with autocannon', name: 'p99 (autocannon vs harness)', value: `${ac.latency.p99} vs ${round(f.p99Ms, 2)} ms`, unit: '', goal: '', met: undefined });
+      add({
+        section: 'agreement with autocannon',
+        name: 'p99 (autocannon vs harness)',
+        value: `${ac.latency.p99} vs ${round(f.p99Ms, 2)} ms`,
+        unit: '',
+        goal: '',
+        met: undefined,
+      });
     }
 
     // 6. The Toxiproxy hop: the service straight, and through its proxy (no toxic).
@@ -174,7 +250,15 @@ async function onOneStack(): Promise<void> {
         const direct = figuresOf((await k6Load(dir, app.url, 300, 15_000)).results.requests);
         const hop = figuresOf((await k6Load(dir, `http://127.0.0.1:${proxy.listenPort}`, 300, 15_000)).results.requests);
         const added = hop.p50Ms - direct.p50Ms;
-        add({ section: 'toxiproxy hop', name: 'p50 added by one proxy, no toxic (300/s × 15 s)', value: round(added, 3), unit: 'ms', goal: '< 0.3 ms', met: added < 0.3, detail: `direct p50 ${round(direct.p50Ms, 3)} / p99 ${round(direct.p99Ms, 3)} ms; through the proxy p50 ${round(hop.p50Ms, 3)} / p99 ${round(hop.p99Ms, 3)} ms` });
+        add({
+          section: 'toxiproxy hop',
+          name: 'p50 added by one proxy, no toxic (300/s × 15 s)',
+          value: round(added, 3),
+          unit: 'ms',
+          goal: '< 0.3 ms',
+          met: added < 0.3,
+          detail: `direct p50 ${round(direct.p50Ms, 3)} / p99 ${round(direct.p99Ms, 3)} ms; through the proxy p50 ${round(hop.p50Ms, 3)} / p99 ${round(hop.p99Ms, 3)} ms`,
+        });
         add({ section: 'toxiproxy hop', name: 'p99 added by one proxy', value: round(hop.p99Ms - direct.p99Ms, 3), unit: 'ms', goal: '', met: undefined });
       }
     }
@@ -193,7 +277,15 @@ async function onOneStack(): Promise<void> {
         if (share >= 0.01) break;
         ceiling = rate;
       }
-      add({ section: 'ceiling', name: 'highest constant arrival rate with < 1% dropped (GET /photos/:id through HAProxy and Toxiproxy, 10 s steps)', value: ceiling, unit: 'req/s', goal: '', met: undefined, detail: steps.join('; ') });
+      add({
+        section: 'ceiling',
+        name: 'highest constant arrival rate with < 1% dropped (GET /photos/:id through HAProxy and Toxiproxy, 10 s steps)',
+        value: ceiling,
+        unit: 'req/s',
+        goal: '',
+        met: undefined,
+        detail: steps.join('; '),
+      });
       if (!at2000) at2000 = await k6Load(dir, edge, 2000, 10_000, 1000);
       // The 2 000/s run's results file read again on its own: lines/s and CPU per 1 000 requests.
       const cpu0 = process.cpuUsage();
@@ -202,9 +294,31 @@ async function onOneStack(): Promise<void> {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const cpu = process.cpuUsage(cpu0);
       const perSec = r.requests.length / (ms / 1000);
-      add({ section: 'ingest', name: 'k6 JSON result lines read per second', value: Math.round(r.lines / (ms / 1000)), unit: 'lines/s', goal: '', met: undefined, detail: `${r.lines} lines, ${r.requests.length} requests in ${round(ms, 0)} ms (the 2 000/s step; ${round(droppedShare(r) * 100, 2)}% dropped)` });
-      add({ section: 'ingest', name: 'requests ingested per second (vs 2 000 req/s offered)', value: Math.round(perSec), unit: 'req/s', goal: '>= 20 000 (10× the request rate)', met: perSec >= 20_000 });
-      add({ section: 'ingest', name: 'CPU time per 1 000 requests', value: round(((cpu.user + cpu.system) / 1000 / r.requests.length) * 1000, 2), unit: 'ms', goal: '', met: undefined });
+      add({
+        section: 'ingest',
+        name: 'k6 JSON result lines read per second',
+        value: Math.round(r.lines / (ms / 1000)),
+        unit: 'lines/s',
+        goal: '',
+        met: undefined,
+        detail: `${r.lines} lines, ${r.requests.length} requests in ${round(ms, 0)} ms (the 2 000/s step; ${round(droppedShare(r) * 100, 2)}% dropped)`,
+      });
+      add({
+        section: 'ingest',
+        name: 'requests ingested per second (vs 2 000 req/s offered)',
+        value: Math.round(perSec),
+        unit: 'req/s',
+        goal: '>= 20 000 (10× the request rate)',
+        met: perSec >= 20_000,
+      });
+      add({
+        section: 'ingest',
+        name: 'CPU time per 1 000 requests',
+        value: round(((cpu.user + cpu.system) / 1000 / r.requests.length) * 1000, 2),
+        unit: 'ms',
+        goal: '',
+        met: undefined,
+      });
     }
   });
 }
@@ -213,7 +327,9 @@ async function onOneStack(): Promise<void> {
 /** Each run in its own process, so that process's lifetime peak (maxRSS) is the run's. */
 function peakRss(scenarioFile: string): Promise<{ maxRssMb: number; requests: number; exitCode: number; dropped: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/bench/rss.ts', scenarioFile, path.join(REPORTS, 'bench-runs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/bench/rss.ts', scenarioFile, path.join(REPORTS, 'bench-runs')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('close', (code) => {
@@ -235,17 +351,44 @@ async function memory(): Promise<void> {
     for (const len of ['60', '120'] as const) runs[len].push(await peakRss(`harness/bench/scenarios/rss-${len}s.ts`));
   }
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
-  const describe = (rs: (typeof runs)['60']) => `runs: ${rs.map((r) => `${round(r.maxRssMb, 1)} MB (${r.requests} requests, ${round(r.dropped * 100, 2)}% dropped, exit ${r.exitCode})`).join('; ')}`;
+  const describe = (rs: (typeof runs)['60']) =>
+    `runs: ${rs.map((r) => `${round(r.maxRssMb, 1)} MB (${r.requests} requests, ${round(r.dropped * 100, 2)}% dropped, exit ${r.exitCode})`).join('; ')}`;
   const a = median(runs['60'].map((r) => r.maxRssMb));
   const b = median(runs['120'].map((r) => r.maxRssMb));
   const growth = (b - a) / a;
-  add({ section: 'memory', name: `harness peak RSS, 60 s at 2 000/s (median of ${MEMORY_RUNS})`, value: round(a, 1), unit: 'MB', goal: '', met: undefined, detail: describe(runs['60']) });
-  add({ section: 'memory', name: `harness peak RSS, 120 s at 2 000/s (median of ${MEMORY_RUNS})`, value: round(b, 1), unit: 'MB', goal: 'flat: within 10% of the 60 s run', met: Math.abs(growth) <= 0.1, detail: `${describe(runs['120'])}; median ${growth >= 0 ? '+' : ''}${round(growth * 100, 1)}% vs 60 s` });
+  add({
+    section: 'memory',
+    name: `harness peak RSS, 60 s at 2 000/s (median of ${MEMORY_RUNS})`,
+    value: round(a, 1),
+    unit: 'MB',
+    goal: '',
+    met: undefined,
+    detail: describe(runs['60']),
+  });
+  add({
+    section: 'memory',
+    name: `harness peak RSS, 120 s at 2 000/s (median of ${MEMORY_RUNS})`,
+    value: round(b, 1),
+    unit: 'MB',
+    goal: 'flat: within 10% of the 60 s run',
+    met: Math.abs(growth) <= 0.1,
+    detail: `${describe(runs['120'])}; median ${growth >= 0 ? '+' : ''}${round(growth * 100, 1)}% vs 60 s`,
+  });
 }
 
 function renderMd(meta: Record<string, string>): string {
-  const lines = [`# brownout bench`, '', `${meta['date']} on ${meta['machine']}; ${meta['k6']}, Node ${process.version}.`, '', '| section | figure | value | goal | met |', '|---|---|---|---|---|'];
-  for (const f of figures) lines.push(`| ${f.section}${f.date && f.date !== meta['date'] ? ` (${f.date})` : ''} | ${f.name} | ${f.value}${f.unit ? ` ${f.unit}` : ''} | ${f.goal || '—'} | ${f.met === undefined ? '—' : f.met ? 'yes' : '**no**'} |`);
+  const lines = [
+    `# brownout bench`,
+    '',
+    `${meta['date']} on ${meta['machine']}; ${meta['k6']}, Node ${process.version}.`,
+    '',
+    '| section | figure | value | goal | met |',
+    '|---|---|---|---|---|',
+  ];
+  for (const f of figures)
+    lines.push(
+      `| ${f.section}${f.date && f.date !== meta['date'] ? ` (${f.date})` : ''} | ${f.name} | ${f.value}${f.unit ? ` ${f.unit}` : ''} | ${f.goal || '—'} | ${f.met === undefined ? '—' : f.met ? 'yes' : '**no**'} |`,
+    );
   lines.push('', '## Details', '');
   for (const f of figures.filter((x) => x.detail)) lines.push(`- ${f.section} / ${f.name}: ${f.detail ?? ''}`);
   return `${lines.join('\n')}\n`;
@@ -276,7 +419,10 @@ async function timedStart(file: string, backend: 'local' | 'containers'): Promis
  * both (the containers' figures include Docker's published-port hop).
  */
 async function containersSideBySide(): Promise<void> {
-  const files = readdirSync('scenarios').filter((f) => f.endsWith('.ts')).sort().map((f) => `scenarios/${f}`);
+  const files = readdirSync('scenarios')
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => `scenarios/${f}`);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   for (const file of files) {
     const name = path.basename(file, '.ts');
@@ -288,16 +434,47 @@ async function containersSideBySide(): Promise<void> {
     }
     const ml = median(local);
     const mc = median(cont);
-    add({ section: 'containers vs local', name: `${name}: cold start, local`, value: ml, unit: 'ms', goal: '', met: undefined, detail: `median of 3: ${local.join(', ')} ms` });
-    add({ section: 'containers vs local', name: `${name}: cold start, containers`, value: mc, unit: 'ms', goal: name === 'slow-transaction' ? '< 10000 ms' : '', met: name === 'slow-transaction' ? mc < 10_000 : undefined, detail: `median of 3: ${cont.join(', ')} ms` });
-    add({ section: 'containers vs local', name: `${name}: cold start, containers / local`, value: round(mc / ml, 1), unit: '×', goal: '>= 10× (local at least 10× faster)', met: mc / ml >= 10 });
+    add({
+      section: 'containers vs local',
+      name: `${name}: cold start, local`,
+      value: ml,
+      unit: 'ms',
+      goal: '',
+      met: undefined,
+      detail: `median of 3: ${local.join(', ')} ms`,
+    });
+    add({
+      section: 'containers vs local',
+      name: `${name}: cold start, containers`,
+      value: mc,
+      unit: 'ms',
+      goal: name === 'slow-transaction' ? '< 10000 ms' : '',
+      met: name === 'slow-transaction' ? mc < 10_000 : undefined,
+      detail: `median of 3: ${cont.join(', ')} ms`,
+    });
+    add({
+      section: 'containers vs local',
+      name: `${name}: cold start, containers / local`,
+      value: round(mc / ml, 1),
+      unit: '×',
+      goal: '>= 10× (local at least 10× faster)',
+      met: mc / ml >= 10,
+    });
     const reports = mkdtempSync(path.join(os.tmpdir(), 'brownout-bench-reports-'));
     try {
       for (const backend of ['local', 'containers'] as const) {
         const o = await runScenario({ scenarioFile: file, mode: 'fixed', reportsDir: reports, backend });
         const b = o.result?.judgement.phases.find((p) => p.phase === 'baseline')?.all;
         if (!b) throw new Error(`${name} on ${backend}: no baseline figures (${o.error?.message ?? 'no result'})`);
-        add({ section: 'containers vs local', name: `${name}: baseline p50 / p95, ${backend}`, value: `${round(b.p50Ms)} / ${round(b.p95Ms)}`, unit: 'ms', goal: '', met: undefined, detail: `${b.count} requests; run exit ${o.exitCode}` });
+        add({
+          section: 'containers vs local',
+          name: `${name}: baseline p50 / p95, ${backend}`,
+          value: `${round(b.p50Ms)} / ${round(b.p95Ms)}`,
+          unit: 'ms',
+          goal: '',
+          met: undefined,
+          detail: `${b.count} requests; run exit ${o.exitCode}`,
+        });
       }
     } finally {
       rmSync(reports, { recursive: true, force: true });
@@ -308,7 +485,11 @@ async function containersSideBySide(): Promise<void> {
 async function main(): Promise<number> {
   const only = process.argv.slice(2);
   const want = (s: string) => only.length === 0 || only.includes(s);
-  const meta = { date: new Date().toISOString().slice(0, 10), machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`, k6: `k6 ${await k6Version()}` };
+  const meta = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
+    k6: `k6 ${await k6Version()}`,
+  };
   let failed = false;
   for (const [name, fn] of [
     ['cold', coldStart],
@@ -331,7 +512,9 @@ async function main(): Promise<number> {
   const file = path.join(REPORTS, 'bench.json');
   if (only.length && existsSync(file)) {
     const old = (JSON.parse(readFileSync(file, 'utf8')) as { figures?: BenchFigure[]; date?: string }) ?? {};
-    const kept = (old.figures ?? []).filter((f) => !only.includes(f.part ?? (f.section === 'memory' ? 'memory' : ''))).map((f) => ({ ...f, date: f.date ?? old.date }));
+    const kept = (old.figures ?? [])
+      .filter((f) => !only.includes(f.part ?? (f.section === 'memory' ? 'memory' : '')))
+      .map((f) => ({ ...f, date: f.date ?? old.date }));
     figures.unshift(...kept);
   }
   writeFileSync(path.join(REPORTS, 'bench.json'), `${JSON.stringify({ ...meta, figures }, null, 2)}\n`);

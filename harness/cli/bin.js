@@ -10,7 +10,9 @@ let tsx;
 try {
   tsx = import.meta.resolve('tsx');
 } catch (e) {
-  process.stderr.write(`brownout: cannot find tsx, which brownout runs on (${e instanceof Error ? e.message.split('\n')[0] : String(e)})\nfix: reinstall brownout (npm install -D brownout) so that its dependencies are installed with it\n`);
+  process.stderr.write(
+    `brownout: cannot find tsx, which brownout runs on (${e instanceof Error ? e.message.split('\n')[0] : String(e)})\nfix: reinstall brownout (npm install -D brownout) so that its dependencies are installed with it\n`,
+  );
   process.exit(2);
 }
 const r = spawnSync(process.execPath, ['--import', tsx, main, ...process.argv.slice(2)], { stdio: 'inherit' });

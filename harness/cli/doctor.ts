@@ -17,7 +17,9 @@ const SETUP_SCRIPT = path.resolve(import.meta.dirname, '../setup/setup.sh');
 
 function versionOf(bin: string, args: string[]): string | undefined {
   try {
-    return execFileSync(bin, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]?.trim();
+    return execFileSync(bin, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] })
+      .split('\n')[0]
+      ?.trim();
   } catch {
     return undefined;
   }
@@ -35,7 +37,7 @@ export function checks(): Check[] {
   for (const name of Object.keys(TOOLS) as ToolName[]) {
     const bin = toolPath(name);
     const v = existsSync(bin) ? versionOf(bin, name === 'k6' ? ['version'] : ['-version']) : undefined;
-    const ok = v !== undefined && v.includes(TOOLS[name].version.replace(/^v/, ''));
+    const ok = v?.includes(TOOLS[name].version.replace(/^v/, '')) ?? false;
     out.push({ name: `${name} ${TOOLS[name].version}`, detail: ok ? bin : `missing (built into ${toolsDir()} by the install)`, ok });
   }
   for (const [name, bin, args] of [
@@ -48,7 +50,12 @@ export function checks(): Check[] {
     out.push({ name, detail: v ?? `missing (${bin}; the install takes it from apt-get)`, ok: v !== undefined });
   }
   const docker = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', timeout: 10_000 });
-  out.push({ name: 'docker engine', detail: docker.status === 0 ? `server ${docker.stdout.trim()}` : 'not answering (needed only for --stack containers)', ok: docker.status === 0, optional: true });
+  out.push({
+    name: 'docker engine',
+    detail: docker.status === 0 ? `server ${docker.stdout.trim()}` : 'not answering (needed only for --stack containers)',
+    ok: docker.status === 0,
+    optional: true,
+  });
   return out;
 }
 
@@ -71,7 +78,9 @@ export function doctor(opts: { check: boolean }, write: (text: string) => void):
     return 0;
   }
   if (opts.check) {
-    write(`brownout doctor: missing ${missing.map((c) => c.name).join(', ')}\nfix: run 'npx brownout doctor' without --check to install them (Go builds the pinned tools; apt-get the servers, as root or with sudo)\n`);
+    write(
+      `brownout doctor: missing ${missing.map((c) => c.name).join(', ')}\nfix: run 'npx brownout doctor' without --check to install them (Go builds the pinned tools; apt-get the servers, as root or with sudo)\n`,
+    );
     return 2;
   }
   write(`brownout doctor: installing ${missing.map((c) => c.name).join(', ')} (${SETUP_SCRIPT})\n`);
@@ -80,7 +89,9 @@ export function doctor(opts: { check: boolean }, write: (text: string) => void):
   write(`${renderChecks(list)}\n`);
   const still = list.filter((c) => !c.ok && !c.optional);
   if (r.status !== 0 || still.length) {
-    write(`brownout doctor: still missing ${still.map((c) => c.name).join(', ') || '(the install failed)'}\nfix: read the install's message above; it names what to install by hand\n`);
+    write(
+      `brownout doctor: still missing ${still.map((c) => c.name).join(', ') || '(the install failed)'}\nfix: read the install's message above; it names what to install by hand\n`,
+    );
     return 2;
   }
   write('brownout doctor: everything a run needs is here\n');

@@ -59,9 +59,26 @@ export function initProject(projectDir: string, o: InitOptions, out: (line: stri
   const scenarioFile = path.join(dir, 'scenario.ts');
   const loadFile = path.join(dir, 'load.k6.ts');
   const tsconfigFile = path.join(dir, 'tsconfig.json');
-  const name = (pkg.name ?? path.basename(projectDir)).replace(/^@[^/]+\//, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'service';
+  const name =
+    (pkg.name ?? path.basename(projectDir))
+      .replace(/^@[^/]+\//, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'service';
   const files: [string, string][] = [
-    [scenarioFile, scenarioText({ name, command, cwd: importPath(scenarioFile, projectDir).replace(/^\.\/$|^\.$/, '.'), health: o.health, port, database: o.database, schema: o.schema === undefined ? undefined : importPath(scenarioFile, path.resolve(projectDir, o.schema)), harness: brownoutImport(scenarioFile, HARNESS_INDEX) })],
+    [
+      scenarioFile,
+      scenarioText({
+        name,
+        command,
+        cwd: importPath(scenarioFile, projectDir).replace(/^\.\/$|^\.$/, '.'),
+        health: o.health,
+        port,
+        database: o.database,
+        schema: o.schema === undefined ? undefined : importPath(scenarioFile, path.resolve(projectDir, o.schema)),
+        harness: brownoutImport(scenarioFile, HARNESS_INDEX),
+      }),
+    ],
     [loadFile, loadText(brownoutImport(loadFile, K6_INDEX))],
     [tsconfigFile, TSCONFIG],
   ];
@@ -89,7 +106,16 @@ export function initProject(projectDir: string, o: InitOptions, out: (line: stri
   return 0;
 }
 
-function scenarioText(o: { name: string; command: string[]; cwd: string; health: string; port: number | undefined; database: 'none' | 'mariadb'; schema: string | undefined; harness: string }): string {
+function scenarioText(o: {
+  name: string;
+  command: string[];
+  cwd: string;
+  health: string;
+  port: number | undefined;
+  database: 'none' | 'mariadb';
+  schema: string | undefined;
+  harness: string;
+}): string {
   const db = o.database === 'mariadb';
   const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   const serviceOpts = [
@@ -114,11 +140,15 @@ export default scenario({
   incident: 'TODO one line: what users saw',
 
   stack: () => ({
-${db ? `    // A fresh MariaDB for the run (utf8mb4). The service finds it in DB_HOST, DB_PORT, DB_USER,
+${
+  db
+    ? `    // A fresh MariaDB for the run (utf8mb4). The service finds it in DB_HOST, DB_PORT, DB_USER,
     // DB_PASSWORD, DB_DATABASE; or build the URL your service reads, e.g.
     // env: { DATABASE_URL: 'mysql://\${DB_USER}:\${DB_PASSWORD}@\${DB_HOST}:\${DB_PORT}/\${DB_DATABASE}' }.
     db: mariadb({${o.schema ? ` schema: ${q(o.schema)} ` : ''}}),
-` : ''}    // Your service, started with this command in cwd. It gets PORT and HOST=127.0.0.1 (write
+`
+    : ''
+}    // Your service, started with this command in cwd. It gets PORT and HOST=127.0.0.1 (write
     // \${PORT} in the command for a server that takes its port as a flag) and is ready when health
     // answers 200. setup: [...] runs once before it (migrations, a bootstrap).
     app: service({ ${serviceOpts.join(', ')} }),

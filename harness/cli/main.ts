@@ -5,7 +5,23 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { register } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, renderComment, renderFiles, renderJUnit, type Baseline, type Margin, renderSoak, renderSummary, summariseSoak, type JUnitRun, type RunResult, type SoakRun } from '../report/index.ts';
+import {
+  DEFAULT_MARGINS,
+  newBaseline,
+  parseMargins,
+  readBaseline,
+  renderComment,
+  renderFiles,
+  renderJUnit,
+  type Baseline,
+  type Margin,
+  renderSoak,
+  renderSummary,
+  summariseSoak,
+  type JUnitRun,
+  type RunResult,
+  type SoakRun,
+} from '../report/index.ts';
 import { doctor } from './doctor.ts';
 import { initProject, type InitOptions } from './init.ts';
 import { newScenario } from './new.ts';
@@ -58,7 +74,9 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
   }
   const runners = Number(opts.runners);
   if (!Number.isInteger(runners) || runners < 1 || runners > 64) {
-    process.stderr.write(`brownout: --runners ${opts.runners}: not a whole number from 1 to 64\nfix: give how many k6 processes share the load, e.g. --runners 3\n`);
+    process.stderr.write(
+      `brownout: --runners ${opts.runners}: not a whole number from 1 to 64\nfix: give how many k6 processes share the load, e.g. --runners 3\n`,
+    );
     return 2;
   }
   const controller = new AbortController();
@@ -74,7 +92,11 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
       process.stderr.write(`brownout: ${sig} again: exiting in ${FORCED_EXIT_GRACE_MS / 1000} s whether or not teardown has finished\n`);
       setTimeout(() => {
         const left = cleanup?.pending() ?? [];
-        process.stderr.write(left.length ? `brownout: forced exit; could not clean up:\n${left.map((l) => `  - ${l}`).join('\n')}\n` : 'brownout: forced exit; nothing was left to clean up\n');
+        process.stderr.write(
+          left.length
+            ? `brownout: forced exit; could not clean up:\n${left.map((l) => `  - ${l}`).join('\n')}\n`
+            : 'brownout: forced exit; nothing was left to clean up\n',
+        );
         process.exit(2);
       }, FORCED_EXIT_GRACE_MS).unref();
     }
@@ -150,10 +172,25 @@ program
   .addOption(new Option('--reports <dir>', 'where run reports go').default('reports'))
   .addOption(new Option('--allow-host <host...>', 'a non-loopback host load may be sent to (repeatable)').default([]))
   .addOption(new Option('--baseline <file>', 'compare with a stored baseline: worse beyond a margin fails the run (exit 1)'))
-  .addOption(new Option('--max-regression <margins>', 'how much worse each figure may get than the baseline; a figure given twice must exceed both').default(DEFAULT_MARGINS))
-  .addOption(new Option('--stack <backend>', 'where the stack runs: local processes, or containers (needs a Docker engine)').choices(['local', 'containers']).default('local'))
-  .addOption(new Option('--images <set>', 'with --stack containers: images built here by make setup-containers (local), or the official ones from their registries (upstream)').choices(Object.keys(IMAGE_SETS)).default('local'))
-  .addOption(new Option('--runners <n>', "k6 processes sharing the load, each its execution segment; figures are judged on the merged samples").default('1'))
+  .addOption(
+    new Option('--max-regression <margins>', 'how much worse each figure may get than the baseline; a figure given twice must exceed both').default(
+      DEFAULT_MARGINS,
+    ),
+  )
+  .addOption(
+    new Option('--stack <backend>', 'where the stack runs: local processes, or containers (needs a Docker engine)')
+      .choices(['local', 'containers'])
+      .default('local'),
+  )
+  .addOption(
+    new Option(
+      '--images <set>',
+      'with --stack containers: images built here by make setup-containers (local), or the official ones from their registries (upstream)',
+    )
+      .choices(Object.keys(IMAGE_SETS))
+      .default('local'),
+  )
+  .addOption(new Option('--runners <n>', 'k6 processes sharing the load, each its execution segment; figures are judged on the merged samples').default('1'))
   .addOption(new Option('--save-baseline <file>', "store this run's figures as the baseline (kept: other scenarios already in the file)"))
   .action(async (files: string[], opts: RunCliOptions) => {
     process.exitCode = await run(files, opts);
@@ -175,26 +212,42 @@ async function clean(all: boolean): Promise<number> {
   }
   const removed = await sweepContainerRuns({ all });
   const runs = [...new Set([...removed.containers, ...removed.networks].map((x) => x.run))];
-  process.stdout.write(runs.length ? `removed ${removed.containers.length} containers and ${removed.networks.length} networks of ${runs.length} runs: ${runs.join(', ')}\n` : 'nothing to remove\n');
+  process.stdout.write(
+    runs.length
+      ? `removed ${removed.containers.length} containers and ${removed.networks.length} networks of ${runs.length} runs: ${runs.join(', ')}\n`
+      : 'nothing to remove\n',
+  );
   return 0;
 }
 
 program
   .command('init')
-  .description("write a chaos folder into this project (a scenario and load script for your service) and a chaos script in package.json; never overwrites")
+  .description('write a chaos folder into this project (a scenario and load script for your service) and a chaos script in package.json; never overwrites')
   .addOption(new Option('--dir <folder>', 'the folder to write').default('chaos'))
-  .addOption(new Option('--command <command>', "the command that starts your service, split on spaces (default: npm start when package.json has a start script); ${PORT} is the port it should listen on"))
+  .addOption(
+    new Option(
+      '--command <command>',
+      'the command that starts your service, split on spaces (default: npm start when package.json has a start script); ${PORT} is the port it should listen on',
+    ),
+  )
   .addOption(new Option('--health <path>', 'the path your service answers 200 on when ready').default('/health'))
   .addOption(new Option('--port <port>', 'a fixed port, for a service that cannot take $PORT'))
   .addOption(new Option('--database <kind>', 'a database the service depends on').choices(['none', 'mariadb']).default('none'))
   .addOption(new Option('--schema <file>', 'with --database mariadb: a SQL schema run at start'))
   .action((opts: InitOptions) => {
-    process.exitCode = initProject(process.cwd(), opts, (l) => process.stdout.write(`${l}\n`), (l) => process.stderr.write(`${l}\n`));
+    process.exitCode = initProject(
+      process.cwd(),
+      opts,
+      (l) => process.stdout.write(`${l}\n`),
+      (l) => process.stderr.write(`${l}\n`),
+    );
   });
 
 program
   .command('doctor')
-  .description('what a run needs (Node, k6, the Toxiproxy server, MariaDB, HAProxy, Redis; Docker for containers): present or missing, and installs what is missing')
+  .description(
+    'what a run needs (Node, k6, the Toxiproxy server, MariaDB, HAProxy, Redis; Docker for containers): present or missing, and installs what is missing',
+  )
   .addOption(new Option('--check', 'only report; exit 2 when something is missing'))
   .action((opts: { check?: boolean }) => {
     process.exitCode = doctor({ check: opts.check === true }, (t) => process.stdout.write(t));
@@ -224,7 +277,9 @@ async function list(target: string): Promise<number> {
           .map((f) => path.join(target, f))
       : [target];
   } catch (e) {
-    process.stderr.write(`brownout: cannot read ${target}: ${(e as Error).message}\nfix: give a folder of scenario files (default: scenarios) or one scenario file\n`);
+    process.stderr.write(
+      `brownout: cannot read ${target}: ${(e as Error).message}\nfix: give a folder of scenario files (default: scenarios) or one scenario file\n`,
+    );
     return 2;
   }
   let invalid = 0;
@@ -240,14 +295,28 @@ async function list(target: string): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ScenarioError(file, [{ field: '', message: `did not finish loading within ${LIST_LOAD_TIMEOUT_MS / 1000} s`, fix: 'look for a top-level await that never settles in the file or what it imports' }])), LIST_LOAD_TIMEOUT_MS);
+        timer = setTimeout(
+          () =>
+            reject(
+              new ScenarioError(file, [
+                {
+                  field: '',
+                  message: `did not finish loading within ${LIST_LOAD_TIMEOUT_MS / 1000} s`,
+                  fix: 'look for a top-level await that never settles in the file or what it imports',
+                },
+              ]),
+            ),
+          LIST_LOAD_TIMEOUT_MS,
+        );
       });
       const sc = await Promise.race([loadScenario(file), timeout]);
       rows.push([sc.name, sc.modes.join('|'), file, sc.incident]);
     } catch (e) {
       invalid++;
       const first = e instanceof ScenarioError ? e.problems[0] : undefined;
-      const what = first ? `${first.field || 'file'}: ${first.message}${e instanceof ScenarioError && e.problems.length > 1 ? ` (+${e.problems.length - 1} more)` : ''}` : (errorMessage(e).split('\n')[0] ?? '');
+      const what = first
+        ? `${first.field || 'file'}: ${first.message}${e instanceof ScenarioError && e.problems.length > 1 ? ` (+${e.problems.length - 1} more)` : ''}`
+        : (errorMessage(e).split('\n')[0] ?? '');
       rows.push([base, '-', file, `INVALID: ${what}; brownout run ${file} shows every problem and its fix`]);
     } finally {
       clearTimeout(timer);
@@ -274,13 +343,17 @@ async function report(dir: string): Promise<number> {
     json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
     if (typeof json !== 'object' || json === null || (!json.judgement && !json.error)) throw new Error('neither a judgement nor an error in it');
   } catch (e) {
-    process.stderr.write(`brownout: cannot re-render ${file}: ${(e as Error).message}\nfix: give a run folder written by \`brownout run\` (reports/<run-id>, holding result.json)\n`);
+    process.stderr.write(
+      `brownout: cannot re-render ${file}: ${(e as Error).message}\nfix: give a run folder written by \`brownout run\` (reports/<run-id>, holding result.json)\n`,
+    );
     return 2;
   }
   const { error: err, cleanupFailures = [], ...rest } = json;
   const result = rest.judgement ? (rest as RunResult) : undefined;
   // The stored error keeps what, code and fix; where was in the message shown at the time.
-  const error = err ? Object.assign(err.code ? new HarnessError(err.code, err.message ?? '', '', err.hint ?? '') : new Error(err.message ?? ''), { name: err.name ?? 'Error' }) : undefined;
+  const error = err
+    ? Object.assign(err.code ? new HarnessError(err.code, err.message ?? '', '', err.hint ?? '') : new Error(err.message ?? ''), { name: err.name ?? 'Error' })
+    : undefined;
   await renderFiles(dir, result, error, cleanupFailures);
   process.stdout.write(`${['summary.md', 'junit.xml', 'report.html'].map((f) => path.join(dir, f)).join('\n')}\n`);
   return 0;
@@ -301,13 +374,15 @@ program
   .requiredOption('--log <file>', 'the access log of the incident window')
   .addOption(new Option('--format <format>', 'the log format').choices([...LOG_FORMATS]).makeOptionMandatory())
   .requiredOption('--out <file>', 'the scenario to write, e.g. scenarios/upload-outage.ts (the load script goes to scenarios/load/NAME.k6.ts)')
-  .option('--stack-of <scenario>', "replay against the stack of this scenario (its parts, modes and load target)")
+  .option('--stack-of <scenario>', 'replay against the stack of this scenario (its parts, modes and load target)')
   .option('--target-url <url>', 'or: replay against a service already running on loopback')
   .option('--from <time>', "start of the window: ISO time, or HH:MM:SS on the log's first day (no zone = UTC)")
   .option('--to <time>', 'end of the window (exclusive)')
   .addOption(new Option('--speed <n>', 'log seconds per replay second (10: an hour in six minutes)').default('1'))
   .option('--map <fields>', `jsonl: which field holds what, e.g. time=ts,path=req.url,status=res.status (keys: ${JSON_FIELD_KEYS.join(', ')})`)
-  .addOption(new Option('--duration-unit <unit>', 'jsonl: unit of the duration field (default: s for request_time and *_s fields, else ms)').choices(['ms', 's']))
+  .addOption(
+    new Option('--duration-unit <unit>', 'jsonl: unit of the duration field (default: s for request_time and *_s fields, else ms)').choices(['ms', 's']),
+  )
   .addOption(new Option('--time-at <when>', "jsonl: the line's time is the request's arrival or its response").choices(['start', 'end']).default('start'))
   .option('--force', 'overwrite the scenario and load script if they exist')
   .action(async (opts: ReplayCliOptions) => {
@@ -335,7 +410,11 @@ async function replayCommand(opts: ReplayCliOptions): Promise<number> {
     for (const pair of (opts.map ?? '').split(',').filter(Boolean)) {
       const [k, v] = pair.split('=');
       if (!k || !v || !(JSON_FIELD_KEYS as readonly string[]).includes(k)) {
-        throw new ReplayError(`--map ${opts.map}: cannot read '${pair}'`, '--map', `write key=field pairs with keys ${JSON_FIELD_KEYS.join(', ')}, e.g. --map time=ts,path=req.url`);
+        throw new ReplayError(
+          `--map ${opts.map}: cannot read '${pair}'`,
+          '--map',
+          `write key=field pairs with keys ${JSON_FIELD_KEYS.join(', ')}, e.g. --map time=ts,path=req.url`,
+        );
       }
       map[k as (typeof JSON_FIELD_KEYS)[number]] = v;
     }
@@ -355,7 +434,9 @@ async function replayCommand(opts: ReplayCliOptions): Promise<number> {
     });
     const p = w.profile;
     const out = [`${w.scenarioFile}`, `${w.loadFile}`, ''];
-    out.push(`${opts.log}: ${w.lines} lines, ${p.endpoints.reduce((n, e) => n + e.count, 0)} requests in the window${p.outside ? ` (${p.outside} outside it)` : ''}, ${w.unparsed} line${w.unparsed === 1 ? '' : 's'} not parsed; ${p.seconds} s of load at ${p.speed}× speed.`);
+    out.push(
+      `${opts.log}: ${w.lines} lines, ${p.endpoints.reduce((n, e) => n + e.count, 0)} requests in the window${p.outside ? ` (${p.outside} outside it)` : ''}, ${w.unparsed} line${w.unparsed === 1 ? '' : 's'} not parsed; ${p.seconds} s of load at ${p.speed}× speed.`,
+    );
     for (const u of w.firstUnparsed) out.push(`  not parsed: line ${u.line}: ${u.text} (${u.why})`);
     for (const e of p.endpoints) out.push(`  ${e.key}: ${e.count} requests, at most ${Math.max(...e.perSecond)}/s`);
     for (const b of p.bursts) out.push(`  5xx burst: ${b.fromS} s – ${b.toS} s of the replay, ${b.errors} of ${b.requests} requests`);
@@ -383,23 +464,47 @@ exporter
     process.exitCode = await exportK8s(file, opts);
   });
 
-async function exportK8s(file: string, opts: { targetUrl: string; parallelism: string; out: string; mode?: string; image?: string; namespace?: string }): Promise<number> {
+async function exportK8s(
+  file: string,
+  opts: { targetUrl: string; parallelism: string; out: string; mode?: string; image?: string; namespace?: string },
+): Promise<number> {
   const n = Number(opts.parallelism);
   if (!Number.isInteger(n) || n < 1 || n > 1000) {
-    process.stderr.write(`brownout export k8s: --parallelism ${opts.parallelism}: not a whole number from 1 to 1000\nfix: give how many k6 runners, e.g. --parallelism 4\n`);
+    process.stderr.write(
+      `brownout export k8s: --parallelism ${opts.parallelism}: not a whole number from 1 to 1000\nfix: give how many k6 runners, e.g. --parallelism 4\n`,
+    );
     return 2;
   }
   if (!/^https?:\/\/[^\s/]+/.test(opts.targetUrl)) {
-    process.stderr.write(`brownout export k8s: --target-url ${opts.targetUrl}: not an http(s) URL\nfix: give the URL the runners send load to, e.g. http://photos.staging.svc:8080\n`);
+    process.stderr.write(
+      `brownout export k8s: --target-url ${opts.targetUrl}: not an http(s) URL\nfix: give the URL the runners send load to, e.g. http://photos.staging.svc:8080\n`,
+    );
     return 2;
   }
   const sc = await loadScenario(file, opts.mode ? { mode: opts.mode } : {});
   const bundle = await bundleLoadScript(sc.load.scriptPath);
   const image = opts.image ?? `grafana/k6:${(await k6Version()).replace(/^v/, '')}`;
-  const files = k8sManifests({ name: sc.name, bundle, parallelism: n, targetUrl: opts.targetUrl, rate: sc.load.rate, durationMs: sc.load.durationMs, requestTimeoutMs: sc.load.requestTimeoutMs, preAllocatedVUs: sc.load.preAllocatedVUs, maxVUs: sc.load.maxVUs, ...(sc.load.arrivals ? { arrivals: sc.load.arrivals } : {}), image, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
+  const files = k8sManifests({
+    name: sc.name,
+    bundle,
+    parallelism: n,
+    targetUrl: opts.targetUrl,
+    rate: sc.load.rate,
+    durationMs: sc.load.durationMs,
+    requestTimeoutMs: sc.load.requestTimeoutMs,
+    preAllocatedVUs: sc.load.preAllocatedVUs,
+    maxVUs: sc.load.maxVUs,
+    ...(sc.load.arrivals ? { arrivals: sc.load.arrivals } : {}),
+    image,
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+  });
   mkdirSync(opts.out, { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(opts.out, name), text);
-  process.stdout.write(`${Object.keys(files).map((f) => path.join(opts.out, f)).join('\n')}\n`);
+  process.stdout.write(
+    `${Object.keys(files)
+      .map((f) => path.join(opts.out, f))
+      .join('\n')}\n`,
+  );
   return 0;
 }
 
@@ -440,13 +545,23 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
       for (const mode of opts.modes.filter((m) => offered.includes(m))) {
         if (controller.signal.aborted) break;
         const o = await runScenario({ scenarioFile: file, mode, reportsDir: path.join(opts.reports, 'runs'), signal: controller.signal });
-        runs.push({ scenario: o.result?.scenario.name ?? file, mode, exitCode: o.exitCode, expectations: o.result?.judgement.expectations ?? [], ...(o.error ? { error: o.error.message } : {}) });
+        runs.push({
+          scenario: o.result?.scenario.name ?? file,
+          mode,
+          exitCode: o.exitCode,
+          expectations: o.result?.judgement.expectations ?? [],
+          ...(o.error ? { error: o.error.message } : {}),
+        });
         process.stderr.write(`soak ${i}/${opts.runs}: ${file} (${mode}) → exit ${o.exitCode}${o.error ? `: ${o.error.message}` : ''}\n`);
       }
     }
   }
   const lines = summariseSoak(runs);
-  const md = renderSoak(lines, { date: new Date().toISOString().slice(0, 10), machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`, runsPerMode: opts.runs });
+  const md = renderSoak(lines, {
+    date: new Date().toISOString().slice(0, 10),
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
+    runsPerMode: opts.runs,
+  });
   mkdirSync(opts.reports, { recursive: true });
   writeFileSync(path.join(opts.reports, 'soak.md'), md);
   writeFileSync(path.join(opts.reports, 'soak.json'), `${JSON.stringify({ lines, runs }, null, 2)}\n`);

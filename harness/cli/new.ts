@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { brownoutImport, HARNESS_INDEX, importPath, K6_INDEX } from '../core/paths.ts';
 
-
 /** The scenario to fill in: it runs as written (against the sample photo service), so a person starts from a green run. */
 function scenarioText(name: string, harnessImport: string, loadScript: string, root: string): string {
   return `import { at, gateway, latency, mariadb, scenario, service } from '${harnessImport}';
@@ -94,7 +93,9 @@ export function newScenario(name: string, dir: string): number {
   const load = path.join(dir, 'load', `${name}.k6.ts`);
   const taken = [file, load].filter((f) => existsSync(f));
   if (taken.length) {
-    process.stderr.write(`brownout new: ${taken.join(' and ')} already exist${taken.length === 1 ? 's' : ''}\nfix: pick another name, or remove the file first\n`);
+    process.stderr.write(
+      `brownout new: ${taken.join(' and ')} already exist${taken.length === 1 ? 's' : ''}\nfix: pick another name, or remove the file first\n`,
+    );
     return 2;
   }
   mkdirSync(path.dirname(load), { recursive: true });

@@ -38,6 +38,8 @@ describe('progress when output is not a terminal', () => {
   });
 
   it('says — where there is nothing to measure yet', () => {
-    expect(describeLive({ ...status(0, 'baseline'), windowRequests: 0, windowP95Ms: undefined, window503Rate: undefined, windowFailedRate: undefined })).toBe('0 requests; last 5 s: p95 —, 503 —, failed —; active: no fault');
+    expect(describeLive({ ...status(0, 'baseline'), windowRequests: 0, windowP95Ms: undefined, window503Rate: undefined, windowFailedRate: undefined })).toBe(
+      '0 requests; last 5 s: p95 —, 503 —, failed —; active: no fault',
+    );
   });
 });

@@ -35,7 +35,8 @@ export function progressFor(stream: NodeJS.WriteStream, everyMs = 5000): Progres
     const block = createLogUpdate(stream);
     return {
       step: (line) => block.persist(`brownout: ${line}`),
-      live: (s) => block(`${s.scenario} (${s.mode}) ${bar(s.elapsedMs / s.totalMs)} ${secs(s.elapsedMs)}/${secs(s.totalMs)}  phase: ${s.phase}\n${describeLive(s)}`),
+      live: (s) =>
+        block(`${s.scenario} (${s.mode}) ${bar(s.elapsedMs / s.totalMs)} ${secs(s.elapsedMs)}/${secs(s.totalMs)}  phase: ${s.phase}\n${describeLive(s)}`),
       done: () => {
         // Cleared, then done: nothing of the block stays, and the cursor is shown again.
         block.clear();

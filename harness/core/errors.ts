@@ -48,7 +48,10 @@ export class ScenarioError extends HarnessError {
       'BO_SCENARIO',
       problems.length === 1 ? `invalid scenario: ${first.message}` : `invalid scenario: ${problems.length} problems`,
       problems.map((p) => `${file} › ${p.field || '(root)'}: ${p.message}`).join('\n'),
-      problems.map((p) => p.fix).filter((f, i, all) => f && all.indexOf(f) === i).join('; '),
+      problems
+        .map((p) => p.fix)
+        .filter((f, i, all) => f && all.indexOf(f) === i)
+        .join('; '),
     );
     this.problems = problems;
     this.file = file;

@@ -9,7 +9,10 @@ export const K6_INDEX = fileURLToPath(new URL('../load/k6/index.ts', import.meta
 
 /** `to` as an ES import from the folder of `fromFile`: starting with ./ or ../, with / separators. */
 export function importPath(fromFile: string, to: string): string {
-  const rel = path.relative(path.dirname(path.resolve(fromFile)), path.resolve(to)).split(path.sep).join('/');
+  const rel = path
+    .relative(path.dirname(path.resolve(fromFile)), path.resolve(to))
+    .split(path.sep)
+    .join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 

@@ -100,7 +100,10 @@ export class ManagedProcess {
   }
 
   tail(n = 15): string {
-    return this.tailLines.slice(-n).map((l) => `  | ${l}`).join('\n');
+    return this.tailLines
+      .slice(-n)
+      .map((l) => `  | ${l}`)
+      .join('\n');
   }
 
   /** Sends a signal to the whole process group. */
@@ -123,7 +126,9 @@ export class ManagedProcess {
     this.stopping ??= (async () => {
       // The whole tree, not only the group: a supervisor may put its workers in groups of their own.
       const tree = this.child.pid !== undefined && !this.hasExited ? processTree(this.child.pid) : [];
-      const ids: ProcessIdentity[] = [...new Set([...tree, ...(this.child.pid !== undefined ? groupMembers(this.child.pid) : [])])].flatMap((pid) => identify(pid) ?? []);
+      const ids: ProcessIdentity[] = [...new Set([...tree, ...(this.child.pid !== undefined ? groupMembers(this.child.pid) : [])])].flatMap(
+        (pid) => identify(pid) ?? [],
+      );
       if (!this.hasExited) {
         // A frozen (SIGSTOPped) process cannot act on SIGTERM until continued.
         this.signal('SIGCONT');
@@ -156,7 +161,10 @@ export class ManagedProcess {
         await new Promise((r) => setTimeout(r, 20));
         left = stillAlive(ids);
       }
-      if (left.length > 0) throw new Error(`${left.length} process${left.length === 1 ? '' : 'es'} of ${this.spec.name} still alive ${GONE_WITHIN_MS} ms after SIGKILL: ${left.map(describeProcess).join('; ')}`);
+      if (left.length > 0)
+        throw new Error(
+          `${left.length} process${left.length === 1 ? '' : 'es'} of ${this.spec.name} still alive ${GONE_WITHIN_MS} ms after SIGKILL: ${left.map(describeProcess).join('; ')}`,
+        );
       log(`stopped ${this.spec.name}`);
     })();
     return this.stopping;

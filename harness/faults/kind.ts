@@ -116,4 +116,5 @@ export function toxicsFor(id: string, type: ToxicSpec['type'], o: ResolvedToxicO
 }
 
 /** ' (30% of connections)' when the toxic does not touch every connection. */
-export const shareText = (o: ResolvedToxicOptions): string => (o.toxicity < 1 ? ` (${Math.round(o.toxicity * 100)}% of connections)` : '') + (o.streams.length === 2 ? ' both ways' : '');
+export const shareText = (o: ResolvedToxicOptions): string =>
+  (o.toxicity < 1 ? ` (${Math.round(o.toxicity * 100)}% of connections)` : '') + (o.streams.length === 2 ? ' both ways' : '');

@@ -25,8 +25,15 @@ export async function bundleLoadScript(scriptPath: string): Promise<string> {
   } catch (e) {
     const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
     // esbuild names files relative to the working directory; the error names them absolutely.
-    const where = errors.map((er) => (er.location ? `${path.resolve(er.location.file)}:${er.location.line}:${er.location.column}: ${er.text}` : er.text)).join('\n');
-    throw new LoadError('the load script does not bundle', where || scriptPath, 'fix the error in the load script (k6 scripts may import only k6 modules and relative files)', e);
+    const where = errors
+      .map((er) => (er.location ? `${path.resolve(er.location.file)}:${er.location.line}:${er.location.column}: ${er.text}` : er.text))
+      .join('\n');
+    throw new LoadError(
+      'the load script does not bundle',
+      where || scriptPath,
+      'fix the error in the load script (k6 scripts may import only k6 modules and relative files)',
+      e,
+    );
   } finally {
     // esbuild's API keeps a service child process alive; a run leaves no process behind.
     await stop();

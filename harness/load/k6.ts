@@ -45,7 +45,12 @@ export interface K6Run {
  */
 export function segmentArgs(index: number, of: number): string[] {
   const frac = (i: number) => (i === 0 ? '0' : i === of ? '1' : `${i}/${of}`);
-  return ['--execution-segment', `${frac(index)}:${frac(index + 1)}`, '--execution-segment-sequence', Array.from({ length: of + 1 }, (_, i) => frac(i)).join(',')];
+  return [
+    '--execution-segment',
+    `${frac(index)}:${frac(index + 1)}`,
+    '--execution-segment-sequence',
+    Array.from({ length: of + 1 }, (_, i) => frac(i)).join(','),
+  ];
 }
 
 export interface LoadArrivals {
@@ -81,10 +86,29 @@ export function k6Config(o: Pick<K6Options, 'rate' | 'durationMs' | 'requestTime
     ? Object.fromEntries(
         o.arrivals.map((a) => [
           a.exec,
-          { executor: 'ramping-arrival-rate', exec: a.exec, startRate: 0, timeUnit: '1s', stages: arrivalStages(a.perSecond), preAllocatedVUs: a.preAllocatedVUs, maxVUs: a.maxVUs, gracefulStop },
+          {
+            executor: 'ramping-arrival-rate',
+            exec: a.exec,
+            startRate: 0,
+            timeUnit: '1s',
+            stages: arrivalStages(a.perSecond),
+            preAllocatedVUs: a.preAllocatedVUs,
+            maxVUs: a.maxVUs,
+            gracefulStop,
+          },
         ]),
       )
-    : { load: { executor: 'constant-arrival-rate', rate: o.rate, timeUnit: '1s', duration: `${o.durationMs}ms`, preAllocatedVUs: o.preAllocatedVUs, maxVUs: o.maxVUs, gracefulStop } };
+    : {
+        load: {
+          executor: 'constant-arrival-rate',
+          rate: o.rate,
+          timeUnit: '1s',
+          duration: `${o.durationMs}ms`,
+          preAllocatedVUs: o.preAllocatedVUs,
+          maxVUs: o.maxVUs,
+          gracefulStop,
+        },
+      };
   return { scenarios, summaryTrendStats: ['count', 'min', 'med', 'avg', 'p(95)', 'p(99)', 'max'] };
 }
 
@@ -129,7 +153,13 @@ export async function startK6(o: K6Options): Promise<K6Run> {
     ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     o.bundlePath,
   ];
-  const proc = new ManagedProcess({ name: `k6${suffix}`, command: K6_BIN, args, env: { K6_NO_USAGE_REPORT: 'true' }, logFile: path.join(o.dir, `k6${suffix}.log`) });
+  const proc = new ManagedProcess({
+    name: `k6${suffix}`,
+    command: K6_BIN,
+    args,
+    env: { K6_NO_USAGE_REPORT: 'true' },
+    logFile: path.join(o.dir, `k6${suffix}.log`),
+  });
   const api = `http://127.0.0.1:${apiPort}/v1/status`;
   const ready = await waitUntil(async () => (await fetch(api, { signal: AbortSignal.timeout(1000) })).ok, {
     timeoutMs: 30_000,
@@ -138,7 +168,11 @@ export async function startK6(o: K6Options): Promise<K6Run> {
   });
   if (!ready) {
     await proc.stop();
-    throw new LoadError(`k6 did not start (${proc.hasExited ? proc.exitDescription : 'no REST API after 30 s'})`, `${proc.commandLine()}\nlast log lines:\n${proc.tail()}`, 'fix the load script error shown (k6 evaluates it at start)');
+    throw new LoadError(
+      `k6 did not start (${proc.hasExited ? proc.exitDescription : 'no REST API after 30 s'})`,
+      `${proc.commandLine()}\nlast log lines:\n${proc.tail()}`,
+      'fix the load script error shown (k6 evaluates it at start)',
+    );
   }
   log(`k6 ready (paused), API ${api}`);
   return {

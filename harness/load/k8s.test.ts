@@ -6,13 +6,26 @@ import { CONFIG_FILE, k8sManifests, RUNNER_OUT, SCRIPT_FILE } from './k8s.ts';
 
 // The TestRun fields the k6-operator documents (docs/crd-generated.md, k6.io/v1alpha1): spec is
 // strict, so a field the operator does not know fails here, not in the cluster.
-const envVar = z.strictObject({ name: z.string().min(1), value: z.string().optional(), valueFrom: z.strictObject({ fieldRef: z.strictObject({ fieldPath: z.string() }) }).optional() });
+const envVar = z.strictObject({
+  name: z.string().min(1),
+  value: z.string().optional(),
+  valueFrom: z.strictObject({ fieldRef: z.strictObject({ fieldPath: z.string() }) }).optional(),
+});
 const testRunSchema = z.strictObject({
   apiVersion: z.literal('k6.io/v1alpha1'),
   kind: z.literal('TestRun'),
-  metadata: z.object({ name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63) }),
+  metadata: z.object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+      .max(63),
+  }),
   spec: z.strictObject({
-    parallelism: z.number().int().min(1).max(2 ** 31 - 1),
+    parallelism: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1),
     script: z.strictObject({ configMap: z.strictObject({ name: z.string(), file: z.string().optional() }) }),
     arguments: z.string().optional(),
     args: z.array(z.string()).optional(),
@@ -31,7 +44,19 @@ const testRunSchema = z.strictObject({
   }),
 });
 
-const opts = { name: 'slow-transaction', bundle: 'import http from "k6/http";\nexport default function () {}\n', parallelism: 3, targetUrl: 'http://photos.staging.svc:8080', rate: 40, durationMs: 45_000, requestTimeoutMs: 10_000, preAllocatedVUs: 50, maxVUs: 200, image: 'grafana/k6:2.2.0', namespace: 'load' };
+const opts = {
+  name: 'slow-transaction',
+  bundle: 'import http from "k6/http";\nexport default function () {}\n',
+  parallelism: 3,
+  targetUrl: 'http://photos.staging.svc:8080',
+  rate: 40,
+  durationMs: 45_000,
+  requestTimeoutMs: 10_000,
+  preAllocatedVUs: 50,
+  maxVUs: 200,
+  image: 'grafana/k6:2.2.0',
+  namespace: 'load',
+};
 
 describe('k6-operator export', () => {
   const files = k8sManifests(opts);
@@ -42,7 +67,15 @@ describe('k6-operator export', () => {
   it('a TestRun the operator documents: parallelism, the script in the ConfigMap, runner env and arguments', () => {
     expect(testRun.spec.parallelism).toBe(3);
     expect(testRun.spec.script.configMap).toEqual({ name: configMap.metadata.name, file: SCRIPT_FILE });
-    expect(testRun.spec.arguments?.split(' ')).toEqual(['--config', `/test/${CONFIG_FILE}`, '-e', 'BASE_URL=http://photos.staging.svc:8080', '-e', 'REQUEST_TIMEOUT=10000ms', '--no-usage-report']);
+    expect(testRun.spec.arguments?.split(' ')).toEqual([
+      '--config',
+      `/test/${CONFIG_FILE}`,
+      '-e',
+      'BASE_URL=http://photos.staging.svc:8080',
+      '-e',
+      'REQUEST_TIMEOUT=10000ms',
+      '--no-usage-report',
+    ]);
     expect(testRun.spec.runner?.image).toBe('grafana/k6:2.2.0');
     // Each runner writes its own file: the pod name, from the downward API, expanded into K6_OUT.
     const env = testRun.spec.runner?.env ?? [];

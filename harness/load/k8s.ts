@@ -43,7 +43,11 @@ export const RUNNER_OUT = `json=${RESULTS_DIR}/$(POD_NAME).json`;
 
 export function k8sManifests(o: K8sExportOptions): Record<string, string> {
   const name = `brownout-${o.name}`;
-  const meta = (n: string) => ({ name: n, ...(o.namespace ? { namespace: o.namespace } : {}), labels: { 'app.kubernetes.io/managed-by': 'brownout', 'brownout/scenario': o.name } });
+  const meta = (n: string) => ({
+    name: n,
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    labels: { 'app.kubernetes.io/managed-by': 'brownout', 'brownout/scenario': o.name },
+  });
   const configMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',

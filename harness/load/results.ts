@@ -49,7 +49,16 @@ export class ResultReader {
     return t;
   }
   private readonly pending = new Map<string, { endMs: number; durationMs: number; tags: Record<string, string> }>();
-  readonly results: LoadResults = { requests: new RequestTable(), acks: [], iterations: 0, droppedIterations: 0, peakVUs: 0, peakVUsMax: 0, badLines: 0, lines: 0 };
+  readonly results: LoadResults = {
+    requests: new RequestTable(),
+    acks: [],
+    iterations: 0,
+    droppedIterations: 0,
+    peakVUs: 0,
+    peakVUsMax: 0,
+    badLines: 0,
+    lines: 0,
+  };
 
   line(text: string): void {
     if (!text) return;
@@ -88,7 +97,11 @@ export class ResultReader {
         return;
       case 'http_req_duration': {
         const tags = p.data.tags ?? {};
-        this.pending.set(`${p.data.time}|${tags['url'] ?? ''}|${tags['name'] ?? ''}|${tags['method'] ?? ''}`, { endMs: Date.parse(p.data.time), durationMs: p.data.value, tags });
+        this.pending.set(`${p.data.time}|${tags['url'] ?? ''}|${tags['name'] ?? ''}|${tags['method'] ?? ''}`, {
+          endMs: Date.parse(p.data.time),
+          durationMs: p.data.value,
+          tags,
+        });
         return;
       }
       case 'http_req_blocked': {
@@ -151,7 +164,11 @@ function lineBytes(reader: ResultReader, buf: Buffer, start: number, end: number
   if (end > start && buf[end - 1] === 0x0d) end--;
   if (end === start) return;
   // A whole Point line of a metric the reader skips is counted and left as bytes.
-  if (buf[end - 1] === CLOSE && buf.compare(POINT, 0, POINT.length, start, start + POINT.length) === 0 && !WANTED_BYTES.some((w) => end - start > w.length && buf.compare(w, 0, w.length, start, start + w.length) === 0)) {
+  if (
+    buf[end - 1] === CLOSE &&
+    buf.compare(POINT, 0, POINT.length, start, start + POINT.length) === 0 &&
+    !WANTED_BYTES.some((w) => end - start > w.length && buf.compare(w, 0, w.length, start, start + w.length) === 0)
+  ) {
     reader.results.lines++;
     return;
   }
@@ -160,7 +177,16 @@ function lineBytes(reader: ResultReader, buf: Buffer, start: number, end: number
 
 /** The samples of several k6 runners of one split test, as one: the judgement sees every request. */
 export function mergeResults(parts: readonly LoadResults[]): LoadResults {
-  const merged: LoadResults = { requests: RequestTable.merge(parts.map((p) => p.requests)), acks: [], iterations: 0, droppedIterations: 0, peakVUs: 0, peakVUsMax: 0, badLines: 0, lines: 0 };
+  const merged: LoadResults = {
+    requests: RequestTable.merge(parts.map((p) => p.requests)),
+    acks: [],
+    iterations: 0,
+    droppedIterations: 0,
+    peakVUs: 0,
+    peakVUsMax: 0,
+    badLines: 0,
+    lines: 0,
+  };
   for (const p of parts) {
     // push in a loop, not push(...): a spread of 100 000 acks overflows the call stack.
     for (const a of p.acks) merged.acks.push(a);
@@ -185,10 +211,16 @@ export interface RunnerLoad {
  * its segment of the arrivals was not sent, so the merged figures describe less load than asked,
  * unevenly in time, even when the overall share stays under the limit.
  */
-export function saturation(runners: readonly RunnerLoad[], limit: number): { droppedShare: number; saturated: boolean; saturatedRunners: number[]; shares: number[] } {
+export function saturation(
+  runners: readonly RunnerLoad[],
+  limit: number,
+): { droppedShare: number; saturated: boolean; saturatedRunners: number[]; shares: number[] } {
   const share = (it: number, dropped: number) => (it + dropped === 0 ? 0 : dropped / (it + dropped));
   const shares = runners.map((r) => share(r.iterations, r.droppedIterations));
-  const total = runners.reduce((a, r) => ({ iterations: a.iterations + r.iterations, droppedIterations: a.droppedIterations + r.droppedIterations }), { iterations: 0, droppedIterations: 0 });
+  const total = runners.reduce((a, r) => ({ iterations: a.iterations + r.iterations, droppedIterations: a.droppedIterations + r.droppedIterations }), {
+    iterations: 0,
+    droppedIterations: 0,
+  });
   const droppedShare = share(total.iterations, total.droppedIterations);
   const saturatedRunners = shares.flatMap((s, i) => (s > limit ? [i] : []));
   return { droppedShare, saturated: droppedShare > limit || saturatedRunners.length > 0, saturatedRunners, shares };
@@ -199,7 +231,11 @@ export function saturation(runners: readonly RunnerLoad[], limit: number): { dro
  * busy means too few VUs for how slow the target got; VUs started mid-run means too few allocated
  * before the start; neither means k6 itself could not keep up (a busy machine).
  */
-export function saturationFix(asked: { rate: number; preAllocatedVUs: number; maxVUs: number }, measured: { peakVUs: number; peakVUsMax: number }, runners: number): string {
+export function saturationFix(
+  asked: { rate: number; preAllocatedVUs: number; maxVUs: number },
+  measured: { peakVUs: number; peakVUsMax: number },
+  runners: number,
+): string {
   const split = runners > 1 ? ' (over all runners)' : '';
   if (measured.peakVUs >= asked.maxVUs) {
     return `every one of the ${asked.maxVUs} VUs (load.maxVUs) was busy at once${split}: raise load.maxVUs (about rate × the slowest response in seconds; at ${asked.rate}/s and 10 s that is ${Math.ceil(asked.rate * 10)}) or lower load.rate`;

@@ -12,14 +12,38 @@ describe('k6 runners', () => {
 
   it('one runner over the limit makes the run untrusted, even when the overall share is under it', () => {
     // 2% dropped by one runner of three: 0.67% overall.
-    const s = saturation([{ iterations: 1000, droppedIterations: 0 }, { iterations: 980, droppedIterations: 20 }, { iterations: 1000, droppedIterations: 0 }], 0.01);
+    const s = saturation(
+      [
+        { iterations: 1000, droppedIterations: 0 },
+        { iterations: 980, droppedIterations: 20 },
+        { iterations: 1000, droppedIterations: 0 },
+      ],
+      0.01,
+    );
     expect(s.droppedShare).toBeCloseTo(20 / 3000, 6);
     expect(s).toMatchObject({ saturated: true, saturatedRunners: [1] });
-    expect(saturation([{ iterations: 1000, droppedIterations: 5 }, { iterations: 1000, droppedIterations: 5 }], 0.01)).toMatchObject({ saturated: false, saturatedRunners: [] });
+    expect(
+      saturation(
+        [
+          { iterations: 1000, droppedIterations: 5 },
+          { iterations: 1000, droppedIterations: 5 },
+        ],
+        0.01,
+      ),
+    ).toMatchObject({ saturated: false, saturatedRunners: [] });
   });
 
   it('merges the runners’ samples in start order, summing counts', () => {
-    const part = (starts: number[], it: number): LoadResults => ({ requests: RequestTable.from(starts.map((s) => ({ startMs: s, durationMs: 1, status: 200, tags: {} }))), acks: [{ id: starts[0] ?? 0, atMs: 0 }], iterations: it, droppedIterations: 1, peakVUs: 3, peakVUsMax: 4, badLines: 0, lines: 10 });
+    const part = (starts: number[], it: number): LoadResults => ({
+      requests: RequestTable.from(starts.map((s) => ({ startMs: s, durationMs: 1, status: 200, tags: {} }))),
+      acks: [{ id: starts[0] ?? 0, atMs: 0 }],
+      iterations: it,
+      droppedIterations: 1,
+      peakVUs: 3,
+      peakVUsMax: 4,
+      badLines: 0,
+      lines: 10,
+    });
     const m = mergeResults([part([3, 1], 2), part([2], 1)]);
     expect([...m.requests].map((r) => r.startMs)).toEqual([1, 2, 3]);
     expect(m).toMatchObject({ iterations: 3, droppedIterations: 2, lines: 20, peakVUs: 6, peakVUsMax: 8 });
@@ -35,18 +59,40 @@ describe('k6 runners', () => {
       { duration: '0s', target: 12 },
       { duration: '1s', target: 12 },
     ]);
-    const cfg = k6Config({ rate: 12, durationMs: 4000, requestTimeoutMs: 2000, preAllocatedVUs: 0, maxVUs: 0, arrivals: [{ exec: 'get_a', perSecond: [5, 5, 0, 12], preAllocatedVUs: 24, maxVUs: 36 }] });
-    expect(cfg['scenarios']).toEqual({ get_a: { executor: 'ramping-arrival-rate', exec: 'get_a', startRate: 0, timeUnit: '1s', stages: arrivalStages([5, 5, 0, 12]), preAllocatedVUs: 24, maxVUs: 36, gracefulStop: '3000ms' } });
+    const cfg = k6Config({
+      rate: 12,
+      durationMs: 4000,
+      requestTimeoutMs: 2000,
+      preAllocatedVUs: 0,
+      maxVUs: 0,
+      arrivals: [{ exec: 'get_a', perSecond: [5, 5, 0, 12], preAllocatedVUs: 24, maxVUs: 36 }],
+    });
+    expect(cfg['scenarios']).toEqual({
+      get_a: {
+        executor: 'ramping-arrival-rate',
+        exec: 'get_a',
+        startRate: 0,
+        timeUnit: '1s',
+        stages: arrivalStages([5, 5, 0, 12]),
+        preAllocatedVUs: 24,
+        maxVUs: 36,
+        gracefulStop: '3000ms',
+      },
+    });
   });
 });
 
 describe('saturationFix: the option that would have kept k6 from dropping arrivals, from what it measured', () => {
   const asked = { rate: 20, preAllocatedVUs: 40, maxVUs: 220 };
   it('every VU busy: maxVUs', () => {
-    expect(saturationFix(asked, { peakVUs: 220, peakVUsMax: 220 }, 1)).toMatch(/^every one of the 220 VUs \(load\.maxVUs\) was busy at once: raise load\.maxVUs/);
+    expect(saturationFix(asked, { peakVUs: 220, peakVUsMax: 220 }, 1)).toMatch(
+      /^every one of the 220 VUs \(load\.maxVUs\) was busy at once: raise load\.maxVUs/,
+    );
   });
   it('VUs started mid-run: preAllocatedVUs, with the number k6 reached', () => {
-    expect(saturationFix(asked, { peakVUs: 61, peakVUsMax: 64 }, 1)).toBe('k6 had to start VUs mid-run, up to 64 where 40 were allocated before the start (load.preAllocatedVUs), and dropped arrivals meanwhile: set load.preAllocatedVUs to 64 or more');
+    expect(saturationFix(asked, { peakVUs: 61, peakVUsMax: 64 }, 1)).toBe(
+      'k6 had to start VUs mid-run, up to 64 where 40 were allocated before the start (load.preAllocatedVUs), and dropped arrivals meanwhile: set load.preAllocatedVUs to 64 or more',
+    );
   });
   it('neither: k6 itself could not keep up', () => {
     expect(saturationFix(asked, { peakVUs: 12, peakVUsMax: 40 }, 1)).toMatch(/^at most 12 of 220 VUs were busy, so k6 itself could not keep up/);

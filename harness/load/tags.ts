@@ -1,7 +1,21 @@
 import type { Expectation, Scope } from '../metrics/index.ts';
 
 /** Tags k6 (or the judgement) sets itself: their values need not appear in a script. */
-const NOT_FROM_SCRIPT = new Set(['method', 'status', 'url', 'group', 'scenario', 'expected_response', 'proto', 'error_code', 'tls_version', 'check', 'first', 'part', 'db']);
+const NOT_FROM_SCRIPT = new Set([
+  'method',
+  'status',
+  'url',
+  'group',
+  'scenario',
+  'expected_response',
+  'proto',
+  'error_code',
+  'tls_version',
+  'check',
+  'first',
+  'part',
+  'db',
+]);
 
 /**
  * The expectations whose tag filter names a value the load script never writes (not even inside
@@ -14,7 +28,9 @@ export function unseenTags(expect: Readonly<Record<Scope, readonly Expectation[]
     list.forEach((e, i) => {
       for (const [k, v] of Object.entries(e.tags)) {
         if (NOT_FROM_SCRIPT.has(k) || script.includes(v)) continue;
-        out.push(`expect.${phase}[${i}] '${e.source}' filters on {${k}:${v}}, a value the load script never writes: a misspelt tag? (after the run, the judgement lists the tags requests carry)`);
+        out.push(
+          `expect.${phase}[${i}] '${e.source}' filters on {${k}:${v}}, a value the load script never writes: a misspelt tag? (after the run, the judgement lists the tags requests carry)`,
+        );
       }
     });
   }

@@ -66,6 +66,12 @@ export class ResultTail {
       if (r.status === 0 || r.status >= 500) failed++;
     }
     const n = this.recent.length;
-    return { requests: this.total, windowRequests: n, windowP95Ms: n ? h.percentileMs(95) : undefined, window503Rate: n ? s503 / n : undefined, windowFailedRate: n ? failed / n : undefined };
+    return {
+      requests: this.total,
+      windowRequests: n,
+      windowP95Ms: n ? h.percentileMs(95) : undefined,
+      window503Rate: n ? s503 / n : undefined,
+      windowFailedRate: n ? failed / n : undefined,
+    };
   }
 }

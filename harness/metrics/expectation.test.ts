@@ -7,7 +7,10 @@ describe('expectation parsing', () => {
     ['p95{name:upload} < 200ms', { metric: { kind: 'percentile', p: 95 }, tags: { name: 'upload' }, value: 200 }],
     ['p(99.9) <= 1.5s', { metric: { kind: 'percentile', p: 99.9 }, op: '<=', value: 1500 }],
     ['rate(503) < 0.1%', { metric: { kind: 'rate', status: { kind: 'code', code: 503 } }, value: 0.001 }],
-    ['rate(5xx){name:read,method:GET} == 0', { metric: { kind: 'rate', status: { kind: 'class', hundreds: 5 } }, tags: { name: 'read', method: 'GET' }, value: 0, op: '==' }],
+    [
+      'rate(5xx){name:read,method:GET} == 0',
+      { metric: { kind: 'rate', status: { kind: 'class', hundreds: 5 } }, tags: { name: 'read', method: 'GET' }, value: 0, op: '==' },
+    ],
     ['rate(no_response) < 0.01', { metric: { kind: 'rate', status: { kind: 'no_response' } }, value: 0.01 }],
     ['recovery < 5s', { metric: { kind: 'recovery' }, value: 5000 }],
     ['recovery{name:job} < 5s', { metric: { kind: 'recovery' }, tags: { name: 'job' }, value: 5000 }],

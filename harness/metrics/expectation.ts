@@ -7,11 +7,7 @@ import { parseDurationMs } from '../core/duration.ts';
  */
 export type Op = '<' | '<=' | '>' | '>=' | '==';
 
-export type StatusSelector =
-  | { kind: 'code'; code: number }
-  | { kind: 'class'; hundreds: number }
-  | { kind: 'no_response' }
-  | { kind: 'failed' };
+export type StatusSelector = { kind: 'code'; code: number } | { kind: 'class'; hundreds: number } | { kind: 'no_response' } | { kind: 'failed' };
 
 export type MetricRef =
   | { kind: 'percentile'; p: number }
@@ -43,8 +39,7 @@ export interface Expectation {
 export type ParseResult = { ok: true; expectation: Expectation } | { ok: false; message: string; fix: string };
 
 const SHAPE = /^\s*([a-z_][a-z0-9_]*(?:\([^)]*\))?)\s*(\{[^}]*\})?\s*(<=|>=|==|<|>)\s*(\S+)\s*$/;
-const SYNTAX_FIX =
-  "write '<metric>[{tag:value}] <op> <value>', e.g. 'p95{name:upload} < 200ms', 'rate(503) < 0.1%', 'recovery < 3s'";
+const SYNTAX_FIX = "write '<metric>[{tag:value}] <op> <value>', e.g. 'p95{name:upload} < 200ms', 'rate(503) < 0.1%', 'recovery < 3s'";
 
 export function parseStatus(arg: string): StatusSelector | undefined {
   const a = arg.trim().toLowerCase();
@@ -60,7 +55,12 @@ export function parseExpectation(input: string): ParseResult {
   // 'p95 < 500ms @95%': certainty asked for.
   const at = /\s+@\s*(\S+)\s*$/.exec(input);
   const text = at ? input.slice(0, at.index) : input;
-  if (at && at[1] !== '95%') return { ok: false, message: `'@${at[1]}' in '${input}' is not a confidence brownout computes`, fix: "write '@95%' (the 95% confidence interval), or nothing for the measured figure alone" };
+  if (at && at[1] !== '95%')
+    return {
+      ok: false,
+      message: `'@${at[1]}' in '${input}' is not a confidence brownout computes`,
+      fix: "write '@95%' (the 95% confidence interval), or nothing for the measured figure alone",
+    };
   const m = SHAPE.exec(text);
   if (!m) return { ok: false, message: `cannot read expectation '${text}'`, fix: SYNTAX_FIX };
   const [, metricText = '', tagText, opText = '', valueText = ''] = m;
@@ -88,14 +88,23 @@ export function parseExpectation(input: string): ParseResult {
     }
     metric = { kind: 'rate', status };
   } else {
-    return { ok: false, message: `unknown metric '${metricText}' in '${text}'`, fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, connections, ejection' };
+    return {
+      ok: false,
+      message: `unknown metric '${metricText}' in '${text}'`,
+      fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, connections, ejection',
+    };
   }
 
   const tags: Record<string, string> = {};
   if (tagText) {
     for (const pair of tagText.slice(1, -1).split(',')) {
       const kv = /^\s*([\w.-]+)\s*:\s*([^,]+?)\s*$/.exec(pair);
-      if (!kv?.[1] || !kv[2]) return { ok: false, message: `cannot read tag filter '${tagText}' in '${text}'`, fix: 'write tag filters as {name:upload} or {name:upload,method:POST}' };
+      if (!kv?.[1] || !kv[2])
+        return {
+          ok: false,
+          message: `cannot read tag filter '${tagText}' in '${text}'`,
+          fix: 'write tag filters as {name:upload} or {name:upload,method:POST}',
+        };
       tags[kv[1]] = kv[2];
     }
   }
@@ -109,7 +118,11 @@ export function parseExpectation(input: string): ParseResult {
   }
   // recovery{name:job}: the steady-state expectations judged over those requests only (a failover).
   if (metric.kind === 'recovery' && tags['first'] !== undefined) {
-    return { ok: false, message: `'recovery' cannot take {first:...} in '${text}'`, fix: 'recovery is measured from the last heal; filter by request tags only' };
+    return {
+      ok: false,
+      message: `'recovery' cannot take {first:...} in '${text}'`,
+      fix: 'recovery is measured from the last heal; filter by request tags only',
+    };
   }
   if (metric.kind === 'ejection' && (Object.keys(tags).length !== 1 || tags['part'] === undefined)) {
     return { ok: false, message: `'ejection' needs exactly one {part:NAME} filter in '${text}'`, fix: "write e.g. 'ejection{part:app1} < 2s'" };
@@ -123,7 +136,12 @@ export function parseExpectation(input: string): ParseResult {
     const pc = /^(\d+(?:\.\d+)?)%$/.exec(valueText);
     const fr = /^(\d+(?:\.\d+)?)$/.exec(valueText);
     value = pc ? Number(pc[1]) / 100 : fr ? Number(fr[1]) : undefined;
-    if (value === undefined || value > 1) return { ok: false, message: `'${valueText}' in '${text}' is not a rate`, fix: "write rates as a percentage ('0.1%') or a fraction from 0 to 1 ('0.001')" };
+    if (value === undefined || value > 1)
+      return {
+        ok: false,
+        message: `'${valueText}' in '${text}' is not a rate`,
+        fix: "write rates as a percentage ('0.1%') or a fraction from 0 to 1 ('0.001')",
+      };
   } else {
     if (metric.kind === 'connections' && Object.keys(tags).some((k) => k !== 'db')) {
       return { ok: false, message: `'connections' takes only a {db:PART} filter in '${text}'`, fix: "write e.g. 'connections{db:db} <= 10'" };
@@ -132,9 +150,14 @@ export function parseExpectation(input: string): ParseResult {
     if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a whole number`, fix: 'count compares with a whole number' };
   }
   if (at && !['percentile', 'rate', 'recovery'].includes(metric.kind)) {
-    return { ok: false, message: `'${metricText}' in '${input}' has no confidence interval to be certain of`, fix: "drop '@95%': counts, max, writes, connections and ejection are exact; it applies to percentiles, rates and recovery" };
+    return {
+      ok: false,
+      message: `'${metricText}' in '${input}' has no confidence interval to be certain of`,
+      fix: "drop '@95%': counts, max, writes, connections and ejection are exact; it applies to percentiles, rates and recovery",
+    };
   }
-  if (at && opText === '==') return { ok: false, message: `'==' in '${input}' cannot be certain`, fix: "use < or <= (an upper limit) or > or >= (a lower one) with '@95%'" };
+  if (at && opText === '==')
+    return { ok: false, message: `'==' in '${input}' cannot be certain`, fix: "use < or <= (an upper limit) or > or >= (a lower one) with '@95%'" };
   return { ok: true, expectation: { source: input.trim(), metric, tags, op: opText as Op, value, ...(at ? { certain: true } : {}) } };
 }
 

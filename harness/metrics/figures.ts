@@ -165,7 +165,15 @@ export function figuresOf(records: Requests, sel?: Selection): Figures {
     const r = percentileRanks(h.count, p);
     return { lo: h.valueAtRank(r.lower), hi: h.valueAtRank(r.upper) };
   };
-  return { count: h.count, p50Ms: h.percentileMs(50), p95Ms: h.percentileMs(95), p99Ms: h.percentileMs(99), maxMs: h.max, statuses, ...(h.count ? { intervals: { p50: interval(50), p95: interval(95), p99: interval(99) } } : {}) };
+  return {
+    count: h.count,
+    p50Ms: h.percentileMs(50),
+    p95Ms: h.percentileMs(95),
+    p99Ms: h.percentileMs(99),
+    maxMs: h.max,
+    statuses,
+    ...(h.count ? { intervals: { p50: interval(50), p95: interval(95), p99: interval(99) } } : {}),
+  };
 }
 
 /** The measured value of a (non-recovery) expectation over the given records; NaN when none match. */

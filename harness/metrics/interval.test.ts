@@ -29,7 +29,10 @@ describe('confidence intervals (95%)', () => {
 
   it('covers the true percentile about 95% of the time (simulated, uniform values)', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     let covered = 0;
     const trials = 2000;
     for (let t = 0; t < trials; t++) {

@@ -103,7 +103,11 @@ function unitOf(e: Expectation): ExpectationResult['unit'] {
 /** Numbers in, figures out: no process, no clock. */
 export function judge(input: JudgeInput): Judgement {
   const table = RequestTable.from(input.records);
-  const phaseGroups = groupBy(table.all(), (i) => PHASES.indexOf(phaseOf(table.startMs(i), table.startMs(i) + table.durationMs(i), input.windows)), PHASES.length);
+  const phaseGroups = groupBy(
+    table.all(),
+    (i) => PHASES.indexOf(phaseOf(table.startMs(i), table.startMs(i) + table.durationMs(i), input.windows)),
+    PHASES.length,
+  );
   const byPhase = new Map<Phase, Selection>(PHASES.map((p, k) => [p, phaseGroups[k] ?? []]));
 
   const firstApply = input.windows.length ? Math.min(...input.windows.map((w) => w.applyRequestedMs)) : undefined;
@@ -130,7 +134,14 @@ export function judge(input: JudgeInput): Judgement {
     if (ws.length === 0) continue;
     const sel = pick(table.all(), (i) => inWindows(ws, table.startMs(i), table.startMs(i) + table.durationMs(i)));
     faultPhaseSel.set(fp.name, sel);
-    phases.push({ phase: fp.name, fault: true, fromMs: Math.min(...ws.map((w) => w.applyRequestedMs)), toMs: Math.max(...ws.map((w) => w.healedMs)), all: figuresOf(table, sel), byName: figuresByName(table, sel) });
+    phases.push({
+      phase: fp.name,
+      fault: true,
+      fromMs: Math.min(...ws.map((w) => w.applyRequestedMs)),
+      toMs: Math.max(...ws.map((w) => w.healedMs)),
+      all: figuresOf(table, sel),
+      byName: figuresByName(table, sel),
+    });
   }
 
   // Recovery over the given requests (every one, or those of a tag filter), from the last heal.
@@ -151,7 +162,12 @@ export function judge(input: JudgeInput): Judgement {
   const expectations: ExpectationResult[] = [];
   const scopes: Scope[] = [...PHASES, 'overall'];
   const judged: { phase: string; list: readonly Expectation[]; recs: () => Selection; ackIn: (atMs: number) => boolean }[] = [
-    ...scopes.map((phase) => ({ phase, list: input.expect[phase] ?? [], recs: () => (phase === 'overall' ? table.all() : (byPhase.get(phase) ?? [])), ackIn: (atMs: number) => phase === 'overall' || phaseOf(atMs, atMs, input.windows) === phase })),
+    ...scopes.map((phase) => ({
+      phase,
+      list: input.expect[phase] ?? [],
+      recs: () => (phase === 'overall' ? table.all() : (byPhase.get(phase) ?? [])),
+      ackIn: (atMs: number) => phase === 'overall' || phaseOf(atMs, atMs, input.windows) === phase,
+    })),
     ...(input.faultPhases ?? []).map((fp) => {
       const ws = input.windows.filter((w) => w.phase === fp.name);
       return { phase: fp.name, list: fp.expect, recs: () => faultPhaseSel.get(fp.name) ?? [], ackIn: (atMs: number) => inWindows(ws, atMs, atMs) };
@@ -163,15 +179,33 @@ export function judge(input: JudgeInput): Judgement {
         const dbs = Object.keys(input.connections ?? {});
         const db = e.tags['db'] ?? dbs[0];
         const n = db === undefined ? undefined : input.connections?.[db];
-        expectations.push(n === undefined
-          ? { phase, source: e.source, measured: undefined, unit: 'count', requests: 0, passed: false, note: `no connection count for ${db ?? 'any database'}` }
-          : { phase, source: e.source, measured: n, unit: 'count', requests: 0, passed: compare(n, e.op, e.value) });
+        expectations.push(
+          n === undefined
+            ? {
+                phase,
+                source: e.source,
+                measured: undefined,
+                unit: 'count',
+                requests: 0,
+                passed: false,
+                note: `no connection count for ${db ?? 'any database'}`,
+              }
+            : { phase, source: e.source, measured: n, unit: 'count', requests: 0, passed: compare(n, e.op, e.value) },
+        );
         continue;
       }
       if (e.metric.kind === 'lost_writes') {
         const w = input.writes;
         if (!w) {
-          expectations.push({ phase, source: e.source, measured: undefined, unit: 'count', requests: 0, passed: false, note: 'the scenario has no write check' });
+          expectations.push({
+            phase,
+            source: e.source,
+            measured: undefined,
+            unit: 'count',
+            requests: 0,
+            passed: false,
+            note: 'the scenario has no write check',
+          });
           continue;
         }
         const inScope = w.acks.filter((a) => ackIn(a.atMs));
@@ -184,7 +218,15 @@ export function judge(input: JudgeInput): Judgement {
         const from = input.partFaults?.[part];
         const ms = from === undefined ? undefined : ejectionMs(input.serverChanges ?? [], part, from);
         const note = from === undefined ? `no fault was applied to ${part}` : ms === undefined ? `the gateway never marked ${part} down` : undefined;
-        expectations.push({ phase, source: e.source, measured: ms, unit: 'ms', requests: 0, passed: ms !== undefined && compare(ms, e.op, e.value), ...(note ? { note } : {}) });
+        expectations.push({
+          phase,
+          source: e.source,
+          measured: ms,
+          unit: 'ms',
+          requests: 0,
+          passed: ms !== undefined && compare(ms, e.op, e.value),
+          ...(note ? { note } : {}),
+        });
         continue;
       }
       if (e.metric.kind === 'recovery') {
@@ -192,7 +234,15 @@ export function judge(input: JudgeInput): Judgement {
         // a leader takes: the failover time).
         const rc = Object.keys(e.tags).length === 0 ? recovery : recoveryOf(pick(table.all(), (i) => matchesTags(table.tags(i), e.tags)));
         if (!rc) {
-          expectations.push({ phase, source: e.source, measured: undefined, unit: 'ms', requests: 0, passed: false, note: 'no fault was healed, so there is no recovery to measure' });
+          expectations.push({
+            phase,
+            source: e.source,
+            measured: undefined,
+            unit: 'ms',
+            requests: 0,
+            passed: false,
+            note: 'no fault was healed, so there is no recovery to measure',
+          });
         } else if (!rc.recovered) {
           const lw = rc.lastWindow;
           expectations.push({

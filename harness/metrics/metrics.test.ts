@@ -154,7 +154,16 @@ describe('first requests after an instant fault', () => {
     // A restart at 5 000 and a flush at 9 000; the first second after each has one 503 in ten.
     const records: RequestRecord[] = [];
     for (let t = 0; t < 12_000; t += 100) records.push(rec(t, 5, t === 5_000 || t === 9_500 ? 503 : 200));
-    const j = judge({ records, windows: [], loadStartMs: 0, loadEndMs: 12_000, expect: { overall: [exp('rate(2xx){first:1s} >= 99.9%'), exp('rate(503) < 5%')] }, steady: [], stableForMs: 1000, instants: [5_000, 9_000] });
+    const j = judge({
+      records,
+      windows: [],
+      loadStartMs: 0,
+      loadEndMs: 12_000,
+      expect: { overall: [exp('rate(2xx){first:1s} >= 99.9%'), exp('rate(503) < 5%')] },
+      steady: [],
+      stableForMs: 1000,
+      instants: [5_000, 9_000],
+    });
     expect(j.expectations[0]).toMatchObject({ measured: 18 / 20, requests: 20, passed: false });
     expect(j.expectations[1]).toMatchObject({ measured: 2 / 120, passed: true });
   });
@@ -163,7 +172,8 @@ describe('first requests after an instant fault', () => {
 describe('judge', () => {
   it('judges each phase and recovery, and fails an expectation with no matching request', () => {
     const records: RequestRecord[] = [];
-    for (let t = 0; t < 10_000; t += 100) records.push(rec(t, t >= 4000 && t < 6000 ? 3000 : 5, t >= 4000 && t < 6000 ? 503 : 200, t % 200 === 0 ? 'read' : 'upload'));
+    for (let t = 0; t < 10_000; t += 100)
+      records.push(rec(t, t >= 4000 && t < 6000 ? 3000 : 5, t >= 4000 && t < 6000 ? 503 : 200, t % 200 === 0 ? 'read' : 'upload'));
     const j = judge({
       records,
       windows: [{ label: 'x', applyRequestedMs: 4000, appliedMs: 4000, healRequestedMs: 6000, healedMs: 6000 }],
@@ -181,10 +191,17 @@ describe('judge', () => {
     expect(by['baseline p95 < 10ms']?.passed).toBe(true);
     expect(by['fault rate(503){name:upload} < 1%']).toMatchObject({ passed: false, measured: 1, requests: 10 });
     // A filter no request of the run matches names the tags there are (a misspelt name, most likely).
-    expect(by['fault rate(5xx){name:nothing} < 1%']).toMatchObject({ passed: false, note: 'no request of the whole run carries {name:nothing}; the requests carry name: read, upload' });
+    expect(by['fault rate(5xx){name:nothing} < 1%']).toMatchObject({
+      passed: false,
+      note: 'no request of the whole run carries {name:nothing}; the requests carry name: read, upload',
+    });
     expect(by['recovery recovery < 1s']).toMatchObject({ passed: true, measured: 0 });
     expect(j.passed).toBe(false);
-    expect(j.phases.map((p) => [p.phase, p.all.count])).toEqual([['baseline', 40], ['fault', 20], ['recovery', 40]]);
+    expect(j.phases.map((p) => [p.phase, p.all.count])).toEqual([
+      ['baseline', 40],
+      ['fault', 20],
+      ['recovery', 40],
+    ]);
   });
 });
 
@@ -213,7 +230,17 @@ describe('ejection', () => {
   });
 
   it('judges ejection{part:...} from the first fault on the part', () => {
-    const j = judge({ records: [], windows: [], loadStartMs: 0, loadEndMs: 30_000, expect: { overall: [exp('ejection{part:app1} < 2s'), exp('ejection{part:app2} < 2s')] }, steady: [], stableForMs: 1000, serverChanges: changes, partFaults: { app1: 15_020 } });
+    const j = judge({
+      records: [],
+      windows: [],
+      loadStartMs: 0,
+      loadEndMs: 30_000,
+      expect: { overall: [exp('ejection{part:app1} < 2s'), exp('ejection{part:app2} < 2s')] },
+      steady: [],
+      stableForMs: 1000,
+      serverChanges: changes,
+      partFaults: { app1: 15_020 },
+    });
     expect(j.expectations[0]).toMatchObject({ measured: 8170, passed: false });
     expect(j.expectations[1]).toMatchObject({ measured: undefined, passed: false, note: 'no fault was applied to app2' });
   });
@@ -286,7 +313,8 @@ describe("a timeline entry's own phase", () => {
   it('holds the requests in flight while that fault was in place, judged against its own expectations', () => {
     // Fast requests throughout; slow ones (800 ms) only in the first fault's window.
     const recs: RequestRecord[] = [];
-    for (let t = 0; t < 10_000; t += 50) recs.push({ startMs: t, durationMs: t >= 2000 && t < 4000 ? 800 : 10, status: t >= 6000 && t < 7000 ? 503 : 200, tags: { name: 'read' } });
+    for (let t = 0; t < 10_000; t += 50)
+      recs.push({ startMs: t, durationMs: t >= 2000 && t < 4000 ? 800 : 10, status: t >= 6000 && t < 7000 ? 503 : 200, tags: { name: 'read' } });
     const windows = [
       { label: 'latency', phase: 'slow-db', applyRequestedMs: 2000, appliedMs: 2001, healRequestedMs: 4000, healedMs: 4001 },
       { label: 'down', phase: 'edge-down', applyRequestedMs: 6000, appliedMs: 6001, healRequestedMs: 7000, healedMs: 7001 },

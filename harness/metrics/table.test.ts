@@ -17,7 +17,11 @@ describe('RequestTable', () => {
     const a = RequestTable.from([3, 1].map((s) => ({ startMs: s, durationMs: 1, status: 200, tags: {} })));
     const b = RequestTable.from([{ startMs: 2, durationMs: 9, status: 0, tags: { name: 'x' } }]);
     const m = RequestTable.merge([a, b]);
-    expect([...m].map((r) => [r.startMs, r.status, r.tags])).toEqual([[1, 200, {}], [2, 0, { name: 'x' }], [3, 200, {}]]);
+    expect([...m].map((r) => [r.startMs, r.status, r.tags])).toEqual([
+      [1, 200, {}],
+      [2, 0, { name: 'x' }],
+      [3, 200, {}],
+    ]);
     expect(RequestTable.from(m)).toBe(m);
     m.clear();
     expect(m.length).toBe(0);

@@ -86,7 +86,10 @@ export class RequestTable implements Iterable<RequestRecord> {
     const all = new RequestTable();
     for (const p of parts) for (let i = 0; i < p.length; i++) all.add(p.startMs(i), p.durationMs(i), p.status(i), p.tags(i));
     // Sorted through an index permutation: no object per request.
-    const order = all.all().slice().sort((a, b) => all.startMs(a) - all.startMs(b));
+    const order = all
+      .all()
+      .slice()
+      .sort((a, b) => all.startMs(a) - all.startMs(b));
     const out = new RequestTable();
     for (const i of order) out.add(all.startMs(i), all.durationMs(i), all.status(i), all.tags(i));
     return out;
@@ -131,7 +134,11 @@ export type Selection = Uint32Array | readonly number[];
 export function pick(sel: Selection, keep: (i: number) => boolean): Uint32Array {
   const hit = new Uint8Array(sel.length);
   let n = 0;
-  for (let j = 0; j < sel.length; j++) if (keep(sel[j] ?? 0)) (hit[j] = 1), n++;
+  for (let j = 0; j < sel.length; j++)
+    if (keep(sel[j] ?? 0)) {
+      hit[j] = 1;
+      n++;
+    }
   const out = new Uint32Array(n);
   for (let j = 0, k = 0; j < sel.length; j++) if (hit[j]) out[k++] = sel[j] ?? 0;
   return out;
@@ -154,7 +161,11 @@ export function groupBy(sel: Selection, keyOf: (i: number) => number, keys: numb
   const pos = offsets.slice(0, keys);
   for (let j = 0; j < sel.length; j++) {
     const k = key[j] ?? -1;
-    if (k !== -1) order[(pos[k] = (pos[k] ?? 0) + 1) - 1] = sel[j] ?? 0;
+    if (k !== -1) {
+      const at = (pos[k] ?? 0) + 1;
+      pos[k] = at;
+      order[at - 1] = sel[j] ?? 0;
+    }
   }
   return Array.from({ length: keys }, (_, k) => order.subarray(offsets[k], offsets[k + 1]));
 }

@@ -37,14 +37,35 @@ export interface ReplayWritten {
 }
 
 export async function replay(o: ReplayOptions): Promise<ReplayWritten> {
-  if (!(o.speed > 0) || !Number.isFinite(o.speed)) throw new ReplayError(`--speed ${o.speed} is not a positive number`, '--speed', 'give log seconds per replay second, e.g. --speed 10 (an hour in six minutes); 1 replays in real time');
-  if (!o.out.endsWith('.ts')) throw new ReplayError(`--out ${o.out} is not a .ts file`, '--out', 'give the scenario file to write, e.g. --out scenarios/upload-outage.ts');
+  if (!(o.speed > 0) || !Number.isFinite(o.speed))
+    throw new ReplayError(
+      `--speed ${o.speed} is not a positive number`,
+      '--speed',
+      'give log seconds per replay second, e.g. --speed 10 (an hour in six minutes); 1 replays in real time',
+    );
+  if (!o.out.endsWith('.ts'))
+    throw new ReplayError(`--out ${o.out} is not a .ts file`, '--out', 'give the scenario file to write, e.g. --out scenarios/upload-outage.ts');
   const name = path.basename(o.out, '.ts');
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new ReplayError(`'${name}' is not a scenario name`, `--out ${o.out}`, 'name the file in lower case words joined by -, e.g. scenarios/upload-outage.ts');
-  if (!o.stackOf === !o.targetUrl) throw new ReplayError('the replay needs a stack to send the load to', '--stack-of / --target-url', 'give --stack-of scenarios/X.ts (replay against the stack that scenario starts) or --target-url http://127.0.0.1:PORT (a service already running)');
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+    throw new ReplayError(
+      `'${name}' is not a scenario name`,
+      `--out ${o.out}`,
+      'name the file in lower case words joined by -, e.g. scenarios/upload-outage.ts',
+    );
+  if (!o.stackOf === !o.targetUrl)
+    throw new ReplayError(
+      'the replay needs a stack to send the load to',
+      '--stack-of / --target-url',
+      'give --stack-of scenarios/X.ts (replay against the stack that scenario starts) or --target-url http://127.0.0.1:PORT (a service already running)',
+    );
   const loadFile = path.join(path.dirname(o.out), 'load', `${name}.k6.ts`);
   const taken = [o.out, loadFile].filter((f) => existsSync(f));
-  if (taken.length && !o.force) throw new ReplayError(`${taken.join(' and ')} already exist${taken.length === 1 ? 's' : ''}`, `--out ${o.out}`, 'pick another name, or add --force to overwrite');
+  if (taken.length && !o.force)
+    throw new ReplayError(
+      `${taken.join(' and ')} already exist${taken.length === 1 ? 's' : ''}`,
+      `--out ${o.out}`,
+      'pick another name, or add --force to overwrite',
+    );
 
   // The stack's scenario is checked first: a replay into a broken scenario is no use.
   let stack: { from: string; target: string } | { url: string };
@@ -53,7 +74,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayWritten> {
     stack = { from: importPath(o.out, o.stackOf), target: base.load.target };
   } else {
     const url = o.targetUrl ?? '';
-    if (!/^https?:\/\/[^\s/]+/.test(url)) throw new ReplayError(`--target-url ${url} is not an http(s) URL`, '--target-url', 'give the running service, e.g. --target-url http://127.0.0.1:8080');
+    if (!/^https?:\/\/[^\s/]+/.test(url))
+      throw new ReplayError(`--target-url ${url} is not an http(s) URL`, '--target-url', 'give the running service, e.g. --target-url http://127.0.0.1:8080');
     stack = { url: url.replace(/\/$/, '') };
   }
 
@@ -63,10 +85,15 @@ export async function replay(o: ReplayOptions): Promise<ReplayWritten> {
   for (const r of read.requests) firstArrival = Math.min(firstArrival, r.arrivalMs);
   const fromMs = o.from === undefined ? undefined : parseWhen(o.from, '--from', firstArrival);
   const toMs = o.to === undefined ? undefined : parseWhen(o.to, '--to', firstArrival);
-  if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) throw new ReplayError(`--to ${o.to} is not after --from ${o.from}`, '--from / --to', 'give a window that starts before it ends');
+  if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs)
+    throw new ReplayError(`--to ${o.to} is not after --from ${o.from}`, '--from / --to', 'give a window that starts before it ends');
   const profile = profileOf(read.requests, { speed: o.speed, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) });
   if (profile.endpoints.length === 0) {
-    throw new ReplayError(`no request of ${o.log} falls in the window`, `--from ${o.from ?? '(first request)'} --to ${o.to ?? '(last request)'}`, `the log runs from ${new Date(firstArrival).toISOString()}; widen the window`);
+    throw new ReplayError(
+      `no request of ${o.log} falls in the window`,
+      `--from ${o.from ?? '(first request)'} --to ${o.to ?? '(last request)'}`,
+      `the log runs from ${new Date(firstArrival).toISOString()}; widen the window`,
+    );
   }
   const input = {
     name,

@@ -5,10 +5,15 @@ describe('parseHaproxy', () => {
   // Recorded from the gateway of a slow-transaction run (HAProxy 2.6, option httplog).
   it('reads a request: accept date (ms), method, path, status, total time', () => {
     const r = parseHaproxy('127.0.0.1:44370 [24/Nov/2026:07:06:48.534] edge app/app 0/0/0/52/52 201 155 - - ---- 3/3/2/2/0 0/0 "POST /photos HTTP/1.1"');
-    expect(r).toEqual({ ok: true, request: { arrivalMs: Date.UTC(2026, 10, 24, 7, 6, 48, 534), method: 'POST', path: '/photos', status: 201, durationMs: 52 } });
+    expect(r).toEqual({
+      ok: true,
+      request: { arrivalMs: Date.UTC(2026, 10, 24, 7, 6, 48, 534), method: 'POST', path: '/photos', status: 201, durationMs: 52 },
+    });
   });
   it('reads a gateway timeout answered without a server, and a syslog prefix', () => {
-    const r = parseHaproxy('Nov 24 07:07:01 box haproxy[4242]: 127.0.0.1:45000 [24/Nov/2026:07:06:58.001] edge app/app 0/0/0/-1/3001 503 217 - - sH-- 40/40/39/39/0 0/0 "GET /photos/7?size=s HTTP/1.1"');
+    const r = parseHaproxy(
+      'Nov 24 07:07:01 box haproxy[4242]: 127.0.0.1:45000 [24/Nov/2026:07:06:58.001] edge app/app 0/0/0/-1/3001 503 217 - - sH-- 40/40/39/39/0 0/0 "GET /photos/7?size=s HTTP/1.1"',
+    );
     expect(r.ok && r.request).toMatchObject({ method: 'GET', path: '/photos/7?size=s', status: 503, durationMs: 3001 });
   });
   it('an aborted request has no status and no duration', () => {
@@ -16,11 +21,16 @@ describe('parseHaproxy', () => {
     expect(r.ok && r.request).toMatchObject({ status: 0, durationMs: undefined });
   });
   it('an absolute URI loses scheme and host', () => {
-    const r = parseHaproxy('10.0.0.1:1234 [24/Nov/2026:07:06:58.100] fe be/s1 0/0/0/5/5 200 10 - - ---- 1/1/0/0/0 0/0 "GET https://shop.example/cart?x=1 HTTP/2.0"');
+    const r = parseHaproxy(
+      '10.0.0.1:1234 [24/Nov/2026:07:06:58.100] fe be/s1 0/0/0/5/5 200 10 - - ---- 1/1/0/0/0 0/0 "GET https://shop.example/cart?x=1 HTTP/2.0"',
+    );
     expect(r.ok && r.request.path).toBe('/cart?x=1');
   });
   it('says why a line is not a request', () => {
-    expect(parseHaproxy('127.0.0.1:44356 [24/Nov/2026:07:06:48.469] edge edge/<NOSRV> -1/-1/-1/-1/0 400 0 - - CR-- 1/1/0/0/0 0/0 "<BADREQ>"')).toEqual({ ok: false, why: 'no request in it ("<BADREQ>")' });
+    expect(parseHaproxy('127.0.0.1:44356 [24/Nov/2026:07:06:48.469] edge edge/<NOSRV> -1/-1/-1/-1/0 400 0 - - CR-- 1/1/0/0/0 0/0 "<BADREQ>"')).toEqual({
+      ok: false,
+      why: 'no request in it ("<BADREQ>")',
+    });
     expect(parseHaproxy('[WARNING]  (1) : Server app/app is DOWN, reason: Layer4 connection problem')).toMatchObject({ ok: false });
   });
 });
@@ -57,14 +67,19 @@ describe('recorded nginx lines, in both formats, give the same requests', () => 
 describe('parseNginx', () => {
   it('combined plus $request_time: arrival is the log time minus the request time', () => {
     const r = parseNginx('127.0.0.1 - - [24/Nov/2026:08:06:48 +0100] "GET /photos/3 HTTP/1.1" 200 207 "-" "k6/2.2.0 (https://k6.io/)" 0.250');
-    expect(r).toEqual({ ok: true, request: { arrivalMs: Date.UTC(2026, 10, 24, 7, 6, 48) - 250, method: 'GET', path: '/photos/3', status: 200, durationMs: 250 } });
+    expect(r).toEqual({
+      ok: true,
+      request: { arrivalMs: Date.UTC(2026, 10, 24, 7, 6, 48) - 250, method: 'GET', path: '/photos/3', status: 200, durationMs: 250 },
+    });
   });
   it('plain combined: no duration', () => {
     const r = parseNginx('10.1.2.3 - alice [24/Nov/2026:07:06:48 +0000] "POST /photos HTTP/1.1" 503 0 "https://a.example/x" "curl/8.0 \\"quoted\\""');
     expect(r.ok && r.request).toMatchObject({ method: 'POST', status: 503, durationMs: undefined, arrivalMs: Date.UTC(2026, 10, 24, 7, 6, 48) });
   });
   it('rejects a HAProxy line', () => {
-    expect(parseNginx('127.0.0.1:44370 [24/Nov/2026:07:06:48.534] edge app/app 0/0/0/52/52 201 155 - - ---- 3/3/2/2/0 0/0 "POST /photos HTTP/1.1"').ok).toBe(false);
+    expect(parseNginx('127.0.0.1:44370 [24/Nov/2026:07:06:48.534] edge app/app 0/0/0/52/52 201 155 - - ---- 3/3/2/2/0 0/0 "POST /photos HTTP/1.1"').ok).toBe(
+      false,
+    );
   });
 });
 
@@ -74,7 +89,10 @@ describe('JSON lines', () => {
     const m = resolveJsonMap(first, {}, undefined, false);
     expect(m).toEqual({ map: { time: 'ts', method: 'method', path: 'path', status: 'status', duration: 'duration_ms', durationUnit: 'ms', timeIsEnd: false } });
     const map = (m as { map: JsonFieldMap }).map;
-    expect(parseJsonLine(JSON.stringify(first), map)).toEqual({ ok: true, request: { arrivalMs: Date.UTC(2026, 10, 24, 7, 6, 48, 534), method: 'GET', path: '/photos/9', status: 200, durationMs: 12 } });
+    expect(parseJsonLine(JSON.stringify(first), map)).toEqual({
+      ok: true,
+      request: { arrivalMs: Date.UTC(2026, 10, 24, 7, 6, 48, 534), method: 'GET', path: '/photos/9', status: 200, durationMs: 12 },
+    });
   });
   it('dotted fields, a whole request line, seconds, epoch time, time at the response', () => {
     const line = { '@timestamp': 1795503408.5, req: { line: 'DELETE /jobs/42 HTTP/1.1' }, res: { code: 504 }, request_time: 3.0 };

@@ -21,7 +21,16 @@ export type LineResult = { ok: true; request: LogRequest } | { ok: false; why: s
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 
 /** `24/Nov/2026:07:06:48[.469]` plus an optional `+0100` zone, to epoch ms. */
-function clfTime(day: string, mon: string, year: string, hh: string, mm: string, ss: string, ms: string | undefined, zone: string | undefined): number | undefined {
+function clfTime(
+  day: string,
+  mon: string,
+  year: string,
+  hh: string,
+  mm: string,
+  ss: string,
+  ms: string | undefined,
+  zone: string | undefined,
+): number | undefined {
   const month = MONTHS[mon];
   if (month === undefined) return undefined;
   let t = Date.UTC(Number(year), month, Number(day), Number(hh), Number(mm), Number(ss), Number(ms ?? 0));
@@ -47,7 +56,8 @@ function stripOrigin(uri: string): string {
 
 // HAProxy's `option httplog`, with or without a syslog prefix:
 // 127.0.0.1:44370 [24/Nov/2026:07:06:48.534] edge app/app 0/0/0/52/52 201 155 - - ---- 3/3/2/2/0 0/0 "POST /photos HTTP/1.1"
-const HAPROXY = /(?:^|\s)\S+:\d+ \[(\d{2})\/(\w{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?\] \S+ \S+ (-?\d+)\/(-?\d+)\/(-?\d+)\/(-?\d+)\/\+?(-?\d+) (-?\d+) .*"([^"]*)"\s*$/;
+const HAPROXY =
+  /(?:^|\s)\S+:\d+ \[(\d{2})\/(\w{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?\] \S+ \S+ (-?\d+)\/(-?\d+)\/(-?\d+)\/(-?\d+)\/\+?(-?\d+) (-?\d+) .*"([^"]*)"\s*$/;
 
 export function parseHaproxy(line: string): LineResult {
   const m = HAPROXY.exec(line);
@@ -59,12 +69,14 @@ export function parseHaproxy(line: string): LineResult {
   if (!rl) return { ok: false, why: `no request in it ("${req ?? ''}")` };
   const total = Number(ta);
   const code = Number(status);
+  // biome-ignore lint/complexity/useMathMinMax: a status that is not a number (NaN) must become 0; Math.max would keep NaN.
   return { ok: true, request: { arrivalMs, ...rl, status: code > 0 ? code : 0, durationMs: total >= 0 ? total : undefined } };
 }
 
 // nginx `combined` plus $request_time (seconds, ms resolution):
 // 127.0.0.1 - - [24/Nov/2026:07:06:48 +0000] "GET /photos/3 HTTP/1.1" 200 207 "-" "k6/1.0" 0.031
-const NGINX = /^\S+ \S+ \S+ \[(\d{2})\/(\w{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\] "((?:[^"\\]|\\.)*)" (\d{3}) (?:\d+|-) "(?:[^"\\]|\\.)*" "(?:[^"\\]|\\.)*"(?: (\d+(?:\.\d+)?))?/;
+const NGINX =
+  /^\S+ \S+ \S+ \[(\d{2})\/(\w{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\] "((?:[^"\\]|\\.)*)" (\d{3}) (?:\d+|-) "(?:[^"\\]|\\.)*" "(?:[^"\\]|\\.)*"(?: (\d+(?:\.\d+)?))?/;
 
 export function parseNginx(line: string): LineResult {
   const m = NGINX.exec(line);
@@ -127,7 +139,12 @@ export function isoUtc(text: string): number | undefined {
 }
 
 /** Fills the map from the first object: the given names, else the first default name present. */
-export function resolveJsonMap(first: unknown, given: Partial<Record<(typeof JSON_FIELD_KEYS)[number], string>>, unit: 'ms' | 's' | undefined, timeIsEnd: boolean): { map: JsonFieldMap } | { missing: string[] } {
+export function resolveJsonMap(
+  first: unknown,
+  given: Partial<Record<(typeof JSON_FIELD_KEYS)[number], string>>,
+  unit: 'ms' | 's' | undefined,
+  timeIsEnd: boolean,
+): { map: JsonFieldMap } | { missing: string[] } {
   const pick = (k: (typeof JSON_FIELD_KEYS)[number]) => given[k] ?? JSON_DEFAULTS[k].find((f) => get(first, f) !== undefined);
   const time = pick('time');
   const path = pick('path');
@@ -136,7 +153,9 @@ export function resolveJsonMap(first: unknown, given: Partial<Record<(typeof JSO
   // A whole request line ('GET /x HTTP/1.1') carries the method too.
   const method = pick('method') ?? (typeof pathValue === 'string' && requestLine(pathValue) ? path : undefined);
   const duration = pick('duration');
-  const missing = Object.entries({ time, method, path, status }).filter(([, v]) => v === undefined).map(([k]) => k);
+  const missing = Object.entries({ time, method, path, status })
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k);
   if (missing.length || !time || !method || !path || !status) return { missing };
   // nginx's $request_time and anything named in seconds is in seconds.
   const durationUnit = unit ?? (duration && /(^|_)(request_time|s|sec|seconds)$/.test(duration) ? 's' : 'ms');

@@ -25,7 +25,13 @@ describe('functionName', () => {
 });
 
 const T0 = Date.UTC(2026, 10, 24, 7, 0, 0);
-const req = (s: number, method: string, path: string, status = 200, durationMs: number | undefined = 10): LogRequest => ({ arrivalMs: T0 + s * 1000, method, path, status, durationMs });
+const req = (s: number, method: string, path: string, status = 200, durationMs: number | undefined = 10): LogRequest => ({
+  arrivalMs: T0 + s * 1000,
+  method,
+  path,
+  status,
+  durationMs,
+});
 
 describe('profileOf', () => {
   // 6 s of log: reads every 0.5 s, uploads that fail with 503 from 2 s to 4 s.

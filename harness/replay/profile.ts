@@ -129,7 +129,11 @@ export function profileOf(requests: readonly LogRequest[], o: { speed: number; f
     if (!slot) {
       const fn = functionName(r.method, route, taken);
       taken.add(fn);
-      slot = { e: { key, method: r.method, route, fn, perSecond: zeros(), count: 0, statuses: {}, p50Ms: undefined, p95Ms: undefined, p99Ms: undefined, paths: [] }, durations: [], pathCounts: new Map() };
+      slot = {
+        e: { key, method: r.method, route, fn, perSecond: zeros(), count: 0, statuses: {}, p50Ms: undefined, p95Ms: undefined, p99Ms: undefined, paths: [] },
+        durations: [],
+        pathCounts: new Map(),
+      };
       byKey.set(key, slot);
     }
     const e = slot.e;
@@ -140,7 +144,8 @@ export function profileOf(requests: readonly LogRequest[], o: { speed: number; f
     slot.pathCounts.set(r.path, (slot.pathCounts.get(r.path) ?? 0) + 1);
     total[s] = (total[s] ?? 0) + 1;
     if (isError(r.status)) {
-      const arr = (statuses[String(r.status)] ??= zeros());
+      const arr = statuses[String(r.status)] ?? zeros();
+      statuses[String(r.status)] = arr;
       arr[s] = (arr[s] ?? 0) + 1;
       errorsAt.push({ s, key, status: r.status });
     }
@@ -148,7 +153,10 @@ export function profileOf(requests: readonly LogRequest[], o: { speed: number; f
   const endpoints = [...byKey.values()]
     .map(({ e, durations, pathCounts }) => {
       durations.sort((a, b) => a - b);
-      const paths = [...pathCounts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_PATHS).map(([p]) => p);
+      const paths = [...pathCounts.entries()]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, MAX_PATHS)
+        .map(([p]) => p);
       return { ...e, p50Ms: percentile(durations, 0.5), p95Ms: percentile(durations, 0.95), p99Ms: percentile(durations, 0.99), paths };
     })
     .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
@@ -176,7 +184,14 @@ function bursts(total: readonly number[], errorsAt: readonly { s: number; key: s
       byStatus[String(e.status)] = (byStatus[String(e.status)] ?? 0) + 1;
       byEndpoint.set(e.key, (byEndpoint.get(e.key) ?? 0) + 1);
     }
-    out.push({ fromS: s, toS: end, requests: total.slice(s, end).reduce((a, b) => a + b, 0), errors: inside.length, byStatus, byEndpoint: [...byEndpoint.entries()].sort((a, b) => b[1] - a[1]) });
+    out.push({
+      fromS: s,
+      toS: end,
+      requests: total.slice(s, end).reduce((a, b) => a + b, 0),
+      errors: inside.length,
+      byStatus,
+      byEndpoint: [...byEndpoint.entries()].sort((a, b) => b[1] - a[1]),
+    });
     s = end;
   }
   return out;

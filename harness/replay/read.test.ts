@@ -15,7 +15,12 @@ const file = (name: string, lines: string[]) => {
 
 describe('readLog', () => {
   it('counts and shows the lines that do not parse, with their numbers; the rest are requests', async () => {
-    const f = file('mixed.jsonl', ['{"ts":"2026-11-24T10:00:00Z","req":{"path":"/a/1"},"verb":"GET","code":200}', 'garbage', '', '{"ts":"2026-11-24T10:00:01Z","req":{"path":"/a/2"},"verb":"POST","code":503}']);
+    const f = file('mixed.jsonl', [
+      '{"ts":"2026-11-24T10:00:00Z","req":{"path":"/a/1"},"verb":"GET","code":200}',
+      'garbage',
+      '',
+      '{"ts":"2026-11-24T10:00:01Z","req":{"path":"/a/2"},"verb":"POST","code":503}',
+    ]);
     const r = await readLog(f, { format: 'jsonl', map: { path: 'req.path', status: 'code' } });
     expect(r.requests.map((q) => `${q.method} ${q.path} ${q.status}`)).toEqual(['GET /a/1 200', 'POST /a/2 503']);
     expect(r).toMatchObject({ lines: 4, unparsed: 1, firstUnparsed: [{ line: 2, text: 'garbage', why: 'not JSON' }] });

@@ -1,7 +1,17 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ReplayError } from '../core/errors.ts';
-import { isoUtc, parseHaproxy, parseJsonLine, parseNginx, resolveJsonMap, type JSON_FIELD_KEYS, type LineResult, type LogFormat, type LogRequest } from './parse.ts';
+import {
+  isoUtc,
+  parseHaproxy,
+  parseJsonLine,
+  parseNginx,
+  resolveJsonMap,
+  type JSON_FIELD_KEYS,
+  type LineResult,
+  type LogFormat,
+  type LogRequest,
+} from './parse.ts';
 
 export interface ReadOptions {
   format: LogFormat;
@@ -24,7 +34,8 @@ const SHOWN = 5;
 
 /** Reads an access log line by line (a log of the bad hour can be large). */
 export async function readLog(file: string, o: ReadOptions): Promise<ReadLog> {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new ReplayError(`no log file '${file}'`, `--log ${file}`, 'give the path of the access log of the incident window');
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new ReplayError(`no log file '${file}'`, `--log ${file}`, 'give the path of the access log of the incident window');
   const out: ReadLog = { requests: [], lines: 0, unparsed: 0, firstUnparsed: [] };
   let parse: ((line: string) => LineResult) | undefined = o.format === 'haproxy' ? parseHaproxy : o.format === 'nginx' ? parseNginx : undefined;
   const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
@@ -43,7 +54,11 @@ export async function readLog(file: string, o: ReadOptions): Promise<ReadLog> {
       if (first !== undefined) {
         const m = resolveJsonMap(first, o.map ?? {}, o.durationUnit, o.timeAt === 'end');
         if ('missing' in m) {
-          throw new ReplayError(`no field for ${m.missing.join(', ')} in the first JSON line`, `${file}:${out.lines}: ${line.slice(0, 200)}`, `name the fields: --map ${m.missing.map((k) => `${k}=FIELD`).join(',')} (dotted paths allowed, e.g. path=req.url)`);
+          throw new ReplayError(
+            `no field for ${m.missing.join(', ')} in the first JSON line`,
+            `${file}:${out.lines}: ${line.slice(0, 200)}`,
+            `name the fields: --map ${m.missing.map((k) => `${k}=FIELD`).join(',')} (dotted paths allowed, e.g. path=req.url)`,
+          );
         }
         const map = m.map;
         parse = (l) => parseJsonLine(l, map);
@@ -53,12 +68,19 @@ export async function readLog(file: string, o: ReadOptions): Promise<ReadLog> {
     if (r.ok) out.requests.push(r.request);
     else {
       out.unparsed++;
-      if (out.firstUnparsed.length < SHOWN) out.firstUnparsed.push({ line: out.lines, text: line.length > 160 ? `${line.slice(0, 157)}...` : line, why: r.why });
+      if (out.firstUnparsed.length < SHOWN)
+        out.firstUnparsed.push({ line: out.lines, text: line.length > 160 ? `${line.slice(0, 157)}...` : line, why: r.why });
     }
   }
   if (out.requests.length === 0) {
     const shown = out.firstUnparsed.map((u) => `${file}:${u.line}: ${u.text} (${u.why})`).join('\n');
-    throw new ReplayError(`no line of ${file} parses as ${o.format}`, shown || `${file} is empty`, o.format === 'jsonl' ? 'check --format, or name the JSON fields with --map time=...,method=...,path=...,status=...' : `check --format (haproxy, nginx or jsonl); ${o.format === 'nginx' ? "nginx lines must be in 'combined' format, optionally followed by $request_time" : "HAProxy lines must be in 'option httplog' format"}`);
+    throw new ReplayError(
+      `no line of ${file} parses as ${o.format}`,
+      shown || `${file} is empty`,
+      o.format === 'jsonl'
+        ? 'check --format, or name the JSON fields with --map time=...,method=...,path=...,status=...'
+        : `check --format (haproxy, nginx or jsonl); ${o.format === 'nginx' ? "nginx lines must be in 'combined' format, optionally followed by $request_time" : "HAProxy lines must be in 'option httplog' format"}`,
+    );
   }
   return out;
 }
@@ -71,9 +93,22 @@ export function parseWhen(text: string, field: string, firstArrivalMs: number): 
   const tod = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/.exec(text);
   if (tod) {
     const d = new Date(firstArrivalMs);
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), Number(tod[1]), Number(tod[2]), Number(tod[3] ?? 0), Number((tod[4] ?? '0').padEnd(3, '0')));
+    return Date.UTC(
+      d.getUTCFullYear(),
+      d.getUTCMonth(),
+      d.getUTCDate(),
+      Number(tod[1]),
+      Number(tod[2]),
+      Number(tod[3] ?? 0),
+      Number((tod[4] ?? '0').padEnd(3, '0')),
+    );
   }
   const t = isoUtc(text);
-  if (t === undefined) throw new ReplayError(`${field} '${text}' is not a time`, field, "write it like 2026-11-24T07:06:50Z, or 07:06:50 for the log's first day (times without a zone are UTC)");
+  if (t === undefined)
+    throw new ReplayError(
+      `${field} '${text}' is not a time`,
+      field,
+      "write it like 2026-11-24T07:06:50Z, or 07:06:50 for the log's first day (times without a zone are UTC)",
+    );
   return t;
 }

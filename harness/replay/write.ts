@@ -15,7 +15,11 @@ export interface WriteInput {
   stack: { from: string; target: string } | { url: string };
 }
 
-const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23).replace(/\.000$/, '');
+const clock = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .slice(11, 23)
+    .replace(/\.000$/, '');
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const list = (xs: readonly number[]) => `[${xs.join(', ')}]`;
 const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -64,13 +68,13 @@ export function scenarioText(w: WriteInput): string {
     .join('\n');
   const firstBurst = p.bursts[0];
   const burstComment = p.bursts.length
-    ? ['  // Where the log shows 5xx (replay seconds; the log\'s time, UTC, in brackets):', ...p.bursts.map((b) => `  //   ${burstLine(b, p)}`)]
+    ? ["  // Where the log shows 5xx (replay seconds; the log's time, UTC, in brackets):", ...p.bursts.map((b) => `  //   ${burstLine(b, p)}`)]
     : ['  // The log shows no 5xx burst (no second with 5% or more of its requests failed).'];
   return `import { scenario } from ${q(w.harnessImport)};
 ${'from' in w.stack ? `import base from ${q(w.stack.from)};\n` : ''}
 /**
  * Replayed from ${w.log.file} (${w.log.format}), ${day(p.fromMs)} ${clock(p.fromMs)} – ${clock(p.toMs)} UTC
- * (${formatMs(p.toMs - p.fromMs)} of log) at ${p.speed}× speed: ${p.seconds} s of load. ${w.log.lines} lines: ${w.log.parsed} requests${p.outside ? ` (${p.outside} outside the window)` : ''}, ${w.log.unparsed} line${w.log.unparsed === 1 ? "" : "s"} not parsed.
+ * (${formatMs(p.toMs - p.fromMs)} of log) at ${p.speed}× speed: ${p.seconds} s of load. ${w.log.lines} lines: ${w.log.parsed} requests${p.outside ? ` (${p.outside} outside the window)` : ''}, ${w.log.unparsed} line${w.log.unparsed === 1 ? '' : 's'} not parsed.
  *
  * The log per endpoint (requests; statuses; latency p50 / p95 / p99):
 ${table}
@@ -131,7 +135,7 @@ export function loadScriptText(w: WriteInput): string {
     return `// ${e.key}: ${e.count} requests in the log${e.paths.length > 1 ? `; its ${e.paths.length} most requested paths` : ''}.
 const ${paths} = [${e.paths.map(q).join(', ')}];
 export function ${e.fn}(): void {
-${body ? "  // TODO the log has no request bodies: send what this endpoint takes.\n" : ''}  http.request(${q(e.method)}, \`\${BASE_URL}\${nth(${paths})}\`, ${body ? 'JSON.stringify({})' : 'null'}, {
+${body ? '  // TODO the log has no request bodies: send what this endpoint takes.\n' : ''}  http.request(${q(e.method)}, \`\${BASE_URL}\${nth(${paths})}\`, ${body ? 'JSON.stringify({})' : 'null'}, {
 ${body ? "    headers: { 'content-type': 'application/json' },\n" : ''}    tags: { name: ${q(e.key)} },
     timeout: TIMEOUT,
   });

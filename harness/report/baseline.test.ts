@@ -81,7 +81,9 @@ describe('comparison with a baseline', () => {
     if (ph) ph.all.p95Ms = 7; // +3 ms, +75%
     const both = compareWithBaseline(slower, baseline, 'b.json', margins).comparisons.find((x) => x.phase === 'baseline' && x.figure === 'p95');
     expect(both).toMatchObject({ regressed: false, deltaText: '+3.00ms (+75%)', allowedText: '+20% and +5ms' });
-    const relOnly = compareWithBaseline(slower, baseline, 'b.json', parseMargins('p95=+20%')).comparisons.find((x) => x.phase === 'baseline' && x.figure === 'p95');
+    const relOnly = compareWithBaseline(slower, baseline, 'b.json', parseMargins('p95=+20%')).comparisons.find(
+      (x) => x.phase === 'baseline' && x.figure === 'p95',
+    );
     expect(relOnly?.regressed).toBe(true);
   });
 
@@ -95,7 +97,9 @@ describe('comparison with a baseline', () => {
     // 6 ms is within +20% and +5 ms of 4 ms: the same system could have measured it.
     expect(c).toMatchObject({ regressed: false, withinNoise: true });
     ph.all.intervals.p95 = { lo: 15, hi: 31 };
-    expect(compareWithBaseline(slower, baseline, 'b.json', margins).comparisons.find((x) => x.phase === 'baseline' && x.figure === 'p95')?.regressed).toBe(true);
+    expect(compareWithBaseline(slower, baseline, 'b.json', margins).comparisons.find((x) => x.phase === 'baseline' && x.figure === 'p95')?.regressed).toBe(
+      true,
+    );
   });
 
   it('a rate worse beyond its margin but within sampling noise is shown, not failed', () => {
@@ -116,7 +120,11 @@ describe('comparison with a baseline', () => {
   it('a scenario the baseline does not have is compared with nothing, and says so', () => {
     const other = structuredClone(broken);
     other.scenario.name = 'other';
-    expect(compareWithBaseline(other, baseline, 'b.json', margins)).toMatchObject({ regressions: 0, comparisons: [], note: expect.stringContaining('no run of other') });
+    expect(compareWithBaseline(other, baseline, 'b.json', margins)).toMatchObject({
+      regressions: 0,
+      comparisons: [],
+      note: expect.stringContaining('no run of other'),
+    });
   });
 });
 

@@ -17,7 +17,9 @@ export const FIGURES = [...PHASE_FIGURES, 'recovery', 'lost_writes'] as const;
 export type Figure = (typeof FIGURES)[number];
 
 const nn = z.number().nullable();
-const phaseFiguresSchema = z.object({ count: z.number().int().nonnegative(), p50: nn, p95: nn, p99: nn, rate503: nn, rate502: nn, rate504: nn, rate5xx: nn, no_response: nn }).strict();
+const phaseFiguresSchema = z
+  .object({ count: z.number().int().nonnegative(), p50: nn, p95: nn, p99: nn, rate503: nn, rate502: nn, rate504: nn, rate5xx: nn, no_response: nn })
+  .strict();
 const scenarioSchema = z
   .object({
     mode: z.string(),
@@ -72,7 +74,12 @@ export function baselineOf(r: RunResult): BaselineScenario {
 export function newBaseline(results: readonly RunResult[], previous?: Baseline): Baseline {
   const scenarios: Record<string, BaselineScenario> = { ...(previous?.scenarios ?? {}) };
   for (const r of results) scenarios[r.scenario.name] = baselineOf(r);
-  return { brownoutBaseline: 1, savedAt: new Date().toISOString(), machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`, scenarios };
+  return {
+    brownoutBaseline: 1,
+    savedAt: new Date().toISOString(),
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
+    scenarios,
+  };
 }
 
 export class BaselineError extends HarnessError {
@@ -86,7 +93,12 @@ export function readBaseline(file: string): Baseline {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new BaselineError(`cannot read the baseline: ${(e as Error).message}`, file, 'give a file written by `brownout run --save-baseline FILE`, or drop --baseline (make: BASELINE=)', e);
+    throw new BaselineError(
+      `cannot read the baseline: ${(e as Error).message}`,
+      file,
+      'give a file written by `brownout run --save-baseline FILE`, or drop --baseline (make: BASELINE=)',
+      e,
+    );
   }
   let json: unknown;
   try {
@@ -98,7 +110,11 @@ export function readBaseline(file: string): Baseline {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || '(root)';
-    throw new BaselineError(`invalid baseline: ${field}: ${issue?.message ?? 'invalid'}`, `${file} › ${field}`, 'write it again with `brownout run --save-baseline FILE` (a baseline is written by brownout, not by hand)');
+    throw new BaselineError(
+      `invalid baseline: ${field}: ${issue?.message ?? 'invalid'}`,
+      `${file} › ${field}`,
+      'write it again with `brownout run --save-baseline FILE` (a baseline is written by brownout, not by hand)',
+    );
   }
   return parsed.data;
 }
@@ -120,7 +136,10 @@ const isRate = (f: Figure) => f.startsWith('rate') || f === 'no_response';
 /** Parses `p95=+20%,rate503=+0.1pp,recovery=+1s`; one clear error names the item and the fix. */
 export function parseMargins(text: string, where = '--max-regression'): Margin[] {
   const out: Margin[] = [];
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([a-z_0-9]+)=\+?(.+)$/.exec(item);
     const figure = m?.[1] as Figure | undefined;
     const amount = m?.[2] ?? '';
@@ -131,10 +150,15 @@ export function parseMargins(text: string, where = '--max-regression'): Margin[]
     const n = Number.parseFloat(amount);
     if (/^\d+(\.\d+)?%$/.test(amount)) margin = { figure, kind: 'relative', value: n / 100, text: `+${amount}` };
     else if (isRate(figure) && /^\d+(\.\d+)?pp$/.test(amount)) margin = { figure, kind: 'absolute', value: n / 100, text: `+${amount}` };
-    else if (isTime(figure) && parseDurationMs(amount) !== undefined) margin = { figure, kind: 'absolute', value: parseDurationMs(amount) ?? 0, text: `+${amount}` };
+    else if (isTime(figure) && parseDurationMs(amount) !== undefined)
+      margin = { figure, kind: 'absolute', value: parseDurationMs(amount) ?? 0, text: `+${amount}` };
     else if (figure === 'lost_writes' && /^\d+$/.test(amount)) margin = { figure, kind: 'absolute', value: n, text: `+${amount}` };
     if (!margin) {
-      const units = isRate(figure) ? 'a percentage of the baseline (+50%) or percentage points (+0.1pp)' : isTime(figure) ? 'a percentage (+20%) or a duration (+5ms, +1s)' : 'a count (+0) or a percentage';
+      const units = isRate(figure)
+        ? 'a percentage of the baseline (+50%) or percentage points (+0.1pp)'
+        : isTime(figure)
+          ? 'a percentage (+20%) or a duration (+5ms, +1s)'
+          : 'a count (+0) or a percentage';
       throw fail(`"${amount}" is not an amount for ${figure}`, `give ${units}`);
     }
     out.push(margin);
@@ -211,7 +235,15 @@ function beyond(m: Margin, b: number, c: number): boolean {
  */
 export function compareWithBaseline(r: RunResult, baseline: Baseline, file: string, margins: readonly Margin[]): BaselineResult {
   const b = baseline.scenarios[r.scenario.name];
-  if (!b) return { file, baselineRunId: '—', baselineMode: '—', comparisons: [], regressions: 0, note: `the baseline has no run of ${r.scenario.name}: nothing compared` };
+  if (!b)
+    return {
+      file,
+      baselineRunId: '—',
+      baselineMode: '—',
+      comparisons: [],
+      regressions: 0,
+      note: `the baseline has no run of ${r.scenario.name}: nothing compared`,
+    };
   const cur = baselineOf(r);
   const comparisons: Comparison[] = [];
   const add = (phase: string, figure: Figure, bv: number | null, cv: number | null, counts?: [number, number]) => {
@@ -225,7 +257,8 @@ export function compareWithBaseline(r: RunResult, baseline: Baseline, file: stri
       withinNoise = true;
     }
     // A percentile: worse beyond the margin even at the low end of this run's 95% interval, or it is noise.
-    const iv = figure === 'p50' || figure === 'p95' || figure === 'p99' ? r.judgement.phases.find((p) => p.phase === phase)?.all.intervals?.[figure] : undefined;
+    const iv =
+      figure === 'p50' || figure === 'p95' || figure === 'p99' ? r.judgement.phases.find((p) => p.phase === phase)?.all.intervals?.[figure] : undefined;
     if (regressed && iv && bv !== null && Number.isFinite(iv.lo) && !ms.every((m) => beyond(m, bv, iv.lo))) {
       regressed = false;
       withinNoise = true;

@@ -10,8 +10,15 @@ describe('chartData: a replay draws its source log over the run', () => {
   it('sums the log into the run’s buckets: requests/s and failure shares by series', () => {
     const n = recorded.series?.points.length ?? 0;
     const requests = Array.from({ length: n }, (_, s) => (s === 2 ? 0 : 20));
-    const statuses = { '503': requests.map((_, s) => (s === 3 ? 5 : 0)), '0': requests.map((_, s) => (s === 4 ? 2 : 0)), '500': requests.map((_, s) => (s === 4 ? 1 : 0)) };
-    const d = chartData({ ...recorded, replayOf: { log: 'incident.log', format: 'haproxy', from: '2026-11-24T07:00:00Z', to: '2026-11-24T07:00:20Z', speed: 1, requests, statuses } });
+    const statuses = {
+      '503': requests.map((_, s) => (s === 3 ? 5 : 0)),
+      '0': requests.map((_, s) => (s === 4 ? 2 : 0)),
+      '500': requests.map((_, s) => (s === 4 ? 1 : 0)),
+    };
+    const d = chartData({
+      ...recorded,
+      replayOf: { log: 'incident.log', format: 'haproxy', from: '2026-11-24T07:00:00Z', to: '2026-11-24T07:00:20Z', speed: 1, requests, statuses },
+    });
     expect(d.log?.label).toBe('log incident.log');
     expect(d.log?.rate.slice(0, 5)).toEqual([20, 20, 0, 20, 20]);
     expect(d.log?.statusPct['503'].slice(0, 5)).toEqual([0, 0, null, 25, 0]);

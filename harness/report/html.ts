@@ -20,7 +20,10 @@ function statusKey(code: string): StatusSeries | undefined {
 export function chartData(r: RunResult): ChartData {
   const points = r.series?.points ?? [];
   const bucketMs = r.series?.bucketMs ?? 1000;
-  const statusPct = Object.fromEntries(STATUS_SERIES.map((k) => [k, points.map((p): number | null => (p.count === 0 ? null : 0))])) as Record<StatusSeries, (number | null)[]>;
+  const statusPct = Object.fromEntries(STATUS_SERIES.map((k) => [k, points.map((p): number | null => (p.count === 0 ? null : 0))])) as Record<
+    StatusSeries,
+    (number | null)[]
+  >;
   points.forEach((p, i) => {
     if (p.count === 0) return;
     for (const [code, n] of Object.entries(p.statuses)) {
@@ -42,8 +45,17 @@ export function chartData(r: RunResult): ChartData {
   const gateway = r.timeline.filter((e) => e.kind === 'gateway' && !/\d\/\d/.test(e.label)).map((e) => ({ label: e.label, atS: seconds(e.offsetMs) }));
   const heals = r.timeline.filter((e) => e.kind === 'heal').map((e) => e.offsetMs);
   const rc = r.judgement.recovery;
-  const recovery = rc?.recovered && rc.recoveryMs !== undefined && heals.length ? { label: `recovered after ${formatMs(rc.recoveryMs)}`, atS: seconds(Math.max(...heals) + rc.recoveryMs) } : undefined;
-  const log = r.replayOf ? logCurves(r.replayOf, points.map((p) => p.tMs), bucketMs) : undefined;
+  const recovery =
+    rc?.recovered && rc.recoveryMs !== undefined && heals.length
+      ? { label: `recovered after ${formatMs(rc.recoveryMs)}`, atS: seconds(Math.max(...heals) + rc.recoveryMs) }
+      : undefined;
+  const log = r.replayOf
+    ? logCurves(
+        r.replayOf,
+        points.map((p) => p.tMs),
+        bucketMs,
+      )
+    : undefined;
   return {
     title: `${r.scenario.name} (${r.scenario.mode})`,
     // Each bucket is drawn at its middle: a burst in [15 s, 16 s) shows at 15.5 s, not before the fault at 15 s.
@@ -69,7 +81,10 @@ function logCurves(src: NonNullable<RunResult['replayOf']>, bucketStarts: readon
     return n;
   };
   const counts = bucketStarts.map((t) => sum(src.requests, t));
-  const statusPct = Object.fromEntries(STATUS_SERIES.map((k) => [k, counts.map((n): number | null => (n === 0 ? null : 0))])) as Record<StatusSeries, (number | null)[]>;
+  const statusPct = Object.fromEntries(STATUS_SERIES.map((k) => [k, counts.map((n): number | null => (n === 0 ? null : 0))])) as Record<
+    StatusSeries,
+    (number | null)[]
+  >;
   for (const [code, xs] of Object.entries(src.statuses)) {
     const k = statusKey(code === '0' ? 'no_response' : code);
     const arr = k ? statusPct[k] : undefined;
@@ -109,7 +124,14 @@ async function client(): Promise<string> {
 
 function figuresTable(rows: [string, Figures][]): string {
   const head = `<tr>${['requests', ...FIGURE_HEADERS].map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`;
-  const body = rows.map(([label, f]) => `<tr><td>${esc(label)}</td>${figureCells(f).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n');
+  const body = rows
+    .map(
+      ([label, f]) =>
+        `<tr><td>${esc(label)}</td>${figureCells(f)
+          .map((c) => `<td>${esc(c)}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('\n');
   return `<table class="figures">${head}\n${body}</table>`;
 }
 
@@ -136,10 +158,15 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
       `<p>Run <code>${esc(r.runId)}</code> of <code>${esc(r.scenario.file)}</code>, started ${esc(r.startedAt)}: ${r.load.requests} requests ${esc(loadShape(r))} for ${esc(formatMs(r.load.durationMs))} against <code>${esc(r.load.target)}</code>; dropped iterations ${r.load.droppedIterations}.</p>`,
     );
     if (r.series) {
-      parts.push('<h2>Over time</h2>', '<p class="muted">Shaded: fault windows. Dashed: instant faults and the gateway\'s health-check verdicts. Green: where the measured recovery ends.</p>');
+      parts.push(
+        '<h2>Over time</h2>',
+        '<p class="muted">Shaded: fault windows. Dashed: instant faults and the gateway\'s health-check verdicts. Green: where the measured recovery ends.</p>',
+      );
       if (r.replayOf) {
         const src = r.replayOf;
-        parts.push(`<p class="muted">Replayed from <code>${esc(src.log)}</code> (${esc(src.format)}, ${esc(src.from)} – ${esc(src.to)}, ${src.speed}× speed): the log's own request rate and failure shares are drawn dashed, in the same colours, over this run's.</p>`);
+        parts.push(
+          `<p class="muted">Replayed from <code>${esc(src.log)}</code> (${esc(src.format)}, ${esc(src.from)} – ${esc(src.to)}, ${src.speed}× speed): the log's own request rate and failure shares are drawn dashed, in the same colours, over this run's.</p>`,
+        );
       }
       for (const [id, what] of [
         ['latency', 'Latency p50 / p95 / p99 (ms)'],
@@ -153,34 +180,58 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
     }
     parts.push('<h2>Expectations</h2><table><tr><th>phase</th><th>expectation</th><th>measured</th><th>requests</th><th>result</th></tr>');
     for (const x of r.judgement.expectations) {
-      parts.push(`<tr class="${x.passed ? '' : 'failed'}"><td>${esc(x.phase)}</td><td><code>${esc(x.source)}</code></td><td>${esc(formatFigure(x))}${x.note ? ` <span class="muted">(${esc(x.note)})</span>` : ''}</td><td>${x.requests || '—'}</td><td class="${x.passed ? 'r-pass' : 'r-fail'}">${esc(resultText(x))}</td></tr>`);
+      parts.push(
+        `<tr class="${x.passed ? '' : 'failed'}"><td>${esc(x.phase)}</td><td><code>${esc(x.source)}</code></td><td>${esc(formatFigure(x))}${x.note ? ` <span class="muted">(${esc(x.note)})</span>` : ''}</td><td>${x.requests || '—'}</td><td class="${x.passed ? 'r-pass' : 'r-fail'}">${esc(resultText(x))}</td></tr>`,
+      );
     }
     parts.push('</table>');
     for (const b of r.baseline?.comparisons.length ? [r.baseline] : []) {
-      parts.push(`<h2>Against the baseline</h2><p>Baseline <code>${esc(b.file)}</code> (run <code>${esc(b.baselineRunId)}</code>, ${esc(b.baselineMode)}).</p><table><tr><th>phase</th><th>figure</th><th>baseline</th><th>this run</th><th>delta</th><th>allowed</th><th>result</th></tr>`);
+      parts.push(
+        `<h2>Against the baseline</h2><p>Baseline <code>${esc(b.file)}</code> (run <code>${esc(b.baselineRunId)}</code>, ${esc(b.baselineMode)}).</p><table><tr><th>phase</th><th>figure</th><th>baseline</th><th>this run</th><th>delta</th><th>allowed</th><th>result</th></tr>`,
+      );
       for (const c of b.comparisons) {
-        parts.push(`<tr class="${c.regressed ? 'failed' : ''}"><td>${esc(c.phase)}</td><td>${esc(c.figure)}</td><td>${esc(c.baselineText)}</td><td>${esc(c.currentText)}</td><td>${esc(c.deltaText)}</td><td>${esc(c.allowedText)}</td><td class="${c.regressed ? 'r-fail' : 'r-pass'}">${c.regressed ? 'REGRESSED' : c.withinNoise ? 'ok (within noise)' : 'ok'}</td></tr>`);
+        parts.push(
+          `<tr class="${c.regressed ? 'failed' : ''}"><td>${esc(c.phase)}</td><td>${esc(c.figure)}</td><td>${esc(c.baselineText)}</td><td>${esc(c.currentText)}</td><td>${esc(c.deltaText)}</td><td>${esc(c.allowedText)}</td><td class="${c.regressed ? 'r-fail' : 'r-pass'}">${c.regressed ? 'REGRESSED' : c.withinNoise ? 'ok (within noise)' : 'ok'}</td></tr>`,
+        );
       }
       parts.push('</table>');
     }
     const extra: string[] = [];
-    if (r.judgement.writes) extra.push(`Acknowledged writes: ${r.judgement.writes.acknowledged} acknowledged, ${r.judgement.writes.found} found, ${r.judgement.writes.lost} lost.`);
+    if (r.judgement.writes)
+      extra.push(`Acknowledged writes: ${r.judgement.writes.acknowledged} acknowledged, ${r.judgement.writes.found} found, ${r.judgement.writes.lost} lost.`);
     const rc = r.judgement.recovery;
-    if (rc) extra.push(rc.recovered ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal.` : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`);
+    if (rc)
+      extra.push(
+        rc.recovered
+          ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal.`
+          : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`,
+      );
     if (extra.length) parts.push(`<p>${extra.map(esc).join('<br>')}</p>`);
     for (const ph of r.judgement.phases) {
       // A phase without a request (no fault in the timeline, an instant fault's phase) says nothing.
       if (ph.all.count === 0) continue;
-      parts.push(`<h2>Phase: ${esc(ph.phase)}${ph.fault ? ' <span class="muted">(a fault of the timeline)</span>' : ''}</h2>`, figuresTable([['all', ph.all], ...Object.entries(ph.byName)]));
+      parts.push(
+        `<h2>Phase: ${esc(ph.phase)}${ph.fault ? ' <span class="muted">(a fault of the timeline)</span>' : ''}</h2>`,
+        figuresTable([['all', ph.all], ...Object.entries(ph.byName)]),
+      );
     }
     parts.push('<h2>Timeline</h2><table><tr><th>t</th><th>event</th></tr>');
     for (const e of r.timeline) parts.push(`<tr><td>+${(e.offsetMs / 1000).toFixed(2)} s</td><td>${esc(eventText(e))}</td></tr>`);
-    parts.push('</table>', `<h2>Versions</h2><p>${esc(Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', '))}</p>`);
+    parts.push(
+      '</table>',
+      `<h2>Versions</h2><p>${esc(
+        Object.entries(r.versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+      )}</p>`,
+    );
   }
   if (error) parts.push('<h2>Harness error</h2>', `<pre>${esc(error instanceof HarnessError ? error.describe() : (error.stack ?? error.message))}</pre>`);
   if (cleanupFailures.length) parts.push('<h2>Not cleaned up</h2><ul>', ...cleanupFailures.map((c) => `<li>${esc(c)}</li>`), '</ul>');
   // JSON in a script element: "</script" inside a label must not end it.
-  const data = r?.series ? `<script type="application/json" id="brownout-data">${JSON.stringify(chartData(r)).replace(/</g, '\\u003c')}</script>\n<script>${await client()}</script>` : '';
+  const data = r?.series
+    ? `<script type="application/json" id="brownout-data">${JSON.stringify(chartData(r)).replace(/</g, '\\u003c')}</script>\n<script>${await client()}</script>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>brownout: ${esc(title)}</title><style>${CSS}</style></head>

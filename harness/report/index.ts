@@ -31,7 +31,18 @@ export interface TimelineEvent {
 export function faultWindows(timeline: readonly TimelineEvent[]): FaultWindow[] {
   return timeline.flatMap((a) => {
     const h = a.kind === 'apply' ? timeline.find((e) => e.kind === 'heal' && e.fault === a.fault) : undefined;
-    return h ? [{ label: a.label, ...(a.phase ? { phase: a.phase } : {}), applyRequestedMs: a.requestedAtMs ?? a.atMs, appliedMs: a.atMs, healRequestedMs: h.requestedAtMs ?? h.atMs, healedMs: h.atMs }] : [];
+    return h
+      ? [
+          {
+            label: a.label,
+            ...(a.phase ? { phase: a.phase } : {}),
+            applyRequestedMs: a.requestedAtMs ?? a.atMs,
+            appliedMs: a.atMs,
+            healRequestedMs: h.requestedAtMs ?? h.atMs,
+            healedMs: h.atMs,
+          },
+        ]
+      : [];
   });
 }
 
@@ -39,7 +50,10 @@ export function faultWindows(timeline: readonly TimelineEvent[]): FaultWindow[] 
 export function eventText(e: TimelineEvent): string {
   if (e.kind === 'load-start') return 'load started';
   if (e.kind === 'gateway') return e.label;
-  const took = e.requestedAtMs === undefined ? '' : ` (asked at +${((e.offsetMs - (e.atMs - e.requestedAtMs)) / 1000).toFixed(2)}s, confirmed ${e.atMs - e.requestedAtMs} ms later)`;
+  const took =
+    e.requestedAtMs === undefined
+      ? ''
+      : ` (asked at +${((e.offsetMs - (e.atMs - e.requestedAtMs)) / 1000).toFixed(2)}s, confirmed ${e.atMs - e.requestedAtMs} ms later)`;
   return `${e.kind} ${e.label}${took}`;
 }
 
@@ -121,7 +135,17 @@ export const FIGURE_HEADERS = ['count', 'p50', 'p95', 'p99', '503', '502', '504'
 /** One row of a phase's figures, in FIGURE_HEADERS order: the Markdown and the HTML tables share it. */
 export function figureCells(f: Figures): string[] {
   const ms = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : formatMs(v));
-  return [String(f.count), ms(f.p50Ms), ms(f.p95Ms), ms(f.p99Ms), rate(f, (k) => k === '503'), rate(f, (k) => k === '502'), rate(f, (k) => k === '504'), rate(f, (k) => k.startsWith('5')), rate(f, (k) => k === 'no_response')];
+  return [
+    String(f.count),
+    ms(f.p50Ms),
+    ms(f.p95Ms),
+    ms(f.p99Ms),
+    rate(f, (k) => k === '503'),
+    rate(f, (k) => k === '502'),
+    rate(f, (k) => k === '504'),
+    rate(f, (k) => k.startsWith('5')),
+    rate(f, (k) => k === 'no_response'),
+  ];
 }
 
 function figuresRow(label: string, f: Figures): string {
@@ -132,9 +156,15 @@ function figuresRow(label: string, f: Figures): string {
 export function renderBaseline(b: BaselineResult): string[] {
   const out = ['## Against the baseline', ''];
   if (b.note) return [...out, b.note, ''];
-  out.push(`Baseline \`${b.file}\` (run \`${b.baselineRunId}\`, ${b.baselineMode}): ${b.regressions === 0 ? 'no regression beyond the margins' : `**${b.regressions} regression${b.regressions === 1 ? '' : 's'}**`}.`, '');
+  out.push(
+    `Baseline \`${b.file}\` (run \`${b.baselineRunId}\`, ${b.baselineMode}): ${b.regressions === 0 ? 'no regression beyond the margins' : `**${b.regressions} regression${b.regressions === 1 ? '' : 's'}**`}.`,
+    '',
+  );
   out.push('| phase | figure | baseline | this run | delta | allowed | result |', '|---|---|---|---|---|---|---|');
-  for (const c of b.comparisons) out.push(`| ${c.phase} | ${c.figure} | ${c.baselineText} | ${c.currentText} | ${c.deltaText} | ${c.allowedText} | ${c.regressed ? '**REGRESSED**' : c.withinNoise ? 'ok (within noise)' : 'ok'} |`);
+  for (const c of b.comparisons)
+    out.push(
+      `| ${c.phase} | ${c.figure} | ${c.baselineText} | ${c.currentText} | ${c.deltaText} | ${c.allowedText} | ${c.regressed ? '**REGRESSED**' : c.withinNoise ? 'ok (within noise)' : 'ok'} |`,
+    );
   out.push('');
   return out;
 }
@@ -157,25 +187,49 @@ export function renderSummary(r: RunResult): string {
   }
   if (r.judgement.writes) {
     const w = r.judgement.writes;
-    out.push('', `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.`);
+    out.push(
+      '',
+      `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.`,
+    );
   }
   if (r.judgement.recovery) {
     const rc = r.judgement.recovery;
-    out.push('', rc.recovered ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal (stable for ${formatMs(rc.stableForMs)}, ${rc.windowMs} ms windows).` : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`);
+    out.push(
+      '',
+      rc.recovered
+        ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal (stable for ${formatMs(rc.stableForMs)}, ${rc.windowMs} ms windows).`
+        : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`,
+    );
   }
   out.push('');
   if (r.baseline) out.push(...renderBaseline(r.baseline));
   for (const ph of r.judgement.phases) {
     // A phase without a request (no fault in the timeline, an instant fault's phase) says nothing.
     if (ph.all.count === 0) continue;
-    out.push(`## Phase: ${ph.phase}${ph.fault ? ' (a fault of the timeline: the requests in flight while it was in place)' : ''}`, '', `| requests | ${FIGURE_HEADERS.join(' | ')} |`, `|---|${FIGURE_HEADERS.map(() => '---').join('|')}|`);
+    out.push(
+      `## Phase: ${ph.phase}${ph.fault ? ' (a fault of the timeline: the requests in flight while it was in place)' : ''}`,
+      '',
+      `| requests | ${FIGURE_HEADERS.join(' | ')} |`,
+      `|---|${FIGURE_HEADERS.map(() => '---').join('|')}|`,
+    );
     out.push(figuresRow('all', ph.all));
     for (const [name, f] of Object.entries(ph.byName)) out.push(figuresRow(`\`${name}\``, f));
     out.push('');
   }
   const dropped = Object.entries(r.gatewayDroppedLogLines ?? {}).filter(([, n]) => n > 0);
-  if (dropped.length) out.push(`Gateway access logs: ${dropped.map(([g, n]) => `${g}'s HAProxy dropped ${n} line${n === 1 ? '' : 's'}`).join(', ')} (the logs in logs/ are short by as many requests; the figures above come from k6).`, '');
-  out.push('## Versions', '', Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', '), '');
+  if (dropped.length)
+    out.push(
+      `Gateway access logs: ${dropped.map(([g, n]) => `${g}'s HAProxy dropped ${n} line${n === 1 ? '' : 's'}`).join(', ')} (the logs in logs/ are short by as many requests; the figures above come from k6).`,
+      '',
+    );
+  out.push(
+    '## Versions',
+    '',
+    Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', '),
+    '',
+  );
   return out.join('\n');
 }
 
@@ -186,10 +240,23 @@ export function renderError(error: Error, cleanupFailures: readonly string[]): s
 }
 
 /** reports/<run-id>/result.json, summary.md, junit.xml and report.html. */
-export async function writeReport(dir: string, result: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[], scenarioFile = result?.scenario.file ?? ''): Promise<void> {
+export async function writeReport(
+  dir: string,
+  result: RunResult | undefined,
+  error: Error | undefined,
+  cleanupFailures: readonly string[],
+  scenarioFile = result?.scenario.file ?? '',
+): Promise<void> {
   const json = {
     ...(result ?? {}),
-    error: error ? { name: error.name, code: error instanceof HarnessError ? error.code : undefined, message: error.message, hint: error instanceof HarnessError ? error.hint : undefined } : undefined,
+    error: error
+      ? {
+          name: error.name,
+          code: error instanceof HarnessError ? error.code : undefined,
+          message: error.message,
+          hint: error instanceof HarnessError ? error.hint : undefined,
+        }
+      : undefined,
     cleanupFailures,
   };
   writeFileSync(path.join(dir, 'result.json'), `${JSON.stringify(json, null, 2)}\n`);
@@ -197,7 +264,13 @@ export async function writeReport(dir: string, result: RunResult | undefined, er
 }
 
 /** summary.md, junit.xml and report.html: what `brownout report` re-renders from result.json too. */
-export async function renderFiles(dir: string, result: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[], scenarioFile = result?.scenario.file ?? ''): Promise<void> {
+export async function renderFiles(
+  dir: string,
+  result: RunResult | undefined,
+  error: Error | undefined,
+  cleanupFailures: readonly string[],
+  scenarioFile = result?.scenario.file ?? '',
+): Promise<void> {
   const notCleaned = !error && cleanupFailures.length ? ['## Not cleaned up', '', ...cleanupFailures.map((c) => `- ${c}`), ''].join('\n') : '';
   const md = [result ? renderSummary(result) : '', error ? renderError(error, cleanupFailures) : '', notCleaned].filter(Boolean).join('\n');
   writeFileSync(path.join(dir, 'summary.md'), md);
@@ -206,5 +279,17 @@ export async function renderFiles(dir: string, result: RunResult | undefined, er
 }
 export { renderJUnit, type JUnitRun } from './junit.ts';
 export { renderComment } from './comment.ts';
-export { compareWithBaseline, DEFAULT_MARGINS, newBaseline, parseMargins, readBaseline, significantlyHigher, BaselineError, type Baseline, type BaselineResult, type Comparison, type Margin } from './baseline.ts';
+export {
+  compareWithBaseline,
+  DEFAULT_MARGINS,
+  newBaseline,
+  parseMargins,
+  readBaseline,
+  significantlyHigher,
+  BaselineError,
+  type Baseline,
+  type BaselineResult,
+  type Comparison,
+  type Margin,
+} from './baseline.ts';
 export { summariseSoak, renderSoak, FAILING_MODES, type SoakRun, type SoakLine } from './soak.ts';

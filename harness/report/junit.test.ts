@@ -13,7 +13,9 @@ type Suite = { '@_name': string; '@_tests': string; '@_failures': string; '@_err
 
 function parse(text: string): { '@_tests': string; '@_failures': string; '@_errors': string; testsuite: Suite[] } {
   expect(XMLValidator.validate(text)).toBe(true);
-  const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === 'testsuite' || name === 'testcase' }).parse(text) as { testsuites: ReturnType<typeof parse> };
+  const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === 'testsuite' || name === 'testcase' }).parse(text) as {
+    testsuites: ReturnType<typeof parse>;
+  };
   return doc.testsuites;
 }
 
@@ -33,7 +35,12 @@ describe('JUnit XML', () => {
 
   it('a harness error is an <error>, not a failure, and names the file, field and fix', () => {
     const bad = new ScenarioError('scenarios/typo.ts', [{ field: 'load.rate', message: 'expected number, received string', fix: 'give a number' }]);
-    const all = parse(renderJUnit([{ scenarioFile: 'scenarios/typo.ts', result: undefined, error: bad }, { scenarioFile: 'scenarios/lb-failover.ts', result: recorded, error: undefined }]));
+    const all = parse(
+      renderJUnit([
+        { scenarioFile: 'scenarios/typo.ts', result: undefined, error: bad },
+        { scenarioFile: 'scenarios/lb-failover.ts', result: recorded, error: undefined },
+      ]),
+    );
     expect(all).toMatchObject({ '@_tests': '8', '@_failures': '4', '@_errors': '1' });
     const err = all.testsuite[0]?.testcase[0]?.error;
     expect(all.testsuite[0]?.['@_name']).toBe('scenarios/typo.ts');

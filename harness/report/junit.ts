@@ -30,7 +30,9 @@ function suite(run: JUnitRun): { text: string; tests: number; failures: number; 
   for (const x of r?.judgement.expectations ?? []) {
     const head = `    <testcase classname="${xml(`brownout.${r?.scenario.name ?? ''}.${x.phase}`)}" name="${xml(`${x.phase}: ${x.source}`)}" time="0">`;
     if (x.passed) {
-      cases.push(`${head}<system-out>${xml(`measured ${formatFigure(x)}${x.borderline ? ' (borderline: the limit is inside the 95% interval)' : ''}`)}</system-out></testcase>`);
+      cases.push(
+        `${head}<system-out>${xml(`measured ${formatFigure(x)}${x.borderline ? ' (borderline: the limit is inside the 95% interval)' : ''}`)}</system-out></testcase>`,
+      );
     } else {
       failures++;
       const msg = `measured ${formatFigure(x)}${x.note ? ` (${x.note})` : ''}; expected ${x.source}${x.borderline ? ' (borderline: the limit is inside the 95% interval)' : ''}`;
@@ -52,17 +54,26 @@ function suite(run: JUnitRun): { text: string; tests: number; failures: number; 
     errors++;
     const e = run.error;
     // One line CI can show: what failed, where, and the fix.
-    const msg = e instanceof HarnessError ? `${e.message} (${e.where.split('\n')[0] ?? ''}); fix: ${e.hint}` : e ? e.message : 'the load generator was saturated';
+    const msg =
+      e instanceof HarnessError ? `${e.message} (${e.where.split('\n')[0] ?? ''}); fix: ${e.hint}` : e ? e.message : 'the load generator was saturated';
     const detail = e instanceof HarnessError ? e.describe() : (e?.stack ?? msg);
-    cases.push(`    <testcase classname="brownout.${xml(r?.scenario.name ?? 'harness')}" name="run" time="${seconds}">\n      <error message="${xml(msg)}" type="${xml(e instanceof HarnessError ? e.code : 'error')}">${xml(detail)}</error>\n    </testcase>`);
+    cases.push(
+      `    <testcase classname="brownout.${xml(r?.scenario.name ?? 'harness')}" name="run" time="${seconds}">\n      <error message="${xml(msg)}" type="${xml(e instanceof HarnessError ? e.code : 'error')}">${xml(detail)}</error>\n    </testcase>`,
+    );
   }
   if (run.cleanupFailures?.length) {
     errors++;
     const msg = `not cleaned up: ${run.cleanupFailures.join('; ')}`;
-    cases.push(`    <testcase classname="brownout.${xml(r?.scenario.name ?? 'harness')}" name="teardown" time="0">\n      <error message="${xml(msg)}" type="cleanup">${xml(run.cleanupFailures.join('\n'))}</error>\n    </testcase>`);
+    cases.push(
+      `    <testcase classname="brownout.${xml(r?.scenario.name ?? 'harness')}" name="teardown" time="0">\n      <error message="${xml(msg)}" type="cleanup">${xml(run.cleanupFailures.join('\n'))}</error>\n    </testcase>`,
+    );
   }
   const stamp = r ? ` timestamp="${xml(r.startedAt.replace(/\.\d+Z$/, ''))}"` : '';
-  const text = [`  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds}"${stamp}>`, ...cases, '  </testsuite>'].join('\n');
+  const text = [
+    `  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds}"${stamp}>`,
+    ...cases,
+    '  </testsuite>',
+  ].join('\n');
   return { text, tests: cases.length, failures, errors };
 }
 

@@ -3,7 +3,12 @@ import type { ExpectationResult } from '../metrics/index.ts';
 import { renderSoak, summariseSoak, type SoakRun } from './soak.ts';
 
 const exp = (measured: number, passed: boolean): ExpectationResult => ({ phase: 'fault', source: 'p95 < 500ms', measured, unit: 'ms', requests: 100, passed });
-const run = (mode: string, exitCode: 0 | 1 | 2, measured: number): SoakRun => ({ scenario: 's', mode, exitCode, expectations: [exp(measured, exitCode === 0)] });
+const run = (mode: string, exitCode: 0 | 1 | 2, measured: number): SoakRun => ({
+  scenario: 's',
+  mode,
+  exitCode,
+  expectations: [exp(measured, exitCode === 0)],
+});
 
 describe('soak summary', () => {
   it('judges fixed modes by passing every run and broken modes by failing every run, with the spread', () => {

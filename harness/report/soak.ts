@@ -49,9 +49,28 @@ export function summariseSoak(runs: readonly SoakRun[]): SoakLine[] {
     const figures = [...byExp.values()].map((es) => {
       const e0 = es[0] as ExpectationResult;
       const vals = es.flatMap((e) => (e.measured === undefined ? [] : [e.measured]));
-      return { phase: e0.phase, source: e0.source, unit: e0.unit, min: Math.min(...vals), median: median(vals), max: Math.max(...vals), held: es.filter((e) => e.passed).length, runs: es.length };
+      return {
+        phase: e0.phase,
+        source: e0.source,
+        unit: e0.unit,
+        min: Math.min(...vals),
+        median: median(vals),
+        max: Math.max(...vals),
+        held: es.filter((e) => e.passed).length,
+        runs: es.length,
+      };
     });
-    return { scenario: first.scenario, mode: first.mode, expected, runs: rs.length, passed, failed, errors, asExpected: errors === 0 && (expected === 'pass' ? passed === rs.length : failed === rs.length), figures };
+    return {
+      scenario: first.scenario,
+      mode: first.mode,
+      expected,
+      runs: rs.length,
+      passed,
+      failed,
+      errors,
+      asExpected: errors === 0 && (expected === 'pass' ? passed === rs.length : failed === rs.length),
+      figures,
+    };
   });
 }
 
@@ -65,10 +84,12 @@ function fmt(v: number, unit: ExpectationResult['unit']): string {
 export function renderSoak(lines: readonly SoakLine[], meta: { date: string; machine: string; runsPerMode: number }): string {
   const out = [`# Soak: ${meta.runsPerMode} runs per scenario and mode`, '', `${meta.date}, ${meta.machine}.`, ''];
   out.push('| scenario | mode | gate should | runs | pass | fail | harness error | as expected |', '|---|---|---|---|---|---|---|---|');
-  for (const l of lines) out.push(`| ${l.scenario} | ${l.mode} | ${l.expected} | ${l.runs} | ${l.passed} | ${l.failed} | ${l.errors} | ${l.asExpected ? 'yes' : '**NO**'} |`);
+  for (const l of lines)
+    out.push(`| ${l.scenario} | ${l.mode} | ${l.expected} | ${l.runs} | ${l.passed} | ${l.failed} | ${l.errors} | ${l.asExpected ? 'yes' : '**NO**'} |`);
   for (const l of lines) {
     out.push('', `## ${l.scenario} (${l.mode}): spread of each figure`, '', '| phase | expectation | min | median | max | held |', '|---|---|---|---|---|---|');
-    for (const f of l.figures) out.push(`| ${f.phase} | \`${f.source}\` | ${fmt(f.min, f.unit)} | ${fmt(f.median, f.unit)} | ${fmt(f.max, f.unit)} | ${f.held}/${f.runs} |`);
+    for (const f of l.figures)
+      out.push(`| ${f.phase} | \`${f.source}\` | ${fmt(f.min, f.unit)} | ${fmt(f.median, f.unit)} | ${fmt(f.max, f.unit)} | ${f.held}/${f.runs} |`);
   }
   return `${out.join('\n')}\n`;
 }

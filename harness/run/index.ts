@@ -10,7 +10,19 @@ import { leftAfterTeardown } from '../core/leftovers.ts';
 import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
 import { applyFault, faultKind, partHit, type ActiveFault } from '../faults/index.ts';
-import { unseenTags, bundleLoadScript, k6Version, mergeResults, readResultsFile, ResultTail, saturation, saturationFix, startK6, type K6Run, type LiveFigures } from '../load/index.ts';
+import {
+  unseenTags,
+  bundleLoadScript,
+  k6Version,
+  mergeResults,
+  readResultsFile,
+  ResultTail,
+  saturation,
+  saturationFix,
+  startK6,
+  type K6Run,
+  type LiveFigures,
+} from '../load/index.ts';
 import { judge, timeSeries, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
@@ -86,12 +98,24 @@ function interrupted(signal: AbortSignal | undefined): HarnessError | undefined 
 export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const progress = opts.onProgress ?? (() => undefined);
   const reportsDir = path.resolve(opts.reportsDir ?? 'reports');
-  const outcome: RunOutcome = { exitCode: 2, runId: undefined, reportDir: undefined, result: undefined, error: undefined, cleanupFailures: [], toxicsLeft: [], started: { pids: [], processes: [], ports: [] } };
+  const outcome: RunOutcome = {
+    exitCode: 2,
+    runId: undefined,
+    reportDir: undefined,
+    result: undefined,
+    error: undefined,
+    cleanupFailures: [],
+    toxicsLeft: [],
+    started: { pids: [], processes: [], ports: [] },
+  };
 
   // Validation and bundling first: bad input starts nothing.
   let sc: ResolvedScenario;
   try {
-    sc = await loadScenario(opts.scenarioFile, { ...(opts.mode === undefined ? {} : { mode: opts.mode }), ...(opts.allowHosts ? { allowHosts: opts.allowHosts } : {}) });
+    sc = await loadScenario(opts.scenarioFile, {
+      ...(opts.mode === undefined ? {} : { mode: opts.mode }),
+      ...(opts.allowHosts ? { allowHosts: opts.allowHosts } : {}),
+    });
   } catch (e) {
     outcome.error = e instanceof Error ? e : new Error(String(e));
     return outcome;
@@ -172,7 +196,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const resumed = await Promise.all(runners.map((r) => r.resume()));
     const t0 = Math.min(...resumed);
     if (runnerCount > 1) log(`${runnerCount} runners resumed within ${Math.max(...resumed) - t0} ms`);
-    progress(`load: ${sc.load.arrivals ? `arrivals of ${sc.load.arrivals.length} request groups, at most ${sc.load.rate}/s,` : `${sc.load.rate}/s`} for ${sc.load.durationMs / 1000} s against ${sc.load.target}${runnerCount > 1 ? ` from ${runnerCount} k6 runners` : ''}`);
+    progress(
+      `load: ${sc.load.arrivals ? `arrivals of ${sc.load.arrivals.length} request groups, at most ${sc.load.rate}/s,` : `${sc.load.rate}/s`} for ${sc.load.durationMs / 1000} s against ${sc.load.target}${runnerCount > 1 ? ` from ${runnerCount} k6 runners` : ''}`,
+    );
     events.push({ atMs: t0, offsetMs: 0, kind: 'load-start', label: 'load started' });
     if (opts.onLive) {
       const onLive = opts.onLive;
@@ -182,7 +208,15 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         const applied = events.filter((e) => e.kind === 'apply').length;
         const healed = events.filter((e) => e.kind === 'heal').length;
         const phase: Phase = active.size > 0 ? 'fault' : applied === 0 ? 'baseline' : healed >= sc.timeline.length ? 'recovery' : 'between';
-        onLive({ scenario: sc.name, mode: sc.mode, phase, elapsedMs: Math.min(now - t0, sc.load.durationMs), totalMs: sc.load.durationMs, activeFaults: [...active].map((f) => f.label), ...tail.poll(now) });
+        onLive({
+          scenario: sc.name,
+          mode: sc.mode,
+          phase,
+          elapsedMs: Math.min(now - t0, sc.load.durationMs),
+          totalMs: sc.load.durationMs,
+          activeFaults: [...active].map((f) => f.label),
+          ...tail.poll(now),
+        });
       }, 500);
       live.unref();
       timers.push(live);
@@ -193,33 +227,55 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       for (const entry of sc.timeline) {
         const id = `${runId}-f${entry.index}`;
         timers.push(
-          setTimeout(() => {
-            // Both ends of the apply are kept: a request in flight from the request on is the fault's.
-            const applyRequested = Date.now();
-            applyFault(entry.fault, st, id, entry.label)
-              .then((f) => {
-                active.add(f);
-                cleanup.add(`heal ${entry.label}`, () => f.heal());
-                const now = Date.now();
-                events.push({ atMs: now, offsetMs: now - t0, requestedAtMs: applyRequested, kind: 'apply', label: entry.label, fault: entry.index, phase: entry.phase });
-                progress(`+${((now - t0) / 1000).toFixed(1)}s apply ${entry.label}`);
-                const healIn = t0 + entry.atMs + entry.forMs - Date.now();
-                timers.push(
-                  setTimeout(() => {
-                    const healRequested = Date.now();
-                    f.heal()
-                      .then(() => {
-                        active.delete(f);
-                        const at = Date.now();
-                        events.push({ atMs: at, offsetMs: at - t0, requestedAtMs: healRequested, kind: 'heal', label: entry.label, fault: entry.index, phase: entry.phase });
-                        progress(`+${((at - t0) / 1000).toFixed(1)}s heal ${entry.label}`);
-                      })
-                      .catch(reject);
-                  }, Math.max(0, healIn)),
-                );
-              })
-              .catch(reject);
-          }, Math.max(0, t0 + entry.atMs - Date.now())),
+          setTimeout(
+            () => {
+              // Both ends of the apply are kept: a request in flight from the request on is the fault's.
+              const applyRequested = Date.now();
+              applyFault(entry.fault, st, id, entry.label)
+                .then((f) => {
+                  active.add(f);
+                  cleanup.add(`heal ${entry.label}`, () => f.heal());
+                  const now = Date.now();
+                  events.push({
+                    atMs: now,
+                    offsetMs: now - t0,
+                    requestedAtMs: applyRequested,
+                    kind: 'apply',
+                    label: entry.label,
+                    fault: entry.index,
+                    phase: entry.phase,
+                  });
+                  progress(`+${((now - t0) / 1000).toFixed(1)}s apply ${entry.label}`);
+                  const healIn = t0 + entry.atMs + entry.forMs - Date.now();
+                  timers.push(
+                    setTimeout(
+                      () => {
+                        const healRequested = Date.now();
+                        f.heal()
+                          .then(() => {
+                            active.delete(f);
+                            const at = Date.now();
+                            events.push({
+                              atMs: at,
+                              offsetMs: at - t0,
+                              requestedAtMs: healRequested,
+                              kind: 'heal',
+                              label: entry.label,
+                              fault: entry.index,
+                              phase: entry.phase,
+                            });
+                            progress(`+${((at - t0) / 1000).toFixed(1)}s heal ${entry.label}`);
+                          })
+                          .catch(reject);
+                      },
+                      Math.max(0, healIn),
+                    ),
+                  );
+                })
+                .catch(reject);
+            },
+            Math.max(0, t0 + entry.atMs - Date.now()),
+          ),
         );
       }
     });
@@ -247,7 +303,11 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     for (const k6run of runners) {
       const code = (await k6run.process.exited).code;
       if (code !== 0 && code !== 99) {
-        throw new LoadError(`${k6run.process.spec.name} ${k6run.process.exitDescription}`, `${k6run.process.commandLine()}\nlast log lines:\n${k6run.process.tail()}`, 'read the k6 log above');
+        throw new LoadError(
+          `${k6run.process.spec.name} ${k6run.process.exitDescription}`,
+          `${k6run.process.commandLine()}\nlast log lines:\n${k6run.process.tail()}`,
+          'read the k6 log above',
+        );
       }
     }
 
@@ -281,7 +341,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       const part = partHit(t.fault);
       if (a && (partFaults[part] === undefined || a.atMs < partFaults[part])) partFaults[part] = a.atMs;
     }
-    const instants = sc.timeline.filter((t) => t.forMs === 0).flatMap((t) => events.filter((e) => e.kind === 'apply' && e.fault === t.index).map((e) => e.atMs));
+    const instants = sc.timeline
+      .filter((t) => t.forMs === 0)
+      .flatMap((t) => events.filter((e) => e.kind === 'apply' && e.fault === t.index).map((e) => e.atMs));
     const judgement: Judgement = judge({
       instants,
       serverChanges,
@@ -315,7 +377,16 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         droppedShare,
         saturated,
         runners: runnerCount,
-        ...(runnerCount > 1 ? { perRunner: perRunner.map((p, i) => ({ requests: p.requests.length, iterations: p.iterations, droppedIterations: p.droppedIterations, droppedShare: sat.shares[i] ?? 0 })) } : {}),
+        ...(runnerCount > 1
+          ? {
+              perRunner: perRunner.map((p, i) => ({
+                requests: p.requests.length,
+                iterations: p.iterations,
+                droppedIterations: p.droppedIterations,
+                droppedShare: sat.shares[i] ?? 0,
+              })),
+            }
+          : {}),
       },
       timeline: events,
       judgement,
@@ -332,7 +403,10 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     outcome.result = result;
     outcome.exitCode = saturated ? 2 : result.verdict === 'pass' ? 0 : 1;
     if (saturated) {
-      const which = runnerCount > 1 ? `; runner${sat.saturatedRunners.length === 1 ? '' : 's'} ${sat.saturatedRunners.map((i) => `k6-${i} (${((sat.shares[i] ?? 0) * 100).toFixed(2)}%)`).join(', ') || 'none alone'} over the limit` : '';
+      const which =
+        runnerCount > 1
+          ? `; runner${sat.saturatedRunners.length === 1 ? '' : 's'} ${sat.saturatedRunners.map((i) => `k6-${i} (${((sat.shares[i] ?? 0) * 100).toFixed(2)}%)`).join(', ') || 'none alone'} over the limit`
+          : '';
       outcome.error = new LoadError(
         `load generator saturated: ${results.droppedIterations} of ${attempted} iterations dropped (${(droppedShare * 100).toFixed(2)}%${which}; the limit is 1%${runnerCount > 1 ? ' per runner and overall' : ''})`,
         `load of ${sc.file}`,
@@ -389,7 +463,8 @@ async function keepLogs(from: string, to: string, secrets: Secrets): Promise<voi
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory() && e.name !== 'data') walk(p);
-      else if (e.isFile() && (e.name.endsWith('.log') || e.name === 'haproxy.cfg' || e.name === 'k6-config.json' || /^k6-summary(-\d+)?\.json$/.test(e.name))) files.push([p, path.join(to, path.relative(from, p).replace(/[\\/]/g, '__'))]);
+      else if (e.isFile() && (e.name.endsWith('.log') || e.name === 'haproxy.cfg' || e.name === 'k6-config.json' || /^k6-summary(-\d+)?\.json$/.test(e.name)))
+        files.push([p, path.join(to, path.relative(from, p).replace(/[\\/]/g, '__'))]);
     }
   };
   walk(from);

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { HarnessError, LoadError } from '../core/errors.ts';
+import { type HarnessError, LoadError } from '../core/errors.ts';
 import { mergeResults, readResultsFile, saturation } from '../load/index.ts';
 import { judge, timeSeries, type Expectation } from '../metrics/index.ts';
 import { writeReport, type RunResult } from '../report/index.ts';
@@ -29,16 +29,26 @@ export async function judgeSamples(dir: string, scenarioFile: string, reportsDir
   const out: JudgedSamples = { exitCode: 2, result: undefined, error: undefined, reportDir: undefined, skipped: [] };
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch (e) {
-    out.error = new LoadError(`cannot read the samples folder: ${(e as Error).message}`, dir, 'give the folder the runners wrote their k6 JSON results to (brownout export k8s: /results)');
+    out.error = new LoadError(
+      `cannot read the samples folder: ${(e as Error).message}`,
+      dir,
+      'give the folder the runners wrote their k6 JSON results to (brownout export k8s: /results)',
+    );
     return out;
   }
   const sc = await loadScenario(scenarioFile);
   const parts = await Promise.all(files.map((f) => readResultsFile(path.join(dir, f))));
   const used = parts.flatMap((p, i) => (p.requests.length > 0 ? [{ file: files[i] ?? '', p }] : []));
   if (used.length === 0) {
-    out.error = new LoadError(`no k6 request samples in ${dir}`, files.length ? files.map((f) => path.join(dir, f)).join('\n') : dir, 'give the folder of k6 JSON outputs (k6 run --out json=FILE), one file per runner');
+    out.error = new LoadError(
+      `no k6 request samples in ${dir}`,
+      files.length ? files.map((f) => path.join(dir, f)).join('\n') : dir,
+      'give the folder of k6 JSON outputs (k6 run --out json=FILE), one file per runner',
+    );
     return out;
   }
   const merged = mergeResults(used.map((u) => u.p));
@@ -50,9 +60,21 @@ export async function judgeSamples(dir: string, scenarioFile: string, reportsDir
       out.skipped.push(`${phase}: ${e.source} (needs the stack brownout starts)`);
       return false;
     });
-  for (const phase of ['fault', 'between', 'recovery'] as const) for (const e of sc.expect[phase]) out.skipped.push(`${phase}: ${e.source} (no fault timeline ran)`);
-  const judgement = judge({ records: merged.requests, windows: [], loadStartMs: t0, loadEndMs: tEnd, expect: { baseline: keep(sc.expect.baseline, 'baseline'), overall: keep(sc.expect.overall, 'overall') }, steady: sc.steady, stableForMs: sc.stableForMs });
-  const sat = saturation(used.map((u) => u.p), SATURATION_LIMIT);
+  for (const phase of ['fault', 'between', 'recovery'] as const)
+    for (const e of sc.expect[phase]) out.skipped.push(`${phase}: ${e.source} (no fault timeline ran)`);
+  const judgement = judge({
+    records: merged.requests,
+    windows: [],
+    loadStartMs: t0,
+    loadEndMs: tEnd,
+    expect: { baseline: keep(sc.expect.baseline, 'baseline'), overall: keep(sc.expect.overall, 'overall') },
+    steady: sc.steady,
+    stableForMs: sc.stableForMs,
+  });
+  const sat = saturation(
+    used.map((u) => u.p),
+    SATURATION_LIMIT,
+  );
   // Stamped with when the samples start, not when they were judged.
   const runId = newRunId(`${sc.name}-judged`, t0);
   const result: RunResult = {
@@ -69,7 +91,12 @@ export async function judgeSamples(dir: string, scenarioFile: string, reportsDir
       droppedShare: sat.droppedShare,
       saturated: sat.saturated,
       runners: used.length,
-      perRunner: used.map((u, i) => ({ requests: u.p.requests.length, iterations: u.p.iterations, droppedIterations: u.p.droppedIterations, droppedShare: sat.shares[i] ?? 0 })),
+      perRunner: used.map((u, i) => ({
+        requests: u.p.requests.length,
+        iterations: u.p.iterations,
+        droppedIterations: u.p.droppedIterations,
+        droppedShare: sat.shares[i] ?? 0,
+      })),
     },
     timeline: [{ atMs: t0, offsetMs: 0, kind: 'load-start', label: `load started (${used.length} runners: ${used.map((u) => u.file).join(', ')})` }],
     judgement,

@@ -39,7 +39,12 @@ export async function checkWrites(
       for (const r of rows as { k: number | string }[]) found.add(Number(r.k));
     }
   } catch (e) {
-    throw new StackError(`write check failed: ${(e as Error).message}`, `writes: ${spec.table}.${spec.key} in ${spec.db}`, 'check the table and key names of the write check', e);
+    throw new StackError(
+      `write check failed: ${(e as Error).message}`,
+      `writes: ${spec.table}.${spec.key} in ${spec.db}`,
+      'check the table and key names of the write check',
+      e,
+    );
   } finally {
     await conn.end();
   }

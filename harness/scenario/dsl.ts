@@ -3,7 +3,32 @@ import { fileURLToPath } from 'node:url';
 import type { GatewayPart, MariaDbPart, Fault, RedisPart, ScenarioDefinition, ServicePart, TimelineEntry } from './types.ts';
 
 // The fault helpers live with their kinds.
-export { bandwidth, clientPause, connectionFlood, down, evict, expire, flushCache, freeze, httpAbort, httpDelay, httpError, kill, killConnections, latency, limitData, lockWait, readOnly, request, resetPeer, restart, slicer, slowClose, slowTransaction, timeout } from '../faults/index.ts';
+export {
+  bandwidth,
+  clientPause,
+  connectionFlood,
+  down,
+  evict,
+  expire,
+  flushCache,
+  freeze,
+  httpAbort,
+  httpDelay,
+  httpError,
+  kill,
+  killConnections,
+  latency,
+  limitData,
+  lockWait,
+  readOnly,
+  request,
+  resetPeer,
+  restart,
+  slicer,
+  slowClose,
+  slowTransaction,
+  timeout,
+} from '../faults/index.ts';
 
 /**
  * The folder of the file whose scenario() defined a stack function: the paths of that stack's parts
@@ -36,8 +61,6 @@ export const mariadb = (o: Omit<MariaDbPart, 'kind'> = {}): MariaDbPart => ({ ki
 export const service = (o: Omit<ServicePart, 'kind'>): ServicePart => ({ kind: 'service', ...o });
 export const gateway = (o: Omit<GatewayPart, 'kind'>): GatewayPart => ({ kind: 'gateway', ...o });
 export const redis = (): RedisPart => ({ kind: 'redis' });
-
-
 
 /**
  * `at('10s', latency({...}), { for: '5s' })`: apply at 10 s into the load, heal 5 s later.

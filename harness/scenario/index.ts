@@ -1,3 +1,18 @@
 export * from './types.ts';
 export * from './dsl.ts';
-export { resolveScenario, loadScenario, partHit, normaliseLink, isLoopback, DEFAULTS, type ResolveOptions, type ResolvedScenario, type ResolvedPart, type ResolvedLink, type ResolvedFault, type ResolvedTimelineEntry, type ResolvedLoad, type ResolvedArrivals } from './validate.ts';
+export {
+  resolveScenario,
+  loadScenario,
+  partHit,
+  normaliseLink,
+  isLoopback,
+  DEFAULTS,
+  type ResolveOptions,
+  type ResolvedScenario,
+  type ResolvedPart,
+  type ResolvedLink,
+  type ResolvedFault,
+  type ResolvedTimelineEntry,
+  type ResolvedLoad,
+  type ResolvedArrivals,
+} from './validate.ts';

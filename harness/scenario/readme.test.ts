@@ -6,7 +6,23 @@ describe('the README documents every scenario option the validator accepts', () 
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const names = scenarioOptionNames();
   it('finds the options (the walk reaches nested parts and faults)', () => {
-    for (const n of ['name', 'stack', 'load', 'preAllocatedVUs', 'env', 'charset', 'variables', 'setup', 'cwd', 'leader', 'jitter', 'rows', 'stableFor', 'replayOf']) expect(names).toContain(n);
+    for (const n of [
+      'name',
+      'stack',
+      'load',
+      'preAllocatedVUs',
+      'env',
+      'charset',
+      'variables',
+      'setup',
+      'cwd',
+      'leader',
+      'jitter',
+      'rows',
+      'stableFor',
+      'replayOf',
+    ])
+      expect(names).toContain(n);
   });
   it.each(names)('%s is named in the README as an option', (n) => {
     // As an option in code: `n`, { n?, ..., n: ..., or a line of a code block starting with n:

@@ -96,7 +96,35 @@ export type StackPart = MariaDbPart | ServicePart | GatewayPart | RedisPart;
 
 // The faults: each kind's documented type lives with its kind (harness/faults/kinds/).
 import type { Fault } from '../faults/index.ts';
-export type { Fault, ClientPauseFault, ConnectionFloodFault, EvictFault, ExpireFault, KillConnectionsFault, ReadOnlyFault, SlowTransactionFault, BandwidthFault, SlowCloseFault, SlicerFault, LimitDataFault, ToxicOptions, LatencyFault, LockWaitFault, TimeoutFault, ResetPeerFault, DownFault, KillFault, FreezeFault, RestartFault, RequestFault, FlushCacheFault, HttpErrorFault, HttpDelayFault, HttpAbortFault, HttpFaultOptions } from '../faults/index.ts';
+export type {
+  Fault,
+  ClientPauseFault,
+  ConnectionFloodFault,
+  EvictFault,
+  ExpireFault,
+  KillConnectionsFault,
+  ReadOnlyFault,
+  SlowTransactionFault,
+  BandwidthFault,
+  SlowCloseFault,
+  SlicerFault,
+  LimitDataFault,
+  ToxicOptions,
+  LatencyFault,
+  LockWaitFault,
+  TimeoutFault,
+  ResetPeerFault,
+  DownFault,
+  KillFault,
+  FreezeFault,
+  RestartFault,
+  RequestFault,
+  FlushCacheFault,
+  HttpErrorFault,
+  HttpDelayFault,
+  HttpAbortFault,
+  HttpFaultOptions,
+} from '../faults/index.ts';
 
 export interface TimelineEntry {
   /** When the fault is applied, from the start of the load. */

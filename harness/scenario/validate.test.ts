@@ -3,7 +3,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScenarioError } from '../core/errors.ts';
-import { at, down, flushCache, freeze, gateway, httpAbort, httpDelay, httpError, kill, latency, lockWait, mariadb, resetPeer, restart, service, timeout } from './dsl.ts';
+import {
+  at,
+  down,
+  flushCache,
+  freeze,
+  gateway,
+  httpAbort,
+  httpDelay,
+  httpError,
+  kill,
+  latency,
+  lockWait,
+  mariadb,
+  resetPeer,
+  restart,
+  service,
+  timeout,
+} from './dsl.ts';
 import type { ScenarioDefinition } from './types.ts';
 import { resolveScenario } from './validate.ts';
 
@@ -23,7 +40,10 @@ function good(): ScenarioDefinition {
       edge: gateway({ to: 'app', timeout: '3s', timeoutStatus: 503 }),
     }),
     load: { script: 'load.ts', target: 'edge', rate: 10, duration: '30s' },
-    timeline: [at('5s', latency({ link: 'app→db', latency: '300ms' }), { for: '5s' }), at('15s', lockWait({ db: 'db', rows: 'SELECT * FROM t WHERE id = 1' }), { for: '2s' })],
+    timeline: [
+      at('5s', latency({ link: 'app→db', latency: '300ms' }), { for: '5s' }),
+      at('15s', lockWait({ db: 'db', rows: 'SELECT * FROM t WHERE id = 1' }), { for: '2s' }),
+    ],
     expect: { baseline: ['p95 < 100ms'], fault: ['rate(503) < 1%'], recovery: ['recovery < 2s'] },
   };
 }
@@ -41,10 +61,24 @@ describe('resolveScenario', () => {
     const chaos = path.join(cwd, 'chaos');
     mkdirSync(chaos, { recursive: true });
     writeFileSync(path.join(chaos, 'load.k6.ts'), 'export default function () {}\n');
-    const d: ScenarioDefinition = { ...good(), stack: () => ({ db: mariadb({ schema: '../schema.sql' }), app: service({ command: ['npm', 'start'], cwd: '..', dependsOn: ['db'] }), other: service({ command: ['x'] }), edge: gateway({ to: 'app', timeout: '3s' }) }), load: { script: 'load.k6.ts', target: 'edge', rate: 10, duration: '30s' } };
+    const d: ScenarioDefinition = {
+      ...good(),
+      stack: () => ({
+        db: mariadb({ schema: '../schema.sql' }),
+        app: service({ command: ['npm', 'start'], cwd: '..', dependsOn: ['db'] }),
+        other: service({ command: ['x'] }),
+        edge: gateway({ to: 'app', timeout: '3s' }),
+      }),
+      load: { script: 'load.k6.ts', target: 'edge', rate: 10, duration: '30s' },
+    };
     const sc = resolveScenario(path.join(chaos, 'scenario.ts'), d, { cwd: os.tmpdir(), mode: 'fixed' });
     expect(sc.load.scriptPath).toBe(path.join(chaos, 'load.k6.ts'));
-    expect(sc.parts.find((p) => p.kind === 'mariadb')).toMatchObject({ schemaPath: path.join(cwd, 'schema.sql'), charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci', variables: {} });
+    expect(sc.parts.find((p) => p.kind === 'mariadb')).toMatchObject({
+      schemaPath: path.join(cwd, 'schema.sql'),
+      charset: 'utf8mb4',
+      collation: 'utf8mb4_unicode_ci',
+      variables: {},
+    });
     // A service runs in its cwd, from the scenario's folder; by default in that folder itself.
     expect(sc.parts.find((p) => p.name === 'app')).toMatchObject({ cwd });
     expect(sc.parts.find((p) => p.name === 'other')).toMatchObject({ cwd: chaos });
@@ -53,9 +87,21 @@ describe('resolveScenario', () => {
   });
 
   it('takes MariaDB server settings and load.env as given', () => {
-    const d: ScenarioDefinition = { ...good(), stack: () => ({ db: mariadb({ charset: 'latin1', variables: { innodb_lock_wait_timeout: 5, sql_mode: 'STRICT_ALL_TABLES' } }), app: service({ command: ['x'], dependsOn: ['db'] }), edge: gateway({ to: 'app', timeout: '3s' }) }), load: { ...good().load, env: { TOKEN: 't0k' } } };
+    const d: ScenarioDefinition = {
+      ...good(),
+      stack: () => ({
+        db: mariadb({ charset: 'latin1', variables: { innodb_lock_wait_timeout: 5, sql_mode: 'STRICT_ALL_TABLES' } }),
+        app: service({ command: ['x'], dependsOn: ['db'] }),
+        edge: gateway({ to: 'app', timeout: '3s' }),
+      }),
+      load: { ...good().load, env: { TOKEN: 't0k' } },
+    };
     const sc = resolveScenario('demo.ts', d, { cwd, mode: 'fixed' });
-    expect(sc.parts.find((p) => p.kind === 'mariadb')).toMatchObject({ charset: 'latin1', collation: 'latin1_general_ci', variables: { innodb_lock_wait_timeout: '5', sql_mode: 'STRICT_ALL_TABLES' } });
+    expect(sc.parts.find((p) => p.kind === 'mariadb')).toMatchObject({
+      charset: 'latin1',
+      collation: 'latin1_general_ci',
+      variables: { innodb_lock_wait_timeout: '5', sql_mode: 'STRICT_ALL_TABLES' },
+    });
     expect(sc.load.env).toEqual({ TOKEN: 't0k' });
   });
 
@@ -64,20 +110,40 @@ describe('resolveScenario', () => {
     const sc = resolveScenario('demo.ts', { ...base, load: { ...base.load, rate: 20, requestTimeout: '3s' } }, { cwd, mode: 'fixed' });
     expect(sc.load).toMatchObject({ preAllocatedVUs: 80, maxVUs: 80 });
     // The newcomer's case: 20/s, answers slowing to 2-3 s, the default 10 s timeout: 80 ready (60 needed), 220 at most.
-    expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, rate: 20 } }, { cwd, mode: 'fixed' }).load).toMatchObject({ preAllocatedVUs: 80, maxVUs: 220 });
+    expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, rate: 20 } }, { cwd, mode: 'fixed' }).load).toMatchObject({
+      preAllocatedVUs: 80,
+      maxVUs: 220,
+    });
     // Given preAllocatedVUs above the default maxVUs raises maxVUs with it; a huge rate stops pre-allocating at 2000.
-    expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, preAllocatedVUs: 500 } }, { cwd, mode: 'fixed' }).load).toMatchObject({ preAllocatedVUs: 500, maxVUs: 500 });
-    expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, rate: 1000 } }, { cwd, mode: 'fixed' }).load).toMatchObject({ preAllocatedVUs: 2000, maxVUs: 11_000 });
+    expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, preAllocatedVUs: 500 } }, { cwd, mode: 'fixed' }).load).toMatchObject({
+      preAllocatedVUs: 500,
+      maxVUs: 500,
+    });
+    expect(resolveScenario('demo.ts', { ...base, load: { ...base.load, rate: 1000 } }, { cwd, mode: 'fixed' }).load).toMatchObject({
+      preAllocatedVUs: 2000,
+      maxVUs: 11_000,
+    });
   });
 
   it('a load sent to a running service (a loopback URL) needs no stack part', () => {
-    const d: ScenarioDefinition = { ...good(), modes: ['fixed'], stack: () => ({}), timeline: [], load: { script: 'load.ts', target: 'http://127.0.0.1:8080', rate: 5, duration: '5s' }, expect: { baseline: ['rate(5xx) < 1%'] } };
+    const d: ScenarioDefinition = {
+      ...good(),
+      modes: ['fixed'],
+      stack: () => ({}),
+      timeline: [],
+      load: { script: 'load.ts', target: 'http://127.0.0.1:8080', rate: 5, duration: '5s' },
+      expect: { baseline: ['rate(5xx) < 1%'] },
+    };
     const sc = resolveScenario('demo.ts', d, { cwd });
     expect(sc.parts).toEqual([]);
     expect(sc.load.targetUrl).toBe('http://127.0.0.1:8080');
   });
   it('arrivals per second: the duration is their length, the rate their busiest second, VUs sized per group', () => {
-    const d: ScenarioDefinition = { ...good(), timeline: [at('1s', latency({ link: 'app→db', latency: '1s' }), { for: '1s' })], load: { script: 'load.ts', target: 'edge', requestTimeout: '2s', arrivals: { get_a: [4, 10, 0], post_b: [1, 3, 5] } } };
+    const d: ScenarioDefinition = {
+      ...good(),
+      timeline: [at('1s', latency({ link: 'app→db', latency: '1s' }), { for: '1s' })],
+      load: { script: 'load.ts', target: 'edge', requestTimeout: '2s', arrivals: { get_a: [4, 10, 0], post_b: [1, 3, 5] } },
+    };
     const sc = resolveScenario('demo.ts', d, { cwd, mode: 'fixed' });
     // Per group: its busiest second × (the 2 s request timeout + 1 s), all allocated before the start (3 s < 4 s).
     expect(sc.load).toMatchObject({ durationMs: 3000, rate: 13, preAllocatedVUs: 30 + 15, maxVUs: 30 + 15 });
@@ -88,10 +154,20 @@ describe('resolveScenario', () => {
   });
 
   it('resolves a gateway over two instances: a link to each, checks in ms, leader routing', () => {
-    const d: ScenarioDefinition = { ...good(), modes: ['fixed'], stack: pair, timeline: [at('5s', kill({ part: 'a1' }))], expect: { overall: ['ejection{part:a1} < 1s'] } };
+    const d: ScenarioDefinition = {
+      ...good(),
+      modes: ['fixed'],
+      stack: pair,
+      timeline: [at('5s', kill({ part: 'a1' }))],
+      expect: { overall: ['ejection{part:a1} < 1s'] },
+    };
     const r = resolveScenario('demo.ts', d, { cwd });
     expect(r.links.map((l) => l.name)).toEqual(['edge→a1', 'edge→a2']);
-    expect(r.parts.find((p) => p.name === 'edge')).toMatchObject({ to: ['a1', 'a2'], check: { path: '/health', intervalMs: 250, fall: 2, rise: 2 }, leader: { paths: ['/jobs'], check: '/leader' } });
+    expect(r.parts.find((p) => p.name === 'edge')).toMatchObject({
+      to: ['a1', 'a2'],
+      check: { path: '/health', intervalMs: 250, fall: 2, rise: 2 },
+      leader: { paths: ['/jobs'], check: '/leader' },
+    });
     expect(r.expect.overall.map((e) => e.source)).toEqual(['ejection{part:a1} < 1s']);
   });
 
@@ -100,7 +176,11 @@ describe('resolveScenario', () => {
     expect(r.mode).toBe('broken');
     expect(r.parts.map((p) => p.name)).toEqual(['db', 'app', 'edge']);
     expect(r.links.map((l) => l.name)).toEqual(['app→db', 'edge→app']);
-    expect(r.timeline[0]).toMatchObject({ atMs: 5000, forMs: 5000, fault: { type: 'latency', link: 'app→db', latencyMs: 300, streams: ['downstream'], toxicity: 1 } });
+    expect(r.timeline[0]).toMatchObject({
+      atMs: 5000,
+      forMs: 5000,
+      fault: { type: 'latency', link: 'app→db', latencyMs: 300, streams: ['downstream'], toxicity: 1 },
+    });
     expect(r.timeline[1]?.fault).toEqual({ type: 'lockWait', db: 'db', rows: 'SELECT * FROM t WHERE id = 1' });
     expect(r.load).toMatchObject({ durationMs: 30_000, requestTimeoutMs: 10_000, preAllocatedVUs: 40, maxVUs: 110 });
     expect(r.steady.map((e) => e.source)).toEqual(['p95 < 100ms']);
@@ -155,7 +235,11 @@ describe('resolveScenario', () => {
       { id: 'f2', path: '/', share: 1, action: 'delay', delayMs: 2000 },
       { id: 'f3', path: '/', share: 0.5, action: 'abort' },
     ]);
-    expect(r.timeline.slice(1).map((t) => t.label)).toEqual(['HTTP 503 (Retry-After 2) for 30% of requests to /upload on edge→app', 'HTTP delay 2000 ms for every request on edge→app', 'HTTP answers dropped for 50% of requests on edge→app']);
+    expect(r.timeline.slice(1).map((t) => t.label)).toEqual([
+      'HTTP 503 (Retry-After 2) for 30% of requests to /upload on edge→app',
+      'HTTP delay 2000 ms for every request on edge→app',
+      'HTTP answers dropped for 50% of requests on edge→app',
+    ]);
   });
 
   type Mutate = (d: ScenarioDefinition) => unknown;
@@ -167,48 +251,218 @@ describe('resolveScenario', () => {
     ['unknown fault type', (d) => ({ ...d, timeline: [{ at: '1s', for: '1s', fault: { type: 'explode' } }] }), 'timeline[0].fault.type', /./],
     ['unparsable duration', (d) => ({ ...d, load: { ...d.load, duration: 'forever' } }), 'load.duration', /not a positive duration/],
     ['negative at', (d) => ({ ...d, timeline: [at('-5s', latency({ link: 'app→db', latency: '1s' }), { for: '1s' })] }), 'timeline[0].at', /not a duration/],
-    ['zero-length fault (heal before apply)', (d) => ({ ...d, timeline: [at('5s', latency({ link: 'app→db', latency: '1s' }), { for: '0s' })] }), 'timeline[0].for', /positive/],
-    ['fault past the end of the load', (d) => ({ ...d, timeline: [at('28s', latency({ link: 'app→db', latency: '1s' }), { for: '5s' })] }), 'timeline[0]', /after the load ends/],
-    ['link not in the stack', (d) => ({ ...d, timeline: [at('5s', latency({ link: 'edge→db', latency: '1s' }), { for: '1s' })] }), 'timeline[0].fault.link', /not a link/],
-    ['lockWait on a non-db part', (d) => ({ ...d, timeline: [at('5s', lockWait({ db: 'app', rows: 'SELECT 1' }), { for: '1s' })] }), 'timeline[0].fault.db', /not a mariadb/],
-    ['lockWait rows not a SELECT', (d) => ({ ...d, timeline: [at('5s', lockWait({ db: 'db', rows: 'DELETE FROM t' }), { for: '1s' })] }), 'timeline[0].fault.rows', /one SELECT/],
+    [
+      'zero-length fault (heal before apply)',
+      (d) => ({ ...d, timeline: [at('5s', latency({ link: 'app→db', latency: '1s' }), { for: '0s' })] }),
+      'timeline[0].for',
+      /positive/,
+    ],
+    [
+      'fault past the end of the load',
+      (d) => ({ ...d, timeline: [at('28s', latency({ link: 'app→db', latency: '1s' }), { for: '5s' })] }),
+      'timeline[0]',
+      /after the load ends/,
+    ],
+    [
+      'link not in the stack',
+      (d) => ({ ...d, timeline: [at('5s', latency({ link: 'edge→db', latency: '1s' }), { for: '1s' })] }),
+      'timeline[0].fault.link',
+      /not a link/,
+    ],
+    [
+      'lockWait on a non-db part',
+      (d) => ({ ...d, timeline: [at('5s', lockWait({ db: 'app', rows: 'SELECT 1' }), { for: '1s' })] }),
+      'timeline[0].fault.db',
+      /not a mariadb/,
+    ],
+    [
+      'lockWait rows not a SELECT',
+      (d) => ({ ...d, timeline: [at('5s', lockWait({ db: 'db', rows: 'DELETE FROM t' }), { for: '1s' })] }),
+      'timeline[0].fault.rows',
+      /one SELECT/,
+    ],
     ['bad expectation syntax', (d) => ({ ...d, expect: { baseline: ['p95 is low'] } }), 'expect.baseline[0]', /cannot read/],
     ['unknown status code', (d) => ({ ...d, expect: { fault: ['rate(999) < 1%'] } }), 'expect.fault[0]', /unknown status/],
     ['recovery outside its phase', (d) => ({ ...d, expect: { baseline: ['recovery < 1s'] } }), 'expect.baseline[0]', /recovery phase only/],
     ['load target not in the stack', (d) => ({ ...d, load: { ...d.load, target: 'cdn' } }), 'load.target', /not a service or gateway/],
     ['load target is a database', (d) => ({ ...d, load: { ...d.load, target: 'db' } }), 'load.target', /not a service or gateway/],
     ['missing load script', (d) => ({ ...d, load: { ...d.load, script: 'nope.ts' } }), 'load.script', /does not exist/],
-    ['missing schema file', (d) => ({ ...d, stack: () => ({ db: mariadb({ schema: 'nope.sql' }), app: service({ command: ['x'] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.db.schema', /does not exist/],
-    ['dependsOn unknown part', (d) => ({ ...d, stack: () => ({ app: service({ command: ['x'], dependsOn: ['cache'] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.dependsOn', /not a part/],
-    ['dependency cycle', (d) => ({ ...d, stack: () => ({ a: service({ command: ['x'], dependsOn: ['b'] }), b: service({ command: ['x'], dependsOn: ['a'] }) }), load: { ...d.load, target: 'a' }, timeline: [] }), 'stack.', /cycle/],
-    ['gateway to nothing', (d) => ({ ...d, stack: () => ({ edge: gateway({ to: 'app', timeout: '1s' }) }), load: { ...d.load, target: 'edge' }, timeline: [] }), 'stack.edge.to', /not a service/],
+    [
+      'missing schema file',
+      (d) => ({
+        ...d,
+        stack: () => ({ db: mariadb({ schema: 'nope.sql' }), app: service({ command: ['x'] }) }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.db.schema',
+      /does not exist/,
+    ],
+    [
+      'dependsOn unknown part',
+      (d) => ({ ...d, stack: () => ({ app: service({ command: ['x'], dependsOn: ['cache'] }) }), load: { ...d.load, target: 'app' }, timeline: [] }),
+      'stack.app.dependsOn',
+      /not a part/,
+    ],
+    [
+      'dependency cycle',
+      (d) => ({
+        ...d,
+        stack: () => ({ a: service({ command: ['x'], dependsOn: ['b'] }), b: service({ command: ['x'], dependsOn: ['a'] }) }),
+        load: { ...d.load, target: 'a' },
+        timeline: [],
+      }),
+      'stack.',
+      /cycle/,
+    ],
+    [
+      'gateway to nothing',
+      (d) => ({ ...d, stack: () => ({ edge: gateway({ to: 'app', timeout: '1s' }) }), load: { ...d.load, target: 'edge' }, timeline: [] }),
+      'stack.edge.to',
+      /not a service/,
+    ],
     ['mode not offered', (d) => d, 'modes', /not one this scenario offers/],
-    ['stack function throws', (d) => ({ ...d, stack: () => { throw new Error('boom'); } }), 'stack', /threw: boom/],
+    [
+      'stack function throws',
+      (d) => ({
+        ...d,
+        stack: () => {
+          throw new Error('boom');
+        },
+      }),
+      'stack',
+      /threw: boom/,
+    ],
     ['instant fault given a duration', (d) => ({ ...d, timeline: [at('5s', kill({ part: 'app' }), { for: '1s' })] }), 'timeline[0].for', /no duration/],
     ['lasting fault without a duration', (d) => ({ ...d, timeline: [at('5s', down({ link: 'app→db' }))] }), 'timeline[0].for', /needs a duration/],
-    ['kill a part that is not there', (d) => ({ ...d, timeline: [at('5s', kill({ part: 'cache' }))] }), 'timeline[0].fault.part', /not a service or gateway or mariadb/],
-    ['an HTTP fault on a link to a database', (d) => ({ ...d, timeline: [at('5s', httpError({ link: 'app→db', status: 503 }), { for: '1s' })] }), 'timeline[0].fault.link', /not a link to a service/],
-    ['an HTTP status that is no error', (d) => ({ ...d, timeline: [at('5s', httpError({ link: 'edge→app', status: 200 }), { for: '1s' })] }), 'timeline[0].fault.status', /./],
-    ['an HTTP share over 1', (d) => ({ ...d, timeline: [at('5s', httpAbort({ link: 'edge→app', share: 30 }), { for: '1s' })] }), 'timeline[0].fault.share', /./],
-    ['an HTTP fault path with a space', (d) => ({ ...d, timeline: [at('5s', httpDelay({ link: 'edge→app', delay: '1s', path: '/a b' }), { for: '1s' })] }), 'timeline[0].fault.path', /without spaces/],
+    [
+      'kill a part that is not there',
+      (d) => ({ ...d, timeline: [at('5s', kill({ part: 'cache' }))] }),
+      'timeline[0].fault.part',
+      /not a service or gateway or mariadb/,
+    ],
+    [
+      'an HTTP fault on a link to a database',
+      (d) => ({ ...d, timeline: [at('5s', httpError({ link: 'app→db', status: 503 }), { for: '1s' })] }),
+      'timeline[0].fault.link',
+      /not a link to a service/,
+    ],
+    [
+      'an HTTP status that is no error',
+      (d) => ({ ...d, timeline: [at('5s', httpError({ link: 'edge→app', status: 200 }), { for: '1s' })] }),
+      'timeline[0].fault.status',
+      /./,
+    ],
+    [
+      'an HTTP share over 1',
+      (d) => ({ ...d, timeline: [at('5s', httpAbort({ link: 'edge→app', share: 30 }), { for: '1s' })] }),
+      'timeline[0].fault.share',
+      /./,
+    ],
+    [
+      'an HTTP fault path with a space',
+      (d) => ({ ...d, timeline: [at('5s', httpDelay({ link: 'edge→app', delay: '1s', path: '/a b' }), { for: '1s' })] }),
+      'timeline[0].fault.path',
+      /without spaces/,
+    ],
     ['restart a database', (d) => ({ ...d, timeline: [at('5s', restart({ part: 'db' }))] }), 'timeline[0].fault.part', /not a service part/],
     ['flushCache on a database', (d) => ({ ...d, timeline: [at('5s', flushCache({ part: 'db' }))] }), 'timeline[0].fault.part', /not a redis part/],
     ['ejection outside overall', (d) => ({ ...d, expect: { recovery: ['ejection{part:app} < 1s'] } }), 'expect.recovery[0]', /once per run/],
-    ['ejection of a part behind no checking gateway', (d) => ({ ...d, timeline: [at('5s', kill({ part: 'app' }))], expect: { overall: ['ejection{part:app} < 1s'] } }), 'expect.overall[0]', /not behind a gateway with health checks/],
-    ['ejection of a part no fault hits', (d) => ({ ...d, stack: pair, timeline: [], expect: { overall: ['ejection{part:a2} < 1s'] } }), 'expect.overall[0]', /no fault in the timeline hits 'a2'/],
-    ['gateway names a server twice', (d) => ({ ...d, stack: () => ({ a1: service({ command: ['x'] }), edge: gateway({ to: ['a1', 'a1'], timeout: '1s' }) }), load: { ...d.load, target: 'edge' }, timeline: [] }), 'stack.edge.to', /named twice/],
-    ['leader routing without checks', (d) => ({ ...d, stack: () => ({ a1: service({ command: ['x'] }), edge: gateway({ to: ['a1'], timeout: '1s', leader: { paths: ['/jobs'], check: '/leader' } }) }), load: { ...d.load, target: 'edge' }, timeline: [] }), 'stack.edge.leader', /needs health checks/],
+    [
+      'ejection of a part behind no checking gateway',
+      (d) => ({ ...d, timeline: [at('5s', kill({ part: 'app' }))], expect: { overall: ['ejection{part:app} < 1s'] } }),
+      'expect.overall[0]',
+      /not behind a gateway with health checks/,
+    ],
+    [
+      'ejection of a part no fault hits',
+      (d) => ({ ...d, stack: pair, timeline: [], expect: { overall: ['ejection{part:a2} < 1s'] } }),
+      'expect.overall[0]',
+      /no fault in the timeline hits 'a2'/,
+    ],
+    [
+      'gateway names a server twice',
+      (d) => ({
+        ...d,
+        stack: () => ({ a1: service({ command: ['x'] }), edge: gateway({ to: ['a1', 'a1'], timeout: '1s' }) }),
+        load: { ...d.load, target: 'edge' },
+        timeline: [],
+      }),
+      'stack.edge.to',
+      /named twice/,
+    ],
+    [
+      'leader routing without checks',
+      (d) => ({
+        ...d,
+        stack: () => ({ a1: service({ command: ['x'] }), edge: gateway({ to: ['a1'], timeout: '1s', leader: { paths: ['/jobs'], check: '/leader' } }) }),
+        load: { ...d.load, target: 'edge' },
+        timeline: [],
+      }),
+      'stack.edge.leader',
+      /needs health checks/,
+    ],
     ['both rate and arrivals', (d) => ({ ...d, load: { ...d.load, arrivals: { get_a: [1, 2] } } }), 'load', /both rate and arrivals/],
     ['neither rate nor arrivals', (d) => ({ ...d, load: { script: 'load.ts', target: 'edge', duration: '30s' } }), 'load', /neither rate nor arrivals/],
-    ['arrivals of unequal length', (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', arrivals: { get_a: [1, 2, 3], post_b: [1] } } }), 'load.arrivals.post_b', /1 seconds, where another group has 3/],
-    ['arrivals group that cannot be an export', (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', arrivals: { 'GET /a': [1] } } }), 'load.arrivals.GET /a', /cannot name an export/],
-    ['arrivals with a duration of another length', (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', duration: '10s', arrivals: { get_a: [1, 2] } } }), 'load.duration', /does not match the 2 seconds/],
-    ['arrivals where nothing arrives', (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', arrivals: { get_a: [0, 0] } } }), 'load.arrivals', /no request arrives/],
-    ['empty command', (d) => ({ ...d, stack: () => ({ app: service({ command: [] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.command', /./],
-    ['a service folder that does not exist', (d) => ({ ...d, stack: () => ({ app: service({ command: ['x'], cwd: 'no-such-dir' }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.app.cwd', /folder 'no-such-dir' does not exist/],
+    [
+      'arrivals of unequal length',
+      (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', arrivals: { get_a: [1, 2, 3], post_b: [1] } } }),
+      'load.arrivals.post_b',
+      /1 seconds, where another group has 3/,
+    ],
+    [
+      'arrivals group that cannot be an export',
+      (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', arrivals: { 'GET /a': [1] } } }),
+      'load.arrivals.GET /a',
+      /cannot name an export/,
+    ],
+    [
+      'arrivals with a duration of another length',
+      (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', duration: '10s', arrivals: { get_a: [1, 2] } } }),
+      'load.duration',
+      /does not match the 2 seconds/,
+    ],
+    [
+      'arrivals where nothing arrives',
+      (d) => ({ ...d, timeline: [], load: { script: 'load.ts', target: 'edge', arrivals: { get_a: [0, 0] } } }),
+      'load.arrivals',
+      /no request arrives/,
+    ],
+    [
+      'empty command',
+      (d) => ({ ...d, stack: () => ({ app: service({ command: [] }) }), load: { ...d.load, target: 'app' }, timeline: [] }),
+      'stack.app.command',
+      /./,
+    ],
+    [
+      'a service folder that does not exist',
+      (d) => ({ ...d, stack: () => ({ app: service({ command: ['x'], cwd: 'no-such-dir' }) }), load: { ...d.load, target: 'app' }, timeline: [] }),
+      'stack.app.cwd',
+      /folder 'no-such-dir' does not exist/,
+    ],
     ['load.env overriding the target', (d) => ({ ...d, load: { ...d.load, env: { BASE_URL: 'http://x' } } }), 'load.env.BASE_URL', /set by the harness/],
-    ['a collation of another character set', (d) => ({ ...d, stack: () => ({ db: mariadb({ charset: 'latin1', collation: 'utf8mb4_bin' }), app: service({ command: ['x'], dependsOn: ['db'] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.db.collation', /not one of character set 'latin1'/],
-    ['a server variable the run sets itself', (d) => ({ ...d, stack: () => ({ db: mariadb({ variables: { port: 3306 } }), app: service({ command: ['x'], dependsOn: ['db'] }) }), load: { ...d.load, target: 'app' }, timeline: [] }), 'stack.db.variables.port', /set by brownout itself/],
+    [
+      'a collation of another character set',
+      (d) => ({
+        ...d,
+        stack: () => ({ db: mariadb({ charset: 'latin1', collation: 'utf8mb4_bin' }), app: service({ command: ['x'], dependsOn: ['db'] }) }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.db.collation',
+      /not one of character set 'latin1'/,
+    ],
+    [
+      'a server variable the run sets itself',
+      (d) => ({
+        ...d,
+        stack: () => ({ db: mariadb({ variables: { port: 3306 } }), app: service({ command: ['x'], dependsOn: ['db'] }) }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.db.variables.port',
+      /set by brownout itself/,
+    ],
   ];
   for (const [what, mutate, field, message] of bad) {
     it(`rejects: ${what}, naming the file, the field and a fix`, () => {
@@ -241,14 +495,19 @@ describe('a scenario with several problems', () => {
     }
     expect(text).toMatch(/^ScenarioError \[BO_SCENARIO\]: invalid scenario: 2 problems$/m);
     expect(text).toMatch(/^ {2}1\. demo\.ts › load\.target: 'nowhere' is not a service or gateway of the stack\n {5}fix: use one of app, edge$/m);
-    expect(text).toMatch(/^ {2}2\. demo\.ts › load\.script: file 'nope\.ts' does not exist .*\n {5}fix: create it or correct the path: relative to the scenario's folder/m);
+    expect(text).toMatch(
+      /^ {2}2\. demo\.ts › load\.script: file 'nope\.ts' does not exist .*\n {5}fix: create it or correct the path: relative to the scenario's folder/m,
+    );
   });
 });
 
 describe("a timeline entry's own phase", () => {
   const two = (names: [string?, string?], expect: ScenarioDefinition['expect'] = {}): ScenarioDefinition => ({
     ...good(),
-    timeline: [at('5s', latency({ link: 'app→db', latency: '1s' }), { for: '2s', ...(names[0] ? { name: names[0] } : {}) }), at('10s', latency({ link: 'edge→app', latency: '1s' }), { for: '2s', ...(names[1] ? { name: names[1] } : {}) })],
+    timeline: [
+      at('5s', latency({ link: 'app→db', latency: '1s' }), { for: '2s', ...(names[0] ? { name: names[0] } : {}) }),
+      at('10s', latency({ link: 'edge→app', latency: '1s' }), { for: '2s', ...(names[1] ? { name: names[1] } : {}) }),
+    ],
     expect,
   });
   it('is named by the scenario, or after its fault type, numbered where the type repeats', () => {

@@ -58,7 +58,10 @@ const faultEntrySchema = z.looseObject({ type: z.string() });
 const scenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   incident: z.string().min(1),
-  modes: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1).optional(),
+  modes: z
+    .array(z.string().regex(/^[a-z0-9-]+$/))
+    .min(1)
+    .optional(),
   stack: z.custom<ScenarioDefinition['stack']>((v) => typeof v === 'function', { message: 'expected a function ({ mode }) => ({ part: ... })' }),
   load: z.strictObject({
     script: z.string().min(1),
@@ -71,7 +74,17 @@ const scenarioSchema = z.strictObject({
     maxVUs: z.number().int().positive().optional(),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
   }),
-  timeline: z.array(z.strictObject({ at: duration, for: duration.optional(), fault: faultEntrySchema, name: z.string().regex(/^[a-z][a-zA-Z0-9-]*$/).optional() })),
+  timeline: z.array(
+    z.strictObject({
+      at: duration,
+      for: duration.optional(),
+      fault: faultEntrySchema,
+      name: z
+        .string()
+        .regex(/^[a-z][a-zA-Z0-9-]*$/)
+        .optional(),
+    }),
+  ),
   // Other keys: a timeline entry's own phase, by its name (checked against the timeline below).
   expect: z
     .object({
@@ -105,7 +118,14 @@ const scenarioSchema = z.strictObject({
 export function scenarioOptionNames(): string[] {
   const names = new Set<string>();
   const walk = (s: z.core.$ZodType): void => {
-    const def = s._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; innerType?: z.core.$ZodType; options?: z.core.$ZodType[]; element?: z.core.$ZodType; valueType?: z.core.$ZodType };
+    const def = s._zod.def as {
+      type: string;
+      shape?: Record<string, z.core.$ZodType>;
+      innerType?: z.core.$ZodType;
+      options?: z.core.$ZodType[];
+      element?: z.core.$ZodType;
+      valueType?: z.core.$ZodType;
+    };
     if (def.type === 'object' && def.shape) {
       for (const [k, v] of Object.entries(def.shape)) {
         names.add(k);
@@ -123,7 +143,16 @@ export function scenarioOptionNames(): string[] {
 // ---- the resolved scenario: what the run works from ----------------------------------------------
 
 export type ResolvedPart =
-  | { kind: 'mariadb'; name: string; schemaPath?: string; seedPath?: string; database: string; charset: string; collation: string; variables: Readonly<Record<string, string>> }
+  | {
+      kind: 'mariadb';
+      name: string;
+      schemaPath?: string;
+      seedPath?: string;
+      database: string;
+      charset: string;
+      collation: string;
+      variables: Readonly<Record<string, string>>;
+    }
   | {
       kind: 'service';
       name: string;
@@ -267,7 +296,19 @@ const EXPECT_KEYS = new Set(['baseline', 'fault', 'between', 'recovery', 'overal
 const RESERVED_SCOPES = EXPECT_KEYS;
 
 /** Server variables the run sets itself (ports, sockets, data dir, character set): not the scenario's to change. */
-const MARIADB_OWN_VARIABLES = new Set(['port', 'bind_address', 'socket', 'datadir', 'tmpdir', 'pid_file', 'skip_networking', 'character_set_server', 'collation_server', 'log_error', 'user']);
+const MARIADB_OWN_VARIABLES = new Set([
+  'port',
+  'bind_address',
+  'socket',
+  'datadir',
+  'tmpdir',
+  'pid_file',
+  'skip_networking',
+  'character_set_server',
+  'collation_server',
+  'log_error',
+  'user',
+]);
 
 export function normaliseLink(text: string): { from: string; to: string } | undefined {
   const m = /^\s*([a-z][a-z0-9_]*)\s*(?:→|->)\s*([a-z][a-z0-9_]*)\s*$/.exec(text);
@@ -297,7 +338,8 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const def = parsed.data;
   const modes = def.modes ?? ['default'];
   const mode = opts.mode ?? modes[0] ?? 'default';
-  if (!modes.includes(mode)) problems.push({ field: 'modes', message: `mode '${mode}' is not one this scenario offers`, fix: `run with --mode ${modes.join(' or --mode ')}` });
+  if (!modes.includes(mode))
+    problems.push({ field: 'modes', message: `mode '${mode}' is not one this scenario offers`, fix: `run with --mode ${modes.join(' or --mode ')}` });
 
   // The stack function is the user's code: call it once, here, and check what it gives.
   let rawStack: Record<string, StackPart> = {};
@@ -307,15 +349,28 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       for (const issue of out.error.issues) problems.push({ field: `stack.${pathOf(issue.path)}`, message: issue.message, fix: zodFix(issue) });
     } else rawStack = out.data as Record<string, StackPart>;
   } catch (e) {
-    problems.push({ field: 'stack', message: `the stack function threw: ${e instanceof Error ? e.message : String(e)}`, fix: 'make stack({ mode }) return an object of parts without throwing' });
+    problems.push({
+      field: 'stack',
+      message: `the stack function threw: ${e instanceof Error ? e.message : String(e)}`,
+      fix: 'make stack({ mode }) return an object of parts without throwing',
+    });
   }
   const names = Object.keys(rawStack);
   // Load sent to a service already running (a URL) needs no part of its own.
   if (names.length === 0 && problems.every((p) => !p.field.startsWith('stack')) && !/^https?:\/\//.test(def.load.target)) {
-    problems.push({ field: 'stack', message: 'the stack has no parts', fix: "return at least one part, e.g. { app: service({ command: ['node', 'server.js'] }), or send the load to a running service: target: 'http://127.0.0.1:8080'" });
+    problems.push({
+      field: 'stack',
+      message: 'the stack has no parts',
+      fix: "return at least one part, e.g. { app: service({ command: ['node', 'server.js'] }), or send the load to a running service: target: 'http://127.0.0.1:8080'",
+    });
   }
   for (const n of names) {
-    if (!/^[a-z][a-z0-9_]*$/.test(n)) problems.push({ field: `stack.${n}`, message: `part name '${n}' cannot be an environment variable prefix`, fix: 'name parts with lowercase letters, digits and _ (e.g. db, app, edge)' });
+    if (!/^[a-z][a-z0-9_]*$/.test(n))
+      problems.push({
+        field: `stack.${n}`,
+        message: `part name '${n}' cannot be an environment variable prefix`,
+        fix: 'name parts with lowercase letters, digits and _ (e.g. db, app, edge)',
+      });
   }
 
   // Every path in a scenario is relative to the scenario's own folder, wherever brownout runs from.
@@ -326,14 +381,22 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     if (rel === undefined) return undefined;
     const abs = path.resolve(from, rel);
     if (!existsSync(abs) || !statSync(abs).isFile()) {
-      problems.push({ field, message: `file '${rel}' does not exist (looked for ${abs})`, fix: `create it or correct the path: relative to ${from === base ? "the scenario's folder" : 'the folder of the file that defines the stack'}, ${from}` });
+      problems.push({
+        field,
+        message: `file '${rel}' does not exist (looked for ${abs})`,
+        fix: `create it or correct the path: relative to ${from === base ? "the scenario's folder" : 'the folder of the file that defines the stack'}, ${from}`,
+      });
     }
     return abs;
   };
   const dirField = (field: string, rel: string | undefined, from = stackBase): string => {
     const abs = path.resolve(from, rel ?? '.');
     if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-      problems.push({ field, message: `folder '${rel ?? '.'}' does not exist (looked for ${abs})`, fix: `correct the path: relative to ${from === base ? "the scenario's folder" : 'the folder of the file that defines the stack'}, ${from}` });
+      problems.push({
+        field,
+        message: `folder '${rel ?? '.'}' does not exist (looked for ${abs})`,
+        fix: `correct the path: relative to ${from === base ? "the scenario's folder" : 'the folder of the file that defines the stack'}, ${from}`,
+      });
     }
     return abs;
   };
@@ -348,24 +411,46 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       // utf8mb4 unless told: Debian's server default is latin1, which no modern application expects.
       const charset = p.charset ?? DEFAULTS.charset;
       const collation = p.collation ?? (p.charset === undefined || p.charset === DEFAULTS.charset ? DEFAULTS.collation : `${charset}_general_ci`);
-      if (!collation.startsWith(`${charset}_`)) problems.push({ field: `${field}.collation`, message: `collation '${collation}' is not one of character set '${charset}'`, fix: `give a ${charset}_… collation, or drop collation to take ${charset}'s default` });
+      if (!collation.startsWith(`${charset}_`))
+        problems.push({
+          field: `${field}.collation`,
+          message: `collation '${collation}' is not one of character set '${charset}'`,
+          fix: `give a ${charset}_… collation, or drop collation to take ${charset}'s default`,
+        });
       const variables = Object.fromEntries(Object.entries(p.variables ?? {}).map(([k, v]) => [k, String(v)]));
       for (const k of Object.keys(variables)) {
-        if (MARIADB_OWN_VARIABLES.has(k)) problems.push({ field: `${field}.variables.${k}`, message: `'${k}' is set by brownout itself (the run needs it as it is)`, fix: `remove it${k.startsWith('character_set') || k.startsWith('collation') ? '; use charset / collation' : ''}` });
+        if (MARIADB_OWN_VARIABLES.has(k))
+          problems.push({
+            field: `${field}.variables.${k}`,
+            message: `'${k}' is set by brownout itself (the run needs it as it is)`,
+            fix: `remove it${k.startsWith('character_set') || k.startsWith('collation') ? '; use charset / collation' : ''}`,
+          });
       }
-      parts.set(name, { kind: 'mariadb', name, database: p.database ?? DEFAULTS.database, charset, collation, variables, ...(schemaPath ? { schemaPath } : {}), ...(seedPath ? { seedPath } : {}) });
+      parts.set(name, {
+        kind: 'mariadb',
+        name,
+        database: p.database ?? DEFAULTS.database,
+        charset,
+        collation,
+        variables,
+        ...(schemaPath ? { schemaPath } : {}),
+        ...(seedPath ? { seedPath } : {}),
+      });
     } else if (p.kind === 'service') {
       const startup = parseDurationMs(p.startupTimeout ?? '20s');
       if (!startup) problems.push({ field: `${field}.startupTimeout`, message: `'${p.startupTimeout ?? ''}' is not a duration`, fix: "write it like '20s'" });
       const deps = p.dependsOn ?? [];
       for (const d of deps) {
-        if (!(d in rawStack)) problems.push({ field: `${field}.dependsOn`, message: `'${d}' is not a part of the stack`, fix: `use one of ${names.join(', ')}` });
+        if (!(d in rawStack))
+          problems.push({ field: `${field}.dependsOn`, message: `'${d}' is not a part of the stack`, fix: `use one of ${names.join(', ')}` });
         else if (d === name) problems.push({ field: `${field}.dependsOn`, message: `'${name}' depends on itself`, fix: 'remove it from its own dependsOn' });
-        else if (rawStack[d]?.kind === 'gateway') problems.push({ field: `${field}.dependsOn`, message: `'${d}' is a gateway; services cannot depend on one`, fix: 'depend on the service behind it' });
+        else if (rawStack[d]?.kind === 'gateway')
+          problems.push({ field: `${field}.dependsOn`, message: `'${d}' is a gateway; services cannot depend on one`, fix: 'depend on the service behind it' });
         else links.push({ name: `${name}→${d}`, from: name, to: d, http: [] });
       }
       const setupTimeoutMs = p.setupTimeout === undefined ? DEFAULTS.setupTimeoutMs : parseDurationMs(p.setupTimeout);
-      if (!setupTimeoutMs) problems.push({ field: `${field}.setupTimeout`, message: `'${p.setupTimeout ?? ''}' is not a positive duration`, fix: "write it like '2m'" });
+      if (!setupTimeoutMs)
+        problems.push({ field: `${field}.setupTimeout`, message: `'${p.setupTimeout ?? ''}' is not a positive duration`, fix: "write it like '2m'" });
       parts.set(name, {
         kind: 'service',
         name,
@@ -387,18 +472,34 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       const to = typeof p.to === 'string' ? [p.to] : [...p.to];
       const services = names.filter((n) => rawStack[n]?.kind === 'service');
       for (const t of to) {
-        if (rawStack[t]?.kind !== 'service') problems.push({ field: `${field}.to`, message: `'${t}' is not a service of the stack`, fix: `use one of ${services.join(', ') || '(no service defined)'}` });
-        else if (links.some((l) => l.from === name && l.to === t)) problems.push({ field: `${field}.to`, message: `'${t}' is named twice`, fix: 'name each server once' });
+        if (rawStack[t]?.kind !== 'service')
+          problems.push({
+            field: `${field}.to`,
+            message: `'${t}' is not a service of the stack`,
+            fix: `use one of ${services.join(', ') || '(no service defined)'}`,
+          });
+        else if (links.some((l) => l.from === name && l.to === t))
+          problems.push({ field: `${field}.to`, message: `'${t}' is named twice`, fix: 'name each server once' });
         else links.push({ name: `${name}→${t}`, from: name, to: t, http: [] });
       }
       let check: Extract<ResolvedPart, { kind: 'gateway' }>['check'];
       if (p.check) {
         const intervalMs = parseDurationMs(p.check.interval);
-        if (!intervalMs) problems.push({ field: `${field}.check.interval`, message: `'${p.check.interval}' is not a positive duration`, fix: "write it like '2s'" });
+        if (!intervalMs)
+          problems.push({ field: `${field}.check.interval`, message: `'${p.check.interval}' is not a positive duration`, fix: "write it like '2s'" });
         check = { path: p.check.path ?? DEFAULTS.health, intervalMs: intervalMs ?? 0, fall: p.check.fall, rise: p.check.rise };
       }
-      if (p.leader && !check) problems.push({ field: `${field}.leader`, message: 'leader routing needs health checks', fix: "add check: { interval: '1s', fall: 2, rise: 2 }" });
-      parts.set(name, { kind: 'gateway', name, to, timeoutMs: timeoutMs ?? 0, timeoutStatus: p.timeoutStatus ?? DEFAULTS.timeoutStatus, check, leader: p.leader ? { paths: [...p.leader.paths], check: p.leader.check } : undefined });
+      if (p.leader && !check)
+        problems.push({ field: `${field}.leader`, message: 'leader routing needs health checks', fix: "add check: { interval: '1s', fall: 2, rise: 2 }" });
+      parts.set(name, {
+        kind: 'gateway',
+        name,
+        to,
+        timeoutMs: timeoutMs ?? 0,
+        timeoutStatus: p.timeoutStatus ?? DEFAULTS.timeoutStatus,
+        check,
+        leader: p.leader ? { paths: [...p.leader.paths], check: p.leader.check } : undefined,
+      });
     }
   }
 
@@ -408,7 +509,11 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const visit = (n: string, trail: string[]): void => {
     if (state.get(n) === 'done') return;
     if (state.get(n) === 'visiting') {
-      problems.push({ field: `stack.${n}.dependsOn`, message: `dependency cycle ${[...trail, n].join(' → ')}`, fix: 'break the cycle: a part cannot (indirectly) depend on itself' });
+      problems.push({
+        field: `stack.${n}.dependsOn`,
+        message: `dependency cycle ${[...trail, n].join(' → ')}`,
+        fix: 'break the cycle: a part cannot (indirectly) depend on itself',
+      });
       return;
     }
     const p = parts.get(n);
@@ -424,7 +529,8 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   // Load.
   const L = def.load;
   const requestTimeoutMs = L.requestTimeout === undefined ? DEFAULTS.requestTimeoutMs : parseDurationMs(L.requestTimeout);
-  if (!requestTimeoutMs) problems.push({ field: 'load.requestTimeout', message: `'${L.requestTimeout ?? ''}' is not a positive duration`, fix: "write it like '10s'" });
+  if (!requestTimeoutMs)
+    problems.push({ field: 'load.requestTimeout', message: `'${L.requestTimeout ?? ''}' is not a positive duration`, fix: "write it like '10s'" });
   // At most enough VUs for every request to run into the request timeout (and a second more).
   // Allocated before the start: enough for 4 s of responses at the rate (k6 drops arrivals while it
   // starts VUs mid-run, so a target that slows to a few seconds must find them ready). Not all of
@@ -433,34 +539,64 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const vusFor = (rate: number) => {
     const timeoutS = (requestTimeoutMs ?? DEFAULTS.requestTimeoutMs) / 1000;
     const maxVUs = L.maxVUs ?? Math.max(1, L.preAllocatedVUs ?? 0, Math.ceil(rate * (timeoutS + 1)));
-    const preAllocatedVUs = L.preAllocatedVUs ?? Math.min(maxVUs, MAX_DEFAULT_PREALLOCATED_VUS, Math.max(1, Math.ceil(rate * Math.min(PREALLOCATED_SECONDS, timeoutS + 1))));
+    const preAllocatedVUs =
+      L.preAllocatedVUs ?? Math.min(maxVUs, MAX_DEFAULT_PREALLOCATED_VUS, Math.max(1, Math.ceil(rate * Math.min(PREALLOCATED_SECONDS, timeoutS + 1))));
     return { preAllocatedVUs, maxVUs };
   };
   let durationMs: number | undefined;
   let rate = L.rate ?? 0;
   let arrivals: ResolvedArrivals[] | undefined;
   if ((L.rate === undefined) === (L.arrivals === undefined)) {
-    problems.push({ field: 'load', message: L.rate === undefined ? 'neither rate nor arrivals is given' : 'both rate and arrivals are given', fix: "give rate: 40 and duration: '45s' for a constant rate, or arrivals: { groupName: [requests in second 1, second 2, ...] }" });
+    problems.push({
+      field: 'load',
+      message: L.rate === undefined ? 'neither rate nor arrivals is given' : 'both rate and arrivals are given',
+      fix: "give rate: 40 and duration: '45s' for a constant rate, or arrivals: { groupName: [requests in second 1, second 2, ...] }",
+    });
   } else if (L.arrivals !== undefined) {
     const groups = Object.entries(L.arrivals);
     const seconds = Math.max(0, ...groups.map(([, xs]) => xs.length));
-    if (groups.length === 0) problems.push({ field: 'load.arrivals', message: 'no group in it', fix: 'name at least one export of the load script, e.g. arrivals: { get_photos_id: [10, 12, 9] }' });
+    if (groups.length === 0)
+      problems.push({
+        field: 'load.arrivals',
+        message: 'no group in it',
+        fix: 'name at least one export of the load script, e.g. arrivals: { get_photos_id: [10, 12, 9] }',
+      });
     for (const [g, xs] of groups) {
-      if (!/^[A-Za-z_$][\w$]*$/.test(g) || g === 'default') problems.push({ field: `load.arrivals.${g}`, message: `'${g}' cannot name an export of the load script`, fix: 'name the group after the function the script exports for it, e.g. get_photos_id' });
-      if (xs.length !== seconds) problems.push({ field: `load.arrivals.${g}`, message: `${xs.length} seconds, where another group has ${seconds}`, fix: 'give every group one number per second of the same load (0 where none arrive)' });
+      if (!/^[A-Za-z_$][\w$]*$/.test(g) || g === 'default')
+        problems.push({
+          field: `load.arrivals.${g}`,
+          message: `'${g}' cannot name an export of the load script`,
+          fix: 'name the group after the function the script exports for it, e.g. get_photos_id',
+        });
+      if (xs.length !== seconds)
+        problems.push({
+          field: `load.arrivals.${g}`,
+          message: `${xs.length} seconds, where another group has ${seconds}`,
+          fix: 'give every group one number per second of the same load (0 where none arrive)',
+        });
     }
     const totals = Array.from({ length: seconds }, (_, s) => groups.reduce((n, [, xs]) => n + (xs[s] ?? 0), 0));
-    if (groups.length && totals.every((n) => n === 0)) problems.push({ field: 'load.arrivals', message: 'no request arrives in any second', fix: 'give the number of requests per second, e.g. [10, 12, 9]' });
+    if (groups.length && totals.every((n) => n === 0))
+      problems.push({ field: 'load.arrivals', message: 'no request arrives in any second', fix: 'give the number of requests per second, e.g. [10, 12, 9]' });
     durationMs = seconds * 1000;
     if (L.duration !== undefined && parseDurationMs(L.duration) !== durationMs) {
-      problems.push({ field: 'load.duration', message: `'${L.duration}' does not match the ${seconds} seconds of arrivals`, fix: 'drop duration: with arrivals, their length is the duration' });
+      problems.push({
+        field: 'load.duration',
+        message: `'${L.duration}' does not match the ${seconds} seconds of arrivals`,
+        fix: 'drop duration: with arrivals, their length is the duration',
+      });
     }
     rate = Math.max(0, ...totals);
     // Each group its own pool (it cannot borrow another's idle VUs), sized by its busiest second.
     arrivals = groups.map(([exec, xs]) => ({ exec, perSecond: xs, ...vusFor(Math.max(...xs)) }));
   } else {
     durationMs = L.duration === undefined ? undefined : parseDurationMs(L.duration);
-    if (!durationMs) problems.push({ field: 'load.duration', message: L.duration === undefined ? 'no duration for the constant rate' : `'${L.duration}' is not a positive duration`, fix: "write it like '40s'" });
+    if (!durationMs)
+      problems.push({
+        field: 'load.duration',
+        message: L.duration === undefined ? 'no duration for the constant rate' : `'${L.duration}' is not a positive duration`,
+        fix: "write it like '40s'",
+      });
   }
   const targetKind = rawStack[L.target]?.kind;
   let targetUrl: string | undefined;
@@ -473,20 +609,38 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       problems.push({ field: 'load.target', message: `'${L.target}' is not a URL`, fix: "write it like 'http://127.0.0.1:8080'" });
     }
     if (host && !isLoopback(host) && !(opts.allowHosts ?? []).includes(host)) {
-      problems.push({ field: 'load.target', message: `host '${host}' is not on loopback`, fix: `brownout sends load only to 127.0.0.1/localhost, or to a host you allow with --allow-host ${host}` });
+      problems.push({
+        field: 'load.target',
+        message: `host '${host}' is not on loopback`,
+        fix: `brownout sends load only to 127.0.0.1/localhost, or to a host you allow with --allow-host ${host}`,
+      });
     }
     targetUrl = L.target.replace(/\/$/, '');
   } else if (targetKind !== 'service' && targetKind !== 'gateway') {
-    problems.push({ field: 'load.target', message: `'${L.target}' is not a service or gateway of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind !== 'mariadb').join(', ') || '(none defined)'}` });
+    problems.push({
+      field: 'load.target',
+      message: `'${L.target}' is not a service or gateway of the stack`,
+      fix: `use one of ${names.filter((n) => rawStack[n]?.kind !== 'mariadb').join(', ') || '(none defined)'}`,
+    });
   }
   const scriptPath = fileField('load.script', L.script) ?? '';
   for (const k of Object.keys(L.env ?? {})) {
-    if (k === 'BASE_URL' || k === 'REQUEST_TIMEOUT') problems.push({ field: `load.env.${k}`, message: `${k} is set by the harness`, fix: k === 'BASE_URL' ? 'remove it: the script gets the target as BASE_URL (set load.target)' : 'remove it and set load.requestTimeout' });
+    if (k === 'BASE_URL' || k === 'REQUEST_TIMEOUT')
+      problems.push({
+        field: `load.env.${k}`,
+        message: `${k} is set by the harness`,
+        fix: k === 'BASE_URL' ? 'remove it: the script gets the target as BASE_URL (set load.target)' : 'remove it and set load.requestTimeout',
+      });
   }
   const { preAllocatedVUs, maxVUs } = arrivals
     ? { preAllocatedVUs: arrivals.reduce((n, a) => n + a.preAllocatedVUs, 0), maxVUs: arrivals.reduce((n, a) => n + a.maxVUs, 0) }
     : vusFor(rate);
-  if (maxVUs < preAllocatedVUs) problems.push({ field: 'load.maxVUs', message: `maxVUs (${maxVUs}) is below preAllocatedVUs (${preAllocatedVUs})`, fix: 'raise maxVUs or lower preAllocatedVUs' });
+  if (maxVUs < preAllocatedVUs)
+    problems.push({
+      field: 'load.maxVUs',
+      message: `maxVUs (${maxVUs}) is below preAllocatedVUs (${preAllocatedVUs})`,
+      fix: 'raise maxVUs or lower preAllocatedVUs',
+    });
 
   // Timeline.
   const linkNames = new Set(links.map((l) => l.name));
@@ -499,22 +653,40 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     }
     const parsedFault = kind.schema.safeParse(t.fault);
     if (!parsedFault.success) {
-      for (const issue of parsedFault.error.issues) problems.push({ field: `${field}.fault.${pathOf(issue.path)}`, message: issue.message, fix: zodFix(issue) });
+      for (const issue of parsedFault.error.issues)
+        problems.push({ field: `${field}.fault.${pathOf(issue.path)}`, message: issue.message, fix: zodFix(issue) });
       return [];
     }
     const f = parsedFault.data;
     const instant = kind.instantWith?.(f) ?? kind.instant;
     const atMs = parseDurationMs(t.at);
-    if (atMs === undefined) problems.push({ field: `${field}.at`, message: `'${t.at}' is not a duration`, fix: "write it like '10s' (from the start of the load)" });
+    if (atMs === undefined)
+      problems.push({ field: `${field}.at`, message: `'${t.at}' is not a duration`, fix: "write it like '10s' (from the start of the load)" });
     let forMs: number | undefined = 0;
     if (instant) {
-      if (t.for !== undefined) problems.push({ field: `${field}.for`, message: `${f.type} happens at one moment and has no duration`, fix: `write at('${t.at}', ${f.type}({ ... })) without { for }` });
+      if (t.for !== undefined)
+        problems.push({
+          field: `${field}.for`,
+          message: `${f.type} happens at one moment and has no duration`,
+          fix: `write at('${t.at}', ${f.type}({ ... })) without { for }`,
+        });
     } else {
       forMs = t.for === undefined ? undefined : parseDurationMs(t.for);
-      if (!forMs) problems.push({ field: `${field}.for`, message: t.for === undefined ? `a ${f.type} fault needs a duration` : `'${t.for}' is not a positive duration`, fix: "write at(when, fault, { for: '5s' }); a fault must be healed after it is applied" });
+      if (!forMs)
+        problems.push({
+          field: `${field}.for`,
+          message: t.for === undefined ? `a ${f.type} fault needs a duration` : `'${t.for}' is not a positive duration`,
+          fix: "write at(when, fault, { for: '5s' }); a fault must be healed after it is applied",
+        });
     }
     if (atMs !== undefined && forMs !== undefined && durationMs && atMs + forMs >= durationMs) {
-      problems.push({ field: field, message: instant ? `the fault is at ${t.at}, at or after the end of the load (${L.duration})` : `the fault is healed at ${t.at} + ${t.for ?? ''}, after the load ends (${L.duration})`, fix: 'move it earlier, shorten it, or lengthen load.duration: recovery is measured under load' });
+      problems.push({
+        field: field,
+        message: instant
+          ? `the fault is at ${t.at}, at or after the end of the load (${L.duration})`
+          : `the fault is healed at ${t.at} + ${t.for ?? ''}, after the load ends (${L.duration})`,
+        fix: 'move it earlier, shorten it, or lengthen load.duration: recovery is measured under load',
+      });
     }
     // What a kind may ask of the scenario around it; every check adds its own problem.
     const ctx: FaultResolveContext = {
@@ -524,14 +696,24 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       link: (text) => {
         const link = normaliseLink(text);
         const name = link ? `${link.from}→${link.to}` : text;
-        if (!link || !linkNames.has(name)) problems.push({ field: `${field}.fault.link`, message: `'${text}' is not a link of the stack`, fix: `use one of ${[...linkNames].join(', ') || '(no links: add dependsOn or a gateway)'}` });
+        if (!link || !linkNames.has(name))
+          problems.push({
+            field: `${field}.fault.link`,
+            message: `'${text}' is not a link of the stack`,
+            fix: `use one of ${[...linkNames].join(', ') || '(no links: add dependsOn or a gateway)'}`,
+          });
         return name;
       },
       httpLink: (text) => {
         const link = normaliseLink(text);
         const name = link ? `${link.from}→${link.to}` : text;
         const http = links.filter((l) => rawStack[l.to]?.kind === 'service').map((l) => l.name);
-        if (!link || !http.includes(name)) problems.push({ field: `${field}.fault.link`, message: `'${text}' is not a link to a service of the stack (HTTP faults need HTTP at the far end)`, fix: `use one of ${http.join(', ') || '(none: no link ends at a service)'}` });
+        if (!link || !http.includes(name))
+          problems.push({
+            field: `${field}.fault.link`,
+            message: `'${text}' is not a link to a service of the stack (HTTP faults need HTTP at the far end)`,
+            fix: `use one of ${http.join(', ') || '(none: no link ends at a service)'}`,
+          });
         return name;
       },
       duration: (key, text, fallback) => {
@@ -542,7 +724,12 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       },
       part: (key, part, kinds) => {
         const k = rawStack[part]?.kind;
-        if (!k || !kinds.includes(k)) problems.push({ field: `${field}.fault.${key}`, message: `'${part}' is not a ${kinds.join(' or ')} part of the stack`, fix: `use one of ${names.filter((n) => kinds.some((k) => rawStack[n]?.kind === k)).join(', ') || '(none defined)'}` });
+        if (!k || !kinds.includes(k))
+          problems.push({
+            field: `${field}.fault.${key}`,
+            message: `'${part}' is not a ${kinds.join(' or ')} part of the stack`,
+            fix: `use one of ${names.filter((n) => kinds.some((k) => rawStack[n]?.kind === k)).join(', ') || '(none defined)'}`,
+          });
         return part;
       },
     };
@@ -565,7 +752,12 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     seenOfType.set(t.fault.type, k);
     if (!t.phase) t.phase = (typeCount.get(t.fault.type) ?? 0) > 1 ? `${t.fault.type}-${k}` : t.fault.type;
     const field = `timeline[${t.index}].name`;
-    if (RESERVED_SCOPES.has(t.phase)) problems.push({ field, message: `'${t.phase}' is the name of a phase brownout has already`, fix: 'name the entry after what it stands for in the incident, e.g. album-lock' });
+    if (RESERVED_SCOPES.has(t.phase))
+      problems.push({
+        field,
+        message: `'${t.phase}' is the name of a phase brownout has already`,
+        fix: 'name the entry after what it stands for in the incident, e.g. album-lock',
+      });
     else if (phaseNames.has(t.phase)) problems.push({ field, message: `'${t.phase}' names two entries`, fix: 'give each entry a name of its own' });
     phaseNames.add(t.phase);
   }
@@ -580,12 +772,34 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     (def.expect[phase] ?? []).forEach((text, i) => {
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field: `expect.${phase}[${i}]`, message: r.message, fix: r.fix });
-      else if (r.expectation.metric.kind === 'recovery' && phase !== 'recovery') problems.push({ field: `expect.${phase}[${i}]`, message: `'recovery' is measured in the recovery phase only`, fix: 'move it to expect.recovery' });
-      else if (r.expectation.metric.kind === 'connections' && phase !== 'overall') problems.push({ field: `expect.${phase}[${i}]`, message: `'connections' is counted once, after the load`, fix: 'move it to expect.overall' });
-      else if (r.expectation.metric.kind === 'ejection' && phase !== 'overall') problems.push({ field: `expect.${phase}[${i}]`, message: `'ejection' is measured once per run, from the first fault on the part`, fix: 'move it to expect.overall' });
-      else if (r.expectation.metric.kind === 'ejection' && !checkedServers.has(r.expectation.tags['part'] ?? '')) problems.push({ field: `expect.${phase}[${i}]`, message: `'${r.expectation.tags['part'] ?? ''}' is not behind a gateway with health checks`, fix: `name one of ${[...checkedServers].join(', ') || '(none: give a gateway check: { interval, fall, rise })'}` });
-      else if (r.expectation.metric.kind === 'ejection' && !faulted.has(r.expectation.tags['part'] ?? '')) problems.push({ field: `expect.${phase}[${i}]`, message: `no fault in the timeline hits '${r.expectation.tags['part'] ?? ''}'`, fix: `add one, e.g. at('10s', kill({ part: '${r.expectation.tags['part'] ?? ''}' }))` });
-      else if (r.expectation.metric.kind === 'lost_writes' && !def.writes) problems.push({ field: `expect.${phase}[${i}]`, message: `'lost_writes' needs a write check`, fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script" });
+      else if (r.expectation.metric.kind === 'recovery' && phase !== 'recovery')
+        problems.push({ field: `expect.${phase}[${i}]`, message: `'recovery' is measured in the recovery phase only`, fix: 'move it to expect.recovery' });
+      else if (r.expectation.metric.kind === 'connections' && phase !== 'overall')
+        problems.push({ field: `expect.${phase}[${i}]`, message: `'connections' is counted once, after the load`, fix: 'move it to expect.overall' });
+      else if (r.expectation.metric.kind === 'ejection' && phase !== 'overall')
+        problems.push({
+          field: `expect.${phase}[${i}]`,
+          message: `'ejection' is measured once per run, from the first fault on the part`,
+          fix: 'move it to expect.overall',
+        });
+      else if (r.expectation.metric.kind === 'ejection' && !checkedServers.has(r.expectation.tags['part'] ?? ''))
+        problems.push({
+          field: `expect.${phase}[${i}]`,
+          message: `'${r.expectation.tags['part'] ?? ''}' is not behind a gateway with health checks`,
+          fix: `name one of ${[...checkedServers].join(', ') || '(none: give a gateway check: { interval, fall, rise })'}`,
+        });
+      else if (r.expectation.metric.kind === 'ejection' && !faulted.has(r.expectation.tags['part'] ?? ''))
+        problems.push({
+          field: `expect.${phase}[${i}]`,
+          message: `no fault in the timeline hits '${r.expectation.tags['part'] ?? ''}'`,
+          fix: `add one, e.g. at('10s', kill({ part: '${r.expectation.tags['part'] ?? ''}' }))`,
+        });
+      else if (r.expectation.metric.kind === 'lost_writes' && !def.writes)
+        problems.push({
+          field: `expect.${phase}[${i}]`,
+          message: `'lost_writes' needs a write check`,
+          fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script",
+        });
       else expect[phase].push(r.expectation);
     });
   }
@@ -594,16 +808,31 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   for (const [key, list] of Object.entries(def.expect)) {
     if (EXPECT_KEYS.has(key) || !Array.isArray(list)) continue;
     if (!phaseNames.has(key)) {
-      problems.push({ field: `expect.${key}`, message: `'${key}' is neither a phase nor the name of a timeline entry`, fix: `use baseline, fault, between, recovery, overall${phaseNames.size ? `, or an entry's phase: ${[...phaseNames].join(', ')}` : ''} (name an entry with at(when, fault, { name: '${key}' }))` });
+      problems.push({
+        field: `expect.${key}`,
+        message: `'${key}' is neither a phase nor the name of a timeline entry`,
+        fix: `use baseline, fault, between, recovery, overall${phaseNames.size ? `, or an entry's phase: ${[...phaseNames].join(', ')}` : ''} (name an entry with at(when, fault, { name: '${key}' }))`,
+      });
       continue;
     }
-    const into: Expectation[] = (faultExpect[key] = []);
+    const into: Expectation[] = [];
+    faultExpect[key] = into;
     list.forEach((text, i) => {
       const field = `expect.${key}[${i}]`;
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field, message: r.message, fix: r.fix });
-      else if (['recovery', 'connections', 'ejection'].includes(r.expectation.metric.kind)) problems.push({ field, message: `'${r.expectation.metric.kind}' is not measured per fault`, fix: `move it to expect.${r.expectation.metric.kind === 'recovery' ? 'recovery' : 'overall'}` });
-      else if (r.expectation.metric.kind === 'lost_writes' && !def.writes) problems.push({ field, message: `'lost_writes' needs a write check`, fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script" });
+      else if (['recovery', 'connections', 'ejection'].includes(r.expectation.metric.kind))
+        problems.push({
+          field,
+          message: `'${r.expectation.metric.kind}' is not measured per fault`,
+          fix: `move it to expect.${r.expectation.metric.kind === 'recovery' ? 'recovery' : 'overall'}`,
+        });
+      else if (r.expectation.metric.kind === 'lost_writes' && !def.writes)
+        problems.push({
+          field,
+          message: `'lost_writes' needs a write check`,
+          fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script",
+        });
       else into.push(r.expectation);
     });
   }
@@ -613,18 +842,28 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     def.expect.steadyState.forEach((text, i) => {
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field: `expect.steadyState[${i}]`, message: r.message, fix: r.fix });
-      else if (['recovery', 'count', 'lost_writes', 'connections'].includes(r.expectation.metric.kind)) problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
+      else if (['recovery', 'count', 'lost_writes', 'connections'].includes(r.expectation.metric.kind))
+        problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
       else steady.push(r.expectation);
     });
   }
   const stableForMs = def.expect.stableFor === undefined ? DEFAULTS.stableForMs : parseDurationMs(def.expect.stableFor);
-  if (!stableForMs) problems.push({ field: 'expect.stableFor', message: `'${def.expect.stableFor ?? ''}' is not a positive duration`, fix: "write it like '2s'" });
+  if (!stableForMs)
+    problems.push({ field: 'expect.stableFor', message: `'${def.expect.stableFor ?? ''}' is not a positive duration`, fix: "write it like '2s'" });
   if (expect.recovery.some((e) => e.metric.kind === 'recovery') && steady.length === 0) {
-    problems.push({ field: 'expect.steadyState', message: "'recovery' needs steady-state expectations to judge windows by", fix: 'add expect.baseline or expect.steadyState entries' });
+    problems.push({
+      field: 'expect.steadyState',
+      message: "'recovery' needs steady-state expectations to judge windows by",
+      fix: 'add expect.baseline or expect.steadyState entries',
+    });
   }
 
   if (def.writes && rawStack[def.writes.db]?.kind !== 'mariadb') {
-    problems.push({ field: 'writes.db', message: `'${def.writes.db}' is not a mariadb part of the stack`, fix: `use one of ${names.filter((n) => rawStack[n]?.kind === 'mariadb').join(', ') || '(none defined)'}` });
+    problems.push({
+      field: 'writes.db',
+      message: `'${def.writes.db}' is not a mariadb part of the stack`,
+      fix: `use one of ${names.filter((n) => rawStack[n]?.kind === 'mariadb').join(', ') || '(none defined)'}`,
+    });
   }
 
   if (problems.length > 0) throw new ScenarioError(file, problems);
@@ -635,7 +874,18 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     mode,
     parts: ordered,
     links,
-    load: { scriptPath, target: L.target, ...(targetUrl ? { targetUrl } : {}), rate, durationMs: durationMs ?? 0, requestTimeoutMs: requestTimeoutMs ?? 0, preAllocatedVUs, maxVUs, ...(arrivals ? { arrivals } : {}), env: L.env ?? {} },
+    load: {
+      scriptPath,
+      target: L.target,
+      ...(targetUrl ? { targetUrl } : {}),
+      rate,
+      durationMs: durationMs ?? 0,
+      requestTimeoutMs: requestTimeoutMs ?? 0,
+      preAllocatedVUs,
+      maxVUs,
+      ...(arrivals ? { arrivals } : {}),
+      env: L.env ?? {},
+    },
     timeline,
     expect,
     faultExpect,
@@ -653,7 +903,9 @@ export { partHit } from '../faults/index.ts';
 export async function loadScenario(file: string, opts: ResolveOptions = {}): Promise<ResolvedScenario> {
   const abs = path.resolve(opts.cwd ?? process.cwd(), file);
   if (!existsSync(abs)) {
-    throw new ScenarioError(file, [{ field: '', message: `scenario file '${file}' does not exist`, fix: 'give the path of a file in scenarios/ (brownout list shows them)' }]);
+    throw new ScenarioError(file, [
+      { field: '', message: `scenario file '${file}' does not exist`, fix: 'give the path of a file in scenarios/ (brownout list shows them)' },
+    ]);
   }
   let mod: { default?: unknown };
   try {
@@ -662,11 +914,12 @@ export async function loadScenario(file: string, opts: ResolveOptions = {}): Pro
     const first = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
     // The fix for the error it is: a missing package is installed, not "fixed in the syntax".
     const missing = /Cannot find (?:package|module) '([^']+)'/.exec(first)?.[1];
-    const fix = missing === 'brownout' || missing?.startsWith('brownout/')
-      ? "install brownout in this project (npm install -D brownout, or the tarball/git URL you install it from); scenarios import it as 'brownout'"
-      : missing
-        ? `install '${missing}' in the project the scenario is in, or correct the import`
-        : 'fix the syntax or import error shown';
+    const fix =
+      missing === 'brownout' || missing?.startsWith('brownout/')
+        ? "install brownout in this project (npm install -D brownout, or the tarball/git URL you install it from); scenarios import it as 'brownout'"
+        : missing
+          ? `install '${missing}' in the project the scenario is in, or correct the import`
+          : 'fix the syntax or import error shown';
     throw new ScenarioError(file, [{ field: '', message: `cannot load the file: ${first}`, fix }]);
   }
   if (mod.default === undefined) {
@@ -677,7 +930,11 @@ export async function loadScenario(file: string, opts: ResolveOptions = {}): Pro
   const taken: { field: string; message: string; fix: string }[] = [];
   for (const p of resolved.parts) {
     if (p.kind === 'service' && p.port !== undefined && !(await portFree(p.port))) {
-      taken.push({ field: `stack.${p.name}.port`, message: `port ${p.port} on 127.0.0.1 is already in use`, fix: 'stop what listens there, or drop port to let brownout pick a free one' });
+      taken.push({
+        field: `stack.${p.name}.port`,
+        message: `port ${p.port} on 127.0.0.1 is already in use`,
+        fix: 'stop what listens there, or drop port to let brownout pick a free one',
+      });
     }
   }
   if (taken.length) throw new ScenarioError(file, taken);

@@ -46,7 +46,13 @@ describe('haproxy config', () => {
   });
 
   it('leader paths go to the leader backend while it has a server up, else to all', () => {
-    const cfg = haproxyConfig({ port: 8080, servers, timeoutMs: 3000, check: { path: '/health', intervalMs: 1000, fall: 3, rise: 2 }, leader: { paths: ['/jobs', '/admin'], check: '/leader' } });
+    const cfg = haproxyConfig({
+      port: 8080,
+      servers,
+      timeoutMs: 3000,
+      check: { path: '/health', intervalMs: 1000, fall: 3, rise: 2 },
+      leader: { paths: ['/jobs', '/admin'], check: '/leader' },
+    });
     expect(cfg).toContain('acl leader_path path_beg /jobs /admin');
     expect(cfg).toContain('use_backend leader if leader_path { nbsrv(leader) gt 0 }');
     expect(cfg).toMatch(/backend leader\n {2}option httpchk GET \/leader\n {2}server app1 /);

@@ -230,12 +230,24 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
   const statsSocket = adminSocketPath(dir, res);
   writeFileSync(
     cfg,
-    haproxyConfig({ port, servers: opts.servers, timeoutMs: opts.timeoutMs, statsSocket, check: opts.check, leader: opts.leader, ...(errorFile ? { timeoutErrorFile: errorFile } : {}) }),
+    haproxyConfig({
+      port,
+      servers: opts.servers,
+      timeoutMs: opts.timeoutMs,
+      statsSocket,
+      check: opts.check,
+      leader: opts.leader,
+      ...(errorFile ? { timeoutErrorFile: errorFile } : {}),
+    }),
   );
   const bin = '/usr/sbin/haproxy';
   let version = '';
   try {
-    version = (await promisify(execFile)(bin, ['-v'])).stdout.split('\n')[0]?.replace(/^HAProxy version\s*/, '').split(' ')[0] ?? '';
+    version =
+      (await promisify(execFile)(bin, ['-v'])).stdout
+        .split('\n')[0]
+        ?.replace(/^HAProxy version\s*/, '')
+        .split(' ')[0] ?? '';
   } catch (e) {
     throw new StackStartError(opts.name, 'haproxy is not installed', `${bin} -v`, '', "run 'make setup' (it installs haproxy)", e);
   }
@@ -250,7 +262,13 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
   res.cleanup.add(`${opts.name} (haproxy pid ${proc.pid ?? '?'})`, stop);
   const ready = await waitUntil(() => portAnswers(port), { timeoutMs: 10_000, abort: () => (proc.hasExited ? proc.exitDescription : undefined) });
   if (!ready) {
-    throw new StackStartError(opts.name, proc.hasExited ? `haproxy ${proc.exitDescription}` : 'not listening after 10 s', proc.commandLine(), proc.tail(), `check the generated config ${cfg}`);
+    throw new StackStartError(
+      opts.name,
+      proc.hasExited ? `haproxy ${proc.exitDescription}` : 'not listening after 10 s',
+      proc.commandLine(),
+      proc.tail(),
+      `check the generated config ${cfg}`,
+    );
   }
   if (opts.check) {
     // Load starts once HAProxy's view is settled: until its first checks ran, HAProxy counts every
@@ -260,5 +278,16 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
     if (problem) throw new StackStartError(opts.name, problem, proc.commandLine(), proc.tail(), 'check that every server answers its health check path');
   }
   log(`started ${opts.name} on 127.0.0.1:${port} → ${opts.servers.map((s) => `${s.name} 127.0.0.1:${s.port}`).join(', ')} in ${Date.now() - t0} ms`);
-  return { kind: 'gateway', name: opts.name, port, url: `http://127.0.0.1:${port}`, version, process: proc, serverChanges: () => [...(watch?.changes ?? [])], droppedLogLines: () => droppedLogLines(statsSocket), stop, [Symbol.asyncDispose]: stop };
+  return {
+    kind: 'gateway',
+    name: opts.name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    version,
+    process: proc,
+    serverChanges: () => [...(watch?.changes ?? [])],
+    droppedLogLines: () => droppedLogLines(statsSocket),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }

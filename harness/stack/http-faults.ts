@@ -56,13 +56,24 @@ function shareCondition(share: number): string {
  * (empty error files: when the part cannot be reached the client's connection is closed, as
  * Toxiproxy alone would).
  */
-export function httpFaultConfig(o: { bind: string; port: number; upstream: string; rules: readonly HttpRule[]; mapFile: string; luaFile: string; adminSocket: string; emptyErrorFile: string }): string {
+export function httpFaultConfig(o: {
+  bind: string;
+  port: number;
+  upstream: string;
+  rules: readonly HttpRule[];
+  mapFile: string;
+  luaFile: string;
+  adminSocket: string;
+  emptyErrorFile: string;
+}): string {
   const on = (r: HttpRule) => `{ str(${r.id}),map(${o.mapFile},0) -m int eq 1 } { path_beg ${r.path} }${shareCondition(r.share)}`;
   const lines: string[] = [];
   for (const r of o.rules) {
     if (r.action === 'error') {
       const body = `brownout: injected ${r.status} (${r.id})`;
-      lines.push(`  http-request return status ${r.status} content-type text/plain string "${body}"${r.retryAfterS !== undefined ? ` hdr Retry-After ${r.retryAfterS}` : ''} if ${on(r)}`);
+      lines.push(
+        `  http-request return status ${r.status} content-type text/plain string "${body}"${r.retryAfterS !== undefined ? ` hdr Retry-After ${r.retryAfterS}` : ''} if ${on(r)}`,
+      );
     } else if (r.action === 'delay') {
       lines.push(`  http-request set-var(txn.brownout_delay_ms) int(${r.delayMs}) if ${on(r)}`);
     } else {
@@ -98,7 +109,12 @@ export function httpFaultConfig(o: { bind: string; port: number; upstream: strin
 
 /** The label's words for a rule: 'HTTP 503 (Retry-After 2) for 30% of requests to /api'. */
 export function httpRuleText(r: HttpRule): string {
-  const what = r.action === 'error' ? `HTTP ${r.status}${r.retryAfterS !== undefined ? ` (Retry-After ${r.retryAfterS})` : ''}` : r.action === 'delay' ? `HTTP delay ${r.delayMs} ms` : 'HTTP answers dropped';
+  const what =
+    r.action === 'error'
+      ? `HTTP ${r.status}${r.retryAfterS !== undefined ? ` (Retry-After ${r.retryAfterS})` : ''}`
+      : r.action === 'delay'
+        ? `HTTP delay ${r.delayMs} ms`
+        : 'HTTP answers dropped';
   const share = r.share >= 1 ? 'every request' : `${Math.round(r.share * 1000) / 10}% of requests`;
   return `${what} for ${share}${r.path === '/' ? '' : ` to ${r.path}`}`;
 }
@@ -115,7 +131,12 @@ export interface StartedHttpFaultProxy extends StartedPart, HttpFaultProxy {
 }
 
 /** A link's HTTP fault proxy on loopback, forwarding to 127.0.0.1:upstreamPort; every rule off. */
-export async function startHttpFaultProxy(link: { name: string; from: string; to: string }, upstreamPort: number, rules: readonly HttpRule[], res: RunResources): Promise<StartedHttpFaultProxy> {
+export async function startHttpFaultProxy(
+  link: { name: string; from: string; to: string },
+  upstreamPort: number,
+  rules: readonly HttpRule[],
+  res: RunResources,
+): Promise<StartedHttpFaultProxy> {
   const name = `http-${link.from}-${link.to}`;
   const dir = partDir(res, name);
   const port = await freePort();
@@ -135,7 +156,22 @@ export async function startHttpFaultProxy(link: { name: string; from: string; to
   };
   res.cleanup.add(`${name} (haproxy pid ${proc.pid ?? '?'})`, stop);
   const ready = await waitUntil(() => portAnswers(port), { timeoutMs: 10_000, abort: () => (proc.hasExited ? proc.exitDescription : undefined) });
-  if (!ready) throw new StackStartError(name, proc.hasExited ? `haproxy ${proc.exitDescription}` : 'not listening after 10 s', proc.commandLine(), proc.tail(), `check the generated config ${cfg}`);
+  if (!ready)
+    throw new StackStartError(
+      name,
+      proc.hasExited ? `haproxy ${proc.exitDescription}` : 'not listening after 10 s',
+      proc.commandLine(),
+      proc.tail(),
+      `check the generated config ${cfg}`,
+    );
   log(`started ${name} on 127.0.0.1:${port} → 127.0.0.1:${upstreamPort}, rules ${rules.map((r) => r.id).join(', ')}`);
-  return { name, link: link.name, port, process: proc, set: (id, on) => setHttpRule(adminSocket, mapFile, link.name, id, on), stop, [Symbol.asyncDispose]: stop };
+  return {
+    name,
+    link: link.name,
+    port,
+    process: proc,
+    set: (id, on) => setHttpRule(adminSocket, mapFile, link.name, id, on),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }

@@ -25,24 +25,40 @@ export { startService, type StartedService, type ServiceOptions } from './servic
 export { startGateway, haproxyConfig, parseShowStat, watchServerStates, type StartedGateway, type GatewayOptions, type ServerStateWatch } from './haproxy.ts';
 export { startRedis, type StartedRedis } from './redis.ts';
 export { httpRuleText, httpFaultConfig, type HttpRule, type HttpFaultProxy } from './http-faults.ts';
-export { stackPlan, containerAction, killWorkersScript, IMAGE_SETS, LABELS, type ImageSetName, type StackPlan, type ContainerPlan, type ContainerAction } from './containers/plan.ts';
+export {
+  stackPlan,
+  containerAction,
+  killWorkersScript,
+  IMAGE_SETS,
+  LABELS,
+  type ImageSetName,
+  type StackPlan,
+  type ContainerPlan,
+  type ContainerAction,
+} from './containers/plan.ts';
 export { findContainerEngine, noEngineMessage } from './containers/engine.ts';
 export type { StartedContainerStack, StartedContainerPart, ContainerStackOptions } from './containers/start.ts';
 
 export type { RunResources as ContainerRunResources } from './containers/sweep.ts';
 
 /** The containers backend's starter, loaded on first use (testcontainers is not needed locally). */
-export async function startContainerStack(...args: Parameters<typeof import('./containers/start.ts').startContainerStack>): ReturnType<typeof import('./containers/start.ts').startContainerStack> {
+export async function startContainerStack(
+  ...args: Parameters<typeof import('./containers/start.ts').startContainerStack>
+): ReturnType<typeof import('./containers/start.ts').startContainerStack> {
   return (await import('./containers/start.ts')).startContainerStack(...args);
 }
 
 /** Removes what runs killed outright left in the engine (`all`: every brownout run's); see sweep.ts. */
-export async function sweepContainerRuns(...args: Parameters<typeof import('./containers/sweep.ts').sweepRuns>): ReturnType<typeof import('./containers/sweep.ts').sweepRuns> {
+export async function sweepContainerRuns(
+  ...args: Parameters<typeof import('./containers/sweep.ts').sweepRuns>
+): ReturnType<typeof import('./containers/sweep.ts').sweepRuns> {
   return (await import('./containers/sweep.ts')).sweepRuns(...args);
 }
 
 /** The containers and networks the engine holds with a brownout run label (one run's with its id). */
-export async function listContainerRuns(...args: Parameters<typeof import('./containers/sweep.ts').listRunResources>): ReturnType<typeof import('./containers/sweep.ts').listRunResources> {
+export async function listContainerRuns(
+  ...args: Parameters<typeof import('./containers/sweep.ts').listRunResources>
+): ReturnType<typeof import('./containers/sweep.ts').listRunResources> {
   return (await import('./containers/sweep.ts')).listRunResources(...args);
 }
 
@@ -50,7 +66,12 @@ export async function listContainerRuns(...args: Parameters<typeof import('./con
  * The scenario's stack on containers, for the run: per-run passwords as the local backend makes
  * them, each container on the run's cleanup list, its output in the run's temp dir.
  */
-export async function startStackInContainers(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], res: RunResources, images: ImageSetName = 'local'): Promise<StartedContainerStack> {
+export async function startStackInContainers(
+  parts: readonly ResolvedPart[],
+  links: readonly ResolvedLink[],
+  res: RunResources,
+  images: ImageSetName = 'local',
+): Promise<StartedContainerStack> {
   const passwords = new Map<string, string>();
   const dbPassword = (part: string): string => {
     let p = passwords.get(part);
@@ -125,7 +146,19 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
   for (const part of parts) {
     t = Date.now();
     if (part.kind === 'mariadb') {
-      started.set(part.name, await startMariaDb({ name: part.name, database: part.database, server: part, ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}), ...(part.seedPath ? { seedPath: part.seedPath } : {}) }, res));
+      started.set(
+        part.name,
+        await startMariaDb(
+          {
+            name: part.name,
+            database: part.database,
+            server: part,
+            ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}),
+            ...(part.seedPath ? { seedPath: part.seedPath } : {}),
+          },
+          res,
+        ),
+      );
     } else if (part.kind === 'redis') {
       started.set(part.name, await startRedis({ name: part.name }, res));
     } else if (part.kind === 'service') {
@@ -135,7 +168,23 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
         const dep = started.get(link.to);
         if (dep) Object.assign(env, dependencyEnv(dep, proxy.listenPort));
       }
-      started.set(part.name, await startService({ name: part.name, command: part.command, env: { ...env, ...part.env }, health: part.health, startupTimeoutMs: part.startupTimeoutMs, cwd: part.cwd, ...(part.setup ? { setup: part.setup } : {}), ...(part.port ? { port: part.port } : {}), ...(part.supervisor ? { supervisor: part.supervisor } : {}) }, res));
+      started.set(
+        part.name,
+        await startService(
+          {
+            name: part.name,
+            command: part.command,
+            env: { ...env, ...part.env },
+            health: part.health,
+            startupTimeoutMs: part.startupTimeoutMs,
+            cwd: part.cwd,
+            ...(part.setup ? { setup: part.setup } : {}),
+            ...(part.port ? { port: part.port } : {}),
+            ...(part.supervisor ? { supervisor: part.supervisor } : {}),
+          },
+          res,
+        ),
+      );
     } else {
       // One proxy per server, so a fault can hit the link to one instance.
       const servers = [];
@@ -144,7 +193,13 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
         if (!link) throw new StackError(`gateway ${part.name} has no link to ${to}`, `stack.${part.name}`, 'this is a bug in resolution');
         servers.push({ name: to, port: (await linkTo(link)).listenPort });
       }
-      started.set(part.name, await startGateway({ name: part.name, servers, timeoutMs: part.timeoutMs, timeoutStatus: part.timeoutStatus, check: part.check, leader: part.leader }, res));
+      started.set(
+        part.name,
+        await startGateway(
+          { name: part.name, servers, timeoutMs: part.timeoutMs, timeoutStatus: part.timeoutStatus, check: part.check, leader: part.leader },
+          res,
+        ),
+      );
     }
     startupMs[part.name] = Date.now() - t;
   }
@@ -203,7 +258,13 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
         void proc.exited.then(() => {
           if (proc.isStopping || told) return;
           told = true;
-          callback(new StackError(`${proc.spec.name} ${proc.exitDescription} during the run`, `${proc.commandLine()}\nlast log lines:\n${proc.tail()}`, `read ${proc.spec.name}'s log in the report; nothing in the scenario stops it`));
+          callback(
+            new StackError(
+              `${proc.spec.name} ${proc.exitDescription} during the run`,
+              `${proc.commandLine()}\nlast log lines:\n${proc.tail()}`,
+              `read ${proc.spec.name}'s log in the report; nothing in the scenario stops it`,
+            ),
+          );
         });
       }
     },

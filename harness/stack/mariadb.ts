@@ -58,13 +58,32 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
   const mariadbd = findBinary('mariadbd');
 
   // root gets a normal (password) account so mysql2 can log in over the socket; the password is set right after.
-  const installArgs = ['--no-defaults', `--datadir=${datadir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'];
+  const installArgs = [
+    '--no-defaults',
+    `--datadir=${datadir}`,
+    '--user=root',
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+    '--skip-name-resolve',
+  ];
   try {
     await run(installDb, installArgs, { timeout: 60_000 });
   } catch (e) {
     const out = e as { stderr?: string; stdout?: string };
-    const tail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-10).map((l) => `  | ${l}`).join('\n');
-    throw new StackStartError(opts.name, 'could not initialise the datadir', `${installDb} ${installArgs.join(' ')}`, tail, "run 'make setup' (it installs mariadb-server)", e);
+    const tail = `${out.stdout ?? ''}${out.stderr ?? ''}`
+      .trim()
+      .split('\n')
+      .slice(-10)
+      .map((l) => `  | ${l}`)
+      .join('\n');
+    throw new StackStartError(
+      opts.name,
+      'could not initialise the datadir',
+      `${installDb} ${installArgs.join(' ')}`,
+      tail,
+      "run 'make setup' (it installs mariadb-server)",
+      e,
+    );
   }
 
   const proc = new ManagedProcess({
@@ -96,7 +115,13 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
     { timeoutMs, intervalMs: 100, abort: () => (proc.hasExited ? proc.exitDescription : undefined) },
   );
   if (!ready) {
-    throw new StackStartError(opts.name, proc.hasExited ? `mariadbd ${proc.exitDescription} during start-up` : `not ready after ${timeoutMs} ms`, proc.commandLine(), proc.tail(), 'read the log above; a full disk or a taken port are the usual causes');
+    throw new StackStartError(
+      opts.name,
+      proc.hasExited ? `mariadbd ${proc.exitDescription} during start-up` : `not ready after ${timeoutMs} ms`,
+      proc.commandLine(),
+      proc.tail(),
+      'read the log above; a full disk or a taken port are the usual causes',
+    );
   }
 
   const rootPassword = randomBytes(12).toString('hex');

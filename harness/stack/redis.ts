@@ -78,7 +78,14 @@ export async function startRedis(opts: { name: string }, res: RunResources): Pro
     intervalMs: 50,
     abort: () => (proc.hasExited ? proc.exitDescription : undefined),
   });
-  if (!ready) throw new StackStartError(opts.name, proc.hasExited ? `redis-server ${proc.exitDescription}` : 'no PONG within 10 s', proc.commandLine(), proc.tail(), 'read the log above');
+  if (!ready)
+    throw new StackStartError(
+      opts.name,
+      proc.hasExited ? `redis-server ${proc.exitDescription}` : 'no PONG within 10 s',
+      proc.commandLine(),
+      proc.tail(),
+      'read the log above',
+    );
   log(`started ${opts.name} on ${url} in ${Date.now() - t0} ms`);
   return {
     kind: 'redis',

@@ -44,7 +44,6 @@ export function partDir(res: RunResources, part: string): string {
   return d;
 }
 
-
 /** Every started stack part: stop() is idempotent and also what `await using` calls. */
 export interface StartedPart {
   readonly name: string;

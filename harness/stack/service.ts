@@ -32,13 +32,23 @@ const require = createRequire(import.meta.url);
  * The argv that runs `command` under pm2-runtime: an ecosystem file with the command as a binary
  * (interpreter none), restarted at once when it dies; PM2_HOME inside the part's dir.
  */
-function underPm2(name: string, command: readonly string[], env: Record<string, string>, dir: string, cwd: string): { argv: string[]; env: Record<string, string> } {
+function underPm2(
+  name: string,
+  command: readonly string[],
+  env: Record<string, string>,
+  dir: string,
+  cwd: string,
+): { argv: string[]; env: Record<string, string> } {
   const [program = '', ...args] = command;
   const script = program === 'node' ? process.execPath : program;
   const ecosystem = path.join(dir, 'ecosystem.json');
   writeFileSync(
     ecosystem,
-    JSON.stringify({ apps: [{ name, script, args, interpreter: 'none', cwd, autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000, env }] }, null, 2),
+    JSON.stringify(
+      { apps: [{ name, script, args, interpreter: 'none', cwd, autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000, env }] },
+      null,
+      2,
+    ),
   );
   const pm2Runtime = path.join(path.dirname(require.resolve('pm2/package.json')), 'bin', 'pm2-runtime');
   return { argv: [process.execPath, pm2Runtime, 'start', ecosystem], env: { ...env, PM2_HOME: path.join(dir, 'pm2-home') } };
@@ -97,7 +107,13 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
     );
     if (!ready) {
       if (p.hasExited) {
-        throw new StackStartError(opts.name, `the process ${p.exitDescription} before ${opts.health} answered 200`, p.commandLine(), p.tail(), `read the log lines above; the service must keep running and answer 200 on ${opts.health}`);
+        throw new StackStartError(
+          opts.name,
+          `the process ${p.exitDescription} before ${opts.health} answered 200`,
+          p.commandLine(),
+          p.tail(),
+          `read the log lines above; the service must keep running and answer 200 on ${opts.health}`,
+        );
       }
       throw new StackStartError(
         opts.name,
@@ -134,7 +150,13 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
 }
 
 /** The service's setup step: once, before the service starts; a failure stops the run with its output. */
-async function runSetup(opts: ServiceOptions, setup: NonNullable<ServiceOptions['setup']>, env: Record<string, string>, dir: string, res: RunResources): Promise<void> {
+async function runSetup(
+  opts: ServiceOptions,
+  setup: NonNullable<ServiceOptions['setup']>,
+  env: Record<string, string>,
+  dir: string,
+  res: RunResources,
+): Promise<void> {
   const t0 = Date.now();
   const [command = '', ...args] = setup.command;
   res.say?.(`${opts.name}: setup ${[command, ...args].join(' ')}`);
@@ -157,11 +179,23 @@ async function runSetup(opts: ServiceOptions, setup: NonNullable<ServiceOptions[
   clearTimeout(timer);
   if (ended === 'timeout') {
     await proc.stop(3000);
-    throw new StackStartError(opts.name, `setup did not finish within ${setup.timeoutMs} ms`, proc.commandLine(), proc.tail(), 'make the setup step finish (it must not start the server itself), or raise setupTimeout');
+    throw new StackStartError(
+      opts.name,
+      `setup did not finish within ${setup.timeoutMs} ms`,
+      proc.commandLine(),
+      proc.tail(),
+      'make the setup step finish (it must not start the server itself), or raise setupTimeout',
+    );
   }
   await proc.stop(3000);
   if (ended.code !== 0) {
-    throw new StackStartError(opts.name, `setup ${proc.exitDescription}`, proc.commandLine(), proc.tail(), `fix the setup step (its output is above and in ${opts.name}-setup.log of the run's logs)`);
+    throw new StackStartError(
+      opts.name,
+      `setup ${proc.exitDescription}`,
+      proc.commandLine(),
+      proc.tail(),
+      `fix the setup step (its output is above and in ${opts.name}-setup.log of the run's logs)`,
+    );
   }
   log(`${opts.name}: setup done in ${Date.now() - t0} ms`);
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Toxiproxy, type Proxy, type Toxic } from 'toxiproxy-node-client';
+import { Toxiproxy, type Proxy as ToxiproxyProxy, type Toxic } from 'toxiproxy-node-client';
 import { StackError, StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
@@ -66,7 +66,7 @@ async function wrap<T>(what: string, apiUrl: string, probe: string, fn: () => Pr
 }
 
 /** The handle of a proxy on the Toxiproxy server at `apiUrl` (either backend's). */
-function proxyHandle(p: Proxy, apiUrl: string): ActiveProxy {
+function proxyHandle(p: ToxiproxyProxy, apiUrl: string): ActiveProxy {
   const listenPort = Number(p.listen.split(':').pop());
   const toxicHandle = (t: Toxic<unknown>): ActiveToxic => ({
     proxy: p.name,
@@ -84,7 +84,9 @@ function proxyHandle(p: Proxy, apiUrl: string): ActiveProxy {
         ),
       ),
     setEnabled: async (enabled) => {
-      await wrap(`${enabled ? 'enabling' : 'disabling'} ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}`, () => p.update({ enabled, listen: p.listen, upstream: p.upstream }));
+      await wrap(`${enabled ? 'enabling' : 'disabling'} ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}`, () =>
+        p.update({ enabled, listen: p.listen, upstream: p.upstream }),
+      );
     },
     remove: () => wrap(`removing proxy ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}`, () => p.remove()),
   };
@@ -114,9 +116,18 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
   res.cleanup.add(`${name} (pid ${proc.pid ?? '?'})`, stop);
 
   const apiUrl = `http://127.0.0.1:${port}`;
-  const ready = await waitUntil(async () => (await fetch(`${apiUrl}/version`)).ok, { timeoutMs: 10_000, abort: () => (proc.hasExited ? proc.exitDescription : undefined) });
+  const ready = await waitUntil(async () => (await fetch(`${apiUrl}/version`)).ok, {
+    timeoutMs: 10_000,
+    abort: () => (proc.hasExited ? proc.exitDescription : undefined),
+  });
   if (!ready) {
-    throw new StackStartError(name, proc.hasExited ? `server ${proc.exitDescription}` : 'API not answering after 10 s', proc.commandLine(), proc.tail(), INSTALL_TOOLS_FIX);
+    throw new StackStartError(
+      name,
+      proc.hasExited ? `server ${proc.exitDescription}` : 'API not answering after 10 s',
+      proc.commandLine(),
+      proc.tail(),
+      INSTALL_TOOLS_FIX,
+    );
   }
   const versionText = (await (await fetch(`${apiUrl}/version`)).text()).trim();
   // 2.12 answers {"version": "2.12.0"}; older servers answered the bare version.

@@ -9,7 +9,11 @@ export default function (): void {
   const base = __ENV.BASE_URL;
   const timeout = __ENV.REQUEST_TIMEOUT;
   if (r < 0.7) {
-    const res = http.post(`${base}/orders`, JSON.stringify({ item: `item ${__ITER % 50}`, qty: 1 + (__ITER % 3) }), { headers: JSON_HEADERS, tags: { name: 'order' }, timeout });
+    const res = http.post(`${base}/orders`, JSON.stringify({ item: `item ${__ITER % 50}`, qty: 1 + (__ITER % 3) }), {
+      headers: JSON_HEADERS,
+      tags: { name: 'order' },
+      timeout,
+    });
     if (res.status === 201) acknowledge(Number((res.json() as { id?: number } | null)?.id));
   } else if (r < 0.95) {
     http.get(`${base}/orders/${1 + Math.floor(Math.random() * 100)}`, { tags: { name: 'read' }, timeout });

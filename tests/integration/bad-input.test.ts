@@ -25,7 +25,10 @@ writeFileSync(path.join(dir, 'load.ts'), "import http from 'k6/http';\nexport de
 writeFileSync(path.join(dir, 'broken-load.ts'), "import http from 'k6/http';\nexport default function ( {\n  http.get(__ENV.BASE_URL;\n}\n");
 
 /** A valid scenario, as source text, with `patch` spliced into its object literal (later keys win). */
-function source(patch: string, stack = "{ app: service({ command: ['node', 'fixtures/photo/imager.ts'] }), db: mariadb(), edge: gateway({ to: 'app', timeout: '1s' }) }"): string {
+function source(
+  patch: string,
+  stack = "{ app: service({ command: ['node', 'fixtures/photo/imager.ts'] }), db: mariadb(), edge: gateway({ to: 'app', timeout: '1s' }) }",
+): string {
   // The patch is spread over a base object, so overriding a key does not make a duplicate key.
   return `import { at, gateway, latency, lockWait, mariadb, scenario, service } from ${JSON.stringify(HARNESS)};
 const base = {
@@ -47,7 +50,12 @@ const CASES: [string, string | null, string, RegExp, { mode?: string }?][] = [
   ['unknown fault', source("timeline: [{ at: '1s', for: '1s', fault: { type: 'meteor' } }],"), 'timeline[0].fault', /./],
   ['negative duration', source("timeline: [at('-1s', latency({ link: 'edge→app', latency: '10ms' }), { for: '1s' })],"), 'timeline[0].at', /not a duration/],
   ['unparsable duration', source(load("duration: 'a while'")), 'load.duration', /not a positive duration/],
-  ['fault past the end of the load', source("timeline: [at('8s', latency({ link: 'edge→app', latency: '10ms' }), { for: '5s' })],"), 'timeline[0]', /after the load ends/],
+  [
+    'fault past the end of the load',
+    source("timeline: [at('8s', latency({ link: 'edge→app', latency: '10ms' }), { for: '5s' })],"),
+    'timeline[0]',
+    /after the load ends/,
+  ],
   ['heal before apply', source("timeline: [at('2s', latency({ link: 'edge→app', latency: '10ms' }), { for: '0ms' })],"), 'timeline[0].for', /positive/],
   ['bad expectation syntax', source("expect: { baseline: ['p95 is fine'] },"), 'expect.baseline[0]', /cannot read expectation/],
   ['unknown status code', source("expect: { fault: ['rate(700) < 1%'] },"), 'expect.fault[0]', /unknown status/],
@@ -55,15 +63,38 @@ const CASES: [string, string | null, string, RegExp, { mode?: string }?][] = [
   ['non-loopback host', source(load("target: 'http://10.20.30.40:8080'")), 'load.target', /not on loopback/],
   ['missing load script', source(load(`script: ${JSON.stringify(path.join(dir, 'nope.ts'))}`)), 'load.script', /does not exist/],
   ['broken load script', source(load(`script: ${JSON.stringify(path.join(dir, 'broken-load.ts'))}`)), 'broken-load.ts:', /does not bundle/],
-  ['port already taken', source('', "{ app: service({ command: ['node', 'x.js'], port: BUSY }), edge: gateway({ to: 'app', timeout: '1s' }) }"), 'stack.app.port', /already in use/],
-  ['link not in the stack', source("timeline: [at('2s', latency({ link: 'app→db', latency: '10ms' }), { for: '1s' })],"), 'timeline[0].fault.link', /not a link/],
+  [
+    'port already taken',
+    source('', "{ app: service({ command: ['node', 'x.js'], port: BUSY }), edge: gateway({ to: 'app', timeout: '1s' }) }"),
+    'stack.app.port',
+    /already in use/,
+  ],
+  [
+    'link not in the stack',
+    source("timeline: [at('2s', latency({ link: 'app→db', latency: '10ms' }), { for: '1s' })],"),
+    'timeline[0].fault.link',
+    /not a link/,
+  ],
   ['lockWait on a service', source("timeline: [at('2s', lockWait({ db: 'app', rows: 'SELECT 1' }), { for: '1s' })],"), 'timeline[0].fault.db', /not a mariadb/],
   ['misspelt key', source('timline: [],'), '(root)', /timline/],
   ['mode not offered', source(''), 'modes', /not one this scenario offers/, { mode: 'chaos' }],
-  ['dependency cycle', source('', "{ a: service({ command: ['x'], dependsOn: ['b'] }), b: service({ command: ['x'], dependsOn: ['a'] }), edge: gateway({ to: 'a', timeout: '1s' }) }"), 'stack.', /cycle/],
+  [
+    'dependency cycle',
+    source(
+      '',
+      "{ a: service({ command: ['x'], dependsOn: ['b'] }), b: service({ command: ['x'], dependsOn: ['a'] }), edge: gateway({ to: 'a', timeout: '1s' }) }",
+    ),
+    'stack.',
+    /cycle/,
+  ],
   ['gateway to a database', source('', "{ db: mariadb(), edge: gateway({ to: 'db', timeout: '1s' }) }"), 'stack.edge.to', /not a service/],
   ['negative rate', source(load('rate: -5')), 'load.rate', /./],
-  ['missing schema file', source('', "{ db: mariadb({ schema: 'no/such.sql' }), app: service({ command: ['x'], dependsOn: ['db'] }), edge: gateway({ to: 'app', timeout: '1s' }) }"), 'stack.db.schema', /does not exist/],
+  [
+    'missing schema file',
+    source('', "{ db: mariadb({ schema: 'no/such.sql' }), app: service({ command: ['x'], dependsOn: ['db'] }), edge: gateway({ to: 'app', timeout: '1s' }) }"),
+    'stack.db.schema',
+    /does not exist/,
+  ],
   ['stack function throws', source("stack: () => { throw new Error('no config'); },"), 'stack', /threw: no config/],
   ['scenario file missing', null, '', /does not exist/],
   ['scenario file does not parse', 'export default scenario({ name: ', '', /cannot load the file/],
@@ -76,7 +107,9 @@ describe('bad input: one clear error (file, field, fix), exit 2, nothing started
       const file = path.join(dir, `case-${i}.ts`);
       if (text !== null) writeFileSync(file, text.replace('BUSY', String(busyPort)));
       const dirs = runTempDirs();
-      const { value: o, seen } = await watchTree(process.pid, () => runScenario({ scenarioFile: file, reportsDir: path.join(dir, 'reports'), ...(opts ?? {}) }));
+      const { value: o, seen } = await watchTree(process.pid, () =>
+        runScenario({ scenarioFile: file, reportsDir: path.join(dir, 'reports'), ...(opts ?? {}) }),
+      );
       expect(o.exitCode).toBe(2);
       expect(o.error).toBeInstanceOf(HarnessError);
       const e = o.error as HarnessError;

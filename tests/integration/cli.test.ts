@@ -36,7 +36,10 @@ describe('brownout list', () => {
   it('lists every scenario with its modes and incident', () => {
     const r = cli('list');
     expect(r.status).toBe(0);
-    const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    const names = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)[0]);
     expect(names).toEqual(['cold-cache', 'crash-recovery', 'dependency-outage', 'lb-failover', 'retry-storm', 'slow-transaction-replay', 'slow-transaction']);
     expect(r.stdout).toMatch(/lb-failover\s+fixed\|broken\s+scenarios\/lb-failover\.ts\s+The leader instance crashes/);
   });
@@ -48,7 +51,10 @@ describe('brownout list', () => {
     // A copy outside the repository: it imports the harness by path, and finds its files (paths from
     // its own folder: ../fixtures, load/) where the repository's are.
     writeFileSync(path.join(scenarios, 'cold-cache.ts'), readFileSync('scenarios/cold-cache.ts', 'utf8').replace("from 'brownout'", `from ${harness}`));
-    writeFileSync(path.join(scenarios, 'typo.ts'), `import { scenario } from ${harness};\nexport default scenario({ name: 'typo', incident: 'x', stack: () => ({}), load: { script: 'none.ts', target: 'app', rate: 1, duration: '1s' }, timeline: [], expect: {} });\n`);
+    writeFileSync(
+      path.join(scenarios, 'typo.ts'),
+      `import { scenario } from ${harness};\nexport default scenario({ name: 'typo', incident: 'x', stack: () => ({}), load: { script: 'none.ts', target: 'app', rate: 1, duration: '1s' }, timeline: [], expect: {} });\n`,
+    );
     symlinkSync(path.resolve('fixtures'), path.join(dir, 'fixtures'));
     symlinkSync(path.resolve('scenarios/load'), path.join(scenarios, 'load'));
     const r = cli('list', scenarios);
@@ -63,7 +69,10 @@ describe('brownout list', () => {
     const harness = JSON.stringify(path.resolve('harness/index.ts'));
     const marker = path.join(dir, 'helper-ran');
     // A mock upstream: it would start a server (and write a marker) if it were loaded.
-    writeFileSync(path.join(scenarios, 'mock-upstream.ts'), `import { writeFileSync } from 'node:fs';\nimport http from 'node:http';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport const server = http.createServer((q, r) => r.end('ok')).listen(0);\n`);
+    writeFileSync(
+      path.join(scenarios, 'mock-upstream.ts'),
+      `import { writeFileSync } from 'node:fs';\nimport http from 'node:http';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport const server = http.createServer((q, r) => r.end('ok')).listen(0);\n`,
+    );
     // A scenario that starts a server as it loads: listed, and the command still exits.
     const start = `import http from 'node:http';\nimport { scenario, service } from ${harness};\nhttp.createServer((q, r) => r.end('ok')).listen(0);\n`;
     const body = `scenario({ name: 'with-server', incident: 'starts a server as it loads', modes: ['a', 'b'], stack: () => ({ app: service({ command: ['node', 'x.js'] }) }), load: { script: ${JSON.stringify(path.resolve('tests/integration/scenarios/health.k6.ts'))}, target: 'app', rate: 1, duration: '1s' }, timeline: [], expect: {} })`;

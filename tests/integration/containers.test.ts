@@ -34,11 +34,27 @@ describe('containers backend', () => {
     // A machine without Docker, as testcontainers sees it: in a mount namespace of its own, the
     // engine's socket is /dev/null (and DOCKER_HOST unset), so every way it looks for one fails.
     const script = 'mount --bind /dev/null /run/docker.sock && exec env -u DOCKER_HOST "$@"';
-    const r = await runProgram('unshare', ['--mount', 'sh', '-c', script, 'sh', process.execPath, '--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/cold-cache.ts', '--stack', 'containers']);
+    const r = await runProgram('unshare', [
+      '--mount',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      process.execPath,
+      '--import',
+      'tsx',
+      'harness/cli/main.ts',
+      'run',
+      'scenarios/cold-cache.ts',
+      '--stack',
+      'containers',
+    ]);
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^brownout: --stack containers: no Docker engine found \(testcontainers: .+\); the local backend is the default: run without --stack containers$/);
+    expect(lines[0]).toMatch(
+      /^brownout: --stack containers: no Docker engine found \(testcontainers: .+\); the local backend is the default: run without --stack containers$/,
+    );
   });
 
   it('starts the slow-transaction stack: through Toxiproxy, a toxic shows, pause and unpause; ports on 127.0.0.1 only, DNS kept inside, labelled, nothing left', async (ctx) => {
@@ -108,16 +124,31 @@ describe('containers backend', () => {
       needEngine(ctx);
       const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
       try {
-        const r = await cli('run', 'scenarios/slow-transaction.ts', 'scenarios/slow-transaction-replay.ts', '--mode', mode, '--stack', 'containers', '--reports', reports);
+        const r = await cli(
+          'run',
+          'scenarios/slow-transaction.ts',
+          'scenarios/slow-transaction-replay.ts',
+          '--mode',
+          mode,
+          '--stack',
+          'containers',
+          '--reports',
+          reports,
+        );
         expect(r.status, r.stderr).toBe(exit);
         const junit = readFileSync(path.join(reports, 'junit.xml'), 'utf8');
         expect(junit).toContain('errors="0"');
         for (const dir of readdirSync(reports).filter((d) => /slow-transaction/.test(d))) {
-          const result = JSON.parse(readFileSync(path.join(reports, dir, 'result.json'), 'utf8')) as { judgement: { expectations: { phase: string; source: string; passed: boolean; measured?: number }[] } };
+          const result = JSON.parse(readFileSync(path.join(reports, dir, 'result.json'), 'utf8')) as {
+            judgement: { expectations: { phase: string; source: string; passed: boolean; measured?: number }[] };
+          };
           const failed = result.judgement.expectations.filter((x) => !x.passed);
           if (mode === 'fixed') expect(failed).toEqual([]);
           // The incident's reason, as on the local backend: most uploads answered 503 in the fault phase.
-          else expect(failed.find((x) => x.phase === 'fault' && /^rate\(503\)\{name:(upload|POST \/photos)\} < 5%$/.test(x.source))?.measured).toBeGreaterThan(0.5);
+          else
+            expect(failed.find((x) => x.phase === 'fault' && /^rate\(503\)\{name:(upload|POST \/photos)\} < 5%$/.test(x.source))?.measured).toBeGreaterThan(
+              0.5,
+            );
         }
         expect(await containersLeft()).toEqual([]);
       } finally {
@@ -131,7 +162,11 @@ describe('containers backend', () => {
       needEngine(ctx);
       const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
       try {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--stack', 'containers', '--reports', reports], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--stack', 'containers', '--reports', reports],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
         let stderr = '';
         child.stderr.on('data', (b: Buffer) => {
           stderr += b.toString();
@@ -155,7 +190,11 @@ describe('containers backend', () => {
       for (const next of [['clean'], ['run', 'scenarios/slow-transaction.ts', '--stack', 'containers', '--reports', reports]]) {
         const processes = stackProcesses();
         const dirs = runTempDirs();
-        const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--stack', 'containers', '--reports', reports], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--stack', 'containers', '--reports', reports],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        );
         let stderr = '';
         child.stderr.on('data', (b: Buffer) => {
           stderr += b.toString();
@@ -170,7 +209,11 @@ describe('containers backend', () => {
         expect(left.containers.length).toBeGreaterThanOrEqual(4);
         expect(left.networks).toHaveLength(1);
         // Labelled with the dead harness as owner: its pid and start time, on this host.
-        for (const c of left.containers) expect(left.owners.get(c.id)).toMatchObject({ [LABELS.pid]: `${child.pid}:${left.owners.get(c.id)?.[LABELS.pid]?.split(':')[1] ?? ''}`, [LABELS.host]: os.hostname() });
+        for (const c of left.containers)
+          expect(left.owners.get(c.id)).toMatchObject({
+            [LABELS.pid]: `${child.pid}:${left.owners.get(c.id)?.[LABELS.pid]?.split(':')[1] ?? ''}`,
+            [LABELS.host]: os.hostname(),
+          });
         expect(left.owners.get(left.containers[0]?.id ?? '')?.[LABELS.pid]).toMatch(/^\d+:\d+$/);
         const r = await cli(...next);
         expect(r.status, r.stderr).toBe(0);
@@ -187,10 +230,32 @@ describe('containers backend', () => {
     // the kill script entered from outside it with nsenter, so its parent is outside, as an exec's is.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bo-pidns-'));
     const port = await freePort();
-    writeFileSync(path.join(dir, 'app.cjs'), "require('http').createServer((q, r) => r.end(String(process.pid))).listen(Number(process.env.PORT), '127.0.0.1');\n");
-    writeFileSync(path.join(dir, 'eco.json'), JSON.stringify({ apps: [{ name: 'app', script: process.execPath, args: [path.join(dir, 'app.cjs')], interpreter: 'none', autorestart: true, restart_delay: 0, min_uptime: 200, env: { PORT: String(port) } }] }));
+    writeFileSync(
+      path.join(dir, 'app.cjs'),
+      "require('http').createServer((q, r) => r.end(String(process.pid))).listen(Number(process.env.PORT), '127.0.0.1');\n",
+    );
+    writeFileSync(
+      path.join(dir, 'eco.json'),
+      JSON.stringify({
+        apps: [
+          {
+            name: 'app',
+            script: process.execPath,
+            args: [path.join(dir, 'app.cjs')],
+            interpreter: 'none',
+            autorestart: true,
+            restart_delay: 0,
+            min_uptime: 200,
+            env: { PORT: String(port) },
+          },
+        ],
+      }),
+    );
     const pm2Runtime = path.join(path.dirname(createRequire(import.meta.url).resolve('pm2/package.json')), 'bin', 'pm2-runtime');
-    const unshare = spawn('unshare', ['--fork', '--pid', '--mount-proc', process.execPath, pm2Runtime, 'start', path.join(dir, 'eco.json')], { env: { ...process.env, PM2_HOME: path.join(dir, 'pm2') }, stdio: 'ignore' });
+    const unshare = spawn('unshare', ['--fork', '--pid', '--mount-proc', process.execPath, pm2Runtime, 'start', path.join(dir, 'eco.json')], {
+      env: { ...process.env, PM2_HOME: path.join(dir, 'pm2') },
+      stdio: 'ignore',
+    });
     let init: number | undefined;
     try {
       const workerPid = async () => (await fetch(`http://127.0.0.1:${port}/`)).text();

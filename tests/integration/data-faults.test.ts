@@ -22,7 +22,16 @@ beforeAll(async () => {
   stack = await startStack(
     [
       // A small max_connections, so that a flood is quick.
-      { kind: 'mariadb', name: 'db', database: 'app', charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci', variables: { max_connections: '40' }, schemaPath: path.resolve('fixtures/photo/schema.sql'), seedPath: path.resolve('fixtures/photo/seed.sql') },
+      {
+        kind: 'mariadb',
+        name: 'db',
+        database: 'app',
+        charset: 'utf8mb4',
+        collation: 'utf8mb4_unicode_ci',
+        variables: { max_connections: '40' },
+        schemaPath: path.resolve('fixtures/photo/schema.sql'),
+        seedPath: path.resolve('fixtures/photo/seed.sql'),
+      },
       { kind: 'redis', name: 'cache' },
     ],
     [],
@@ -65,7 +74,7 @@ describe('database faults, as the services account meets them', () => {
       const [before] = await c.query('SELECT photo_count FROM albums WHERE id = 1');
       const countBefore = (before as { photo_count: number }[])[0]?.photo_count ?? -1;
       const write = await under({ type: 'slowTransaction', db: 'db', sql: ["UPDATE albums SET title = 'held' WHERE id = 1"] }, async () => {
-        const w = c.query("UPDATE albums SET photo_count = photo_count + 1 WHERE id = 1");
+        const w = c.query('UPDATE albums SET photo_count = photo_count + 1 WHERE id = 1');
         expect(await within(w, 800)).toBe('pending');
         // Wrapped: an async function returning the promise itself would wait for it, before the heal.
         return { w };

@@ -13,7 +13,11 @@ const baseline = path.join(dir, 'baseline.json');
 const scenario = path.join(dir, 'scenarios', 'gate-demo.ts');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const runDirs = () => readdirSync(reports).filter((d) => d.includes('gate-demo')).sort().map((d) => path.join(reports, d));
+const runDirs = () =>
+  readdirSync(reports)
+    .filter((d) => d.includes('gate-demo'))
+    .sort()
+    .map((d) => path.join(reports, d));
 const resultOf = (d: string) => JSON.parse(readFileSync(path.join(d, 'result.json'), 'utf8')) as RunResult;
 
 describe('brownout new, then the regression gate', () => {
@@ -39,7 +43,9 @@ describe('brownout new, then the regression gate', () => {
     const result = resultOf(run);
     expect(result.verdict).toBe('fail');
     expect(result.baseline?.regressions).toBeGreaterThanOrEqual(2);
-    expect(readFileSync(path.join(run, 'junit.xml'), 'utf8')).toMatch(/<testcase classname="brownout\.gate-demo\.baseline" name="baseline: fault rate503" time="0">\s*<failure message="regressed: rate503/);
+    expect(readFileSync(path.join(run, 'junit.xml'), 'utf8')).toMatch(
+      /<testcase classname="brownout\.gate-demo\.baseline" name="baseline: fault rate503" time="0">\s*<failure message="regressed: rate503/,
+    );
     expect(readFileSync(path.join(run, 'report.html'), 'utf8')).toContain('REGRESSED');
     expect(readFileSync(path.join(reports, 'comment.md'), 'utf8')).toMatch(/\| gate-demo \| broken \| ❌ fail \| \d+ \| .*fault rate503 0\.00% → /);
   }, 150_000);

@@ -37,7 +37,10 @@ describe('HAProxy gateway with health checks (real haproxy)', () => {
       const gw = await startGateway(
         {
           name: 'edge',
-          servers: [{ name: 'app1', port: a.port }, { name: 'app2', port: b.port }],
+          servers: [
+            { name: 'app1', port: a.port },
+            { name: 'app2', port: b.port },
+          ],
           timeoutMs: 2000,
           timeoutStatus: 504,
           check: { path: '/health', intervalMs: 100, fall: 2, rise: 2 },
@@ -47,7 +50,11 @@ describe('HAProxy gateway with health checks (real haproxy)', () => {
       );
       expect(shortSocketDirs().length).toBe(socketDirs.length + 1);
       // Settled before it returns: the follower is already out of the leader backend.
-      const state = (server: string, backend: string) => gw.serverChanges().filter((c) => c.server === server && c.backend === backend).at(-1)?.status;
+      const state = (server: string, backend: string) =>
+        gw
+          .serverChanges()
+          .filter((c) => c.server === server && c.backend === backend)
+          .at(-1)?.status;
       expect([state('app1', 'app'), state('app2', 'app'), state('app1', 'leader'), state('app2', 'leader')]).toEqual(['UP', 'UP', 'UP', 'DOWN']);
       // Jobs go to the leader only; other paths to both.
       const jobs = await Promise.all(Array.from({ length: 6 }, () => fetch(`${gw.url}/jobs`).then((r) => r.status)));
@@ -77,7 +84,16 @@ describe('HAProxy gateway with health checks (real haproxy)', () => {
     const a = await instance(true);
     const [port, statsPort] = [await freePort(), await freePort()];
     const cfg = path.join(dir, 'haproxy.cfg');
-    writeFileSync(cfg, haproxyConfig({ port, servers: [{ name: 'app1', port: a.port }], timeoutMs: 2000, statsSocket: `ipv4@127.0.0.1:${statsPort}`, check: { path: '/health', intervalMs: 100, fall: 2, rise: 2 } }));
+    writeFileSync(
+      cfg,
+      haproxyConfig({
+        port,
+        servers: [{ name: 'app1', port: a.port }],
+        timeoutMs: 2000,
+        statsSocket: `ipv4@127.0.0.1:${statsPort}`,
+        check: { path: '/health', intervalMs: 100, fall: 2, rise: 2 },
+      }),
+    );
     const haproxy = spawn('/usr/sbin/haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
     try {
       expect(await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, { timeoutMs: 10_000 })).toBe(true);

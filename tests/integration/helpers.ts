@@ -28,7 +28,9 @@ export function newProcesses(before: Map<number, string>): string[] {
 }
 
 export function runTempDirs(): string[] {
-  return readdirSync(os.tmpdir()).filter((d) => d.startsWith('brownout-2')).sort();
+  return readdirSync(os.tmpdir())
+    .filter((d) => d.startsWith('brownout-2'))
+    .sort();
 }
 
 /** A process as a watcher saw it: command line, parent and start time (with the pid, its identity). */
@@ -74,14 +76,19 @@ export function noteSeen(seen: Map<number, SeenProcess>, now: ReadonlyMap<number
  * reused by another process since (pid_max is 32768 here) is not a survivor.
  */
 export function survivors(seen: ReadonlyMap<number, SeenProcess>): string[] {
-  return stillAlive([...seen].map(([pid, p]) => ({ pid, startTime: p.startTime }))).map((p) => `${describeProcess(p)} (seen as: ${seen.get(p.pid)?.cmd || 'no command line'})`);
+  return stillAlive([...seen].map(([pid, p]) => ({ pid, startTime: p.startTime }))).map(
+    (p) => `${describeProcess(p)} (seen as: ${seen.get(p.pid)?.cmd || 'no command line'})`,
+  );
 }
 
 /**
  * Watches the process tree under `root` while `during` runs (every 100 ms), so that every process
  * the run started is known even if it lived only briefly. Vitest's own workers are left out.
  */
-export async function watchTree<T>(root: number, during: (tree: Map<number, SeenProcess>) => Promise<T>): Promise<{ value: T; seen: Map<number, SeenProcess> }> {
+export async function watchTree<T>(
+  root: number,
+  during: (tree: Map<number, SeenProcess>) => Promise<T>,
+): Promise<{ value: T; seen: Map<number, SeenProcess> }> {
   const seen = new Map<number, SeenProcess>();
   const ignore = new Set(descendants(root).keys());
   const poll = () => noteSeen(seen, descendants(root), ignore);
@@ -110,7 +117,18 @@ export async function withPhotoDb(use: (stack: StartedStack, cleanup: CleanupLis
   let failures: string[] = [];
   try {
     const stack = await startStack(
-      [{ kind: 'mariadb', name: 'db', database: 'app', charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci', variables: {}, schemaPath: path.resolve('fixtures/photo/schema.sql'), seedPath: path.resolve('fixtures/photo/seed.sql') }],
+      [
+        {
+          kind: 'mariadb',
+          name: 'db',
+          database: 'app',
+          charset: 'utf8mb4',
+          collation: 'utf8mb4_unicode_ci',
+          variables: {},
+          schemaPath: path.resolve('fixtures/photo/schema.sql'),
+          seedPath: path.resolve('fixtures/photo/seed.sql'),
+        },
+      ],
       [],
       { runId: 'test', dir, cleanup },
     );
@@ -159,5 +177,8 @@ export async function containerEngine(): Promise<{ found: true; description: str
 /** Every container and network the engine holds with a brownout run label, one line each. */
 export async function containersLeft(): Promise<string[]> {
   const left = await listContainerRuns();
-  return [...left.containers.map((c) => `container ${c.id.slice(0, 12)} of run ${c.run} (${c.state})`), ...left.networks.map((n) => `network ${n.name} of run ${n.run}`)];
+  return [
+    ...left.containers.map((c) => `container ${c.id.slice(0, 12)} of run ${c.run} (${c.state})`),
+    ...left.networks.map((n) => `network ${n.name} of run ${n.run}`),
+  ];
 }

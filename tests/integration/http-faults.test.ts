@@ -26,8 +26,21 @@ const RULES = {
 } satisfies Record<string, HttpRule>;
 
 beforeAll(async () => {
-  const part = (name: string, dependsOn: string[]) => ({ kind: 'service' as const, name, command: ['node', BLOB], env: {}, health: '/health', dependsOn, startupTimeoutMs: 20_000, cwd: process.cwd() });
-  stack = await startStack([part('app', []), part('probe', ['app'])], [{ name: LINK, from: 'probe', to: 'app', http: Object.values(RULES) }], { runId: 'http-faults', dir, cleanup });
+  const part = (name: string, dependsOn: string[]) => ({
+    kind: 'service' as const,
+    name,
+    command: ['node', BLOB],
+    env: {},
+    health: '/health',
+    dependsOn,
+    startupTimeoutMs: 20_000,
+    cwd: process.cwd(),
+  });
+  stack = await startStack([part('app', []), part('probe', ['app'])], [{ name: LINK, from: 'probe', to: 'app', http: Object.values(RULES) }], {
+    runId: 'http-faults',
+    dir,
+    cleanup,
+  });
   port = stack.links.get(LINK)?.listenPort ?? 0;
 }, 60_000);
 
@@ -37,7 +50,12 @@ afterAll(async () => {
   expect(failures).toEqual([]);
 });
 
-const faultOf = (rule: HttpRule): ResolvedFault => (rule.action === 'error' ? { type: 'httpError', link: LINK, rule } : rule.action === 'delay' ? { type: 'httpDelay', link: LINK, rule } : { type: 'httpAbort', link: LINK, rule });
+const faultOf = (rule: HttpRule): ResolvedFault =>
+  rule.action === 'error'
+    ? { type: 'httpError', link: LINK, rule }
+    : rule.action === 'delay'
+      ? { type: 'httpDelay', link: LINK, rule }
+      : { type: 'httpAbort', link: LINK, rule };
 
 async function under<T>(rule: HttpRule, during: () => Promise<T>): Promise<T> {
   const fault = faultOf(rule);
@@ -119,7 +137,10 @@ describe('HTTP faults on a real HAProxy between two processes', () => {
       }
       return got;
     });
-    expect(outcomes.every((o) => o.startsWith('failed')), outcomes.join(', ')).toBe(true);
+    expect(
+      outcomes.every((o) => o.startsWith('failed')),
+      outcomes.join(', '),
+    ).toBe(true);
     // Every one of them reached the app and was done there.
     expect((await count()) - before).toBe(10);
     expect((await get('/work', { method: 'POST' })).status).toBe(200);

@@ -53,7 +53,7 @@ for (const backend of ['local', 'containers'] as const) {
       expect(figure(o, 'fault', 'p99 < 3500ms')?.measured).toBeGreaterThanOrEqual(4900);
     });
   });
-  
+
   describe(`${backend}: crash-recovery`, () => {
     const FILE = 'scenarios/crash-recovery.ts';
     it('fixed: PM2 restarts it within 3 s, availability >= 99%, no leaked connections', async (ctx) => {
@@ -70,7 +70,7 @@ for (const backend of ['local', 'containers'] as const) {
       expect(figure(o, 'overall', 'rate(failed) < 1%')?.measured).toBeGreaterThan(0.3);
     });
   });
-  
+
   describe(`${backend}: cold-cache`, () => {
     const FILE = 'scenarios/cold-cache.ts';
     it('fixed: after a flush and a restart, the first requests find their channel (DB fallback), no 503', async (ctx) => {
@@ -87,7 +87,7 @@ for (const backend of ['local', 'containers'] as const) {
       expect(figure(o, 'overall', 'rate(503) < 0.1%')?.measured).toBeGreaterThan(0.01);
     });
   });
-  
+
   describe(`${backend}: lb-failover`, () => {
     const FILE = 'scenarios/lb-failover.ts';
     const gatewayEvents = (o: RunOutcome) => o.result?.timeline.filter((e) => e.kind === 'gateway').map((e) => e.label) ?? [];
@@ -98,7 +98,9 @@ for (const backend of ['local', 'containers'] as const) {
       expect(figure(o, 'overall', 'ejection{part:app1} < 2s')?.measured).toBeLessThan(2000);
       expect(figure(o, 'recovery', 'recovery{name:job} < 5s')?.measured).toBeLessThan(5000);
       // Read from HAProxy's stats socket: the dead instance leaves both backends, the follower becomes the leader.
-      expect(gatewayEvents(o)).toEqual(expect.arrayContaining(['edge: app1 DOWN (backend app)', 'edge: app1 DOWN (backend leader)', 'edge: app2 UP (backend leader)']));
+      expect(gatewayEvents(o)).toEqual(
+        expect.arrayContaining(['edge: app1 DOWN (backend app)', 'edge: app1 DOWN (backend leader)', 'edge: app2 UP (backend leader)']),
+      );
       // Jobs were accepted after the kill, so by app2: the lock moved.
       const after = o.result?.judgement.phases.find((p) => p.phase === 'recovery')?.byName['job'];
       expect(after?.statuses['201'] ?? 0).toBeGreaterThan(100);
@@ -124,7 +126,10 @@ for (const backend of ['local', 'containers'] as const) {
       expect(failedOf(o)).toEqual([]);
       expect(o.exitCode).toBe(0);
       // The HTTP fault was applied and healed on the link to the provider.
-      expect(o.result?.timeline.filter((e) => e.kind === 'apply' || e.kind === 'heal').map((e) => `${e.kind} ${e.label}`)).toEqual(['apply HTTP 503 for 30% of requests on app→payments', 'heal HTTP 503 for 30% of requests on app→payments']);
+      expect(o.result?.timeline.filter((e) => e.kind === 'apply' || e.kind === 'heal').map((e) => `${e.kind} ${e.label}`)).toEqual([
+        'apply HTTP 503 for 30% of requests on app→payments',
+        'heal HTTP 503 for 30% of requests on app→payments',
+      ]);
       // Some checkouts did fail (the provider's errors are real), a bounded share of them.
       const share = figure(o, 'payments-503', 'rate(5xx) < 25%')?.measured ?? 0;
       expect(share).toBeGreaterThan(0.05);

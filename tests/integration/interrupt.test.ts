@@ -13,7 +13,9 @@ interface Ended {
 /** Starts the CLI, waits until `when` shows on its stderr, sends the signals, collects the exit and the process tree. */
 function interruptDuringLoad(signals: NodeJS.Signals[], when = /apply latency/, afterMs = 500): Promise<Ended> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--reports', 'reports/test'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--reports', 'reports/test'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const tree = new Map<number, SeenProcess>();
     const poll = setInterval(() => {
       if (child.pid !== undefined) noteSeen(tree, descendants(child.pid));
@@ -26,7 +28,7 @@ function interruptDuringLoad(signals: NodeJS.Signals[], when = /apply latency/, 
       // Interrupt while a fault is applied: its heal must still run.
       if (!sent && when.test(stderr)) {
         sent = true;
-        signals.forEach((sig, i) => setTimeout(() => child.kill(sig), afterMs + i * 5)); // teardown takes well under a second
+        for (const [i, sig] of signals.entries()) setTimeout(() => child.kill(sig), afterMs + i * 5); // teardown takes well under a second
       }
     });
     child.on('error', reject);

@@ -32,7 +32,9 @@ describe('brownout export k8s, run as the operator runs it, then brownout judge'
     const out = path.join(dir, 'manifests');
     const ex = await runCli('export', 'k8s', 'tests/integration/scenarios/latency.ts', '--target-url', url, '--parallelism', '2', '--out', out);
     expect(ex.status, ex.stderr).toBe(0);
-    const testRun = parse(readFileSync(path.join(out, 'testrun.yaml'), 'utf8')) as { spec: { parallelism: number; arguments: string; runner: { env: { name: string; value?: string }[] } } };
+    const testRun = parse(readFileSync(path.join(out, 'testrun.yaml'), 'utf8')) as {
+      spec: { parallelism: number; arguments: string; runner: { env: { name: string; value?: string }[] } };
+    };
     const configMap = parse(readFileSync(path.join(out, 'configmap.yaml'), 'utf8')) as { data: Record<string, string> };
     const test = path.join(dir, 'test');
     const results = path.join(dir, 'results');
@@ -59,8 +61,16 @@ describe('brownout export k8s, run as the operator runs it, then brownout judge'
     expect(judged.result?.load.perRunner?.length).toBe(2);
     for (const p of judged.result?.load.perRunner ?? []) expect(Math.abs(p.requests - 100)).toBeLessThanOrEqual(2);
     // No fault timeline ran in the cluster: the phase expectations that need one are named, not failed.
-    expect(judged.skipped).toEqual(['fault: p50 >= 300ms (no fault timeline ran)', 'fault: p50 < 400ms (no fault timeline ran)', 'recovery: recovery < 1s (no fault timeline ran)', 'recovery: p50 < 50ms (no fault timeline ran)']);
-    expect(judged.result?.judgement.expectations.map((x) => `${x.phase}: ${x.source} ${x.passed}`)).toEqual(['baseline: p50 < 50ms true', 'baseline: rate(5xx) == 0 true']);
+    expect(judged.skipped).toEqual([
+      'fault: p50 >= 300ms (no fault timeline ran)',
+      'fault: p50 < 400ms (no fault timeline ran)',
+      'recovery: recovery < 1s (no fault timeline ran)',
+      'recovery: p50 < 50ms (no fault timeline ran)',
+    ]);
+    expect(judged.result?.judgement.expectations.map((x) => `${x.phase}: ${x.source} ${x.passed}`)).toEqual([
+      'baseline: p50 < 50ms true',
+      'baseline: rate(5xx) == 0 true',
+    ]);
   }, 60_000);
 
   it('a folder without samples is one clear error (exit 2)', async () => {

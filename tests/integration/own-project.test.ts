@@ -40,16 +40,29 @@ describe("a team's own project: npm install -D the packed package, brownout init
 
     const project = path.join(work, 'shop');
     mkdirSync(project);
-    writeFileSync(path.join(project, 'package.json'), `${JSON.stringify({ name: 'shop', version: '1.0.0', private: true, scripts: { test: 'echo no tests' } }, null, 2)}\n`);
+    writeFileSync(
+      path.join(project, 'package.json'),
+      `${JSON.stringify({ name: 'shop', version: '1.0.0', private: true, scripts: { test: 'echo no tests' } }, null, 2)}\n`,
+    );
     writeFileSync(path.join(project, 'db.json'), `${JSON.stringify({ posts: [{ id: 1, title: 'hello' }], comments: [] })}\n`);
-    const installed = await runProgram('npm', ['install', '-D', tgz, 'json-server@0.17.4', 'typescript@~5.9', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {}, project);
+    const installed = await runProgram(
+      'npm',
+      ['install', '-D', tgz, 'json-server@0.17.4', 'typescript@~5.9', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+      {},
+      project,
+    );
     expect(installed.status, installed.stderr).toBe(0);
 
     // The tools live in the per-user cache (make test's setup built them): the CLI finds them from here.
     const doctor = await runProgram('npx', ['brownout', 'doctor', '--check'], {}, project);
     expect(doctor.status, doctor.stdout + doctor.stderr).toBe(0);
 
-    const init = await runProgram('npx', ['brownout', 'init', '--command', 'npx json-server db.json --host 127.0.0.1 --port ${PORT}', '--health', '/posts'], {}, project);
+    const init = await runProgram(
+      'npx',
+      ['brownout', 'init', '--command', 'npx json-server db.json --host 127.0.0.1 --port ${PORT}', '--health', '/posts'],
+      {},
+      project,
+    );
     expect(init.status, init.stderr).toBe(0);
     expect(init.stdout).toContain('wrote    chaos/scenario.ts');
     const pkg = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as { scripts: Record<string, string> };

@@ -18,7 +18,16 @@ describe('redis part and flushCache on a real redis-server', () => {
       const stack = await startStack(
         [
           { kind: 'redis', name: 'cache' },
-          { kind: 'service', name: 'app', command: ['node', '--import', 'tsx', 'fixtures/photo/imager.ts'], env: {}, health: '/health', dependsOn: ['cache'], startupTimeoutMs: 20_000, cwd: process.cwd() },
+          {
+            kind: 'service',
+            name: 'app',
+            command: ['node', '--import', 'tsx', 'fixtures/photo/imager.ts'],
+            env: {},
+            health: '/health',
+            dependsOn: ['cache'],
+            startupTimeoutMs: 20_000,
+            cwd: process.cwd(),
+          },
         ],
         [{ name: 'app→cache', from: 'app', to: 'cache', http: [] }],
         { runId: 'test', dir, cleanup },

@@ -16,11 +16,22 @@ const reports = path.join(dir, 'reports');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Sums per-second counts into 10 s windows. */
-const windows = (perSecond: readonly number[]) => Array.from({ length: Math.ceil(perSecond.length / 10) }, (_, i) => perSecond.slice(i * 10, i * 10 + 10).reduce((a, b) => a + b, 0));
+const windows = (perSecond: readonly number[]) =>
+  Array.from({ length: Math.ceil(perSecond.length / 10) }, (_, i) => perSecond.slice(i * 10, i * 10 + 10).reduce((a, b) => a + b, 0));
 
 describe('brownout replay', () => {
   it('a log where no line parses is one error naming the file, the format and the fix; nothing is written', async () => {
-    const r = await cli('replay', '--log', SAMPLE, '--format', 'nginx', '--stack-of', 'scenarios/slow-transaction.ts', '--out', path.join(dir, 'scenarios', 'wrong.ts'));
+    const r = await cli(
+      'replay',
+      '--log',
+      SAMPLE,
+      '--format',
+      'nginx',
+      '--stack-of',
+      'scenarios/slow-transaction.ts',
+      '--out',
+      path.join(dir, 'scenarios', 'wrong.ts'),
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`no line of ${SAMPLE} parses as nginx`);
     expect(r.stderr).toContain(`${SAMPLE}:2: `);
@@ -88,7 +99,14 @@ describe('brownout replay', () => {
       if (share(logFailed, src?.requests[s] ?? 0) < 0.2) continue;
       const p = result.series?.points[s];
       logShare.push(share(logFailed, src?.requests[s] ?? 0));
-      runShare.push(share(Object.entries(p?.statuses ?? {}).filter(([c]) => c.startsWith('5')).reduce((n, [, k]) => n + k, 0), p?.count ?? 0));
+      runShare.push(
+        share(
+          Object.entries(p?.statuses ?? {})
+            .filter(([c]) => c.startsWith('5'))
+            .reduce((n, [, k]) => n + k, 0),
+          p?.count ?? 0,
+        ),
+      );
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(logShare.length).toBeGreaterThanOrEqual(10);

@@ -40,8 +40,12 @@ describe('load split across k6 runners (execution segments), judged on the merge
     const o = await runScenario({ scenarioFile: 'tests/integration/scenarios/runners-saturated.ts', reportsDir: 'reports/test', runners: 3 });
     expect(o.exitCode).toBe(2);
     expect(o.result?.verdict).toBe('untrusted');
-    expect(o.error?.message).toMatch(/load generator saturated: \d+ of \d+ iterations dropped \([\d.]+%; runners k6-0 \([\d.]+%\), k6-1 \([\d.]+%\), k6-2 \([\d.]+%\) over the limit; the limit is 1% per runner and overall\)/);
+    expect(o.error?.message).toMatch(
+      /load generator saturated: \d+ of \d+ iterations dropped \([\d.]+%; runners k6-0 \([\d.]+%\), k6-1 \([\d.]+%\), k6-2 \([\d.]+%\) over the limit; the limit is 1% per runner and overall\)/,
+    );
     // The fix names the option that would have helped, from what k6 measured: every VU was busy.
-    expect(o.error instanceof HarnessError ? o.error.hint : '').toMatch(/^every one of the 3 VUs \(load\.maxVUs\) was busy at once \(over all runners\): raise load\.maxVUs/);
+    expect(o.error instanceof HarnessError ? o.error.hint : '').toMatch(
+      /^every one of the 3 VUs \(load\.maxVUs\) was busy at once \(over all runners\): raise load\.maxVUs/,
+    );
   }, 60_000);
 });

@@ -6,7 +6,9 @@ import { checkWrites } from '../../harness/run/writes.ts';
 import { descendants, listeningAddresses, watchTree, withPhotoDb } from './helpers.ts';
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 describe('safety', () => {

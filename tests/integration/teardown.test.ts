@@ -9,10 +9,7 @@ import { portFree, runTempDirs, survivors, watchTree, type SeenProcess } from '.
  * server before it stopped; no process the run started is alive (found by walking the process
  * tree during the run, not by names); no temp dir; every port it bound is free again.
  */
-async function endedBy(
-  file: string,
-  interfere?: (tree: Map<number, SeenProcess>) => void,
-): Promise<{ outcome: RunOutcome; seen: Map<number, SeenProcess> }> {
+async function endedBy(file: string, interfere?: (tree: Map<number, SeenProcess>) => void): Promise<{ outcome: RunOutcome; seen: Map<number, SeenProcess> }> {
   const dirs = runTempDirs();
   let interfered = false;
   const { value: outcome, seen } = await watchTree(process.pid, async (tree) => {
@@ -86,12 +83,16 @@ describe('what outlives teardown is reported by the harness itself', () => {
     try {
       // The verdict passed; what the run left behind makes it a harness error all the same.
       expect(outcome.result?.verdict).toBe('pass');
-      expect(line).toMatch(/^port \d+ still bound after teardown by pid \d+ \(state \w, parent \d+, started at tick \d+\): \S*node \S*daemonizing-service\.cjs daemon$/);
+      expect(line).toMatch(
+        /^port \d+ still bound after teardown by pid \d+ \(state \w, parent \d+, started at tick \d+\): \S*node \S*daemonizing-service\.cjs daemon$/,
+      );
       expect(outcome.exitCode).toBe(2);
       const dir = outcome.reportDir ?? '';
       expect((JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')) as { cleanupFailures: string[] }).cleanupFailures).toContain(line);
       expect(readFileSync(path.join(dir, 'summary.md'), 'utf8')).toContain(`## Not cleaned up\n\n- ${line}`);
-      expect(readFileSync(path.join(dir, 'junit.xml'), 'utf8')).toMatch(/<testcase classname="brownout.daemonizing-service" name="teardown" time="0">\n\s+<error message="not cleaned up: port \d+ still bound/);
+      expect(readFileSync(path.join(dir, 'junit.xml'), 'utf8')).toMatch(
+        /<testcase classname="brownout.daemonizing-service" name="teardown" time="0">\n\s+<error message="not cleaned up: port \d+ still bound/,
+      );
     } finally {
       if (daemon > 0) process.kill(daemon, 'SIGKILL');
     }

@@ -20,7 +20,16 @@ let stack: StartedStack;
 let port = 0;
 
 beforeAll(async () => {
-  const part = (name: string, dependsOn: string[]) => ({ kind: 'service' as const, name, command: ['node', BLOB], env: {}, health: '/health', dependsOn, startupTimeoutMs: 20_000, cwd: process.cwd() });
+  const part = (name: string, dependsOn: string[]) => ({
+    kind: 'service' as const,
+    name,
+    command: ['node', BLOB],
+    env: {},
+    health: '/health',
+    dependsOn,
+    startupTimeoutMs: 20_000,
+    cwd: process.cwd(),
+  });
   stack = await startStack([part('app', []), part('probe', ['app'])], [{ name: LINK, from: 'probe', to: 'app', http: [] }], { runId: 'toxics', dir, cleanup });
   port = stack.links.get(LINK)?.listenPort ?? 0;
 }, 60_000);

@@ -54,7 +54,12 @@ describe('the phases against the gateway’s own log', () => {
     for (const q of gw) {
       const [a, e] = [q.arrivalMs, q.arrivalMs + (q.durationMs ?? 0)];
       const ph = phaseOf(a, e, windows);
-      const sure = [phaseOf(a - slackMs, e + slackMs, windows), phaseOf(a + slackMs, Math.max(a + slackMs, e - slackMs), windows), phaseOf(a - slackMs, e - slackMs, windows), phaseOf(a + slackMs, e + slackMs, windows)].every((p) => p === ph);
+      const sure = [
+        phaseOf(a - slackMs, e + slackMs, windows),
+        phaseOf(a + slackMs, Math.max(a + slackMs, e - slackMs), windows),
+        phaseOf(a - slackMs, e - slackMs, windows),
+        phaseOf(a + slackMs, e + slackMs, windows),
+      ].every((p) => p === ph);
       const g = gateway.get(ph) ?? { count: 0, sure: 0, fivexx: 0, sure5xx: 0, durations: [] };
       g.count++;
       if (sure) g.sure++;
@@ -68,8 +73,12 @@ describe('the phases against the gateway’s own log', () => {
     let missing = 0;
     for (const ph of phases) {
       const g = gateway.get(ph.phase as Phase) ?? { count: 0, sure: 0, fivexx: 0, sure5xx: 0, durations: [] };
-      const harness5xx = Object.entries(ph.all.statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0);
-      rows.push(`${ph.phase}: harness ${ph.all.count} requests, ${harness5xx} 5xx, p95 ${ph.all.p95Ms.toFixed(1)} ms; gateway ${g.count} (${g.count - g.sure} at an edge), ${g.fivexx} 5xx, p95 ${p95(g.durations).toFixed(1)} ms`);
+      const harness5xx = Object.entries(ph.all.statuses)
+        .filter(([s]) => Number(s) >= 500)
+        .reduce((n, [, c]) => n + c, 0);
+      rows.push(
+        `${ph.phase}: harness ${ph.all.count} requests, ${harness5xx} 5xx, p95 ${ph.all.p95Ms.toFixed(1)} ms; gateway ${g.count} (${g.count - g.sure} at an edge), ${g.fivexx} 5xx, p95 ${p95(g.durations).toFixed(1)} ms`,
+      );
       // Exactly, but for lines HAProxy dropped and requests at an edge: every request the gateway puts
       // surely in a phase, the harness counts there; beyond those, at most the edge requests and the
       // dropped lines; and what is missing over all phases sums to the dropped count.
@@ -83,7 +92,9 @@ describe('the phases against the gateway’s own log', () => {
     }
     expect(missing).toBe(dropped);
     // The figures, for the log of the test run (the README quotes them).
-    console.log(`gateway→client overhead (baseline p50, harness − gateway): ${overheadMs.toFixed(2)} ms; HAProxy dropped ${dropped} log lines\n${rows.join('\n')}`);
+    console.log(
+      `gateway→client overhead (baseline p50, harness − gateway): ${overheadMs.toFixed(2)} ms; HAProxy dropped ${dropped} log lines\n${rows.join('\n')}`,
+    );
     // The broken mode's fault phase is full of 503s, by both accounts; none leaks into the baseline.
     expect(gateway.get('fault')?.fivexx ?? 0).toBeGreaterThan(50);
     expect(gateway.get('baseline')?.fivexx).toBe(0);

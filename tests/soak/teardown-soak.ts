@@ -36,7 +36,9 @@ function once(path_: Run['path'], index: number, reports: string): Promise<Run> 
   return new Promise((resolve) => {
     const dirs = runTempDirs();
     const t = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', SCENARIO, '--reports', reports], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', SCENARIO, '--reports', reports], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const tree = new Map<number, SeenProcess>();
     const poll = setInterval(() => child.pid !== undefined && noteSeen(tree, descendants(child.pid)), 100);
     let stderr = '';
@@ -55,7 +57,8 @@ function once(path_: Run['path'], index: number, reports: string): Promise<Run> 
       const runDir = /report in (\S+)/.exec(stderr)?.[1];
       let cleanupFailures: string[] = [];
       try {
-        if (runDir) cleanupFailures = (JSON.parse(readFileSync(path.join(runDir, 'result.json'), 'utf8')) as { cleanupFailures?: string[] }).cleanupFailures ?? [];
+        if (runDir)
+          cleanupFailures = (JSON.parse(readFileSync(path.join(runDir, 'result.json'), 'utf8')) as { cleanupFailures?: string[] }).cleanupFailures ?? [];
       } catch {
         cleanupFailures = [`no result.json in ${runDir ?? '(no report line)'}`];
       }
@@ -63,7 +66,17 @@ function once(path_: Run['path'], index: number, reports: string): Promise<Run> 
         const now = processInfo(pid);
         return now !== undefined && now.state !== 'Z' && now.startTime !== p.startTime;
       }).length;
-      resolve({ path: path_, index, exit: code, seconds: (Date.now() - t) / 1000, seen: tree.size, survivors: survivors(tree), reused, cleanupFailures, tempDirsLeft: runTempDirs().filter((d) => !dirs.includes(d)) });
+      resolve({
+        path: path_,
+        index,
+        exit: code,
+        seconds: (Date.now() - t) / 1000,
+        seen: tree.size,
+        survivors: survivors(tree),
+        reused,
+        cleanupFailures,
+        tempDirsLeft: runTempDirs().filter((d) => !dirs.includes(d)),
+      });
     });
   });
 }
@@ -78,22 +91,39 @@ async function main(): Promise<number> {
       for (const p of ['pass', 'SIGINT'] as const) {
         const r = await once(p, i, reports);
         runs.push(r);
-        process.stderr.write(`teardown-soak: ${p} #${i + 1}: exit ${r.exit} in ${r.seconds.toFixed(1)} s, ${r.seen} processes seen, ${r.survivors.length} survived, ${r.reused} pids reused, ${r.cleanupFailures.length} cleanup failures${r.survivors.length ? `: ${r.survivors.join('; ')}` : ''}\n`);
+        process.stderr.write(
+          `teardown-soak: ${p} #${i + 1}: exit ${r.exit} in ${r.seconds.toFixed(1)} s, ${r.seen} processes seen, ${r.survivors.length} survived, ${r.reused} pids reused, ${r.cleanupFailures.length} cleanup failures${r.survivors.length ? `: ${r.survivors.join('; ')}` : ''}\n`,
+        );
       }
     }
   } finally {
     for (const b of burners) b.kill('SIGKILL');
     rmSync(reports, { recursive: true, force: true });
   }
-  const lines = ['# Teardown under load', '', `${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, each kept busy by a CPU burner; ${RUNS} runs of each path.`, '', '| path | runs | exits | processes seen (min–max) | survivors | pids reused (a check by pid alone: survivors) | cleanup failures | temp dirs left |', '|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '# Teardown under load',
+    '',
+    `${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, each kept busy by a CPU burner; ${RUNS} runs of each path.`,
+    '',
+    '| path | runs | exits | processes seen (min–max) | survivors | pids reused (a check by pid alone: survivors) | cleanup failures | temp dirs left |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
   for (const p of ['pass', 'SIGINT'] as const) {
     const rs = runs.filter((r) => r.path === p);
     const exits = [...new Set(rs.map((r) => r.exit))].map((e) => `${e} ×${rs.filter((r) => r.exit === e).length}`).join(', ');
     const seen = rs.map((r) => r.seen);
-    lines.push(`| ${p} | ${rs.length} | ${exits} | ${Math.min(...seen)}–${Math.max(...seen)} | ${rs.reduce((n, r) => n + r.survivors.length, 0)} | ${rs.reduce((n, r) => n + r.reused, 0)} | ${rs.reduce((n, r) => n + r.cleanupFailures.length, 0)} | ${rs.reduce((n, r) => n + r.tempDirsLeft.length, 0)} |`);
+    lines.push(
+      `| ${p} | ${rs.length} | ${exits} | ${Math.min(...seen)}–${Math.max(...seen)} | ${rs.reduce((n, r) => n + r.survivors.length, 0)} | ${rs.reduce((n, r) => n + r.reused, 0)} | ${rs.reduce((n, r) => n + r.cleanupFailures.length, 0)} | ${rs.reduce((n, r) => n + r.tempDirsLeft.length, 0)} |`,
+    );
   }
   const bad = runs.filter((r) => r.survivors.length || r.cleanupFailures.length || r.tempDirsLeft.length);
-  if (bad.length) lines.push('', '## Runs that left something', '', ...bad.map((r) => `- ${r.path} #${r.index + 1}: ${[...r.survivors, ...r.cleanupFailures, ...r.tempDirsLeft.map((d) => `temp dir ${d}`)].join('; ')}`));
+  if (bad.length)
+    lines.push(
+      '',
+      '## Runs that left something',
+      '',
+      ...bad.map((r) => `- ${r.path} #${r.index + 1}: ${[...r.survivors, ...r.cleanupFailures, ...r.tempDirsLeft.map((d) => `temp dir ${d}`)].join('; ')}`),
+    );
   mkdirSync(REPORTS, { recursive: true });
   writeFileSync(path.join(REPORTS, 'teardown-soak.json'), `${JSON.stringify({ date: new Date().toISOString(), runs }, null, 2)}\n`);
   writeFileSync(path.join(REPORTS, 'teardown-soak.md'), `${lines.join('\n')}\n`);

@@ -8,7 +8,15 @@ export default scenario({
     svc: service({ command: ['node', '--import', 'tsx', '../../../fixtures/photo/imager.ts'] }),
     edge: gateway({ to: 'svc', timeout: '5s' }),
   }),
-  load: { script: '../../../tests/integration/scenarios/health.k6.ts', target: 'edge', rate: 2000, duration: '120s', requestTimeout: '5s', preAllocatedVUs: 200, maxVUs: 1000 },
+  load: {
+    script: '../../../tests/integration/scenarios/health.k6.ts',
+    target: 'edge',
+    rate: 2000,
+    duration: '120s',
+    requestTimeout: '5s',
+    preAllocatedVUs: 200,
+    maxVUs: 1000,
+  },
   timeline: [],
   expect: { baseline: ['rate(5xx) == 0'] },
 });

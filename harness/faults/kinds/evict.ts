@@ -23,7 +23,12 @@ const POLICIES = ['allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru'
 
 export const evictKind: FaultKind<EvictFault, ResolvedEvict> = {
   type: 'evict',
-  schema: z.strictObject({ type: z.literal('evict'), part: z.string(), maxmemory: z.string().regex(/^\d+(b|kb|mb|gb)?$/i), policy: z.enum(POLICIES).optional() }),
+  schema: z.strictObject({
+    type: z.literal('evict'),
+    part: z.string(),
+    maxmemory: z.string().regex(/^\d+(b|kb|mb|gb)?$/i),
+    policy: z.enum(POLICIES).optional(),
+  }),
   instant: false,
   hitsProcess: false,
   resolve: (f, ctx) => ({ type: 'evict', part: ctx.part('part', f.part, ['redis']), maxmemory: f.maxmemory, policy: f.policy ?? 'allkeys-lru' }),

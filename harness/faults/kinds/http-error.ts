@@ -19,6 +19,11 @@ export const httpError = (o: Omit<HttpErrorFault, 'type'>): HttpErrorFault => ({
 
 export const httpErrorKind = httpKind<HttpErrorFault, ResolvedHttpError>(
   'httpError',
-  z.strictObject({ type: z.literal('httpError'), status: z.number().int().min(400).max(599), retryAfter: z.number().int().nonnegative().optional(), ...httpOptionsSchema }),
+  z.strictObject({
+    type: z.literal('httpError'),
+    status: z.number().int().min(400).max(599),
+    retryAfter: z.number().int().nonnegative().optional(),
+    ...httpOptionsSchema,
+  }),
   (f, { link, ...rule }) => ({ type: 'httpError', link, rule: { ...rule, action: 'error', status: f.status, retryAfterS: f.retryAfter } }),
 );

@@ -29,7 +29,32 @@ import { timeoutKind } from './timeout.ts';
  * its own file in this folder (type, schema, resolve, apply/heal), a line here and its helper
  * exported from harness/index.ts.
  */
-export const FAULT_KINDS = [latencyKind, timeoutKind, resetPeerKind, bandwidthKind, slowCloseKind, slicerKind, limitDataKind, downKind, httpErrorKind, httpDelayKind, httpAbortKind, lockWaitKind, slowTransactionKind, connectionFloodKind, killConnectionsKind, readOnlyKind, killKind, freezeKind, restartKind, requestKind, flushCacheKind, clientPauseKind, evictKind, expireKind] as const;
+export const FAULT_KINDS = [
+  latencyKind,
+  timeoutKind,
+  resetPeerKind,
+  bandwidthKind,
+  slowCloseKind,
+  slicerKind,
+  limitDataKind,
+  downKind,
+  httpErrorKind,
+  httpDelayKind,
+  httpAbortKind,
+  lockWaitKind,
+  slowTransactionKind,
+  connectionFloodKind,
+  killConnectionsKind,
+  readOnlyKind,
+  killKind,
+  freezeKind,
+  restartKind,
+  requestKind,
+  flushCacheKind,
+  clientPauseKind,
+  evictKind,
+  expireKind,
+] as const;
 
 type DefOf<K> = K extends FaultKind<infer D, infer _R> ? D : never;
 type ResolvedOf<K> = K extends FaultKind<infer _D, infer R> ? R : never;

@@ -38,7 +38,11 @@ export const killConnectionsKind: FaultKind<KillConnectionsFault, ResolvedKillCo
   instant: true,
   instantWith: (f) => f.every === undefined,
   hitsProcess: false,
-  resolve: (f, ctx) => ({ type: 'killConnections', db: ctx.part('db', f.db, ['mariadb']), everyMs: f.every === undefined ? undefined : ctx.duration('every', f.every, 1000) }),
+  resolve: (f, ctx) => ({
+    type: 'killConnections',
+    db: ctx.part('db', f.db, ['mariadb']),
+    everyMs: f.every === undefined ? undefined : ctx.duration('every', f.every, 1000),
+  }),
   label: (d, f) => `killConnections of ${f.db}${d.every ? ` every ${d.every}` : ''}`,
   partHit: (f) => f.db,
   apply: async (f, stack, _id, label) => {

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { applyToxics, linkEnd, resolveToxicOptions, shareText, toxicOptionsSchema, toxicsFor, type FaultKind, type ResolvedToxicOptions, type ToxicOptions } from '../kind.ts';
+import {
+  applyToxics,
+  linkEnd,
+  resolveToxicOptions,
+  shareText,
+  toxicOptionsSchema,
+  toxicsFor,
+  type FaultKind,
+  type ResolvedToxicOptions,
+  type ToxicOptions,
+} from '../kind.ts';
 
 /** Toxiproxy latency on a link: data is held `latency` (± `jitter`) before it is passed on. */
 export interface LatencyFault extends ToxicOptions {
@@ -18,10 +28,22 @@ export const latency = (o: Omit<LatencyFault, 'type'>): LatencyFault => ({ type:
 
 export const latencyKind: FaultKind<LatencyFault, ResolvedLatency> = {
   type: 'latency',
-  schema: z.strictObject({ type: z.literal('latency'), link: z.string(), latency: z.string().min(1), jitter: z.string().min(1).optional(), ...toxicOptionsSchema }),
+  schema: z.strictObject({
+    type: z.literal('latency'),
+    link: z.string(),
+    latency: z.string().min(1),
+    jitter: z.string().min(1).optional(),
+    ...toxicOptionsSchema,
+  }),
   instant: false,
   hitsProcess: false,
-  resolve: (f, ctx) => ({ type: 'latency', link: ctx.link(f.link), latencyMs: ctx.duration('latency', f.latency, 0), jitterMs: ctx.duration('jitter', f.jitter, 0), ...resolveToxicOptions(f, 'downstream') }),
+  resolve: (f, ctx) => ({
+    type: 'latency',
+    link: ctx.link(f.link),
+    latencyMs: ctx.duration('latency', f.latency, 0),
+    jitterMs: ctx.duration('jitter', f.jitter, 0),
+    ...resolveToxicOptions(f, 'downstream'),
+  }),
   label: (d, f) => `latency ${d.latency} on ${f.link}${shareText(f)}`,
   partHit: (f) => linkEnd(f.link),
   apply: (f, stack, id, label) => applyToxics(stack, f.link, label, toxicsFor(id, 'latency', f, { latency: f.latencyMs, jitter: f.jitterMs })),

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { applyToxics, linkEnd, resolveToxicOptions, shareText, toxicOptionsSchema, toxicsFor, type FaultKind, type ResolvedToxicOptions, type ToxicOptions } from '../kind.ts';
+import {
+  applyToxics,
+  linkEnd,
+  resolveToxicOptions,
+  shareText,
+  toxicOptionsSchema,
+  toxicsFor,
+  type FaultKind,
+  type ResolvedToxicOptions,
+  type ToxicOptions,
+} from '../kind.ts';
 
 /** Toxiproxy `limit_data`: a connection is closed once `bytes` went through it (a truncated response or upload). */
 export interface LimitDataFault extends ToxicOptions {

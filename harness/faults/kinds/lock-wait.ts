@@ -26,7 +26,8 @@ export const lockWaitKind: FaultKind<LockWaitFault, ResolvedLockWait> = {
   hitsProcess: false,
   resolve: (f, ctx) => {
     const rows = f.rows.trim().replace(/\s+FOR\s+UPDATE\s*$/i, '');
-    if (!/^select\s/i.test(rows) || rows.includes(';')) ctx.problem('rows', 'rows must be one SELECT statement', "write e.g. 'SELECT * FROM albums WHERE id = 1' (FOR UPDATE is added)");
+    if (!/^select\s/i.test(rows) || rows.includes(';'))
+      ctx.problem('rows', 'rows must be one SELECT statement', "write e.g. 'SELECT * FROM albums WHERE id = 1' (FOR UPDATE is added)");
     return { type: 'lockWait', db: ctx.part('db', f.db, ['mariadb']), rows };
   },
   label: (_d, f) => `lockWait on ${f.db}: ${f.rows}`,

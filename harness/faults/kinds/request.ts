@@ -21,7 +21,13 @@ export const request = (o: Omit<RequestFault, 'type'>): RequestFault => ({ type:
 
 export const requestKind: FaultKind<RequestFault, ResolvedRequest> = {
   type: 'request',
-  schema: z.strictObject({ type: z.literal('request'), part: z.string(), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).optional(), path: z.string().startsWith('/'), body: z.string().optional() }),
+  schema: z.strictObject({
+    type: z.literal('request'),
+    part: z.string(),
+    method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).optional(),
+    path: z.string().startsWith('/'),
+    body: z.string().optional(),
+  }),
   instant: true,
   hitsProcess: true,
   resolve: (f, ctx) => ({ type: 'request', part: ctx.part('part', f.part, ['service']), method: f.method ?? 'GET', path: f.path, body: f.body }),
@@ -32,7 +38,11 @@ export const requestKind: FaultKind<RequestFault, ResolvedRequest> = {
     const p = stack.parts.get(f.part);
     if (p?.kind !== 'service') throw new FaultError(label, `${f.part} is not a started service`, 'send requests to a service part');
     try {
-      const r = await fetch(`${p.url}${f.path}`, { method: f.method, ...(f.body === undefined ? {} : { body: f.body, headers: { 'content-type': 'application/json' } }), signal: AbortSignal.timeout(5000) });
+      const r = await fetch(`${p.url}${f.path}`, {
+        method: f.method,
+        ...(f.body === undefined ? {} : { body: f.body, headers: { 'content-type': 'application/json' } }),
+        signal: AbortSignal.timeout(5000),
+      });
       log(`${label}: answered ${r.status}`);
     } catch (e) {
       log(`${label}: no answer (${(e as Error).message})`);

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { applyToxics, linkEnd, resolveToxicOptions, shareText, toxicOptionsSchema, toxicsFor, type FaultKind, type ResolvedToxicOptions, type ToxicOptions } from '../kind.ts';
+import {
+  applyToxics,
+  linkEnd,
+  resolveToxicOptions,
+  shareText,
+  toxicOptionsSchema,
+  toxicsFor,
+  type FaultKind,
+  type ResolvedToxicOptions,
+  type ToxicOptions,
+} from '../kind.ts';
 
 /** Toxiproxy `reset_peer`: connections on the link are reset (TCP RST) after `after`. Default '0ms'. */
 export interface ResetPeerFault extends ToxicOptions {

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { applyToxics, linkEnd, resolveToxicOptions, shareText, toxicOptionsSchema, toxicsFor, type FaultKind, type ResolvedToxicOptions, type ToxicOptions } from '../kind.ts';
+import {
+  applyToxics,
+  linkEnd,
+  resolveToxicOptions,
+  shareText,
+  toxicOptionsSchema,
+  toxicsFor,
+  type FaultKind,
+  type ResolvedToxicOptions,
+  type ToxicOptions,
+} from '../kind.ts';
 
 /** Toxiproxy `slow_close`: a connection's close is held `delay` (a peer slow to let go: pools fill with half-closed sockets). */
 export interface SlowCloseFault extends ToxicOptions {

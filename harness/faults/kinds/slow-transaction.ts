@@ -29,7 +29,12 @@ export const slowTransactionKind: FaultKind<SlowTransactionFault, ResolvedSlowTr
   resolve: (f, ctx) => {
     f.sql.forEach((q, i) => {
       // The transaction is the fault's: it ends at heal, by rollback, never by the statements.
-      if (/^\s*(commit|rollback|start\s+transaction|begin|set\s+autocommit)\b/i.test(q) || q.includes(';')) ctx.problem(`sql[${i}]`, `'${q}' would end or split the transaction`, 'give one statement per entry, without COMMIT/ROLLBACK: the fault rolls back at heal');
+      if (/^\s*(commit|rollback|start\s+transaction|begin|set\s+autocommit)\b/i.test(q) || q.includes(';'))
+        ctx.problem(
+          `sql[${i}]`,
+          `'${q}' would end or split the transaction`,
+          'give one statement per entry, without COMMIT/ROLLBACK: the fault rolls back at heal',
+        );
     });
     return { type: 'slowTransaction', db: ctx.part('db', f.db, ['mariadb']), sql: f.sql };
   },

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { applyToxics, linkEnd, resolveToxicOptions, shareText, toxicOptionsSchema, toxicsFor, type FaultKind, type ResolvedToxicOptions, type ToxicOptions } from '../kind.ts';
+import {
+  applyToxics,
+  linkEnd,
+  resolveToxicOptions,
+  shareText,
+  toxicOptionsSchema,
+  toxicsFor,
+  type FaultKind,
+  type ResolvedToxicOptions,
+  type ToxicOptions,
+} from '../kind.ts';
 
 /** Toxiproxy `timeout` on a link, both ways by default: a blackhole. Connections close after `timeout` ('0ms' = never). Default '0ms'. */
 export interface TimeoutFault extends ToxicOptions {

@@ -17,22 +17,61 @@ const STATUS_COLOURS: Record<StatusSeries, string> = {
 type Line = ChartDataset<'line', { x: number; y: number | null }[]>;
 
 function line(label: string, t: readonly number[], ys: readonly (number | null)[], colour: string, dash?: number[]): Line {
-  return { label, data: t.map((x, i) => ({ x, y: ys[i] ?? null })), borderColor: colour, backgroundColor: colour, borderWidth: 1.5, pointRadius: 0, spanGaps: false, ...(dash ? { borderDash: dash } : {}) };
+  return {
+    label,
+    data: t.map((x, i) => ({ x, y: ys[i] ?? null })),
+    borderColor: colour,
+    backgroundColor: colour,
+    borderWidth: 1.5,
+    pointRadius: 0,
+    spanGaps: false,
+    ...(dash ? { borderDash: dash } : {}),
+  };
 }
 
 function annotations(d: ChartData): Record<string, AnnotationOptions> {
   const out: Record<string, AnnotationOptions> = {};
   d.faults.forEach((f, i) => {
-    out[`fault${i}`] = { type: 'box', xMin: f.fromS, xMax: f.toS, backgroundColor: 'rgba(214,39,40,0.10)', borderWidth: 0, label: { display: true, content: f.label, position: { x: 'start', y: 'start' }, font: { size: 11 }, color: '#a00' } };
+    out[`fault${i}`] = {
+      type: 'box',
+      xMin: f.fromS,
+      xMax: f.toS,
+      backgroundColor: 'rgba(214,39,40,0.10)',
+      borderWidth: 0,
+      label: { display: true, content: f.label, position: { x: 'start', y: 'start' }, font: { size: 11 }, color: '#a00' },
+    };
   });
   d.instants.forEach((m, i) => {
-    out[`instant${i}`] = { type: 'line', xMin: m.atS, xMax: m.atS, borderColor: '#d62728', borderWidth: 2, borderDash: [6, 3], label: { display: true, content: m.label, position: 'start', font: { size: 11 }, backgroundColor: 'rgba(214,39,40,0.85)' } };
+    out[`instant${i}`] = {
+      type: 'line',
+      xMin: m.atS,
+      xMax: m.atS,
+      borderColor: '#d62728',
+      borderWidth: 2,
+      borderDash: [6, 3],
+      label: { display: true, content: m.label, position: 'start', font: { size: 11 }, backgroundColor: 'rgba(214,39,40,0.85)' },
+    };
   });
   d.gateway.forEach((m, i) => {
-    out[`gateway${i}`] = { type: 'line', xMin: m.atS, xMax: m.atS, borderColor: '#7f7f7f', borderWidth: 1, borderDash: [2, 3], label: { display: true, content: m.label, position: 'end', yAdjust: (i % 4) * 22, font: { size: 10 }, backgroundColor: 'rgba(90,90,90,0.8)' } };
+    out[`gateway${i}`] = {
+      type: 'line',
+      xMin: m.atS,
+      xMax: m.atS,
+      borderColor: '#7f7f7f',
+      borderWidth: 1,
+      borderDash: [2, 3],
+      label: { display: true, content: m.label, position: 'end', yAdjust: (i % 4) * 22, font: { size: 10 }, backgroundColor: 'rgba(90,90,90,0.8)' },
+    };
   });
   if (d.recovery) {
-    out['recovery'] = { type: 'line', xMin: d.recovery.atS, xMax: d.recovery.atS, borderColor: '#2ca02c', borderWidth: 2, label: { display: true, content: d.recovery.label, position: 'center', font: { size: 11 }, backgroundColor: 'rgba(44,160,44,0.9)' } };
+    out['recovery'] = {
+      type: 'line',
+      xMin: d.recovery.atS,
+      xMax: d.recovery.atS,
+      borderColor: '#2ca02c',
+      borderWidth: 2,
+      label: { display: true, content: d.recovery.label, position: 'center', font: { size: 11 }, backgroundColor: 'rgba(44,160,44,0.9)' },
+    };
   }
   return out;
 }
@@ -60,7 +99,10 @@ const el = document.getElementById('brownout-data');
 if (el?.textContent) {
   const d = JSON.parse(el.textContent) as ChartData;
   const sets: Record<string, [Line[], string]> = {
-    latency: [[line('p50', d.t, d.latency.p50, '#1f77b4'), line('p95', d.t, d.latency.p95, '#ff7f0e'), line('p99', d.t, d.latency.p99, '#d62728', [4, 2])], 'ms'],
+    latency: [
+      [line('p50', d.t, d.latency.p50, '#1f77b4'), line('p95', d.t, d.latency.p95, '#ff7f0e'), line('p99', d.t, d.latency.p99, '#d62728', [4, 2])],
+      'ms',
+    ],
     rate: [[line('requests/s', d.t, d.rate, '#1f77b4')], 'requests/s'],
     status: [STATUS_SERIES.map((k) => line(k, d.t, d.statusPct[k], STATUS_COLOURS[k])), '% of requests'],
   };

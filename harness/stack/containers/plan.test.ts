@@ -11,12 +11,21 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     const sc = await loadScenario('scenarios/slow-transaction.ts', { mode: 'broken' });
     const links = sc.links.map((l) =>
       l.name === 'app→imager'
-        ? { ...l, http: [{ id: 'f4', path: '/thumb', share: 0.3, action: 'error' as const, status: 503, retryAfterS: 2 }, { id: 'f5', path: '/', share: 1, action: 'delay' as const, delayMs: 1500 }, { id: 'f6', path: '/', share: 0.5, action: 'abort' as const }] }
+        ? {
+            ...l,
+            http: [
+              { id: 'f4', path: '/thumb', share: 0.3, action: 'error' as const, status: 503, retryAfterS: 2 },
+              { id: 'f5', path: '/', share: 1, action: 'delay' as const, delayMs: 1500 },
+              { id: 'f6', path: '/', share: 0.5, action: 'abort' as const },
+            ],
+          }
         : l,
     );
     const plan = stackPlan(sc.parts, links, 'r1', secrets);
     expect(plan.proxies.map((p) => `${p.link} → ${p.upstream}`)).toEqual(['app→db → db:3306', 'app→imager → http-app-imager:8080', 'edge→app → app:8080']);
-    expect(plan.httpFaults.map((h) => [h.link, h.from, h.alias, h.image, h.port, h.adminPort, h.mapFile])).toEqual([['app→imager', 'app', 'http-app-imager', 'brownout/haproxy:2.6', 8080, 9999, '/usr/local/etc/haproxy/rules.map']]);
+    expect(plan.httpFaults.map((h) => [h.link, h.from, h.alias, h.image, h.port, h.adminPort, h.mapFile])).toEqual([
+      ['app→imager', 'app', 'http-app-imager', 'brownout/haproxy:2.6', 8080, 9999, '/usr/local/etc/haproxy/rules.map'],
+    ]);
     const files = new Map(plan.httpFaults[0]?.files.map((f) => [f.target, f.content]));
     expect(files.get('/usr/local/etc/haproxy/rules.map')).toBe('f4 0\nf5 0\nf6 0\n');
     expect(files.get('/usr/local/etc/haproxy/empty.http')).toBe('');
@@ -47,13 +56,22 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     const plan = stackPlan(sc.parts, sc.links, 'r1', secrets);
     expect(plan.network).toBe('brownout-r1');
     expect(plan.containers.map((c) => `${c.part}:${c.kind}`)).toEqual(['db:mariadb', 'imager:service', 'app:service', 'edge:gateway']);
-    expect(plan.proxies.map((p) => `${p.link} ${p.listenPort} → ${p.upstream}`)).toEqual(['app→db 20000 → db:3306', 'app→imager 20001 → imager:8080', 'edge→app 20002 → app:8080']);
+    expect(plan.proxies.map((p) => `${p.link} ${p.listenPort} → ${p.upstream}`)).toEqual([
+      'app→db 20000 → db:3306',
+      'app→imager 20001 → imager:8080',
+      'edge→app 20002 → app:8080',
+    ]);
     expect(plan.runId).toBe('r1');
     expect(plan.toxiproxy).toEqual({ image: 'brownout/toxiproxy:2.12.0', alias: 'toxiproxy', apiPort: 8474, proxyPorts: [20000, 20001, 20002] });
 
     const db = byPart(plan.containers, 'db');
     // The images built here by default; the server gets the local backend's flags.
-    expect(db).toMatchObject({ image: 'brownout/mariadb:10.11', database: 'app', user: 'brownout', command: [...MARIADB_SERVER_FLAGS, '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci'] });
+    expect(db).toMatchObject({
+      image: 'brownout/mariadb:10.11',
+      database: 'app',
+      user: 'brownout',
+      command: [...MARIADB_SERVER_FLAGS, '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci'],
+    });
     expect(MARIADB_SERVER_FLAGS).toContain('--max-connections=500');
     if (db?.kind !== 'mariadb') throw new Error('db');
     expect(db.initScripts).toEqual([
@@ -106,7 +124,9 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     const plan = stackPlan(sc.parts, sc.links, 'r7', secrets, { images: 'upstream' });
     expect(plan.toxiproxy.image).toBe('ghcr.io/shopify/toxiproxy:2.12.0');
     expect(plan.containers.map((c) => (c.kind === 'service' ? c.build.buildArgs['NODE_IMAGE'] : c.image))).toEqual(
-      plan.containers.map((c) => (c.kind === 'service' ? 'node:20-bookworm-slim' : { mariadb: 'mariadb:10.11', redis: 'redis:7.0', gateway: 'haproxy:2.6' }[c.kind])),
+      plan.containers.map((c) =>
+        c.kind === 'service' ? 'node:20-bookworm-slim' : { mariadb: 'mariadb:10.11', redis: 'redis:7.0', gateway: 'haproxy:2.6' }[c.kind],
+      ),
     );
     // Both sets name the same versions.
     for (const k of ['mariadb', 'redis', 'haproxy', 'toxiproxy'] as const) expect(IMAGE_SETS.local[k].split(':')[1]).toBe(IMAGE_SETS.upstream[k].split(':')[1]);
@@ -116,7 +136,11 @@ describe('containers plan: the scenario stack mapped to containers', () => {
   it('cold-cache: redis without persistence, reached by URL through its proxy', async () => {
     const sc = await loadScenario('scenarios/cold-cache.ts');
     const plan = stackPlan(sc.parts, sc.links, 'r2', secrets);
-    expect(byPart(plan.containers, 'cache')).toMatchObject({ kind: 'redis', image: 'brownout/redis:7.0', command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'] });
+    expect(byPart(plan.containers, 'cache')).toMatchObject({
+      kind: 'redis',
+      image: 'brownout/redis:7.0',
+      command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+    });
     const app = byPart(plan.containers, 'app');
     if (app?.kind !== 'service') throw new Error('app');
     const cacheProxy = plan.proxies.find((p) => p.link === 'app→cache');
@@ -154,16 +178,34 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     const plan = stackPlan(sc.parts, sc.links, 'r5', secrets);
     const app = byPart(plan.containers, 'app');
     // A supervised service: the kill reaches its workers from inside, and pm2-runtime restarts them (as locally).
-    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, app)).toEqual({ action: 'kill', signal: 'SIGKILL', of: 'workers', exec: ['node', '-e', killWorkersScript('SIGKILL')] });
+    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, app)).toEqual({
+      action: 'kill',
+      signal: 'SIGKILL',
+      of: 'workers',
+      exec: ['node', '-e', killWorkersScript('SIGKILL')],
+    });
     // A bare service (broken mode): its process, the holder's child; the container stays.
     const broken = stackPlan((await loadScenario('scenarios/crash-recovery.ts', { mode: 'broken' })).parts, sc.links, 'r6', secrets);
-    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, byPart(broken.containers, 'app'))).toEqual({ action: 'kill', signal: 'SIGKILL', of: 'workers', exec: ['node', '-e', killWorkersScript('SIGKILL')] });
+    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, byPart(broken.containers, 'app'))).toEqual({
+      action: 'kill',
+      signal: 'SIGKILL',
+      of: 'workers',
+      exec: ['node', '-e', killWorkersScript('SIGKILL')],
+    });
     // Any other part: the container's main process, so the container exits.
-    expect(containerAction({ type: 'kill', part: 'db', signal: 'SIGTERM' }, byPart(plan.containers, 'db'))).toEqual({ action: 'kill', signal: 'SIGTERM', of: 'main' });
+    expect(containerAction({ type: 'kill', part: 'db', signal: 'SIGTERM' }, byPart(plan.containers, 'db'))).toEqual({
+      action: 'kill',
+      signal: 'SIGTERM',
+      of: 'main',
+    });
     expect(containerAction({ type: 'freeze', part: 'app' })).toEqual({ action: 'pause', healWith: 'unpause' });
     expect(containerAction({ type: 'restart', part: 'app' })).toEqual({ action: 'restart' });
     // A bare service restarts inside its container (the holder restarts its child), keeping its address.
-    expect(containerAction({ type: 'restart', part: 'app' }, byPart(broken.containers, 'app'))).toEqual({ action: 'restart', of: 'holder-child', signal: 'SIGHUP' });
+    expect(containerAction({ type: 'restart', part: 'app' }, byPart(broken.containers, 'app'))).toEqual({
+      action: 'restart',
+      of: 'holder-child',
+      signal: 'SIGHUP',
+    });
     expect(containerAction({ type: 'restart', part: 'app' }, app)).toEqual({ action: 'restart' });
     expect(containerAction({ type: 'latency', link: 'app→db', latencyMs: 10, jitterMs: 0, streams: ['downstream'], toxicity: 1 })).toBeUndefined();
   });

@@ -53,7 +53,12 @@ export interface ServiceBuild {
   tag: string;
   buildArgs: Record<string, string>;
 }
-export const serviceBuild = (images: ImageSet): ServiceBuild => ({ context: '.', file: 'fixtures/Dockerfile', tag: images.services, buildArgs: { NODE_IMAGE: images.node } });
+export const serviceBuild = (images: ImageSet): ServiceBuild => ({
+  context: '.',
+  file: 'fixtures/Dockerfile',
+  tag: images.services,
+  buildArgs: { NODE_IMAGE: images.node },
+});
 
 /** Every container and the network carry these labels: `brownout clean` and the next run find what a killed run left. */
 export const LABELS = { run: 'brownout.run', pid: 'brownout.pid', host: 'brownout.host' } as const;
@@ -137,10 +142,43 @@ export interface ProxyPlan {
 }
 
 export type ContainerPlan =
-  | { kind: 'mariadb'; part: string; alias: string; image: string; port: number; database: string; user: string; command: string[]; initScripts: { target: string; content: string }[] }
+  | {
+      kind: 'mariadb';
+      part: string;
+      alias: string;
+      image: string;
+      port: number;
+      database: string;
+      user: string;
+      command: string[];
+      initScripts: { target: string; content: string }[];
+    }
   | { kind: 'redis'; part: string; alias: string; image: string; port: number; command: string[] }
-  | { kind: 'service'; part: string; alias: string; build: ServiceBuild; workdir: string; port: number; command: string[]; env: Record<string, string>; health: string; startupTimeoutMs: number; files: { target: string; content: string }[]; supervised: boolean }
-  | { kind: 'gateway'; part: string; alias: string; image: string; port: number; statsPort: number; config: { target: string; content: string }; timeoutBody: { target: string; content: string } | undefined; check: { intervalMs: number; fall: number; rise: number } | undefined };
+  | {
+      kind: 'service';
+      part: string;
+      alias: string;
+      build: ServiceBuild;
+      workdir: string;
+      port: number;
+      command: string[];
+      env: Record<string, string>;
+      health: string;
+      startupTimeoutMs: number;
+      files: { target: string; content: string }[];
+      supervised: boolean;
+    }
+  | {
+      kind: 'gateway';
+      part: string;
+      alias: string;
+      image: string;
+      port: number;
+      statsPort: number;
+      config: { target: string; content: string };
+      timeoutBody: { target: string; content: string } | undefined;
+      check: { intervalMs: number; fall: number; rise: number } | undefined;
+    };
 
 /** A link's HTTP fault proxy: an HAProxy container between the link's Toxiproxy proxy and the part. */
 export interface HttpFaultPlan {
@@ -180,7 +218,13 @@ export interface PlanOptions {
 
 const alias = (part: string) => part.toLowerCase().replace(/[^a-z0-9-]/g, '-');
 
-export function stackPlan(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], runId: string, secrets: PlanSecrets, opts: PlanOptions = {}): StackPlan {
+export function stackPlan(
+  parts: readonly ResolvedPart[],
+  links: readonly ResolvedLink[],
+  runId: string,
+  secrets: PlanSecrets,
+  opts: PlanOptions = {},
+): StackPlan {
   const images = IMAGE_SETS[opts.images ?? 'local'];
   const httpFaults: HttpFaultPlan[] = [];
   const proxies: ProxyPlan[] = links.map((l, i) => {
@@ -191,7 +235,16 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
       // Toxiproxy → the link's HTTP fault proxy → the part, as locally.
       const dir = '/usr/local/etc/haproxy';
       const hp = { alias: `http-${alias(l.from)}-${alias(l.to)}`, mapFile: `${dir}/rules.map` };
-      const config = httpFaultConfig({ bind: '0.0.0.0', port: PORTS.httpFaults, upstream, rules: l.http, mapFile: hp.mapFile, luaFile: `${dir}/faults.lua`, adminSocket: `ipv4@0.0.0.0:${GATEWAY_STATS_PORT}`, emptyErrorFile: `${dir}/empty.http` });
+      const config = httpFaultConfig({
+        bind: '0.0.0.0',
+        port: PORTS.httpFaults,
+        upstream,
+        rules: l.http,
+        mapFile: hp.mapFile,
+        luaFile: `${dir}/faults.lua`,
+        adminSocket: `ipv4@0.0.0.0:${GATEWAY_STATS_PORT}`,
+        emptyErrorFile: `${dir}/empty.http`,
+      });
       httpFaults.push({
         link: l.name,
         from: l.from,
@@ -232,7 +285,14 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
       case 'redis':
         // No persistence, as the local backend: a restart starts empty. Reached over the network
         // with no password, which protected mode (Debian's default) would refuse.
-        return { kind: 'redis', part: part.name, alias: alias(part.name), image: images.redis, port: PORTS.redis, command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'] };
+        return {
+          kind: 'redis',
+          part: part.name,
+          alias: alias(part.name),
+          image: images.redis,
+          port: PORTS.redis,
+          command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+        };
       case 'service': {
         const build = serviceBuild(images);
         const env: Record<string, string> = { HOST: '0.0.0.0', PORT: String(PORTS.service) };
@@ -243,7 +303,8 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
           // Every dependency through its proxy on the Toxiproxy container, named as the local backend names it.
           const p = dep.name.toUpperCase();
           Object.assign(env, { [`${p}_HOST`]: 'toxiproxy', [`${p}_PORT`]: String(proxy.listenPort) });
-          if (dep.kind === 'mariadb') Object.assign(env, { [`${p}_USER`]: 'brownout', [`${p}_PASSWORD`]: secrets.dbPassword(dep.name), [`${p}_DATABASE`]: dep.database });
+          if (dep.kind === 'mariadb')
+            Object.assign(env, { [`${p}_USER`]: 'brownout', [`${p}_PASSWORD`]: secrets.dbPassword(dep.name), [`${p}_DATABASE`]: dep.database });
           else if (dep.kind === 'redis') env[`${p}_URL`] = `redis://toxiproxy:${proxy.listenPort}`;
           else env[`${p}_URL`] = `http://toxiproxy:${proxy.listenPort}`;
         }
@@ -251,25 +312,91 @@ export function stackPlan(parts: readonly ResolvedPart[], links: readonly Resolv
         for (const [k, v] of Object.entries(part.env)) env[k] = v;
         for (const [k, v] of Object.entries(part.env)) env[k] = expandVars(v, env);
         const argv = part.command.map((a) => expandVars(a, env));
-        if (part.setup) throw new StackError(`${part.name}: a setup step is not run on --stack containers yet`, `stack.${part.name}.setup`, "run it with the local stack (the default), or do the setup in the service's image");
+        if (part.setup)
+          throw new StackError(
+            `${part.name}: a setup step is not run on --stack containers yet`,
+            `stack.${part.name}.setup`,
+            "run it with the local stack (the default), or do the setup in the service's image",
+          );
         // The image holds the build context (the repository) at /app: the part's folder is found there.
         const rel = path.relative(path.resolve(build.context), part.cwd).split(path.sep).join('/');
-        if (rel.startsWith('..') || path.isAbsolute(rel)) throw new StackError(`${part.name}: its folder ${part.cwd} is outside the image's build context ${path.resolve(build.context)}`, `stack.${part.name}.cwd`, 'run brownout from the folder the service image is built from');
+        if (rel.startsWith('..') || path.isAbsolute(rel))
+          throw new StackError(
+            `${part.name}: its folder ${part.cwd} is outside the image's build context ${path.resolve(build.context)}`,
+            `stack.${part.name}.cwd`,
+            'run brownout from the folder the service image is built from',
+          );
         const workdir = rel ? `/app/${rel}` : '/app';
         // Under PM2 as locally: the same ecosystem (the command as a binary, restarted at once when
         // it dies), run by the pm2-runtime of the image's npm packages.
         const [program = '', ...args] = argv;
-        const ecosystem = { target: '/app/ecosystem.json', content: JSON.stringify({ apps: [{ name: part.name, script: program === 'node' ? '/usr/local/bin/node' : program, args, interpreter: 'none', cwd: workdir, autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000 }] }, null, 2) };
+        const ecosystem = {
+          target: '/app/ecosystem.json',
+          content: JSON.stringify(
+            {
+              apps: [
+                {
+                  name: part.name,
+                  script: program === 'node' ? '/usr/local/bin/node' : program,
+                  args,
+                  interpreter: 'none',
+                  cwd: workdir,
+                  autorestart: true,
+                  restart_delay: 0,
+                  min_uptime: 200,
+                  max_restarts: 1000,
+                },
+              ],
+            },
+            null,
+            2,
+          ),
+        };
         const pm2 = part.supervisor === 'pm2';
         // A bare service runs under the holder, so that its death is a process's death, as locally.
         const command = pm2 ? ['/app/node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : ['node', HOLDER.target, ...argv];
-        return { kind: 'service', part: part.name, alias: alias(part.name), build, workdir, port: PORTS.service, command, env, health: part.health, startupTimeoutMs: part.startupTimeoutMs, files: [pm2 ? ecosystem : HOLDER], supervised: pm2 };
+        return {
+          kind: 'service',
+          part: part.name,
+          alias: alias(part.name),
+          build,
+          workdir,
+          port: PORTS.service,
+          command,
+          env,
+          health: part.health,
+          startupTimeoutMs: part.startupTimeoutMs,
+          files: [pm2 ? ecosystem : HOLDER],
+          supervised: pm2,
+        };
       }
       case 'gateway': {
         const servers = part.to.map((to) => ({ name: to, host: 'toxiproxy', port: proxyOf(part.name, to)?.listenPort ?? 0 }));
-        const timeoutBody = part.timeoutStatus === 504 ? undefined : { target: '/usr/local/etc/haproxy/timeout.http', content: timeoutErrorPage(part.timeoutStatus, part.timeoutMs) };
-        const content = haproxyConfig({ port: PORTS.gateway, bind: '0.0.0.0', servers, timeoutMs: part.timeoutMs, ...(timeoutBody ? { timeoutErrorFile: timeoutBody.target } : {}), statsSocket: `ipv4@0.0.0.0:${GATEWAY_STATS_PORT}`, check: part.check, leader: part.leader });
-        return { kind: 'gateway', part: part.name, alias: alias(part.name), image: images.haproxy, port: PORTS.gateway, statsPort: GATEWAY_STATS_PORT, config: { target: '/usr/local/etc/haproxy/haproxy.cfg', content }, timeoutBody, check: part.check };
+        const timeoutBody =
+          part.timeoutStatus === 504
+            ? undefined
+            : { target: '/usr/local/etc/haproxy/timeout.http', content: timeoutErrorPage(part.timeoutStatus, part.timeoutMs) };
+        const content = haproxyConfig({
+          port: PORTS.gateway,
+          bind: '0.0.0.0',
+          servers,
+          timeoutMs: part.timeoutMs,
+          ...(timeoutBody ? { timeoutErrorFile: timeoutBody.target } : {}),
+          statsSocket: `ipv4@0.0.0.0:${GATEWAY_STATS_PORT}`,
+          check: part.check,
+          leader: part.leader,
+        });
+        return {
+          kind: 'gateway',
+          part: part.name,
+          alias: alias(part.name),
+          image: images.haproxy,
+          port: PORTS.gateway,
+          statsPort: GATEWAY_STATS_PORT,
+          config: { target: '/usr/local/etc/haproxy/haproxy.cfg', content },
+          timeoutBody,
+          check: part.check,
+        };
       }
     }
   });
@@ -302,9 +429,9 @@ export function killWorkersScript(signal: string): string {
   return [
     "const fs = require('fs');",
     "for (const d of fs.readdirSync('/proc')) {",
-    "  if (!/^[0-9]+$/.test(d)) continue;",
+    '  if (!/^[0-9]+$/.test(d)) continue;',
     "  let stat; try { stat = fs.readFileSync('/proc/' + d + '/stat', 'utf8'); } catch { continue; }",
-    "  if (Number(d) !== process.pid && stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === '1') process.kill(Number(d), " + JSON.stringify(signal) + ');',
+    `  if (Number(d) !== process.pid && stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === '1') process.kill(Number(d), ${JSON.stringify(signal)});`,
     '}',
   ].join('\n');
 }

@@ -13,7 +13,15 @@ import { setHttpRule, type HttpFaultProxy } from '../http-faults.ts';
 import { flushRedis, redisCommand } from '../redis.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
 import { createProxyAt, listToxics, type ActiveProxy } from '../toxiproxy.ts';
-import { containerAction, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, type ContainerAction, type ContainerPlan, type ServiceBuild, type StackPlan } from './plan.ts';
+import {
+  containerAction,
+  HOLDER_EXIT_MARKER,
+  HOLDER_RESTART_MARKER,
+  type ContainerAction,
+  type ContainerPlan,
+  type ServiceBuild,
+  type StackPlan,
+} from './plan.ts';
 import { withoutRyuk } from './engine.ts';
 import { runLabels, sweepRuns } from './sweep.ts';
 
@@ -79,7 +87,16 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
   const add = (name: string, stop: () => Promise<unknown>) => {
     let p: Promise<void> | undefined;
     // Any stop (ours or the run's cleanup list) means the exits that follow were asked for.
-    const r = { name, stop: () => (p ??= ((stopping = true), stop().then(() => undefined))) };
+    const r = {
+      name,
+      stop: () => {
+        if (!p) {
+          stopping = true;
+          p = stop().then(() => undefined);
+        }
+        return p;
+      },
+    };
     started.push(r);
     opts.cleanup?.add(name, r.stop);
   };
@@ -103,10 +120,16 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     const tail: string[] = [];
     tails.set(part, tail);
     const stream = await c.logs();
-    const file = opts.logDir ? (mkdirSync(path.join(opts.logDir, part), { recursive: true }), createWriteStream(path.join(opts.logDir, part, `${part}.log`))) : undefined;
+    let file: ReturnType<typeof createWriteStream> | undefined;
+    if (opts.logDir) {
+      mkdirSync(path.join(opts.logDir, part), { recursive: true });
+      file = createWriteStream(path.join(opts.logDir, part, `${part}.log`));
+    }
     stream.on('data', (d: Buffer | string) => {
       file?.write(d);
-      const lines = String(d).split('\n').filter((l) => l.trim());
+      const lines = String(d)
+        .split('\n')
+        .filter((l) => l.trim());
       tail.push(...lines);
       const exit = lines.find((l) => l.includes(HOLDER_EXIT_MARKER));
       if (exit) serviceExits.get(part)?.(exit);
@@ -120,10 +143,19 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     const runtime = await getContainerRuntimeClient();
     if (plan.images === 'local') {
       // Built here, never pulled: a missing one would otherwise be asked of a registry.
-      const wanted = [plan.toxiproxy.image, ...plan.containers.map((c) => (c.kind === 'service' ? c.build.buildArgs['NODE_IMAGE'] ?? '' : c.image)), ...plan.httpFaults.map((h) => h.image)];
+      const wanted = [
+        plan.toxiproxy.image,
+        ...plan.containers.map((c) => (c.kind === 'service' ? (c.build.buildArgs['NODE_IMAGE'] ?? '') : c.image)),
+        ...plan.httpFaults.map((h) => h.image),
+      ];
       const missing: string[] = [];
       for (const image of new Set(wanted)) if (!(await runtime.image.exists(ImageName.fromString(image)))) missing.push(image);
-      if (missing.length) throw new StackError(`the image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not built on this engine`, `engine ${runtime.info.containerRuntime.host}`, "run 'make setup-containers' (it builds them here, no registry needed), or --images upstream where your engine reaches a registry");
+      if (missing.length)
+        throw new StackError(
+          `the image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not built on this engine`,
+          `engine ${runtime.info.containerRuntime.host}`,
+          "run 'make setup-containers' (it builds them here, no registry needed), or --images upstream where your engine reaches a registry",
+        );
     }
     const labels = runLabels(plan.runId);
     // Named after the run (brownout-<run id>), so what a killed run left is recognisable in `docker network ls`.
@@ -161,7 +193,12 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
         case 'kill':
           if (action.of === 'workers') {
             const r = await container.exec(action.exec);
-            if (r.exitCode !== 0) throw new StackError(`${name}: the kill of its workers failed (exit ${r.exitCode})`, `docker exec ${container.getId().slice(0, 12)}: ${r.output.trim().slice(0, 300)}`, 'the service image needs node on its PATH (fixtures/Dockerfile has it)');
+            if (r.exitCode !== 0)
+              throw new StackError(
+                `${name}: the kill of its workers failed (exit ${r.exitCode})`,
+                `docker exec ${container.getId().slice(0, 12)}: ${r.output.trim().slice(0, 300)}`,
+                'the service image needs node on its PATH (fixtures/Dockerfile has it)',
+              );
           } else await docker.kill({ signal: action.signal });
           return async () => undefined;
         case 'pause':
@@ -173,7 +210,17 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
             let timer: NodeJS.Timeout | undefined;
             const gone = new Promise<void>((resolve, reject) => {
               restarted.set(name, resolve);
-              timer = setTimeout(() => reject(new StackError(`${name} did not stop for its restart within 10 s`, `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`, `read ${name}'s log in the report`)), 10_000);
+              timer = setTimeout(
+                () =>
+                  reject(
+                    new StackError(
+                      `${name} did not stop for its restart within 10 s`,
+                      `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`,
+                      `read ${name}'s log in the report`,
+                    ),
+                  ),
+                10_000,
+              );
             });
             await docker.kill({ signal: action.signal });
             try {
@@ -184,8 +231,17 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
             }
             // Ready again when its health check answers 200, as after any start.
             const url = `http://${container.getHost()}:${container.getMappedPort(c.port)}${c.health}`;
-            if (!(await waitUntil(async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).status === 200, { timeoutMs: c.startupTimeoutMs, intervalMs: 50 }))) {
-              throw new StackError(`${name} did not answer 200 on ${c.health} within ${c.startupTimeoutMs} ms of its restart`, `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`, `read ${name}'s log in the report`);
+            if (
+              !(await waitUntil(async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).status === 200, {
+                timeoutMs: c.startupTimeoutMs,
+                intervalMs: 50,
+              }))
+            ) {
+              throw new StackError(
+                `${name} did not answer 200 on ${c.health} within ${c.startupTimeoutMs} ms of its restart`,
+                `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`,
+                `read ${name}'s log in the report`,
+              );
             }
             return async () => undefined;
           }
@@ -200,7 +256,14 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       // A part's proxies exist before the part that uses them starts (services connect at once),
       // and the HTTP fault proxies behind them before those.
       for (const h of plan.httpFaults.filter((x) => x.from === c.part)) {
-        const hc = await new LoopbackContainer(h.image).withLabels(labels).withCopyContentToContainer(h.files).withExposedPorts(h.port, h.adminPort).withNetworkMode(network).withNetworkAliases(h.alias).withWaitStrategy(Wait.forListeningPorts()).start();
+        const hc = await new LoopbackContainer(h.image)
+          .withLabels(labels)
+          .withCopyContentToContainer(h.files)
+          .withExposedPorts(h.port, h.adminPort)
+          .withNetworkMode(network)
+          .withNetworkAliases(h.alias)
+          .withWaitStrategy(Wait.forListeningPorts())
+          .start();
         add(`${h.alias} container ${hc.getId().slice(0, 12)}`, () => hc.stop());
         await followLogs(h.alias, hc);
         helpers.set(h.alias, hc);
@@ -214,7 +277,9 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
       await followLogs(c.part, container);
       containers.set(c.part, { plan: c, container });
-      const part = await runningPart(c, container, opts.dbPassword, () => act(c.part, containerAction({ type: 'restart', part: c.part }, c)).then(() => undefined));
+      const part = await runningPart(c, container, opts.dbPassword, () =>
+        act(c.part, containerAction({ type: 'restart', part: c.part }, c)).then(() => undefined),
+      );
       if ('watch' in part) {
         const w = part.watch;
         // Released before its container: the poll would otherwise keep the process alive.
@@ -235,10 +300,14 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       toxiproxyUrl,
       urlOf: (name) => {
         const p = parts.get(name);
-        if (!p || (p.kind !== 'service' && p.kind !== 'gateway')) throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
+        if (!p || (p.kind !== 'service' && p.kind !== 'gateway'))
+          throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
         return p.url;
       },
-      versions: () => ({ toxiproxy: plan.toxiproxy.image, ...Object.fromEntries(plan.containers.flatMap((c) => (c.kind === 'service' ? [] : [[c.kind === 'gateway' ? 'haproxy' : c.kind, c.image]]))) }),
+      versions: () => ({
+        toxiproxy: plan.toxiproxy.image,
+        ...Object.fromEntries(plan.containers.flatMap((c) => (c.kind === 'service' ? [] : [[c.kind === 'gateway' ? 'haproxy' : c.kind, c.image]]))),
+      }),
       listToxics: () => listToxics(toxiproxyUrl),
       kill: async (name, signal) => {
         const { plan: c, container } = partOf(name);
@@ -260,13 +329,25 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
             .then((r: { StatusCode?: number }) => {
               if (stopping || told) return;
               told = true;
-              callback(new StackError(`${name}'s container exited (status ${r.StatusCode ?? '?'}) during the run`, `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`, `read ${name}'s log in the report; nothing in the scenario stops it`));
+              callback(
+                new StackError(
+                  `${name}'s container exited (status ${r.StatusCode ?? '?'}) during the run`,
+                  `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`,
+                  `read ${name}'s log in the report; nothing in the scenario stops it`,
+                ),
+              );
             })
             .catch((e: unknown) => log(`wait ${name}: ${(e as Error).message}`));
           serviceExits.set(name, (line) => {
             if (stopping || told) return;
             told = true;
-            callback(new StackError(`${name} exited during the run ${line.slice(line.indexOf(HOLDER_EXIT_MARKER) + HOLDER_EXIT_MARKER.length).trim()}`, `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`, `read ${name}'s log in the report; nothing in the scenario stops it`));
+            callback(
+              new StackError(
+                `${name} exited during the run ${line.slice(line.indexOf(HOLDER_EXIT_MARKER) + HOLDER_EXIT_MARKER.length).trim()}`,
+                `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`,
+                `read ${name}'s log in the report; nothing in the scenario stops it`,
+              ),
+            );
           });
         }
       },
@@ -276,12 +357,22 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
   } catch (e) {
     await stopAll();
     if (e instanceof StackError) throw e;
-    throw new StackError(`the containers stack did not start: ${(e as Error).message}`, `network ${plan.network}`, 'read the message above; `docker ps -a` shows what the engine holds', e);
+    throw new StackError(
+      `the containers stack did not start: ${(e as Error).message}`,
+      `network ${plan.network}`,
+      'read the message above; `docker ps -a` shows what the engine holds',
+      e,
+    );
   }
 }
 
 /** What the run uses of a started container: the same part interface as the local backend's. */
-async function runningPart(c: ContainerPlan, container: StartedTestContainer, dbPassword: (part: string) => string, restart: () => Promise<void>): Promise<{ part: RunningPart } | { part: RunningPart; watch: ServerStateWatch }> {
+async function runningPart(
+  c: ContainerPlan,
+  container: StartedTestContainer,
+  dbPassword: (part: string) => string,
+  restart: () => Promise<void>,
+): Promise<{ part: RunningPart } | { part: RunningPart; watch: ServerStateWatch }> {
   const host = container.getHost();
   switch (c.kind) {
     case 'mariadb':
@@ -291,7 +382,8 @@ async function runningPart(c: ContainerPlan, container: StartedTestContainer, db
           name: c.part,
           user: c.user,
           // Root from the host through the mapped port (MariaDB's image lets root in from any host).
-          adminConnection: () => mysql.createConnection({ host, port: container.getMappedPort(c.port), user: 'root', password: dbPassword(`${c.part}-root`), database: c.database }),
+          adminConnection: () =>
+            mysql.createConnection({ host, port: container.getMappedPort(c.port), user: 'root', password: dbPassword(`${c.part}-root`), database: c.database }),
         },
       };
     case 'redis': {
@@ -320,7 +412,11 @@ async function runningPart(c: ContainerPlan, container: StartedTestContainer, db
       const problem = await watch.settle(c.check);
       if (problem) {
         watch.stop();
-        throw new StackError(`${c.part}: ${problem}`, `gateway container ${container.getId().slice(0, 12)}`, 'check that every server answers its health check path');
+        throw new StackError(
+          `${c.part}: ${problem}`,
+          `gateway container ${container.getId().slice(0, 12)}`,
+          'check that every server answers its health check path',
+        );
       }
       return { part: { ...part, serverChanges: () => [...watch.changes] }, watch };
     }
@@ -333,26 +429,53 @@ async function runningPart(c: ContainerPlan, container: StartedTestContainer, db
  * changed. testcontainers' own build offers neither the network nor the build's error.
  */
 async function buildServiceImage(b: ServiceBuild): Promise<void> {
-  const args = ['build', '--network', 'host', '--force-rm', '-q', '-t', b.tag, '-f', b.file, ...Object.entries(b.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), b.context];
+  const args = [
+    'build',
+    '--network',
+    'host',
+    '--force-rm',
+    '-q',
+    '-t',
+    b.tag,
+    '-f',
+    b.file,
+    ...Object.entries(b.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+    b.context,
+  ];
   try {
     await execFileP('docker', args, { env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
   } catch (e) {
     const out = e as { stderr?: string; stdout?: string };
     const tail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new StackError(`the service image ${b.tag} did not build`, `docker ${args.join(' ')}\n${tail}`, 'run `make setup-containers` (it builds the base images), then read the build output above', e);
+    throw new StackError(
+      `the service image ${b.tag} did not build`,
+      `docker ${args.join(' ')}\n${tail}`,
+      'run `make setup-containers` (it builds the base images), then read the build output above',
+      e,
+    );
   }
 }
 
 const built = new Map<string, Promise<void>>();
 
-async function startPart(c: ContainerPlan, network: string, labels: Record<string, string>, dbPassword: (part: string) => string): Promise<StartedTestContainer> {
+async function startPart(
+  c: ContainerPlan,
+  network: string,
+  labels: Record<string, string>,
+  dbPassword: (part: string) => string,
+): Promise<StartedTestContainer> {
   switch (c.kind) {
     case 'mariadb':
       // The official image's settings (our local image takes the same); ready once the port
       // listens: the init scripts run on a server without networking first.
       return new LoopbackContainer(c.image)
         .withLabels(labels)
-        .withEnvironment({ MYSQL_DATABASE: c.database, MYSQL_USER: c.user, MYSQL_PASSWORD: dbPassword(c.part), MYSQL_ROOT_PASSWORD: dbPassword(`${c.part}-root`) })
+        .withEnvironment({
+          MYSQL_DATABASE: c.database,
+          MYSQL_USER: c.user,
+          MYSQL_PASSWORD: dbPassword(c.part),
+          MYSQL_ROOT_PASSWORD: dbPassword(`${c.part}-root`),
+        })
         .withCommand(c.command)
         .withCopyContentToContainer(c.initScripts)
         .withExposedPorts(c.port)
@@ -362,7 +485,14 @@ async function startPart(c: ContainerPlan, network: string, labels: Record<strin
         .withStartupTimeout(120_000)
         .start();
     case 'redis':
-      return new LoopbackContainer(c.image).withLabels(labels).withCommand(c.command).withExposedPorts(c.port).withNetworkMode(network).withNetworkAliases(c.alias).withWaitStrategy(Wait.forLogMessage('Ready to accept connections')).start();
+      return new LoopbackContainer(c.image)
+        .withLabels(labels)
+        .withCommand(c.command)
+        .withExposedPorts(c.port)
+        .withNetworkMode(network)
+        .withNetworkAliases(c.alias)
+        .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
+        .start();
     case 'service': {
       // Once per image and process: a stack of several services builds it once.
       let b = built.get(c.build.tag);

@@ -62,6 +62,7 @@ export async function sweepRuns(opts: { all?: boolean } = {}): Promise<RunResour
     await dockerode.getNetwork(n.id).remove();
     removed.networks.push(n);
   }
-  if (removed.containers.length + removed.networks.length) log(`swept ${removed.containers.length} containers and ${removed.networks.length} networks of runs that ended without teardown`);
+  if (removed.containers.length + removed.networks.length)
+    log(`swept ${removed.containers.length} containers and ${removed.networks.length} networks of runs that ended without teardown`);
   return removed;
 }

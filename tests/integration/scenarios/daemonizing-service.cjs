@@ -7,7 +7,7 @@ const http = require('node:http');
 
 const role = process.argv[2] ?? 'service';
 if (role === 'service') {
-  const server = http.createServer((req, res) => res.end('ok'));
+  const server = http.createServer((_req, res) => res.end('ok'));
   server.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1', () => {
     const helper = fork(__filename, ['helper'], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
     helper.send('server', server);

@@ -2,7 +2,13 @@
 const mysql = require('mysql2/promise');
 (async () => {
   console.log(`migrating ${process.env.DB_DATABASE} on ${process.env.DB_HOST}:${process.env.DB_PORT}`);
-  const c = await mysql.createConnection({ host: process.env.DB_HOST, port: Number(process.env.DB_PORT), user: process.env.DB_USER, password: process.env.DB_PASSWORD, database: process.env.DB_DATABASE });
+  const c = await mysql.createConnection({
+    host: process.env.DB_HOST,
+    port: Number(process.env.DB_PORT),
+    user: process.env.DB_USER,
+    password: process.env.DB_PASSWORD,
+    database: process.env.DB_DATABASE,
+  });
   await c.query('CREATE TABLE migrated (id INT PRIMARY KEY, note VARCHAR(20))');
   await c.query("INSERT INTO migrated VALUES (1, 'émoji ✓')");
   await c.end();
