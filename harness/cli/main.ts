@@ -134,7 +134,8 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
     if (outcome.error) process.stderr.write(`\n${errorMessage(outcome.error)}\n`);
     if (outcome.cleanupFailures.length) process.stderr.write(`\nbrownout: could not clean up:\n${outcome.cleanupFailures.map((c) => `  - ${c}`).join('\n')}\n`);
     if (outcome.reportDir) process.stderr.write(`brownout: report in ${outcome.reportDir}\n`);
-    worst = Math.max(worst, outcome.exitCode, outcome.cleanupFailures.length ? 2 : 0);
+    // Each run's code is decided in one place (exitCodeOf); the invocation exits with the worst.
+    worst = Math.max(worst, outcome.exitCode);
     junit.push({ scenarioFile: file, result: outcome.result, error: outcome.error, cleanupFailures: outcome.cleanupFailures });
   }
   // One file for CI to pick up: every scenario of this invocation (each run dir has its own too).

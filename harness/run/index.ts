@@ -9,7 +9,7 @@ import { HarnessError, LoadError, errorMessage } from '../core/errors.ts';
 import { leftAfterTeardown } from '../core/leftovers.ts';
 import { debug } from '../core/log.ts';
 import { Secrets } from '../core/secrets.ts';
-import { applyFault, faultKind, partHit, type ActiveFault } from '../faults/index.ts';
+import { faultKind, partHit } from '../faults/index.ts';
 import {
   unseenTags,
   bundleLoadScript,
@@ -17,16 +17,17 @@ import {
   mergeResults,
   readResultsFile,
   ResultTail,
-  saturation,
   saturationFix,
   startK6,
   type K6Run,
   type LiveFigures,
 } from '../load/index.ts';
-import { judge, timeSeries, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
+import { judge, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
+import { buildResult, exitCodeOf, saturationError } from './result.ts';
+import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { checkWrites, countConnections } from './writes.ts';
 
 const log = debug('run');
@@ -79,8 +80,7 @@ export interface LiveStatus extends LiveFigures {
   activeFaults: string[];
 }
 
-/** Dropped iterations above this share make the load generator's figures untrusted. */
-export const SATURATION_LIMIT = 0.01;
+export { SATURATION_LIMIT } from './result.ts';
 
 /** reports/<run-id>: when (by default now) and what, plus a few random bits. */
 export function newRunId(name: string, atMs = Date.now()): string {
@@ -144,8 +144,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   });
 
   const events: TimelineEvent[] = [];
-  const active = new Set<ActiveFault>();
   const timers: NodeJS.Timeout[] = [];
+  let timeline: StartedTimeline | undefined;
   const runners: K6Run[] = [];
   let stack: RunningStack | undefined;
 
@@ -200,6 +200,11 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       `load: ${sc.load.arrivals ? `arrivals of ${sc.load.arrivals.length} request groups, at most ${sc.load.rate}/s,` : `${sc.load.rate}/s`} for ${sc.load.durationMs / 1000} s against ${sc.load.target}${runnerCount > 1 ? ` from ${runnerCount} k6 runners` : ''}`,
     );
     events.push({ atMs: t0, offsetMs: 0, kind: 'load-start', label: 'load started' });
+    // The fault timeline, a started handle: its stop heals what is in place (also on the cleanup list).
+    const tl = startTimeline({ entries: sc.timeline, stack: st, runId, t0, events, cleanup, progress });
+    timeline = tl;
+    cleanup.add('fault timeline', () => tl.stop());
+
     if (opts.onLive) {
       const onLive = opts.onLive;
       const tail = new ResultTail(runners.map((r) => r.resultsFile));
@@ -207,79 +212,21 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         const now = Date.now();
         const applied = events.filter((e) => e.kind === 'apply').length;
         const healed = events.filter((e) => e.kind === 'heal').length;
-        const phase: Phase = active.size > 0 ? 'fault' : applied === 0 ? 'baseline' : healed >= sc.timeline.length ? 'recovery' : 'between';
+        const activeNow = tl.active();
+        const phase: Phase = activeNow.length > 0 ? 'fault' : applied === 0 ? 'baseline' : healed >= sc.timeline.length ? 'recovery' : 'between';
         onLive({
           scenario: sc.name,
           mode: sc.mode,
           phase,
           elapsedMs: Math.min(now - t0, sc.load.durationMs),
           totalMs: sc.load.durationMs,
-          activeFaults: [...active].map((f) => f.label),
+          activeFaults: activeNow.map((f) => f.label),
           ...tail.poll(now),
         });
       }, 500);
       live.unref();
       timers.push(live);
     }
-
-    // The fault timeline: apply at t0 + at, heal at t0 + at + for (absolute, not after apply).
-    const faultError = new Promise<never>((_, reject) => {
-      for (const entry of sc.timeline) {
-        const id = `${runId}-f${entry.index}`;
-        timers.push(
-          setTimeout(
-            () => {
-              // Both ends of the apply are kept: a request in flight from the request on is the fault's.
-              const applyRequested = Date.now();
-              applyFault(entry.fault, st, id, entry.label)
-                .then((f) => {
-                  active.add(f);
-                  cleanup.add(`heal ${entry.label}`, () => f.heal());
-                  const now = Date.now();
-                  events.push({
-                    atMs: now,
-                    offsetMs: now - t0,
-                    requestedAtMs: applyRequested,
-                    kind: 'apply',
-                    label: entry.label,
-                    fault: entry.index,
-                    phase: entry.phase,
-                  });
-                  progress(`+${((now - t0) / 1000).toFixed(1)}s apply ${entry.label}`);
-                  const healIn = t0 + entry.atMs + entry.forMs - Date.now();
-                  timers.push(
-                    setTimeout(
-                      () => {
-                        const healRequested = Date.now();
-                        f.heal()
-                          .then(() => {
-                            active.delete(f);
-                            const at = Date.now();
-                            events.push({
-                              atMs: at,
-                              offsetMs: at - t0,
-                              requestedAtMs: healRequested,
-                              kind: 'heal',
-                              label: entry.label,
-                              fault: entry.index,
-                              phase: entry.phase,
-                            });
-                            progress(`+${((at - t0) / 1000).toFixed(1)}s heal ${entry.label}`);
-                          })
-                          .catch(reject);
-                      },
-                      Math.max(0, healIn),
-                    ),
-                  );
-                })
-                .catch(reject);
-            },
-            Math.max(0, t0 + entry.atMs - Date.now()),
-          ),
-        );
-      }
-    });
-    faultError.catch(() => undefined);
 
     const aborted = new Promise<never>((_, reject) => {
       if (!opts.signal) return;
@@ -295,11 +242,11 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const partDied = new Promise<never>((_, reject) => st.onUnexpectedExit(attacked, reject));
     partDied.catch(() => undefined);
 
-    await Promise.race([Promise.all(runners.map((r) => r.process.exited)), faultError, aborted, partDied]);
+    await Promise.race([Promise.all(runners.map((r) => r.process.exited)), tl.failed, aborted, partDied]);
     const tEnd = t0 + sc.load.durationMs;
     for (const t of timers) clearTimeout(t);
     // k6 may end before a heal ran (it should not: validation keeps heals inside the load).
-    for (const f of active) await f.heal();
+    await tl.stop();
     for (const k6run of runners) {
       const code = (await k6run.process.exited).code;
       if (code !== 0 && code !== 99) {
@@ -359,75 +306,54 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       steady: sc.steady,
       stableForMs: sc.stableForMs,
     });
-    const attempted = results.iterations + results.droppedIterations;
-    const sat = saturation(perRunner, SATURATION_LIMIT);
-    const { droppedShare, saturated } = sat;
-    const result: RunResult = {
+    const built = buildResult({
       runId,
       scenario: { name: sc.name, file: sc.file, incident: sc.incident, mode: sc.mode },
-      startedAt: new Date(t0).toISOString(),
+      t0,
+      tEnd,
       load: {
         target: sc.load.target,
         rate: sc.load.rate,
-        ...(sc.load.arrivals ? { arrivalGroups: sc.load.arrivals.map((a) => a.exec) } : {}),
         durationMs: sc.load.durationMs,
-        requests: results.requests.length,
-        iterations: results.iterations,
-        droppedIterations: results.droppedIterations,
-        droppedShare,
-        saturated,
-        runners: runnerCount,
-        ...(runnerCount > 1
-          ? {
-              perRunner: perRunner.map((p, i) => ({
-                requests: p.requests.length,
-                iterations: p.iterations,
-                droppedIterations: p.droppedIterations,
-                droppedShare: sat.shares[i] ?? 0,
-              })),
-            }
-          : {}),
+        ...(sc.load.arrivals ? { arrivalGroups: sc.load.arrivals.map((a) => a.exec) } : {}),
       },
+      perRunner,
+      merged: results,
+      listRunners: runnerCount > 1,
       timeline: events,
       judgement,
-      series: timeSeries(results.requests, t0, tEnd),
-      ...(sc.replayOf ? { replayOf: sc.replayOf } : {}),
-      verdict: saturated ? 'untrusted' : judgement.passed ? 'pass' : 'fail',
       versions,
-      ...(Object.keys(gatewayDroppedLogLines).length ? { gatewayDroppedLogLines } : {}),
-    };
+      extra: { ...(sc.replayOf ? { replayOf: sc.replayOf } : {}), ...(Object.keys(gatewayDroppedLogLines).length ? { gatewayDroppedLogLines } : {}) },
+    });
+    const result = built.result;
     if (opts.baseline) {
       result.baseline = compareWithBaseline(result, opts.baseline.data, opts.baseline.file, opts.baseline.margins);
       if (result.baseline.regressions > 0 && result.verdict === 'pass') result.verdict = 'fail';
     }
     outcome.result = result;
-    outcome.exitCode = saturated ? 2 : result.verdict === 'pass' ? 0 : 1;
-    if (saturated) {
-      const which =
-        runnerCount > 1
-          ? `; runner${sat.saturatedRunners.length === 1 ? '' : 's'} ${sat.saturatedRunners.map((i) => `k6-${i} (${((sat.shares[i] ?? 0) * 100).toFixed(2)}%)`).join(', ') || 'none alone'} over the limit`
-          : '';
-      outcome.error = new LoadError(
-        `load generator saturated: ${results.droppedIterations} of ${attempted} iterations dropped (${(droppedShare * 100).toFixed(2)}%${which}; the limit is 1%${runnerCount > 1 ? ' per runner and overall' : ''})`,
+    if (built.saturation.saturated) {
+      outcome.error = saturationError(
+        result,
+        built.saturation,
+        runners.map((r) => r.process.spec.name),
         `load of ${sc.file}`,
-        `${saturationFix(sc.load, results, runnerCount)}; the figures of this run are not trusted either way`,
-        undefined,
-        'BO_LOAD_SATURATED',
+        saturationFix(sc.load, results, runnerCount),
       );
     }
   } catch (e) {
     outcome.error = e instanceof Error ? e : new Error(String(e));
-    outcome.exitCode = 2;
     log(`run failed: ${errorMessage(e)}`);
   } finally {
     for (const t of timers) clearTimeout(t);
+    // Nothing more is applied once teardown starts; the cleanup list heals what is in place.
+    timeline?.cancel();
     progress('teardown');
     outcome.cleanupFailures = await cleanup.releaseAll();
     if (outcome.toxicsLeft.length > 0) outcome.cleanupFailures.push(`toxics left on the server: ${outcome.toxicsLeft.join(', ')}`);
     // The proof the user sees too, not only our tests: nothing the run started is alive, no port it bound is held.
     outcome.cleanupFailures.push(...(await leftAfterTeardown(outcome.started)));
     // A run that left something behind is a harness error, whatever its verdict.
-    if (outcome.cleanupFailures.length > 0) outcome.exitCode = 2;
+    outcome.exitCode = exitCodeOf(outcome);
   }
   mkdirSync(reportDir, { recursive: true });
   outcome.reportDir = reportDir;

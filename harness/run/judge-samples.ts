@@ -1,11 +1,12 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { type HarnessError, LoadError } from '../core/errors.ts';
-import { mergeResults, readResultsFile, saturation } from '../load/index.ts';
-import { judge, timeSeries, type Expectation } from '../metrics/index.ts';
+import { mergeResults, readResultsFile } from '../load/index.ts';
+import { judge, type Expectation } from '../metrics/index.ts';
 import { writeReport, type RunResult } from '../report/index.ts';
 import { loadScenario } from '../scenario/index.ts';
-import { newRunId, SATURATION_LIMIT } from './index.ts';
+import { newRunId } from './index.ts';
+import { buildResult, exitCodeOf, saturationError } from './result.ts';
 
 /** Figures that need the stack brownout started (its database, gateway, fault timeline). */
 const NEEDS_STACK = new Set(['lost_writes', 'connections', 'ejection', 'recovery']);
@@ -71,50 +72,32 @@ export async function judgeSamples(dir: string, scenarioFile: string, reportsDir
     steady: sc.steady,
     stableForMs: sc.stableForMs,
   });
-  const sat = saturation(
-    used.map((u) => u.p),
-    SATURATION_LIMIT,
-  );
   // Stamped with when the samples start, not when they were judged.
   const runId = newRunId(`${sc.name}-judged`, t0);
-  const result: RunResult = {
+  const { result, saturation: sat } = buildResult({
     runId,
     scenario: { name: sc.name, file: sc.file, incident: sc.incident, mode: sc.mode },
-    startedAt: new Date(t0).toISOString(),
-    load: {
-      target: `samples in ${dir}`,
-      rate: sc.load.rate,
-      durationMs: sc.load.durationMs,
-      requests: merged.requests.length,
-      iterations: merged.iterations,
-      droppedIterations: merged.droppedIterations,
-      droppedShare: sat.droppedShare,
-      saturated: sat.saturated,
-      runners: used.length,
-      perRunner: used.map((u, i) => ({
-        requests: u.p.requests.length,
-        iterations: u.p.iterations,
-        droppedIterations: u.p.droppedIterations,
-        droppedShare: sat.shares[i] ?? 0,
-      })),
-    },
+    t0,
+    tEnd,
+    load: { target: `samples in ${dir}`, rate: sc.load.rate, durationMs: sc.load.durationMs },
+    perRunner: used.map((u) => u.p),
+    merged,
+    listRunners: true,
     timeline: [{ atMs: t0, offsetMs: 0, kind: 'load-start', label: `load started (${used.length} runners: ${used.map((u) => u.file).join(', ')})` }],
     judgement,
-    series: timeSeries(merged.requests, t0, tEnd),
-    verdict: sat.saturated ? 'untrusted' : judgement.passed ? 'pass' : 'fail',
     versions: {},
-  };
+  });
   out.result = result;
   if (sat.saturated) {
-    out.error = new LoadError(
-      `a runner dropped more than 1% of its iterations: ${sat.saturatedRunners.map((i) => `${used[i]?.file ?? i} (${((sat.shares[i] ?? 0) * 100).toFixed(2)}%)`).join(', ') || `overall ${(sat.droppedShare * 100).toFixed(2)}%`}`,
+    out.error = saturationError(
+      result,
+      sat,
+      used.map((u) => u.file),
       dir,
-      'give the runners more VUs (load.maxVUs) or more runners; the merged figures are not trusted either way',
-      undefined,
-      'BO_LOAD_SATURATED',
+      'give the runners more VUs (load.maxVUs) or more runners',
     );
   }
-  out.exitCode = sat.saturated ? 2 : judgement.passed ? 0 : 1;
+  out.exitCode = exitCodeOf({ error: out.error, result, cleanupFailures: [] });
   out.reportDir = path.resolve(reportsDir, runId);
   mkdirSync(out.reportDir, { recursive: true });
   await writeReport(out.reportDir, result, out.error, [], scenarioFile);

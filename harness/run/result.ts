@@ -1,0 +1,92 @@
+import { LoadError } from '../core/errors.ts';
+import { saturation, type LoadResults } from '../load/index.ts';
+import { timeSeries, type Judgement } from '../metrics/index.ts';
+import type { RunResult, TimelineEvent } from '../report/index.ts';
+
+/** Dropped iterations above this share make the load generator's figures untrusted. */
+export const SATURATION_LIMIT = 0.01;
+
+export interface ResultInput {
+  runId: string;
+  scenario: RunResult['scenario'];
+  /** The load's start and its planned end (wall-clock ms). */
+  t0: number;
+  tEnd: number;
+  load: { target: string; rate: number; durationMs: number; arrivalGroups?: readonly string[] };
+  /** What each k6 process measured, and all of it merged (the judgement's records). */
+  perRunner: readonly LoadResults[];
+  merged: LoadResults;
+  /** Per runner figures are listed when the load was split (always for samples judged later). */
+  listRunners: boolean;
+  timeline: TimelineEvent[];
+  judgement: Judgement;
+  versions: Record<string, string>;
+  extra?: Pick<RunResult, 'replayOf' | 'gatewayDroppedLogLines'>;
+}
+
+/**
+ * result.json's content, for `brownout run` and `brownout judge` alike; with the load generator's
+ * saturation (a verdict of 'untrusted' when it dropped more than SATURATION_LIMIT of its arrivals).
+ */
+export function buildResult(i: ResultInput): { result: RunResult; saturation: ReturnType<typeof saturation> } {
+  const sat = saturation(i.perRunner, SATURATION_LIMIT);
+  const result: RunResult = {
+    runId: i.runId,
+    scenario: i.scenario,
+    startedAt: new Date(i.t0).toISOString(),
+    load: {
+      target: i.load.target,
+      rate: i.load.rate,
+      ...(i.load.arrivalGroups ? { arrivalGroups: [...i.load.arrivalGroups] } : {}),
+      durationMs: i.load.durationMs,
+      requests: i.merged.requests.length,
+      iterations: i.merged.iterations,
+      droppedIterations: i.merged.droppedIterations,
+      droppedShare: sat.droppedShare,
+      saturated: sat.saturated,
+      runners: i.perRunner.length,
+      ...(i.listRunners
+        ? {
+            perRunner: i.perRunner.map((p, k) => ({
+              requests: p.requests.length,
+              iterations: p.iterations,
+              droppedIterations: p.droppedIterations,
+              droppedShare: sat.shares[k] ?? 0,
+            })),
+          }
+        : {}),
+    },
+    timeline: i.timeline,
+    judgement: i.judgement,
+    series: timeSeries(i.merged.requests, i.t0, i.tEnd),
+    ...i.extra,
+    verdict: sat.saturated ? 'untrusted' : i.judgement.passed ? 'pass' : 'fail',
+    versions: i.versions,
+  };
+  return { result, saturation: sat };
+}
+
+/** The error a saturated load generator makes: what was dropped, by which runner, and the fix. */
+export function saturationError(r: RunResult, sat: ReturnType<typeof saturation>, runnerNames: readonly string[], where: string, fix: string): LoadError {
+  const attempted = r.load.iterations + r.load.droppedIterations;
+  const split = runnerNames.length > 1;
+  const which = split
+    ? `; runner${sat.saturatedRunners.length === 1 ? '' : 's'} ${sat.saturatedRunners.map((k) => `${runnerNames[k] ?? k} (${((sat.shares[k] ?? 0) * 100).toFixed(2)}%)`).join(', ') || 'none alone'} over the limit`
+    : '';
+  return new LoadError(
+    `load generator saturated: ${r.load.droppedIterations} of ${attempted} iterations dropped (${(sat.droppedShare * 100).toFixed(2)}%${which}; the limit is 1%${split ? ' per runner and overall' : ''})`,
+    where,
+    `${fix}; the figures of this run are not trusted either way`,
+    undefined,
+    'BO_LOAD_SATURATED',
+  );
+}
+
+/**
+ * The one place the exit code is decided: 2 for a harness error (an error, an untrusted verdict,
+ * or anything teardown could not release, whatever the verdict), else 0 pass, 1 an expectation failed.
+ */
+export function exitCodeOf(o: { error: Error | undefined; result: RunResult | undefined; cleanupFailures: readonly string[] }): 0 | 1 | 2 {
+  if (o.error || o.cleanupFailures.length > 0 || !o.result || o.result.verdict === 'untrusted') return 2;
+  return o.result.verdict === 'pass' ? 0 : 1;
+}
