@@ -66,3 +66,32 @@ describe('module map', () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe('one home per kind', () => {
+  // A module in these folders that exports a kind is registered in its list: validation, the run and
+  // the README check loop over the list, so an unregistered kind would be silently unusable.
+  const kindsIn = (dir: string, suffix: string) =>
+    readdirSync(path.join(ROOT, dir))
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .flatMap((f) => [...readFileSync(path.join(ROOT, dir, f), 'utf8').matchAll(new RegExp(`^export const (\\w+${suffix})\\b`, 'gm'))].map((m) => m[1] ?? ''));
+  it('every fault kind module is in FAULT_KINDS', async () => {
+    const { FAULT_KINDS } = await import('./faults/kinds/index.ts');
+    const registered = new Set<unknown>(FAULT_KINDS);
+    const mod: Record<string, unknown> = {};
+    for (const f of readdirSync(path.join(ROOT, 'harness/faults/kinds')).filter((x) => x.endsWith('.ts') && !x.endsWith('.test.ts')))
+      Object.assign(mod, await import(`./faults/kinds/${f}`));
+    const names = kindsIn('harness/faults/kinds', 'Kind');
+    expect(names.length).toBeGreaterThan(20);
+    expect(names.filter((n) => !registered.has(mod[n]))).toEqual([]);
+  });
+  it('every stack part kind module is in PART_KINDS', async () => {
+    const { PART_KINDS } = await import('./stack/parts/index.ts');
+    const registered = new Set<unknown>(PART_KINDS);
+    const mod: Record<string, unknown> = {};
+    for (const f of readdirSync(path.join(ROOT, 'harness/stack/parts')).filter((x) => x.endsWith('.ts') && !x.endsWith('.test.ts')))
+      Object.assign(mod, await import(`./stack/parts/${f}`));
+    const names = kindsIn('harness/stack/parts', 'Kind');
+    expect(names.sort()).toEqual(['gatewayKind', 'mariadbKind', 'redisKind', 'serviceKind']);
+    expect(names.filter((n) => !registered.has(mod[n]))).toEqual([]);
+  });
+});

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GatewayPart, MariaDbPart, Fault, RedisPart, ScenarioDefinition, ServicePart, TimelineEntry } from './types.ts';
+import type { Fault, ScenarioDefinition, TimelineEntry } from './types.ts';
+
+// The part helpers live with their kinds.
+export { gateway, mariadb, redis, service } from '../stack/index.ts';
 
 // The fault helpers live with their kinds.
 export {
@@ -56,11 +59,6 @@ export function scenario(def: ScenarioDefinition): ScenarioDefinition {
   if (home && typeof def.stack === 'function' && !stackHomes.has(def.stack)) stackHomes.set(def.stack, home);
   return def;
 }
-
-export const mariadb = (o: Omit<MariaDbPart, 'kind'> = {}): MariaDbPart => ({ kind: 'mariadb', ...o });
-export const service = (o: Omit<ServicePart, 'kind'>): ServicePart => ({ kind: 'service', ...o });
-export const gateway = (o: Omit<GatewayPart, 'kind'>): GatewayPart => ({ kind: 'gateway', ...o });
-export const redis = (): RedisPart => ({ kind: 'redis' });
 
 /**
  * `at('10s', latency({...}), { for: '5s' })`: apply at 10 s into the load, heal 5 s later.

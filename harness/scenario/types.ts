@@ -3,96 +3,10 @@
  * (validate.ts) into a ResolvedScenario before anything starts.
  */
 
-/** A MariaDB server, started fresh for the run. */
-export interface MariaDbPart {
-  kind: 'mariadb';
-  /** SQL file run once after start (relative to the scenario's folder, like every path in a scenario). */
-  schema?: string;
-  /** SQL file run after the schema. */
-  seed?: string;
-  /** Database the services use. Default 'app'. */
-  database?: string;
-  /** The server's character set. Default 'utf8mb4' (Debian's own default is latin1). */
-  charset?: string;
-  /** The server's collation. Default 'utf8mb4_unicode_ci' (with another charset: its _general_ci). */
-  collation?: string;
-  /**
-   * Server variables, given to mariadbd as --name=value, e.g. { innodb_lock_wait_timeout: 5,
-   * max_connections: 500 }. Not those the run sets itself (port, socket, datadir, character set).
-   */
-  variables?: Readonly<Record<string, string | number>>;
-}
+import type { StackPart } from '../stack/index.ts';
 
-/** The service under test, or any helper process: a command that serves HTTP on $PORT. */
-export interface ServicePart {
-  kind: 'service';
-  /** argv; the first element is the program. */
-  command: readonly string[];
-  /** Extra environment. The harness also sets PORT and, per dependency, <NAME>_HOST/_PORT/_URL (services) or <NAME>_HOST/_PORT/_USER/_PASSWORD/_DATABASE (databases). */
-  env?: Readonly<Record<string, string>>;
-  /** Path answered with 200 once ready. Default '/health'. */
-  health?: string;
-  /** Parts this service connects to; each link goes through its own Toxiproxy proxy. */
-  dependsOn?: readonly string[];
-  /** How long start-up may take. Default '20s'. */
-  startupTimeout?: string;
-  /** A fixed port on 127.0.0.1 (for a service that cannot take $PORT). Default: a free one. */
-  port?: number;
-  /**
-   * Run the command under a process manager that restarts it when it dies: 'pm2' (pm2-runtime, its
-   * PM2_HOME inside the run's temp dir). Default: none, a bare process.
-   */
-  supervisor?: 'pm2';
-  /** The folder the command (and setup) runs in, relative to the scenario's folder. Default: the scenario's folder. */
-  cwd?: string;
-  /**
-   * argv run once before the command, in the same folder and environment (its dependencies are up
-   * by then): migrations, a bootstrap. Each line it prints is shown; a non-zero exit stops the run.
-   */
-  setup?: readonly string[];
-  /** How long setup may take. Default '2m'. */
-  setupTimeout?: string;
-}
-
-/** Active health checks a gateway runs against every server behind it. */
-export interface HealthCheck {
-  /** Checked with GET; a server is up while it answers 2xx/3xx. Default '/health'. */
-  path?: string;
-  /** Time between two checks, e.g. '2s'. */
-  interval: string;
-  /** Failed checks in a row before a server is marked down. */
-  fall: number;
-  /** Passed checks in a row before a down server is marked up again. */
-  rise: number;
-}
-
-/**
- * An HTTP gateway (HAProxy) in front of one or more services (round-robin), answering
- * `timeoutStatus` after `timeout`.
- */
-export interface GatewayPart {
-  kind: 'gateway';
-  /** The service(s) it forwards to, each through its own Toxiproxy proxy. */
-  to: string | readonly string[];
-  /** Longest wait for the service's response, e.g. '3s'. */
-  timeout: string;
-  /** Status answered when the wait runs out: 503 (as many gateways do) or 504 (HAProxy's own). Default 504. */
-  timeoutStatus?: 502 | 503 | 504;
-  /** Active health checks; without them every server takes traffic, dead or not. */
-  check?: HealthCheck;
-  /**
-   * Requests to `paths` (prefixes) go to the server whose `check` path answers 2xx: the leader. While
-   * no server passes it, they go to any server, like every other request. Needs `check`.
-   */
-  leader?: { paths: readonly string[]; check: string };
-}
-
-/** A Redis server, started fresh (no persistence). Services that depend on it get <NAME>_URL = redis://127.0.0.1:port. */
-export interface RedisPart {
-  kind: 'redis';
-}
-
-export type StackPart = MariaDbPart | ServicePart | GatewayPart | RedisPart;
+// The stack parts: each kind's documented type lives with its kind (harness/stack/parts/).
+export type { GatewayPart, HealthCheck, MariaDbPart, RedisPart, ServicePart, StackPart } from '../stack/index.ts';
 
 // The faults: each kind's documented type lives with its kind (harness/faults/kinds/).
 import type { Fault } from '../faults/index.ts';

@@ -7,51 +7,14 @@ import { portFree } from '../core/ports.ts';
 import { parseExpectation, PHASES, type Expectation, type Scope } from '../metrics/index.ts';
 import { stackFolder } from './dsl.ts';
 import { FAULT_KINDS, FAULT_TYPES, faultKind, httpRuleOf, partHit, type FaultResolveContext, type ResolvedFault } from '../faults/index.ts';
-import type { HttpRule } from '../stack/index.ts';
-import type { ReplaySource, ScenarioDefinition, StackPart } from './types.ts';
+import { PART_KIND_NAMES, PART_KINDS, partKind, type HttpRule, type PartResolveContext, type ResolvedPart, type StackPart } from '../stack/index.ts';
+import type { ReplaySource, ScenarioDefinition } from './types.ts';
 
 // ---- the schema: one place that says what a scenario may contain -------------------------------
 
 const duration = z.string().min(1);
-const mariadbSchema = z.strictObject({
-  kind: z.literal('mariadb'),
-  schema: z.string().optional(),
-  seed: z.string().optional(),
-  database: z.string().regex(/^\w+$/).optional(),
-  charset: z.string().regex(/^\w+$/).optional(),
-  collation: z.string().regex(/^\w+$/).optional(),
-  variables: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.union([z.string().regex(/^[\w.:/+-]+$/), z.number()])).optional(),
-});
-const serviceSchema = z.strictObject({
-  kind: z.literal('service'),
-  command: z.array(z.string().min(1)).min(1),
-  env: z.record(z.string(), z.string()).optional(),
-  health: z.string().startsWith('/').optional(),
-  dependsOn: z.array(z.string()).optional(),
-  startupTimeout: duration.optional(),
-  port: z.number().int().min(1).max(65535).optional(),
-  supervisor: z.literal('pm2').optional(),
-  cwd: z.string().min(1).optional(),
-  setup: z.array(z.string().min(1)).min(1).optional(),
-  setupTimeout: duration.optional(),
-});
-const gatewaySchema = z.strictObject({
-  kind: z.literal('gateway'),
-  to: z.union([z.string(), z.array(z.string()).min(1)]),
-  timeout: duration,
-  timeoutStatus: z.union([z.literal(502), z.literal(503), z.literal(504)]).optional(),
-  check: z
-    .strictObject({
-      path: z.string().startsWith('/').optional(),
-      interval: duration,
-      fall: z.number().int().min(1),
-      rise: z.number().int().min(1),
-    })
-    .optional(),
-  leader: z.strictObject({ paths: z.array(z.string().startsWith('/')).min(1), check: z.string().startsWith('/') }).optional(),
-});
-const partSchema = z.discriminatedUnion('kind', [mariadbSchema, serviceSchema, gatewaySchema, z.strictObject({ kind: z.literal('redis') })]);
-const stackSchema = z.record(z.string(), partSchema);
+// A part's own options are checked by its kind's schema (harness/stack/parts/), once its kind is known.
+const stackSchema = z.record(z.string(), z.looseObject({ kind: z.string() }));
 
 // A fault's own options are checked by its kind's schema (harness/faults/kinds/), once its type is known.
 const faultEntrySchema = z.looseObject({ type: z.string() });
@@ -135,49 +98,14 @@ export function scenarioOptionNames(): string[] {
     for (const inner of [def.innerType, def.element, def.valueType, ...(def.options ?? [])]) if (inner) walk(inner);
   };
   walk(scenarioSchema);
-  walk(stackSchema);
+  for (const k of PART_KINDS) walk(k.schema);
   for (const k of FAULT_KINDS) walk(k.schema);
   return [...names].sort();
 }
 
 // ---- the resolved scenario: what the run works from ----------------------------------------------
 
-export type ResolvedPart =
-  | {
-      kind: 'mariadb';
-      name: string;
-      schemaPath?: string;
-      seedPath?: string;
-      database: string;
-      charset: string;
-      collation: string;
-      variables: Readonly<Record<string, string>>;
-    }
-  | {
-      kind: 'service';
-      name: string;
-      command: readonly string[];
-      env: Readonly<Record<string, string>>;
-      health: string;
-      dependsOn: readonly string[];
-      startupTimeoutMs: number;
-      port?: number;
-      supervisor?: 'pm2';
-      /** Absolute: the scenario's folder unless the scenario gives another. */
-      cwd: string;
-      setup?: { command: readonly string[]; timeoutMs: number };
-    }
-  | {
-      kind: 'gateway';
-      name: string;
-      /** The servers, in round-robin order. */
-      to: readonly string[];
-      timeoutMs: number;
-      timeoutStatus: 502 | 503 | 504;
-      check: { path: string; intervalMs: number; fall: number; rise: number } | undefined;
-      leader: { paths: readonly string[]; check: string } | undefined;
-    }
-  | { kind: 'redis'; name: string };
+export type { ResolvedPart };
 
 export interface ResolvedLink {
   /** 'from→to' */
@@ -247,17 +175,10 @@ export interface ResolvedScenario {
   modes: readonly string[];
 }
 
+/** The scenario's own defaults (a part's are its kind's, in harness/stack/parts/). */
 export const DEFAULTS = {
-  database: 'app',
-  charset: 'utf8mb4',
-  collation: 'utf8mb4_unicode_ci',
-  setupTimeoutMs: 120_000,
-  health: '/health',
-  startupTimeoutMs: 20_000,
   requestTimeoutMs: 10_000,
-  timeoutStatus: 504,
   stableForMs: 2_000,
-  stream: 'downstream',
 } as const;
 
 /** The most VUs a default pre-allocates (about 220 MB of k6); preAllocatedVUs can say more. */
@@ -295,21 +216,6 @@ const EXPECT_KEYS = new Set(['baseline', 'fault', 'between', 'recovery', 'overal
 /** Names a timeline entry's phase cannot take. */
 const RESERVED_SCOPES = EXPECT_KEYS;
 
-/** Server variables the run sets itself (ports, sockets, data dir, character set): not the scenario's to change. */
-const MARIADB_OWN_VARIABLES = new Set([
-  'port',
-  'bind_address',
-  'socket',
-  'datadir',
-  'tmpdir',
-  'pid_file',
-  'skip_networking',
-  'character_set_server',
-  'collation_server',
-  'log_error',
-  'user',
-]);
-
 export function normaliseLink(text: string): { from: string; to: string } | undefined {
   const m = /^\s*([a-z][a-z0-9_]*)\s*(?:→|->)\s*([a-z][a-z0-9_]*)\s*$/.exec(text);
   return m?.[1] && m[2] ? { from: m[1], to: m[2] } : undefined;
@@ -342,12 +248,26 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     problems.push({ field: 'modes', message: `mode '${mode}' is not one this scenario offers`, fix: `run with --mode ${modes.join(' or --mode ')}` });
 
   // The stack function is the user's code: call it once, here, and check what it gives.
-  let rawStack: Record<string, StackPart> = {};
+  const rawStack: Record<string, StackPart> = {};
   try {
     const out = stackSchema.safeParse(def.stack({ mode }));
     if (!out.success) {
       for (const issue of out.error.issues) problems.push({ field: `stack.${pathOf(issue.path)}`, message: issue.message, fix: zodFix(issue) });
-    } else rawStack = out.data as Record<string, StackPart>;
+    } else {
+      // Each part against its kind's own schema.
+      for (const [name, raw] of Object.entries(out.data)) {
+        const kind = partKind(raw.kind);
+        if (!kind) {
+          problems.push({ field: `stack.${name}.kind`, message: `'${raw.kind}' is not a kind of stack part`, fix: `use one of ${PART_KIND_NAMES.join(', ')}` });
+          continue;
+        }
+        const parsedPart = kind.schema.safeParse(raw);
+        if (parsedPart.success) rawStack[name] = parsedPart.data;
+        else
+          for (const issue of parsedPart.error.issues)
+            problems.push({ field: `stack.${name}.${pathOf(issue.path)}`, message: issue.message, fix: zodFix(issue) });
+      }
+    }
   } catch (e) {
     problems.push({
       field: 'stack',
@@ -405,102 +325,28 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const links: ResolvedLink[] = [];
   for (const [name, p] of Object.entries(rawStack)) {
     const field = `stack.${name}`;
-    if (p.kind === 'mariadb') {
-      const schemaPath = fileField(`${field}.schema`, p.schema, stackBase);
-      const seedPath = fileField(`${field}.seed`, p.seed, stackBase);
-      // utf8mb4 unless told: Debian's server default is latin1, which no modern application expects.
-      const charset = p.charset ?? DEFAULTS.charset;
-      const collation = p.collation ?? (p.charset === undefined || p.charset === DEFAULTS.charset ? DEFAULTS.collation : `${charset}_general_ci`);
-      if (!collation.startsWith(`${charset}_`))
-        problems.push({
-          field: `${field}.collation`,
-          message: `collation '${collation}' is not one of character set '${charset}'`,
-          fix: `give a ${charset}_… collation, or drop collation to take ${charset}'s default`,
-        });
-      const variables = Object.fromEntries(Object.entries(p.variables ?? {}).map(([k, v]) => [k, String(v)]));
-      for (const k of Object.keys(variables)) {
-        if (MARIADB_OWN_VARIABLES.has(k))
-          problems.push({
-            field: `${field}.variables.${k}`,
-            message: `'${k}' is set by brownout itself (the run needs it as it is)`,
-            fix: `remove it${k.startsWith('character_set') || k.startsWith('collation') ? '; use charset / collation' : ''}`,
-          });
-      }
-      parts.set(name, {
-        kind: 'mariadb',
-        name,
-        database: p.database ?? DEFAULTS.database,
-        charset,
-        collation,
-        variables,
-        ...(schemaPath ? { schemaPath } : {}),
-        ...(seedPath ? { seedPath } : {}),
-      });
-    } else if (p.kind === 'service') {
-      const startup = parseDurationMs(p.startupTimeout ?? '20s');
-      if (!startup) problems.push({ field: `${field}.startupTimeout`, message: `'${p.startupTimeout ?? ''}' is not a duration`, fix: "write it like '20s'" });
-      const deps = p.dependsOn ?? [];
-      for (const d of deps) {
-        if (!(d in rawStack))
-          problems.push({ field: `${field}.dependsOn`, message: `'${d}' is not a part of the stack`, fix: `use one of ${names.join(', ')}` });
-        else if (d === name) problems.push({ field: `${field}.dependsOn`, message: `'${name}' depends on itself`, fix: 'remove it from its own dependsOn' });
-        else if (rawStack[d]?.kind === 'gateway')
-          problems.push({ field: `${field}.dependsOn`, message: `'${d}' is a gateway; services cannot depend on one`, fix: 'depend on the service behind it' });
-        else links.push({ name: `${name}→${d}`, from: name, to: d, http: [] });
-      }
-      const setupTimeoutMs = p.setupTimeout === undefined ? DEFAULTS.setupTimeoutMs : parseDurationMs(p.setupTimeout);
-      if (!setupTimeoutMs)
-        problems.push({ field: `${field}.setupTimeout`, message: `'${p.setupTimeout ?? ''}' is not a positive duration`, fix: "write it like '2m'" });
-      parts.set(name, {
-        kind: 'service',
-        name,
-        command: p.command,
-        env: p.env ?? {},
-        health: p.health ?? DEFAULTS.health,
-        dependsOn: deps,
-        startupTimeoutMs: startup ?? DEFAULTS.startupTimeoutMs,
-        cwd: dirField(`${field}.cwd`, p.cwd),
-        ...(p.port ? { port: p.port } : {}),
-        ...(p.supervisor ? { supervisor: p.supervisor } : {}),
-        ...(p.setup ? { setup: { command: p.setup, timeoutMs: setupTimeoutMs ?? DEFAULTS.setupTimeoutMs } } : {}),
-      });
-    } else if (p.kind === 'redis') {
-      parts.set(name, { kind: 'redis', name });
-    } else {
-      const timeoutMs = parseDurationMs(p.timeout);
-      if (!timeoutMs) problems.push({ field: `${field}.timeout`, message: `'${p.timeout}' is not a positive duration`, fix: "write it like '3s'" });
-      const to = typeof p.to === 'string' ? [p.to] : [...p.to];
-      const services = names.filter((n) => rawStack[n]?.kind === 'service');
-      for (const t of to) {
-        if (rawStack[t]?.kind !== 'service')
-          problems.push({
-            field: `${field}.to`,
-            message: `'${t}' is not a service of the stack`,
-            fix: `use one of ${services.join(', ') || '(no service defined)'}`,
-          });
-        else if (links.some((l) => l.from === name && l.to === t))
-          problems.push({ field: `${field}.to`, message: `'${t}' is named twice`, fix: 'name each server once' });
-        else links.push({ name: `${name}→${t}`, from: name, to: t, http: [] });
-      }
-      let check: Extract<ResolvedPart, { kind: 'gateway' }>['check'];
-      if (p.check) {
-        const intervalMs = parseDurationMs(p.check.interval);
-        if (!intervalMs)
-          problems.push({ field: `${field}.check.interval`, message: `'${p.check.interval}' is not a positive duration`, fix: "write it like '2s'" });
-        check = { path: p.check.path ?? DEFAULTS.health, intervalMs: intervalMs ?? 0, fall: p.check.fall, rise: p.check.rise };
-      }
-      if (p.leader && !check)
-        problems.push({ field: `${field}.leader`, message: 'leader routing needs health checks', fix: "add check: { interval: '1s', fall: 2, rise: 2 }" });
-      parts.set(name, {
-        kind: 'gateway',
-        name,
-        to,
-        timeoutMs: timeoutMs ?? 0,
-        timeoutStatus: p.timeoutStatus ?? DEFAULTS.timeoutStatus,
-        check,
-        leader: p.leader ? { paths: [...p.leader.paths], check: p.leader.check } : undefined,
-      });
-    }
+    // What a kind may ask of the stack around it; every check adds its own problem.
+    const ctx: PartResolveContext = {
+      name,
+      names,
+      problem: (key, message, fix) => problems.push({ field: key ? `${field}.${key}` : field, message, fix }),
+      file: (key, rel) => fileField(`${field}.${key}`, rel, stackBase),
+      dir: (key, rel) => dirField(`${field}.${key}`, rel),
+      duration: (key, text, fallback) => {
+        if (text === undefined) return fallback;
+        const ms = parseDurationMs(text);
+        if (!ms) problems.push({ field: `${field}.${key}`, message: `'${text}' is not a positive duration`, fix: "write it like '3s' or '500ms'" });
+        return ms || undefined;
+      },
+      kindOf: (part) => rawStack[part]?.kind,
+      link: (to) => {
+        if (links.some((l) => l.from === name && l.to === to)) return false;
+        links.push({ name: `${name}→${to}`, from: name, to, http: [] });
+        return true;
+      },
+    };
+    const kind = partKind(p.kind);
+    if (kind) parts.set(name, kind.resolve(p, ctx));
   }
 
   // Start order: dependencies first. A cycle is a problem.
@@ -519,7 +365,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     const p = parts.get(n);
     if (!p) return;
     state.set(n, 'visiting');
-    const deps = p.kind === 'service' ? p.dependsOn : p.kind === 'gateway' ? p.to : [];
+    const deps = partKind(p.kind)?.after(p) ?? [];
     for (const d of deps) visit(d, [...trail, n]);
     state.set(n, 'done');
     ordered.push(p);

@@ -3,13 +3,10 @@ import { StackError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import type { ManagedProcess } from '../core/process.ts';
 import { processTree, servingPid } from '../core/procfs.ts';
-import type { ResolvedLink, ResolvedPart } from '../scenario/index.ts';
-import { startGateway, type StartedGateway } from './haproxy.ts';
+import type { ResolvedLink } from '../scenario/index.ts';
 import { startHttpFaultProxy, type StartedHttpFaultProxy } from './http-faults.ts';
-import { startMariaDb, type StartedMariaDb } from './mariadb.ts';
+import { partKind, type ResolvedPart, type StartedStackPart } from './parts/index.ts';
 import type { RunResources } from './resources.ts';
-import { startRedis, type StartedRedis } from './redis.ts';
-import { startService, type StartedService } from './service.ts';
 import { startToxiproxy, type ActiveProxy, type StartedToxiproxy } from './toxiproxy.ts';
 import type { RunningStack } from './running.ts';
 import { stackPlan, type ImageSetName } from './containers/plan.ts';
@@ -85,7 +82,26 @@ export async function startStackInContainers(
   return startContainerStack(stackPlan(parts, links, res.runId, { dbPassword }, { images }), { dbPassword, cleanup: res.cleanup, logDir: res.dir });
 }
 
-export type StartedStackPart = StartedMariaDb | StartedService | StartedGateway | StartedRedis;
+export type { StartedStackPart } from './parts/index.ts';
+export {
+  PART_KINDS,
+  PART_KIND_NAMES,
+  partKind,
+  envPrefix,
+  gateway,
+  mariadb,
+  redis,
+  service,
+  type StackPart,
+  type ResolvedPart,
+  type PartKindName,
+  type PartResolveContext,
+  type GatewayPart,
+  type HealthCheck,
+  type MariaDbPart,
+  type RedisPart,
+  type ServicePart,
+} from './parts/index.ts';
 
 const log = debug('stack');
 
@@ -96,18 +112,6 @@ export interface StartedStack extends RunningStack {
   readonly parts: ReadonlyMap<string, StartedStackPart>;
   /** Every process the stack started (Toxiproxy first). */
   processes(): ManagedProcess[];
-}
-
-const envName = (part: string) => part.toUpperCase();
-
-/** What a service is told about a dependency it reaches through the proxy at `port`. */
-function dependencyEnv(dep: StartedStackPart, port: number): Record<string, string> {
-  const p = envName(dep.name);
-  // Always 127.0.0.1: a MySQL client given 'localhost' uses the Unix socket and bypasses the proxy.
-  const base = { [`${p}_HOST`]: '127.0.0.1', [`${p}_PORT`]: String(port) };
-  if (dep.kind === 'mariadb') return { ...base, [`${p}_USER`]: dep.user, [`${p}_PASSWORD`]: dep.password, [`${p}_DATABASE`]: dep.database };
-  if (dep.kind === 'redis') return { ...base, [`${p}_URL`]: `redis://127.0.0.1:${port}` };
-  return { ...base, [`${p}_URL`]: `http://127.0.0.1:${port}` };
 }
 
 function portOf(p: StartedStackPart): number {
@@ -145,62 +149,21 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
 
   for (const part of parts) {
     t = Date.now();
-    if (part.kind === 'mariadb') {
-      started.set(
-        part.name,
-        await startMariaDb(
-          {
-            name: part.name,
-            database: part.database,
-            server: part,
-            ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}),
-            ...(part.seedPath ? { seedPath: part.seedPath } : {}),
-          },
-          res,
-        ),
-      );
-    } else if (part.kind === 'redis') {
-      started.set(part.name, await startRedis({ name: part.name }, res));
-    } else if (part.kind === 'service') {
-      const env: Record<string, string> = {};
-      for (const link of links.filter((l) => l.from === part.name)) {
-        const proxy = await linkTo(link);
-        const dep = started.get(link.to);
-        if (dep) Object.assign(env, dependencyEnv(dep, proxy.listenPort));
-      }
-      started.set(
-        part.name,
-        await startService(
-          {
-            name: part.name,
-            command: part.command,
-            env: { ...env, ...part.env },
-            health: part.health,
-            startupTimeoutMs: part.startupTimeoutMs,
-            cwd: part.cwd,
-            ...(part.setup ? { setup: part.setup } : {}),
-            ...(part.port ? { port: part.port } : {}),
-            ...(part.supervisor ? { supervisor: part.supervisor } : {}),
-          },
-          res,
-        ),
-      );
-    } else {
-      // One proxy per server, so a fault can hit the link to one instance.
-      const servers = [];
-      for (const to of part.to) {
-        const link = links.find((l) => l.from === part.name && l.to === to);
-        if (!link) throw new StackError(`gateway ${part.name} has no link to ${to}`, `stack.${part.name}`, 'this is a bug in resolution');
-        servers.push({ name: to, port: (await linkTo(link)).listenPort });
-      }
-      started.set(
-        part.name,
-        await startGateway(
-          { name: part.name, servers, timeoutMs: part.timeoutMs, timeoutStatus: part.timeoutStatus, check: part.check, leader: part.leader },
-          res,
-        ),
-      );
+    const kind = partKind(part.kind);
+    if (!kind) throw new StackError(`no part kind '${part.kind}'`, `stack.${part.name}`, 'this is a bug: resolution admitted a kind that is not registered');
+    // Each link gets its proxy just before the part that uses it; the part is told where its dependencies are.
+    const env: Record<string, string> = {};
+    const ports = new Map<string, number>();
+    for (const link of links.filter((l) => l.from === part.name)) {
+      const proxy = await linkTo(link);
+      ports.set(link.to, proxy.listenPort);
+      const dep = started.get(link.to);
+      const depPart = parts.find((p) => p.name === link.to);
+      // Always 127.0.0.1: a MySQL client given 'localhost' uses the Unix socket and bypasses the proxy.
+      const account = dep?.kind === 'mariadb' ? { user: dep.user, password: dep.password } : {};
+      if (depPart) Object.assign(env, partKind(depPart.kind)?.dependencyEnv(depPart, { host: '127.0.0.1', port: proxy.listenPort, ...account }));
     }
+    started.set(part.name, await kind.start(part, { res, env, proxyPort: (to) => ports.get(to) ?? 0 }));
     startupMs[part.name] = Date.now() - t;
   }
 

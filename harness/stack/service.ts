@@ -29,6 +29,27 @@ export interface ServiceOptions {
 const require = createRequire(import.meta.url);
 
 /**
+ * PM2's ecosystem for a service, on either backend: the command as a binary (interpreter none; `node`
+ * as the given node binary), restarted at once when it dies, in `cwd`.
+ */
+export function pm2Ecosystem(o: { name: string; command: readonly string[]; cwd: string; node: string; env?: Record<string, string> }): string {
+  const [program = '', ...args] = o.command;
+  const app = {
+    name: o.name,
+    script: program === 'node' ? o.node : program,
+    args,
+    interpreter: 'none',
+    cwd: o.cwd,
+    autorestart: true,
+    restart_delay: 0,
+    min_uptime: 200,
+    max_restarts: 1000,
+    ...(o.env ? { env: o.env } : {}),
+  };
+  return JSON.stringify({ apps: [app] }, null, 2);
+}
+
+/**
  * The argv that runs `command` under pm2-runtime: an ecosystem file with the command as a binary
  * (interpreter none), restarted at once when it dies; PM2_HOME inside the part's dir.
  */
@@ -39,17 +60,8 @@ function underPm2(
   dir: string,
   cwd: string,
 ): { argv: string[]; env: Record<string, string> } {
-  const [program = '', ...args] = command;
-  const script = program === 'node' ? process.execPath : program;
   const ecosystem = path.join(dir, 'ecosystem.json');
-  writeFileSync(
-    ecosystem,
-    JSON.stringify(
-      { apps: [{ name, script, args, interpreter: 'none', cwd, autorestart: true, restart_delay: 0, min_uptime: 200, max_restarts: 1000, env }] },
-      null,
-      2,
-    ),
-  );
+  writeFileSync(ecosystem, pm2Ecosystem({ name, command, cwd, node: process.execPath, env }));
   const pm2Runtime = path.join(path.dirname(require.resolve('pm2/package.json')), 'bin', 'pm2-runtime');
   return { argv: [process.execPath, pm2Runtime, 'start', ecosystem], env: { ...env, PM2_HOME: path.join(dir, 'pm2-home') } };
 }

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { alias, GATEWAY_STATS_PORT, PORTS } from '../containers/base.ts';
+import { haproxyConfig, startGateway, timeoutErrorPage, type StartedGateway } from '../haproxy.ts';
+import { envPrefix, hostPortEnv, type PartKind } from './part.ts';
+
+/** Active health checks a gateway runs against every server behind it. */
+export interface HealthCheck {
+  /** Checked with GET; a server is up while it answers 2xx/3xx. Default '/health'. */
+  path?: string;
+  /** Time between two checks, e.g. '2s'. */
+  interval: string;
+  /** Failed checks in a row before a server is marked down. */
+  fall: number;
+  /** Passed checks in a row before a down server is marked up again. */
+  rise: number;
+}
+
+/**
+ * An HTTP gateway (HAProxy) in front of one or more services (round-robin), answering
+ * `timeoutStatus` after `timeout`.
+ */
+export interface GatewayPart {
+  kind: 'gateway';
+  /** The service(s) it forwards to, each through its own Toxiproxy proxy. */
+  to: string | readonly string[];
+  /** Longest wait for the service's response, e.g. '3s'. */
+  timeout: string;
+  /** Status answered when the wait runs out: 503 (as many gateways do) or 504 (HAProxy's own). Default 504. */
+  timeoutStatus?: 502 | 503 | 504;
+  /** Active health checks; without them every server takes traffic, dead or not. */
+  check?: HealthCheck;
+  /**
+   * Requests to `paths` (prefixes) go to the server whose `check` path answers 2xx: the leader. While
+   * no server passes it, they go to any server, like every other request. Needs `check`.
+   */
+  leader?: { paths: readonly string[]; check: string };
+}
+
+export interface ResolvedGateway {
+  kind: 'gateway';
+  name: string;
+  /** The servers, in round-robin order. */
+  to: readonly string[];
+  timeoutMs: number;
+  timeoutStatus: 502 | 503 | 504;
+  check: { path: string; intervalMs: number; fall: number; rise: number } | undefined;
+  leader: { paths: readonly string[]; check: string } | undefined;
+}
+
+export const gateway = (o: Omit<GatewayPart, 'kind'>): GatewayPart => ({ kind: 'gateway', ...o });
+
+const duration = z.string().min(1);
+
+export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway> = {
+  kind: 'gateway',
+  schema: z.strictObject({
+    kind: z.literal('gateway'),
+    to: z.union([z.string(), z.array(z.string()).min(1)]),
+    timeout: duration,
+    timeoutStatus: z.union([z.literal(502), z.literal(503), z.literal(504)]).optional(),
+    check: z
+      .strictObject({ path: z.string().startsWith('/').optional(), interval: duration, fall: z.number().int().min(1), rise: z.number().int().min(1) })
+      .optional(),
+    leader: z.strictObject({ paths: z.array(z.string().startsWith('/')).min(1), check: z.string().startsWith('/') }).optional(),
+  }),
+  resolve: (p, ctx) => {
+    const timeoutMs = ctx.duration('timeout', p.timeout, 0);
+    const to = typeof p.to === 'string' ? [p.to] : [...p.to];
+    const services = ctx.names.filter((n) => ctx.kindOf(n) === 'service');
+    for (const t of to) {
+      if (ctx.kindOf(t) !== 'service') ctx.problem('to', `'${t}' is not a service of the stack`, `use one of ${services.join(', ') || '(no service defined)'}`);
+      else if (!ctx.link(t)) ctx.problem('to', `'${t}' is named twice`, 'name each server once');
+    }
+    let check: ResolvedGateway['check'];
+    if (p.check) {
+      const intervalMs = ctx.duration('check.interval', p.check.interval, 0);
+      check = { path: p.check.path ?? '/health', intervalMs: intervalMs ?? 0, fall: p.check.fall, rise: p.check.rise };
+    }
+    if (p.leader && !check) ctx.problem('leader', 'leader routing needs health checks', "add check: { interval: '1s', fall: 2, rise: 2 }");
+    return {
+      kind: 'gateway',
+      name: ctx.name,
+      to,
+      timeoutMs: timeoutMs ?? 0,
+      timeoutStatus: p.timeoutStatus ?? 504,
+      check,
+      leader: p.leader ? { paths: [...p.leader.paths], check: p.leader.check } : undefined,
+    };
+  },
+  after: (part) => part.to,
+  // Nothing depends on a gateway (validation says so); told as a service would be, all the same.
+  dependencyEnv: (part, reach) => ({ ...hostPortEnv(part.name, reach), [`${envPrefix(part.name)}_URL`]: `http://${reach.host}:${reach.port}` }),
+  // One proxy per server, so a fault can hit the link to one instance.
+  start: (part, ctx) =>
+    startGateway(
+      {
+        name: part.name,
+        servers: part.to.map((to) => ({ name: to, port: ctx.proxyPort(to) })),
+        timeoutMs: part.timeoutMs,
+        timeoutStatus: part.timeoutStatus,
+        check: part.check,
+        leader: part.leader,
+      },
+      ctx.res,
+    ),
+  plan: (part, ctx) => {
+    const servers = part.to.map((to) => ({ name: to, host: 'toxiproxy', port: ctx.proxyPort(to) }));
+    const timeoutBody =
+      part.timeoutStatus === 504 ? undefined : { target: '/usr/local/etc/haproxy/timeout.http', content: timeoutErrorPage(part.timeoutStatus, part.timeoutMs) };
+    const content = haproxyConfig({
+      port: PORTS.gateway,
+      bind: '0.0.0.0',
+      servers,
+      timeoutMs: part.timeoutMs,
+      ...(timeoutBody ? { timeoutErrorFile: timeoutBody.target } : {}),
+      statsSocket: `ipv4@0.0.0.0:${GATEWAY_STATS_PORT}`,
+      check: part.check,
+      leader: part.leader,
+    });
+    return {
+      kind: 'gateway',
+      part: part.name,
+      alias: alias(part.name),
+      image: ctx.images.haproxy,
+      port: PORTS.gateway,
+      statsPort: GATEWAY_STATS_PORT,
+      config: { target: '/usr/local/etc/haproxy/haproxy.cfg', content },
+      timeoutBody,
+      check: part.check,
+    };
+  },
+};

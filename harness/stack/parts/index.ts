@@ -1,0 +1,41 @@
+import { gatewayKind } from './gateway.ts';
+import { mariadbKind } from './mariadb.ts';
+import type { PartKind } from './part.ts';
+import { redisKind } from './redis.ts';
+import { serviceKind } from './service.ts';
+
+/**
+ * Every stack part kind. Validation, the local start and the containers plan loop over this list:
+ * a new kind is its own file in this folder (type, schema, resolve, dependency env, start, plan)
+ * and a line here.
+ */
+export const PART_KINDS = [mariadbKind, redisKind, serviceKind, gatewayKind] as const;
+
+type DefOf<K> = K extends PartKind<infer D, infer _R, infer _S> ? D : never;
+type ResolvedOf<K> = K extends PartKind<infer _D, infer R, infer _S> ? R : never;
+type StartedOf<K> = K extends PartKind<infer _D, infer _R, infer S> ? S : never;
+
+/** A stack part as a scenario writes it. */
+export type StackPart = DefOf<(typeof PART_KINDS)[number]>;
+/** A part resolved: durations in ms, paths absolute, links checked. */
+export type ResolvedPart = ResolvedOf<(typeof PART_KINDS)[number]>;
+/** A part the local backend started. */
+export type StartedStackPart = StartedOf<(typeof PART_KINDS)[number]>;
+
+/** The list, each kind seen through the union (its methods accept any part of the list). */
+const BY_KIND: ReadonlyMap<string, PartKind<StackPart, ResolvedPart, StartedStackPart>> = new Map(
+  PART_KINDS.map((k): [string, PartKind<StackPart, ResolvedPart, StartedStackPart>] => [k.kind, k]),
+);
+
+export function partKind(kind: string): PartKind<StackPart, ResolvedPart, StartedStackPart> | undefined {
+  return BY_KIND.get(kind);
+}
+
+/** The registered kinds' names, in the list's order. */
+export const PART_KIND_NAMES: readonly StackPart['kind'][] = PART_KINDS.map((k) => k.kind);
+
+export { envPrefix, type PartKindName, type PartResolveContext, type Reach } from './part.ts';
+export { gateway, type GatewayPart, type HealthCheck, type ResolvedGateway } from './gateway.ts';
+export { mariadb, type MariaDbPart, type ResolvedMariaDb } from './mariadb.ts';
+export { redis, type RedisPart, type ResolvedRedis } from './redis.ts';
+export { service, type ServicePart, type ResolvedService } from './service.ts';

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { alias, mariadbServerFlags, PORTS } from '../containers/base.ts';
+import { startMariaDb, type StartedMariaDb } from '../mariadb.ts';
+import { hostPortEnv, envPrefix, type PartKind } from './part.ts';
+
+/** A MariaDB server, started fresh for the run. */
+export interface MariaDbPart {
+  kind: 'mariadb';
+  /** SQL file run once after start (relative to the scenario's folder, like every path in a scenario). */
+  schema?: string;
+  /** SQL file run after the schema. */
+  seed?: string;
+  /** Database the services use. Default 'app'. */
+  database?: string;
+  /** The server's character set. Default 'utf8mb4' (Debian's own default is latin1). */
+  charset?: string;
+  /** The server's collation. Default 'utf8mb4_unicode_ci' (with another charset: its _general_ci). */
+  collation?: string;
+  /**
+   * Server variables, given to mariadbd as --name=value, e.g. { innodb_lock_wait_timeout: 5,
+   * max_connections: 500 }. Not those the run sets itself (port, socket, datadir, character set).
+   */
+  variables?: Readonly<Record<string, string | number>>;
+}
+
+export interface ResolvedMariaDb {
+  kind: 'mariadb';
+  name: string;
+  schemaPath?: string;
+  seedPath?: string;
+  database: string;
+  charset: string;
+  collation: string;
+  variables: Readonly<Record<string, string>>;
+}
+
+export const mariadb = (o: Omit<MariaDbPart, 'kind'> = {}): MariaDbPart => ({ kind: 'mariadb', ...o });
+
+export const MARIADB_DEFAULTS = { database: 'app', charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci' } as const;
+
+/** Server variables the run sets itself (ports, sockets, data dir, character set): not the scenario's to change. */
+const OWN_VARIABLES = new Set([
+  'port',
+  'bind_address',
+  'socket',
+  'datadir',
+  'tmpdir',
+  'pid_file',
+  'skip_networking',
+  'character_set_server',
+  'collation_server',
+  'log_error',
+  'user',
+]);
+
+/** The account services use, on either backend. */
+export const SERVICE_ACCOUNT = 'brownout';
+
+export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb> = {
+  kind: 'mariadb',
+  schema: z.strictObject({
+    kind: z.literal('mariadb'),
+    schema: z.string().optional(),
+    seed: z.string().optional(),
+    database: z.string().regex(/^\w+$/).optional(),
+    charset: z.string().regex(/^\w+$/).optional(),
+    collation: z.string().regex(/^\w+$/).optional(),
+    variables: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.union([z.string().regex(/^[\w.:/+-]+$/), z.number()])).optional(),
+  }),
+  resolve: (p, ctx) => {
+    const schemaPath = ctx.file('schema', p.schema);
+    const seedPath = ctx.file('seed', p.seed);
+    // utf8mb4 unless told: Debian's server default is latin1, which no modern application expects.
+    const charset = p.charset ?? MARIADB_DEFAULTS.charset;
+    const collation = p.collation ?? (p.charset === undefined || p.charset === MARIADB_DEFAULTS.charset ? MARIADB_DEFAULTS.collation : `${charset}_general_ci`);
+    if (!collation.startsWith(`${charset}_`))
+      ctx.problem(
+        'collation',
+        `collation '${collation}' is not one of character set '${charset}'`,
+        `give a ${charset}_… collation, or drop collation to take ${charset}'s default`,
+      );
+    const variables = Object.fromEntries(Object.entries(p.variables ?? {}).map(([k, v]) => [k, String(v)]));
+    for (const k of Object.keys(variables)) {
+      if (OWN_VARIABLES.has(k))
+        ctx.problem(
+          `variables.${k}`,
+          `'${k}' is set by brownout itself (the run needs it as it is)`,
+          `remove it${k.startsWith('character_set') || k.startsWith('collation') ? '; use charset / collation' : ''}`,
+        );
+    }
+    return {
+      kind: 'mariadb',
+      name: ctx.name,
+      database: p.database ?? MARIADB_DEFAULTS.database,
+      charset,
+      collation,
+      variables,
+      ...(schemaPath ? { schemaPath } : {}),
+      ...(seedPath ? { seedPath } : {}),
+    };
+  },
+  after: () => [],
+  dependencyEnv: (part, reach) => ({
+    ...hostPortEnv(part.name, reach),
+    [`${envPrefix(part.name)}_USER`]: reach.user ?? SERVICE_ACCOUNT,
+    [`${envPrefix(part.name)}_PASSWORD`]: reach.password ?? '',
+    [`${envPrefix(part.name)}_DATABASE`]: part.database,
+  }),
+  start: (part, ctx) =>
+    startMariaDb(
+      {
+        name: part.name,
+        database: part.database,
+        server: part,
+        ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}),
+        ...(part.seedPath ? { seedPath: part.seedPath } : {}),
+      },
+      ctx.res,
+    ),
+  plan: (part, ctx) => ({
+    kind: 'mariadb',
+    part: part.name,
+    alias: alias(part.name),
+    image: ctx.images.mariadb,
+    port: PORTS.mariadb,
+    database: part.database,
+    user: SERVICE_ACCOUNT,
+    command: mariadbServerFlags(part),
+    // The image runs /docker-entrypoint-initdb.d/*.sql in name order on first start.
+    initScripts: [
+      ...(part.schemaPath ? [{ target: '/docker-entrypoint-initdb.d/01-schema.sql', content: readFileSync(part.schemaPath, 'utf8') }] : []),
+      ...(part.seedPath ? [{ target: '/docker-entrypoint-initdb.d/02-seed.sql', content: readFileSync(part.seedPath, 'utf8') }] : []),
+    ],
+  }),
+};

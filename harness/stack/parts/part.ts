@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import type { ContainerPlan, ImageSet } from '../containers/base.ts';
+import type { RunResources, StartedPart } from '../resources.ts';
+
+/** The stack part kinds. */
+export type PartKindName = 'mariadb' | 'redis' | 'service' | 'gateway';
+
+/** What resolving a part may ask of the scenario around it; each check adds its own problem. */
+export interface PartResolveContext {
+  /** The part's name in the stack. */
+  readonly name: string;
+  /** A problem of stack.<name>.<key> ('' for the part itself). */
+  problem(key: string, message: string, fix: string): void;
+  /** A file option: the absolute path (from the stack's folder); a problem when it is not a file. */
+  file(key: string, rel: string | undefined): string | undefined;
+  /** A folder option (default '.'): the absolute path; a problem when it is not a folder. */
+  dir(key: string, rel: string | undefined): string;
+  /** ms of a positive duration option, `fallback` when not given; a problem (and undefined) when it does not parse. */
+  duration(key: string, text: string | undefined, fallback: number): number | undefined;
+  /** Every part's name, in the order the stack gives them, and the kind of each. */
+  readonly names: readonly string[];
+  kindOf(part: string): PartKindName | undefined;
+  /** A link from this part to `to`, through a Toxiproxy proxy of its own; false when there is one already. */
+  link(to: string): boolean;
+}
+
+/** Where a service reaches a dependency: its proxy's address; for a database, the service account. */
+export interface Reach {
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+}
+
+/** What a part's local start is given: the run's resources, its dependencies' env, and its links' proxy ports. */
+export interface LocalStartContext {
+  res: RunResources;
+  /** Every dependency's variables (its kind's dependencyEnv, through the link's proxy). */
+  env: Readonly<Record<string, string>>;
+  /** The listen port of this part's link to `to`. */
+  proxyPort(to: string): number;
+}
+
+/** What a part's container plan is given: as for the local start, on the Toxiproxy container. */
+export interface PlanContext {
+  images: ImageSet;
+  env: Readonly<Record<string, string>>;
+  proxyPort(to: string): number;
+}
+
+/**
+ * One kind of stack part, whole: the user's documented type (Def), its schema, how it resolves, what
+ * a service that depends on it is told, its local start, its container plan. Registered in
+ * parts/index.ts; validation, the local start and the containers plan loop over that list.
+ * Methods (not arrow properties), so that every kind fits the list's PartKind<StackPart, ResolvedPart>.
+ */
+export interface PartKind<Def extends { kind: string }, Resolved extends { kind: Def['kind']; name: string }, Started extends StartedPart = StartedPart> {
+  readonly kind: Def['kind'];
+  /** The user's object, kind included (a z.strictObject: unknown options are errors). */
+  readonly schema: z.ZodType<Def>;
+  resolve(def: Def, ctx: PartResolveContext): Resolved;
+  /** The parts it must start after (the far ends of its links). */
+  after(part: Resolved): readonly string[];
+  /** <NAME>_HOST and _PORT, and the kind's own (_URL; a database's _USER, _PASSWORD, _DATABASE). */
+  dependencyEnv(part: Resolved, reach: Reach): Record<string, string>;
+  start(part: Resolved, ctx: LocalStartContext): Promise<Started>;
+  plan(part: Resolved, ctx: PlanContext): ContainerPlan;
+}
+
+/** The variable prefix of a part: its name in capitals (db → DB_HOST). */
+export const envPrefix = (part: string): string => part.toUpperCase();
+
+/** <NAME>_HOST and <NAME>_PORT, which every dependency gets. */
+export const hostPortEnv = (part: string, reach: Reach): Record<string, string> => ({
+  [`${envPrefix(part)}_HOST`]: reach.host,
+  [`${envPrefix(part)}_PORT`]: String(reach.port),
+});

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { alias, PORTS } from '../containers/base.ts';
+import { startRedis, type StartedRedis } from '../redis.ts';
+import { envPrefix, hostPortEnv, type PartKind } from './part.ts';
+
+/** A Redis server, started fresh (no persistence). Services that depend on it get <NAME>_URL = redis://127.0.0.1:port. */
+export interface RedisPart {
+  kind: 'redis';
+}
+
+export interface ResolvedRedis {
+  kind: 'redis';
+  name: string;
+}
+
+export const redis = (): RedisPart => ({ kind: 'redis' });
+
+export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis> = {
+  kind: 'redis',
+  schema: z.strictObject({ kind: z.literal('redis') }),
+  resolve: (_p, ctx) => ({ kind: 'redis', name: ctx.name }),
+  after: () => [],
+  dependencyEnv: (part, reach) => ({ ...hostPortEnv(part.name, reach), [`${envPrefix(part.name)}_URL`]: `redis://${reach.host}:${reach.port}` }),
+  start: (part, ctx) => startRedis({ name: part.name }, ctx.res),
+  // No persistence, as the local backend: a restart starts empty. Reached over the network with no
+  // password, which protected mode (Debian's default) would refuse.
+  plan: (part, ctx) => ({
+    kind: 'redis',
+    part: part.name,
+    alias: alias(part.name),
+    image: ctx.images.redis,
+    port: PORTS.redis,
+    command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+  }),
+};

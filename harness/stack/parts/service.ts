@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { StackError } from '../../core/errors.ts';
+import { expandVars } from '../../core/expand.ts';
+import { alias, HOLDER, PORTS, serviceBuild } from '../containers/base.ts';
+import { pm2Ecosystem, startService, type StartedService } from '../service.ts';
+import { envPrefix, hostPortEnv, type PartKind } from './part.ts';
+
+/** The service under test, or any helper process: a command that serves HTTP on $PORT. */
+export interface ServicePart {
+  kind: 'service';
+  /** argv; the first element is the program. */
+  command: readonly string[];
+  /** Extra environment. The harness also sets PORT and, per dependency, <NAME>_HOST/_PORT/_URL (services) or <NAME>_HOST/_PORT/_USER/_PASSWORD/_DATABASE (databases). */
+  env?: Readonly<Record<string, string>>;
+  /** Path answered with 200 once ready. Default '/health'. */
+  health?: string;
+  /** Parts this service connects to; each link goes through its own Toxiproxy proxy. */
+  dependsOn?: readonly string[];
+  /** How long start-up may take. Default '20s'. */
+  startupTimeout?: string;
+  /** A fixed port on 127.0.0.1 (for a service that cannot take $PORT). Default: a free one. */
+  port?: number;
+  /**
+   * Run the command under a process manager that restarts it when it dies: 'pm2' (pm2-runtime, its
+   * PM2_HOME inside the run's temp dir). Default: none, a bare process.
+   */
+  supervisor?: 'pm2';
+  /** The folder the command (and setup) runs in, relative to the scenario's folder. Default: the scenario's folder. */
+  cwd?: string;
+  /**
+   * argv run once before the command, in the same folder and environment (its dependencies are up
+   * by then): migrations, a bootstrap. Each line it prints is shown; a non-zero exit stops the run.
+   */
+  setup?: readonly string[];
+  /** How long setup may take. Default '2m'. */
+  setupTimeout?: string;
+}
+
+export interface ResolvedService {
+  kind: 'service';
+  name: string;
+  command: readonly string[];
+  env: Readonly<Record<string, string>>;
+  health: string;
+  dependsOn: readonly string[];
+  startupTimeoutMs: number;
+  port?: number;
+  supervisor?: 'pm2';
+  /** Absolute: the scenario's folder unless the scenario gives another. */
+  cwd: string;
+  setup?: { command: readonly string[]; timeoutMs: number };
+}
+
+export const service = (o: Omit<ServicePart, 'kind'>): ServicePart => ({ kind: 'service', ...o });
+
+export const SERVICE_DEFAULTS = { health: '/health', startupTimeoutMs: 20_000, setupTimeoutMs: 120_000 } as const;
+
+const duration = z.string().min(1);
+
+export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService> = {
+  kind: 'service',
+  schema: z.strictObject({
+    kind: z.literal('service'),
+    command: z.array(z.string().min(1)).min(1),
+    env: z.record(z.string(), z.string()).optional(),
+    health: z.string().startsWith('/').optional(),
+    dependsOn: z.array(z.string()).optional(),
+    startupTimeout: duration.optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    supervisor: z.literal('pm2').optional(),
+    cwd: z.string().min(1).optional(),
+    setup: z.array(z.string().min(1)).min(1).optional(),
+    setupTimeout: duration.optional(),
+  }),
+  resolve: (p, ctx) => {
+    const deps = p.dependsOn ?? [];
+    for (const d of deps) {
+      const kind = ctx.kindOf(d);
+      if (!kind) ctx.problem('dependsOn', `'${d}' is not a part of the stack`, `use one of ${ctx.names.join(', ')}`);
+      else if (d === ctx.name) ctx.problem('dependsOn', `'${ctx.name}' depends on itself`, 'remove it from its own dependsOn');
+      else if (kind === 'gateway') ctx.problem('dependsOn', `'${d}' is a gateway; services cannot depend on one`, 'depend on the service behind it');
+      else ctx.link(d);
+    }
+    const setupTimeoutMs = ctx.duration('setupTimeout', p.setupTimeout, SERVICE_DEFAULTS.setupTimeoutMs);
+    return {
+      kind: 'service',
+      name: ctx.name,
+      command: p.command,
+      env: p.env ?? {},
+      health: p.health ?? SERVICE_DEFAULTS.health,
+      dependsOn: deps,
+      startupTimeoutMs: ctx.duration('startupTimeout', p.startupTimeout, SERVICE_DEFAULTS.startupTimeoutMs) ?? SERVICE_DEFAULTS.startupTimeoutMs,
+      cwd: ctx.dir('cwd', p.cwd),
+      ...(p.port ? { port: p.port } : {}),
+      ...(p.supervisor ? { supervisor: p.supervisor } : {}),
+      ...(p.setup ? { setup: { command: p.setup, timeoutMs: setupTimeoutMs ?? SERVICE_DEFAULTS.setupTimeoutMs } } : {}),
+    };
+  },
+  after: (part) => part.dependsOn,
+  dependencyEnv: (part, reach) => ({ ...hostPortEnv(part.name, reach), [`${envPrefix(part.name)}_URL`]: `http://${reach.host}:${reach.port}` }),
+  start: (part, ctx) =>
+    startService(
+      {
+        name: part.name,
+        command: part.command,
+        env: { ...ctx.env, ...part.env },
+        health: part.health,
+        startupTimeoutMs: part.startupTimeoutMs,
+        cwd: part.cwd,
+        ...(part.setup ? { setup: part.setup } : {}),
+        ...(part.port ? { port: part.port } : {}),
+        ...(part.supervisor ? { supervisor: part.supervisor } : {}),
+      },
+      ctx.res,
+    ),
+  plan: (part, ctx) => {
+    const build = serviceBuild(ctx.images);
+    // Every dependency through its proxy on the Toxiproxy container, named as the local backend names it.
+    const env: Record<string, string> = { HOST: '0.0.0.0', PORT: String(PORTS.service), ...ctx.env };
+    // ${NAME} in the env and the command: the container's values, as locally the process's.
+    for (const [k, v] of Object.entries(part.env)) env[k] = v;
+    for (const [k, v] of Object.entries(part.env)) env[k] = expandVars(v, env);
+    const argv = part.command.map((a) => expandVars(a, env));
+    if (part.setup)
+      throw new StackError(
+        `${part.name}: a setup step is not run on --stack containers yet`,
+        `stack.${part.name}.setup`,
+        "run it with the local stack (the default), or do the setup in the service's image",
+      );
+    // The image holds the build context (the repository) at /app: the part's folder is found there.
+    const rel = path.relative(path.resolve(build.context), part.cwd).split(path.sep).join('/');
+    if (rel.startsWith('..') || path.isAbsolute(rel))
+      throw new StackError(
+        `${part.name}: its folder ${part.cwd} is outside the image's build context ${path.resolve(build.context)}`,
+        `stack.${part.name}.cwd`,
+        'run brownout from the folder the service image is built from',
+      );
+    const workdir = rel ? `/app/${rel}` : '/app';
+    // Under PM2 as locally: the same ecosystem (the command as a binary, restarted at once when
+    // it dies), run by the pm2-runtime of the image's npm packages.
+    const ecosystem = { target: '/app/ecosystem.json', content: pm2Ecosystem({ name: part.name, command: argv, cwd: workdir, node: '/usr/local/bin/node' }) };
+    const pm2 = part.supervisor === 'pm2';
+    // A bare service runs under the holder, so that its death is a process's death, as locally.
+    const command = pm2 ? ['/app/node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : ['node', HOLDER.target, ...argv];
+    return {
+      kind: 'service',
+      part: part.name,
+      alias: alias(part.name),
+      build,
+      workdir,
+      port: PORTS.service,
+      command,
+      env,
+      health: part.health,
+      startupTimeoutMs: part.startupTimeoutMs,
+      files: [pm2 ? ecosystem : HOLDER],
+      supervised: pm2,
+    };
+  },
+};
