@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import mysql from 'mysql2/promise';
+import { createClient } from 'redis';
 import { freePort, waitUntil } from '../../harness/core/ports.ts';
+import { applyFault, type ResolvedFault } from '../../harness/faults/index.ts';
 import { loadScenario } from '../../harness/scenario/index.ts';
 import { killWorkersScript, LABELS, listContainerRuns, stackPlan, startContainerStack } from '../../harness/stack/index.ts';
 import { containerEngine, containersLeft, runCli as cli, runProgram, runTempDirs, stackProcesses } from './helpers.ts';
@@ -89,6 +92,81 @@ describe('containers backend', () => {
       await expect(fetch(`${edge}/photos/1`, { signal: AbortSignal.timeout(1000) })).rejects.toThrow();
       await heal();
       expect((await fetch(`${edge}/photos/1`)).status).toBe(200);
+    } finally {
+      await stack.stop();
+    }
+    expect(await listContainerRuns(runId)).toMatchObject({ containers: [], networks: [] });
+  }, 300_000);
+
+  it('the HTTP, database and cache faults act on containers as on local processes (a link through its HTTP fault proxy container)', async (ctx) => {
+    needEngine(ctx);
+    const sc = await loadScenario('scenarios/cold-cache.ts', { mode: 'fixed' });
+    const rule = { id: 'f9', path: '/', share: 1, action: 'error' as const, status: 503, retryAfterS: 1 };
+    const links = sc.links.map((l) => (l.name === 'edge→app' ? { ...l, http: [rule] } : l));
+    const runId = `t${Date.now()}`;
+    const plan = stackPlan(sc.parts, links, runId, { dbPassword: (p) => `test-${p}` });
+    const stack = await startContainerStack(plan, { dbPassword: (p) => `test-${p}` });
+    const under = async <T>(fault: ResolvedFault, during: () => Promise<T>): Promise<T> => {
+      const active = await applyFault(fault, stack, 'test', fault.type);
+      try {
+        return await during();
+      } finally {
+        await active.heal();
+      }
+    };
+    try {
+      const edge = stack.urlOf('edge');
+      expect((await fetch(`${edge}/health`)).status).toBe(200);
+      // HTTP: every request answered 503 by the link's own HAProxy container, then passed on again.
+      await under({ type: 'httpError', link: 'edge→app', rule }, async () => {
+        const r = await fetch(`${edge}/health`);
+        expect(r.status).toBe(503);
+        expect(r.headers.get('retry-after')).toBe('1');
+        expect(await r.text()).toContain('brownout: injected 503');
+      });
+      expect((await fetch(`${edge}/health`)).status).toBe(200);
+      // Database: read_only on, then off; a flood leaves no connection for the services' account.
+      const db = stack.parts.get('db');
+      if (db?.kind !== 'mariadb') throw new Error('db');
+      const readOnly = async () => {
+        const c = await db.adminConnection();
+        try {
+          const [rows] = await c.query('SELECT @@global.read_only AS ro');
+          return (rows as { ro: number }[])[0]?.ro;
+        } finally {
+          await c.end();
+        }
+      };
+      expect(await under({ type: 'readOnly', db: 'db', how: 'readOnly' }, readOnly)).toBe(1);
+      expect(await readOnly()).toBe(0);
+      const dbPort = stack.containers.get('db')?.container.getMappedPort(3306) ?? 0;
+      const asService = () => mysql.createConnection({ host: '127.0.0.1', port: dbPort, user: 'brownout', password: 'test-db', database: 'app' });
+      const refused = await under({ type: 'connectionFlood', db: 'db', max: 5000 }, () =>
+        asService().then(
+          (c) => c.end().then(() => 'connected'),
+          (e: { code?: string }) => e.code,
+        ),
+      );
+      expect(refused).toBe('ER_CON_COUNT_ERROR');
+      await (await asService()).end();
+      // Cache: a pause holds a client's command until it ends; expire deletes the matching keys.
+      const cache = stack.parts.get('cache');
+      if (cache?.kind !== 'redis') throw new Error('cache');
+      await cache.command(['SET', 'probe:1', 'x']);
+      const t = Date.now();
+      const got = await under({ type: 'clientPause', part: 'cache', mode: 'ALL', forMs: 1500 }, async () => {
+        const client = createClient({ url: `redis://127.0.0.1:${stack.containers.get('cache')?.container.getMappedPort(6379) ?? 0}` });
+        await client.connect();
+        try {
+          return await client.get('probe:1');
+        } finally {
+          await client.quit();
+        }
+      });
+      expect(got).toBe('x');
+      expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
+      await under({ type: 'expire', part: 'cache', share: 1, pattern: 'probe:*' }, async () => undefined);
+      expect(await cache.command(['EXISTS', 'probe:1'])).toBe(0);
     } finally {
       await stack.stop();
     }
