@@ -7,31 +7,7 @@ import { faultKind, type Fault, type ResolvedFault } from './kinds/index.ts';
 export { FAULT_KINDS, FAULT_TYPES, faultKind, type Fault, type ResolvedFault } from './kinds/index.ts';
 export type { ActiveFault, FaultKind, FaultResolveContext, PartKindName, ToxicOptions } from './kind.ts';
 // Each kind's documented type and its scenario helper.
-export { bandwidth, type BandwidthFault } from './kinds/bandwidth.ts';
-export { down, type DownFault } from './kinds/down.ts';
-export { flushCache, type FlushCacheFault } from './kinds/flush-cache.ts';
-export { freeze, type FreezeFault } from './kinds/freeze.ts';
-export { httpAbort, type HttpAbortFault } from './kinds/http-abort.ts';
-export { httpDelay, type HttpDelayFault } from './kinds/http-delay.ts';
-export { httpError, type HttpErrorFault } from './kinds/http-error.ts';
-export type { HttpFaultOptions } from './kinds/http.ts';
-export { kill, type KillFault } from './kinds/kill.ts';
-export { latency, type LatencyFault } from './kinds/latency.ts';
-export { limitData, type LimitDataFault } from './kinds/limit-data.ts';
-export { lockWait, type LockWaitFault } from './kinds/lock-wait.ts';
-export { request, type RequestFault } from './kinds/request.ts';
-export { resetPeer, type ResetPeerFault } from './kinds/reset-peer.ts';
-export { restart, type RestartFault } from './kinds/restart.ts';
-export { slicer, type SlicerFault } from './kinds/slicer.ts';
-export { slowClose, type SlowCloseFault } from './kinds/slow-close.ts';
-export { timeout, type TimeoutFault } from './kinds/timeout.ts';
-export { clientPause, type ClientPauseFault } from './kinds/client-pause.ts';
-export { connectionFlood, type ConnectionFloodFault } from './kinds/connection-flood.ts';
-export { evict, type EvictFault } from './kinds/evict.ts';
-export { expire, type ExpireFault } from './kinds/expire.ts';
-export { killConnections, type KillConnectionsFault } from './kinds/kill-connections.ts';
-export { readOnly, type ReadOnlyFault } from './kinds/read-only.ts';
-export { slowTransaction, type SlowTransactionFault } from './kinds/slow-transaction.ts';
+export * from './public.ts';
 
 const log = debug('faults');
 

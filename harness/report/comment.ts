@@ -1,5 +1,5 @@
 import { HarnessError } from '../core/errors.ts';
-import { formatMeasured } from './index.ts';
+import { formatMeasured } from './result.ts';
 import type { JUnitRun } from './junit.ts';
 
 /** GitHub refuses a comment longer than 65 536 characters; the details are cut before that. */

@@ -4,7 +4,7 @@ import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
 import type { Figures } from '../metrics/index.ts';
 import { STATUS_SERIES, type ChartData, type ChartMark, type ChartWindow, type StatusSeries } from './chart-data.ts';
-import { eventText, figureCells, FIGURE_HEADERS, formatFigure, loadShape, resultText, type RunResult } from './index.ts';
+import { eventText, figureCells, FIGURE_HEADERS, formatFigure, loadShape, resultText, type RunResult } from './result.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const seconds = (ms: number) => Math.round(ms) / 1000;

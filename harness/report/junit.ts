@@ -1,5 +1,5 @@
 import { HarnessError } from '../core/errors.ts';
-import { formatFigure, type RunResult } from './index.ts';
+import { formatFigure, type RunResult } from './result.ts';
 
 /** One scenario run as CI sees it: its result, or the harness error that stopped it. */
 export interface JUnitRun {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -26,7 +25,7 @@ import { judge, type Phase, type Judgement, type ServerStateChange } from '../me
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
-import { buildResult, exitCodeOf, saturationError } from './result.ts';
+import { buildResult, exitCodeOf, newRunId, saturationError } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { checkWrites, countConnections } from './writes.ts';
 
@@ -80,13 +79,7 @@ export interface LiveStatus extends LiveFigures {
   activeFaults: string[];
 }
 
-export { SATURATION_LIMIT } from './result.ts';
-
-/** reports/<run-id>: when (by default now) and what, plus a few random bits. */
-export function newRunId(name: string, atMs = Date.now()): string {
-  const t = new Date(atMs).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${t}-${name}-${randomBytes(2).toString('hex')}`;
-}
+export { newRunId, SATURATION_LIMIT } from './result.ts';
 
 function interrupted(signal: AbortSignal | undefined): HarnessError | undefined {
   if (!signal?.aborted) return undefined;

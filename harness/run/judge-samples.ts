@@ -5,8 +5,7 @@ import { mergeResults, readResultsFile } from '../load/index.ts';
 import { judge, type Expectation } from '../metrics/index.ts';
 import { writeReport, type RunResult } from '../report/index.ts';
 import { loadScenario } from '../scenario/index.ts';
-import { newRunId } from './index.ts';
-import { buildResult, exitCodeOf, saturationError } from './result.ts';
+import { buildResult, exitCodeOf, newRunId, saturationError } from './result.ts';
 
 /** Figures that need the stack brownout started (its database, gateway, fault timeline). */
 const NEEDS_STACK = new Set(['lost_writes', 'connections', 'ejection', 'recovery']);

@@ -1,7 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { LoadError } from '../core/errors.ts';
 import { saturation, type LoadResults } from '../load/index.ts';
 import { timeSeries, type Judgement } from '../metrics/index.ts';
 import type { RunResult, TimelineEvent } from '../report/index.ts';
+
+/** reports/<run-id>: when (by default now) and what, plus a few random bits. */
+export function newRunId(name: string, atMs = Date.now()): string {
+  const t = new Date(atMs).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${t}-${name}-${randomBytes(2).toString('hex')}`;
+}
 
 /** Dropped iterations above this share make the load generator's figures untrusted. */
 export const SATURATION_LIMIT = 0.01;

@@ -1,37 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Fault, ScenarioDefinition, TimelineEntry } from './types.ts';
+import type { Fault } from '../faults/public.ts';
+import type { ScenarioDefinition, TimelineEntry } from './types.ts';
 
-// The part helpers live with their kinds.
-export { gateway, mariadb, redis, service } from '../stack/index.ts';
+// The part helpers and types live with their kinds.
+export * from '../stack/public.ts';
 
-// The fault helpers live with their kinds.
-export {
-  bandwidth,
-  clientPause,
-  connectionFlood,
-  down,
-  evict,
-  expire,
-  flushCache,
-  freeze,
-  httpAbort,
-  httpDelay,
-  httpError,
-  kill,
-  killConnections,
-  latency,
-  limitData,
-  lockWait,
-  readOnly,
-  request,
-  resetPeer,
-  restart,
-  slicer,
-  slowClose,
-  slowTransaction,
-  timeout,
-} from '../faults/index.ts';
+// The fault helpers and types live with their kinds.
+export * from '../faults/public.ts';
 
 /**
  * The folder of the file whose scenario() defined a stack function: the paths of that stack's parts

@@ -3,42 +3,10 @@
  * (validate.ts) into a ResolvedScenario before anything starts.
  */
 
-import type { StackPart } from '../stack/index.ts';
+// The stack parts and the faults: each kind's documented type lives with its kind (the DSL re-exports them).
+import type { StackPart } from '../stack/public.ts';
 
-// The stack parts: each kind's documented type lives with its kind (harness/stack/parts/).
-export type { GatewayPart, HealthCheck, MariaDbPart, RedisPart, ServicePart, StackPart } from '../stack/index.ts';
-
-// The faults: each kind's documented type lives with its kind (harness/faults/kinds/).
-import type { Fault } from '../faults/index.ts';
-export type {
-  Fault,
-  ClientPauseFault,
-  ConnectionFloodFault,
-  EvictFault,
-  ExpireFault,
-  KillConnectionsFault,
-  ReadOnlyFault,
-  SlowTransactionFault,
-  BandwidthFault,
-  SlowCloseFault,
-  SlicerFault,
-  LimitDataFault,
-  ToxicOptions,
-  LatencyFault,
-  LockWaitFault,
-  TimeoutFault,
-  ResetPeerFault,
-  DownFault,
-  KillFault,
-  FreezeFault,
-  RestartFault,
-  RequestFault,
-  FlushCacheFault,
-  HttpErrorFault,
-  HttpDelayFault,
-  HttpAbortFault,
-  HttpFaultOptions,
-} from '../faults/index.ts';
+import type { Fault } from '../faults/public.ts';
 
 export interface TimelineEntry {
   /** When the fault is applied, from the start of the load. */

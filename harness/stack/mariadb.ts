@@ -8,7 +8,7 @@ import { StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
-import { mariadbServerFlags } from './containers/plan.ts';
+import { mariadbServerFlags } from './containers/base.ts';
 import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:mariadb');

@@ -1,0 +1,146 @@
+import type { BaselineResult } from './baseline.ts';
+import { formatMs } from '../core/duration.ts';
+import type { ReplaySource } from '../scenario/index.ts';
+import { statusShare, type ExpectationResult, type FaultWindow, type Figures, type Judgement, type Series } from '../metrics/index.ts';
+
+// result.json's shape and the words and cells every report format uses for it.
+
+export interface TimelineEvent {
+  /** Wall-clock ms. */
+  atMs: number;
+  /** ms from the start of the load. */
+  offsetMs: number;
+  /**
+   * apply/heal: when the harness asked for it (wall-clock ms); `atMs` is when it was confirmed. A
+   * request in flight at any moment from an apply's request to its heal's confirmation is the fault's.
+   */
+  requestedAtMs?: number;
+  /** gateway: a server's state changed in a gateway's backend (its health checks at work). */
+  kind: 'load-start' | 'apply' | 'heal' | 'gateway';
+  label: string;
+  /** Index in the scenario's timeline. */
+  fault?: number;
+  /** The timeline entry's own phase (its name). */
+  phase?: string;
+}
+
+/** The fault windows of a run's timeline: each applied fault with its heal (asked and confirmed times). */
+export function faultWindows(timeline: readonly TimelineEvent[]): FaultWindow[] {
+  return timeline.flatMap((a) => {
+    const h = a.kind === 'apply' ? timeline.find((e) => e.kind === 'heal' && e.fault === a.fault) : undefined;
+    return h
+      ? [
+          {
+            label: a.label,
+            ...(a.phase ? { phase: a.phase } : {}),
+            applyRequestedMs: a.requestedAtMs ?? a.atMs,
+            appliedMs: a.atMs,
+            healRequestedMs: h.requestedAtMs ?? h.atMs,
+            healedMs: h.atMs,
+          },
+        ]
+      : [];
+  });
+}
+
+/** A timeline row's text; an apply or heal says how long it took from asked to confirmed. */
+export function eventText(e: TimelineEvent): string {
+  if (e.kind === 'load-start') return 'load started';
+  if (e.kind === 'gateway') return e.label;
+  const took =
+    e.requestedAtMs === undefined
+      ? ''
+      : ` (asked at +${((e.offsetMs - (e.atMs - e.requestedAtMs)) / 1000).toFixed(2)}s, confirmed ${e.atMs - e.requestedAtMs} ms later)`;
+  return `${e.kind} ${e.label}${took}`;
+}
+
+export interface RunResult {
+  runId: string;
+  scenario: { name: string; file: string; incident: string; mode: string };
+  startedAt: string;
+  load: {
+    target: string;
+    /** The constant rate; with arrivals, their busiest second. */
+    rate: number;
+    /** The k6 scenarios of a load given as arrivals per second (absent for a constant rate). */
+    arrivalGroups?: string[];
+    durationMs: number;
+    requests: number;
+    iterations: number;
+    droppedIterations: number;
+    droppedShare: number;
+    saturated: boolean;
+    /** k6 processes that shared the load (absent in results written before --runners). */
+    runners?: number;
+    perRunner?: { requests: number; iterations: number; droppedIterations: number; droppedShare: number }[];
+  };
+  timeline: TimelineEvent[];
+  judgement: Judgement;
+  /** The load window in buckets, for the HTML report's charts (absent in results written before it existed). */
+  series?: Series;
+  /** A replayed scenario's source log, per replay second: the HTML report draws it over the run's curves. */
+  replayOf?: ReplaySource;
+  /** The comparison with a stored baseline (--baseline); a regression makes the verdict fail. */
+  baseline?: BaselineResult;
+  verdict: 'pass' | 'fail' | 'untrusted';
+  versions: Record<string, string>;
+  /**
+   * Per gateway, the access-log lines HAProxy dropped during the run (its `DroppedLogs`): its log,
+   * kept in logs/, is short by as many requests. brownout's own figures come from k6, not from it.
+   */
+  gatewayDroppedLogLines?: Record<string, number>;
+}
+
+/** 'at 40/s', or for arrivals per second 'in the arrivals of 2 request groups (at most 52/s)'. */
+export function loadShape(r: RunResult): string {
+  const g = r.load.arrivalGroups;
+  return g ? `in the arrivals of ${g.length} request group${g.length === 1 ? '' : 's'} (at most ${r.load.rate}/s)` : `at ${r.load.rate}/s`;
+}
+
+export const pct = (x: number) => `${(x * 100).toFixed(x !== 0 && x < 0.001 ? 3 : 2)}%`;
+
+export function formatMeasured(r: ExpectationResult): string {
+  if (r.measured === undefined) return '—';
+  if (r.unit === 'rate') return pct(r.measured);
+  if (r.unit === 'count') return String(r.measured);
+  return formatMs(r.measured);
+}
+
+/**
+ * The figure with its 95% confidence interval, e.g. '480ms [452ms – 511ms]'; an end the data cannot
+ * bound (too few requests for a p99) is '…'. Stored as null in result.json (JSON has no Infinity).
+ */
+export function formatFigure(r: ExpectationResult): string {
+  const iv = r.interval;
+  if (!iv || r.measured === undefined) return formatMeasured(r);
+  const end = (v: number | null) => (v === null || !Number.isFinite(v) ? '…' : formatMeasured({ ...r, measured: v }));
+  return `${formatMeasured(r)} [${end(iv.lo)} – ${end(iv.hi)}]`;
+}
+
+/** 'pass', 'FAIL', and ', borderline' when the limit lies inside the figure's interval. */
+export function resultText(r: ExpectationResult, fail = 'FAIL'): string {
+  return `${r.passed ? 'pass' : fail}${r.borderline ? ', borderline' : ''}`;
+}
+
+function rate(f: Figures, pred: (code: string) => boolean): string {
+  const share = statusShare(f, pred);
+  return share === null ? '—' : pct(share);
+}
+
+export const FIGURE_HEADERS = ['count', 'p50', 'p95', 'p99', '503', '502', '504', '5xx', 'no response'] as const;
+
+/** One row of a phase's figures, in FIGURE_HEADERS order: the Markdown and the HTML tables share it. */
+export function figureCells(f: Figures): string[] {
+  const ms = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : formatMs(v));
+  return [
+    String(f.count),
+    ms(f.p50Ms),
+    ms(f.p95Ms),
+    ms(f.p99Ms),
+    rate(f, (k) => k === '503'),
+    rate(f, (k) => k === '502'),
+    rate(f, (k) => k === '504'),
+    rate(f, (k) => k.startsWith('5')),
+    rate(f, (k) => k === 'no_response'),
+  ];
+}
