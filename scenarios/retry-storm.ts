@@ -11,7 +11,7 @@ import { at, gateway, httpError, mariadb, scenario, service } from 'brownout';
  * the charge still fails. The provider's failures then show through to the share they hit, and no
  * further.
  *
- * Scaled down: 40 checkouts/s, a 10-connection pool, a 3 s gateway timeout, 12 s of provider errors.
+ * Scaled down: 50 checkouts/s, a 10-connection pool, a 3 s gateway timeout, 12 s of provider errors.
  */
 export default scenario({
   name: 'retry-storm',
@@ -25,7 +25,7 @@ export default scenario({
     edge: gateway({ to: 'app', timeout: '3s', timeoutStatus: 503 }),
   }),
 
-  load: { script: 'load/checkout.k6.ts', target: 'edge', rate: 40, duration: '36s', requestTimeout: '5s' },
+  load: { script: 'load/checkout.k6.ts', target: 'edge', rate: 50, duration: '36s', requestTimeout: '5s' },
 
   timeline: [
     // The provider sheds load: 30% of charges answered 503 (through a real HTTP proxy on the link).

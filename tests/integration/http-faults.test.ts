@@ -75,7 +75,7 @@ describe('HTTP faults on a real HAProxy between two processes', () => {
     for (let i = 0; i < 50; i++) expect((await get('/blob?kb=1')).status).toBe(200);
   });
 
-  it('httpError 503 for 20% of /blob: 20% ± sampling, with Retry-After, never reaching the app; other paths untouched', async () => {
+  it('httpError 503 for 20% of /blob: 20% ± sampling, with Retry-After; other paths untouched', async () => {
     const N = 1000;
     const statuses = await under(RULES.error, async () => {
       const got: number[] = [];
@@ -146,12 +146,16 @@ describe('HTTP faults on a real HAProxy between two processes', () => {
     expect((await get('/work', { method: 'POST' })).status).toBe(200);
   });
 
-  it('a 429 on every path, without Retry-After; heal twice is heal once', async () => {
+  it('a 429 on every path, without Retry-After, answered without reaching the app; heal twice is heal once', async () => {
+    const before = await count();
     const a = await applyFault(faultOf(RULES.limit), stack, 'test', 'limit');
     const r = await get('/health');
     expect(r.status).toBe(429);
     expect(r.headers.get('retry-after')).toBeNull();
+    for (let i = 0; i < 5; i++) expect((await get('/work', { method: 'POST' })).status).toBe(429);
     await a.heal();
+    // None of the five reached the app.
+    expect(await count()).toBe(before);
     await a.heal();
     expect((await get('/health')).status).toBe(200);
   });

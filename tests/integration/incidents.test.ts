@@ -56,7 +56,7 @@ for (const backend of ['local', 'containers'] as const) {
 
   describe(`${backend}: crash-recovery`, () => {
     const FILE = 'scenarios/crash-recovery.ts';
-    it('fixed: PM2 restarts it within 3 s, availability >= 99%, no leaked connections', async (ctx) => {
+    it('fixed: PM2 restarts it within 3 s, availability >= 98% (its failures all in the restart), no leaked connections', async (ctx) => {
       const o = await run(ctx, FILE, 'fixed');
       expect(failedOf(o)).toEqual([]);
       expect(o.exitCode).toBe(0);
@@ -67,7 +67,7 @@ for (const backend of ['local', 'containers'] as const) {
       const o = await run(ctx, FILE, 'broken');
       expect(o.exitCode).toBe(1);
       expect(figure(o, 'recovery', 'recovery < 3s')).toMatchObject({ passed: false });
-      expect(figure(o, 'overall', 'rate(failed) < 1%')?.measured).toBeGreaterThan(0.3);
+      expect(figure(o, 'overall', 'rate(failed) < 2%')?.measured).toBeGreaterThan(0.3);
     });
   });
 
