@@ -40,14 +40,13 @@ export default scenario({
 
   expect: {
     baseline: ['p95{name:upload} < 250ms', 'p95{name:read} < 100ms', 'rate(5xx) < 0.1%', 'rate(no_response) == 0'],
-    fault: [
-      // Slow thumbnails must not hold uploads: no gateway timeouts, uploads answer quickly.
-      'p95{name:upload} < 500ms',
-      // Only uploads to the locked album may fail, and fast (503 + Retry-After within ~1 s).
-      'rate(503){name:upload} < 5%',
-      'p99{name:upload} < 1500ms',
-      'rate(5xx){name:read} < 0.1%',
-    ],
+    // Reads never fail, under either fault.
+    fault: ['rate(5xx){name:read} < 0.1%'],
+    // Slow thumbnails must not hold uploads: no gateway timeouts, uploads answer quickly.
+    'slow-thumbnails': ['p95{name:upload} < 500ms', 'rate(503){name:upload} < 1%'],
+    // Only uploads to the locked album (one in ten) may fail, and fast: 503 + Retry-After within
+    // ~1 s. About 50 uploads meet the lock, so a tenth is 10% ± 4: the limit is three times that.
+    'album-lock': ['rate(503){name:upload} < 30%', 'p99{name:upload} < 1500ms'],
     between: ['rate(5xx) < 0.1%'],
     recovery: ['recovery < 2s', 'rate(5xx) < 0.1%', 'p95{name:upload} < 250ms'],
     // Every upload answered 201 must be in the database afterwards.

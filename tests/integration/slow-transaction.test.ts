@@ -46,7 +46,7 @@ describe('slow-transaction scenario on the real stack', () => {
     // Reads stay fine, as in the write-up.
     expect(fault?.byName['read']?.statuses['503'] ?? 0).toBe(0);
     const summary = readFileSync(path.join(o.reportDir ?? '', 'summary.md'), 'utf8');
-    expect(summary).toMatch(/\| fault \| `rate\(503\)\{name:upload\} < 5%` \| \d+\.\d+% \| \d+ \| \*\*FAIL\*\* \|/);
+    expect(summary).toMatch(/\| slow-thumbnails \| `rate\(503\)\{name:upload\} < 1%` \| \d+\.\d+% \[[^\]]+\] \| \d+ \| \*\*FAIL\*\* \|/);
     expect(o.toxicsLeft).toEqual([]);
     expect(newProcesses(before)).toEqual([]);
   });
