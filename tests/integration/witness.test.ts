@@ -87,8 +87,17 @@ describe('the phases against the gateway’s own log', () => {
       expect(harness5xx - g.sure5xx, rows.join('\n')).toBeGreaterThanOrEqual(0);
       expect(harness5xx - g.sure5xx, rows.join('\n')).toBeLessThanOrEqual(ph.all.count - g.sure);
       missing += ph.all.count - g.count;
-      // HAProxy's times are whole ms; k6's include the overhead measured above.
-      expect(Math.abs(ph.all.p95Ms - p95(g.durations)), rows.join('\n')).toBeLessThanOrEqual(Math.max(0, overheadMs) + 2);
+      // HAProxy's times are whole ms; k6's include the overhead measured above. The two sets of
+      // requests may differ by the edge requests and the dropped lines (k of them): a percentile of
+      // few requests (a phase of ~100) moves by whole ranks when one request is in or out, so the
+      // harness's p95 must lie between the gateway's with the k slowest taken out and with k more
+      // as slow as its slowest put in.
+      const k = atEdges + (dropped ?? 0);
+      const sorted = [...g.durations].sort((x, y) => x - y);
+      const lo = p95(sorted.slice(0, Math.max(1, sorted.length - k)));
+      const hi = p95([...sorted, ...Array<number>(k).fill(sorted.at(-1) ?? 0)]);
+      expect(ph.all.p95Ms, rows.join('\n')).toBeGreaterThanOrEqual(lo - 2);
+      expect(ph.all.p95Ms, rows.join('\n')).toBeLessThanOrEqual(hi + Math.max(0, overheadMs) + 2);
     }
     expect(missing).toBe(dropped);
     // The figures, for the log of the test run (the README quotes them).
