@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { RequestTable } from '../metrics/index.ts';
+import { RequestTable, type AttemptSample } from '../metrics/index.ts';
 
 /** What the reader takes from k6's JSON lines output. */
 export interface LoadResults {
@@ -12,6 +12,10 @@ export interface LoadResults {
   peakVUsMax: number;
   /** Writes the target acknowledged (the brownout_ack metric of harness/load/k6/acknowledge.ts). */
   acks: { id: number; atMs: number }[];
+  /** Responses to keyed writes (the brownout_attempt metric of harness/load/k6/attempt.ts). */
+  attempts: AttemptSample[];
+  /** When each key was made, just before its write was sent (brownout_write). */
+  writeStarts: { key: number; atMs: number }[];
   /** Lines that were not JSON (k6 killed mid-write leaves a partial last line). */
   badLines: number;
   lines: number;
@@ -29,7 +33,17 @@ interface PointLine {
  * and blocked: start = end − blocked − duration (blocked spans getting a connection, connecting included).
  */
 /** The metrics the reader uses; every other Point line is skipped. */
-const WANTED = new Set(['http_req_duration', 'http_req_blocked', 'iterations', 'dropped_iterations', 'brownout_ack', 'vus', 'vus_max']);
+const WANTED = new Set([
+  'http_req_duration',
+  'http_req_blocked',
+  'iterations',
+  'dropped_iterations',
+  'brownout_ack',
+  'brownout_attempt',
+  'brownout_write',
+  'vus',
+  'vus_max',
+]);
 
 export class ResultReader {
   /**
@@ -52,6 +66,8 @@ export class ResultReader {
   readonly results: LoadResults = {
     requests: new RequestTable(),
     acks: [],
+    attempts: [],
+    writeStarts: [],
     iterations: 0,
     droppedIterations: 0,
     peakVUs: 0,
@@ -85,6 +101,12 @@ export class ResultReader {
         return;
       case 'brownout_ack':
         this.results.acks.push({ id: p.data.value, atMs: Date.parse(p.data.time) });
+        return;
+      case 'brownout_attempt':
+        this.results.attempts.push({ key: p.data.value, status: Number(p.data.tags?.['status'] ?? 0), atMs: Date.parse(p.data.time) });
+        return;
+      case 'brownout_write':
+        this.results.writeStarts.push({ key: p.data.value, atMs: Date.parse(p.data.time) });
         return;
       case 'dropped_iterations':
         this.results.droppedIterations += p.data.value;
@@ -180,6 +202,8 @@ export function mergeResults(parts: readonly LoadResults[]): LoadResults {
   const merged: LoadResults = {
     requests: RequestTable.merge(parts.map((p) => p.requests)),
     acks: [],
+    attempts: [],
+    writeStarts: [],
     iterations: 0,
     droppedIterations: 0,
     peakVUs: 0,
@@ -190,6 +214,8 @@ export function mergeResults(parts: readonly LoadResults[]): LoadResults {
   for (const p of parts) {
     // push in a loop, not push(...): a spread of 100 000 acks overflows the call stack.
     for (const a of p.acks) merged.acks.push(a);
+    for (const a of p.attempts) merged.attempts.push(a);
+    for (const a of p.writeStarts) merged.writeStarts.push(a);
     merged.iterations += p.iterations;
     merged.droppedIterations += p.droppedIterations;
     // Each runner's peak, added: an upper bound of the VUs in use at once across them.

@@ -37,6 +37,8 @@ describe('k6 runners', () => {
     const part = (starts: number[], it: number): LoadResults => ({
       requests: RequestTable.from(starts.map((s) => ({ startMs: s, durationMs: 1, status: 200, tags: {} }))),
       acks: [{ id: starts[0] ?? 0, atMs: 0 }],
+      attempts: [{ key: starts[0] ?? 0, status: 201, atMs: 0 }],
+      writeStarts: [{ key: starts[0] ?? 0, atMs: 0 }],
       iterations: it,
       droppedIterations: 1,
       peakVUs: 3,

@@ -17,6 +17,8 @@ export type MetricRef =
   | { kind: 'recovery' }
   /** Acknowledged writes (by the time they were acknowledged) not found in the database afterwards. */
   | { kind: 'lost_writes' }
+  | { kind: 'committed_after_failure' }
+  | { kind: 'duplicate_writes' }
   /** Connections the services' account holds on a database after the load (a pool leak shows here). */
   | { kind: 'connections' }
   /** From the first fault on a part to its gateway marking it down (in every backend it serves). */
@@ -74,7 +76,7 @@ export function parseExpectation(input: string): ParseResult {
   } else if (metricText === 'max') metric = { kind: 'max' };
   else if (metricText === 'count') metric = { kind: 'count' };
   else if (metricText === 'recovery') metric = { kind: 'recovery' };
-  else if (metricText === 'lost_writes') metric = { kind: 'lost_writes' };
+  else if (metricText === 'lost_writes' || metricText === 'committed_after_failure' || metricText === 'duplicate_writes') metric = { kind: metricText };
   else if (metricText === 'connections') metric = { kind: 'connections' };
   else if (metricText === 'ejection') metric = { kind: 'ejection' };
   else if (rate) {
@@ -91,7 +93,7 @@ export function parseExpectation(input: string): ParseResult {
     return {
       ok: false,
       message: `unknown metric '${metricText}' in '${text}'`,
-      fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, connections, ejection',
+      fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, committed_after_failure, duplicate_writes, connections, ejection',
     };
   }
 
@@ -113,8 +115,8 @@ export function parseExpectation(input: string): ParseResult {
   if (tags['first'] !== undefined && !parseDurationMs(tags['first'])) {
     return { ok: false, message: `'{first:${tags['first']}}' in '${text}' is not a positive duration`, fix: "write e.g. 'rate(2xx){first:1s} >= 99.9%'" };
   }
-  if (metric.kind === 'lost_writes' && tagText) {
-    return { ok: false, message: `'lost_writes' takes no tag filter in '${text}'`, fix: 'lost_writes counts every acknowledged write' };
+  if (isWriteMetric(metric.kind) && tagText) {
+    return { ok: false, message: `'${metric.kind}' takes no tag filter in '${text}'`, fix: `${metric.kind} counts every write of its phase` };
   }
   // recovery{name:job}: the steady-state expectations judged over those requests only (a failover).
   if (metric.kind === 'recovery' && tags['first'] !== undefined) {
@@ -174,4 +176,11 @@ export function compare(measured: number, op: Op, expected: number): boolean {
     case '==':
       return Math.abs(measured - expected) < 1e-9;
   }
+}
+
+/** The figures of the write check (after the run, every write looked up in the database). */
+export const WRITE_METRICS = ['lost_writes', 'committed_after_failure', 'duplicate_writes'] as const;
+export type WriteMetric = (typeof WRITE_METRICS)[number];
+export function isWriteMetric(kind: string): kind is WriteMetric {
+  return (WRITE_METRICS as readonly string[]).includes(kind);
 }

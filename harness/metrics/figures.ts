@@ -200,6 +200,8 @@ export function measure(e: Expectation, records: Requests, within?: Selection): 
     }
     case 'recovery':
     case 'lost_writes':
+    case 'committed_after_failure':
+    case 'duplicate_writes':
     case 'connections':
     case 'ejection':
       throw new Error(`${e.metric.kind} is measured by judge()`);

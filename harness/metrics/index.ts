@@ -3,3 +3,4 @@ export * from './figures.ts';
 export * from './judge.ts';
 export * from './series.ts';
 export * from './table.ts';
+export * from './writes.ts';

@@ -1,5 +1,5 @@
 import { parseDurationMs } from '../core/duration.ts';
-import { compare, type Expectation } from './expectation.ts';
+import { compare, isWriteMetric, type Expectation } from './expectation.ts';
 import {
   figuresOf,
   measure,
@@ -17,6 +17,7 @@ import {
 } from './figures.ts';
 import { straddles, type Interval } from './interval.ts';
 import { groupBy, pick, RequestTable, type Selection } from './table.ts';
+import { badExamples, countClasses, type WriteAttempt, type WriteClass, type WriteCounts } from './writes.ts';
 
 /** 'overall' expectations are judged over every request of the run. */
 export type Scope = Phase | 'overall';
@@ -26,6 +27,8 @@ export interface WriteCheck {
   acks: readonly { id: number; atMs: number }[];
   /** Acknowledged ids not found in the database after the run. */
   lost: ReadonlySet<number>;
+  /** Every keyed write (the scenario's writes.attemptKey), classed. */
+  attempts?: readonly WriteAttempt[];
 }
 
 export interface WriteFigures {
@@ -34,6 +37,8 @@ export interface WriteFigures {
   lost: number;
   /** The first lost ids, for a person to look up. */
   lostIds: number[];
+  /** Keyed writes (writes.attemptKey): the classes over the run and per phase, and the first keys of each bad class. */
+  attempts?: { counts: WriteCounts; byPhase: Record<string, WriteCounts>; examples: Partial<Record<WriteClass, number[]>> };
 }
 
 export interface ExpectationResult {
@@ -97,7 +102,12 @@ export interface JudgeInput {
 }
 
 function unitOf(e: Expectation): ExpectationResult['unit'] {
-  return e.metric.kind === 'rate' ? 'rate' : e.metric.kind === 'count' || e.metric.kind === 'connections' || e.metric.kind === 'lost_writes' ? 'count' : 'ms';
+  return e.metric.kind === 'rate' ? 'rate' : e.metric.kind === 'count' || e.metric.kind === 'connections' || isWriteMetric(e.metric.kind) ? 'count' : 'ms';
+}
+
+/** In flight at any moment from one of the windows' apply request to its heal's confirmation. */
+function inWindows(ws: readonly FaultWindow[], start: number, end: number): boolean {
+  return ws.some((w) => start < w.healedMs && end >= w.applyRequestedMs);
 }
 
 /** Numbers in, figures out: no process, no clock. */
@@ -127,7 +137,6 @@ export function judge(input: JudgeInput): Judgement {
   }
 
   // Each entry's own phase: in flight at any moment from its apply's request to its heal's confirmation.
-  const inWindows = (ws: readonly FaultWindow[], start: number, end: number) => ws.some((w) => start < w.healedMs && end >= w.applyRequestedMs);
   const faultPhaseSel = new Map<string, Selection>();
   for (const fp of input.faultPhases ?? []) {
     const ws = input.windows.filter((w) => w.phase === fp.name);
@@ -161,19 +170,26 @@ export function judge(input: JudgeInput): Judgement {
 
   const expectations: ExpectationResult[] = [];
   const scopes: Scope[] = [...PHASES, 'overall'];
-  const judged: { phase: string; list: readonly Expectation[]; recs: () => Selection; ackIn: (atMs: number) => boolean }[] = [
+  // A write is in a phase by the same rule as a request: an id by the moment of its acknowledgement,
+  // a keyed write by its span from its key's making to its last response.
+  const judged: { phase: string; list: readonly Expectation[]; recs: () => Selection; within: (startMs: number, endMs: number) => boolean }[] = [
     ...scopes.map((phase) => ({
       phase,
       list: input.expect[phase] ?? [],
       recs: () => (phase === 'overall' ? table.all() : (byPhase.get(phase) ?? [])),
-      ackIn: (atMs: number) => phase === 'overall' || phaseOf(atMs, atMs, input.windows) === phase,
+      within: (startMs: number, endMs: number) => phase === 'overall' || phaseOf(startMs, endMs, input.windows) === phase,
     })),
     ...(input.faultPhases ?? []).map((fp) => {
       const ws = input.windows.filter((w) => w.phase === fp.name);
-      return { phase: fp.name, list: fp.expect, recs: () => faultPhaseSel.get(fp.name) ?? [], ackIn: (atMs: number) => inWindows(ws, atMs, atMs) };
+      return {
+        phase: fp.name,
+        list: fp.expect,
+        recs: () => faultPhaseSel.get(fp.name) ?? [],
+        within: (startMs: number, endMs: number) => inWindows(ws, startMs, endMs),
+      };
     }),
   ];
-  for (const { phase, list, recs: recsOf, ackIn } of judged) {
+  for (const { phase, list, recs: recsOf, within } of judged) {
     for (const e of list) {
       if (e.metric.kind === 'connections') {
         const dbs = Object.keys(input.connections ?? {});
@@ -194,23 +210,27 @@ export function judge(input: JudgeInput): Judgement {
         );
         continue;
       }
-      if (e.metric.kind === 'lost_writes') {
+      if (isWriteMetric(e.metric.kind)) {
         const w = input.writes;
-        if (!w) {
-          expectations.push({
-            phase,
-            source: e.source,
-            measured: undefined,
-            unit: 'count',
-            requests: 0,
-            passed: false,
-            note: 'the scenario has no write check',
-          });
+        const kind = e.metric.kind;
+        const note =
+          w === undefined
+            ? 'the scenario has no write check'
+            : kind !== 'lost_writes' && !w.attempts
+              ? 'the write check has no attemptKey: no write carries a key'
+              : undefined;
+        if (!w || note) {
+          expectations.push({ phase, source: e.source, measured: undefined, unit: 'count', requests: 0, passed: false, ...(note ? { note } : {}) });
           continue;
         }
-        const inScope = w.acks.filter((a) => ackIn(a.atMs));
-        const lost = inScope.filter((a) => w.lost.has(a.id)).length;
-        expectations.push({ phase, source: e.source, measured: lost, unit: 'count', requests: inScope.length, passed: compare(lost, e.op, e.value) });
+        const acks = w.acks.filter((a) => within(a.atMs, a.atMs));
+        const attempts = (w.attempts ?? []).filter((a) => within(a.startMs, a.atMs));
+        const n =
+          kind === 'lost_writes'
+            ? acks.filter((a) => w.lost.has(a.id)).length + attempts.filter((a) => a.class === 'lost').length
+            : attempts.filter((a) => a.class === (kind === 'duplicate_writes' ? 'duplicated' : 'committed_after_failure')).length;
+        const over = kind === 'lost_writes' ? acks.length + attempts.filter((a) => a.acknowledged).length : attempts.length;
+        expectations.push({ phase, source: e.source, measured: n, unit: 'count', requests: over, passed: compare(n, e.op, e.value) });
         continue;
       }
       if (e.metric.kind === 'ejection') {
@@ -284,8 +304,23 @@ export function judge(input: JudgeInput): Judgement {
     found: input.writes.acks.filter((a) => !input.writes?.lost.has(a.id)).length,
     lost: input.writes.acks.filter((a) => input.writes?.lost.has(a.id)).length,
     lostIds: [...input.writes.lost].slice(0, 20),
+    ...(input.writes.attempts ? { attempts: writeClasses(input.writes.attempts, phases, input.windows) } : {}),
   };
   return { passed: expectations.every((x) => x.passed), phases, expectations, recovery, writes };
+}
+
+/** The keyed writes' classes over the run, per phase and per entry (each write by its span, as a request). */
+function writeClasses(
+  attempts: readonly WriteAttempt[],
+  phases: readonly PhaseFigures[],
+  windows: readonly FaultWindow[],
+): NonNullable<WriteFigures['attempts']> {
+  const byPhase: Record<string, WriteCounts> = {};
+  for (const p of phases) {
+    const ws = windows.filter((w) => w.phase === p.phase);
+    byPhase[p.phase] = countClasses(attempts.filter((a) => (p.fault ? inWindows(ws, a.startMs, a.atMs) : phaseOf(a.startMs, a.atMs, windows) === p.phase)));
+  }
+  return { counts: countClasses(attempts), byPhase, examples: badExamples(attempts) };
 }
 
 /**

@@ -4,7 +4,7 @@ import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
 import type { Figures } from '../metrics/index.ts';
 import { STATUS_SERIES, type ChartData, type ChartMark, type ChartWindow, type StatusSeries } from './chart-data.ts';
-import { eventText, figureCells, FIGURE_HEADERS, formatFigure, loadShape, resultText, type RunResult } from './result.ts';
+import { eventText, figureCells, FIGURE_HEADERS, formatFigure, loadShape, resultText, writeTable, WRITE_HEADERS, type RunResult } from './result.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const seconds = (ms: number) => Math.round(ms) / 1000;
@@ -207,6 +207,13 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
           : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`,
       );
     if (extra.length) parts.push(`<p>${extra.map(esc).join('<br>')}</p>`);
+    const wt = writeTable(r.judgement);
+    if (wt) {
+      parts.push(`<h2>Writes</h2><table><tr>${WRITE_HEADERS.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`);
+      for (const row of wt.rows) parts.push(`<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
+      parts.push('</table>');
+      if (wt.examples.length) parts.push(`<p>${wt.examples.map(esc).join('<br>')}</p>`);
+    }
     for (const ph of r.judgement.phases) {
       // A phase without a request (no fault in the timeline, an instant fault's phase) says nothing.
       if (ph.all.count === 0) continue;

@@ -8,7 +8,7 @@ import { HarnessError } from '../core/errors.ts';
 import type { Figures } from '../metrics/index.ts';
 
 export * from './result.ts';
-import { pct, figureCells, FIGURE_HEADERS, formatFigure, loadShape, resultText, eventText, type RunResult } from './result.ts';
+import { pct, figureCells, FIGURE_HEADERS, formatFigure, loadShape, resultText, eventText, writeTable, WRITE_HEADERS, type RunResult } from './result.ts';
 
 function figuresRow(label: string, f: Figures): string {
   return `| ${label} | ${figureCells(f).join(' | ')} |`;
@@ -53,6 +53,13 @@ export function renderSummary(r: RunResult): string {
       '',
       `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.`,
     );
+  }
+  const wt = writeTable(r.judgement);
+  if (wt) {
+    out.push('', '## Writes', '', 'Each keyed write, by what the client last heard against the rows carrying its key afterwards.', '');
+    out.push(`| ${WRITE_HEADERS.join(' | ')} |`, `|${WRITE_HEADERS.map(() => '---').join('|')}|`);
+    for (const row of wt.rows) out.push(`| ${row.join(' | ')} |`);
+    if (wt.examples.length) out.push('', ...wt.examples.map((e) => `- ${e}`));
   }
   if (r.judgement.recovery) {
     const rc = r.judgement.recovery;

@@ -1,7 +1,7 @@
 import type { BaselineResult } from './baseline.ts';
 import { formatMs } from '../core/duration.ts';
 import type { ReplaySource } from '../scenario/index.ts';
-import { statusShare, type ExpectationResult, type FaultWindow, type Figures, type Judgement, type Series } from '../metrics/index.ts';
+import { statusShare, WRITE_CLASSES, type ExpectationResult, type FaultWindow, type Figures, type Judgement, type Series } from '../metrics/index.ts';
 
 // result.json's shape and the words and cells every report format uses for it.
 
@@ -143,4 +143,22 @@ export function figureCells(f: Figures): string[] {
     rate(f, (k) => k.startsWith('5')),
     rate(f, (k) => k === 'no_response'),
   ];
+}
+
+export const WRITE_HEADERS = ['phase', 'writes', 'ok', 'lost', 'committed after failure', 'failed', 'duplicated'] as const;
+
+/**
+ * The keyed writes' classes per phase (rows in WRITE_HEADERS order; phases without a write left
+ * out) and the first keys of each bad class: the Markdown and the HTML reports share them.
+ */
+export function writeTable(j: Judgement): { rows: string[][]; examples: string[] } | undefined {
+  const a = j.writes?.attempts;
+  if (!a) return undefined;
+  const rows: string[][] = [];
+  for (const [phase, c] of [...Object.entries(a.byPhase), ['whole run', a.counts] as const]) {
+    const total = WRITE_CLASSES.reduce((n, k) => n + c[k], 0);
+    if (total > 0) rows.push([phase, String(total), ...WRITE_CLASSES.map((k) => String(c[k]))]);
+  }
+  const examples = Object.entries(a.examples).map(([k, keys]) => `${k.replaceAll('_', ' ')}: first keys ${keys.join(', ')}`);
+  return { rows, examples };
 }

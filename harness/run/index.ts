@@ -255,7 +255,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const perRunner = await Promise.all(runners.map((r) => readResultsFile(r.resultsFile)));
     const results = mergeResults(perRunner);
     const windows = faultWindows(events);
-    const writes = sc.writes ? await checkWrites(st, sc.writes, results.acks) : undefined;
+    const writes = sc.writes ? await checkWrites(st, sc.writes, results.acks, results.attempts, results.writeStarts) : undefined;
     // Whether each gateway's own access log is complete (the witness a reader may check us against).
     const gatewayDroppedLogLines: Record<string, number> = {};
     for (const p of st.parts.values()) {

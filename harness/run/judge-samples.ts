@@ -8,7 +8,7 @@ import { loadScenario } from '../scenario/index.ts';
 import { buildResult, exitCodeOf, newRunId, saturationError } from './result.ts';
 
 /** Figures that need the stack brownout started (its database, gateway, fault timeline). */
-const NEEDS_STACK = new Set(['lost_writes', 'connections', 'ejection', 'recovery']);
+const NEEDS_STACK = new Set(['lost_writes', 'committed_after_failure', 'duplicate_writes', 'connections', 'ejection', 'recovery']);
 
 export interface JudgedSamples {
   exitCode: 0 | 1 | 2;

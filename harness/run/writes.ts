@@ -1,5 +1,5 @@
 import { StackError } from '../core/errors.ts';
-import type { WriteCheck } from '../metrics/index.ts';
+import { classifyAttempts, type AttemptSample, type WriteCheck } from '../metrics/index.ts';
 import type { RunningStack } from '../stack/index.ts';
 
 /** Connections the services' account holds on each mariadb part now (after the load: a leak stays). */
@@ -19,34 +19,48 @@ export async function countConnections(stack: RunningStack): Promise<Record<stri
 }
 
 /**
- * Looks up every acknowledged id in the database (straight to the server, not through Toxiproxy),
- * after the load has ended and every fault is healed.
+ * Looks up every acknowledged id, and every keyed write's key (writes.attemptKey), in the database
+ * (straight to the server, not through Toxiproxy), after the load has ended and every fault is healed.
  */
 export async function checkWrites(
   stack: RunningStack,
-  spec: { db: string; table: string; key: string },
+  spec: { db: string; table: string; key: string; attemptKey: string | undefined },
   acks: readonly { id: number; atMs: number }[],
+  attempts: readonly AttemptSample[],
+  writeStarts: readonly { key: number; atMs: number }[],
 ): Promise<WriteCheck> {
   const db = stack.parts.get(spec.db);
   if (db?.kind !== 'mariadb') throw new StackError(`write check: ${spec.db} is not a started mariadb`, 'writes.db', 'name a mariadb part');
-  const ids = [...new Set(acks.map((a) => a.id))];
-  const found = new Set<number>();
   const conn = await db.adminConnection();
-  try {
-    for (let i = 0; i < ids.length; i += 1000) {
-      const chunk = ids.slice(i, i + 1000);
-      const [rows] = await conn.query(`SELECT \`${spec.key}\` AS k FROM \`${spec.table}\` WHERE \`${spec.key}\` IN (?)`, [chunk]);
-      for (const r of rows as { k: number | string }[]) found.add(Number(r.k));
+  // How many rows carry each value of a column, for the given values (1 000 at a time).
+  const rowsOf = async (column: string, values: readonly number[]): Promise<Map<number, number>> => {
+    const out = new Map<number, number>();
+    for (let i = 0; i < values.length; i += 1000) {
+      const chunk = values.slice(i, i + 1000);
+      const [rows] = await conn.query(`SELECT \`${column}\` AS k, COUNT(*) AS n FROM \`${spec.table}\` WHERE \`${column}\` IN (?) GROUP BY \`${column}\``, [
+        chunk,
+      ]);
+      for (const r of rows as { k: number | string; n: number | string }[]) out.set(Number(r.k), Number(r.n));
     }
+    return out;
+  };
+  let column = spec.key;
+  try {
+    const ids = [...new Set(acks.map((a) => a.id))];
+    const found = await rowsOf(column, ids);
+    const lost = new Set(ids.filter((id) => !found.has(id)));
+    if (spec.attemptKey === undefined) return { acks, lost };
+    column = spec.attemptKey;
+    const rows = await rowsOf(column, [...new Set(attempts.map((a) => a.key))]);
+    return { acks, lost, attempts: classifyAttempts(attempts, writeStarts, rows) };
   } catch (e) {
     throw new StackError(
       `write check failed: ${(e as Error).message}`,
-      `writes: ${spec.table}.${spec.key} in ${spec.db}`,
-      'check the table and key names of the write check',
+      `writes: ${spec.table}.${column} in ${spec.db}`,
+      'check the table and column names of the write check',
       e,
     );
   } finally {
     await conn.end();
   }
-  return { acks, lost: new Set(ids.filter((id) => !found.has(id))) };
 }

@@ -90,6 +90,12 @@ export interface WriteCheck {
   table: string;
   /** The column the acknowledged ids are in. Default 'id'. */
   key?: string;
+  /**
+   * The column the service stores each write's key in (the key the load script made with writeKey()
+   * and sent, e.g. as an Idempotency-Key header). With it every keyed write is classed: ok, lost,
+   * committed after a failure, failed, duplicated.
+   */
+  attemptKey?: string;
 }
 
 export interface StackContext {

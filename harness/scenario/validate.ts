@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
 import { ScenarioError } from '../core/errors.ts';
 import { portFree } from '../core/ports.ts';
-import { parseExpectation, PHASES, type Expectation, type Scope } from '../metrics/index.ts';
+import { isWriteMetric, parseExpectation, PHASES, WRITE_METRICS, type Expectation, type Scope } from '../metrics/index.ts';
 import { stackFolder } from './dsl.ts';
 import { FAULT_KINDS, FAULT_TYPES, faultKind, httpRuleOf, partHit, type FaultResolveContext, type ResolvedFault } from '../faults/index.ts';
 import { PART_KIND_NAMES, PART_KINDS, partKind, type HttpRule, type PartResolveContext, type ResolvedPart, type StackPart } from '../stack/index.ts';
@@ -60,7 +60,14 @@ const scenarioSchema = z.strictObject({
       stableFor: duration.optional(),
     })
     .catchall(z.array(z.string())),
-  writes: z.strictObject({ db: z.string(), table: z.string().regex(/^\w+$/), key: z.string().regex(/^\w+$/).optional() }).optional(),
+  writes: z
+    .strictObject({
+      db: z.string(),
+      table: z.string().regex(/^\w+$/),
+      key: z.string().regex(/^\w+$/).optional(),
+      attemptKey: z.string().regex(/^\w+$/).optional(),
+    })
+    .optional(),
   replayOf: z
     .strictObject({
       log: z.string(),
@@ -167,7 +174,7 @@ export interface ResolvedScenario {
   expect: Readonly<Record<Scope, readonly Expectation[]>>;
   /** Expectations of a timeline entry's own phase, by its name. */
   faultExpect: Readonly<Record<string, readonly Expectation[]>>;
-  writes: { db: string; table: string; key: string } | undefined;
+  writes: { db: string; table: string; key: string; attemptKey: string | undefined } | undefined;
   steady: readonly Expectation[];
   stableForMs: number;
   replayOf: ReplaySource | undefined;
@@ -187,6 +194,28 @@ const MAX_DEFAULT_PREALLOCATED_VUS = 2000;
 const PREALLOCATED_SECONDS = 4;
 
 type Problem = { field: string; message: string; fix: string };
+
+/** A write figure needs a write check; those of keyed writes need its attemptKey too. */
+function writeProblem(field: string, e: Expectation, writes: ScenarioDefinition['writes']): Problem | undefined {
+  const kind = e.metric.kind;
+  if (!isWriteMetric(kind)) return undefined;
+  if (!writes)
+    return {
+      field,
+      message: `'${kind}' needs a write check`,
+      fix:
+        kind === 'lost_writes'
+          ? "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script"
+          : "declare writes: { db: 'db', table: 'photos', attemptKey: 'idempotency_key' } and send writeKey() with each write",
+    };
+  if (kind !== 'lost_writes' && writes.attemptKey === undefined)
+    return {
+      field,
+      message: `'${kind}' needs keyed writes`,
+      fix: "add attemptKey (the column the service stores each write's key in) to writes, send writeKey() with each write and call attempted(key, res.status)",
+    };
+  return undefined;
+}
 
 function zodFix(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
@@ -640,13 +669,11 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
           message: `no fault in the timeline hits '${r.expectation.tags['part'] ?? ''}'`,
           fix: `add one, e.g. at('10s', kill({ part: '${r.expectation.tags['part'] ?? ''}' }))`,
         });
-      else if (r.expectation.metric.kind === 'lost_writes' && !def.writes)
-        problems.push({
-          field: `expect.${phase}[${i}]`,
-          message: `'lost_writes' needs a write check`,
-          fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script",
-        });
-      else expect[phase].push(r.expectation);
+      else {
+        const wp = writeProblem(`expect.${phase}[${i}]`, r.expectation, def.writes);
+        if (wp) problems.push(wp);
+        else expect[phase].push(r.expectation);
+      }
     });
   }
   // A timeline entry's own phase: the requests in flight while that fault was in place.
@@ -673,13 +700,11 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
           message: `'${r.expectation.metric.kind}' is not measured per fault`,
           fix: `move it to expect.${r.expectation.metric.kind === 'recovery' ? 'recovery' : 'overall'}`,
         });
-      else if (r.expectation.metric.kind === 'lost_writes' && !def.writes)
-        problems.push({
-          field,
-          message: `'lost_writes' needs a write check`,
-          fix: "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script",
-        });
-      else into.push(r.expectation);
+      else {
+        const wp = writeProblem(field, r.expectation, def.writes);
+        if (wp) problems.push(wp);
+        else into.push(r.expectation);
+      }
     });
   }
   let steady: Expectation[] = expect.baseline.filter((e) => e.metric.kind === 'percentile' || e.metric.kind === 'max' || e.metric.kind === 'rate');
@@ -688,7 +713,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     def.expect.steadyState.forEach((text, i) => {
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field: `expect.steadyState[${i}]`, message: r.message, fix: r.fix });
-      else if (['recovery', 'count', 'lost_writes', 'connections'].includes(r.expectation.metric.kind))
+      else if (['recovery', 'count', 'connections', ...WRITE_METRICS].includes(r.expectation.metric.kind))
         problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
       else steady.push(r.expectation);
     });
@@ -737,7 +762,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     faultExpect,
     steady,
     stableForMs: stableForMs ?? DEFAULTS.stableForMs,
-    writes: def.writes ? { db: def.writes.db, table: def.writes.table, key: def.writes.key ?? 'id' } : undefined,
+    writes: def.writes ? { db: def.writes.db, table: def.writes.table, key: def.writes.key ?? 'id', attemptKey: def.writes.attemptKey } : undefined,
     replayOf: def.replayOf,
     modes,
   };

@@ -1,7 +1,7 @@
 // The load of the slow-transaction incident: uploads into ten albums and reads of existing photos.
 // A k6 script: only k6 modules here (its tsconfig has no Node types).
 import http from 'k6/http';
-import { acknowledge } from 'brownout/k6';
+import { attempted, writeKey } from 'brownout/k6';
 
 const BASE_URL = __ENV.BASE_URL;
 const TIMEOUT = __ENV.REQUEST_TIMEOUT || '10s';
@@ -13,13 +13,15 @@ const SEEDED_PHOTOS = 100;
 export default function (): void {
   if (Math.random() < UPLOAD_SHARE) {
     const albumId = 1 + Math.floor(Math.random() * ALBUMS);
+    // Each upload carries a key the service stores: afterwards the harness looks every one up and
+    // classes it (in the database or not, against what the client heard).
+    const key = writeKey();
     const res = http.post(`${BASE_URL}/photos`, JSON.stringify({ albumId, title: `upload ${__VU}-${__ITER}` }), {
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'idempotency-key': String(key) },
       tags: { name: 'upload' },
       timeout: TIMEOUT,
     });
-    // A 201 acknowledges the upload: the harness checks afterwards that each one is in the database.
-    if (res.status === 201) acknowledge(Number((res.json() as { id?: number } | null)?.id));
+    attempted(key, res.status);
   } else {
     const id = 1 + Math.floor(Math.random() * SEEDED_PHOTOS);
     http.get(`${BASE_URL}/photos/${id}`, { tags: { name: 'read' }, timeout: TIMEOUT });

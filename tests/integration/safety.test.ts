@@ -53,11 +53,40 @@ describe('safety', () => {
     await withPhotoDb(async (stack) => {
       // The seed holds photos 1..100; 101..103 were never written.
       const acks = [5, 50, 100, 101, 102, 103, 50].map((id, i) => ({ id, atMs: i }));
-      const r = await checkWrites(stack, { db: 'db', table: 'photos', key: 'id' }, acks);
+      const r = await checkWrites(stack, { db: 'db', table: 'photos', key: 'id', attemptKey: undefined }, acks, [], []);
       expect([...r.lost].sort()).toEqual([101, 102, 103]);
       // 2 500 ids: more than one lookup chunk.
       const many = Array.from({ length: 2500 }, (_, i) => ({ id: i + 1, atMs: 0 }));
-      expect((await checkWrites(stack, { db: 'db', table: 'photos', key: 'id' }, many)).lost.size).toBe(2400);
+      expect((await checkWrites(stack, { db: 'db', table: 'photos', key: 'id', attemptKey: undefined }, many, [], [])).lost.size).toBe(2400);
+    });
+  });
+
+  it('the write check classes each keyed write by the rows carrying its key in the real database', async () => {
+    await withPhotoDb(async (stack) => {
+      const db = stack.parts.get('db');
+      if (db?.kind !== 'mariadb') throw new Error('no db');
+      const conn = await db.adminConnection();
+      try {
+        // Key 11 once, key 12 twice (a retry that inserted again), key 13 once; 14 and 15 never.
+        for (const key of [11, 12, 12, 13]) await conn.query('INSERT INTO photos (album_id, title, idempotency_key) VALUES (1, ?, ?)', [`k${key}`, key]);
+      } finally {
+        await conn.end();
+      }
+      const attempts = [
+        { key: 11, status: 201, atMs: 1 },
+        { key: 12, status: 201, atMs: 2 },
+        { key: 13, status: 503, atMs: 3 },
+        { key: 14, status: 201, atMs: 4 },
+        { key: 15, status: 0, atMs: 5 },
+      ];
+      const r = await checkWrites(stack, { db: 'db', table: 'photos', key: 'id', attemptKey: 'idempotency_key' }, [], attempts, []);
+      expect(r.attempts?.map((a) => [a.key, a.rows, a.class])).toEqual([
+        [11, 1, 'ok'],
+        [12, 2, 'duplicated'],
+        [13, 1, 'committed_after_failure'],
+        [14, 0, 'lost'],
+        [15, 0, 'failed'],
+      ]);
     });
   });
 });

@@ -1,2 +1,3 @@
-// What a k6 load script imports: `import { acknowledge } from 'brownout/k6'` (k6 types only here).
+// What a k6 load script imports: `import { acknowledge, writeKey, attempted } from 'brownout/k6'` (k6 types only here).
 export { acknowledge, ACK_METRIC } from './acknowledge.ts';
+export { attempted, writeKey, ATTEMPT_METRIC, WRITE_METRIC } from './attempt.ts';
