@@ -29,6 +29,8 @@ export interface WriteCheck {
   lost: ReadonlySet<number>;
   /** Every keyed write (the scenario's writes.attemptKey), classed. */
   attempts?: readonly WriteAttempt[];
+  /** Transactions still open when the lookup gave up waiting for them (30 s): what they write later is not seen. */
+  openTransactions?: number;
 }
 
 export interface WriteFigures {
@@ -39,6 +41,8 @@ export interface WriteFigures {
   lostIds: number[];
   /** Keyed writes (writes.attemptKey): the classes over the run and per phase, and the first keys of each bad class. */
   attempts?: { counts: WriteCounts; byPhase: Record<string, WriteCounts>; examples: Partial<Record<WriteClass, number[]>> };
+  /** Transactions still open when the write check gave up waiting for them. */
+  openTransactions?: number;
 }
 
 export interface ExpectationResult {
@@ -305,6 +309,7 @@ export function judge(input: JudgeInput): Judgement {
     lost: input.writes.acks.filter((a) => input.writes?.lost.has(a.id)).length,
     lostIds: [...input.writes.lost].slice(0, 20),
     ...(input.writes.attempts ? { attempts: writeClasses(input.writes.attempts, phases, input.windows) } : {}),
+    ...(input.writes.openTransactions ? { openTransactions: input.writes.openTransactions } : {}),
   };
   return { passed: expectations.every((x) => x.passed), phases, expectations, recovery, writes };
 }

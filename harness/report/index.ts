@@ -51,7 +51,7 @@ export function renderSummary(r: RunResult): string {
     const w = r.judgement.writes;
     out.push(
       '',
-      `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.`,
+      `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.${w.openTransactions && !w.attempts ? ` ${w.openTransactions} transactions were still open 30 s after the load: what they commit later is not counted.` : ''}`,
     );
   }
   const wt = writeTable(r.judgement);

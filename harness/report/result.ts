@@ -160,5 +160,7 @@ export function writeTable(j: Judgement): { rows: string[][]; examples: string[]
     if (total > 0) rows.push([phase, String(total), ...WRITE_CLASSES.map((k) => String(c[k]))]);
   }
   const examples = Object.entries(a.examples).map(([k, keys]) => `${k.replaceAll('_', ' ')}: first keys ${keys.join(', ')}`);
+  const open = j.writes?.openTransactions;
+  if (open) examples.push(`${open} transactions were still open 30 s after the load: what they commit later is not counted here`);
   return { rows, examples };
 }

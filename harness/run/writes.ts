@@ -19,6 +19,21 @@ export async function countConnections(stack: RunningStack): Promise<Record<stri
 }
 
 /**
+ * Waits until no transaction is open on the server (up to 30 s): the client's answer does not end
+ * the work behind it (a transaction goes on after the gateway's 503, or waits on a lock), and a
+ * write that commits after the lookup would be classed by a state that did not last.
+ */
+async function settled(conn: { query: (sql: string) => Promise<unknown> }, limitMs = 30_000): Promise<number> {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const [rows] = (await conn.query('SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX')) as [{ n: number | string }[]];
+    const open = Number(rows[0]?.n ?? 0);
+    if (open === 0 || Date.now() >= until) return open;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
  * Looks up every acknowledged id, and every keyed write's key (writes.attemptKey), in the database
  * (straight to the server, not through Toxiproxy), after the load has ended and every fault is healed.
  */
@@ -46,13 +61,15 @@ export async function checkWrites(
   };
   let column = spec.key;
   try {
+    const open = await settled(conn);
+    const stillOpen = open > 0 ? { openTransactions: open } : {};
     const ids = [...new Set(acks.map((a) => a.id))];
     const found = await rowsOf(column, ids);
     const lost = new Set(ids.filter((id) => !found.has(id)));
-    if (spec.attemptKey === undefined) return { acks, lost };
+    if (spec.attemptKey === undefined) return { acks, lost, ...stillOpen };
     column = spec.attemptKey;
     const rows = await rowsOf(column, [...new Set(attempts.map((a) => a.key))]);
-    return { acks, lost, attempts: classifyAttempts(attempts, writeStarts, rows) };
+    return { acks, lost, attempts: classifyAttempts(attempts, writeStarts, rows), ...stillOpen };
   } catch (e) {
     throw new StackError(
       `write check failed: ${(e as Error).message}`,

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../harness/index.ts';
+
+const SCENARIO = 'tests/integration/scenarios/photo-retries.ts';
+
+// Clients that retry a 503 with the same key: the broken service's first try commits after the
+// gateway gave up, the retry inserts again. Proven both ways, on the real stack.
+describe('write outcomes on the real stack', () => {
+  it('broken: a retried upload whose first try committed after its 503 is caught as a duplicate', async () => {
+    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'broken', reportsDir: 'reports/test' });
+    expect(o.error?.message).toBeUndefined();
+    expect(o.exitCode).toBe(1);
+    const w = o.result?.judgement.writes?.attempts;
+    const retries = (o.result?.judgement.phases ?? []).filter((p) => !p.fault).reduce((n, p) => n + (p.byName['upload-retry']?.count ?? 0), 0);
+    expect(retries).toBeGreaterThan(0);
+    // A duplicate needs a retry: never more of them than keys retried.
+    expect(w?.counts.duplicated).toBeGreaterThan(0);
+    expect(w?.counts.duplicated).toBeLessThanOrEqual(retries);
+    expect(w?.examples.duplicated?.length).toBeGreaterThan(0);
+    const dup = o.result?.judgement.expectations.find((x) => x.source === 'duplicate_writes == 0');
+    expect(dup).toMatchObject({ phase: 'overall', passed: false, measured: w?.counts.duplicated });
+    expect(o.toxicsLeft).toEqual([]);
+  });
+
+  it('fixed: every upload once, none committed after a failure', async () => {
+    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'fixed', reportsDir: 'reports/test' });
+    expect(o.error?.message).toBeUndefined();
+    const failed = o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}: ${x.measured ?? x.note}`);
+    expect(failed).toEqual([]);
+    expect(o.exitCode).toBe(0);
+    const w = o.result?.judgement.writes?.attempts;
+    const uploads = (o.result?.judgement.phases ?? []).filter((p) => !p.fault).reduce((n, p) => n + (p.byName['upload']?.count ?? 0), 0);
+    expect(w?.counts).toEqual({ ok: uploads, lost: 0, committed_after_failure: 0, failed: 0, duplicated: 0 });
+  });
+});
