@@ -4,3 +4,4 @@ export * from './judge.ts';
 export * from './series.ts';
 export * from './table.ts';
 export * from './writes.ts';
+export * from './ladder.ts';

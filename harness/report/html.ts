@@ -4,7 +4,20 @@ import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
 import type { Figures } from '../metrics/index.ts';
 import { STATUS_SERIES, type ChartData, type ChartMark, type ChartWindow, type StatusSeries } from './chart-data.ts';
-import { eventText, figureCells, FIGURE_HEADERS, formatFigure, loadShape, resultText, writeTable, WRITE_HEADERS, type RunResult } from './result.ts';
+import {
+  eventText,
+  figureCells,
+  FIGURE_HEADERS,
+  formatFigure,
+  loadShape,
+  resultText,
+  GAVE_UP_HEADERS,
+  LADDER_HEADERS,
+  ladderTable,
+  writeTable,
+  WRITE_HEADERS,
+  type RunResult,
+} from './result.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const seconds = (ms: number) => Math.round(ms) / 1000;
@@ -207,11 +220,17 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
           : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`,
       );
     if (extra.length) parts.push(`<p>${extra.map(esc).join('<br>')}</p>`);
+    const table = (headers: readonly string[], rows: readonly string[][]) =>
+      `<table><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+    const lt = ladderTable(r);
+    if (lt) {
+      parts.push(`<h2>Timeout ladder</h2>${table(LADDER_HEADERS, lt.rungs)}`);
+      if (lt.warnings.length) parts.push(`<ul>${lt.warnings.map((w) => `<li class="r-fail">inverted: ${esc(w)}</li>`).join('')}</ul>`);
+      if (lt.gaveUp.length) parts.push(`<p>Failed requests, by the wait their median duration matches:</p>${table(GAVE_UP_HEADERS, lt.gaveUp)}`);
+    }
     const wt = writeTable(r.judgement);
     if (wt) {
-      parts.push(`<h2>Writes</h2><table><tr>${WRITE_HEADERS.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`);
-      for (const row of wt.rows) parts.push(`<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
-      parts.push('</table>');
+      parts.push(`<h2>Writes</h2>${table(WRITE_HEADERS, wt.rows)}`);
       if (wt.examples.length) parts.push(`<p>${wt.examples.map(esc).join('<br>')}</p>`);
     }
     for (const ph of r.judgement.phases) {

@@ -8,7 +8,26 @@ import { HarnessError } from '../core/errors.ts';
 import type { Figures } from '../metrics/index.ts';
 
 export * from './result.ts';
-import { pct, figureCells, FIGURE_HEADERS, formatFigure, loadShape, resultText, eventText, writeTable, WRITE_HEADERS, type RunResult } from './result.ts';
+import {
+  pct,
+  figureCells,
+  FIGURE_HEADERS,
+  formatFigure,
+  loadShape,
+  resultText,
+  eventText,
+  GAVE_UP_HEADERS,
+  LADDER_HEADERS,
+  ladderTable,
+  writeTable,
+  WRITE_HEADERS,
+  type RunResult,
+} from './result.ts';
+
+/** A Markdown table. */
+function mdTable(headers: readonly string[], rows: readonly string[][]): string[] {
+  return [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+}
 
 function figuresRow(label: string, f: Figures): string {
   return `| ${label} | ${figureCells(f).join(' | ')} |`;
@@ -54,11 +73,22 @@ export function renderSummary(r: RunResult): string {
       `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.${w.openTransactions && !w.attempts ? ` ${w.openTransactions} transactions were still open 30 s after the load: what they commit later is not counted.` : ''}`,
     );
   }
+  const lt = ladderTable(r);
+  if (lt) {
+    out.push('', '## Timeout ladder', '', 'Every configured wait along a request’s path, from the client inward.', '', ...mdTable(LADDER_HEADERS, lt.rungs));
+    if (lt.warnings.length) out.push('', ...lt.warnings.map((w) => `- **inverted:** ${w}`));
+    if (lt.gaveUp.length) out.push('', 'Failed requests, by the wait their median duration matches:', '', ...mdTable(GAVE_UP_HEADERS, lt.gaveUp));
+  }
   const wt = writeTable(r.judgement);
   if (wt) {
-    out.push('', '## Writes', '', 'Each keyed write, by what the client last heard against the rows carrying its key afterwards.', '');
-    out.push(`| ${WRITE_HEADERS.join(' | ')} |`, `|${WRITE_HEADERS.map(() => '---').join('|')}|`);
-    for (const row of wt.rows) out.push(`| ${row.join(' | ')} |`);
+    out.push(
+      '',
+      '## Writes',
+      '',
+      'Each keyed write, by what the client last heard against the rows carrying its key afterwards.',
+      '',
+      ...mdTable(WRITE_HEADERS, wt.rows),
+    );
     if (wt.examples.length) out.push('', ...wt.examples.map((e) => `- ${e}`));
   }
   if (r.judgement.recovery) {

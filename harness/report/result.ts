@@ -1,7 +1,17 @@
 import type { BaselineResult } from './baseline.ts';
 import { formatMs } from '../core/duration.ts';
 import type { ReplaySource } from '../scenario/index.ts';
-import { statusShare, WRITE_CLASSES, type ExpectationResult, type FaultWindow, type Figures, type Judgement, type Series } from '../metrics/index.ts';
+import {
+  statusShare,
+  WRITE_CLASSES,
+  type ExpectationResult,
+  type GaveUp,
+  type Ladder,
+  type FaultWindow,
+  type Figures,
+  type Judgement,
+  type Series,
+} from '../metrics/index.ts';
 
 // result.json's shape and the words and cells every report format uses for it.
 
@@ -89,6 +99,8 @@ export interface RunResult {
    * kept in logs/, is short by as many requests. brownout's own figures come from k6, not from it.
    */
   gatewayDroppedLogLines?: Record<string, number>;
+  /** Every configured wait from the client inward, its inversions, and for each class of failed requests the layer that gave up first. */
+  ladder?: Ladder & { gaveUp: GaveUp[] };
 }
 
 /** 'at 40/s', or for arrivals per second 'in the arrivals of 2 request groups (at most 52/s)'. */
@@ -163,4 +175,18 @@ export function writeTable(j: Judgement): { rows: string[][]; examples: string[]
   const open = j.writes?.openTransactions;
   if (open) examples.push(`${open} transactions were still open 30 s after the load: what they commit later is not counted here`);
   return { rows, examples };
+}
+
+export const LADDER_HEADERS = ['layer', 'waits for', 'limit'] as const;
+export const GAVE_UP_HEADERS = ['requests', 'status', 'count', 'median', 'gave up first'] as const;
+
+/** The timeout ladder (outer to inner, indented by hop), its inversions, and who gave up: the Markdown and the HTML reports share them. */
+export function ladderTable(r: RunResult): { rungs: string[][]; warnings: string[]; gaveUp: string[][] } | undefined {
+  const l = r.ladder;
+  if (!l) return undefined;
+  return {
+    rungs: l.rungs.map((g) => [`${'· '.repeat(g.depth)}${g.layer}`, g.wait, g.ms === undefined ? 'not declared' : formatMs(g.ms)]),
+    warnings: l.warnings,
+    gaveUp: l.gaveUp.map((g) => [g.name || '(untagged)', g.status === 0 ? 'no response' : String(g.status), String(g.count), formatMs(g.medianMs), g.who]),
+  };
 }

@@ -21,7 +21,7 @@ import {
   type K6Run,
   type LiveFigures,
 } from '../load/index.ts';
-import { judge, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
+import { judge, whoGaveUp, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
@@ -122,6 +122,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   }
   // A tag filter whose value the script never writes is most likely misspelt: said now, not after the run.
   for (const w of unseenTags(sc.expect, bundle)) progress(`warning: ${w}`);
+  for (const w of sc.ladder.warnings) progress(`warning: timeout ladder: ${w}`);
   const runId = newRunId(sc.name);
   outcome.runId = runId;
   const dir = path.join(os.tmpdir(), `brownout-${runId}`);
@@ -316,7 +317,11 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       timeline: events,
       judgement,
       versions,
-      extra: { ...(sc.replayOf ? { replayOf: sc.replayOf } : {}), ...(Object.keys(gatewayDroppedLogLines).length ? { gatewayDroppedLogLines } : {}) },
+      extra: {
+        ...(sc.replayOf ? { replayOf: sc.replayOf } : {}),
+        ...(Object.keys(gatewayDroppedLogLines).length ? { gatewayDroppedLogLines } : {}),
+        ladder: { ...sc.ladder, gaveUp: whoGaveUp(results.requests, results.requests.all(), sc.ladder) },
+      },
     });
     const result = built.result;
     if (opts.baseline) {

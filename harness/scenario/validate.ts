@@ -4,7 +4,17 @@ import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
 import { ScenarioError } from '../core/errors.ts';
 import { portFree } from '../core/ports.ts';
-import { isWriteMetric, parseExpectation, PHASES, WRITE_METRICS, type Expectation, type Scope } from '../metrics/index.ts';
+import {
+  isWriteMetric,
+  parseExpectation,
+  PHASES,
+  timeoutLadder,
+  WRITE_METRICS,
+  type Expectation,
+  type Ladder,
+  type LadderPart,
+  type Scope,
+} from '../metrics/index.ts';
 import { stackFolder } from './dsl.ts';
 import { FAULT_KINDS, FAULT_TYPES, faultKind, httpRuleOf, partHit, type FaultResolveContext, type ResolvedFault } from '../faults/index.ts';
 import { PART_KIND_NAMES, PART_KINDS, partKind, type HttpRule, type PartResolveContext, type ResolvedPart, type StackPart } from '../stack/index.ts';
@@ -180,6 +190,8 @@ export interface ResolvedScenario {
   replayOf: ReplaySource | undefined;
   /** Every mode the scenario offers, the default first. */
   modes: readonly string[];
+  /** Every configured wait from the client inward, and where an inner one outlasts an outer one. */
+  ladder: Ladder;
 }
 
 /** The scenario's own defaults (a part's are its kind's, in harness/stack/parts/). */
@@ -765,6 +777,11 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     writes: def.writes ? { db: def.writes.db, table: def.writes.table, key: def.writes.key ?? 'id', attemptKey: def.writes.attemptKey } : undefined,
     replayOf: def.replayOf,
     modes,
+    ladder: timeoutLadder(
+      requestTimeoutMs ?? 0,
+      L.target,
+      ordered.map((p): LadderPart => partKind(p.kind)?.waits(p) ?? { kind: 'other', name: p.name }),
+    ),
   };
 }
 

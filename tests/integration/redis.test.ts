@@ -26,6 +26,7 @@ describe('redis part and flushCache on a real redis-server', () => {
             health: '/health',
             dependsOn: ['cache'],
             startupTimeoutMs: 20_000,
+            timeoutsMs: {},
             cwd: process.cwd(),
           },
         ],

@@ -36,6 +36,8 @@ describe('slow-transaction scenario on the real stack', () => {
     expect(created).toBeGreaterThan(300);
     expect(w?.counts).toEqual({ ok: created, lost: 0, committed_after_failure: 0, failed: sent - created, duplicated: 0 });
     expect(o.result?.judgement.writes?.lost).toBe(0);
+    // A sound ladder: the service gives up on a lock (1 s) before the gateway gives up on it (3 s).
+    expect(o.result?.ladder?.warnings).toEqual([]);
   });
 
   it('broken mode fails the gate with at least half of the uploads answered 503 in the fault phase', async () => {
@@ -64,6 +66,12 @@ describe('slow-transaction scenario on the real stack', () => {
     });
     expect(w?.examples.committed_after_failure?.length).toBeGreaterThan(0);
     expect(summary).toContain('## Writes');
+    // The incident's inverted ladder, and the uploads' 503s put on the gateway's timeout.
+    expect(o.result?.ladder?.warnings).toEqual([
+      "db's innodb_lock_wait_timeout (5.00s) is longer than edge's server timeout → 503 (3.00s) on k6 → edge → app → db: edge gives up while the work behind it goes on",
+    ]);
+    expect(o.result?.ladder?.gaveUp.find((g) => g.name === 'upload' && g.status === 503)?.who).toBe('edge: server timeout → 503 (3.00s)');
+    expect(summary).toContain('**inverted:**');
     expect(w?.counts.lost).toBe(0);
     expect(o.toxicsLeft).toEqual([]);
     expect(newProcesses(before)).toEqual([]);

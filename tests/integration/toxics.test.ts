@@ -28,6 +28,7 @@ beforeAll(async () => {
     health: '/health',
     dependsOn,
     startupTimeoutMs: 20_000,
+    timeoutsMs: {},
     cwd: process.cwd(),
   });
   stack = await startStack([part('app', []), part('probe', ['app'])], [{ name: LINK, from: 'probe', to: 'app', http: [] }], { runId: 'toxics', dir, cleanup });

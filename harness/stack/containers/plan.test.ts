@@ -65,12 +65,12 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     expect(plan.toxiproxy).toEqual({ image: 'brownout/toxiproxy:2.12.0', alias: 'toxiproxy', apiPort: 8474, proxyPorts: [20000, 20001, 20002] });
 
     const db = byPart(plan.containers, 'db');
-    // The images built here by default; the server gets the local backend's flags.
+    // The images built here by default; the server gets the local backend's flags and the scenario's variables.
     expect(db).toMatchObject({
       image: 'brownout/mariadb:10.11',
       database: 'app',
       user: 'brownout',
-      command: [...MARIADB_SERVER_FLAGS, '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci'],
+      command: [...MARIADB_SERVER_FLAGS, '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci', '--innodb-lock-wait-timeout=5'],
     });
     expect(MARIADB_SERVER_FLAGS).toContain('--max-connections=500');
     if (db?.kind !== 'mariadb') throw new Error('db');

@@ -88,6 +88,7 @@ export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway>
     };
   },
   after: (part) => part.to,
+  waits: (part) => ({ kind: 'gateway', name: part.name, to: part.to, timeoutMs: part.timeoutMs, timeoutStatus: part.timeoutStatus }),
   // Nothing depends on a gateway (validation says so); told as a service would be, all the same.
   dependencyEnv: (part, reach) => ({ ...hostPortEnv(part.name, reach), [`${envPrefix(part.name)}_URL`]: `http://${reach.host}:${reach.port}` }),
   // One proxy per server, so a fault can hit the link to one instance.

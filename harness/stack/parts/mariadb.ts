@@ -101,6 +101,8 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb>
     };
   },
   after: () => [],
+  // How long a statement waits on a row lock before error 1205 (InnoDB's default 50 s), in seconds.
+  waits: (part) => ({ kind: 'mariadb', name: part.name, lockWaitMs: Number(part.variables['innodb_lock_wait_timeout'] ?? 50) * 1000 }),
   dependencyEnv: (part, reach) => ({
     ...hostPortEnv(part.name, reach),
     [`${envPrefix(part.name)}_USER`]: reach.user ?? SERVICE_ACCOUNT,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ContainerPlan, ImageSet } from '../containers/base.ts';
 import type { RunResources, StartedPart } from '../resources.ts';
+import type { LadderPart } from '../../metrics/index.ts';
 
 /** The stack part kinds. */
 export type PartKindName = 'mariadb' | 'redis' | 'service' | 'gateway';
@@ -65,6 +66,8 @@ export interface PartKind<Def extends { kind: string }, Resolved extends { kind:
   dependencyEnv(part: Resolved, reach: Reach): Record<string, string>;
   start(part: Resolved, ctx: LocalStartContext): Promise<Started>;
   plan(part: Resolved, ctx: PlanContext): ContainerPlan;
+  /** The waits it is configured with, for the timeout ladder (none: a hop without a limit of its own). */
+  waits(part: Resolved): LadderPart;
 }
 
 /** The variable prefix of a part: its name in capitals (db → DB_HOST). */

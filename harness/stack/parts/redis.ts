@@ -21,6 +21,8 @@ export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis> = {
   resolve: (_p, ctx) => ({ kind: 'redis', name: ctx.name }),
   after: () => [],
   dependencyEnv: (part, reach) => ({ ...hostPortEnv(part.name, reach), [`${envPrefix(part.name)}_URL`]: `redis://${reach.host}:${reach.port}` }),
+  // Redis makes no command wait on the server (no lock wait): only the client's limit counts.
+  waits: (part) => ({ kind: 'other', name: part.name }),
   start: (part, ctx) => startRedis({ name: part.name }, ctx.res),
   // No persistence, as the local backend: a restart starts empty. Reached over the network with no
   // password, which protected mode (Debian's default) would refuse.

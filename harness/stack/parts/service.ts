@@ -35,6 +35,11 @@ export interface ServicePart {
   setup?: readonly string[];
   /** How long setup may take. Default '2m'. */
   setupTimeout?: string;
+  /**
+   * The service's own limit on each dependency, e.g. `{ db: '1s' }`, as it is configured: given to it
+   * as <DEP>_TIMEOUT_MS (DB_TIMEOUT_MS=1000), and shown in the report's timeout ladder.
+   */
+  timeouts?: Readonly<Record<string, string>>;
 }
 
 export interface ResolvedService {
@@ -50,6 +55,8 @@ export interface ResolvedService {
   /** Absolute: the scenario's folder unless the scenario gives another. */
   cwd: string;
   setup?: { command: readonly string[]; timeoutMs: number };
+  /** Per dependency, the service's own limit (ms); its env carries each as <DEP>_TIMEOUT_MS. */
+  timeoutsMs: Readonly<Record<string, number>>;
 }
 
 export const service = (o: Omit<ServicePart, 'kind'>): ServicePart => ({ kind: 'service', ...o });
@@ -72,6 +79,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService>
     cwd: z.string().min(1).optional(),
     setup: z.array(z.string().min(1)).min(1).optional(),
     setupTimeout: duration.optional(),
+    timeouts: z.record(z.string(), duration).optional(),
   }),
   resolve: (p, ctx) => {
     const deps = p.dependsOn ?? [];
@@ -83,11 +91,21 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService>
       else ctx.link(d);
     }
     const setupTimeoutMs = ctx.duration('setupTimeout', p.setupTimeout, SERVICE_DEFAULTS.setupTimeoutMs);
+    const timeoutsMs: Record<string, number> = {};
+    for (const [d, t] of Object.entries(p.timeouts ?? {})) {
+      if (!deps.includes(d))
+        ctx.problem(`timeouts.${d}`, `'${d}' is not one of ${ctx.name}'s dependencies`, `name one of dependsOn: ${deps.join(', ') || '(none)'}`);
+      const ms = ctx.duration(`timeouts.${d}`, t, 0);
+      if (ms) timeoutsMs[d] = ms;
+    }
+    // The scenario's env wins: a service may read its limits under other names.
+    const timeoutEnv = Object.fromEntries(Object.entries(timeoutsMs).map(([d, ms]) => [`${envPrefix(d)}_TIMEOUT_MS`, String(ms)]));
     return {
       kind: 'service',
       name: ctx.name,
       command: p.command,
-      env: p.env ?? {},
+      env: { ...timeoutEnv, ...(p.env ?? {}) },
+      timeoutsMs,
       health: p.health ?? SERVICE_DEFAULTS.health,
       dependsOn: deps,
       startupTimeoutMs: ctx.duration('startupTimeout', p.startupTimeout, SERVICE_DEFAULTS.startupTimeoutMs) ?? SERVICE_DEFAULTS.startupTimeoutMs,
@@ -98,6 +116,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService>
     };
   },
   after: (part) => part.dependsOn,
+  waits: (part) => ({ kind: 'service', name: part.name, dependsOn: part.dependsOn, timeoutsMs: part.timeoutsMs }),
   dependencyEnv: (part, reach) => ({ ...hostPortEnv(part.name, reach), [`${envPrefix(part.name)}_URL`]: `http://${reach.host}:${reach.port}` }),
   start: (part, ctx) =>
     startService(
