@@ -18,6 +18,8 @@ export type MetricRef =
   /** Acknowledged writes (by the time they were acknowledged) not found in the database afterwards. */
   | { kind: 'lost_writes' }
   | { kind: 'committed_after_failure' }
+  | { kind: 'db_queries_per_request' }
+  | { kind: 'cache_miss_rate' }
   | { kind: 'duplicate_writes' }
   /** Connections the services' account holds on a database after the load (a pool leak shows here). */
   | { kind: 'connections' }
@@ -78,6 +80,7 @@ export function parseExpectation(input: string): ParseResult {
   else if (metricText === 'recovery') metric = { kind: 'recovery' };
   else if (metricText === 'lost_writes' || metricText === 'committed_after_failure' || metricText === 'duplicate_writes') metric = { kind: metricText };
   else if (metricText === 'connections') metric = { kind: 'connections' };
+  else if (metricText === 'db_queries_per_request' || metricText === 'cache_miss_rate') metric = { kind: metricText };
   else if (metricText === 'ejection') metric = { kind: 'ejection' };
   else if (rate) {
     const status = parseStatus(rate[1] ?? '');
@@ -93,7 +96,7 @@ export function parseExpectation(input: string): ParseResult {
     return {
       ok: false,
       message: `unknown metric '${metricText}' in '${text}'`,
-      fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, committed_after_failure, duplicate_writes, connections, ejection',
+      fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, committed_after_failure, duplicate_writes, connections, ejection, db_queries_per_request, cache_miss_rate',
     };
   }
 
@@ -130,11 +133,24 @@ export function parseExpectation(input: string): ParseResult {
     return { ok: false, message: `'ejection' needs exactly one {part:NAME} filter in '${text}'`, fix: "write e.g. 'ejection{part:app1} < 2s'" };
   }
 
+  // Counters read from the servers: per database part ({db:NAME}) or cache part ({cache:NAME}), all by default.
+  const counterTag = metric.kind === 'db_queries_per_request' ? 'db' : metric.kind === 'cache_miss_rate' ? 'cache' : undefined;
+  if (counterTag && Object.keys(tags).some((k) => k !== counterTag)) {
+    return {
+      ok: false,
+      message: `'${metric.kind}' takes only a {${counterTag}:PART} filter in '${text}'`,
+      fix: `write e.g. '${metric.kind}{${counterTag}:${counterTag}} < 3'`,
+    };
+  }
+
   let value: number | undefined;
-  if (metric.kind === 'percentile' || metric.kind === 'max' || metric.kind === 'recovery' || metric.kind === 'ejection') {
+  if (metric.kind === 'db_queries_per_request') {
+    value = /^\d+(?:\.\d+)?$/.test(valueText) ? Number(valueText) : undefined;
+    if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a number`, fix: "write e.g. 'db_queries_per_request < 3'" };
+  } else if (metric.kind === 'percentile' || metric.kind === 'max' || metric.kind === 'recovery' || metric.kind === 'ejection') {
     value = parseDurationMs(valueText);
     if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a duration`, fix: "write durations like '200ms', '1.5s'" };
-  } else if (metric.kind === 'rate') {
+  } else if (metric.kind === 'rate' || metric.kind === 'cache_miss_rate') {
     const pc = /^(\d+(?:\.\d+)?)%$/.exec(valueText);
     const fr = /^(\d+(?:\.\d+)?)$/.exec(valueText);
     value = pc ? Number(pc[1]) / 100 : fr ? Number(fr[1]) : undefined;

@@ -202,6 +202,8 @@ export function measure(e: Expectation, records: Requests, within?: Selection): 
     case 'lost_writes':
     case 'committed_after_failure':
     case 'duplicate_writes':
+    case 'db_queries_per_request':
+    case 'cache_miss_rate':
     case 'connections':
     case 'ejection':
       throw new Error(`${e.metric.kind} is measured by judge()`);

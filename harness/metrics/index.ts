@@ -5,3 +5,4 @@ export * from './series.ts';
 export * from './table.ts';
 export * from './writes.ts';
 export * from './ladder.ts';
+export * from './counters.ts';

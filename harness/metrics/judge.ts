@@ -17,6 +17,7 @@ import {
 } from './figures.ts';
 import { straddles, type Interval } from './interval.ts';
 import { groupBy, pick, RequestTable, type Selection } from './table.ts';
+import { workPerPhase, type CounterSeries, type PhaseWork } from './counters.ts';
 import { badExamples, countClasses, type WriteAttempt, type WriteClass, type WriteCounts } from './writes.ts';
 
 /** 'overall' expectations are judged over every request of the run. */
@@ -51,7 +52,8 @@ export interface ExpectationResult {
   source: string;
   /** ms, a fraction, or a count; undefined when there was nothing to measure. */
   measured: number | undefined;
-  unit: 'ms' | 'rate' | 'count';
+  /** ms, a share, a whole count, or a ratio (work per request). */
+  unit: 'ms' | 'rate' | 'count' | 'ratio';
   /** How many requests the figure was computed over. */
   requests: number;
   passed: boolean;
@@ -80,6 +82,8 @@ export interface Judgement {
   expectations: ExpectationResult[];
   recovery: RecoveryResult | undefined;
   writes: WriteFigures | undefined;
+  /** Per phase, what the servers did per client request (their counters, read every second). */
+  work?: PhaseWork[];
 }
 
 export interface JudgeInput {
@@ -103,6 +107,8 @@ export interface JudgeInput {
   steady: readonly Expectation[];
   stableForMs: number;
   windowMs?: number;
+  /** Every mariadb and redis part's counters, read during the load. */
+  counters?: readonly CounterSeries[];
 }
 
 function unitOf(e: Expectation): ExpectationResult['unit'] {
@@ -156,6 +162,18 @@ export function judge(input: JudgeInput): Judgement {
       byName: figuresByName(table, sel),
     });
   }
+
+  // The servers' work per phase: each counter's increase over the phase's span, per request started
+  // in that span (between has no span of its own: it is the gaps between the windows); 'overall' is
+  // the whole load.
+  const startedIn = (from: number | undefined, to: number | undefined) =>
+    from === undefined || to === undefined ? 0 : table.all().filter((i) => table.startMs(i) >= from && table.startMs(i) < to).length;
+  const work = input.counters
+    ? workPerPhase(input.counters, [
+        ...phases.filter((p) => p.phase !== 'between').map((p) => ({ phase: p.phase, fromMs: p.fromMs, toMs: p.toMs, requests: startedIn(p.fromMs, p.toMs) })),
+        { phase: 'overall', fromMs: input.loadStartMs, toMs: input.loadEndMs, requests: startedIn(input.loadStartMs, input.loadEndMs + 1) },
+      ])
+    : undefined;
 
   // Recovery over the given requests (every one, or those of a tag filter), from the last heal.
   const recoveryOf = (sel: Selection | undefined): RecoveryResult | undefined =>
@@ -237,6 +255,44 @@ export function judge(input: JudgeInput): Judgement {
         expectations.push({ phase, source: e.source, measured: n, unit: 'count', requests: over, passed: compare(n, e.op, e.value) });
         continue;
       }
+      if (e.metric.kind === 'db_queries_per_request' || e.metric.kind === 'cache_miss_rate') {
+        const perDb = e.metric.kind === 'db_queries_per_request';
+        const w = work?.find((x) => x.phase === phase);
+        const tag = e.tags[perDb ? 'db' : 'cache'];
+        const parts = (w?.parts ?? []).filter((p) => p.kind === (perDb ? 'mariadb' : 'redis') && (tag === undefined || p.part === tag));
+        const sum = (n: 'queries' | 'hits' | 'misses') => parts.reduce((k, p) => k + (p.totals[n] ?? 0), 0);
+        const lookups = sum('hits') + sum('misses');
+        const measured =
+          !w || parts.length === 0
+            ? undefined
+            : perDb
+              ? w.requests > 0
+                ? sum('queries') / w.requests
+                : undefined
+              : lookups > 0
+                ? sum('misses') / lookups
+                : undefined;
+        const note =
+          measured !== undefined
+            ? undefined
+            : !input.counters
+              ? 'no counters were read'
+              : parts.length === 0
+                ? `no ${perDb ? 'mariadb' : 'redis'} part${tag ? ` named ${tag}` : ''} was read in this phase`
+                : perDb
+                  ? 'no request in this phase'
+                  : 'no cache lookup in this phase';
+        expectations.push({
+          phase,
+          source: e.source,
+          measured,
+          unit: perDb ? 'ratio' : 'rate',
+          requests: w?.requests ?? 0,
+          passed: measured !== undefined && compare(measured, e.op, e.value),
+          ...(note ? { note } : {}),
+        });
+        continue;
+      }
       if (e.metric.kind === 'ejection') {
         const part = e.tags['part'] ?? '';
         const from = input.partFaults?.[part];
@@ -311,7 +367,7 @@ export function judge(input: JudgeInput): Judgement {
     ...(input.writes.attempts ? { attempts: writeClasses(input.writes.attempts, phases, input.windows) } : {}),
     ...(input.writes.openTransactions ? { openTransactions: input.writes.openTransactions } : {}),
   };
-  return { passed: expectations.every((x) => x.passed), phases, expectations, recovery, writes };
+  return { passed: expectations.every((x) => x.passed), phases, expectations, recovery, writes, ...(work ? { work } : {}) };
 }
 
 /** The keyed writes' classes over the run, per phase and per entry (each write by its span, as a request). */

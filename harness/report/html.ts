@@ -17,6 +17,8 @@ import {
   writeTable,
   WRITE_HEADERS,
   type RunResult,
+  WORK_HEADERS,
+  workTable,
 } from './result.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -228,6 +230,8 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
       if (lt.warnings.length) parts.push(`<ul>${lt.warnings.map((w) => `<li class="r-fail">inverted: ${esc(w)}</li>`).join('')}</ul>`);
       if (lt.gaveUp.length) parts.push(`<p>Failed requests, by the wait their median duration matches:</p>${table(GAVE_UP_HEADERS, lt.gaveUp)}`);
     }
+    const work = workTable(r.judgement);
+    if (work) parts.push(`<h2>Inside the stack</h2>${table(WORK_HEADERS, work)}`);
     const wt = writeTable(r.judgement);
     if (wt) {
       parts.push(`<h2>Writes</h2>${table(WRITE_HEADERS, wt.rows)}`);

@@ -22,6 +22,8 @@ import {
   writeTable,
   WRITE_HEADERS,
   type RunResult,
+  WORK_HEADERS,
+  workTable,
 } from './result.ts';
 
 /** A Markdown table. */
@@ -78,6 +80,17 @@ export function renderSummary(r: RunResult): string {
     out.push('', '## Timeout ladder', '', 'Every configured wait along a request’s path, from the client inward.', '', ...mdTable(LADDER_HEADERS, lt.rungs));
     if (lt.warnings.length) out.push('', ...lt.warnings.map((w) => `- **inverted:** ${w}`));
     if (lt.gaveUp.length) out.push('', 'Failed requests, by the wait their median duration matches:', '', ...mdTable(GAVE_UP_HEADERS, lt.gaveUp));
+  }
+  const work = workTable(r.judgement);
+  if (work) {
+    out.push(
+      '',
+      '## Inside the stack',
+      '',
+      'The servers’ own counters over each phase (read every second), and per client request of the phase.',
+      '',
+      ...mdTable(WORK_HEADERS, work),
+    );
   }
   const wt = writeTable(r.judgement);
   if (wt) {

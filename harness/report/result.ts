@@ -115,6 +115,7 @@ export function formatMeasured(r: ExpectationResult): string {
   if (r.measured === undefined) return '—';
   if (r.unit === 'rate') return pct(r.measured);
   if (r.unit === 'count') return String(r.measured);
+  if (r.unit === 'ratio') return r.measured.toFixed(2);
   return formatMs(r.measured);
 }
 
@@ -189,4 +190,31 @@ export function ladderTable(r: RunResult): { rungs: string[][]; warnings: string
     warnings: l.warnings,
     gaveUp: l.gaveUp.map((g) => [g.name || '(untagged)', g.status === 0 ? 'no response' : String(g.status), String(g.count), formatMs(g.medianMs), g.who]),
   };
+}
+
+export const WORK_HEADERS = ['phase', 'part', 'requests', 'per request', 'totals'] as const;
+
+/** What each database and cache did per client request, per phase: the Markdown and the HTML reports share it. */
+export function workTable(j: Judgement): string[][] | undefined {
+  if (!j.work?.length) return undefined;
+  const n = (v: number | undefined, digits = 2) => (v === undefined ? '—' : v.toFixed(digits));
+  const rows: string[][] = [];
+  for (const w of j.work) {
+    for (const p of w.parts) {
+      const t = p.totals;
+      const r = p.perRequest;
+      const [per, totals] =
+        p.kind === 'mariadb'
+          ? [
+              `${n(r.queries)} queries, ${n(r.connections)} new connections`,
+              `${n(t.queries, 0)} queries, ${n(t.connections, 0)} connections, ${n(t.lock_waits, 0)} lock waits`,
+            ]
+          : [
+              `${n(r.commands)} commands, miss rate ${p.missRate === undefined ? '—' : pct(p.missRate)}`,
+              `${n(t.commands, 0)} commands, ${n(t.hits, 0)} hits, ${n(t.misses, 0)} misses`,
+            ];
+      rows.push([w.phase, p.part, String(w.requests), per, totals]);
+    }
+  }
+  return rows;
 }

@@ -78,6 +78,7 @@ function fmt(v: number, unit: ExpectationResult['unit']): string {
   if (!Number.isFinite(v)) return '—';
   if (unit === 'rate') return `${(v * 100).toFixed(2)}%`;
   if (unit === 'count') return String(v);
+  if (unit === 'ratio') return v.toFixed(2);
   return formatMs(v);
 }
 

@@ -27,6 +27,7 @@ import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
 import { buildResult, exitCodeOf, newRunId, saturationError } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
+import { watchCounters } from './counters.ts';
 import { checkWrites, countConnections } from './writes.ts';
 
 const log = debug('run');
@@ -186,6 +187,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       trackIn(outcome.started, { pid: k6run.process.pid, port: k6run.apiPort });
     }
 
+    // The servers' own counters, read every second: what the stack did per client request (a first reading before the load starts).
+    const counters = await watchCounters(st, cleanup);
+    cleanup.add('counter watch', async () => void (await counters.stop()));
     // Resumed together; t = 0 is the first resume, so no request starts before it.
     const resumed = await Promise.all(runners.map((r) => r.resume()));
     const t0 = Math.min(...resumed);
@@ -252,6 +256,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       }
     }
 
+    const counterSeries = await counters.stop();
     progress('judging');
     const perRunner = await Promise.all(runners.map((r) => readResultsFile(r.resultsFile)));
     const results = mergeResults(perRunner);
@@ -291,6 +296,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       partFaults,
       ...(connections ? { connections } : {}),
       ...(writes ? { writes } : {}),
+      counters: counterSeries,
       records: results.requests,
       windows,
       faultPhases: sc.timeline.map((t) => ({ name: t.phase, expect: sc.faultExpect[t.phase] ?? [] })),

@@ -282,6 +282,18 @@ describe('resolveScenario', () => {
       /one SELECT/,
     ],
     ['bad expectation syntax', (d) => ({ ...d, expect: { baseline: ['p95 is low'] } }), 'expect.baseline[0]', /cannot read/],
+    [
+      'a database counter naming no database',
+      (d) => ({ ...d, expect: { fault: ['db_queries_per_request{db:app} < 3'] } }),
+      'expect.fault[0]',
+      /not a mariadb part/,
+    ],
+    [
+      'a server counter per 100 ms window',
+      (d) => ({ ...d, expect: { ...d.expect, steadyState: ['db_queries_per_request < 3'] } }),
+      'expect.steadyState[0]',
+      /per 100 ms window/,
+    ],
     ['a write figure without a write check', (d) => ({ ...d, expect: { overall: ['lost_writes == 0'] } }), 'expect.overall[0]', /needs a write check/],
     [
       'committed_after_failure without keyed writes',

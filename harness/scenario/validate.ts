@@ -207,9 +207,25 @@ const PREALLOCATED_SECONDS = 4;
 
 type Problem = { field: string; message: string; fix: string };
 
-/** A write figure needs a write check; those of keyed writes need its attemptKey too. */
-function writeProblem(field: string, e: Expectation, writes: ScenarioDefinition['writes']): Problem | undefined {
+/** A write figure needs a write check; those of keyed writes need its attemptKey too. A server counter names a part of its kind. */
+function expectationProblem(
+  field: string,
+  e: Expectation,
+  writes: ScenarioDefinition['writes'],
+  kindOf: (part: string) => string | undefined,
+): Problem | undefined {
   const kind = e.metric.kind;
+  if (kind === 'db_queries_per_request' || kind === 'cache_miss_rate') {
+    const [tag, want] = kind === 'db_queries_per_request' ? ['db', 'mariadb'] : ['cache', 'redis'];
+    const part = e.tags[tag];
+    if (part !== undefined && kindOf(part) !== want)
+      return {
+        field,
+        message: `'${part}' in '${e.source}' is not a ${want} part of the stack`,
+        fix: `name a ${want} part, or leave out {${tag}:…} for all of them`,
+      };
+    return undefined;
+  }
   if (!isWriteMetric(kind)) return undefined;
   if (!writes)
     return {
@@ -682,7 +698,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
           fix: `add one, e.g. at('10s', kill({ part: '${r.expectation.tags['part'] ?? ''}' }))`,
         });
       else {
-        const wp = writeProblem(`expect.${phase}[${i}]`, r.expectation, def.writes);
+        const wp = expectationProblem(`expect.${phase}[${i}]`, r.expectation, def.writes, (n) => rawStack[n]?.kind);
         if (wp) problems.push(wp);
         else expect[phase].push(r.expectation);
       }
@@ -713,7 +729,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
           fix: `move it to expect.${r.expectation.metric.kind === 'recovery' ? 'recovery' : 'overall'}`,
         });
       else {
-        const wp = writeProblem(field, r.expectation, def.writes);
+        const wp = expectationProblem(field, r.expectation, def.writes, (n) => rawStack[n]?.kind);
         if (wp) problems.push(wp);
         else into.push(r.expectation);
       }
@@ -725,7 +741,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     def.expect.steadyState.forEach((text, i) => {
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field: `expect.steadyState[${i}]`, message: r.message, fix: r.fix });
-      else if (['recovery', 'count', 'connections', ...WRITE_METRICS].includes(r.expectation.metric.kind))
+      else if (['recovery', 'count', 'connections', 'db_queries_per_request', 'cache_miss_rate', ...WRITE_METRICS].includes(r.expectation.metric.kind))
         problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
       else steady.push(r.expectation);
     });

@@ -1,0 +1,103 @@
+/**
+ * What the stack did per client request: the servers' own cumulative counters (MariaDB's global
+ * status, Redis's stats), sampled every second during the load, differenced over each phase and
+ * divided by the phase's requests. Numbers in, figures out: the sampling lives in run/counters.ts.
+ */
+
+/** The counters read from each kind of server, cumulative since its start. */
+export const DB_COUNTERS = ['queries', 'connections', 'lock_waits'] as const;
+export const CACHE_COUNTERS = ['hits', 'misses', 'commands'] as const;
+export type CounterName = (typeof DB_COUNTERS)[number] | (typeof CACHE_COUNTERS)[number];
+
+/** One reading of one part's counters. */
+export interface CounterSample {
+  atMs: number;
+  values: Readonly<Partial<Record<CounterName, number>>>;
+}
+
+/** A part's readings over the run, in time order. */
+export interface CounterSeries {
+  part: string;
+  kind: 'mariadb' | 'redis';
+  samples: readonly CounterSample[];
+}
+
+/**
+ * The counter's increase from `fromMs` to `toMs`, the cumulative value read linearly between the
+ * samples around each end (the sampling window is the resolution); undefined when the samples do
+ * not cover the span.
+ */
+export function increase(samples: readonly CounterSample[], name: CounterName, fromMs: number, toMs: number): number | undefined {
+  const pts = samples.filter((s) => s.values[name] !== undefined);
+  const value = (s: CounterSample) => s.values[name] ?? 0;
+  const at = (t: number): number | undefined => {
+    for (let i = 0; i < pts.length; i++) {
+      const s = pts[i] as CounterSample;
+      if (s.atMs === t) return value(s);
+      if (s.atMs > t) {
+        const p = pts[i - 1];
+        return p === undefined ? undefined : value(p) + ((value(s) - value(p)) * (t - p.atMs)) / (s.atMs - p.atMs);
+      }
+    }
+    return undefined;
+  };
+  const a = at(fromMs);
+  const b = at(toMs);
+  return a === undefined || b === undefined ? undefined : Math.max(0, b - a);
+}
+
+/** One phase's figures for one part: each counter's increase, and per request. */
+export interface PartWork {
+  part: string;
+  kind: 'mariadb' | 'redis';
+  /** Increase of each counter over the phase. */
+  totals: Partial<Record<CounterName, number>>;
+  /** Increase per client request of the phase (undefined without requests). */
+  perRequest: Partial<Record<CounterName, number>>;
+  /** Cache only: misses / (hits + misses), undefined when there was no lookup. */
+  missRate?: number;
+}
+
+export interface PhaseWork {
+  phase: string;
+  requests: number;
+  parts: PartWork[];
+}
+
+/**
+ * Each phase's work, per part: the span of the phase, the requests started in it. A span shorter
+ * than `minSpanMs` (the sampling interval: an instant fault's phase) is below the counters'
+ * resolution and left out.
+ */
+export function workPerPhase(
+  series: readonly CounterSeries[],
+  phases: readonly { phase: string; fromMs: number | undefined; toMs: number | undefined; requests: number }[],
+  minSpanMs = 1000,
+): PhaseWork[] {
+  const out: PhaseWork[] = [];
+  for (const ph of phases) {
+    if (ph.fromMs === undefined || ph.toMs === undefined || ph.toMs - ph.fromMs < minSpanMs) continue;
+    const parts: PartWork[] = [];
+    for (const s of series) {
+      const names: readonly CounterName[] = s.kind === 'mariadb' ? DB_COUNTERS : CACHE_COUNTERS;
+      const totals: Partial<Record<CounterName, number>> = {};
+      const perRequest: Partial<Record<CounterName, number>> = {};
+      for (const n of names) {
+        const v = increase(s.samples, n, ph.fromMs, ph.toMs);
+        if (v === undefined) continue;
+        totals[n] = v;
+        if (ph.requests > 0) perRequest[n] = v / ph.requests;
+      }
+      const lookups = (totals.hits ?? 0) + (totals.misses ?? 0);
+      parts.push({
+        part: s.part,
+        kind: s.kind,
+        totals,
+        perRequest,
+        ...(s.kind === 'redis' && lookups > 0 ? { missRate: (totals.misses ?? 0) / lookups } : {}),
+      });
+    }
+    out.push({ phase: ph.phase, requests: ph.requests, parts });
+  }
+  return out;
+}

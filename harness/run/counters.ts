@@ -1,0 +1,131 @@
+import type mysql from 'mysql2/promise';
+import type { CleanupList } from '../core/cleanup.ts';
+import { debug } from '../core/log.ts';
+import type { CounterName, CounterSample, CounterSeries } from '../metrics/index.ts';
+import type { RunningStack } from '../stack/index.ts';
+
+const log = debug('run:counters');
+
+// MariaDB: the statements that touch data (not SHOW: the sampler's own), new connections, row lock waits.
+const DB_STATUS: Readonly<Record<string, CounterName>> = {
+  Com_select: 'queries',
+  Com_insert: 'queries',
+  Com_update: 'queries',
+  Com_delete: 'queries',
+  Com_replace: 'queries',
+  Connections: 'connections',
+  Innodb_row_lock_waits: 'lock_waits',
+};
+// Redis: the commands the harness itself sends on each reading, not counted.
+const OWN_REDIS_COMMANDS = new Set(['info', 'client|setinfo', 'hello']);
+// A frozen server (SIGSTOP) accepts connections and never answers: a reading gives up after this.
+const READ_TIMEOUT_MS = 2000;
+
+async function within<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([fn(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Parses Redis's INFO text into numbers: hits and misses (stats), commands (commandstats, ours left out). */
+export function redisCounters(info: string): Partial<Record<CounterName, number>> {
+  const out: Partial<Record<CounterName, number>> = {};
+  let commands = 0;
+  for (const line of info.split(/\r?\n/)) {
+    const hits = /^keyspace_hits:(\d+)/.exec(line);
+    if (hits) out.hits = Number(hits[1]);
+    const misses = /^keyspace_misses:(\d+)/.exec(line);
+    if (misses) out.misses = Number(misses[1]);
+    const cmd = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
+    if (cmd && !OWN_REDIS_COMMANDS.has(cmd[1] ?? '')) commands += Number(cmd[2]);
+  }
+  out.commands = commands;
+  return out;
+}
+
+export interface StartedCounters {
+  /** Takes a last reading, stops, and gives every part's series. Idempotent. */
+  stop(): Promise<CounterSeries[]>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Reads every mariadb and redis part's counters now and then every `intervalMs` until stopped,
+ * straight to the servers (not through Toxiproxy). A reading that fails (a server killed or frozen
+ * by a fault) is skipped: the next one covers its span.
+ */
+export async function watchCounters(stack: RunningStack, cleanup: CleanupList, intervalMs = 1000): Promise<StartedCounters> {
+  const series = new Map<string, { kind: 'mariadb' | 'redis'; samples: CounterSample[] }>();
+  const conns = new Map<string, mysql.Connection>();
+  const read = async () => {
+    await Promise.all(
+      [...stack.parts.values()].map(async (p) => {
+        if (p.kind !== 'mariadb' && p.kind !== 'redis') return;
+        const s = series.get(p.name) ?? { kind: p.kind, samples: [] };
+        series.set(p.name, s);
+        try {
+          if (p.kind === 'mariadb') {
+            let conn = conns.get(p.name);
+            if (!conn) {
+              const pending = p.adminConnection();
+              try {
+                conn = await within(READ_TIMEOUT_MS, () => pending);
+              } catch (e) {
+                // Connected after we gave up: closed then, never left open.
+                pending.then(
+                  (c) => c.destroy(),
+                  () => undefined,
+                );
+                throw e;
+              }
+              conns.set(p.name, conn);
+            }
+            const [rows] = await conn.query({ sql: 'SHOW GLOBAL STATUS WHERE Variable_name IN (?)', timeout: READ_TIMEOUT_MS }, [Object.keys(DB_STATUS)]);
+            const values: Partial<Record<CounterName, number>> = {};
+            for (const r of rows as { Variable_name: string; Value: string }[]) {
+              const n = DB_STATUS[r.Variable_name];
+              if (n) values[n] = (values[n] ?? 0) + Number(r.Value);
+            }
+            s.samples.push({ atMs: Date.now(), values });
+          } else {
+            const info = await within(
+              READ_TIMEOUT_MS,
+              async () => `${String(await p.command(['INFO', 'stats']))}\n${String(await p.command(['INFO', 'commandstats']))}`,
+            );
+            s.samples.push({ atMs: Date.now(), values: redisCounters(info) });
+          }
+        } catch (e) {
+          log(`${p.name}: reading skipped: ${(e as Error).message}`);
+          const c = conns.get(p.name);
+          conns.delete(p.name);
+          c?.destroy();
+        }
+      }),
+    );
+  };
+  const closeAll = async () => {
+    for (const c of conns.values()) await c.end().catch(() => c.destroy());
+    conns.clear();
+  };
+  cleanup.add('counter readings', closeAll);
+  await read();
+  let stopped: Promise<CounterSeries[]> | undefined;
+  let busy: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    busy = busy.then(read);
+  }, intervalMs);
+  const stop = () => {
+    stopped ??= (async () => {
+      clearInterval(timer);
+      await busy;
+      await read();
+      await closeAll();
+      return [...series].map(([part, s]) => ({ part, kind: s.kind, samples: s.samples }));
+    })();
+    return stopped;
+  };
+  return { stop, [Symbol.asyncDispose]: async () => void (await stop()) };
+}
