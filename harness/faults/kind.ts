@@ -118,3 +118,35 @@ export function toxicsFor(id: string, type: ToxicSpec['type'], o: ResolvedToxicO
 /** ' (30% of connections)' when the toxic does not touch every connection. */
 export const shareText = (o: ResolvedToxicOptions): string =>
   (o.toxicity < 1 ? ` (${Math.round(o.toxicity * 100)}% of connections)` : '') + (o.streams.length === 2 ? ' both ways' : '');
+
+/**
+ * A Toxiproxy toxic kind: its schema, how its own options resolve and what the toxic's attributes
+ * are; the link, the streams and share, the label's tail, the part hit and the apply are common to all.
+ */
+export function toxicKind<
+  Def extends ToxicOptions & { type: string; link: string },
+  Resolved extends ResolvedToxicOptions & { type: Def['type']; link: string },
+>(o: {
+  type: Def['type'];
+  toxic: ToxicSpec['type'];
+  schema: z.ZodType<Def>;
+  /** Which way by default: the toxic's usual direction (responses for most). */
+  defaultStream: 'downstream' | 'upstream' | 'both';
+  resolve: (def: Def, common: { link: string } & ResolvedToxicOptions, ctx: FaultResolveContext) => Resolved;
+  /** What it does, before ' on LINK' and the share. */
+  does: (def: Def, f: Resolved) => string;
+  attributes: (f: Resolved) => Readonly<Record<string, number>>;
+  /** The share's words, when not shareText's. */
+  share?: (f: Resolved) => string;
+}): FaultKind<Def, Resolved> {
+  return {
+    type: o.type,
+    schema: o.schema,
+    instant: false,
+    hitsProcess: false,
+    resolve: (f, ctx) => o.resolve(f, { link: ctx.link(f.link), ...resolveToxicOptions(f, o.defaultStream) }, ctx),
+    label: (d, f) => `${o.does(d, f)} on ${f.link}${(o.share ?? shareText)(f)}`,
+    partHit: (f) => linkEnd(f.link),
+    apply: (f, stack, id, label) => applyToxics(stack, f.link, label, toxicsFor(id, o.toxic, f, o.attributes(f))),
+  };
+}

@@ -1,15 +1,5 @@
 import { z } from 'zod';
-import {
-  applyToxics,
-  linkEnd,
-  resolveToxicOptions,
-  shareText,
-  toxicOptionsSchema,
-  toxicsFor,
-  type FaultKind,
-  type ResolvedToxicOptions,
-  type ToxicOptions,
-} from '../kind.ts';
+import { toxicKind, toxicOptionsSchema, type ResolvedToxicOptions, type ToxicOptions } from '../kind.ts';
 
 /** Toxiproxy latency on a link: data is held `latency` (± `jitter`) before it is passed on. */
 export interface LatencyFault extends ToxicOptions {
@@ -26,8 +16,9 @@ export type ResolvedLatency = { type: 'latency'; link: string; latencyMs: number
 
 export const latency = (o: Omit<LatencyFault, 'type'>): LatencyFault => ({ type: 'latency', ...o });
 
-export const latencyKind: FaultKind<LatencyFault, ResolvedLatency> = {
+export const latencyKind = toxicKind<LatencyFault, ResolvedLatency>({
   type: 'latency',
+  toxic: 'latency',
   schema: z.strictObject({
     type: z.literal('latency'),
     link: z.string(),
@@ -35,16 +26,13 @@ export const latencyKind: FaultKind<LatencyFault, ResolvedLatency> = {
     jitter: z.string().min(1).optional(),
     ...toxicOptionsSchema,
   }),
-  instant: false,
-  hitsProcess: false,
-  resolve: (f, ctx) => ({
+  defaultStream: 'downstream',
+  resolve: (f, common, ctx) => ({
     type: 'latency',
-    link: ctx.link(f.link),
+    ...common,
     latencyMs: ctx.duration('latency', f.latency, 0),
     jitterMs: ctx.duration('jitter', f.jitter, 0),
-    ...resolveToxicOptions(f, 'downstream'),
   }),
-  label: (d, f) => `latency ${d.latency} on ${f.link}${shareText(f)}`,
-  partHit: (f) => linkEnd(f.link),
-  apply: (f, stack, id, label) => applyToxics(stack, f.link, label, toxicsFor(id, 'latency', f, { latency: f.latencyMs, jitter: f.jitterMs })),
-};
+  does: (d) => `latency ${d.latency}`,
+  attributes: (f) => ({ latency: f.latencyMs, jitter: f.jitterMs }),
+});

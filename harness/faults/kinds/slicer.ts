@@ -1,15 +1,5 @@
 import { z } from 'zod';
-import {
-  applyToxics,
-  linkEnd,
-  resolveToxicOptions,
-  shareText,
-  toxicOptionsSchema,
-  toxicsFor,
-  type FaultKind,
-  type ResolvedToxicOptions,
-  type ToxicOptions,
-} from '../kind.ts';
+import { toxicKind, toxicOptionsSchema, type ResolvedToxicOptions, type ToxicOptions } from '../kind.ts';
 
 /** Toxiproxy `slicer`: data is cut into small packets (`size` ± `variation` bytes), `delay` apart: a fragmenting network. */
 export interface SlicerFault extends ToxicOptions {
@@ -27,8 +17,9 @@ export type ResolvedSlicer = { type: 'slicer'; link: string; size: number; varia
 
 export const slicer = (o: Omit<SlicerFault, 'type'>): SlicerFault => ({ type: 'slicer', ...o });
 
-export const slicerKind: FaultKind<SlicerFault, ResolvedSlicer> = {
+export const slicerKind = toxicKind<SlicerFault, ResolvedSlicer>({
   type: 'slicer',
+  toxic: 'slicer',
   schema: z.strictObject({
     type: z.literal('slicer'),
     link: z.string(),
@@ -37,23 +28,13 @@ export const slicerKind: FaultKind<SlicerFault, ResolvedSlicer> = {
     delay: z.string().min(1).optional(),
     ...toxicOptionsSchema,
   }),
-  instant: false,
-  hitsProcess: false,
-  resolve: (f, ctx) => {
+  defaultStream: 'downstream',
+  resolve: (f, common, ctx) => {
     if ((f.variation ?? 0) >= f.size)
       ctx.problem('variation', `variation ${f.variation ?? 0} is not below size ${f.size}`, 'give a variation smaller than the size, or none');
-    return {
-      type: 'slicer',
-      link: ctx.link(f.link),
-      size: f.size,
-      variation: f.variation ?? 0,
-      delayMs: ctx.duration('delay', f.delay, 0),
-      ...resolveToxicOptions(f, 'downstream'),
-    };
+    return { type: 'slicer', ...common, size: f.size, variation: f.variation ?? 0, delayMs: ctx.duration('delay', f.delay, 0) };
   },
-  label: (_d, f) => `slicer ${f.size} B packets on ${f.link}${shareText(f)}`,
-  partHit: (f) => linkEnd(f.link),
+  does: (_d, f) => `slicer ${f.size} B packets`,
   // Toxiproxy's slicer delay is in microseconds.
-  apply: (f, stack, id, label) =>
-    applyToxics(stack, f.link, label, toxicsFor(id, 'slicer', f, { average_size: f.size, size_variation: f.variation, delay: Math.round(f.delayMs * 1000) })),
-};
+  attributes: (f) => ({ average_size: f.size, size_variation: f.variation, delay: Math.round(f.delayMs * 1000) }),
+});
