@@ -6,3 +6,4 @@ export * from './table.ts';
 export * from './writes.ts';
 export * from './ladder.ts';
 export * from './counters.ts';
+export * from './machine.ts';

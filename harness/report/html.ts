@@ -17,6 +17,8 @@ import {
   writeTable,
   WRITE_HEADERS,
   type RunResult,
+  MACHINE_HEADERS,
+  machineTable,
   WORK_HEADERS,
   workTable,
 } from './result.ts';
@@ -232,6 +234,8 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
     }
     const work = workTable(r.judgement);
     if (work) parts.push(`<h2>Inside the stack</h2>${table(WORK_HEADERS, work)}`);
+    const mt = machineTable(r);
+    if (mt) parts.push(`<h2>Machine</h2>${table(MACHINE_HEADERS, mt)}`);
     const wt = writeTable(r.judgement);
     if (wt) {
       parts.push(`<h2>Writes</h2>${table(WRITE_HEADERS, wt.rows)}`);

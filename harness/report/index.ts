@@ -22,6 +22,8 @@ import {
   writeTable,
   WRITE_HEADERS,
   type RunResult,
+  MACHINE_HEADERS,
+  machineTable,
   WORK_HEADERS,
   workTable,
 } from './result.ts';
@@ -92,6 +94,8 @@ export function renderSummary(r: RunResult): string {
       ...mdTable(WORK_HEADERS, work),
     );
   }
+  const mt = machineTable(r);
+  if (mt) out.push('', '## Machine', '', 'How much CPU this machine had to give during each phase (all cores).', '', ...mdTable(MACHINE_HEADERS, mt));
   const wt = writeTable(r.judgement);
   if (wt) {
     out.push(

@@ -4,6 +4,7 @@ import type { ReplaySource } from '../scenario/index.ts';
 import {
   statusShare,
   WRITE_CLASSES,
+  type MachineFigures,
   type ExpectationResult,
   type GaveUp,
   type Ladder,
@@ -101,6 +102,8 @@ export interface RunResult {
   gatewayDroppedLogLines?: Record<string, number>;
   /** Every configured wait from the client inward, its inversions, and for each class of failed requests the layer that gave up first. */
   ladder?: Ladder & { gaveUp: GaveUp[] };
+  /** Per phase, how much CPU the machine had to give (see metrics/machine.ts). */
+  machine?: MachineFigures[];
 }
 
 /** 'at 40/s', or for arrivals per second 'in the arrivals of 2 request groups (at most 52/s)'. */
@@ -217,4 +220,18 @@ export function workTable(j: Judgement): string[][] | undefined {
     }
   }
   return rows;
+}
+
+export const MACHINE_HEADERS = ['phase', 'CPU busy', 'by other processes', 'CPU wait (PSI)', 'harness loop lag (max)'] as const;
+
+/** Per phase, how much CPU the machine had to give: the Markdown and the HTML reports share it. */
+export function machineTable(r: RunResult): string[][] | undefined {
+  if (!r.machine?.length) return undefined;
+  return r.machine.map((m) => [
+    m.phase,
+    pct(m.busy),
+    pct(m.othersBusy),
+    m.cpuWait === undefined ? '—' : pct(m.cpuWait),
+    m.loopLagMaxMs === undefined ? '—' : formatMs(m.loopLagMaxMs),
+  ]);
 }

@@ -21,13 +21,14 @@ import {
   type K6Run,
   type LiveFigures,
 } from '../load/index.ts';
-import { judge, whoGaveUp, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
+import { judge, machinePerPhase, whoGaveUp, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
 import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
 import { buildResult, exitCodeOf, newRunId, saturationError } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { watchCounters } from './counters.ts';
+import { watchMachine } from './machine.ts';
 import { checkWrites, countConnections } from './writes.ts';
 
 const log = debug('run');
@@ -190,6 +191,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     // The servers' own counters, read every second: what the stack did per client request (a first reading before the load starts).
     const counters = await watchCounters(st, cleanup);
     cleanup.add('counter watch', async () => void (await counters.stop()));
+    // How much CPU the machine had to give during the run (read four times a second).
+    const machine = watchMachine();
+    cleanup.add('machine watch', async () => void machine.stop());
     // Resumed together; t = 0 is the first resume, so no request starts before it.
     const resumed = await Promise.all(runners.map((r) => r.resume()));
     const t0 = Math.min(...resumed);
@@ -257,6 +261,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     }
 
     const counterSeries = await counters.stop();
+    const machineReadings = machine.stop();
     progress('judging');
     const perRunner = await Promise.all(runners.map((r) => readResultsFile(r.resultsFile)));
     const results = mergeResults(perRunner);
@@ -327,6 +332,10 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         ...(sc.replayOf ? { replayOf: sc.replayOf } : {}),
         ...(Object.keys(gatewayDroppedLogLines).length ? { gatewayDroppedLogLines } : {}),
         ladder: { ...sc.ladder, gaveUp: whoGaveUp(results.requests, results.requests.all(), sc.ladder) },
+        machine: machinePerPhase(machineReadings.samples, machineReadings.lags, [
+          ...judgement.phases.filter((p) => p.phase !== 'between'),
+          { phase: 'overall', fromMs: t0, toMs: tEnd },
+        ]),
       },
     });
     const result = built.result;

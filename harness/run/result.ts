@@ -28,7 +28,7 @@ export interface ResultInput {
   timeline: TimelineEvent[];
   judgement: Judgement;
   versions: Record<string, string>;
-  extra?: Pick<RunResult, 'replayOf' | 'gatewayDroppedLogLines' | 'ladder'>;
+  extra?: Pick<RunResult, 'replayOf' | 'gatewayDroppedLogLines' | 'ladder' | 'machine'>;
 }
 
 /**

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { processTree } from '../core/procfs.ts';
+import type { LoopLagSample, MachineSample } from '../metrics/index.ts';
+
+/** /proc/stat's first line: every CPU's ticks, and idle + iowait among them. */
+export function parseProcStat(text: string): { totalTicks: number; idleTicks: number } | undefined {
+  const f = /^cpu\s+(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number);
+  if (!f || f.length < 5 || f.some((v) => !Number.isFinite(v))) return undefined;
+  // user nice system idle iowait irq softirq steal (guest and guest_nice are inside user and nice).
+  const total = f.slice(0, 8).reduce((n, v) => n + v, 0);
+  return { totalTicks: total, idleTicks: (f[3] ?? 0) + (f[4] ?? 0) };
+}
+
+/** /proc/pressure/cpu's `some` line: its total (µs). */
+export function parsePressure(text: string): number | undefined {
+  const m = /^some .*\btotal=(\d+)/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** user + system ticks of one process (fields 14 and 15 of /proc/<pid>/stat); 0 once it is gone. */
+function processTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11] ?? 0) + Number(f[12] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+export interface StartedMachineWatch {
+  /** Takes a last reading and stops; the readings. Idempotent. */
+  stop(): { samples: MachineSample[]; lags: LoopLagSample[] };
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Reads the machine every `intervalMs`: /proc/stat, /proc/pressure/cpu, the CPU time of the
+ * harness's own process tree (every local part, k6, the harness: the run's processes), and the event
+ * loop's delay. With the containers backend the containers' processes are not in that tree: they
+ * count as others'.
+ */
+export function watchMachine(intervalMs = 250): StartedMachineWatch {
+  const samples: MachineSample[] = [];
+  const lags: LoopLagSample[] = [];
+  // Each process's ticks at its last reading: a process that exited keeps what it had.
+  const seen = new Map<number, number>();
+  let tree: number[] = [];
+  let readings = 0;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const read = () => {
+    const now = Date.now();
+    let stat: ReturnType<typeof parseProcStat>;
+    try {
+      stat = parseProcStat(readFileSync('/proc/stat', 'utf8'));
+    } catch {
+      stat = undefined;
+    }
+    if (!stat) return;
+    // The tree is walked once a second (a walk reads every process); each reading reads its members.
+    if (readings++ % 4 === 0) tree = processTree(process.pid);
+    for (const pid of tree) {
+      const t = processTicks(pid);
+      if (t >= (seen.get(pid) ?? 0)) seen.set(pid, t);
+    }
+    let cpuSomeUs: number | undefined;
+    try {
+      cpuSomeUs = parsePressure(readFileSync('/proc/pressure/cpu', 'utf8'));
+    } catch {
+      cpuSomeUs = undefined;
+    }
+    const runTicks = [...seen.values()].reduce((n, v) => n + v, 0);
+    samples.push({ atMs: now, ...stat, runTicks, ...(cpuSomeUs === undefined ? {} : { cpuSomeUs }) });
+    if (samples.length > 1) lags.push({ atMs: now, maxMs: loop.max / 1e6 });
+    loop.reset();
+  };
+  read();
+  const timer = setInterval(read, intervalMs);
+  let done: { samples: MachineSample[]; lags: LoopLagSample[] } | undefined;
+  const stop = () => {
+    if (!done) {
+      clearInterval(timer);
+      read();
+      loop.disable();
+      done = { samples, lags };
+    }
+    return done;
+  };
+  return { stop, [Symbol.asyncDispose]: async () => void stop() };
+}
