@@ -8,7 +8,16 @@ import { loadScenario } from '../scenario/index.ts';
 import { buildResult, exitCodeOf, newRunId, saturationError } from './result.ts';
 
 /** Figures that need the stack brownout started (its database, gateway, fault timeline). */
-const NEEDS_STACK = new Set(['lost_writes', 'committed_after_failure', 'duplicate_writes', 'connections', 'ejection', 'recovery']);
+const NEEDS_STACK = new Set([
+  'lost_writes',
+  'committed_after_failure',
+  'duplicate_writes',
+  'connections',
+  'ejection',
+  'recovery',
+  'db_queries_per_request',
+  'cache_miss_rate',
+]);
 
 export interface JudgedSamples {
   exitCode: 0 | 1 | 2;
