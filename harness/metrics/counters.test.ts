@@ -4,6 +4,10 @@ import { parseExpectation } from './expectation.ts';
 import { judge } from './judge.ts';
 import { RequestTable } from './table.ts';
 
+const cacheSamples = [
+  { atMs: 1000, values: { hits: 10, misses: 0, commands: 10 } },
+  { atMs: 3000, values: { hits: 40, misses: 10, commands: 60 } },
+];
 const samples = [
   { atMs: 1000, values: { queries: 100, connections: 5 } },
   { atMs: 2000, values: { queries: 120, connections: 5 } },
@@ -30,10 +34,7 @@ describe('counters per phase', () => {
         {
           part: 'cache',
           kind: 'redis',
-          samples: [
-            { atMs: 1000, values: { hits: 10, misses: 0, commands: 10 } },
-            { atMs: 3000, values: { hits: 40, misses: 10, commands: 60 } },
-          ],
+          samples: cacheSamples,
         },
       ],
       [
@@ -86,10 +87,7 @@ describe('judging the servers’ work', () => {
         {
           part: 'cache',
           kind: 'redis',
-          samples: [
-            { atMs: 1000, values: { hits: 10, misses: 0, commands: 10 } },
-            { atMs: 3000, values: { hits: 40, misses: 10, commands: 60 } },
-          ],
+          samples: cacheSamples,
         },
       ],
     });

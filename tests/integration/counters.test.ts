@@ -7,7 +7,7 @@ import { CleanupList } from '../../harness/core/cleanup.ts';
 import { increase } from '../../harness/metrics/index.ts';
 import { watchCounters } from '../../harness/run/counters.ts';
 import { startStack } from '../../harness/stack/index.ts';
-import { newProcesses, stackProcesses } from './helpers.ts';
+import { newProcesses, photoDbPart, stackProcesses } from './helpers.ts';
 
 // The counters read from a real MariaDB and Redis agree exactly with a known number of statements
 // and commands sent straight to them while the watch runs.
@@ -17,23 +17,7 @@ describe('server counters on a real MariaDB and Redis', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-test-'));
     const cleanup = new CleanupList();
     try {
-      const stack = await startStack(
-        [
-          {
-            kind: 'mariadb',
-            name: 'db',
-            database: 'app',
-            charset: 'utf8mb4',
-            collation: 'utf8mb4_unicode_ci',
-            variables: {},
-            schemaPath: path.resolve('fixtures/photo/schema.sql'),
-            seedPath: path.resolve('fixtures/photo/seed.sql'),
-          },
-          { kind: 'redis', name: 'cache' },
-        ],
-        [],
-        { runId: 'test', dir, cleanup },
-      );
+      const stack = await startStack([photoDbPart(), { kind: 'redis', name: 'cache' }], [], { runId: 'test', dir, cleanup });
       const db = stack.parts.get('db');
       const cache = stack.parts.get('cache');
       if (db?.kind !== 'mariadb' || cache?.kind !== 'redis') throw new Error('parts');

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
 import { applyFault, type ResolvedFault } from '../../harness/faults/index.ts';
 import { startStack, type StartedMariaDb, type StartedRedis, type StartedStack } from '../../harness/stack/index.ts';
+import { photoDbPart } from './helpers.ts';
 
 /**
  * The database and cache faults, each measured as a service sees it: a connection of the
@@ -22,16 +23,7 @@ beforeAll(async () => {
   stack = await startStack(
     [
       // A small max_connections, so that a flood is quick.
-      {
-        kind: 'mariadb',
-        name: 'db',
-        database: 'app',
-        charset: 'utf8mb4',
-        collation: 'utf8mb4_unicode_ci',
-        variables: { max_connections: '40' },
-        schemaPath: path.resolve('fixtures/photo/schema.sql'),
-        seedPath: path.resolve('fixtures/photo/seed.sql'),
-      },
+      photoDbPart({ max_connections: '40' }),
       { kind: 'redis', name: 'cache' },
     ],
     [],

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../../harness/core/cleanup.ts';
 import { describeProcess, parentPids, processInfo, stillAlive } from '../../harness/core/procfs.ts';
-import { findContainerEngine, listContainerRuns, startStack, type StartedStack } from '../../harness/stack/index.ts';
+import { findContainerEngine, listContainerRuns, startStack, type ResolvedPart, type StartedStack } from '../../harness/stack/index.ts';
 
 /** Processes of the kinds a run starts, by pid → command line (read from /proc, no tools needed). */
 export function stackProcesses(): Map<number, string> {
@@ -107,6 +107,20 @@ export { portFree } from '../../harness/core/ports.ts';
 
 export { listeningAddresses } from '../../harness/core/procfs.ts';
 
+/** The photo fixture's MariaDB as a resolved part named `db` (schema and seed loaded), with these server variables. */
+export function photoDbPart(variables: Readonly<Record<string, string>> = {}): ResolvedPart {
+  return {
+    kind: 'mariadb',
+    name: 'db',
+    database: 'app',
+    charset: 'utf8mb4',
+    collation: 'utf8mb4_unicode_ci',
+    variables,
+    schemaPath: path.resolve('fixtures/photo/schema.sql'),
+    seedPath: path.resolve('fixtures/photo/seed.sql'),
+  };
+}
+
 /**
  * A stack of just the photo fixture's MariaDB (schema and seed loaded), for tests of faults and
  * checks; `use` gets it, and everything is released afterwards, whatever happens.
@@ -116,22 +130,7 @@ export async function withPhotoDb(use: (stack: StartedStack, cleanup: CleanupLis
   const cleanup = new CleanupList();
   let failures: string[] = [];
   try {
-    const stack = await startStack(
-      [
-        {
-          kind: 'mariadb',
-          name: 'db',
-          database: 'app',
-          charset: 'utf8mb4',
-          collation: 'utf8mb4_unicode_ci',
-          variables: {},
-          schemaPath: path.resolve('fixtures/photo/schema.sql'),
-          seedPath: path.resolve('fixtures/photo/seed.sql'),
-        },
-      ],
-      [],
-      { runId: 'test', dir, cleanup },
-    );
+    const stack = await startStack([photoDbPart()], [], { runId: 'test', dir, cleanup });
     await use(stack, cleanup);
   } finally {
     failures = await cleanup.releaseAll();
