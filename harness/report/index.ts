@@ -33,6 +33,11 @@ function mdTable(headers: readonly string[], rows: readonly string[][]): string[
   return [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
 }
 
+/** A Markdown section: its heading, one line saying what it shows, and its table. */
+function mdSection(title: string, intro: string, headers: readonly string[], rows: readonly string[][]): string[] {
+  return ['', `## ${title}`, '', intro, '', ...mdTable(headers, rows)];
+}
+
 function figuresRow(label: string, f: Figures): string {
   return `| ${label} | ${figureCells(f).join(' | ')} |`;
 }
@@ -79,33 +84,26 @@ export function renderSummary(r: RunResult): string {
   }
   const lt = ladderTable(r);
   if (lt) {
-    out.push('', '## Timeout ladder', '', 'Every configured wait along a request’s path, from the client inward.', '', ...mdTable(LADDER_HEADERS, lt.rungs));
+    out.push(...mdSection('Timeout ladder', 'Every configured wait along a request’s path, from the client inward.', LADDER_HEADERS, lt.rungs));
     if (lt.warnings.length) out.push('', ...lt.warnings.map((w) => `- **inverted:** ${w}`));
     if (lt.gaveUp.length) out.push('', 'Failed requests, by the wait their median duration matches:', '', ...mdTable(GAVE_UP_HEADERS, lt.gaveUp));
   }
   const work = workTable(r.judgement);
   if (work) {
     out.push(
-      '',
-      '## Inside the stack',
-      '',
-      'The servers’ own counters over each phase (read every second), and per client request of the phase.',
-      '',
-      ...mdTable(WORK_HEADERS, work),
+      ...mdSection(
+        'Inside the stack',
+        'The servers’ own counters over each phase (read every second), and per client request of the phase.',
+        WORK_HEADERS,
+        work,
+      ),
     );
   }
   const mt = machineTable(r);
-  if (mt) out.push('', '## Machine', '', 'How much CPU this machine had to give during each phase (all cores).', '', ...mdTable(MACHINE_HEADERS, mt));
+  if (mt) out.push(...mdSection('Machine', 'How much CPU this machine had to give during each phase (all cores).', MACHINE_HEADERS, mt));
   const wt = writeTable(r.judgement);
   if (wt) {
-    out.push(
-      '',
-      '## Writes',
-      '',
-      'Each keyed write, by what the client last heard against the rows carrying its key afterwards.',
-      '',
-      ...mdTable(WRITE_HEADERS, wt.rows),
-    );
+    out.push(...mdSection('Writes', 'Each keyed write, by what the client last heard against the rows carrying its key afterwards.', WRITE_HEADERS, wt.rows));
     if (wt.examples.length) out.push('', ...wt.examples.map((e) => `- ${e}`));
   }
   if (r.judgement.recovery) {
