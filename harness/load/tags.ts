@@ -1,6 +1,6 @@
 import type { Expectation, Scope } from '../metrics/index.ts';
 
-/** Tags k6 (or the judgement) sets itself: their values need not appear in a script. */
+/** Tags k6 (or the judgement) sets itself, and the stack counters' part and link filters: their values need not appear in a script. */
 const NOT_FROM_SCRIPT = new Set([
   'method',
   'status',
@@ -15,6 +15,8 @@ const NOT_FROM_SCRIPT = new Set([
   'first',
   'part',
   'db',
+  'cache',
+  'link',
 ]);
 
 /**

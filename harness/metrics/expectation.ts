@@ -20,6 +20,8 @@ export type MetricRef =
   | { kind: 'committed_after_failure' }
   | { kind: 'db_queries_per_request' }
   | { kind: 'cache_miss_rate' }
+  /** HTTP calls over a link (one an HTTP fault names) per client request. */
+  | { kind: 'upstream_calls_per_request' }
   | { kind: 'duplicate_writes' }
   /** Connections the services' account holds on a database after the load (a pool leak shows here). */
   | { kind: 'connections' }
@@ -80,7 +82,8 @@ export function parseExpectation(input: string): ParseResult {
   else if (metricText === 'recovery') metric = { kind: 'recovery' };
   else if (metricText === 'lost_writes' || metricText === 'committed_after_failure' || metricText === 'duplicate_writes') metric = { kind: metricText };
   else if (metricText === 'connections') metric = { kind: 'connections' };
-  else if (metricText === 'db_queries_per_request' || metricText === 'cache_miss_rate') metric = { kind: metricText };
+  else if (metricText === 'db_queries_per_request' || metricText === 'cache_miss_rate' || metricText === 'upstream_calls_per_request')
+    metric = { kind: metricText };
   else if (metricText === 'ejection') metric = { kind: 'ejection' };
   else if (rate) {
     const status = parseStatus(rate[1] ?? '');
@@ -96,7 +99,7 @@ export function parseExpectation(input: string): ParseResult {
     return {
       ok: false,
       message: `unknown metric '${metricText}' in '${text}'`,
-      fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, committed_after_failure, duplicate_writes, connections, ejection, db_queries_per_request, cache_miss_rate',
+      fix: 'metrics are p50/p95/p99/p(N), max, count, rate(STATUS), recovery, lost_writes, committed_after_failure, duplicate_writes, connections, ejection, db_queries_per_request, cache_miss_rate, upstream_calls_per_request',
     };
   }
 
@@ -133,8 +136,15 @@ export function parseExpectation(input: string): ParseResult {
     return { ok: false, message: `'ejection' needs exactly one {part:NAME} filter in '${text}'`, fix: "write e.g. 'ejection{part:app1} < 2s'" };
   }
 
-  // Counters read from the servers: per database part ({db:NAME}) or cache part ({cache:NAME}), all by default.
-  const counterTag = metric.kind === 'db_queries_per_request' ? 'db' : metric.kind === 'cache_miss_rate' ? 'cache' : undefined;
+  // Counters read from the stack: per database part ({db:NAME}), cache part ({cache:NAME}) or link ({link:app→payments}), all by default.
+  const counterTag =
+    metric.kind === 'db_queries_per_request'
+      ? 'db'
+      : metric.kind === 'cache_miss_rate'
+        ? 'cache'
+        : metric.kind === 'upstream_calls_per_request'
+          ? 'link'
+          : undefined;
   if (counterTag && Object.keys(tags).some((k) => k !== counterTag)) {
     return {
       ok: false,
@@ -143,10 +153,13 @@ export function parseExpectation(input: string): ParseResult {
     };
   }
 
+  // The link's name as the stack writes it ('app→payments'); '->' is easier to type.
+  if (counterTag === 'link' && tags['link'] !== undefined) tags['link'] = tags['link'].replace('->', '→');
+
   let value: number | undefined;
-  if (metric.kind === 'db_queries_per_request') {
+  if (metric.kind === 'db_queries_per_request' || metric.kind === 'upstream_calls_per_request') {
     value = /^\d+(?:\.\d+)?$/.test(valueText) ? Number(valueText) : undefined;
-    if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a number`, fix: "write e.g. 'db_queries_per_request < 3'" };
+    if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a number`, fix: `write e.g. '${metric.kind} < 3'` };
   } else if (metric.kind === 'percentile' || metric.kind === 'max' || metric.kind === 'recovery' || metric.kind === 'ejection') {
     value = parseDurationMs(valueText);
     if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a duration`, fix: "write durations like '200ms', '1.5s'" };

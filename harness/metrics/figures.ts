@@ -204,6 +204,7 @@ export function measure(e: Expectation, records: Requests, within?: Selection): 
     case 'duplicate_writes':
     case 'db_queries_per_request':
     case 'cache_miss_rate':
+    case 'upstream_calls_per_request':
     case 'connections':
     case 'ejection':
       throw new Error(`${e.metric.kind} is measured by judge()`);

@@ -17,7 +17,18 @@ import {
 } from './figures.ts';
 import { straddles, type Interval } from './interval.ts';
 import { groupBy, pick, RequestTable, type Selection } from './table.ts';
-import { workPerPhase, type CounterSeries, type PhaseWork } from './counters.ts';
+import { workPerPhase, type CounterKind, type CounterName, type CounterSeries, type PhaseWork } from './counters.ts';
+
+/** The expectations on the stack's own counters: which counter of which kind, filtered by which tag. */
+const COUNTER_EXPECTATIONS: Record<
+  'db_queries_per_request' | 'cache_miss_rate' | 'upstream_calls_per_request',
+  { kind: CounterKind; counter: CounterName; tag: string; noun: string }
+> = {
+  db_queries_per_request: { kind: 'mariadb', counter: 'queries', tag: 'db', noun: 'mariadb part' },
+  cache_miss_rate: { kind: 'redis', counter: 'misses', tag: 'cache', noun: 'redis part' },
+  // Only a link with an HTTP proxy (one an HTTP fault names) counts calls: Toxiproxy sees bytes.
+  upstream_calls_per_request: { kind: 'link', counter: 'calls', tag: 'link', noun: 'link with an HTTP proxy' },
+};
 import { badExamples, countClasses, type WriteAttempt, type WriteClass, type WriteCounts } from './writes.ts';
 
 /** 'overall' expectations are judged over every request of the run. */
@@ -255,19 +266,20 @@ export function judge(input: JudgeInput): Judgement {
         expectations.push({ phase, source: e.source, measured: n, unit: 'count', requests: over, passed: compare(n, e.op, e.value) });
         continue;
       }
-      if (e.metric.kind === 'db_queries_per_request' || e.metric.kind === 'cache_miss_rate') {
-        const perDb = e.metric.kind === 'db_queries_per_request';
+      if (e.metric.kind === 'db_queries_per_request' || e.metric.kind === 'cache_miss_rate' || e.metric.kind === 'upstream_calls_per_request') {
+        const what = COUNTER_EXPECTATIONS[e.metric.kind];
         const w = work?.find((x) => x.phase === phase);
-        const tag = e.tags[perDb ? 'db' : 'cache'];
-        const parts = (w?.parts ?? []).filter((p) => p.kind === (perDb ? 'mariadb' : 'redis') && (tag === undefined || p.part === tag));
-        const sum = (n: 'queries' | 'hits' | 'misses') => parts.reduce((k, p) => k + (p.totals[n] ?? 0), 0);
+        const tag = e.tags[what.tag];
+        const parts = (w?.parts ?? []).filter((p) => p.kind === what.kind && (tag === undefined || p.part === tag) && p.totals[what.counter] !== undefined);
+        const sum = (n: CounterName) => parts.reduce((k, p) => k + (p.totals[n] ?? 0), 0);
         const lookups = sum('hits') + sum('misses');
+        const perRequest = e.metric.kind !== 'cache_miss_rate';
         const measured =
           !w || parts.length === 0
             ? undefined
-            : perDb
+            : perRequest
               ? w.requests > 0
-                ? sum('queries') / w.requests
+                ? sum(what.counter) / w.requests
                 : undefined
               : lookups > 0
                 ? sum('misses') / lookups
@@ -278,15 +290,15 @@ export function judge(input: JudgeInput): Judgement {
             : !input.counters
               ? 'no counters were read'
               : parts.length === 0
-                ? `no ${perDb ? 'mariadb' : 'redis'} part${tag ? ` named ${tag}` : ''} was read in this phase`
-                : perDb
+                ? `no ${what.noun}${tag ? ` named ${tag}` : ''} was read in this phase`
+                : perRequest
                   ? 'no request in this phase'
                   : 'no cache lookup in this phase';
         expectations.push({
           phase,
           source: e.source,
           measured,
-          unit: perDb ? 'ratio' : 'rate',
+          unit: perRequest ? 'ratio' : 'rate',
           requests: w?.requests ?? 0,
           passed: measured !== undefined && compare(measured, e.op, e.value),
           ...(note ? { note } : {}),

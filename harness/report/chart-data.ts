@@ -34,6 +34,8 @@ export interface ChartData {
   gateway: ChartMark[];
   /** A replayed scenario's source log in the same buckets: drawn dashed over the run's curves. */
   log?: { label: string; rate: number[]; statusPct: Record<StatusSeries, (number | null)[]> };
+  /** The stack's work per client request (DB queries, cache misses, upstream calls), one line each; absent when none was read. */
+  work?: { label: string; values: (number | null)[] }[];
   /** Where the measured recovery ends (last heal + recovery time); absent when never recovered or no fault. */
   recovery: ChartMark | undefined;
 }

@@ -87,6 +87,7 @@ export function chartData(r: RunResult): ChartData {
     gateway,
     recovery,
     ...(log ? { log } : {}),
+    ...(r.workSeries?.length ? { work: r.workSeries } : {}),
   };
 }
 
@@ -189,6 +190,7 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
         ['latency', 'Latency p50 / p95 / p99 (ms)'],
         ['rate', 'Request rate (requests/s)'],
         ['status', 'Failure responses (% of requests)'],
+        ...(r.workSeries?.length ? ([['work', 'Inside the stack, per client request']] as const) : []),
       ] as const) {
         parts.push(`<h3>${esc(what)}</h3><div class="chart"><canvas id="chart-${id}" data-chart="${id}"></canvas></div>`);
       }

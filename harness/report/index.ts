@@ -93,7 +93,7 @@ export function renderSummary(r: RunResult): string {
     out.push(
       ...mdSection(
         'Inside the stack',
-        'The servers’ own counters over each phase (read every second), and per client request of the phase.',
+        'The stack’s own counters over each phase (read every second: databases, caches, each link’s new connections and HTTP calls, each gateway server), and per client request of the phase.',
         WORK_HEADERS,
         work,
       ),

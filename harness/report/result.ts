@@ -12,6 +12,7 @@ import {
   type Figures,
   type Judgement,
   type Series,
+  type WorkLine,
 } from '../metrics/index.ts';
 
 // result.json's shape and the words and cells every report format uses for it.
@@ -104,6 +105,8 @@ export interface RunResult {
   ladder?: Ladder & { gaveUp: GaveUp[] };
   /** Per phase, how much CPU the machine had to give (see metrics/machine.ts). */
   machine?: MachineFigures[];
+  /** The stack's work per client request in the series' buckets (DB queries, cache misses, upstream calls): the HTML report's chart. */
+  workSeries?: WorkLine[];
 }
 
 /** 'at 40/s', or for arrivals per second 'in the arrivals of 2 request groups (at most 52/s)'. */
@@ -206,16 +209,23 @@ export function workTable(j: Judgement): string[][] | undefined {
     for (const p of w.parts) {
       const t = p.totals;
       const r = p.perRequest;
+      const calls = t.calls === undefined ? '' : `${n(r.calls)} calls, `;
       const [per, totals] =
         p.kind === 'mariadb'
           ? [
               `${n(r.queries)} queries, ${n(r.connections)} new connections`,
               `${n(t.queries, 0)} queries, ${n(t.connections, 0)} connections, ${n(t.lock_waits, 0)} lock waits`,
             ]
-          : [
-              `${n(r.commands)} commands, miss rate ${p.missRate === undefined ? '—' : pct(p.missRate)}`,
-              `${n(t.commands, 0)} commands, ${n(t.hits, 0)} hits, ${n(t.misses, 0)} misses`,
-            ];
+          : p.kind === 'redis'
+            ? [
+                `${n(r.commands)} commands, miss rate ${p.missRate === undefined ? '—' : pct(p.missRate)}`,
+                `${n(t.commands, 0)} commands, ${n(t.hits, 0)} hits, ${n(t.misses, 0)} misses`,
+              ]
+            : p.kind === 'link'
+              ? [`${calls}${n(r.connections)} new connections`, `${t.calls === undefined ? '' : `${n(t.calls, 0)} calls, `}${n(t.connections, 0)} connections`]
+              : [`${n(r.sessions)} sessions`, `${n(t.sessions, 0)} sessions, ${n(t.retries, 0)} retries, ${n(t.redispatches, 0)} redispatches`];
+      // A link or server that carried nothing in the phase says nothing.
+      if ((p.kind === 'link' && !t.connections && !t.calls) || (p.kind === 'server' && !t.sessions && !t.retries)) continue;
       rows.push([w.phase, p.part, String(w.requests), per, totals]);
     }
   }

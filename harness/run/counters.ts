@@ -1,8 +1,8 @@
 import type mysql from 'mysql2/promise';
 import type { CleanupList } from '../core/cleanup.ts';
 import { debug } from '../core/log.ts';
-import type { CounterName, CounterSample, CounterSeries } from '../metrics/index.ts';
-import type { RunningStack } from '../stack/index.ts';
+import type { CounterKind, CounterName, CounterSample, CounterSeries } from '../metrics/index.ts';
+import type { ProxyCounters, RunningStack } from '../stack/index.ts';
 
 const log = debug('run:counters');
 
@@ -52,59 +52,105 @@ export interface StartedCounters {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** A gateway's servers' counters, one entry per server ('edge/app1'), summed over the backends it is in. */
+export function serverCounters(gateway: string, rows: readonly ProxyCounters[]): Map<string, Partial<Record<CounterName, number>>> {
+  const out = new Map<string, Partial<Record<CounterName, number>>>();
+  for (const r of rows) {
+    if (r.server === 'FRONTEND' || r.server === 'BACKEND') continue;
+    const key = `${gateway}/${r.server}`;
+    const v = out.get(key) ?? { sessions: 0, retries: 0, redispatches: 0 };
+    v.sessions = (v.sessions ?? 0) + r.sessions;
+    v.retries = (v.retries ?? 0) + r.retries;
+    v.redispatches = (v.redispatches ?? 0) + r.redispatches;
+    out.set(key, v);
+  }
+  return out;
+}
+
 /**
- * Reads every mariadb and redis part's counters now and then every `intervalMs` until stopped,
- * straight to the servers (not through Toxiproxy). A reading that fails (a server killed or frozen
- * by a fault) is skipped: the next one covers its span.
+ * Reads every mariadb and redis part's counters, every link's traffic (Toxiproxy) and every
+ * gateway's per-server stats now and then every `intervalMs` until stopped, straight to the servers
+ * (not through Toxiproxy). A reading that fails (a server killed or frozen by a fault) is skipped:
+ * the next one covers its span.
  */
 export async function watchCounters(stack: RunningStack, cleanup: CleanupList, intervalMs = 1000): Promise<StartedCounters> {
-  const series = new Map<string, { kind: 'mariadb' | 'redis'; samples: CounterSample[] }>();
+  const series = new Map<string, { kind: CounterKind; samples: CounterSample[] }>();
+  const push = (name: string, kind: CounterKind, values: Partial<Record<CounterName, number>>, atMs = Date.now()) => {
+    const s = series.get(name) ?? { kind, samples: [] };
+    series.set(name, s);
+    s.samples.push({ atMs, values });
+  };
   const conns = new Map<string, mysql.Connection>();
+  // Each link's connections (counted from Toxiproxy's log), and the HTTP calls of a link with an HTTP proxy.
+  const readLinks = async () => {
+    try {
+      const traffic = stack.linkTraffic();
+      const atMs = Date.now();
+      await Promise.all(
+        [...traffic].map(async ([link, t]) => {
+          const http = stack.httpFaults.get(link);
+          const calls = http ? await within(READ_TIMEOUT_MS, () => http.calls()).catch(() => undefined) : undefined;
+          push(link, 'link', { connections: t.connections, ...(calls !== undefined ? { calls } : {}) }, atMs);
+        }),
+      );
+    } catch (e) {
+      log(`links: reading skipped: ${(e as Error).message}`);
+    }
+  };
   const read = async () => {
-    await Promise.all(
-      [...stack.parts.values()].map(async (p) => {
-        if (p.kind !== 'mariadb' && p.kind !== 'redis') return;
-        const s = series.get(p.name) ?? { kind: p.kind, samples: [] };
-        series.set(p.name, s);
+    const parts = [...stack.parts.values()].map(async (p) => {
+      if (p.kind === 'gateway') {
         try {
-          if (p.kind === 'mariadb') {
-            let conn = conns.get(p.name);
-            if (!conn) {
-              const pending = p.adminConnection();
-              try {
-                conn = await within(READ_TIMEOUT_MS, () => pending);
-              } catch (e) {
-                // Connected after we gave up: closed then, never left open.
-                pending.then(
-                  (c) => c.destroy(),
-                  () => undefined,
-                );
-                throw e;
-              }
-              conns.set(p.name, conn);
-            }
-            const [rows] = await conn.query({ sql: 'SHOW GLOBAL STATUS WHERE Variable_name IN (?)', timeout: READ_TIMEOUT_MS }, [Object.keys(DB_STATUS)]);
-            const values: Partial<Record<CounterName, number>> = {};
-            for (const r of rows as { Variable_name: string; Value: string }[]) {
-              const n = DB_STATUS[r.Variable_name];
-              if (n) values[n] = (values[n] ?? 0) + Number(r.Value);
-            }
-            s.samples.push({ atMs: Date.now(), values });
-          } else {
-            const info = await within(
-              READ_TIMEOUT_MS,
-              async () => `${String(await p.command(['INFO', 'stats']))}\n${String(await p.command(['INFO', 'commandstats']))}`,
-            );
-            s.samples.push({ atMs: Date.now(), values: redisCounters(info) });
-          }
+          const rows = await within(READ_TIMEOUT_MS, () => p.counters());
+          const atMs = Date.now();
+          for (const [server, values] of serverCounters(p.name, rows)) push(server, 'server', values, atMs);
         } catch (e) {
           log(`${p.name}: reading skipped: ${(e as Error).message}`);
-          const c = conns.get(p.name);
-          conns.delete(p.name);
-          c?.destroy();
         }
-      }),
-    );
+        return;
+      }
+      if (p.kind !== 'mariadb' && p.kind !== 'redis') return;
+      const s = series.get(p.name) ?? { kind: p.kind, samples: [] };
+      series.set(p.name, s);
+      try {
+        if (p.kind === 'mariadb') {
+          let conn = conns.get(p.name);
+          if (!conn) {
+            const pending = p.adminConnection();
+            try {
+              conn = await within(READ_TIMEOUT_MS, () => pending);
+            } catch (e) {
+              // Connected after we gave up: closed then, never left open.
+              pending.then(
+                (c) => c.destroy(),
+                () => undefined,
+              );
+              throw e;
+            }
+            conns.set(p.name, conn);
+          }
+          const [rows] = await conn.query({ sql: 'SHOW GLOBAL STATUS WHERE Variable_name IN (?)', timeout: READ_TIMEOUT_MS }, [Object.keys(DB_STATUS)]);
+          const values: Partial<Record<CounterName, number>> = {};
+          for (const r of rows as { Variable_name: string; Value: string }[]) {
+            const n = DB_STATUS[r.Variable_name];
+            if (n) values[n] = (values[n] ?? 0) + Number(r.Value);
+          }
+          s.samples.push({ atMs: Date.now(), values });
+        } else {
+          const info = await within(
+            READ_TIMEOUT_MS,
+            async () => `${String(await p.command(['INFO', 'stats']))}\n${String(await p.command(['INFO', 'commandstats']))}`,
+          );
+          s.samples.push({ atMs: Date.now(), values: redisCounters(info) });
+        }
+      } catch (e) {
+        log(`${p.name}: reading skipped: ${(e as Error).message}`);
+        const c = conns.get(p.name);
+        conns.delete(p.name);
+        c?.destroy();
+      }
+    });
+    await Promise.all([...parts, readLinks()]);
   };
   const closeAll = async () => {
     for (const c of conns.values()) await c.end().catch(() => c.destroy());

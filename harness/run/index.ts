@@ -328,6 +328,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       timeline: events,
       judgement,
       versions,
+      counters: counterSeries,
       extra: {
         ...(sc.replayOf ? { replayOf: sc.replayOf } : {}),
         ...(Object.keys(gatewayDroppedLogLines).length ? { gatewayDroppedLogLines } : {}),

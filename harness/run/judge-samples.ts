@@ -17,6 +17,7 @@ const NEEDS_STACK = new Set([
   'recovery',
   'db_queries_per_request',
   'cache_miss_rate',
+  'upstream_calls_per_request',
 ]);
 
 export interface JudgedSamples {

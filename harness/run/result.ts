@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LoadError } from '../core/errors.ts';
 import { saturation, type LoadResults } from '../load/index.ts';
-import { timeSeries, type Judgement } from '../metrics/index.ts';
+import { timeSeries, workSeries, type CounterSeries, type Judgement } from '../metrics/index.ts';
 import type { RunResult, TimelineEvent } from '../report/index.ts';
 
 /** reports/<run-id>: when (by default now) and what, plus a few random bits. */
@@ -28,6 +28,8 @@ export interface ResultInput {
   timeline: TimelineEvent[];
   judgement: Judgement;
   versions: Record<string, string>;
+  /** The stack's counters as read during the run: drawn per request, bucket by bucket. */
+  counters?: readonly CounterSeries[];
   extra?: Pick<RunResult, 'replayOf' | 'gatewayDroppedLogLines' | 'ladder' | 'machine'>;
 }
 
@@ -37,6 +39,13 @@ export interface ResultInput {
  */
 export function buildResult(i: ResultInput): { result: RunResult; saturation: ReturnType<typeof saturation> } {
   const sat = saturation(i.perRunner, SATURATION_LIMIT);
+  const series = timeSeries(i.merged.requests, i.t0, i.tEnd);
+  const work = i.counters
+    ? workSeries(
+        i.counters,
+        series.points.map((p) => ({ fromMs: i.t0 + p.tMs, toMs: i.t0 + p.tMs + series.bucketMs, requests: p.count })),
+      )
+    : [];
   const result: RunResult = {
     runId: i.runId,
     scenario: i.scenario,
@@ -65,7 +74,8 @@ export function buildResult(i: ResultInput): { result: RunResult; saturation: Re
     },
     timeline: i.timeline,
     judgement: i.judgement,
-    series: timeSeries(i.merged.requests, i.t0, i.tEnd),
+    series,
+    ...(work.length ? { workSeries: work } : {}),
     ...i.extra,
     verdict: sat.saturated ? 'untrusted' : i.judgement.passed ? 'pass' : 'fail',
     versions: i.versions,

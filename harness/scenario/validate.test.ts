@@ -289,6 +289,22 @@ describe('resolveScenario', () => {
       /not a mariadb part/,
     ],
     [
+      'upstream calls with no link an HTTP fault names',
+      (d) => ({ ...d, expect: { fault: ['upstream_calls_per_request < 1.5'] } }),
+      'expect.fault[0]',
+      /needs a link with an HTTP proxy/,
+    ],
+    [
+      'upstream calls on a link without an HTTP proxy',
+      (d) => ({
+        ...d,
+        timeline: [at('5s', httpError({ link: 'edge→app', status: 503, share: 0.3 }), { for: '5s' })],
+        expect: { fault: ['upstream_calls_per_request{link:app->db} < 1.5'] },
+      }),
+      'expect.fault[0]',
+      /'app→db' in .* is not a link with an HTTP proxy/,
+    ],
+    [
       'a server counter per 100 ms window',
       (d) => ({ ...d, expect: { ...d.expect, steadyState: ['db_queries_per_request < 3'] } }),
       'expect.steadyState[0]',

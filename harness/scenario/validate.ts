@@ -207,14 +207,34 @@ const PREALLOCATED_SECONDS = 4;
 
 type Problem = { field: string; message: string; fix: string };
 
-/** A write figure needs a write check; those of keyed writes need its attemptKey too. A server counter names a part of its kind. */
+/**
+ * A write figure needs a write check; those of keyed writes need its attemptKey too. A server
+ * counter names a part of its kind; upstream calls, a link with an HTTP proxy.
+ */
 function expectationProblem(
   field: string,
   e: Expectation,
   writes: ScenarioDefinition['writes'],
   kindOf: (part: string) => string | undefined,
+  httpLinks: readonly string[],
 ): Problem | undefined {
   const kind = e.metric.kind;
+  if (kind === 'upstream_calls_per_request') {
+    const link = e.tags['link'];
+    if (httpLinks.length === 0)
+      return {
+        field,
+        message: `'${e.source}' needs a link with an HTTP proxy: only a link an HTTP fault names carries one (Toxiproxy alone sees bytes, not calls)`,
+        fix: "add an HTTP fault on the link, e.g. at('10s', httpError({ link: 'app→payments', status: 503, share: 0.3 }))",
+      };
+    if (link !== undefined && !httpLinks.includes(link))
+      return {
+        field,
+        message: `'${link}' in '${e.source}' is not a link with an HTTP proxy`,
+        fix: `name one of ${httpLinks.join(', ')}, or leave out {link:…} for all of them`,
+      };
+    return undefined;
+  }
   if (kind === 'db_queries_per_request' || kind === 'cache_miss_rate') {
     const [tag, want] = kind === 'db_queries_per_request' ? ['db', 'mariadb'] : ['cache', 'redis'];
     const part = e.tags[tag];
@@ -380,6 +400,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
 
   const parts = new Map<string, ResolvedPart>();
   const links: ResolvedLink[] = [];
+  const httpLinks = () => links.filter((l) => l.http.length > 0).map((l) => l.name);
   for (const [name, p] of Object.entries(rawStack)) {
     const field = `stack.${name}`;
     // What a kind may ask of the stack around it; every check adds its own problem.
@@ -698,7 +719,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
           fix: `add one, e.g. at('10s', kill({ part: '${r.expectation.tags['part'] ?? ''}' }))`,
         });
       else {
-        const wp = expectationProblem(`expect.${phase}[${i}]`, r.expectation, def.writes, (n) => rawStack[n]?.kind);
+        const wp = expectationProblem(`expect.${phase}[${i}]`, r.expectation, def.writes, (n) => rawStack[n]?.kind, httpLinks());
         if (wp) problems.push(wp);
         else expect[phase].push(r.expectation);
       }
@@ -729,7 +750,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
           fix: `move it to expect.${r.expectation.metric.kind === 'recovery' ? 'recovery' : 'overall'}`,
         });
       else {
-        const wp = expectationProblem(field, r.expectation, def.writes, (n) => rawStack[n]?.kind);
+        const wp = expectationProblem(field, r.expectation, def.writes, (n) => rawStack[n]?.kind, httpLinks());
         if (wp) problems.push(wp);
         else into.push(r.expectation);
       }
@@ -741,7 +762,11 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     def.expect.steadyState.forEach((text, i) => {
       const r = parseExpectation(text);
       if (!r.ok) problems.push({ field: `expect.steadyState[${i}]`, message: r.message, fix: r.fix });
-      else if (['recovery', 'count', 'connections', 'db_queries_per_request', 'cache_miss_rate', ...WRITE_METRICS].includes(r.expectation.metric.kind))
+      else if (
+        ['recovery', 'count', 'connections', 'db_queries_per_request', 'cache_miss_rate', 'upstream_calls_per_request', ...WRITE_METRICS].includes(
+          r.expectation.metric.kind,
+        )
+      )
         problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
       else steady.push(r.expectation);
     });

@@ -42,6 +42,8 @@ export interface StartedGateway extends StartedPart {
   serverChanges(): readonly ServerStateChange[];
   /** HAProxy's count of access-log lines it could not write; undefined when it cannot be asked. */
   droppedLogLines(): Promise<number | undefined>;
+  /** Each frontend's, backend's and server's cumulative counters (`show stat`). */
+  counters(): Promise<ProxyCounters[]>;
 }
 
 const REASONS: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
@@ -112,6 +114,51 @@ export function parseShowStat(csv: string): { backend: string; server: string; s
     .map((l) => l.split(','))
     .filter((f) => f[sv] !== 'FRONTEND' && f[sv] !== 'BACKEND')
     .map((f) => ({ backend: f[px] ?? '', server: f[sv] ?? '', status: f[st] ?? '', check: (ck < 0 ? '' : f[ck]) ?? '' }));
+}
+
+/** A server's (or a frontend's) cumulative traffic counters from `show stat`. */
+export interface ProxyCounters {
+  backend: string;
+  /** The server's name, or FRONTEND / BACKEND for the proxy's own rows. */
+  server: string;
+  /** Connections (sessions) handed to it, cumulative (stot). */
+  sessions: number;
+  /** Connection attempts retried on the same server (wretr). */
+  retries: number;
+  /** Requests moved to another server after a failed attempt (wredis). */
+  redispatches: number;
+  /** HTTP requests (req_tot; frontends and backends in HTTP mode, else 0). */
+  requests: number;
+}
+
+/** `show stat`'s cumulative counters, a row per frontend, backend and server. */
+export function parseStatCounters(csv: string): ProxyCounters[] {
+  const lines = csv.split('\n').filter((l) => l.trim() !== '');
+  const header = lines[0]?.replace(/^#\s*/, '').split(',') ?? [];
+  const col = (name: string) => header.indexOf(name);
+  const [px, sv] = [col('pxname'), col('svname')];
+  if (px < 0 || sv < 0) return [];
+  const num = (f: string[], name: string) => {
+    const i = col(name);
+    const v = i < 0 ? '' : (f[i] ?? '');
+    return v === '' ? 0 : Number(v);
+  };
+  return lines
+    .slice(1)
+    .map((l) => l.split(','))
+    .map((f) => ({
+      backend: f[px] ?? '',
+      server: f[sv] ?? '',
+      sessions: num(f, 'stot'),
+      retries: num(f, 'wretr'),
+      redispatches: num(f, 'wredis'),
+      requests: num(f, 'req_tot'),
+    }));
+}
+
+/** Every row's counters, read now. */
+export async function statCounters(socket: StatsSocket): Promise<ProxyCounters[]> {
+  return parseStatCounters(await showStat(socket));
 }
 
 /** Where HAProxy's stats socket is: a Unix socket path (local) or TCP (a container's mapped port). */
@@ -287,6 +334,7 @@ export async function startGateway(opts: GatewayOptions, res: RunResources): Pro
     process: proc,
     serverChanges: () => [...(watch?.changes ?? [])],
     droppedLogLines: () => droppedLogLines(statsSocket),
+    counters: () => statCounters(statsSocket),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -4,7 +4,7 @@ import { StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, portAnswers, waitUntil } from '../core/ports.ts';
-import { adminSocketPath, statsCommand, type StatsSocket } from './haproxy.ts';
+import { adminSocketPath, statCounters, statsCommand, type StatsSocket } from './haproxy.ts';
 import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:http-faults');
@@ -26,6 +26,15 @@ export interface HttpFaultProxy {
   readonly link: string;
   /** Turns rule `id` on or off (HAProxy's runtime API: a map entry its rules read per request). */
   set(id: string, on: boolean): Promise<void>;
+  /** The HTTP requests the link has carried so far (its frontend's req_tot): the calls its client made. */
+  calls(): Promise<number>;
+}
+
+/** The HTTP requests through a link's fault proxy so far, from its stats. */
+export async function linkCalls(socket: StatsSocket): Promise<number> {
+  const front = (await statCounters(socket)).find((r) => r.backend === 'link' && r.server === 'FRONTEND');
+  if (!front) throw new Error("no frontend 'link' in the HTTP fault proxy's stats");
+  return front.requests;
 }
 
 /** Lua for what HAProxy's own actions cannot do: wait (without blocking other requests), and end a transaction with no answer. */
@@ -171,6 +180,7 @@ export async function startHttpFaultProxy(
     port,
     process: proc,
     set: (id, on) => setHttpRule(adminSocket, mapFile, link.name, id, on),
+    calls: () => linkCalls(adminSocket),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -7,7 +7,7 @@ import type { ResolvedLink } from '../scenario/index.ts';
 import { startHttpFaultProxy, type StartedHttpFaultProxy } from './http-faults.ts';
 import { partKind, type ResolvedPart, type StartedStackPart } from './parts/index.ts';
 import type { RunResources } from './resources.ts';
-import { startToxiproxy, type ActiveProxy, type StartedToxiproxy } from './toxiproxy.ts';
+import { linkTraffic, startToxiproxy, type ActiveProxy, type StartedToxiproxy } from './toxiproxy.ts';
 import type { RunningStack } from './running.ts';
 import { stackPlan, type ImageSetName } from './containers/plan.ts';
 import type { StartedContainerStack } from './containers/start.ts';
@@ -17,9 +17,27 @@ export { trackIn } from './resources.ts';
 export type { RunningStack, RunningPart, RunningMariaDb, RunningRedis, RunningService, RunningGateway } from './running.ts';
 export { partDir } from './resources.ts';
 export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariadb.ts';
-export { startToxiproxy, type StartedToxiproxy, type ActiveProxy, type ActiveToxic, type ToxicSpec } from './toxiproxy.ts';
+export {
+  startToxiproxy,
+  AcceptCounter,
+  type StartedToxiproxy,
+  type ActiveProxy,
+  type ActiveToxic,
+  type ToxicSpec,
+  type LinkTraffic,
+} from './toxiproxy.ts';
 export { startService, type StartedService, type ServiceOptions } from './service.ts';
-export { startGateway, haproxyConfig, parseShowStat, watchServerStates, type StartedGateway, type GatewayOptions, type ServerStateWatch } from './haproxy.ts';
+export {
+  startGateway,
+  haproxyConfig,
+  parseShowStat,
+  parseStatCounters,
+  watchServerStates,
+  type ProxyCounters,
+  type StartedGateway,
+  type GatewayOptions,
+  type ServerStateWatch,
+} from './haproxy.ts';
 export { startRedis, type StartedRedis } from './redis.ts';
 export { httpRuleText, httpFaultConfig, type HttpRule, type HttpFaultProxy } from './http-faults.ts';
 export {
@@ -188,6 +206,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
     },
     processes,
     listToxics: () => toxiproxy.listToxics(),
+    linkTraffic: () => linkTraffic(proxies, toxiproxy.accepts),
     kill: async (name, signal) => {
       const { proc, port } = partProcess(name);
       if (proc.pid === undefined || proc.hasExited) return false;

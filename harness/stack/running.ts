@@ -3,7 +3,8 @@ import type { StackError } from '../core/errors.ts';
 import type { ServerStateChange } from '../metrics/index.ts';
 import type { ResolvedFault } from '../scenario/index.ts';
 import type { HttpFaultProxy } from './http-faults.ts';
-import type { ActiveProxy } from './toxiproxy.ts';
+import type { ProxyCounters } from './haproxy.ts';
+import type { ActiveProxy, LinkTraffic } from './toxiproxy.ts';
 
 /**
  * A started stack as the run, the faults and the checks use it, whichever backend started it
@@ -23,6 +24,8 @@ export interface RunningStack {
   versions(): Record<string, string>;
   /** Every toxic on every proxy, straight from Toxiproxy's API (the proof that none was left). */
   listToxics(): Promise<{ proxy: string; toxic: string }[]>;
+  /** What each link carried so far (connections its proxy accepted), by link name. */
+  linkTraffic(): Map<string, LinkTraffic>;
   /**
    * Sends the signal to what serves the part: under a process manager its worker (which the
    * manager may restart), else the part itself. false: the part was not running.
@@ -72,6 +75,8 @@ export interface RunningGateway {
   serverChanges(): readonly ServerStateChange[];
   /** HAProxy's count of access-log lines it could not write (its log is short by as many); undefined when unknown. */
   droppedLogLines(): Promise<number | undefined>;
+  /** Each frontend's, backend's and server's cumulative counters (sessions, retries, redispatches, requests). */
+  counters(): Promise<ProxyCounters[]>;
 }
 
 export type RunningPart = RunningMariaDb | RunningRedis | RunningService | RunningGateway;

@@ -41,6 +41,8 @@ export interface StartedToxiproxy extends StartedPart {
   readonly pid: number | undefined;
   readonly process: ManagedProcess;
   readonly port: number;
+  /** The connections each proxy accepted, counted from the server's log. */
+  readonly accepts: AcceptCounter;
   createProxy(name: string, upstreamPort: number): Promise<ActiveProxy>;
   /** Every toxic on every proxy, straight from the server's API. */
   listToxics(): Promise<{ proxy: string; toxic: string }[]>;
@@ -92,6 +94,40 @@ function proxyHandle(p: ToxiproxyProxy, apiUrl: string): ActiveProxy {
   };
 }
 
+/**
+ * What a link carried so far, cumulative: the connections its proxy accepted. (Not bytes:
+ * Toxiproxy's -proxy-metrics adds a connection's bytes only when the connection closes, so a pooled
+ * connection's traffic would show up minutes late, or never.)
+ */
+export interface LinkTraffic {
+  connections: number;
+}
+
+/**
+ * Counts the connections each proxy accepted, from the server's log lines as they come (its API
+ * has no such counter; every accept is an info line: {"name":…,"message":"Accepted client"}).
+ */
+export class AcceptCounter {
+  private readonly counts = new Map<string, number>();
+  line(l: string): void {
+    if (!l.includes('"Accepted client"')) return;
+    try {
+      const e = JSON.parse(l) as { name?: unknown; message?: unknown };
+      if (e.message === 'Accepted client' && typeof e.name === 'string') this.counts.set(e.name, (this.counts.get(e.name) ?? 0) + 1);
+    } catch {
+      // A line cut by the log stream's chunking: not an accept we can name.
+    }
+  }
+  of(proxy: string): number {
+    return this.counts.get(proxy) ?? 0;
+  }
+}
+
+/** Every link's traffic so far, by link name. */
+export function linkTraffic(links: ReadonlyMap<string, ActiveProxy>, accepts: AcceptCounter): Map<string, LinkTraffic> {
+  return new Map([...links].map(([link, proxy]) => [link, { connections: accepts.of(proxy.name) }]));
+}
+
 /** Every toxic on every proxy, straight from the server's API. */
 export async function listToxics(apiUrl: string): Promise<{ proxy: string; toxic: string }[]> {
   const r = await fetch(`${apiUrl}/proxies`);
@@ -110,7 +146,14 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
   const dir = partDir(res, name);
   const port = await freePort();
   const bin = toolPath('toxiproxy');
-  const proc = new ManagedProcess({ name, command: bin, args: ['-host', '127.0.0.1', '-port', String(port)], logFile: path.join(dir, 'toxiproxy.log') });
+  const accepts = new AcceptCounter();
+  const proc = new ManagedProcess({
+    name,
+    command: bin,
+    args: ['-host', '127.0.0.1', '-port', String(port)],
+    logFile: path.join(dir, 'toxiproxy.log'),
+    onLine: (l) => accepts.line(l),
+  });
   track(res, { pid: proc.pid, port });
   const stop = () => proc.stop(3000);
   res.cleanup.add(`${name} (pid ${proc.pid ?? '?'})`, stop);
@@ -144,6 +187,7 @@ export async function startToxiproxy(res: RunResources, name = 'toxiproxy'): Pro
     },
     process: proc,
     port,
+    accepts,
     createProxy: async (proxyName, upstreamPort) => {
       // Port 0: the server binds a free port itself and reports it, so there is no race for it.
       const handle = await createProxyAt(apiUrl, { name: proxyName, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}` });

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
@@ -66,3 +67,85 @@ describe('server counters on a real MariaDB and Redis', () => {
     expect(newProcesses(before)).toEqual([]);
   });
 });
+
+// Each link's new connections (Toxiproxy's accepts) and HTTP calls (its HTTP proxy), and each gateway
+// server's sessions, read while a known number of requests go through a real gateway and link.
+describe('link and gateway counters on a real Toxiproxy and HAProxy', () => {
+  it('count exactly the connections opened, the calls made and the sessions served', async () => {
+    const before = stackProcesses();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-test-'));
+    const cleanup = new CleanupList();
+    const blob = (name: string, dependsOn: string[]) => ({
+      kind: 'service' as const,
+      name,
+      command: ['node', path.resolve('tests/integration/scenarios/blob-server.cjs')],
+      env: {},
+      health: '/health',
+      dependsOn,
+      startupTimeoutMs: 20_000,
+      timeoutsMs: {},
+      cwd: process.cwd(),
+    });
+    try {
+      const edge = { kind: 'gateway' as const, name: 'edge', to: ['app'], timeoutMs: 5000, timeoutStatus: 504 as const, check: undefined, leader: undefined };
+      // probe→app carries an HTTP proxy (a rule, never turned on); edge→app is Toxiproxy alone.
+      const rule = { id: 'f0', path: '/never', share: 1, action: 'abort' as const };
+      const stack = await startStack(
+        [blob('app', []), blob('probe', ['app']), edge],
+        [
+          { name: 'probe→app', from: 'probe', to: 'app', http: [rule] },
+          { name: 'edge→app', from: 'edge', to: 'app', http: [] },
+        ],
+        { runId: 'test', dir, cleanup },
+      );
+      const watch = await watchCounters(stack, cleanup, 200);
+      // Through the link: 4 connections of 5 keep-alive requests each (20 calls), then 3 one-shot requests.
+      const linkPort = stack.links.get('probe→app')?.listenPort ?? 0;
+      for (let c = 0; c < 4; c++) {
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          for (let i = 0; i < 5; i++) expect(await status(`http://127.0.0.1:${linkPort}/blob?kb=1`, agent)).toBe(200);
+        } finally {
+          agent.destroy();
+        }
+      }
+      for (let i = 0; i < 3; i++) expect(await status(`http://127.0.0.1:${linkPort}/blob?kb=1`, undefined)).toBe(200);
+      // Through the gateway: 12 requests, each a session on its one server.
+      for (let i = 0; i < 12; i++) expect(await status(`${stack.urlOf('edge')}/blob?kb=1`, undefined)).toBe(200);
+      await new Promise((r) => setTimeout(r, 500));
+      const series = await watch.stop();
+      const of = (part: string) => series.find((s) => s.part === part);
+      const inc = (part: string, n: Parameters<typeof increase>[1]) => {
+        const s = of(part)?.samples ?? [];
+        return increase(s, n, s[0]?.atMs ?? 0, s.at(-1)?.atMs ?? 0);
+      };
+      expect(of('probe→app')?.kind).toBe('link');
+      expect(inc('probe→app', 'connections')).toBe(7);
+      expect(inc('probe→app', 'calls')).toBe(23);
+      expect(of('edge/app')?.kind).toBe('server');
+      expect(inc('edge/app', 'sessions')).toBe(12);
+      expect(inc('edge/app', 'retries')).toBe(0);
+      // The gateway opened at least one connection over its link, at most one per request.
+      expect(inc('edge→app', 'connections')).toBeGreaterThanOrEqual(1);
+      expect(inc('edge→app', 'connections')).toBeLessThanOrEqual(12);
+      // A link without an HTTP proxy has no calls to count.
+      expect(of('edge→app')?.samples.every((s) => s.values.calls === undefined)).toBe(true);
+    } finally {
+      expect(await cleanup.releaseAll()).toEqual([]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(newProcesses(before)).toEqual([]);
+  }, 60_000);
+});
+
+/** One GET, its body read; the status. */
+function status(url: string, agent: http.Agent | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: agent ?? false, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 5 s`)));
+    req.on('error', reject);
+  });
+}

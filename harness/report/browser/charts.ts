@@ -14,6 +14,8 @@ const STATUS_COLOURS: Record<StatusSeries, string> = {
   'no response': '#222222',
 };
 
+const WORK_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+
 type Line = ChartDataset<'line', { x: number; y: number | null }[]>;
 
 function line(label: string, t: readonly number[], ys: readonly (number | null)[], colour: string, dash?: number[]): Line {
@@ -105,6 +107,7 @@ if (el?.textContent) {
     ],
     rate: [[line('requests/s', d.t, d.rate, '#1f77b4')], 'requests/s'],
     status: [STATUS_SERIES.map((k) => line(k, d.t, d.statusPct[k], STATUS_COLOURS[k])), '% of requests'],
+    work: [(d.work ?? []).map((w, i) => line(w.label, d.t, w.values, WORK_COLOURS[i % WORK_COLOURS.length] ?? '#1f77b4')), 'per client request'],
   };
   // A replay: the source log's curves, dashed in the same colours, to see whether the incident came back.
   const log = d.log;

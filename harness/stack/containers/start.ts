@@ -8,11 +8,11 @@ import type { CleanupList } from '../../core/cleanup.ts';
 import { StackError } from '../../core/errors.ts';
 import { debug } from '../../core/log.ts';
 import { waitUntil } from '../../core/ports.ts';
-import { droppedLogLines, watchServerStates, type ServerStateWatch } from '../haproxy.ts';
-import { setHttpRule, type HttpFaultProxy } from '../http-faults.ts';
+import { droppedLogLines, statCounters, watchServerStates, type ServerStateWatch } from '../haproxy.ts';
+import { linkCalls, setHttpRule, type HttpFaultProxy } from '../http-faults.ts';
 import { flushRedis, redisCommand } from '../redis.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
-import { createProxyAt, listToxics, type ActiveProxy } from '../toxiproxy.ts';
+import { AcceptCounter, createProxyAt, linkTraffic, listToxics, type ActiveProxy } from '../toxiproxy.ts';
 import {
   containerAction,
   HOLDER_EXIT_MARKER,
@@ -116,6 +116,8 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
   // A bare service's restart: the holder says when the old process is gone.
   const restarted = new Map<string, () => void>();
   const startupMs: Record<string, number> = {};
+  // The connections each link's proxy accepted, counted from Toxiproxy's log as it comes.
+  const accepts = new AcceptCounter();
   const followLogs = async (part: string, c: StartedTestContainer) => {
     const tail: string[] = [];
     tails.set(part, tail);
@@ -131,6 +133,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
         .split('\n')
         .filter((l) => l.trim());
       tail.push(...lines);
+      if (part === 'toxiproxy') for (const l of lines) accepts.line(l);
       const exit = lines.find((l) => l.includes(HOLDER_EXIT_MARKER));
       if (exit) serviceExits.get(part)?.(exit);
       if (lines.some((l) => l.includes(HOLDER_RESTART_MARKER))) restarted.get(part)?.();
@@ -268,7 +271,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
         await followLogs(h.alias, hc);
         helpers.set(h.alias, hc);
         const admin = { host: hc.getHost(), port: hc.getMappedPort(h.adminPort) };
-        httpFaults.set(h.link, { link: h.link, set: (id, on) => setHttpRule(admin, h.mapFile, h.link, id, on) });
+        httpFaults.set(h.link, { link: h.link, set: (id, on) => setHttpRule(admin, h.mapFile, h.link, id, on), calls: () => linkCalls(admin) });
       }
       for (const p of plan.proxies.filter((x) => x.link.startsWith(`${c.part}→`))) {
         links.set(p.link, await createProxyAt(toxiproxyUrl, { name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream }));
@@ -298,6 +301,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       httpFaults,
       startupMs,
       toxiproxyUrl,
+      linkTraffic: () => linkTraffic(links, accepts),
       urlOf: (name) => {
         const p = parts.get(name);
         if (!p || (p.kind !== 'service' && p.kind !== 'gateway'))
@@ -405,7 +409,14 @@ async function runningPart(
     case 'gateway': {
       const url = `http://${host}:${container.getMappedPort(c.port)}`;
       const stats = { host, port: container.getMappedPort(c.statsPort) };
-      const part = { kind: 'gateway' as const, name: c.part, url, serverChanges: () => [], droppedLogLines: () => droppedLogLines(stats) };
+      const part = {
+        kind: 'gateway' as const,
+        name: c.part,
+        url,
+        serverChanges: () => [],
+        droppedLogLines: () => droppedLogLines(stats),
+        counters: () => statCounters(stats),
+      };
       if (!c.check) return { part };
       // As locally: load starts once HAProxy has checked every server.
       const watch = await watchServerStates(stats);
