@@ -134,6 +134,11 @@ for (const backend of ['local', 'containers'] as const) {
       const share = figure(o, 'payments-503', 'rate(5xx) < 25%')?.measured ?? 0;
       expect(share).toBeGreaterThan(0.05);
       expect(share).toBeLessThan(0.25);
+      // Counted on the link's HTTP proxy: retries happened, within the budget; after the heal one call per checkout.
+      const calls = figure(o, 'payments-503', 'upstream_calls_per_request{link:app→payments} < 1.3')?.measured ?? 0;
+      expect(calls).toBeGreaterThan(1.05);
+      expect(calls).toBeLessThan(1.3);
+      expect(figure(o, 'recovery', 'upstream_calls_per_request{link:app→payments} < 1.1')?.measured).toBeCloseTo(1, 1);
     });
     it('broken: retries inside the transaction drain the pool: most checkouts time out at the gateway', async (ctx) => {
       const o = await run(ctx, FILE, 'broken');
@@ -143,6 +148,9 @@ for (const backend of ['local', 'containers'] as const) {
       expect(figure(o, 'payments-503', 'p95 < 500ms')?.measured).toBeGreaterThanOrEqual(2900);
       // The gateway's timeout (answered 503), not the provider's 503s passed on.
       expect(phase(o, 'payments-503')?.statuses['503'] ?? 0).toBeGreaterThan(100);
+      // After the heal the backlog's retries still run: more than one payment call per checkout.
+      expect(figure(o, 'recovery', 'upstream_calls_per_request{link:app→payments} < 1.1')).toMatchObject({ passed: false });
+      expect(figure(o, 'recovery', 'upstream_calls_per_request{link:app→payments} < 1.1')?.measured).toBeGreaterThan(1.1);
     });
   });
 }

@@ -115,6 +115,27 @@ describe('report.html in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('draws what the stack did per request (a real retry-storm broken run: DB queries, new connections, payment calls)', async () => {
+    const storm = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../harness/report/testdata/retry-storm-broken.result.json'), 'utf8')) as RunResult;
+    const file = path.join(dir, 'storm.html');
+    writeFileSync(file, await renderHtml(storm, undefined, []));
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('body[data-charts=ready]', { timeout: 10_000 });
+    const charts = await page.evaluate<{ id: string; datasets: number; points: number }[]>('window.brownoutCharts');
+    const lines = storm.workSeries ?? [];
+    expect(lines.map((l) => l.label)).toEqual(['db: DB queries', 'db: new DB connections', 'app→payments: calls']);
+    expect(charts.find((c) => c.id === 'chart-work')).toEqual({
+      id: 'chart-work',
+      datasets: 3,
+      points: lines.reduce((n, l) => n + l.values.filter((v) => v !== null).length, 0),
+    });
+    expect(await page.textContent('body')).toContain('Inside the stack, per client request');
+    expect(problems).toEqual([]);
+  });
+
   it('a report without time series (an older result.json) still opens, and says why there are no charts', async () => {
     const { series: _series, ...old } = recorded;
     const file = path.join(dir, 'old.html');
