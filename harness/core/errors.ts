@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'BO_SETUP'
   | 'BO_INTERRUPTED'
   | 'BO_BASELINE'
-  | 'BO_REPLAY';
+  | 'BO_REPLAY'
+  | 'BO_MARGIN';
 
 export class HarnessError extends Error {
   readonly code: ErrorCode;

@@ -23,7 +23,7 @@ import {
 } from '../load/index.ts';
 import { judge, machinePerPhase, whoGaveUp, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
-import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
+import { loadScenario, type ResolvedScenario, type ScenarioDefinition } from '../scenario/index.ts';
 import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
 import { buildResult, exitCodeOf, newRunId, saturationError } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
@@ -55,6 +55,8 @@ export interface RunOptions {
   images?: ImageSetName;
   /** Called once with the run's cleanup list: a forced exit can say what it could not release. */
   onCleanupList?: (list: CleanupList) => void;
+  /** Changes the scenario's definition before it is checked (`brownout margin`'s probes). */
+  definition?: (def: ScenarioDefinition) => ScenarioDefinition;
 }
 
 export interface RunOutcome {
@@ -110,6 +112,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     sc = await loadScenario(opts.scenarioFile, {
       ...(opts.mode === undefined ? {} : { mode: opts.mode }),
       ...(opts.allowHosts ? { allowHosts: opts.allowHosts } : {}),
+      ...(opts.definition ? { definition: opts.definition } : {}),
     });
   } catch (e) {
     outcome.error = e instanceof Error ? e : new Error(String(e));
@@ -419,3 +422,14 @@ async function keepLogs(from: string, to: string, secrets: Secrets): Promise<voi
   }
 }
 export { judgeSamples, type JudgedSamples } from './judge-samples.ts';
+export {
+  findMargin,
+  bisectMargin,
+  compareMargin,
+  marginText,
+  renderMargin,
+  defaultRange,
+  type MarginResult,
+  type MarginProbe,
+  type MarginBaseline,
+} from './margin.ts';

@@ -1,5 +1,6 @@
 export * from './types.ts';
 export * from './dsl.ts';
+export * from './vary.ts';
 export {
   resolveScenario,
   loadScenario,

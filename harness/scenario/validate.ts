@@ -308,6 +308,8 @@ export interface ResolveOptions {
   cwd?: string;
   /** Hosts besides loopback that load may be sent to (--allow-host). */
   allowHosts?: readonly string[];
+  /** Changes the file's definition before it is checked (`brownout margin`: one fault's magnitude). */
+  definition?: (def: ScenarioDefinition) => ScenarioDefinition;
 }
 
 export function resolveScenario(file: string, loaded: unknown, opts: ResolveOptions = {}): ResolvedScenario {
@@ -854,7 +856,7 @@ export async function loadScenario(file: string, opts: ResolveOptions = {}): Pro
   if (mod.default === undefined) {
     throw new ScenarioError(file, [{ field: 'default', message: 'the file has no default export', fix: 'end it with `export default scenario({ ... })`' }]);
   }
-  const resolved = resolveScenario(file, mod.default, opts);
+  const resolved = resolveScenario(file, opts.definition ? opts.definition(mod.default as ScenarioDefinition) : mod.default, opts);
   // A fixed port that is taken would fail half-way through start-up: say so before anything starts.
   const taken: { field: string; message: string; fix: string }[] = [];
   for (const p of resolved.parts) {
