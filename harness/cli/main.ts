@@ -209,6 +209,7 @@ program
   .addOption(new Option('--to <value>', "the search's end (default: four times the scenario's value)"))
   .addOption(new Option('--resolution <value>', 'stop when the failing and holding values are this close (default: the range / 32)'))
   .addOption(new Option('--mode <mode>', "the scenario's mode; default: its first"))
+  .addOption(new Option('--judge <phases>', "only these phases' expectations decide a probe, comma-separated (default: every expectation)"))
   .addOption(new Option('--reports <dir>', 'where the margin report and its probes go').default('reports'))
   .addOption(new Option('--baseline <file>', 'compare with a stored margin: breaking at a smaller magnitude fails (exit 1)'))
   .addOption(new Option('--save-baseline <file>', 'store this margin (kept: the others in the file)'))
@@ -224,6 +225,7 @@ interface MarginCliOptions {
   to?: string;
   resolution?: string;
   mode?: string;
+  judge?: string;
   reports: string;
   baseline?: string;
   saveBaseline?: string;
@@ -248,6 +250,14 @@ async function margin(file: string, opts: MarginCliOptions): Promise<number> {
         ...(opts.to ? { to: opts.to } : {}),
         ...(opts.resolution ? { resolution: opts.resolution } : {}),
         reportsDir: opts.reports,
+        ...(opts.judge
+          ? {
+              judge: opts.judge
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            }
+          : {}),
         backend: opts.stack,
         signal: controller.signal,
         onProbe: (p) =>

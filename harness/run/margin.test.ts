@@ -64,11 +64,19 @@ describe('the margin said and gated', () => {
     expect(marginText(r(undefined, 20_000))).toBe("holds through 20.0s of album-lock's for (the end of the search); the scenario uses 5.00s");
   });
   it('fails a change that lowers the breaking magnitude beyond both resolutions, not one within them', () => {
-    const before = { breaksAt: 4000, resolution: 100, unit: 'ms' as const, date: '2026-12-01' };
+    const before = { breaksAt: 4000, resolution: 100, unit: 'ms' as const, date: '2026-12-01', mode: 'fixed' };
     expect(compareMargin(r(1000, 900), before, 'm.json')).toMatchObject({ regressed: true, text: 'breaks at 4.00s before, 1.00s now: the margin got smaller' });
     expect(compareMargin(r(3850, 3750), before, 'm.json')?.regressed).toBe(false);
     expect(compareMargin(r(undefined, 20_000), before, 'm.json')?.regressed).toBe(false);
     expect(compareMargin(r(2000, 1900), { ...before, breaksAt: null }, 'm.json')?.regressed).toBe(true);
     expect(compareMargin(r(2000, 1900), undefined, 'm.json')).toBeUndefined();
+  });
+});
+
+describe('margin search in whole ms', () => {
+  it('rounds each midpoint as a duration is written, and stops when rounding meets a bound', async () => {
+    const s = await bisectMargin(system(248), { from: 50, to: 800, resolution: 1 }, Math.round);
+    expect(s.probes.every((p) => Number.isInteger(p.value))).toBe(true);
+    expect(s).toMatchObject({ breaksAt: 248, holdsAt: 247 });
   });
 });

@@ -40,6 +40,8 @@ export interface MarginSearch {
 export async function bisectMargin(
   probe: (value: number) => Promise<MarginProbe>,
   range: { from: number; to: number; resolution: number },
+  /** How a probe's value is written (whole ms for a duration): the midpoint is rounded to it. */
+  round: (v: number) => number = (v) => v,
 ): Promise<MarginSearch> {
   const probes: MarginProbe[] = [];
   const run = async (v: number) => {
@@ -53,7 +55,9 @@ export async function bisectMargin(
   let lo = range.from;
   let hi = range.to;
   while (hi - lo > range.resolution) {
-    const mid = (lo + hi) / 2;
+    const mid = round((lo + hi) / 2);
+    // Rounded onto a bound: the two are as close as the values can be written.
+    if (mid <= lo || mid >= hi) break;
     if (await run(mid)) lo = mid;
     else hi = mid;
   }
@@ -77,6 +81,8 @@ export interface MarginResult {
   mode: string;
   fault: string;
   field: string;
+  /** The phases whose expectations decided each probe (absent: every expectation). */
+  judged?: string[];
   unit: Magnitude['unit'];
   /** The magnitude the scenario itself uses. */
   scenarioValue: number;
@@ -102,6 +108,8 @@ export interface MarginOptions {
   to?: string;
   resolution?: string;
   reportsDir: string;
+  /** Only these phases' expectations decide a probe (default: every expectation, as `brownout run`). */
+  judge?: readonly string[];
   backend?: 'local' | 'containers';
   images?: ImageSetName;
   signal?: AbortSignal;
@@ -124,13 +132,16 @@ export function marginText(r: MarginResult): string {
   return `breaks at ${m(r.breaksAt)} of ${what} (holds at ${m(r.holdsAt)}); the scenario uses ${m(r.scenarioValue)}; margin ${(r.margin ?? 0).toFixed(2)}×`;
 }
 
-/** The stored margins: one per scenario, mode, fault and field. */
+/**
+ * The stored margins: one per scenario, fault and field. Not per mode: a mode is a version of the
+ * service (a team's change, our fixtures' fixed and broken), and comparing across it is the point.
+ */
 export interface MarginBaseline {
   version: 1;
-  margins: Record<string, { breaksAt: number | null; resolution: number; unit: Magnitude['unit']; date: string }>;
+  margins: Record<string, { breaksAt: number | null; resolution: number; unit: Magnitude['unit']; date: string; mode: string }>;
 }
 
-export const marginKey = (r: Pick<MarginResult, 'scenario' | 'mode' | 'fault' | 'field'>) => `${r.scenario}/${r.mode}: ${r.fault}.${r.field}`;
+export const marginKey = (r: Pick<MarginResult, 'scenario' | 'fault' | 'field'>) => `${r.scenario}: ${r.fault}.${r.field}`;
 
 /**
  * A margin got worse when it now breaks at a magnitude lower than before by more than the two
@@ -167,7 +178,7 @@ export function readMarginBaseline(file: string): MarginBaseline {
 
 export function saveMarginBaseline(file: string, r: MarginResult): void {
   const b = readMarginBaseline(file);
-  b.margins[marginKey(r)] = { breaksAt: r.breaksAt ?? null, resolution: r.resolution, unit: r.unit, date: r.date };
+  b.margins[marginKey(r)] = { breaksAt: r.breaksAt ?? null, resolution: r.resolution, unit: r.unit, date: r.date, mode: r.mode };
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   writeFileSync(file, `${JSON.stringify(b, null, 2)}\n`);
 }
@@ -180,7 +191,7 @@ export function renderMargin(r: MarginResult): string {
     `**${marginText(r)}**`,
     ...(r.baseline ? ['', `Against ${r.baseline.file}: ${r.baseline.text}.`] : []),
     '',
-    `Searched ${r.fault}'s ${r.field} from ${m(r.from)} to ${m(r.to)} by bisection, to within ${m(r.resolution)}; each probe a whole run of the scenario with only that value changed.`,
+    `Searched ${r.fault}'s ${r.field} from ${m(r.from)} to ${m(r.to)} by bisection, to within ${m(r.resolution)}; each probe a whole run of the scenario with only that value changed, judged on ${r.judged ? `the expectations of ${r.judged.join(', ')}` : 'every expectation'}.`,
     '',
     '| probe | value | verdict | failed expectations | run |',
     '|---|---|---|---|---|',
@@ -209,6 +220,15 @@ export async function findMargin(o: MarginOptions, baseline: { compare?: string;
       );
     return v;
   };
+  const phases = new Set(['baseline', 'fault', 'between', 'recovery', 'overall', ...sc.timeline.map((t) => t.phase)]);
+  const unknown = (o.judge ?? []).filter((p) => !phases.has(p));
+  if (unknown.length)
+    throw new HarnessError(
+      'BO_MARGIN',
+      `--judge names no phase of ${sc.name}: ${unknown.join(', ')}`,
+      '--judge',
+      `name phases of the scenario: ${[...phases].join(', ')}`,
+    );
   const range = defaultRange(current.value, { from: given('--from', o.from), to: given('--to', o.to), resolution: given('--resolution', o.resolution) });
   if (!(range.from < range.to) || !(range.resolution > 0))
     throw new HarnessError(
@@ -231,23 +251,26 @@ export async function findMargin(o: MarginOptions, baseline: { compare?: string;
       ...(o.images ? { images: o.images } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
+    const failed = (out.result?.judgement.expectations ?? []).filter((x) => !x.passed && (!o.judge || o.judge.includes(x.phase)));
     const p: MarginProbe = {
       value,
-      passed: out.exitCode === 0,
+      // Exit 1 with only other phases' expectations failed is a pass of the judged ones.
+      passed: out.exitCode !== 2 && failed.length === 0 && (o.judge !== undefined || out.exitCode === 0),
       exitCode: out.exitCode,
       runId: out.runId,
-      failed: (out.result?.judgement.expectations ?? []).filter((x) => !x.passed).map((x) => `${x.phase}: ${x.source}`),
+      failed: failed.map((x) => `${x.phase}: ${x.source}`),
     };
     o.onProbe?.(p);
     return p;
   };
-  const search = await bisectMargin(probe, range);
+  const search = await bisectMargin(probe, range, current.unit === 'ms' ? Math.round : undefined);
   const result: MarginResult = {
     scenario: sc.name,
     file: o.scenarioFile,
     mode: sc.mode,
     fault: o.variation.fault,
     field: o.variation.field,
+    ...(o.judge ? { judged: [...o.judge] } : {}),
     unit: current.unit,
     scenarioValue: current.value,
     ...range,
