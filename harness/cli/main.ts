@@ -250,6 +250,7 @@ async function margin(file: string, opts: MarginCliOptions): Promise<number> {
         ...(opts.to ? { to: opts.to } : {}),
         ...(opts.resolution ? { resolution: opts.resolution } : {}),
         reportsDir: opts.reports,
+        run: runScenario,
         ...(opts.judge
           ? {
               judge: opts.judge

@@ -18,6 +18,7 @@ import {
 import { straddles, type Interval } from './interval.ts';
 import { groupBy, pick, RequestTable, type Selection } from './table.ts';
 import { workPerPhase, type CounterKind, type CounterName, type CounterSeries, type PhaseWork } from './counters.ts';
+import { badExamples, countClasses, type WriteAttempt, type WriteClass, type WriteCounts } from './writes.ts';
 
 /** The expectations on the stack's own counters: which counter of which kind, filtered by which tag. */
 const COUNTER_EXPECTATIONS: Record<
@@ -26,10 +27,9 @@ const COUNTER_EXPECTATIONS: Record<
 > = {
   db_queries_per_request: { kind: 'mariadb', counter: 'queries', tag: 'db', noun: 'mariadb part' },
   cache_miss_rate: { kind: 'redis', counter: 'misses', tag: 'cache', noun: 'redis part' },
-  // Only a link with an HTTP proxy (one an HTTP fault names) counts calls: Toxiproxy sees bytes.
+  // Only a link with an HTTP proxy (one an HTTP fault names) counts calls: Toxiproxy sees connections, not requests.
   upstream_calls_per_request: { kind: 'link', counter: 'calls', tag: 'link', noun: 'link with an HTTP proxy' },
 };
-import { badExamples, countClasses, type WriteAttempt, type WriteClass, type WriteCounts } from './writes.ts';
 
 /** 'overall' expectations are judged over every request of the run. */
 export type Scope = Phase | 'overall';

@@ -68,9 +68,9 @@ export function serverCounters(gateway: string, rows: readonly ProxyCounters[]):
 }
 
 /**
- * Reads every mariadb and redis part's counters, every link's traffic (Toxiproxy) and every
- * gateway's per-server stats now and then every `intervalMs` until stopped, straight to the servers
- * (not through Toxiproxy). A reading that fails (a server killed or frozen by a fault) is skipped:
+ * Reads every mariadb and redis part's counters, every link's new connections (and HTTP calls, on a
+ * link with an HTTP proxy) and every gateway's per-server stats now and then every `intervalMs`
+ * until stopped, straight to the servers (not through Toxiproxy). A reading that fails (a server killed or frozen by a fault) is skipped:
  * the next one covers its span.
  */
 export async function watchCounters(stack: RunningStack, cleanup: CleanupList, intervalMs = 1000): Promise<StartedCounters> {

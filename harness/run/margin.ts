@@ -4,7 +4,7 @@ import { parseDurationMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
 import { formatMagnitude, loadScenario, magnitudeOf, withMagnitude, type Magnitude, type ScenarioDefinition, type Variation } from '../scenario/index.ts';
 import type { ImageSetName } from '../stack/index.ts';
-import { runScenario, type RunOutcome } from './index.ts';
+import type { RunOptions, RunOutcome } from './index.ts';
 import { newRunId } from './result.ts';
 
 /**
@@ -108,6 +108,8 @@ export interface MarginOptions {
   to?: string;
   resolution?: string;
   reportsDir: string;
+  /** Runs one probe: runScenario (passed in: the run module imports this one). */
+  run: (opts: RunOptions) => Promise<RunOutcome>;
   /** Only these phases' expectations decide a probe (default: every expectation, as `brownout run`). */
   judge?: readonly string[];
   backend?: 'local' | 'containers';
@@ -149,15 +151,12 @@ export const marginKey = (r: Pick<MarginResult, 'scenario' | 'fault' | 'field'>)
  */
 export function compareMargin(now: MarginResult, before: MarginBaseline['margins'][string] | undefined, file: string): MarginResult['baseline'] {
   if (!before) return undefined;
-  const m = (v: number | null | undefined) => (v === null || v === undefined ? 'nowhere in the range' : formatMagnitude({ value: v, unit: now.unit }));
+  const m = (v: number) => formatMagnitude({ value: v, unit: now.unit });
   const was = before.breaksAt;
   const regressed = now.breaksAt !== undefined && (was === null || now.breaksAt < was - (before.resolution + now.resolution));
-  return {
-    file,
-    breaksAt: was ?? undefined,
-    regressed,
-    text: `breaks at ${m(was)} before, ${m(now.breaksAt)} now${regressed ? ': the margin got smaller' : ''}`,
-  };
+  const then = was === null ? 'held through the whole search before' : `breaks at ${m(was)} before`;
+  const nowText = now.breaksAt === undefined ? 'holds through it now' : `${m(now.breaksAt)} now`;
+  return { file, breaksAt: was ?? undefined, regressed, text: `${then}, ${nowText}${regressed ? ': the margin got smaller' : ''}` };
 }
 
 export function readMarginBaseline(file: string): MarginBaseline {
@@ -242,7 +241,7 @@ export async function findMargin(o: MarginOptions, baseline: { compare?: string;
   const id = newRunId(`${sc.name}-margin`);
   const dir = path.join(o.reportsDir, id);
   const probe = async (value: number): Promise<MarginProbe> => {
-    const out: RunOutcome = await runScenario({
+    const out: RunOutcome = await o.run({
       scenarioFile: o.scenarioFile,
       mode: sc.mode,
       reportsDir: path.join(dir, 'probes'),
