@@ -8,7 +8,7 @@ import { CleanupList } from '../../harness/core/cleanup.ts';
 import { increase } from '../../harness/metrics/index.ts';
 import { watchCounters } from '../../harness/run/counters.ts';
 import { startStack } from '../../harness/stack/index.ts';
-import { newProcesses, photoDbPart, stackProcesses } from './helpers.ts';
+import { blobServicePart, newProcesses, photoDbPart, stackProcesses } from './helpers.ts';
 
 // The counters read from a real MariaDB and Redis agree exactly with a known number of statements
 // and commands sent straight to them while the watch runs.
@@ -75,23 +75,12 @@ describe('link and gateway counters on a real Toxiproxy and HAProxy', () => {
     const before = stackProcesses();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-test-'));
     const cleanup = new CleanupList();
-    const blob = (name: string, dependsOn: string[]) => ({
-      kind: 'service' as const,
-      name,
-      command: ['node', path.resolve('tests/integration/scenarios/blob-server.cjs')],
-      env: {},
-      health: '/health',
-      dependsOn,
-      startupTimeoutMs: 20_000,
-      timeoutsMs: {},
-      cwd: process.cwd(),
-    });
     try {
       const edge = { kind: 'gateway' as const, name: 'edge', to: ['app'], timeoutMs: 5000, timeoutStatus: 504 as const, check: undefined, leader: undefined };
       // probe→app carries an HTTP proxy (a rule, never turned on); edge→app is Toxiproxy alone.
       const rule = { id: 'f0', path: '/never', share: 1, action: 'abort' as const };
       const stack = await startStack(
-        [blob('app', []), blob('probe', ['app']), edge],
+        [blobServicePart('app'), blobServicePart('probe', ['app']), edge],
         [
           { name: 'probe→app', from: 'probe', to: 'app', http: [rule] },
           { name: 'edge→app', from: 'edge', to: 'app', http: [] },

@@ -122,6 +122,24 @@ export function photoDbPart(variables: Readonly<Record<string, string>> = {}): R
 }
 
 /**
+ * The plain HTTP test server (tests/integration/scenarios/blob-server.cjs: /blob, /work, /count) as
+ * a resolved service part, for tests of links between two processes.
+ */
+export function blobServicePart(name: string, dependsOn: string[] = []): ResolvedPart {
+  return {
+    kind: 'service',
+    name,
+    command: ['node', path.resolve('tests/integration/scenarios/blob-server.cjs')],
+    env: {},
+    health: '/health',
+    dependsOn,
+    startupTimeoutMs: 20_000,
+    timeoutsMs: {},
+    cwd: process.cwd(),
+  };
+}
+
+/**
  * A stack of just the photo fixture's MariaDB (schema and seed loaded), for tests of faults and
  * checks; `use` gets it, and everything is released afterwards, whatever happens.
  */

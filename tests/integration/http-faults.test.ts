@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
 import { applyFault, type ResolvedFault } from '../../harness/faults/index.ts';
 import { startStack, type HttpRule, type StartedStack } from '../../harness/stack/index.ts';
+import { blobServicePart } from './helpers.ts';
 
 /**
  * Each HTTP fault's documented effect, measured between two real processes: the link probe→app
@@ -12,7 +13,6 @@ import { startStack, type HttpRule, type StartedStack } from '../../harness/stac
  * the link's Toxiproxy port. The app counts the requests that reach it (/work, /count).
  */
 const LINK = 'probe→app';
-const BLOB = path.resolve('tests/integration/scenarios/blob-server.cjs');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-http-faults-'));
 const cleanup = new CleanupList();
 let stack: StartedStack;
@@ -26,22 +26,15 @@ const RULES = {
 } satisfies Record<string, HttpRule>;
 
 beforeAll(async () => {
-  const part = (name: string, dependsOn: string[]) => ({
-    kind: 'service' as const,
-    name,
-    command: ['node', BLOB],
-    env: {},
-    health: '/health',
-    dependsOn,
-    startupTimeoutMs: 20_000,
-    timeoutsMs: {},
-    cwd: process.cwd(),
-  });
-  stack = await startStack([part('app', []), part('probe', ['app'])], [{ name: LINK, from: 'probe', to: 'app', http: Object.values(RULES) }], {
-    runId: 'http-faults',
-    dir,
-    cleanup,
-  });
+  stack = await startStack(
+    [blobServicePart('app'), blobServicePart('probe', ['app'])],
+    [{ name: LINK, from: 'probe', to: 'app', http: Object.values(RULES) }],
+    {
+      runId: 'http-faults',
+      dir,
+      cleanup,
+    },
+  );
   port = stack.links.get(LINK)?.listenPort ?? 0;
 }, 60_000);
 

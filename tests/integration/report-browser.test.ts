@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../harness/report/html.ts';
 import type { RunResult } from '../../harness/report/index.ts';
@@ -23,6 +23,23 @@ describe('report.html in a real browser', () => {
     await browser?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+
+  /** The result rendered to `name` and opened: its page, its errors, and (once drawn) what each chart drew. */
+  async function opened(
+    r: RunResult,
+    name: string,
+    charted = true,
+  ): Promise<{ page: Page; problems: string[]; charts: { id: string; datasets: number; points: number }[] }> {
+    const file = path.join(dir, name);
+    writeFileSync(file, await renderHtml(r, undefined, []));
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`file://${file}`);
+    if (!charted) return { page, problems, charts: [] };
+    await page.waitForSelector('body[data-charts=ready]', { timeout: 10_000 });
+    return { page, problems, charts: await page.evaluate<{ id: string; datasets: number; points: number }[]>('window.brownoutCharts') };
+  }
 
   it('opens offline, draws every chart with data, and leaves a screenshot beside the report', async () => {
     const file = path.join(dir, 'report.html');
@@ -97,14 +114,7 @@ describe('report.html in a real browser', () => {
       requests: points.map((p) => p.count),
       statuses: { '502': points.map((p) => p.statuses['502'] ?? 0), '503': points.map((p) => p.statuses['503'] ?? 0) },
     };
-    const file = path.join(dir, 'replay.html');
-    writeFileSync(file, await renderHtml({ ...recorded, replayOf }, undefined, []));
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`file://${file}`);
-    await page.waitForSelector('body[data-charts=ready]', { timeout: 10_000 });
-    const charts = await page.evaluate<{ id: string; datasets: number; points: number }[]>('window.brownoutCharts');
+    const { page, problems, charts } = await opened({ ...recorded, replayOf }, 'replay.html');
     const buckets = points.length;
     expect(charts).toEqual([
       { id: 'chart-latency', datasets: 3, points: 3 * buckets },
@@ -117,14 +127,7 @@ describe('report.html in a real browser', () => {
 
   it('draws what the stack did per request (a real retry-storm broken run: DB queries, new connections, payment calls)', async () => {
     const storm = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../harness/report/testdata/retry-storm-broken.result.json'), 'utf8')) as RunResult;
-    const file = path.join(dir, 'storm.html');
-    writeFileSync(file, await renderHtml(storm, undefined, []));
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`file://${file}`);
-    await page.waitForSelector('body[data-charts=ready]', { timeout: 10_000 });
-    const charts = await page.evaluate<{ id: string; datasets: number; points: number }[]>('window.brownoutCharts');
+    const { page, problems, charts } = await opened(storm, 'storm.html');
     const lines = storm.workSeries ?? [];
     expect(lines.map((l) => l.label)).toEqual(['db: DB queries', 'db: new DB connections', 'app→payments: calls']);
     expect(charts.find((c) => c.id === 'chart-work')).toEqual({
@@ -138,12 +141,7 @@ describe('report.html in a real browser', () => {
 
   it('a report without time series (an older result.json) still opens, and says why there are no charts', async () => {
     const { series: _series, ...old } = recorded;
-    const file = path.join(dir, 'old.html');
-    writeFileSync(file, await renderHtml(old, undefined, []));
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`file://${file}`);
+    const { page, problems } = await opened(old, 'old.html', false);
     expect(await page.locator('canvas').count()).toBe(0);
     expect(await page.textContent('body')).toContain('written before time series were kept');
     expect(problems).toEqual([]);

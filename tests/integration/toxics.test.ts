@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
 import { applyFault, type ResolvedFault } from '../../harness/faults/index.ts';
 import { startStack, type StartedStack } from '../../harness/stack/index.ts';
+import { blobServicePart } from './helpers.ts';
 
 /**
  * Each Toxiproxy toxic's documented effect, measured on a real Toxiproxy server between two real
@@ -13,25 +14,17 @@ import { startStack, type StartedStack } from '../../harness/stack/index.ts';
  * connection after its answer, so each request is a connection of its own.
  */
 const LINK = 'probe→app';
-const BLOB = path.resolve('tests/integration/scenarios/blob-server.cjs');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-toxics-'));
 const cleanup = new CleanupList();
 let stack: StartedStack;
 let port = 0;
 
 beforeAll(async () => {
-  const part = (name: string, dependsOn: string[]) => ({
-    kind: 'service' as const,
-    name,
-    command: ['node', BLOB],
-    env: {},
-    health: '/health',
-    dependsOn,
-    startupTimeoutMs: 20_000,
-    timeoutsMs: {},
-    cwd: process.cwd(),
+  stack = await startStack([blobServicePart('app'), blobServicePart('probe', ['app'])], [{ name: LINK, from: 'probe', to: 'app', http: [] }], {
+    runId: 'toxics',
+    dir,
+    cleanup,
   });
-  stack = await startStack([part('app', []), part('probe', ['app'])], [{ name: LINK, from: 'probe', to: 'app', http: [] }], { runId: 'toxics', dir, cleanup });
   port = stack.links.get(LINK)?.listenPort ?? 0;
 }, 60_000);
 
