@@ -204,9 +204,17 @@ export function renderMargin(r: MarginResult): string {
 /** Runs the search and writes reports/<id>/margin.json and margin.md. */
 export async function findMargin(o: MarginOptions, baseline: { compare?: string; save?: string } = {}): Promise<{ result: MarginResult; dir: string }> {
   // The scenario as it is, checked once: bad input (an unknown fault or field) stops here.
-  const sc = await loadScenario(o.scenarioFile, o.mode === undefined ? {} : { mode: o.mode });
-  const mod = (await import(path.resolve(o.scenarioFile))) as { default: ScenarioDefinition };
-  const current = magnitudeOf(o.scenarioFile, mod.default, o.variation);
+  let def: ScenarioDefinition | undefined;
+  const sc = await loadScenario(o.scenarioFile, {
+    ...(o.mode === undefined ? {} : { mode: o.mode }),
+    // The definition as the file wrote it (what each probe changes), seen on its way to validation.
+    definition: (d) => {
+      def = d;
+      return d;
+    },
+  });
+  if (!def) throw new Error('loadScenario did not pass the definition through');
+  const current = magnitudeOf(o.scenarioFile, def, o.variation);
   const given = (flag: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
     const v = current.unit === 'ms' ? parseDurationMs(text) : /^\d+(?:\.\d+)?$/.test(text) ? Number(text) : undefined;

@@ -19,6 +19,7 @@ import { stackFolder } from './dsl.ts';
 import { FAULT_KINDS, FAULT_TYPES, faultKind, httpRuleOf, partHit, type FaultResolveContext, type ResolvedFault } from '../faults/index.ts';
 import { PART_KIND_NAMES, PART_KINDS, partKind, type HttpRule, type PartResolveContext, type ResolvedPart, type StackPart } from '../stack/index.ts';
 import type { ReplaySource, ScenarioDefinition } from './types.ts';
+import { phaseNames } from './vary.ts';
 
 // ---- the schema: one place that says what a scenario may contain -------------------------------
 
@@ -668,15 +669,12 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     const link = r && links.find((l) => l.name === r.link);
     if (r && link) link.http = [...link.http, r.rule];
   }
-  // Each entry's own phase: its name, or its fault's type (numbered where the type repeats).
-  const typeCount = new Map<string, number>();
-  for (const t of timeline) typeCount.set(t.fault.type, (typeCount.get(t.fault.type) ?? 0) + 1);
-  const seenOfType = new Map<string, number>();
-  const phaseNames = new Set<string>();
+  // Each entry's own phase: its name, or its fault's type (numbered where the type repeats), named
+  // as `brownout margin` finds entries by.
+  const entryPhases = phaseNames(def.timeline);
+  const timelinePhases = new Set<string>();
   for (const t of timeline) {
-    const k = (seenOfType.get(t.fault.type) ?? 0) + 1;
-    seenOfType.set(t.fault.type, k);
-    if (!t.phase) t.phase = (typeCount.get(t.fault.type) ?? 0) > 1 ? `${t.fault.type}-${k}` : t.fault.type;
+    t.phase = entryPhases[t.index] ?? t.phase;
     const field = `timeline[${t.index}].name`;
     if (RESERVED_SCOPES.has(t.phase))
       problems.push({
@@ -684,8 +682,8 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
         message: `'${t.phase}' is the name of a phase brownout has already`,
         fix: 'name the entry after what it stands for in the incident, e.g. album-lock',
       });
-    else if (phaseNames.has(t.phase)) problems.push({ field, message: `'${t.phase}' names two entries`, fix: 'give each entry a name of its own' });
-    phaseNames.add(t.phase);
+    else if (timelinePhases.has(t.phase)) problems.push({ field, message: `'${t.phase}' names two entries`, fix: 'give each entry a name of its own' });
+    timelinePhases.add(t.phase);
   }
 
   // Expectations.
@@ -731,11 +729,11 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const faultExpect: Record<string, Expectation[]> = {};
   for (const [key, list] of Object.entries(def.expect)) {
     if (EXPECT_KEYS.has(key) || !Array.isArray(list)) continue;
-    if (!phaseNames.has(key)) {
+    if (!timelinePhases.has(key)) {
       problems.push({
         field: `expect.${key}`,
         message: `'${key}' is neither a phase nor the name of a timeline entry`,
-        fix: `use baseline, fault, between, recovery, overall${phaseNames.size ? `, or an entry's phase: ${[...phaseNames].join(', ')}` : ''} (name an entry with at(when, fault, { name: '${key}' }))`,
+        fix: `use baseline, fault, between, recovery, overall${timelinePhases.size ? `, or an entry's phase: ${[...timelinePhases].join(', ')}` : ''} (name an entry with at(when, fault, { name: '${key}' }))`,
       });
       continue;
     }

@@ -22,7 +22,7 @@ export interface Magnitude {
 export const formatMagnitude = (m: Magnitude): string => (m.unit === 'ms' ? formatMs(m.value) : String(m.value));
 
 /** Each entry's phase name, as resolution names it: its name, or its fault's type (numbered where it repeats). */
-export function phaseNames(timeline: readonly TimelineEntry[]): string[] {
+export function phaseNames(timeline: readonly { name?: string | undefined; fault: { type: string } }[]): string[] {
   const count = new Map<string, number>();
   for (const t of timeline) count.set(t.fault.type, (count.get(t.fault.type) ?? 0) + 1);
   const seen = new Map<string, number>();

@@ -118,7 +118,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
   const startupMs: Record<string, number> = {};
   // The connections each link's proxy accepted, counted from Toxiproxy's log as it comes.
   const accepts = new AcceptCounter();
-  const followLogs = async (part: string, c: StartedTestContainer) => {
+  const followLogs = async (part: string, c: StartedTestContainer, onLine?: (line: string) => void) => {
     const tail: string[] = [];
     tails.set(part, tail);
     const stream = await c.logs();
@@ -133,7 +133,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
         .split('\n')
         .filter((l) => l.trim());
       tail.push(...lines);
-      if (part === 'toxiproxy') for (const l of lines) accepts.line(l);
+      if (onLine) for (const l of lines) onLine(l);
       const exit = lines.find((l) => l.includes(HOLDER_EXIT_MARKER));
       if (exit) serviceExits.get(part)?.(exit);
       if (lines.some((l) => l.includes(HOLDER_RESTART_MARKER))) restarted.get(part)?.();
@@ -174,7 +174,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       .withWaitStrategy(Wait.forHttp('/version', plan.toxiproxy.apiPort))
       .start();
     add(`toxiproxy container ${toxiproxy.getId().slice(0, 12)}`, () => toxiproxy.stop());
-    await followLogs('toxiproxy', toxiproxy);
+    await followLogs('toxiproxy', toxiproxy, (l) => accepts.line(l));
     startupMs['toxiproxy'] = Date.now() - t;
     const toxiproxyUrl = `http://${toxiproxy.getHost()}:${toxiproxy.getMappedPort(plan.toxiproxy.apiPort)}`;
     const links = new Map<string, ActiveProxy>();
