@@ -581,6 +581,7 @@ async function exportK8s(
     preAllocatedVUs: sc.load.preAllocatedVUs,
     maxVUs: sc.load.maxVUs,
     ...(sc.load.arrivals ? { arrivals: sc.load.arrivals } : {}),
+    ...(sc.load.shed ? { shed: sc.load.shed } : {}),
     image,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
   });

@@ -22,6 +22,8 @@ export interface K6Options {
   maxVUs: number;
   /** Arrivals per second per group, each a k6 scenario of its own; instead of the constant rate. */
   arrivals?: readonly LoadArrivals[];
+  /** The constant rate stepped down to `rate` from fromMs to toMs (load.shed). */
+  shed?: LoadShedStep;
   env?: Readonly<Record<string, string>>;
   /** This runner's share of the test when the load is split across k6 processes (--runners). */
   segment?: { index: number; of: number };
@@ -61,6 +63,12 @@ export interface LoadArrivals {
   maxVUs: number;
 }
 
+export interface LoadShedStep {
+  fromMs: number;
+  toMs: number;
+  rate: number;
+}
+
 /**
  * Arrivals per second as ramping-arrival-rate stages: a 0 s stage jumps to the second's rate and a
  * 1 s stage holds it (k6 ramps linearly within a stage; a step keeps each second's count its own).
@@ -79,36 +87,57 @@ export function arrivalStages(perSecond: readonly number[]): { duration: string;
 }
 
 /** The open-model executors: arrivals do not wait for slow responses, so slowness cannot hide load. */
-export function k6Config(o: Pick<K6Options, 'rate' | 'durationMs' | 'requestTimeoutMs' | 'preAllocatedVUs' | 'maxVUs' | 'arrivals'>): Record<string, unknown> {
+export function k6Config(
+  o: Pick<K6Options, 'rate' | 'durationMs' | 'requestTimeoutMs' | 'preAllocatedVUs' | 'maxVUs' | 'arrivals' | 'shed'>,
+): Record<string, unknown> {
   // Requests still in flight at the end may finish (they are bounded by the request timeout).
   const gracefulStop = `${o.requestTimeoutMs + 1000}ms`;
-  const scenarios = o.arrivals
-    ? Object.fromEntries(
-        o.arrivals.map((a) => [
-          a.exec,
-          {
-            executor: 'ramping-arrival-rate',
-            exec: a.exec,
-            startRate: 0,
-            timeUnit: '1s',
-            stages: arrivalStages(a.perSecond),
-            preAllocatedVUs: a.preAllocatedVUs,
-            maxVUs: a.maxVUs,
-            gracefulStop,
-          },
-        ]),
-      )
-    : {
+  const scenarios = o.shed
+    ? {
+        // The same open model, stepped: a 0 s stage jumps to a rate, the next holds it.
         load: {
-          executor: 'constant-arrival-rate',
-          rate: o.rate,
+          executor: 'ramping-arrival-rate',
+          startRate: o.rate,
           timeUnit: '1s',
-          duration: `${o.durationMs}ms`,
+          stages: [
+            { duration: `${o.shed.fromMs}ms`, target: o.rate },
+            { duration: '0s', target: o.shed.rate },
+            { duration: `${o.shed.toMs - o.shed.fromMs}ms`, target: o.shed.rate },
+            { duration: '0s', target: o.rate },
+            { duration: `${o.durationMs - o.shed.toMs}ms`, target: o.rate },
+          ],
           preAllocatedVUs: o.preAllocatedVUs,
           maxVUs: o.maxVUs,
           gracefulStop,
         },
-      };
+      }
+    : o.arrivals
+      ? Object.fromEntries(
+          o.arrivals.map((a) => [
+            a.exec,
+            {
+              executor: 'ramping-arrival-rate',
+              exec: a.exec,
+              startRate: 0,
+              timeUnit: '1s',
+              stages: arrivalStages(a.perSecond),
+              preAllocatedVUs: a.preAllocatedVUs,
+              maxVUs: a.maxVUs,
+              gracefulStop,
+            },
+          ]),
+        )
+      : {
+          load: {
+            executor: 'constant-arrival-rate',
+            rate: o.rate,
+            timeUnit: '1s',
+            duration: `${o.durationMs}ms`,
+            preAllocatedVUs: o.preAllocatedVUs,
+            maxVUs: o.maxVUs,
+            gracefulStop,
+          },
+        };
   return { scenarios, summaryTrendStats: ['count', 'min', 'med', 'avg', 'p(95)', 'p(99)', 'max'] };
 }
 

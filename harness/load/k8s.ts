@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { k6Config, type LoadArrivals } from './k6.ts';
+import { k6Config, type LoadArrivals, type LoadShedStep } from './k6.ts';
 
 /**
  * Manifests for the k6-operator: the bundled load script and its k6 config in a ConfigMap, a
@@ -20,6 +20,7 @@ export interface K8sExportOptions {
   preAllocatedVUs: number;
   maxVUs: number;
   arrivals?: readonly LoadArrivals[];
+  shed?: LoadShedStep;
   /** The k6 runner image; the same k6 version brownout runs locally by default. */
   image: string;
   namespace?: string;

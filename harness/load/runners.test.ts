@@ -82,6 +82,34 @@ describe('k6 runners', () => {
       },
     });
   });
+
+  it('a load shed steps the constant rate down and back: hold, jump, hold, jump, hold to the end', () => {
+    const cfg = k6Config({
+      rate: 40,
+      durationMs: 30_000,
+      requestTimeoutMs: 2000,
+      preAllocatedVUs: 10,
+      maxVUs: 20,
+      shed: { fromMs: 12_500, toMs: 20_000, rate: 10 },
+    });
+    expect(cfg['scenarios']).toEqual({
+      load: {
+        executor: 'ramping-arrival-rate',
+        startRate: 40,
+        timeUnit: '1s',
+        stages: [
+          { duration: '12500ms', target: 40 },
+          { duration: '0s', target: 10 },
+          { duration: '7500ms', target: 10 },
+          { duration: '0s', target: 40 },
+          { duration: '10000ms', target: 40 },
+        ],
+        preAllocatedVUs: 10,
+        maxVUs: 20,
+        gracefulStop: '3000ms',
+      },
+    });
+  });
 });
 
 describe('saturationFix: the option that would have kept k6 from dropping arrivals, from what it measured', () => {

@@ -1,4 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
+import { formatMs } from '../core/duration.ts';
 import { percentileRanks, wilson, type Interval } from './interval.ts';
 import { compare, type Expectation, type StatusSelector } from './expectation.ts';
 import { groupBy, pick, RequestTable, type Selection } from './table.ts';
@@ -226,6 +227,43 @@ export interface RecoveryResult {
   stableForMs: number;
   /** The figures of the last window examined, shown when never recovered. */
   lastWindow: { startMs: number; count: number; failing: string[] } | undefined;
+  /** With a load shed planned after the heal (load.shed): whether it recovered at load, only once shed, or never. */
+  shed?: ShedVerdict;
+}
+
+/**
+ * Metastability: a system that recovers only when its load is shed was holding itself down (retries,
+ * a backlog of work for clients who left), not still healing.
+ */
+export interface ShedVerdict {
+  verdict: 'at load' | 'after shed' | 'never';
+  /** ms from the last heal to the shed's start. */
+  shedAfterMs: number;
+  shedForMs: number;
+  /** The share of the rate kept while shed (0..1). */
+  share: number;
+}
+
+/**
+ * At load: the stable span began and lasted stableFor before the shed started. After shed: any later
+ * stable span (the full rate came back after it, so that span is no longer only a lull).
+ */
+export function shedVerdict(rc: RecoveryResult, shed: { afterMs: number; forMs: number; share: number }): ShedVerdict {
+  const base = { shedAfterMs: shed.afterMs, shedForMs: shed.forMs, share: shed.share };
+  if (!rc.recovered || rc.recoveryMs === undefined) return { verdict: 'never', ...base };
+  return { verdict: rc.recoveryMs + rc.stableForMs <= shed.afterMs ? 'at load' : 'after shed', ...base };
+}
+
+/** 'recovered at load', 'recovered only after the load was shed to 25% (3.2s into the shed)', 'never, not even with the load shed to 25%'. */
+export function describeShed(rc: RecoveryResult): string | undefined {
+  const s = rc.shed;
+  if (!s) return undefined;
+  const pct = `${Number((s.share * 100).toFixed(1))}%`;
+  if (s.verdict === 'at load') return `recovered at load (the load was to be shed to ${pct} ${formatMs(s.shedAfterMs)} after the heal)`;
+  if (s.verdict === 'never')
+    return `never recovered, not even with the load shed to ${pct} for ${formatMs(s.shedForMs)} from ${formatMs(s.shedAfterMs)} after the heal`;
+  const into = (rc.recoveryMs ?? 0) - s.shedAfterMs;
+  return `recovered only after the load was shed to ${pct} ${formatMs(s.shedAfterMs)} after the heal: ${formatMs(rc.recoveryMs ?? 0)} after the heal, ${into >= 0 ? `${formatMs(into)} into the shed` : `not stable for ${formatMs(rc.stableForMs)} before it`}`;
 }
 
 /**

@@ -6,6 +6,8 @@ import {
   phaseOf,
   PHASES,
   recoveryTime,
+  shedVerdict,
+  describeShed,
   ejectionMs,
   matchesTags,
   type FaultWindow,
@@ -118,6 +120,8 @@ export interface JudgeInput {
   steady: readonly Expectation[];
   stableForMs: number;
   windowMs?: number;
+  /** The load shed planned after the last heal (load.shed), from the start of the load. */
+  shed?: { fromMs: number; toMs: number; share: number };
   /** Every mariadb and redis part's counters, read during the load. */
   counters?: readonly CounterSeries[];
 }
@@ -187,7 +191,15 @@ export function judge(input: JudgeInput): Judgement {
     : undefined;
 
   // Recovery over the given requests (every one, or those of a tag filter), from the last heal.
-  const recoveryOf = (sel: Selection | undefined): RecoveryResult | undefined =>
+  const recoveryOf = (sel: Selection | undefined): RecoveryResult | undefined => {
+    const rc = recoveryAt(sel);
+    const shed = input.shed;
+    if (!rc || !shed || lastHeal === undefined) return rc;
+    // The shed was planned from the planned heal; measured from the confirmed one (a heal confirms late, never early).
+    const afterMs = Math.max(0, input.loadStartMs + shed.fromMs - lastHeal);
+    return { ...rc, shed: shedVerdict(rc, { afterMs, forMs: shed.toMs - shed.fromMs, share: shed.share }) };
+  };
+  const recoveryAt = (sel: Selection | undefined): RecoveryResult | undefined =>
     lastHeal === undefined
       ? undefined
       : recoveryTime({
@@ -334,6 +346,17 @@ export function judge(input: JudgeInput): Judgement {
             requests: 0,
             passed: false,
             note: 'no fault was healed, so there is no recovery to measure',
+          });
+        } else if (rc.shed && rc.shed.verdict !== 'at load') {
+          // Metastable: recovering only once the load was shed is a failure at the offered load.
+          expectations.push({
+            phase,
+            source: e.source,
+            measured: rc.recoveryMs,
+            unit: 'ms',
+            requests: 0,
+            passed: false,
+            note: describeShed(rc) ?? '',
           });
         } else if (!rc.recovered) {
           const lw = rc.lastWindow;

@@ -149,6 +149,54 @@ describe('recovery time', () => {
   });
 });
 
+describe('recovery with the load shed after the heal (metastability)', () => {
+  const steady = [exp('rate(5xx) == 0')];
+  /** 20 requests/s over 0..30 s; a fault from 5 s to 10 s; the load shed from 16 s to 22 s. */
+  const run = (bad: (t: number) => boolean) => {
+    const records: RequestRecord[] = [];
+    for (let t = 0; t < 30_000; t += 50) records.push(bad(t) ? rec(t, 1000, 504) : rec(t, 5, 200));
+    return judge({
+      records,
+      windows: [{ label: 'x', applyRequestedMs: 5000, appliedMs: 5000, healRequestedMs: 10_000, healedMs: 10_000 }],
+      loadStartMs: 0,
+      loadEndMs: 30_000,
+      expect: { recovery: [exp('recovery < 3s')] },
+      steady,
+      stableForMs: 2000,
+      shed: { fromMs: 16_000, toMs: 22_000, share: 0.25 },
+    });
+  };
+  const faulty = (t: number) => t >= 5000 && t < 10_000;
+
+  it('recovered at load: stable for stableFor before the shed starts', () => {
+    const j = run((t) => faulty(t) || (t >= 10_000 && t < 11_000));
+    expect(j.recovery?.shed).toEqual({ verdict: 'at load', shedAfterMs: 6000, shedForMs: 6000, share: 0.25 });
+    expect(j.expectations[0]).toMatchObject({ passed: true, measured: 1000 });
+  });
+
+  it('recovered only once shed: fails `recovery < 3s` whatever its time, and says so', () => {
+    const j = run((t) => faulty(t) || (t >= 10_000 && t < 18_500));
+    expect(j.recovery?.shed?.verdict).toBe('after shed');
+    expect(j.expectations[0]).toMatchObject({
+      passed: false,
+      measured: 8500,
+      note: 'recovered only after the load was shed to 25% 6.00s after the heal: 8.50s after the heal, 2.50s into the shed',
+    });
+  });
+
+  it('a stable span that starts at load but is confirmed only once shed is not a recovery at load', () => {
+    const j = run((t) => faulty(t) || (t >= 10_000 && t < 15_000));
+    expect(j.recovery?.shed?.verdict).toBe('after shed');
+    expect(j.expectations[0]?.passed).toBe(false);
+  });
+
+  it('never: not even with the load shed', () => {
+    const j = run((t) => t >= 5000);
+    expect(j.recovery?.shed?.verdict).toBe('never');
+    expect(j.expectations[0]).toMatchObject({ passed: false, note: 'never recovered, not even with the load shed to 25% for 6.00s from 6.00s after the heal' });
+  });
+});
+
 describe('first requests after an instant fault', () => {
   it('{first:1s} selects the requests started within 1 s after each one', () => {
     // A restart at 5 000 and a flush at 9 000; the first second after each has one 503 in ten.

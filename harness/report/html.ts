@@ -2,7 +2,7 @@ import { build, stop } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
-import type { Figures } from '../metrics/index.ts';
+import { describeShed, type Figures } from '../metrics/index.ts';
 import { STATUS_SERIES, type ChartData, type ChartMark, type ChartWindow, type StatusSeries } from './chart-data.ts';
 import {
   eventText,
@@ -57,6 +57,11 @@ export function chartData(r: RunResult): ChartData {
     // An instant fault heals as soon as it is applied: a line, not a window nobody could see.
     if (toMs - a.offsetMs < bucketMs / 10) instants.push({ label: a.label, atS: seconds(a.offsetMs) });
     else faults.push({ label: a.label, fromS: seconds(a.offsetMs), toS: seconds(toMs) });
+  }
+  const shed = r.load.shed;
+  if (shed) {
+    const pct = `${Number((shed.share * 100).toFixed(1))}%`;
+    instants.push({ label: `load shed to ${pct}`, atS: seconds(shed.fromMs) }, { label: 'load back to 100%', atS: seconds(shed.toMs) });
   }
   // Transitional check states (UP 1/3, DOWN 1/2) would crowd the chart: only settled ones are marked.
   const gateway = r.timeline.filter((e) => e.kind === 'gateway' && !/\d\/\d/.test(e.label)).map((e) => ({ label: e.label, atS: seconds(e.offsetMs) }));
@@ -224,6 +229,7 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
         rc.recovered
           ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal.`
           : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`,
+        ...(rc.shed ? [`Load shed: ${describeShed(rc)}.`] : []),
       );
     if (extra.length) parts.push(`<p>${extra.map(esc).join('<br>')}</p>`);
     const table = (headers: readonly string[], rows: readonly string[][]) =>

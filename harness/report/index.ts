@@ -5,7 +5,7 @@ import { renderHtml } from './html.ts';
 import { renderJUnit } from './junit.ts';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
-import type { Figures } from '../metrics/index.ts';
+import { describeShed, type Figures } from '../metrics/index.ts';
 
 export * from './result.ts';
 import {
@@ -113,6 +113,7 @@ export function renderSummary(r: RunResult): string {
       rc.recovered
         ? `Recovery: ${formatMs(rc.recoveryMs ?? 0)} after the last heal (stable for ${formatMs(rc.stableForMs)}, ${rc.windowMs} ms windows).`
         : `Recovery: never (no ${formatMs(rc.stableForMs)} stable span before the load ended).`,
+      ...(rc.shed ? [`Load shed: ${describeShed(rc)}.`] : []),
     );
   }
   out.push('');

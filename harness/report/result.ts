@@ -76,6 +76,8 @@ export interface RunResult {
     rate: number;
     /** The k6 scenarios of a load given as arrivals per second (absent for a constant rate). */
     arrivalGroups?: string[];
+    /** The rate stepped down after the last heal (load.shed): ms from the start of the load. */
+    shed?: { fromMs: number; toMs: number; share: number; rate: number };
     durationMs: number;
     requests: number;
     iterations: number;

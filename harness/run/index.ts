@@ -184,6 +184,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         maxVUs: sc.load.maxVUs,
         env: sc.load.env,
         ...(sc.load.arrivals ? { arrivals: sc.load.arrivals } : {}),
+        ...(sc.load.shed ? { shed: sc.load.shed } : {}),
         ...(runnerCount > 1 ? { segment: { index: i, of: runnerCount } } : {}),
       });
       runners.push(k6run);
@@ -313,6 +314,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       expect: sc.expect,
       steady: sc.steady,
       stableForMs: sc.stableForMs,
+      ...(sc.load.shed ? { shed: sc.load.shed } : {}),
     });
     const built = buildResult({
       runId,
@@ -324,6 +326,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         rate: sc.load.rate,
         durationMs: sc.load.durationMs,
         ...(sc.load.arrivals ? { arrivalGroups: sc.load.arrivals.map((a) => a.exec) } : {}),
+        ...(sc.load.shed ? { shed: sc.load.shed } : {}),
       },
       perRunner,
       merged: results,

@@ -19,7 +19,7 @@ export interface ResultInput {
   /** The load's start and its planned end (wall-clock ms). */
   t0: number;
   tEnd: number;
-  load: { target: string; rate: number; durationMs: number; arrivalGroups?: readonly string[] };
+  load: { target: string; rate: number; durationMs: number; arrivalGroups?: readonly string[]; shed?: RunResult['load']['shed'] };
   /** What each k6 process measured, and all of it merged (the judgement's records). */
   perRunner: readonly LoadResults[];
   merged: LoadResults;
@@ -54,6 +54,7 @@ export function buildResult(i: ResultInput): { result: RunResult; saturation: Re
       target: i.load.target,
       rate: i.load.rate,
       ...(i.load.arrivalGroups ? { arrivalGroups: [...i.load.arrivalGroups] } : {}),
+      ...(i.load.shed ? { shed: i.load.shed } : {}),
       durationMs: i.load.durationMs,
       requests: i.merged.requests.length,
       iterations: i.merged.iterations,

@@ -41,6 +41,13 @@ export interface LoadProfile {
    * from an access log.
    */
   arrivals?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * A load step after the last heal, to tell a slow recovery from a metastable one: `{ after: '8s',
+   * to: '25%', for: '10s' }` sheds the constant rate to 25% from 8 s after the last heal for 10 s,
+   * then brings it back. Recovery is then judged as recovered at load (before the shed), recovered
+   * only after the load was shed, or never; `recovery < 2s` passes only at load.
+   */
+  shed?: LoadShed;
   /** Per-request timeout the script should use (__ENV.REQUEST_TIMEOUT). Default '10s'. */
   requestTimeout?: string;
   /**
@@ -59,6 +66,15 @@ export interface LoadProfile {
    * adds BASE_URL (the target) and REQUEST_TIMEOUT; these cannot be overridden here.
    */
   env?: Readonly<Record<string, string>>;
+}
+
+export interface LoadShed {
+  /** From the last heal (the end of the timeline's last `for`, or its last instant fault). */
+  after: string;
+  /** The share of the rate sent while shed, e.g. '25%'. */
+  to: string;
+  /** How long the load stays shed before it comes back to the full rate. */
+  for: string;
 }
 
 export interface Expectations {

@@ -153,6 +153,12 @@ describe('resolveScenario', () => {
     ]);
   });
 
+  it('a load shed starts after the last heal, keeps a share of the rate, and must end before the load', () => {
+    // good(): the last heal is the lock wait's, at 15 s + 2 s.
+    const sc = resolveScenario('demo.ts', { ...good(), load: { ...good().load, shed: { after: '3s', to: '25%', for: '6s' } } }, { cwd, mode: 'fixed' });
+    expect(sc.load.shed).toEqual({ fromMs: 20_000, toMs: 26_000, share: 0.25, rate: 3 });
+  });
+
   it('resolves a gateway over two instances: a link to each, checks in ms, leader routing', () => {
     const d: ScenarioDefinition = {
       ...good(),
@@ -250,6 +256,20 @@ describe('resolveScenario', () => {
     ['unknown top-level key', (d) => ({ ...d, tiemline: [] }), '(root)', /tiemline/],
     ['unknown fault type', (d) => ({ ...d, timeline: [{ at: '1s', for: '1s', fault: { type: 'explode' } }] }), 'timeline[0].fault.type', /./],
     ['unparsable duration', (d) => ({ ...d, load: { ...d.load, duration: 'forever' } }), 'load.duration', /not a positive duration/],
+    ['a shed of no share', (d) => ({ ...d, load: { ...d.load, shed: { after: '1s', to: '0%', for: '5s' } } }), 'load.shed.to', /between 0% and 100%/],
+    ['a shed as a number', (d) => ({ ...d, load: { ...d.load, shed: { after: '1s', to: '0.5', for: '5s' } } }), 'load.shed.to', /not a share/],
+    [
+      'a shed that never ends',
+      (d) => ({ ...d, load: { ...d.load, shed: { after: '5s', to: '50%', for: '10s' } } }),
+      'load.shed',
+      /at or after its end \(30s\)/,
+    ],
+    [
+      'a shed with nothing to recover from',
+      (d) => ({ ...d, timeline: [], load: { ...d.load, shed: { after: '5s', to: '50%', for: '5s' } } }),
+      'load.shed',
+      /no fault/,
+    ],
     ['negative at', (d) => ({ ...d, timeline: [at('-5s', latency({ link: 'app→db', latency: '1s' }), { for: '1s' })] }), 'timeline[0].at', /not a duration/],
     [
       'zero-length fault (heal before apply)',

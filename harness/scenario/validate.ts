@@ -44,6 +44,7 @@ const scenarioSchema = z.strictObject({
     duration: duration.optional(),
     arrivals: z.record(z.string(), z.array(z.number().int().nonnegative()).min(1)).optional(),
     requestTimeout: duration.optional(),
+    shed: z.strictObject({ after: duration, to: z.string(), for: duration }).optional(),
     preAllocatedVUs: z.number().int().positive().optional(),
     maxVUs: z.number().int().positive().optional(),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
@@ -155,6 +156,16 @@ export interface ResolvedArrivals {
   maxVUs: number;
 }
 
+/** load.shed resolved: ms from the start of the load, and the rate sent meanwhile. */
+export interface ResolvedShed {
+  fromMs: number;
+  toMs: number;
+  /** Of the full rate, 0 < share < 1. */
+  share: number;
+  /** rate × share, to a whole number (at least 1): k6 sends whole arrivals per second. */
+  rate: number;
+}
+
 export interface ResolvedLoad {
   scriptPath: string;
   target: string;
@@ -167,6 +178,7 @@ export interface ResolvedLoad {
   preAllocatedVUs: number;
   maxVUs: number;
   arrivals?: readonly ResolvedArrivals[];
+  shed?: ResolvedShed;
   /** load.env: handed to the script as __ENV (besides BASE_URL and REQUEST_TIMEOUT). */
   env: Readonly<Record<string, string>>;
 }
@@ -663,6 +675,13 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     const fault = kind.resolve(f, ctx);
     return [{ index, phase: t.name ?? '', label: kind.label(f, fault), atMs: atMs ?? 0, forMs: forMs ?? 0, fault }];
   });
+  const shed = resolveShed(L.shed, {
+    timeline,
+    rate,
+    durationMs,
+    arrivals: arrivals !== undefined,
+    problem: (field, message, fix) => problems.push({ field, message, fix }),
+  });
   // A link an HTTP fault names gets its proxy, started with the rule (off until the fault's apply).
   for (const t of timeline) {
     const r = httpRuleOf(t.fault);
@@ -808,6 +827,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       preAllocatedVUs,
       maxVUs,
       ...(arrivals ? { arrivals } : {}),
+      ...(shed ? { shed } : {}),
       env: L.env ?? {},
     },
     timeline,
@@ -825,6 +845,59 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     ),
   };
 }
+
+/**
+ * load.shed against the resolved timeline: the step starts `after` the last heal (an instant
+ * fault's moment counts as its heal) and must end before the load does, so the full rate comes back.
+ */
+function resolveShed(
+  shed: { after: string; to: string; for: string } | undefined,
+  o: {
+    timeline: readonly ResolvedTimelineEntry[];
+    rate: number;
+    durationMs: number | undefined;
+    arrivals: boolean;
+    problem: (field: string, message: string, fix: string) => void;
+  },
+): ResolvedShed | undefined {
+  if (!shed) return undefined;
+  if (o.arrivals) {
+    o.problem(
+      'load.shed',
+      'shedding steps a constant rate; this load is given as arrivals',
+      'drop load.shed and lower the arrivals of the seconds to shed instead',
+    );
+    return undefined;
+  }
+  if (o.timeline.length === 0) {
+    o.problem('load.shed', 'there is no fault to recover from, so nothing to shed after', 'add a timeline entry, or drop load.shed');
+    return undefined;
+  }
+  const afterMs = parseDurationMs(shed.after);
+  const forMs = parseDurationMs(shed.for);
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(shed.to.trim());
+  const share = pct ? Number(pct[1]) / 100 : undefined;
+  if (afterMs === undefined) o.problem('load.shed.after', `'${shed.after}' is not a duration`, "write it like '8s' (from the last heal)");
+  if (!forMs) o.problem('load.shed.for', `'${shed.for}' is not a positive duration`, "write it like '10s'");
+  if (share === undefined || share <= 0 || share >= 1)
+    o.problem('load.shed.to', `'${shed.to}' is not a share between 0% and 100%`, "write the share of the rate kept while shed, like '25%'");
+  if (afterMs === undefined || !forMs || share === undefined || share <= 0 || share >= 1 || !o.durationMs) return undefined;
+  const lastHealMs = Math.max(...o.timeline.map((t) => t.atMs + t.forMs));
+  const fromMs = lastHealMs + afterMs;
+  const toMs = fromMs + forMs;
+  if (toMs >= o.durationMs) {
+    o.problem(
+      'load.shed',
+      `the shed ends ${formatS(toMs)} into the load, at or after its end (${formatS(o.durationMs)})`,
+      `lengthen load.duration to at least ${formatS(toMs + 5000)}: the full rate must come back to show the recovery holds`,
+    );
+    return undefined;
+  }
+  // k6 takes whole arrivals per second.
+  return { fromMs, toMs, share, rate: Math.max(1, Math.round(o.rate * share)) };
+}
+
+const formatS = (ms: number) => `${Number((ms / 1000).toFixed(1))}s`;
 
 export { partHit } from '../faults/index.ts';
 

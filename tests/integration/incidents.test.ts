@@ -153,4 +153,44 @@ for (const backend of ['local', 'containers'] as const) {
       expect(figure(o, 'recovery', 'upstream_calls_per_request{link:app→payments} < 1.1')?.measured).toBeGreaterThan(1.1);
     });
   });
+
+  describe(`${backend}: search-backlog (metastability: a load shed after the heal)`, () => {
+    const FILE = 'scenarios/search-backlog.ts';
+    /** Requests per second and their share of 5xx over the buckets starting in [fromMs, toMs) of the load. */
+    const span = (o: RunOutcome, fromMs: number, toMs: number) => {
+      const pts = o.result?.series?.points.filter((p) => p.tMs >= fromMs && p.tMs < toMs) ?? [];
+      const count = pts.reduce((n, p) => n + p.count, 0);
+      const failed = pts.reduce((n, p) => n + Object.entries(p.statuses).reduce((m, [code, k]) => m + (code.startsWith('5') ? k : 0), 0), 0);
+      return { perSecond: count / ((toMs - fromMs) / 1000), failed: count ? failed / count : 0 };
+    };
+    it('fixed: recovered at load, before any traffic is drained; the shed sends a tenth of the rate', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      expect(o.result?.judgement.recovery?.shed?.verdict).toBe('at load');
+      const shed = o.result?.load.shed;
+      expect(shed).toMatchObject({ fromMs: 19_000, toMs: 33_000, rate: 3 });
+      // The load step is real: 3/s while shed (no retries: nothing fails), 25/s again after it.
+      expect(span(o, 20_000, 32_000).perSecond).toBeCloseTo(3, 0);
+      const after = span(o, 34_000, 43_000);
+      expect(after.perSecond).toBeCloseTo(25, 0);
+      expect(after.failed).toBe(0);
+    });
+    it('broken: still down at full load 6 s after the heal (every search retried, every answer too late); recovers only once shed', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      const rc = o.result?.judgement.recovery;
+      expect(rc?.shed?.verdict).toBe('after shed');
+      expect(rc?.recoveryMs).toBeGreaterThan(rc?.shed?.shedAfterMs ?? Infinity);
+      expect(figure(o, 'recovery', 'recovery < 3s')?.note).toMatch(/^recovered only after the load was shed to 10%/);
+      // At the offered load after the heal: three requests per search (two retries), all of them failed.
+      const atLoad = span(o, 14_000, 19_000);
+      expect(atLoad.failed).toBe(1);
+      expect(atLoad.perSecond).toBeGreaterThan(70);
+      // Once the load is back after the shed, it holds.
+      const after = span(o, 34_000, 43_000);
+      expect(after.perSecond).toBeCloseTo(25, 0);
+      expect(after.failed).toBe(0);
+    });
+  });
 }
