@@ -20,6 +20,7 @@ import {
   summariseSoak,
   type JUnitRun,
   type RunResult,
+  type SoakLine,
   type SoakRun,
 } from '../report/index.ts';
 import { doctor } from './doctor.ts';
@@ -617,15 +618,41 @@ program
   .addOption(new Option('--runs <n>', 'runs per scenario and mode').default('10'))
   .addOption(new Option('--modes <modes>', 'comma-separated modes (skipped where a scenario lacks one)').default('fixed,broken'))
   .addOption(new Option('--reports <dir>', 'where the soak report goes').default('reports/soak'))
-  .action(async (files: string[], opts: { runs: string; modes: string; reports: string }) => {
-    process.exitCode = await soak(files, { runs: Number(opts.runs), modes: opts.modes.split(',').filter(Boolean), reports: opts.reports });
+  .addOption(new Option('--continue', 'add to the soak already in --reports (its soak.json): a long soak split over several jobs'))
+  .action(async (files: string[], opts: { runs: string; modes: string; reports: string; continue?: boolean }) => {
+    process.exitCode = await soak(files, {
+      runs: Number(opts.runs),
+      modes: opts.modes.split(',').filter(Boolean),
+      reports: opts.reports,
+      continue: opts.continue === true,
+    });
   });
 
-async function soak(files: string[], opts: { runs: number; modes: string[]; reports: string }): Promise<number> {
+async function soak(files: string[], opts: { runs: number; modes: string[]; reports: string; continue: boolean }): Promise<number> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort('SIGINT'));
   process.once('SIGTERM', () => controller.abort('SIGTERM'));
-  const runs: SoakRun[] = [];
+  const soakFile = path.join(opts.reports, 'soak.json');
+  if (opts.continue && !existsSync(soakFile))
+    throw new HarnessError(
+      'BO_SOAK',
+      'there is no soak to continue',
+      soakFile,
+      'drop --continue to start a soak, or give the --reports folder of the soak to add to',
+    );
+  const runs: SoakRun[] = opts.continue ? [...(JSON.parse(readFileSync(soakFile, 'utf8')) as { runs: SoakRun[] }).runs] : [];
+  // Written after every run: an interrupted or crashed soak keeps what it measured.
+  const write = (): SoakLine[] => {
+    const lines = summariseSoak(runs);
+    const md = renderSoak(lines, {
+      date: new Date().toISOString().slice(0, 10),
+      machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
+    });
+    mkdirSync(opts.reports, { recursive: true });
+    writeFileSync(path.join(opts.reports, 'soak.md'), md);
+    writeFileSync(soakFile, `${JSON.stringify({ lines, runs }, null, 2)}\n`);
+    return lines;
+  };
   for (let i = 1; i <= opts.runs && !controller.signal.aborted; i++) {
     for (const file of files) {
       const offered = await scenarioModes(file);
@@ -637,22 +664,16 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
           mode,
           exitCode: o.exitCode,
           expectations: o.result?.judgement.expectations ?? [],
+          ...(o.result ? { runId: o.result.runId } : {}),
           ...(o.error ? { error: o.error.message } : {}),
         });
+        write();
         process.stderr.write(`soak ${i}/${opts.runs}: ${file} (${mode}) → exit ${o.exitCode}${o.error ? `: ${o.error.message}` : ''}\n`);
       }
     }
   }
-  const lines = summariseSoak(runs);
-  const md = renderSoak(lines, {
-    date: new Date().toISOString().slice(0, 10),
-    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
-    runsPerMode: opts.runs,
-  });
-  mkdirSync(opts.reports, { recursive: true });
-  writeFileSync(path.join(opts.reports, 'soak.md'), md);
-  writeFileSync(path.join(opts.reports, 'soak.json'), `${JSON.stringify({ lines, runs }, null, 2)}\n`);
-  process.stdout.write(md);
+  const lines = write();
+  process.stdout.write(readFileSync(path.join(opts.reports, 'soak.md'), 'utf8'));
   if (controller.signal.aborted || runs.some((r) => r.exitCode === 2)) return 2;
   return lines.every((l) => l.asExpected) ? 0 : 1;
 }

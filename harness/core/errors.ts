@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'BO_INTERRUPTED'
   | 'BO_BASELINE'
   | 'BO_REPLAY'
-  | 'BO_MARGIN';
+  | 'BO_MARGIN'
+  | 'BO_SOAK';
 
 export class HarnessError extends Error {
   readonly code: ErrorCode;

@@ -23,7 +23,7 @@ describe('soak summary', () => {
     expect(summariseSoak([run('broken', 1, 1), run('broken', 2, 1)])[0]?.asExpected).toBe(false);
   });
   it('renders a table a person can read', () => {
-    const md = renderSoak(summariseSoak([run('fixed', 0, 12)]), { date: '2026-11-23', machine: 'polyglot', runsPerMode: 1 });
+    const md = renderSoak(summariseSoak([run('fixed', 0, 12)]), { date: '2026-11-23', machine: 'polyglot' });
     expect(md).toContain('| s | fixed | pass | 1 | 1 | 0 | 0 | yes |');
     expect(md).toContain('| fault | `p95 < 500ms` | 12ms | 12ms | 12ms | 1/1 |');
   });

@@ -7,6 +7,8 @@ export interface SoakRun {
   mode: string;
   exitCode: 0 | 1 | 2;
   expectations: readonly ExpectationResult[];
+  /** The run's report folder under the soak's runs/. */
+  runId?: string;
   error?: string;
 }
 
@@ -82,8 +84,9 @@ function fmt(v: number, unit: ExpectationResult['unit']): string {
   return formatMs(v);
 }
 
-export function renderSoak(lines: readonly SoakLine[], meta: { date: string; machine: string; runsPerMode: number }): string {
-  const out = [`# Soak: ${meta.runsPerMode} runs per scenario and mode`, '', `${meta.date}, ${meta.machine}.`, ''];
+export function renderSoak(lines: readonly SoakLine[], meta: { date: string; machine: string }): string {
+  const most = Math.max(0, ...lines.map((l) => l.runs));
+  const out = [`# Soak: ${most} runs per scenario and mode`, '', `${meta.date}, ${meta.machine}.`, ''];
   out.push('| scenario | mode | gate should | runs | pass | fail | harness error | as expected |', '|---|---|---|---|---|---|---|---|');
   for (const l of lines)
     out.push(`| ${l.scenario} | ${l.mode} | ${l.expected} | ${l.runs} | ${l.passed} | ${l.failed} | ${l.errors} | ${l.asExpected ? 'yes' : '**NO**'} |`);
