@@ -56,8 +56,9 @@ integration: setup-test setup-containers
 	@npx vitest run tests/integration
 
 # The gate suite RUNS times in each mode: fixed must pass every time, broken must fail every time.
+# CONTINUE=1 adds RUNS more to the soak already in reports/soak (a long soak split over jobs).
 soak: setup
-	@$(BROWNOUT) soak $(SOAK_SCENARIOS) --runs $(RUNS) --modes fixed,broken
+	@$(BROWNOUT) soak $(SOAK_SCENARIOS) --runs $(RUNS) --modes fixed,broken $(if $(CONTINUE),--continue)
 
 # The teardown paths (pass, SIGINT) RUNS times each with every core kept busy by a CPU burner:
 # zero processes may survive (reports/teardown-soak.md). About 30 s a run.

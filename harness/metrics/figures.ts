@@ -254,7 +254,7 @@ export function shedVerdict(rc: RecoveryResult, shed: { afterMs: number; forMs: 
   return { verdict: rc.recoveryMs + rc.stableForMs <= shed.afterMs ? 'at load' : 'after shed', ...base };
 }
 
-/** 'recovered at load', 'recovered only after the load was shed to 25% (3.2s into the shed)', 'never, not even with the load shed to 25%'. */
+/** The verdict in words, with its times: 'recovered only after the load was shed to 25% 6.00s after the heal: 8.50s after the heal, 2.50s into the shed'. */
 export function describeShed(rc: RecoveryResult): string | undefined {
   const s = rc.shed;
   if (!s) return undefined;

@@ -262,7 +262,7 @@ describe('resolveScenario', () => {
       'a shed that never ends',
       (d) => ({ ...d, load: { ...d.load, shed: { after: '5s', to: '50%', for: '10s' } } }),
       'load.shed',
-      /at or after its end \(30s\)/,
+      /at or after its end \(30.0s\)/,
     ],
     [
       'a shed with nothing to recover from',

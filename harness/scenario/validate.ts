@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseDurationMs } from '../core/duration.ts';
+import { formatMs, parseDurationMs } from '../core/duration.ts';
 import { ScenarioError } from '../core/errors.ts';
 import { portFree } from '../core/ports.ts';
 import {
@@ -888,16 +888,14 @@ function resolveShed(
   if (toMs >= o.durationMs) {
     o.problem(
       'load.shed',
-      `the shed ends ${formatS(toMs)} into the load, at or after its end (${formatS(o.durationMs)})`,
-      `lengthen load.duration to at least ${formatS(toMs + 5000)}: the full rate must come back to show the recovery holds`,
+      `the shed ends ${formatMs(toMs)} into the load, at or after its end (${formatMs(o.durationMs)})`,
+      `lengthen load.duration to at least ${formatMs(toMs + 5000)}: the full rate must come back to show the recovery holds`,
     );
     return undefined;
   }
   // k6 takes whole arrivals per second.
   return { fromMs, toMs, share, rate: Math.max(1, Math.round(o.rate * share)) };
 }
-
-const formatS = (ms: number) => `${Number((ms / 1000).toFixed(1))}s`;
 
 export { partHit } from '../faults/index.ts';
 

@@ -40,7 +40,16 @@ describe('brownout list', () => {
       .trim()
       .split('\n')
       .map((l) => l.split(/\s+/)[0]);
-    expect(names).toEqual(['cold-cache', 'crash-recovery', 'dependency-outage', 'lb-failover', 'retry-storm', 'slow-transaction-replay', 'slow-transaction']);
+    expect(names).toEqual([
+      'cold-cache',
+      'crash-recovery',
+      'dependency-outage',
+      'lb-failover',
+      'retry-storm',
+      'search-backlog',
+      'slow-transaction-replay',
+      'slow-transaction',
+    ]);
     expect(r.stdout).toMatch(/lb-failover\s+fixed\|broken\s+scenarios\/lb-failover\.ts\s+The leader instance crashes/);
   });
 
@@ -91,4 +100,28 @@ describe('brownout list', () => {
     expect(all.stdout).toMatch(/^stuck\s+-\s+\S+stuck\.mjs\s+INVALID: file: did not finish loading within 10 s/m);
     expect(all.stdout).toMatch(/^with-server\s+a\|b/m);
   }, 60_000);
+});
+
+describe('brownout soak', () => {
+  it('keeps its soak after every run; --continue adds to it (a soak split over jobs); nothing to continue is one error', () => {
+    const reports = path.join(dir, 'soak');
+    const args = ['soak', 'tests/integration/scenarios/latency.ts', '--runs', '1', '--modes', 'default', '--reports', reports];
+    const none = cli(...args, '--continue');
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('there is no soak to continue');
+    expect(existsSync(reports)).toBe(false);
+    const first = cli(...args);
+    expect(first.status, first.stderr).toBe(0);
+    const second = cli(...args, '--continue');
+    expect(second.status, second.stderr).toBe(0);
+    const soak = JSON.parse(readFileSync(path.join(reports, 'soak.json'), 'utf8')) as {
+      runs: { scenario: string; runId: string }[];
+      lines: { runs: number; passed: number }[];
+    };
+    expect(soak.runs.map((r) => r.scenario)).toEqual(['latency-probe', 'latency-probe']);
+    // Each run's report is kept under runs/, named by the id soak.json records.
+    for (const r of soak.runs) expect(existsSync(path.join(reports, 'runs', r.runId, 'result.json'))).toBe(true);
+    expect(soak.lines).toMatchObject([{ runs: 2, passed: 2 }]);
+    expect(readFileSync(path.join(reports, 'soak.md'), 'utf8')).toMatch(/^# Soak: 2 runs per scenario and mode/);
+  }, 120_000);
 });
