@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ExpectationResult } from '../metrics/index.ts';
-import { renderSoak, summariseSoak, type SoakRun } from './soak.ts';
+import { limitUsed, renderSoak, summariseSoak, type SoakRun } from './soak.ts';
 
 const exp = (measured: number, passed: boolean): ExpectationResult => ({ phase: 'fault', source: 'p95 < 500ms', measured, unit: 'ms', requests: 100, passed });
 const run = (mode: string, exitCode: 0 | 1 | 2, measured: number): SoakRun => ({
@@ -25,6 +25,19 @@ describe('soak summary', () => {
   it('renders a table a person can read', () => {
     const md = renderSoak(summariseSoak([run('fixed', 0, 12)]), { date: '2026-11-23', machine: 'polyglot' });
     expect(md).toContain('| s | fixed | pass | 1 | 1 | 0 | 0 | yes |');
-    expect(md).toContain('| fault | `p95 < 500ms` | 12ms | 12ms | 12ms | 1/1 |');
+    expect(md).toContain('| fault | `p95 < 500ms` | 12ms | 12ms | 12ms | 1/1 | 2% |');
+    expect(md).toContain('Within 2× of the limit on some run (modes that should pass): none.');
+  });
+  it('names each figure of a passing mode that used half its limit or more on some run', () => {
+    const md = renderSoak(summariseSoak([run('fixed', 0, 100), run('fixed', 0, 260), run('broken', 1, 3000)]), { date: '2026-12-02', machine: 'polyglot' });
+    expect(md).toContain('- s (fixed) fault `p95 < 500ms`: 52% of the limit');
+    // A failing mode far over its limit is the incident, not a near miss.
+    expect(md).not.toContain('- s (broken)');
+  });
+  it('the limit used: the worst value over a ceiling, the worst shortfall over the one a floor on a rate allows', () => {
+    expect(limitUsed('rate(failed) < 2%', 'rate', 0.004, 0.0103)).toBeCloseTo(0.515);
+    expect(limitUsed('rate(2xx){first:1s} >= 99.9%', 'rate', 0.9995, 1)).toBeCloseTo(0.5);
+    expect(limitUsed('rate(5xx) == 0', 'rate', 0, 0)).toBeUndefined();
+    expect(limitUsed('p50 >= 300ms', 'ms', 310, 330)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { formatMs } from '../core/duration.ts';
-import type { ExpectationResult } from '../metrics/index.ts';
+import { parseExpectation, type ExpectationResult } from '../metrics/index.ts';
 
 /** One run of one scenario in one mode, as the soak keeps it. */
 export interface SoakRun {
@@ -22,7 +22,34 @@ export interface SoakLine {
   failed: number;
   errors: number;
   asExpected: boolean;
-  figures: { phase: string; source: string; unit: ExpectationResult['unit']; min: number; median: number; max: number; held: number; runs: number }[];
+  figures: {
+    phase: string;
+    source: string;
+    unit: ExpectationResult['unit'];
+    min: number;
+    median: number;
+    max: number;
+    held: number;
+    runs: number;
+    /** How much of its limit the worst run used (absent where a share means nothing: `==`, a floor on a time). */
+    used?: number;
+  }[];
+}
+
+/** A figure this close to its limit on some run (half of it or more) is within 2× of failing. */
+export const NEAR_LIMIT = 0.5;
+
+/**
+ * The share of the limit the worst run used: for `< L` the largest value over L; for a floor on a rate
+ * (`rate(2xx) >= 99.9%`) the largest shortfall from 100% over the one allowed.
+ */
+export function limitUsed(source: string, unit: ExpectationResult['unit'], min: number, max: number): number | undefined {
+  const p = parseExpectation(source);
+  if (!p.ok) return undefined;
+  const { op, value } = p.expectation;
+  if ((op === '<' || op === '<=') && value > 0 && Number.isFinite(max)) return max / value;
+  if ((op === '>' || op === '>=') && unit === 'rate' && value < 1 && Number.isFinite(min)) return (1 - min) / (1 - value);
+  return undefined;
 }
 
 /** Modes whose gate is expected to fail (the incident reproduced); every other mode must pass. */
@@ -51,15 +78,19 @@ export function summariseSoak(runs: readonly SoakRun[]): SoakLine[] {
     const figures = [...byExp.values()].map((es) => {
       const e0 = es[0] as ExpectationResult;
       const vals = es.flatMap((e) => (e.measured === undefined ? [] : [e.measured]));
+      const min = Math.min(...vals);
+      const max = Math.max(...vals);
+      const used = limitUsed(e0.source, e0.unit, min, max);
       return {
         phase: e0.phase,
         source: e0.source,
         unit: e0.unit,
-        min: Math.min(...vals),
+        min,
         median: median(vals),
-        max: Math.max(...vals),
+        max,
         held: es.filter((e) => e.passed).length,
         runs: es.length,
+        ...(used === undefined ? {} : { used }),
       };
     });
     return {
@@ -76,6 +107,8 @@ export function summariseSoak(runs: readonly SoakRun[]): SoakLine[] {
   });
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+
 function fmt(v: number, unit: ExpectationResult['unit']): string {
   if (!Number.isFinite(v)) return '—';
   if (unit === 'rate') return `${(v * 100).toFixed(2)}%`;
@@ -90,10 +123,26 @@ export function renderSoak(lines: readonly SoakLine[], meta: { date: string; mac
   out.push('| scenario | mode | gate should | runs | pass | fail | harness error | as expected |', '|---|---|---|---|---|---|---|---|');
   for (const l of lines)
     out.push(`| ${l.scenario} | ${l.mode} | ${l.expected} | ${l.runs} | ${l.passed} | ${l.failed} | ${l.errors} | ${l.asExpected ? 'yes' : '**NO**'} |`);
+  // The figures a passing mode holds with less than 2× to spare: where a busy machine or bad luck flips the gate.
+  const near = lines
+    .filter((l) => l.expected === 'pass')
+    .flatMap((l) =>
+      l.figures.filter((f) => (f.used ?? 0) >= NEAR_LIMIT).map((f) => `${l.scenario} (${l.mode}) ${f.phase} \`${f.source}\`: ${pct(f.used ?? 0)} of the limit`),
+    );
+  out.push('', `Within 2× of the limit on some run (modes that should pass): ${near.length ? '' : 'none.'}`);
+  if (near.length) out.push('', ...near.map((n) => `- ${n}`));
   for (const l of lines) {
-    out.push('', `## ${l.scenario} (${l.mode}): spread of each figure`, '', '| phase | expectation | min | median | max | held |', '|---|---|---|---|---|---|');
+    out.push(
+      '',
+      `## ${l.scenario} (${l.mode}): spread of each figure`,
+      '',
+      '| phase | expectation | min | median | max | held | limit used (worst run) |',
+      '|---|---|---|---|---|---|---|',
+    );
     for (const f of l.figures)
-      out.push(`| ${f.phase} | \`${f.source}\` | ${fmt(f.min, f.unit)} | ${fmt(f.median, f.unit)} | ${fmt(f.max, f.unit)} | ${f.held}/${f.runs} |`);
+      out.push(
+        `| ${f.phase} | \`${f.source}\` | ${fmt(f.min, f.unit)} | ${fmt(f.median, f.unit)} | ${fmt(f.max, f.unit)} | ${f.held}/${f.runs} | ${f.used === undefined ? '—' : pct(f.used)} |`,
+      );
   }
   return `${out.join('\n')}\n`;
 }
