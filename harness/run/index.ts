@@ -234,11 +234,17 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       timers.push(live);
     }
 
+    // Removed once the load is over: a signal shared by many runs (soak, margin) must not gather one per run.
+    let offAbort = () => undefined as void;
     const aborted = new Promise<never>((_, reject) => {
-      if (!opts.signal) return;
-      const onAbort = () => reject(interrupted(opts.signal));
-      if (opts.signal.aborted) onAbort();
-      else opts.signal.addEventListener('abort', onAbort, { once: true });
+      const signal = opts.signal;
+      if (!signal) return;
+      const onAbort = () => reject(interrupted(signal));
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        offAbort = () => signal.removeEventListener('abort', onAbort);
+      }
     });
     aborted.catch(() => undefined);
 
@@ -248,7 +254,11 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const partDied = new Promise<never>((_, reject) => st.onUnexpectedExit(attacked, reject));
     partDied.catch(() => undefined);
 
-    await Promise.race([Promise.all(runners.map((r) => r.process.exited)), tl.failed, aborted, partDied]);
+    try {
+      await Promise.race([Promise.all(runners.map((r) => r.process.exited)), tl.failed, aborted, partDied]);
+    } finally {
+      offAbort();
+    }
     const tEnd = t0 + sc.load.durationMs;
     for (const t of timers) clearTimeout(t);
     // k6 may end before a heal ran (it should not: validation keeps heals inside the load).

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, type RunOutcome } from '../../harness/index.ts';
 import { newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
@@ -6,10 +7,12 @@ describe('a latency toxic, measured through k6 and the harness', () => {
   let outcome: RunOutcome;
   let before: Map<number, string>;
   let dirsBefore: string[];
+  // A signal as soak and margin share one across runs.
+  const controller = new AbortController();
   beforeAll(async () => {
     before = stackProcesses();
     dirsBefore = runTempDirs();
-    outcome = await runScenario({ scenarioFile: 'tests/integration/scenarios/latency.ts', reportsDir: 'reports/test' });
+    outcome = await runScenario({ scenarioFile: 'tests/integration/scenarios/latency.ts', reportsDir: 'reports/test', signal: controller.signal });
   });
   afterAll(() => undefined);
 
@@ -23,7 +26,8 @@ describe('a latency toxic, measured through k6 and the harness', () => {
     expect(outcome.exitCode).toBe(0);
   });
 
-  it('leaves no toxic, process or temp dir behind', () => {
+  it('leaves no toxic, process, temp dir or listener on its abort signal behind', () => {
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
     expect(outcome.toxicsLeft).toEqual([]);
     expect(outcome.cleanupFailures).toEqual([]);
     expect(newProcesses(before)).toEqual([]);
