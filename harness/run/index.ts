@@ -235,7 +235,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     }
 
     // Removed once the load is over: a signal shared by many runs (soak, margin) must not gather one per run.
-    let offAbort = () => undefined as void;
+    let offAbort: () => void = () => undefined;
     const aborted = new Promise<never>((_, reject) => {
       const signal = opts.signal;
       if (!signal) return;
