@@ -39,5 +39,6 @@ describe('soak summary', () => {
     expect(limitUsed('rate(2xx){first:1s} >= 99.9%', 'rate', 0.9995, 1)).toBeCloseTo(0.5);
     expect(limitUsed('rate(5xx) == 0', 'rate', 0, 0)).toBeUndefined();
     expect(limitUsed('p50 >= 300ms', 'ms', 310, 330)).toBeUndefined();
+    expect(limitUsed('upstream_calls_per_request{link:app→payments} < 1.1', 'ratio', 1, 1.01)).toBeUndefined();
   });
 });

@@ -41,11 +41,12 @@ export const NEAR_LIMIT = 0.5;
 
 /**
  * The share of the limit the worst run used: for `< L` the largest value over L; for a floor on a rate
- * (`rate(2xx) >= 99.9%`) the largest shortfall from 100% over the one allowed.
+ * (`rate(2xx) >= 99.9%`) the largest shortfall from 100% over the one allowed. None for a ratio of
+ * work per request: its floor is what one request needs (one call, one query), not 0.
  */
 export function limitUsed(source: string, unit: ExpectationResult['unit'], min: number, max: number): number | undefined {
   const p = parseExpectation(source);
-  if (!p.ok) return undefined;
+  if (!p.ok || unit === 'ratio') return undefined;
   const { op, value } = p.expectation;
   if ((op === '<' || op === '<=') && value > 0 && Number.isFinite(max)) return max / value;
   if ((op === '>' || op === '>=') && unit === 'rate' && value < 1 && Number.isFinite(min)) return (1 - min) / (1 - value);
