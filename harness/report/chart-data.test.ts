@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chartData } from './html.ts';
-import type { RunResult } from './index.ts';
+import { renderSummary, type RunResult } from './index.ts';
 
 const recorded = JSON.parse(readFileSync(path.join(import.meta.dirname, 'testdata', 'lb-failover-broken.result.json'), 'utf8')) as RunResult;
 
@@ -26,5 +26,27 @@ describe('chartData: a replay draws its source log over the run', () => {
     expect(d.log?.statusPct['other 5xx'][4]).toBe(5);
     // A run without a source log draws none.
     expect(chartData(recorded).log).toBeUndefined();
+  });
+});
+
+describe('a recorded search-backlog broken run (a load shed after the heal)', () => {
+  const shedRun = JSON.parse(readFileSync(path.join(import.meta.dirname, 'testdata', 'search-backlog-broken.result.json'), 'utf8')) as RunResult;
+  it('draws the shed’s start and end as lines, where the load stepped', () => {
+    const d = chartData(shedRun);
+    expect(d.instants).toEqual([
+      { label: 'load shed to 10%', atS: 19 },
+      { label: 'load back to 100%', atS: 33 },
+    ]);
+    // The recorded requests per second: 9/s early in the shed (3 searches, each tried three times),
+    // 3/s once recovered, 25/s after it.
+    const rateAt = (s: number) => d.rate[d.t.findIndex((t) => t > s)];
+    expect(rateAt(23)).toBe(9);
+    expect(rateAt(31)).toBe(3);
+    expect(rateAt(38)).toBe(25);
+  });
+  it('the summary says how it recovered', () => {
+    expect(renderSummary(shedRun)).toMatch(
+      /^Load shed: recovered only after the load was shed to 10% 6\.00s after the heal: 1\d\.\ds after the heal, \d\.\d\ds into the shed\.$/m,
+    );
   });
 });
