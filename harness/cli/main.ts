@@ -659,6 +659,8 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
       for (const mode of opts.modes.filter((m) => offered.includes(m))) {
         if (controller.signal.aborted) break;
         const o = await runScenario({ scenarioFile: file, mode, reportsDir: path.join(opts.reports, 'runs'), signal: controller.signal });
+        // A run cut short by the soak's own interruption measured nothing: it is not one of the soak's runs.
+        if (controller.signal.aborted) break;
         runs.push({
           scenario: o.result?.scenario.name ?? file,
           mode,
