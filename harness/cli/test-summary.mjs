@@ -1,7 +1,5 @@
-// Prints vitest's JSON report: where the time went (by test file, slowest first; the tests' own time: a
-// file's beforeAll is not in it; files run in
-// parallel, so these add up to more than the wall time), then one plain closing line: "N passed,
-// N failed, N skipped".
+// Prints vitest's JSON report: where the time went, by test file, slowest first (the tests' own
+// time: a file's beforeAll is not in it), then one plain closing line: "N passed, N failed, N skipped".
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
