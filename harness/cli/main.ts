@@ -642,7 +642,7 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
     );
   const runs: SoakRun[] = opts.continue ? [...(JSON.parse(readFileSync(soakFile, 'utf8')) as { runs: SoakRun[] }).runs] : [];
   // Written after every run: an interrupted or crashed soak keeps what it measured.
-  const write = (): SoakLine[] => {
+  const write = (): { lines: SoakLine[]; md: string } => {
     const lines = summariseSoak(runs);
     const md = renderSoak(lines, {
       date: new Date().toISOString().slice(0, 10),
@@ -651,7 +651,7 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
     mkdirSync(opts.reports, { recursive: true });
     writeFileSync(path.join(opts.reports, 'soak.md'), md);
     writeFileSync(soakFile, `${JSON.stringify({ lines, runs }, null, 2)}\n`);
-    return lines;
+    return { lines, md };
   };
   for (let i = 1; i <= opts.runs && !controller.signal.aborted; i++) {
     for (const file of files) {
@@ -674,8 +674,8 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
       }
     }
   }
-  const lines = write();
-  process.stdout.write(readFileSync(path.join(opts.reports, 'soak.md'), 'utf8'));
+  const { lines, md } = write();
+  process.stdout.write(md);
   if (controller.signal.aborted || runs.some((r) => r.exitCode === 2)) return 2;
   return lines.every((l) => l.asExpected) ? 0 : 1;
 }

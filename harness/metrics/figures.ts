@@ -254,11 +254,14 @@ export function shedVerdict(rc: RecoveryResult, shed: { afterMs: number; forMs: 
   return { verdict: rc.recoveryMs + rc.stableForMs <= shed.afterMs ? 'at load' : 'after shed', ...base };
 }
 
+/** A share of the rate as the scenario wrote it: 0.1 → '10%'. */
+export const sharePercent = (share: number): string => `${Number((share * 100).toFixed(1))}%`;
+
 /** The verdict in words, with its times: 'recovered only after the load was shed to 25% 6.00s after the heal: 8.50s after the heal, 2.50s into the shed'. */
 export function describeShed(rc: RecoveryResult): string | undefined {
   const s = rc.shed;
   if (!s) return undefined;
-  const pct = `${Number((s.share * 100).toFixed(1))}%`;
+  const pct = sharePercent(s.share);
   if (s.verdict === 'at load') return `recovered at load (the load was to be shed to ${pct} ${formatMs(s.shedAfterMs)} after the heal)`;
   if (s.verdict === 'never')
     return `never recovered, not even with the load shed to ${pct} for ${formatMs(s.shedForMs)} from ${formatMs(s.shedAfterMs)} after the heal`;

@@ -2,7 +2,7 @@ import { build, stop } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
-import { describeShed, type Figures } from '../metrics/index.ts';
+import { describeShed, sharePercent, type Figures } from '../metrics/index.ts';
 import { STATUS_SERIES, type ChartData, type ChartMark, type ChartWindow, type StatusSeries } from './chart-data.ts';
 import {
   eventText,
@@ -60,8 +60,7 @@ export function chartData(r: RunResult): ChartData {
   }
   const shed = r.load.shed;
   if (shed) {
-    const pct = `${Number((shed.share * 100).toFixed(1))}%`;
-    instants.push({ label: `load shed to ${pct}`, atS: seconds(shed.fromMs) }, { label: 'load back to 100%', atS: seconds(shed.toMs) });
+    instants.push({ label: `load shed to ${sharePercent(shed.share)}`, atS: seconds(shed.fromMs) }, { label: 'load back to 100%', atS: seconds(shed.toMs) });
   }
   // Transitional check states (UP 1/3, DOWN 1/2) would crowd the chart: only settled ones are marked.
   const gateway = r.timeline.filter((e) => e.kind === 'gateway' && !/\d\/\d/.test(e.label)).map((e) => ({ label: e.label, atS: seconds(e.offsetMs) }));

@@ -876,12 +876,12 @@ function resolveShed(
   const afterMs = parseDurationMs(shed.after);
   const forMs = parseDurationMs(shed.for);
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(shed.to.trim());
-  const share = pct ? Number(pct[1]) / 100 : undefined;
+  const share = pct ? Number(pct[1]) / 100 : NaN;
+  const shareOk = share > 0 && share < 1;
   if (afterMs === undefined) o.problem('load.shed.after', `'${shed.after}' is not a duration`, "write it like '8s' (from the last heal)");
   if (!forMs) o.problem('load.shed.for', `'${shed.for}' is not a positive duration`, "write it like '10s'");
-  if (share === undefined || share <= 0 || share >= 1)
-    o.problem('load.shed.to', `'${shed.to}' is not a share between 0% and 100%`, "write the share of the rate kept while shed, like '25%'");
-  if (afterMs === undefined || !forMs || share === undefined || share <= 0 || share >= 1 || !o.durationMs) return undefined;
+  if (!shareOk) o.problem('load.shed.to', `'${shed.to}' is not a share between 0% and 100%`, "write the share of the rate kept while shed, like '25%'");
+  if (afterMs === undefined || !forMs || !shareOk || !o.durationMs) return undefined;
   const lastHealMs = Math.max(...o.timeline.map((t) => t.atMs + t.forMs));
   const fromMs = lastHealMs + afterMs;
   const toMs = fromMs + forMs;
