@@ -243,7 +243,8 @@ describe('containers backend', () => {
       try {
         const child = spawn(
           process.execPath,
-          ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--stack', 'containers', '--reports', reports],
+          // The photo stack with its first fault 2 s into the load.
+          ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'tests/integration/scenarios/teardown-pass.ts', '--stack', 'containers', '--reports', reports],
           { stdio: ['ignore', 'pipe', 'pipe'] },
         );
         let stderr = '';
@@ -266,7 +267,8 @@ describe('containers backend', () => {
     needEngine(ctx);
     const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
     try {
-      for (const next of [['clean'], ['run', 'scenarios/slow-transaction.ts', '--stack', 'containers', '--reports', reports]]) {
+      // The next run only has to start to clean up: a 6 s one (a health check through a latency toxic) will do.
+      for (const next of [['clean'], ['run', 'tests/integration/scenarios/margin.ts', '--stack', 'containers', '--reports', reports]]) {
         const processes = stackProcesses();
         const dirs = runTempDirs();
         const child = spawn(

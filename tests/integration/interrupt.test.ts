@@ -13,9 +13,14 @@ interface Ended {
 /** Starts the CLI, waits until `when` shows on its stderr, sends the signals, collects the exit and the process tree. */
 function interruptDuringLoad(signals: NodeJS.Signals[], when = /apply latency/, afterMs = 500): Promise<Ended> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--reports', 'reports/test'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // The photo stack with its first fault 2 s into the load (slow-transaction's comes at 10 s).
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'tests/integration/scenarios/teardown-pass.ts', '--reports', 'reports/test'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const tree = new Map<number, SeenProcess>();
     const poll = setInterval(() => {
       if (child.pid !== undefined) noteSeen(tree, descendants(child.pid));

@@ -1,8 +1,8 @@
 import { at, gateway, latency, lockWait, mariadb, scenario, service, type ScenarioDefinition } from '../../../harness/index.ts';
 
 /**
- * A short run of the photo stack for teardown proofs: 12 s of load, a latency toxic from 3 s to
- * 9 s. `variant` picks how the run ends on its own: pass, an expectation failing, or a fault that throws.
+ * A short run of the photo stack for teardown proofs: 8 s of load, a latency toxic from 2 s to
+ * 6 s. `variant` picks how the run ends on its own: pass, an expectation failing, or a fault that throws.
  */
 export function teardownScenario(variant: 'pass' | 'fail' | 'fault-throws'): ScenarioDefinition {
   return scenario({
@@ -14,10 +14,10 @@ export function teardownScenario(variant: 'pass' | 'fail' | 'fault-throws'): Sce
       app: service({ command: ['node', '--import', 'tsx', '../../../fixtures/photo/server.ts'], env: { MODE: 'fixed' }, dependsOn: ['db', 'imager'] }),
       edge: gateway({ to: 'app', timeout: '3s', timeoutStatus: 503 }),
     }),
-    load: { script: '../../../scenarios/load/photos.k6.ts', target: 'edge', rate: 20, duration: '12s' },
+    load: { script: '../../../scenarios/load/photos.k6.ts', target: 'edge', rate: 20, duration: '8s' },
     timeline: [
-      at('3s', latency({ link: 'app→imager', latency: '500ms' }), { for: '6s' }),
-      ...(variant === 'fault-throws' ? [at('4s', lockWait({ db: 'db', rows: 'SELECT * FROM no_such_table WHERE id = 1' }), { for: '2s' })] : []),
+      at('2s', latency({ link: 'app→imager', latency: '500ms' }), { for: '4s' }),
+      ...(variant === 'fault-throws' ? [at('3s', lockWait({ db: 'db', rows: 'SELECT * FROM no_such_table WHERE id = 1' }), { for: '2s' })] : []),
     ],
     expect: {
       baseline: ['rate(5xx) < 1%'],

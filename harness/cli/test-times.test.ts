@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { renderTestTimes } from './test-times.ts';
+
+describe("make test's time by file", () => {
+  it('slowest first, a file’s hooks and import beside its tests, shares of the whole, then the counts', () => {
+    const out = renderTestTimes(
+      [
+        { file: 'a.test.ts', tests: 1, testsS: 1, hooksS: 0, importS: 0 },
+        { file: 'b.test.ts', tests: 2, testsS: 2, hooksS: 6, importS: 1 },
+      ],
+      { passed: 3, failed: 0, skipped: 0 },
+    ).split('\n');
+    expect(out[0]).toBe('time by test file (10 s in all: tests 3 s, hooks 6 s, imports 1 s):');
+    expect(out[2]).toBe('   9.0 s   90.0%    2.0 s    6.0 s    1.0 s  b.test.ts (2 tests)');
+    expect(out[3]).toBe('   1.0 s   10.0%    1.0 s    0.0 s    0.0 s  a.test.ts (1 test)');
+    expect(out[4]).toBe('tests: 3 passed, 0 failed, 0 skipped');
+  });
+  it('no files: only the counts', () => {
+    expect(renderTestTimes([], { passed: 0, failed: 1, skipped: 0 })).toBe('tests: 0 passed, 1 failed, 0 skipped\n');
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * `make test`'s closing words: where the time went, by test file, slowest first, then one plain line
+ * "tests: N passed, N failed, N skipped". A vitest reporter, because only vitest knows a file's
+ * hooks (beforeAll/afterAll: a stack started once for several tests) and its import time, which
+ * its JSON report leaves out. Written to reports/test-times.txt (make prints it) and .json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Reporter, TestModule } from 'vitest/node';
+
+export interface FileTime {
+  file: string;
+  tests: number;
+  /** Seconds: the tests' own time, their hooks' (the module's run less its tests), its import. */
+  testsS: number;
+  hooksS: number;
+  importS: number;
+}
+
+export interface TestCounts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** The table and the closing line, as printed. */
+export function renderTestTimes(files: readonly FileTime[], counts: TestCounts): string {
+  const all = (f: FileTime) => f.testsS + f.hooksS + f.importS;
+  const sorted = [...files].sort((a, b) => all(b) - all(a));
+  const total = sorted.reduce((n, f) => n + all(f), 0);
+  const lines: string[] = [];
+  if (sorted.length) {
+    const sum = (k: 'testsS' | 'hooksS' | 'importS') => sorted.reduce((n, f) => n + f[k], 0).toFixed(0);
+    lines.push(`time by test file (${total.toFixed(0)} s in all: tests ${sum('testsS')} s, hooks ${sum('hooksS')} s, imports ${sum('importS')} s):`);
+    lines.push(`${'all'.padStart(8)}  ${'share'.padStart(6)}  ${'tests'.padStart(7)}  ${'hooks'.padStart(7)}  ${'import'.padStart(7)}  file`);
+    const s = (x: number) => `${x.toFixed(1)} s`.padStart(8);
+    for (const f of sorted) {
+      const share = total > 0 ? (all(f) / total) * 100 : 0;
+      lines.push(
+        `${s(all(f))}  ${`${share.toFixed(1)}%`.padStart(6)} ${s(f.testsS)} ${s(f.hooksS)} ${s(f.importS)}  ${f.file} (${f.tests} test${f.tests === 1 ? '' : 's'})`,
+      );
+    }
+  }
+  lines.push(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  return `${lines.join('\n')}\n`;
+}
+
+export default class TestTimes implements Reporter {
+  private readonly files: FileTime[] = [];
+  private readonly counts: TestCounts = { passed: 0, failed: 0, skipped: 0 };
+
+  onTestModuleEnd(m: TestModule): void {
+    const d = m.diagnostic();
+    let testsMs = 0;
+    let n = 0;
+    // A file that failed to load has no tests to count: it counts as one failure.
+    if (m.state() === 'failed' && [...m.children.allTests()].length === 0) this.counts.failed++;
+    for (const t of m.children.allTests()) {
+      n++;
+      testsMs += t.diagnostic()?.duration ?? 0;
+      const state = t.result().state;
+      if (state === 'passed') this.counts.passed++;
+      else if (state === 'failed') this.counts.failed++;
+      else this.counts.skipped++;
+    }
+    this.files.push({
+      file: path.relative(process.cwd(), m.moduleId),
+      tests: n,
+      testsS: testsMs / 1000,
+      hooksS: Math.max(0, d.duration - testsMs) / 1000,
+      importS: (d.collectDuration + d.setupDuration + d.prepareDuration + d.environmentSetupDuration) / 1000,
+    });
+  }
+
+  onTestRunEnd(): void {
+    // Printed by make after vitest's own summary (a reporter cannot print after another's).
+    mkdirSync('reports', { recursive: true });
+    writeFileSync(path.join('reports', 'test-times.txt'), renderTestTimes(this.files, this.counts));
+    writeFileSync(path.join('reports', 'test-times.json'), `${JSON.stringify({ files: this.files, counts: this.counts }, null, 2)}\n`);
+  }
+}
