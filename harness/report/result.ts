@@ -234,7 +234,7 @@ export function workTable(j: Judgement): string[][] | undefined {
   return rows;
 }
 
-export const MACHINE_HEADERS = ['phase', 'CPU busy', 'by other processes', 'CPU wait (PSI)', 'harness loop lag (max)'] as const;
+export const MACHINE_HEADERS = ['phase', 'CPU busy', 'by other processes', 'CPU wait (PSI)', "the run's CPU wait", 'harness loop lag (max)'] as const;
 
 /** Per phase, how much CPU the machine had to give: the Markdown and the HTML reports share it. */
 export function machineTable(r: RunResult): string[][] | undefined {
@@ -244,6 +244,7 @@ export function machineTable(r: RunResult): string[][] | undefined {
     pct(m.busy),
     pct(m.othersBusy),
     m.cpuWait === undefined ? '—' : pct(m.cpuWait),
+    m.runWait === undefined ? '—' : pct(m.runWait),
     m.loopLagMaxMs === undefined ? '—' : formatMs(m.loopLagMaxMs),
   ]);
 }

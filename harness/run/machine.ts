@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { processTree } from '../core/procfs.ts';
 import type { LoopLagSample, MachineSample } from '../metrics/index.ts';
@@ -29,6 +29,30 @@ function processTicks(pid: number): number {
   }
 }
 
+/** /proc/<pid>/task/<tid>/schedstat: ns on a CPU, ns runnable but waiting for one, timeslices. */
+export function parseSchedstat(text: string): { cpuNs: number; waitNs: number } | undefined {
+  const [cpu, wait] = text.trim().split(/\s+/).map(Number);
+  return cpu !== undefined && wait !== undefined && Number.isFinite(cpu) && Number.isFinite(wait) ? { cpuNs: cpu, waitNs: wait } : undefined;
+}
+
+/** Every thread of one process, by `pid/tid`: its schedstat (none once it is gone). */
+function threadsSched(pid: number, into: Map<string, { cpuNs: number; waitNs: number }>): void {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return;
+  }
+  for (const tid of tids) {
+    try {
+      const t = parseSchedstat(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
+      if (t) into.set(`${pid}/${tid}`, t);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+}
+
 export interface StartedMachineWatch {
   /** Takes a last reading and stops; the readings. Idempotent. */
   stop(): { samples: MachineSample[]; lags: LoopLagSample[] };
@@ -37,8 +61,8 @@ export interface StartedMachineWatch {
 
 /**
  * Reads the machine every `intervalMs`: /proc/stat, /proc/pressure/cpu, the CPU time of the
- * harness's own process tree (every local part, k6, the harness: the run's processes), and the event
- * loop's delay. With the containers backend the containers' processes are not in that tree: they
+ * harness's own process tree (every local part, k6, the harness: the run's processes) and how long
+ * their threads waited for a CPU (the scheduler's own count, per thread), and the event loop's delay. With the containers backend the containers' processes are not in that tree: they
  * count as others'.
  */
 export function watchMachine(intervalMs = 250): StartedMachineWatch {
@@ -46,6 +70,8 @@ export function watchMachine(intervalMs = 250): StartedMachineWatch {
   const lags: LoopLagSample[] = [];
   // Each process's ticks at its last reading: a process that exited keeps what it had.
   const seen = new Map<number, number>();
+  // Each of the run's threads' scheduler times at its last reading, kept the same way.
+  const threads = new Map<string, { cpuNs: number; waitNs: number }>();
   let tree: number[] = [];
   let readings = 0;
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -64,6 +90,7 @@ export function watchMachine(intervalMs = 250): StartedMachineWatch {
     for (const pid of tree) {
       const t = processTicks(pid);
       if (t >= (seen.get(pid) ?? 0)) seen.set(pid, t);
+      threadsSched(pid, threads);
     }
     let cpuSomeUs: number | undefined;
     try {
@@ -72,7 +99,13 @@ export function watchMachine(intervalMs = 250): StartedMachineWatch {
       cpuSomeUs = undefined;
     }
     const runTicks = [...seen.values()].reduce((n, v) => n + v, 0);
-    samples.push({ atMs: now, ...stat, runTicks, ...(cpuSomeUs === undefined ? {} : { cpuSomeUs }) });
+    let runCpuNs = 0;
+    let runWaitNs = 0;
+    for (const t of threads.values()) {
+      runCpuNs += t.cpuNs;
+      runWaitNs += t.waitNs;
+    }
+    samples.push({ atMs: now, ...stat, runTicks, ...(cpuSomeUs === undefined ? {} : { cpuSomeUs }), ...(threads.size ? { runCpuNs, runWaitNs } : {}) });
     if (samples.length > 1) lags.push({ atMs: now, maxMs: loop.max / 1e6 });
     loop.reset();
   };

@@ -32,4 +32,18 @@ describe('the machine watch on this machine', () => {
     expect(inside?.busy).toBeGreaterThan(0.7 / cores);
     expect(inside?.othersBusy).toBeLessThan(0.3 / cores);
   }, 20_000);
+
+  it('the run’s CPU wait: a busy loop of the run’s own hardly waits alone, and waits most of the time beside two busy loops per core outside', async () => {
+    const cores = (await import('node:os')).availableParallelism();
+    const alone = await measure(false);
+    const w = watchMachine(100);
+    const from = Date.now();
+    // 2 × cores loops outside and one inside: a fair share gives the inside one cores/(2·cores + 1) of a CPU.
+    await Promise.all([burn(1500, false), ...Array.from({ length: 2 * cores }, () => burn(1500, true))]);
+    const to = Date.now();
+    const r = w.stop();
+    const crowded = machinePerPhase(r.samples, r.lags, [{ phase: 'p', fromMs: from, toMs: to }])[0];
+    expect(alone?.runWait).toBeLessThan(0.2);
+    expect(crowded?.runWait).toBeGreaterThan(0.35);
+  }, 20_000);
 });
