@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'BO_FAULT'
   | 'BO_LOAD'
   | 'BO_LOAD_SATURATED'
+  | 'BO_MACHINE_BUSY'
   | 'BO_SETUP'
   | 'BO_INTERRUPTED'
   | 'BO_BASELINE'

@@ -1,7 +1,7 @@
 /**
  * How much CPU the machine had to give during each phase: its busy share, the share taken by
- * processes outside the run, the share of time runnable work waited for a CPU (Linux PSI), the share
- * of the run's own CPU demand that waited, and the harness's own event-loop lag. Readings in (run/machine.ts takes them), figures out.
+ * processes outside the run, the share of time runnable work waited for a CPU (Linux PSI), the cores
+ * left for the run, and the harness's own event-loop lag. Readings in (run/machine.ts takes them), figures out.
  */
 
 /** One reading of the machine's cumulative counters. */
@@ -14,9 +14,8 @@ export interface MachineSample {
   runTicks: number;
   /** /proc/pressure/cpu `some total=`: µs during which at least one runnable task waited (absent without PSI). */
   cpuSomeUs?: number;
-  /** The run's threads, summed (/proc/<pid>/task/<tid>/schedstat): ns on a CPU, ns runnable and waiting for one. */
-  runCpuNs?: number;
-  runWaitNs?: number;
+  /** How many CPUs /proc/stat sums (absent in readings taken before it was recorded). */
+  cores?: number;
 }
 
 /** The event loop's worst delay over one reading's interval. */
@@ -34,19 +33,12 @@ export interface MachineFigures {
   /** Share of wall time during which some runnable task waited for a CPU (undefined without PSI). */
   cpuWait?: number;
   /**
-   * The run's own wait: of the time the run's threads wanted a CPU (ran or waited to run), the share
-   * they waited. What the machine withheld from the run, whoever else wanted it.
+   * CPU left for the run: the cores other processes did not take (cores × (1 − othersBusy)). The
+   * gate's figure (run/result.ts MACHINE_FREE_CORES_LIMIT): below it the run's figures are not trusted.
    */
-  runWait?: number;
+  freeCores?: number;
   /** The harness's event loop: the worst delay in the phase. */
   loopLagMaxMs?: number;
-}
-
-function runWaitOf(a: MachineSample, b: MachineSample): { runWait?: number } {
-  if (a.runCpuNs === undefined || a.runWaitNs === undefined || b.runCpuNs === undefined || b.runWaitNs === undefined) return {};
-  const wait = Math.max(0, b.runWaitNs - a.runWaitNs);
-  const wanted = Math.max(0, b.runCpuNs - a.runCpuNs) + wait;
-  return wanted > 0 ? { runWait: wait / wanted } : {};
 }
 
 /**
@@ -76,7 +68,7 @@ export function machinePerPhase(
       busy: used / total,
       othersBusy: Math.max(0, used - own) / total,
       ...(a.cpuSomeUs !== undefined && b.cpuSomeUs !== undefined ? { cpuWait: (b.cpuSomeUs - a.cpuSomeUs) / ((b.atMs - a.atMs) * 1000) } : {}),
-      ...runWaitOf(a, b),
+      ...(b.cores !== undefined ? { freeCores: b.cores * (1 - Math.max(0, used - own) / total) } : {}),
       ...(lagsIn.length ? { loopLagMaxMs: Math.max(...lagsIn) } : {}),
     });
   }

@@ -62,7 +62,8 @@ export function renderBaseline(b: BaselineResult): string[] {
 /** The summary, as Markdown: the same text goes to summary.md and the terminal. */
 export function renderSummary(r: RunResult): string {
   const out: string[] = [];
-  const verdict = r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : 'UNTRUSTED (load generator saturated)';
+  const verdict =
+    r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : `UNTRUSTED (${r.load.saturated ? 'load generator saturated' : 'machine too busy'})`;
   out.push(`# ${r.scenario.name} (${r.scenario.mode}): ${verdict}`, '', `> ${r.scenario.incident}`, '');
   out.push(
     `Run \`${r.runId}\`, ${r.load.requests} requests ${loadShape(r)} for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)})${r.load.perRunner ? `; ${r.load.perRunner.length} k6 runners: ${r.load.perRunner.map((p, i) => `k6-${i} ${p.requests} requests, ${pct(p.droppedShare)} dropped`).join('; ')}` : ''}.`,
@@ -100,7 +101,12 @@ export function renderSummary(r: RunResult): string {
     );
   }
   const mt = machineTable(r);
-  if (mt) out.push(...mdSection('Machine', 'How much CPU this machine had to give during each phase (all cores).', MACHINE_HEADERS, mt));
+  if (mt) {
+    const starved = r.machineTooBusy
+      ? ` **Too busy:** CPU left for the run in ${r.machineTooBusy.phases.map((p) => `${p.phase} ${p.freeCores.toFixed(2)} core`).join(', ')}, under the limit of ${r.machineTooBusy.limitCores.toFixed(2)}: this run's figures are not trusted.`
+      : '';
+    out.push(...mdSection('Machine', `How much CPU this machine had to give during each phase (all cores).${starved}`, MACHINE_HEADERS, mt));
+  }
   const wt = writeTable(r.judgement);
   if (wt) {
     out.push(...mdSection('Writes', 'Each keyed write, by what the client last heard against the rows carrying its key afterwards.', WRITE_HEADERS, wt.rows));

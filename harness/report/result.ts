@@ -107,6 +107,8 @@ export interface RunResult {
   ladder?: Ladder & { gaveUp: GaveUp[] };
   /** Per phase, how much CPU the machine had to give (see metrics/machine.ts). */
   machine?: MachineFigures[];
+  /** Judged phases in which the run's own CPU wait passed the limit: the verdict is 'untrusted'. */
+  machineTooBusy?: { limitCores: number; phases: { phase: string; freeCores: number; othersBusy: number }[] };
   /** The stack's work per client request in the series' buckets (DB queries, cache misses, upstream calls): the HTML report's chart. */
   workSeries?: WorkLine[];
 }
@@ -234,7 +236,7 @@ export function workTable(j: Judgement): string[][] | undefined {
   return rows;
 }
 
-export const MACHINE_HEADERS = ['phase', 'CPU busy', 'by other processes', 'CPU wait (PSI)', "the run's CPU wait", 'harness loop lag (max)'] as const;
+export const MACHINE_HEADERS = ['phase', 'CPU busy', 'by other processes', 'CPU wait (PSI)', 'CPU left for the run (cores)', 'harness loop lag (max)'] as const;
 
 /** Per phase, how much CPU the machine had to give: the Markdown and the HTML reports share it. */
 export function machineTable(r: RunResult): string[][] | undefined {
@@ -244,7 +246,7 @@ export function machineTable(r: RunResult): string[][] | undefined {
     pct(m.busy),
     pct(m.othersBusy),
     m.cpuWait === undefined ? '—' : pct(m.cpuWait),
-    m.runWait === undefined ? '—' : pct(m.runWait),
+    m.freeCores === undefined ? '—' : m.freeCores.toFixed(2),
     m.loopLagMaxMs === undefined ? '—' : formatMs(m.loopLagMaxMs),
   ]);
 }

@@ -25,7 +25,7 @@ import { judge, machinePerPhase, whoGaveUp, type Phase, type Judgement, type Ser
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario, type ScenarioDefinition } from '../scenario/index.ts';
 import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
-import { buildResult, exitCodeOf, newRunId, saturationError } from './result.ts';
+import { buildResult, exitCodeOf, machineBusyError, newRunId, saturationError } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { watchCounters } from './counters.ts';
 import { watchMachine } from './machine.ts';
@@ -196,7 +196,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const counters = await watchCounters(st, cleanup);
     cleanup.add('counter watch', async () => void (await counters.stop()));
     // How much CPU the machine had to give during the run (read four times a second).
-    const machine = watchMachine();
+    const machine = watchMachine(250, await st.processRoots());
     cleanup.add('machine watch', async () => void machine.stop());
     // Resumed together; t = 0 is the first resume, so no request starts before it.
     const resumed = await Promise.all(runners.map((r) => r.resume()));
@@ -369,7 +369,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         `load of ${sc.file}`,
         saturationFix(sc.load, results, runnerCount),
       );
-    }
+    } else if (result.machineTooBusy) outcome.error = machineBusyError(result, `the machine during ${sc.file}`);
   } catch (e) {
     outcome.error = e instanceof Error ? e : new Error(String(e));
     log(`run failed: ${errorMessage(e)}`);

@@ -1,15 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { processTree } from '../core/procfs.ts';
 import type { LoopLagSample, MachineSample } from '../metrics/index.ts';
 
-/** /proc/stat's first line: every CPU's ticks, and idle + iowait among them. */
-export function parseProcStat(text: string): { totalTicks: number; idleTicks: number } | undefined {
+/** /proc/stat's first line: every CPU's ticks, and idle + iowait among them; and how many CPUs it sums. */
+export function parseProcStat(text: string): { totalTicks: number; idleTicks: number; cores: number } | undefined {
   const f = /^cpu\s+(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number);
   if (!f || f.length < 5 || f.some((v) => !Number.isFinite(v))) return undefined;
   // user nice system idle iowait irq softirq steal (guest and guest_nice are inside user and nice).
   const total = f.slice(0, 8).reduce((n, v) => n + v, 0);
-  return { totalTicks: total, idleTicks: (f[3] ?? 0) + (f[4] ?? 0) };
+  const cores = text.match(/^cpu\d+\s/gm)?.length ?? 1;
+  return { totalTicks: total, idleTicks: (f[3] ?? 0) + (f[4] ?? 0), cores };
 }
 
 /** /proc/pressure/cpu's `some` line: its total (µs). */
@@ -29,30 +30,6 @@ function processTicks(pid: number): number {
   }
 }
 
-/** /proc/<pid>/task/<tid>/schedstat: ns on a CPU, ns runnable but waiting for one, timeslices. */
-export function parseSchedstat(text: string): { cpuNs: number; waitNs: number } | undefined {
-  const [cpu, wait] = text.trim().split(/\s+/).map(Number);
-  return cpu !== undefined && wait !== undefined && Number.isFinite(cpu) && Number.isFinite(wait) ? { cpuNs: cpu, waitNs: wait } : undefined;
-}
-
-/** Every thread of one process, by `pid/tid`: its schedstat (none once it is gone). */
-function threadsSched(pid: number, into: Map<string, { cpuNs: number; waitNs: number }>): void {
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return;
-  }
-  for (const tid of tids) {
-    try {
-      const t = parseSchedstat(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
-      if (t) into.set(`${pid}/${tid}`, t);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-}
-
 export interface StartedMachineWatch {
   /** Takes a last reading and stops; the readings. Idempotent. */
   stop(): { samples: MachineSample[]; lags: LoopLagSample[] };
@@ -61,17 +38,16 @@ export interface StartedMachineWatch {
 
 /**
  * Reads the machine every `intervalMs`: /proc/stat, /proc/pressure/cpu, the CPU time of the
- * harness's own process tree (every local part, k6, the harness: the run's processes) and how long
- * their threads waited for a CPU (the scheduler's own count, per thread), and the event loop's delay. With the containers backend the containers' processes are not in that tree: they
- * count as others'.
+ * harness's own process tree (every local part, k6, the harness: the run's processes), and the event
+ * loop's delay.
+ * `roots`: more trees of the run's (the containers' processes, which are not the harness's children;
+ * read once, so a container restarted during the run counts as others' from then on).
  */
-export function watchMachine(intervalMs = 250): StartedMachineWatch {
+export function watchMachine(intervalMs = 250, roots: readonly number[] = []): StartedMachineWatch {
   const samples: MachineSample[] = [];
   const lags: LoopLagSample[] = [];
   // Each process's ticks at its last reading: a process that exited keeps what it had.
   const seen = new Map<number, number>();
-  // Each of the run's threads' scheduler times at its last reading, kept the same way.
-  const threads = new Map<string, { cpuNs: number; waitNs: number }>();
   let tree: number[] = [];
   let readings = 0;
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -86,11 +62,10 @@ export function watchMachine(intervalMs = 250): StartedMachineWatch {
     }
     if (!stat) return;
     // The tree is walked once a second (a walk reads every process); each reading reads its members.
-    if (readings++ % 4 === 0) tree = processTree(process.pid);
+    if (readings++ % 4 === 0) tree = [...new Set([process.pid, ...roots].flatMap((pid) => processTree(pid)))];
     for (const pid of tree) {
       const t = processTicks(pid);
       if (t >= (seen.get(pid) ?? 0)) seen.set(pid, t);
-      threadsSched(pid, threads);
     }
     let cpuSomeUs: number | undefined;
     try {
@@ -99,13 +74,7 @@ export function watchMachine(intervalMs = 250): StartedMachineWatch {
       cpuSomeUs = undefined;
     }
     const runTicks = [...seen.values()].reduce((n, v) => n + v, 0);
-    let runCpuNs = 0;
-    let runWaitNs = 0;
-    for (const t of threads.values()) {
-      runCpuNs += t.cpuNs;
-      runWaitNs += t.waitNs;
-    }
-    samples.push({ atMs: now, ...stat, runTicks, ...(cpuSomeUs === undefined ? {} : { cpuSomeUs }), ...(threads.size ? { runCpuNs, runWaitNs } : {}) });
+    samples.push({ atMs: now, ...stat, runTicks, ...(cpuSomeUs === undefined ? {} : { cpuSomeUs }) });
     if (samples.length > 1) lags.push({ atMs: now, maxMs: loop.max / 1e6 });
     loop.reset();
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Judgement, MachineFigures } from '../metrics/index.ts';
 import type { RunResult } from '../report/index.ts';
-import { exitCodeOf } from './result.ts';
+import { exitCodeOf, machineBusyError, starvedPhases } from './result.ts';
 
 const withVerdict = (verdict: RunResult['verdict']) => ({ verdict }) as RunResult;
 
@@ -15,5 +16,28 @@ describe('the exit code, decided in one place', () => {
     expect(exitCodeOf({ error: undefined, result: undefined, cleanupFailures: [] })).toBe(2);
     expect(exitCodeOf({ error: undefined, result: withVerdict('pass'), cleanupFailures: ['pid 4242 (haproxy) still alive'] })).toBe(2);
     expect(exitCodeOf({ error: undefined, result: withVerdict('fail'), cleanupFailures: ['port 40123 still bound'] })).toBe(2);
+  });
+});
+
+describe('a machine too busy to trust', () => {
+  const judged = { expectations: [{ phase: 'fault' }, { phase: 'overall' }] } as unknown as Judgement;
+  const m = (phase: string, freeCores?: number): MachineFigures => ({ phase, busy: 1, othersBusy: 0.7, ...(freeCores === undefined ? {} : { freeCores }) });
+
+  it('only a judged phase under the limit counts; one without the figure never does', () => {
+    expect(starvedPhases([m('baseline', 0.1), m('fault', 0.79), m('overall', 1.5)], judged, 0.8)).toEqual([
+      { phase: 'fault', freeCores: 0.79, othersBusy: 0.7 },
+    ]);
+    expect(starvedPhases([m('fault', 0.8), m('overall')], judged, 0.8)).toEqual([]);
+    expect(starvedPhases(undefined, judged, 0.8)).toEqual([]);
+  });
+
+  it('names the phases, the figure and the limit, with the fix', () => {
+    const r = { machineTooBusy: { limitCores: 0.8, phases: [{ phase: 'fault', freeCores: 0.45, othersBusy: 0.775 }] } } as RunResult;
+    const e = machineBusyError(r, 'the machine during scenarios/x.ts');
+    expect(e.code).toBe('BO_MACHINE_BUSY');
+    expect(e.message).toBe(
+      'machine too busy: other processes left the run 0.45 core in fault (others took 77.50% of the machine); the limit is 0.80 core in a judged phase',
+    );
+    expect(e.hint).toMatch(/not trusted either way$/);
   });
 });

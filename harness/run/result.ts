@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { LoadError } from '../core/errors.ts';
 import { saturation, type LoadResults } from '../load/index.ts';
-import { timeSeries, workSeries, type CounterSeries, type Judgement } from '../metrics/index.ts';
-import type { RunResult, TimelineEvent } from '../report/index.ts';
+import { timeSeries, workSeries, type CounterSeries, type Judgement, type MachineFigures } from '../metrics/index.ts';
+import { pct, type RunResult, type TimelineEvent } from '../report/index.ts';
 
 /** reports/<run-id>: when (by default now) and what, plus a few random bits. */
 export function newRunId(name: string, atMs = Date.now()): string {
@@ -12,6 +12,26 @@ export function newRunId(name: string, atMs = Date.now()): string {
 
 /** Dropped iterations above this share make the load generator's figures untrusted. */
 export const SATURATION_LIMIT = 0.01;
+
+/**
+ * CPU left for the run (cores other processes did not take) under which a judged phase's figures
+ * are not trusted: the machine was too busy. Measured on this 2-core machine with the fixed suite
+ * beside 0 to 4 busy loops (README, "A busy machine"): every phase with a core or more left passed;
+ * fixed runs failed with 0.64 core left and less.
+ */
+export const MACHINE_FREE_CORES_LIMIT = 0.8;
+
+/** The judged phases (those an expectation reads) with less CPU left for the run than `limit` cores. */
+export function starvedPhases(
+  machine: readonly MachineFigures[] | undefined,
+  judged: Judgement,
+  limit = MACHINE_FREE_CORES_LIMIT,
+): { phase: string; freeCores: number; othersBusy: number }[] {
+  const read = new Set(judged.expectations.map((x) => x.phase));
+  return (machine ?? []).flatMap((m) =>
+    read.has(m.phase) && m.freeCores !== undefined && m.freeCores < limit ? [{ phase: m.phase, freeCores: m.freeCores, othersBusy: m.othersBusy }] : [],
+  );
+}
 
 export interface ResultInput {
   runId: string;
@@ -39,6 +59,7 @@ export interface ResultInput {
  */
 export function buildResult(i: ResultInput): { result: RunResult; saturation: ReturnType<typeof saturation> } {
   const sat = saturation(i.perRunner, SATURATION_LIMIT);
+  const starved = starvedPhases(i.extra?.machine, i.judgement);
   const series = timeSeries(i.merged.requests, i.t0, i.tEnd);
   const work = i.counters
     ? workSeries(
@@ -78,7 +99,8 @@ export function buildResult(i: ResultInput): { result: RunResult; saturation: Re
     series,
     ...(work.length ? { workSeries: work } : {}),
     ...i.extra,
-    verdict: sat.saturated ? 'untrusted' : i.judgement.passed ? 'pass' : 'fail',
+    ...(starved.length ? { machineTooBusy: { limitCores: MACHINE_FREE_CORES_LIMIT, phases: starved } } : {}),
+    verdict: sat.saturated || starved.length ? 'untrusted' : i.judgement.passed ? 'pass' : 'fail',
     versions: i.versions,
   };
   return { result, saturation: sat };
@@ -97,6 +119,19 @@ export function saturationError(r: RunResult, sat: ReturnType<typeof saturation>
     `${fix}; the figures of this run are not trusted either way`,
     undefined,
     'BO_LOAD_SATURATED',
+  );
+}
+
+/** The error a starved run makes: which judged phases, how much CPU other processes left the run, and the fix. */
+export function machineBusyError(r: RunResult, where: string): LoadError {
+  const busy = r.machineTooBusy;
+  const phases = (busy?.phases ?? []).map((p) => `${p.freeCores.toFixed(2)} core in ${p.phase} (others took ${pct(p.othersBusy)} of the machine)`).join(', ');
+  return new LoadError(
+    `machine too busy: other processes left the run ${phases}; the limit is ${(busy?.limitCores ?? MACHINE_FREE_CORES_LIMIT).toFixed(2)} core in a judged phase`,
+    where,
+    'run it where nothing else keeps the CPUs busy (fewer jobs at once on this runner, or a runner of its own); the figures of this run are not trusted either way',
+    undefined,
+    'BO_MACHINE_BUSY',
   );
 }
 

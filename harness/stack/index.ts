@@ -205,6 +205,8 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
       return p.url;
     },
     processes,
+    // Every part is a child of the harness: its own tree has them all.
+    processRoots: async () => [],
     listToxics: () => toxiproxy.listToxics(),
     linkTraffic: () => linkTraffic(proxies, toxiproxy.accepts),
     kill: async (name, signal) => {

@@ -38,6 +38,11 @@ export interface RunningStack {
    * asking; parts in `except` (those the timeline attacks) may stop.
    */
   onUnexpectedExit(except: ReadonlySet<string>, callback: (error: StackError) => void): void;
+  /**
+   * Host pids whose process trees are the stack's but not under the harness's own process (each
+   * container's first process); none on the local backend, where every part is the harness's child.
+   */
+  processRoots(): Promise<number[]>;
 }
 
 export interface RunningMariaDb {

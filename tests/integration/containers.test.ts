@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { createClient } from 'redis';
 import { freePort, waitUntil } from '../../harness/core/ports.ts';
+import { processInfo, processTree } from '../../harness/core/procfs.ts';
 import { applyFault, type ResolvedFault } from '../../harness/faults/index.ts';
 import { loadScenario } from '../../harness/scenario/index.ts';
 import { killWorkersScript, LABELS, listContainerRuns, stackPlan, startContainerStack } from '../../harness/stack/index.ts';
@@ -71,6 +72,13 @@ describe('containers backend', () => {
       const edge = stack.urlOf('edge');
       expect(edge).toMatch(/^http:\/\/localhost:\d+$|^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await fetch(`${edge}/photos/1`)).status).toBe(200);
+      // The containers' processes, found on this host (the machine watch counts them as the run's).
+      const cmds = (await stack.processRoots()).flatMap((root) => processTree(root).map((pid) => processInfo(pid)?.cmdline ?? ''));
+      for (const name of ['toxiproxy', 'mariadbd', 'haproxy', 'photo/server.ts', 'photo/imager.ts'])
+        expect(
+          cmds.some((c) => c.includes(name)),
+          name,
+        ).toBe(true);
       // Every published port of every container (Toxiproxy's too) is on 127.0.0.1, never every interface.
       const mine = await listContainerRuns(runId);
       expect(mine.containers).toHaveLength(ids.length + 1);

@@ -321,6 +321,11 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
         return true;
       },
       freeze: (name) => act(name, containerAction({ type: 'freeze', part: name })),
+      processRoots: async () => {
+        const all = [toxiproxy, ...helpers.values(), ...[...containers.values()].map((c) => c.container)];
+        const pids = await Promise.all(all.map(async (c) => (await runtime.container.inspect(runtime.container.getById(c.getId()))).State.Pid ?? 0));
+        return pids.filter((pid) => pid > 0);
+      },
       onUnexpectedExit: (except, callback) => {
         let told = false;
         // Toxiproxy too: without it every link is gone.
