@@ -107,7 +107,7 @@ export interface RunResult {
   ladder?: Ladder & { gaveUp: GaveUp[] };
   /** Per phase, how much CPU the machine had to give (see metrics/machine.ts). */
   machine?: MachineFigures[];
-  /** Judged phases in which the run's own CPU wait passed the limit: the verdict is 'untrusted'. */
+  /** Judged phases with less CPU left for the run than the limit (cores): the verdict is 'untrusted'. */
   machineTooBusy?: { limitCores: number; phases: { phase: string; freeCores: number; othersBusy: number }[] };
   /** The stack's work per client request in the series' buckets (DB queries, cache misses, upstream calls): the HTML report's chart. */
   workSeries?: WorkLine[];
