@@ -53,8 +53,6 @@ export default class TestTimes implements Reporter {
     const d = m.diagnostic();
     let testsMs = 0;
     let n = 0;
-    // A file that failed to load has no tests to count: it counts as one failure.
-    if (m.state() === 'failed' && [...m.children.allTests()].length === 0) this.counts.failed++;
     for (const t of m.children.allTests()) {
       n++;
       testsMs += t.diagnostic()?.duration ?? 0;
@@ -63,6 +61,8 @@ export default class TestTimes implements Reporter {
       else if (state === 'failed') this.counts.failed++;
       else this.counts.skipped++;
     }
+    // A file that failed to load has no tests to count: it counts as one failure.
+    if (n === 0 && m.state() === 'failed') this.counts.failed++;
     this.files.push({
       file: path.relative(process.cwd(), m.moduleId),
       tests: n,

@@ -63,12 +63,13 @@ export function machinePerPhase(
     const used = total - (b.idleTicks - a.idleTicks);
     const own = Math.max(0, b.runTicks - a.runTicks);
     const lagsIn = lags.filter((l) => l.atMs > a.atMs && l.atMs <= b.atMs).map((l) => l.maxMs);
+    const othersBusy = Math.max(0, used - own) / total;
     out.push({
       phase: ph.phase,
       busy: used / total,
-      othersBusy: Math.max(0, used - own) / total,
+      othersBusy,
       ...(a.cpuSomeUs !== undefined && b.cpuSomeUs !== undefined ? { cpuWait: (b.cpuSomeUs - a.cpuSomeUs) / ((b.atMs - a.atMs) * 1000) } : {}),
-      ...(b.cores !== undefined ? { freeCores: b.cores * (1 - Math.max(0, used - own) / total) } : {}),
+      ...(b.cores !== undefined ? { freeCores: b.cores * (1 - othersBusy) } : {}),
       ...(lagsIn.length ? { loopLagMaxMs: Math.max(...lagsIn) } : {}),
     });
   }

@@ -17,7 +17,7 @@ export const SATURATION_LIMIT = 0.01;
  * CPU left for the run (cores other processes did not take) under which a judged phase's figures
  * are not trusted: the machine was too busy. Measured on this 2-core machine with the fixed suite
  * beside 0 to 4 busy loops (README, "A busy machine"): every phase with a core or more left passed;
- * fixed runs failed with 0.64 core left and less.
+ * fixed runs failed with 0.63 core left and less.
  */
 export const MACHINE_FREE_CORES_LIMIT = 0.8;
 

@@ -35,12 +35,7 @@ describe('the machine watch on this machine', () => {
 
   it('CPU left for the run: about every core when idle, less one per busy loop outside', async () => {
     const cores = (await import('node:os')).availableParallelism();
-    const w = watchMachine(100);
-    const from = Date.now();
-    await burn(1500, true);
-    const to = Date.now();
-    const r = w.stop();
-    const one = machinePerPhase(r.samples, r.lags, [{ phase: 'p', fromMs: from, toMs: to }])[0];
+    const one = await measure(true);
     expect(one?.freeCores).toBeGreaterThan(cores - 1.3);
     expect(one?.freeCores).toBeLessThan(cores - 0.7);
   }, 20_000);
