@@ -18,4 +18,12 @@ describe("make test's time by file", () => {
   it('no files: only the counts', () => {
     expect(renderTestTimes([], { passed: 0, failed: 1, skipped: 0 })).toBe('tests: 0 passed, 1 failed, 0 skipped\n');
   });
+  it('each failed test after the counts, with its error’s first lines, so a log’s tail names it', () => {
+    const error = ['expected 2 to be 0', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6', 'line 7', 'line 8'].join('\n');
+    const out = renderTestTimes([], { passed: 1, failed: 1, skipped: 0 }, [{ file: 'tests/x.test.ts', name: 'fixed > passes', error }]).split('\n');
+    expect(out[0]).toBe('tests: 1 passed, 1 failed, 0 skipped');
+    expect(out[1]).toBe('FAILED tests/x.test.ts > fixed > passes');
+    expect(out.slice(2, 8)).toEqual(['    expected 2 to be 0', '    line 2', '    line 3', '    line 4', '    line 5', '    line 6']);
+    expect(out[8]).toBe("    … (2 more lines in vitest's output above)");
+  });
 });

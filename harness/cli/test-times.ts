@@ -2,7 +2,9 @@
  * `make test`'s closing words: where the time went, by test file, slowest first, then one plain line
  * "tests: N passed, N failed, N skipped". A vitest reporter, because only vitest knows a file's
  * hooks (beforeAll/afterAll: a stack started once for several tests) and its import time, which
- * its JSON report leaves out. Written to reports/test-times.txt (make prints it) and .json.
+ * its JSON report leaves out. Then each failed test with its error's first lines, last, because a
+ * CI log is often read from its tail only (vitest's own account of a failure scrolls away above the
+ * table). Written to reports/test-times.txt (make prints it) and .json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,8 +25,18 @@ export interface TestCounts {
   skipped: number;
 }
 
+export interface FailedTest {
+  file: string;
+  /** The describe blocks and the test's name, joined by " > ". */
+  name: string;
+  /** The first error's message, at most a few lines. */
+  error: string;
+}
+
+const ERROR_LINES = 6;
+
 /** The table and the closing line, as printed. */
-export function renderTestTimes(files: readonly FileTime[], counts: TestCounts): string {
+export function renderTestTimes(files: readonly FileTime[], counts: TestCounts, failures: readonly FailedTest[] = []): string {
   const all = (f: FileTime) => f.testsS + f.hooksS + f.importS;
   const sorted = [...files].sort((a, b) => all(b) - all(a));
   const total = sorted.reduce((n, f) => n + all(f), 0);
@@ -42,29 +54,42 @@ export function renderTestTimes(files: readonly FileTime[], counts: TestCounts):
     }
   }
   lines.push(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  for (const f of failures) {
+    lines.push(`FAILED ${f.file} > ${f.name}`);
+    const msg = f.error.split('\n').filter((l) => l.trim() !== '');
+    for (const l of msg.slice(0, ERROR_LINES)) lines.push(`    ${l}`);
+    if (msg.length > ERROR_LINES) lines.push(`    … (${msg.length - ERROR_LINES} more lines in vitest's output above)`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
 export default class TestTimes implements Reporter {
   private readonly files: FileTime[] = [];
   private readonly counts: TestCounts = { passed: 0, failed: 0, skipped: 0 };
+  private readonly failures: FailedTest[] = [];
 
   onTestModuleEnd(m: TestModule): void {
     const d = m.diagnostic();
     let testsMs = 0;
     let n = 0;
+    const file = path.relative(process.cwd(), m.moduleId);
     for (const t of m.children.allTests()) {
       n++;
       testsMs += t.diagnostic()?.duration ?? 0;
-      const state = t.result().state;
-      if (state === 'passed') this.counts.passed++;
-      else if (state === 'failed') this.counts.failed++;
-      else this.counts.skipped++;
+      const r = t.result();
+      if (r.state === 'passed') this.counts.passed++;
+      else if (r.state === 'failed') {
+        this.counts.failed++;
+        this.failures.push({ file, name: t.fullName, error: r.errors?.[0]?.message ?? '(no error message)' });
+      } else this.counts.skipped++;
     }
     // A file that failed to load has no tests to count: it counts as one failure.
-    if (n === 0 && m.state() === 'failed') this.counts.failed++;
+    if (n === 0 && m.state() === 'failed') {
+      this.counts.failed++;
+      this.failures.push({ file, name: '(the file itself)', error: m.errors()[0]?.message ?? '(no error message)' });
+    }
     this.files.push({
-      file: path.relative(process.cwd(), m.moduleId),
+      file,
       tests: n,
       testsS: testsMs / 1000,
       hooksS: Math.max(0, d.duration - testsMs) / 1000,
@@ -75,7 +100,7 @@ export default class TestTimes implements Reporter {
   onTestRunEnd(): void {
     // Printed by make after vitest's own summary (a reporter cannot print after another's).
     mkdirSync('reports', { recursive: true });
-    writeFileSync(path.join('reports', 'test-times.txt'), renderTestTimes(this.files, this.counts));
-    writeFileSync(path.join('reports', 'test-times.json'), `${JSON.stringify({ files: this.files, counts: this.counts }, null, 2)}\n`);
+    writeFileSync(path.join('reports', 'test-times.txt'), renderTestTimes(this.files, this.counts, this.failures));
+    writeFileSync(path.join('reports', 'test-times.json'), `${JSON.stringify({ files: this.files, counts: this.counts, failures: this.failures }, null, 2)}\n`);
   }
 }
