@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     retry: 0,
+    // A run the machine's load left untrusted runs again (at most twice): the CLI reads this; tests
+    // calling runScenario pass helpers.ts's AGAIN_IF_BUSY. Nothing else is ever retried.
+    env: { BROWNOUT_AGAIN_IF_BUSY: '2' },
   },
 });

@@ -29,7 +29,7 @@ import { newScenario } from './new.ts';
 import { progressFor } from './progress.ts';
 
 import { bundleLoadScript, k6Version, k8sManifests } from '../load/index.ts';
-import { findMargin, judgeSamples, marginText, runScenario } from '../run/index.ts';
+import { findMargin, judgeSamples, marginText, type RunOutcome, runScenario } from '../run/index.ts';
 import { findContainerEngine, IMAGE_SETS, noEngineMessage, sweepContainerRuns, type ImageSetName } from '../stack/index.ts';
 import { loadScenario } from '../scenario/index.ts';
 import { JSON_FIELD_KEYS, LOG_FORMATS, replay, type LogFormat } from '../replay/index.ts';
@@ -49,6 +49,7 @@ interface RunCliOptions {
   maxRegression: string;
   saveBaseline?: string;
   runners: string;
+  againIfBusy: string;
   stack: string;
   images: ImageSetName;
 }
@@ -77,6 +78,13 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
   if (!Number.isInteger(runners) || runners < 1 || runners > 64) {
     process.stderr.write(
       `brownout: --runners ${opts.runners}: not a whole number from 1 to 64\nfix: give how many k6 processes share the load, e.g. --runners 3\n`,
+    );
+    return 2;
+  }
+  const againIfBusy = Number(opts.againIfBusy);
+  if (!Number.isInteger(againIfBusy) || againIfBusy < 0 || againIfBusy > 10) {
+    process.stderr.write(
+      `brownout: --again-if-busy ${opts.againIfBusy} (or BROWNOUT_AGAIN_IF_BUSY): not a whole number from 0 to 10\nfix: give how many more runs a scenario may have when the machine was too busy to trust one, e.g. --again-if-busy 2\n`,
     );
     return 2;
   }
@@ -117,6 +125,7 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
       allowHosts: opts.allowHost,
       ...(baseline ? { baseline } : {}),
       runners,
+      againIfBusy,
       backend: opts.stack === 'containers' ? 'containers' : 'local',
       images: opts.images,
       signal: controller.signal,
@@ -135,6 +144,10 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
     if (outcome.error) process.stderr.write(`\n${errorMessage(outcome.error)}\n`);
     if (outcome.cleanupFailures.length) process.stderr.write(`\nbrownout: could not clean up:\n${outcome.cleanupFailures.map((c) => `  - ${c}`).join('\n')}\n`);
     if (outcome.reportDir) process.stderr.write(`brownout: report in ${outcome.reportDir}\n`);
+    if (outcome.busyBefore.length)
+      process.stderr.write(
+        `brownout: this was run ${outcome.busyBefore.length + 1}; the machine was too busy to trust ${outcome.busyBefore.join(', ')} (reports kept)\n`,
+      );
     // Each run's code is decided in one place (exitCodeOf); the invocation exits with the worst.
     worst = Math.max(worst, outcome.exitCode);
     junit.push({ scenarioFile: file, result: outcome.result, error: outcome.error, cleanupFailures: outcome.cleanupFailures });
@@ -193,6 +206,11 @@ program
       .default('local'),
   )
   .addOption(new Option('--runners <n>', 'k6 processes sharing the load, each its execution segment; figures are judged on the merged samples').default('1'))
+  .addOption(
+    new Option('--again-if-busy <n>', 'run a scenario again, up to n more times, when the machine was too busy to trust its verdict (exit 2, machine too busy)')
+      .env('BROWNOUT_AGAIN_IF_BUSY')
+      .default('0'),
+  )
   .addOption(new Option('--save-baseline <file>', "store this run's figures as the baseline (kept: other scenarios already in the file)"))
   .action(async (files: string[], opts: RunCliOptions) => {
     process.exitCode = await run(files, opts);
@@ -668,6 +686,7 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
           expectations: o.result?.judgement.expectations ?? [],
           ...(o.result ? { runId: o.result.runId } : {}),
           ...(o.error ? { error: o.error.message } : {}),
+          ...(untrustedWhy(o) ? { untrusted: untrustedWhy(o) } : {}),
         });
         write();
         process.stderr.write(`soak ${i}/${opts.runs}: ${file} (${mode}) → exit ${o.exitCode}${o.error ? `: ${o.error.message}` : ''}\n`);
@@ -676,8 +695,16 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
   }
   const { lines, md } = write();
   process.stdout.write(md);
-  if (controller.signal.aborted || runs.some((r) => r.exitCode === 2)) return 2;
+  // An untrusted run withheld its verdict (a busy machine): no harness error, and no verdict to count.
+  if (controller.signal.aborted || runs.some((r) => r.exitCode === 2 && !r.untrusted)) return 2;
   return lines.every((l) => l.asExpected) ? 0 : 1;
+}
+
+/** Why a run's verdict was withheld, when that (and not a harness error or a leftover) made its exit 2. */
+function untrustedWhy(o: RunOutcome): SoakRun['untrusted'] {
+  if (o.result?.verdict !== 'untrusted' || o.cleanupFailures.length > 0) return undefined;
+  const code = o.error && 'code' in o.error ? o.error.code : undefined;
+  return code === 'BO_MACHINE_BUSY' ? 'machine too busy' : code === 'BO_LOAD_SATURATED' ? 'load generator saturated' : undefined;
 }
 
 async function scenarioModes(file: string): Promise<string[]> {

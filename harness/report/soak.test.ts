@@ -24,7 +24,7 @@ describe('soak summary', () => {
   });
   it('renders a table a person can read', () => {
     const md = renderSoak(summariseSoak([run('fixed', 0, 12)]), { date: '2026-11-23', machine: 'polyglot' });
-    expect(md).toContain('| s | fixed | pass | 1 | 1 | 0 | 0 | yes |');
+    expect(md).toContain('| s | fixed | pass | 1 | 1 | 0 | 0 | 0 | yes |');
     expect(md).toContain('| fault | `p95 < 500ms` | 12ms | 12ms | 12ms | 1/1 | 2% |');
     expect(md).toContain('Within 2× of the limit on some run (modes that should pass): none.');
   });
@@ -40,5 +40,20 @@ describe('soak summary', () => {
     expect(limitUsed('rate(5xx) == 0', 'rate', 0, 0)).toBeUndefined();
     expect(limitUsed('p50 >= 300ms', 'ms', 310, 330)).toBeUndefined();
     expect(limitUsed('upstream_calls_per_request{link:app→payments} < 1.1', 'ratio', 1, 1.01)).toBeUndefined();
+  });
+  it('an untrusted run (machine too busy) is neither pass nor fail nor harness error, and its figures stay out', () => {
+    const busy: SoakRun = { ...run('fixed', 2, 900), untrusted: 'machine too busy' };
+    const [l] = summariseSoak([run('fixed', 0, 10), busy, run('fixed', 0, 30)]);
+    expect(l).toMatchObject({ runs: 3, passed: 2, failed: 0, untrusted: 1, errors: 0, asExpected: true, untrustedWhy: { 'machine too busy': 1 } });
+    expect(l?.figures[0]).toMatchObject({ min: 10, max: 30, runs: 2 });
+    const md = renderSoak(summariseSoak([run('fixed', 0, 10), busy]), { date: '2026-12-03', machine: 'polyglot' });
+    expect(md).toContain('| s | fixed | pass | 2 | 1 | 0 | 1 | 0 | yes |');
+    expect(md).toContain('Untrusted (no verdict, not counted as pass or fail): 1 machine too busy.');
+  });
+  it('still not as expected: a wrong verdict beside untrusted runs, or nothing but untrusted runs', () => {
+    const busy = (mode: string): SoakRun => ({ ...run(mode, 2, 1), untrusted: 'machine too busy' });
+    expect(summariseSoak([busy('broken'), run('broken', 0, 1)])[0]?.asExpected).toBe(false);
+    expect(summariseSoak([busy('fixed'), busy('fixed')])[0]?.asExpected).toBe(false);
+    expect(summariseSoak([busy('broken'), run('broken', 1, 1)])[0]?.asExpected).toBe(true);
   });
 });

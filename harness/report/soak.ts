@@ -10,6 +10,11 @@ export interface SoakRun {
   /** The run's report folder under the soak's runs/. */
   runId?: string;
   error?: string;
+  /**
+   * Why the run's verdict was withheld (exit 2 with a clean teardown): neither a pass nor a fail. A
+   * soak on a busy machine counts these apart from harness errors.
+   */
+  untrusted?: 'machine too busy' | 'load generator saturated';
 }
 
 export interface SoakLine {
@@ -20,7 +25,13 @@ export interface SoakLine {
   runs: number;
   passed: number;
   failed: number;
+  /** Runs with an untrusted verdict (machine too busy, load generator saturated): no verdict, no figures. */
+  untrusted: number;
+  /** The untrusted runs by reason. */
+  untrustedWhy: Partial<Record<NonNullable<SoakRun['untrusted']>, number>>;
+  /** Other exit-2 runs: a harness error. */
   errors: number;
+  /** No harness error, no verdict against the mode, and at least one trusted verdict. */
   asExpected: boolean;
   figures: {
     phase: string;
@@ -73,9 +84,15 @@ export function summariseSoak(runs: readonly SoakRun[]): SoakLine[] {
     const expected = FAILING_MODES.has(first.mode) ? 'fail' : 'pass';
     const passed = rs.filter((r) => r.exitCode === 0).length;
     const failed = rs.filter((r) => r.exitCode === 1).length;
-    const errors = rs.filter((r) => r.exitCode === 2).length;
+    const untrusted = rs.filter((r) => r.exitCode === 2 && r.untrusted).length;
+    const errors = rs.filter((r) => r.exitCode === 2).length - untrusted;
+    const untrustedWhy: SoakLine['untrustedWhy'] = {};
+    for (const r of rs) if (r.exitCode === 2 && r.untrusted) untrustedWhy[r.untrusted] = (untrustedWhy[r.untrusted] ?? 0) + 1;
+    // An untrusted run's figures were measured on a starved machine (or a saturated generator): its
+    // verdict was withheld, so its figures stay out of the spread too.
     const byExp = new Map<string, ExpectationResult[]>();
-    for (const r of rs) for (const e of r.expectations) byExp.set(`${e.phase}\u0000${e.source}`, [...(byExp.get(`${e.phase}\u0000${e.source}`) ?? []), e]);
+    for (const r of rs.filter((x) => !x.untrusted))
+      for (const e of r.expectations) byExp.set(`${e.phase}\u0000${e.source}`, [...(byExp.get(`${e.phase}\u0000${e.source}`) ?? []), e]);
     const figures = [...byExp.values()].map((es) => {
       const e0 = es[0] as ExpectationResult;
       const vals = es.flatMap((e) => (e.measured === undefined ? [] : [e.measured]));
@@ -101,8 +118,10 @@ export function summariseSoak(runs: readonly SoakRun[]): SoakLine[] {
       runs: rs.length,
       passed,
       failed,
+      untrusted,
+      untrustedWhy,
       errors,
-      asExpected: errors === 0 && (expected === 'pass' ? passed === rs.length : failed === rs.length),
+      asExpected: errors === 0 && passed + failed > 0 && (expected === 'pass' ? failed === 0 : passed === 0),
       figures,
     };
   });
@@ -121,9 +140,14 @@ function fmt(v: number, unit: ExpectationResult['unit']): string {
 export function renderSoak(lines: readonly SoakLine[], meta: { date: string; machine: string }): string {
   const most = Math.max(0, ...lines.map((l) => l.runs));
   const out = [`# Soak: ${most} runs per scenario and mode`, '', `${meta.date}, ${meta.machine}.`, ''];
-  out.push('| scenario | mode | gate should | runs | pass | fail | harness error | as expected |', '|---|---|---|---|---|---|---|---|');
+  out.push('| scenario | mode | gate should | runs | pass | fail | untrusted | harness error | as expected |', '|---|---|---|---|---|---|---|---|---|');
   for (const l of lines)
-    out.push(`| ${l.scenario} | ${l.mode} | ${l.expected} | ${l.runs} | ${l.passed} | ${l.failed} | ${l.errors} | ${l.asExpected ? 'yes' : '**NO**'} |`);
+    out.push(
+      `| ${l.scenario} | ${l.mode} | ${l.expected} | ${l.runs} | ${l.passed} | ${l.failed} | ${l.untrusted} | ${l.errors} | ${l.asExpected ? 'yes' : '**NO**'} |`,
+    );
+  const why = new Map<string, number>();
+  for (const l of lines) for (const [k, n] of Object.entries(l.untrustedWhy)) why.set(k, (why.get(k) ?? 0) + n);
+  if (why.size) out.push('', `Untrusted (no verdict, not counted as pass or fail): ${[...why].map(([k, n]) => `${n} ${k}`).join(', ')}.`);
   // The figures a passing mode holds with less than 2× to spare: where a busy machine or bad luck flips the gate.
   const near = lines
     .filter((l) => l.expected === 'pass')

@@ -57,6 +57,11 @@ export interface RunOptions {
   onCleanupList?: (list: CleanupList) => void;
   /** Changes the scenario's definition before it is checked (`brownout margin`'s probes). */
   definition?: (def: ScenarioDefinition) => ScenarioDefinition;
+  /**
+   * Runs again, up to this many times, when the machine was too busy to trust the verdict
+   * (BO_MACHINE_BUSY): what a team on a shared runner would do by hand. Default 0.
+   */
+  againIfBusy?: number;
 }
 
 export interface RunOutcome {
@@ -71,6 +76,8 @@ export interface RunOutcome {
   toxicsLeft: string[];
   /** What the run started: every pid and every loopback port it listened on (for proofs of teardown). */
   started: Started;
+  /** Runs before this one whose verdict the machine's load withheld (againIfBusy), by run id: their reports are kept. */
+  busyBefore: string[];
 }
 
 export interface LiveStatus extends LiveFigures {
@@ -91,8 +98,26 @@ function interrupted(signal: AbortSignal | undefined): HarnessError | undefined 
   return new HarnessError('BO_INTERRUPTED', `interrupted by ${why}`, 'the run', 'nothing to fix: the run was stopped and torn down');
 }
 
-/** stack up → load + fault timeline → judge → report → teardown (always). */
+/**
+ * A run, and again (at most `againIfBusy` more times) while the machine was too busy to trust its
+ * verdict. Only that runs again: a pass, a fail, any other error, a leftover or an interruption is
+ * the outcome as it stands.
+ */
 export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
+  const again = opts.againIfBusy ?? 0;
+  const busyBefore: string[] = [];
+  for (;;) {
+    const o = await runOnce(opts);
+    o.busyBefore = [...busyBefore];
+    const busy = o.error instanceof HarnessError && o.error.code === 'BO_MACHINE_BUSY' && o.cleanupFailures.length === 0;
+    if (!busy || busyBefore.length >= again || opts.signal?.aborted) return o;
+    busyBefore.push(o.runId ?? '(no id)');
+    opts.onProgress?.(`${o.error?.message}: running it again (${busyBefore.length} of ${again})`);
+  }
+}
+
+/** stack up → load + fault timeline → judge → report → teardown (always). */
+async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   const progress = opts.onProgress ?? (() => undefined);
   const reportsDir = path.resolve(opts.reportsDir ?? 'reports');
   const outcome: RunOutcome = {
@@ -104,6 +129,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     cleanupFailures: [],
     toxicsLeft: [],
     started: { pids: [], processes: [], ports: [] },
+    busyBefore: [],
   };
 
   // Validation and bundling first: bad input starts nothing.

@@ -17,6 +17,20 @@ describe('usage errors', () => {
     }
     expect(cli('replay', '--help').status).toBe(0);
   });
+  it('--again-if-busy, or BROWNOUT_AGAIN_IF_BUSY, that is not a count from 0 to 10 is one error naming both and the fix; nothing runs', () => {
+    const reports = path.join(dir, 'again-if-busy');
+    const flag = cli('run', 'scenarios/slow-transaction.ts', '--again-if-busy', 'lots', '--reports', reports);
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toContain('--again-if-busy lots (or BROWNOUT_AGAIN_IF_BUSY): not a whole number from 0 to 10');
+    expect(flag.stderr).toContain('fix: give how many more runs');
+    const env = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--reports', reports], {
+      encoding: 'utf8',
+      env: { ...process.env, BROWNOUT_AGAIN_IF_BUSY: '-1' },
+    });
+    expect(env.status).toBe(2);
+    expect(env.stderr).toContain('--again-if-busy -1 (or BROWNOUT_AGAIN_IF_BUSY)');
+    expect(existsSync(reports)).toBe(false);
+  });
 });
 
 describe('make chaos', () => {

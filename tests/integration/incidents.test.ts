@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, type RunOutcome } from '../../harness/index.ts';
-import { containerEngine, containersLeft, newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+import { AGAIN_IF_BUSY, containerEngine, containersLeft, newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
 
 // Each incident, proven both ways on both backends: the same scenario files, the same reasons.
 type Backend = 'local' | 'containers';
@@ -13,7 +13,7 @@ beforeAll(async () => {
 async function runOn(backend: Backend, file: string, mode: string): Promise<RunOutcome> {
   const before = stackProcesses();
   const dirs = runTempDirs();
-  const o = await runScenario({ scenarioFile: file, mode, reportsDir: 'reports/test', backend });
+  const o = await runScenario({ scenarioFile: file, mode, reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY, backend });
   expect(o.error?.message).toBeUndefined();
   expect(o.toxicsLeft).toEqual([]);
   expect(o.cleanupFailures).toEqual([]);

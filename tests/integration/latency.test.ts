@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, type RunOutcome } from '../../harness/index.ts';
-import { newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+import { AGAIN_IF_BUSY, newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
 
 describe('a latency toxic, measured through k6 and the harness', () => {
   let outcome: RunOutcome;
@@ -12,7 +12,12 @@ describe('a latency toxic, measured through k6 and the harness', () => {
   beforeAll(async () => {
     before = stackProcesses();
     dirsBefore = runTempDirs();
-    outcome = await runScenario({ scenarioFile: 'tests/integration/scenarios/latency.ts', reportsDir: 'reports/test', signal: controller.signal });
+    outcome = await runScenario({
+      scenarioFile: 'tests/integration/scenarios/latency.ts',
+      reportsDir: 'reports/test',
+      againIfBusy: AGAIN_IF_BUSY,
+      signal: controller.signal,
+    });
   });
   afterAll(() => undefined);
 

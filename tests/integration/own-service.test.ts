@@ -3,14 +3,19 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../harness/core/errors.ts';
 import { runScenario } from '../../harness/run/index.ts';
-import { runCli } from './helpers.ts';
+import { AGAIN_IF_BUSY, runCli } from './helpers.ts';
 
 const DIR = 'tests/integration/scenarios/own';
 
 describe("a team's own service: wrapper shells, setup steps, flags, server settings, health paths", () => {
   it('runs setup once before the start, hands ${PORT} to the command and load.env to the script, sets the MariaDB variables, and a kill hits the server behind sh -c', async () => {
     const lines: string[] = [];
-    const o = await runScenario({ scenarioFile: `${DIR}/wrapped.ts`, reportsDir: 'reports/test', onProgress: (l) => lines.push(l) });
+    const o = await runScenario({
+      scenarioFile: `${DIR}/wrapped.ts`,
+      reportsDir: 'reports/test',
+      againIfBusy: AGAIN_IF_BUSY,
+      onProgress: (l) => lines.push(l),
+    });
     expect(o.error, o.error?.message).toBeUndefined();
     expect(o.cleanupFailures).toEqual([]);
     // The setup step's lines, shown as they came, before the service started.

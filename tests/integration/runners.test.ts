@@ -1,15 +1,25 @@
 import { HarnessError } from '../../harness/core/errors.ts';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../harness/index.ts';
-import { newProcesses, stackProcesses } from './helpers.ts';
+import { AGAIN_IF_BUSY, newProcesses, stackProcesses } from './helpers.ts';
 
 const phaseOf = (o: Awaited<ReturnType<typeof runScenario>>, name: string) => o.result?.judgement.phases.find((p) => p.phase === name)?.all;
 
 describe('load split across k6 runners (execution segments), judged on the merged samples', () => {
   it('1 and 3 runners on the same target and rate: the same request count and the same figures within noise', async () => {
     const before = stackProcesses();
-    const one = await runScenario({ scenarioFile: 'tests/integration/scenarios/runners.ts', reportsDir: 'reports/test', runners: 1 });
-    const three = await runScenario({ scenarioFile: 'tests/integration/scenarios/runners.ts', reportsDir: 'reports/test', runners: 3 });
+    const one = await runScenario({
+      scenarioFile: 'tests/integration/scenarios/runners.ts',
+      reportsDir: 'reports/test',
+      againIfBusy: AGAIN_IF_BUSY,
+      runners: 1,
+    });
+    const three = await runScenario({
+      scenarioFile: 'tests/integration/scenarios/runners.ts',
+      reportsDir: 'reports/test',
+      againIfBusy: AGAIN_IF_BUSY,
+      runners: 3,
+    });
     for (const o of [one, three]) {
       expect(o.error).toBeUndefined();
       expect(o.exitCode).toBe(0);

@@ -5,7 +5,7 @@ import { runScenario, type RunOutcome } from '../../harness/index.ts';
 import { LatencyHistogram, phaseOf, type Phase } from '../../harness/metrics/index.ts';
 import { faultWindows, type RunResult } from '../../harness/report/index.ts';
 import { readLog } from '../../harness/replay/index.ts';
-import { newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+import { AGAIN_IF_BUSY, newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
 
 const SCENARIO = 'scenarios/slow-transaction.ts';
 
@@ -14,7 +14,7 @@ let brokenRun: Promise<{ before: ReturnType<typeof stackProcesses>; o: RunOutcom
 const broken = () =>
   (brokenRun ??= (async () => {
     const before = stackProcesses();
-    return { before, o: await runScenario({ scenarioFile: SCENARIO, mode: 'broken', reportsDir: 'reports/test' }) };
+    return { before, o: await runScenario({ scenarioFile: SCENARIO, mode: 'broken', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY }) };
   })());
 
 function percentile(durations: readonly number[], p: number): number {
@@ -29,7 +29,7 @@ describe('slow-transaction scenario on the real stack', () => {
   it('fixed mode passes the gate and leaves nothing behind', async () => {
     const before = stackProcesses();
     const dirs = runTempDirs();
-    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'fixed', reportsDir: 'reports/test' });
+    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'fixed', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
     const failed = o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}: ${x.measured ?? x.note}`);
     expect(o.error).toBeUndefined();
     expect(failed).toEqual([]);
@@ -190,7 +190,7 @@ describe('slow-transaction scenario on the real stack', () => {
   }, 180_000);
 
   it('a fixture that acknowledges before its commit is caught by the lost-write check', async () => {
-    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'ack-early', reportsDir: 'reports/test' });
+    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'ack-early', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
     expect(o.error).toBeUndefined();
     expect(o.exitCode).toBe(1);
     const w = o.result?.judgement.writes?.attempts;

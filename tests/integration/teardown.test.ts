@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario, type RunOutcome } from '../../harness/index.ts';
-import { portFree, runTempDirs, survivors, watchTree, type SeenProcess } from './helpers.ts';
+import { AGAIN_IF_BUSY, portFree, runTempDirs, survivors, watchTree, type SeenProcess } from './helpers.ts';
 
 /**
  * Every way a run can end, each followed by the same proof: no toxic was left on the Toxiproxy
@@ -16,6 +16,7 @@ async function endedBy(file: string, interfere?: (tree: Map<number, SeenProcess>
     const o = runScenario({
       scenarioFile: file,
       reportsDir: 'reports/test',
+      againIfBusy: AGAIN_IF_BUSY,
       onProgress: (line) => {
         // Interfere once the load runs and a fault is active.
         if (interfere && !interfered && /apply latency/.test(line)) {
@@ -77,7 +78,7 @@ describe('teardown on every exit path', () => {
 
 describe('what outlives teardown is reported by the harness itself', () => {
   it('a daemon a service forked off, holding its port: a cleanup failure naming it, in result.json, summary and junit; exit 2', async () => {
-    const outcome = await runScenario({ scenarioFile: 'tests/integration/scenarios/daemonizing.ts', reportsDir: 'reports/test' });
+    const outcome = await runScenario({ scenarioFile: 'tests/integration/scenarios/daemonizing.ts', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
     const line = outcome.cleanupFailures.find((l) => /still bound after teardown/.test(l)) ?? '';
     const daemon = Number(/by pid (\d+)/.exec(line)?.[1]);
     try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../harness/index.ts';
+import { AGAIN_IF_BUSY } from './helpers.ts';
 
 const SCENARIO = 'tests/integration/scenarios/photo-retries.ts';
 
@@ -7,7 +8,7 @@ const SCENARIO = 'tests/integration/scenarios/photo-retries.ts';
 // gateway gave up, the retry inserts again. Proven both ways, on the real stack.
 describe('write outcomes on the real stack', () => {
   it('broken: a retried upload whose first try committed after its 503 is caught as a duplicate', async () => {
-    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'broken', reportsDir: 'reports/test' });
+    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'broken', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
     expect(o.error?.message).toBeUndefined();
     expect(o.exitCode).toBe(1);
     const w = o.result?.judgement.writes?.attempts;
@@ -23,7 +24,7 @@ describe('write outcomes on the real stack', () => {
   });
 
   it('fixed: every upload once, none committed after a failure', async () => {
-    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'fixed', reportsDir: 'reports/test' });
+    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'fixed', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
     expect(o.error?.message).toBeUndefined();
     const failed = o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}: ${x.measured ?? x.note}`);
     expect(failed).toEqual([]);
