@@ -54,6 +54,20 @@ interface RunCliOptions {
   images: ImageSetName;
 }
 
+/** `--again-if-busy` (run and margin): how many more runs a starved run may have; undefined after saying what is wrong. */
+const againIfBusyOption = () =>
+  new Option('--again-if-busy <n>', 'run a scenario again, up to n more times, when the machine was too busy to trust its verdict (exit 2, machine too busy)')
+    .env('BROWNOUT_AGAIN_IF_BUSY')
+    .default('0');
+function againIfBusyOf(text: string): number | undefined {
+  const n = Number(text);
+  if (Number.isInteger(n) && n >= 0 && n <= 10) return n;
+  process.stderr.write(
+    `brownout: --again-if-busy ${text} (or BROWNOUT_AGAIN_IF_BUSY): not a whole number from 0 to 10\nfix: give how many more runs a scenario may have when the machine was too busy to trust one, e.g. --again-if-busy 2\n`,
+  );
+  return undefined;
+}
+
 async function run(files: string[], opts: RunCliOptions): Promise<number> {
   if (opts.stack === 'containers') {
     const engine = await findContainerEngine();
@@ -81,13 +95,8 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
     );
     return 2;
   }
-  const againIfBusy = Number(opts.againIfBusy);
-  if (!Number.isInteger(againIfBusy) || againIfBusy < 0 || againIfBusy > 10) {
-    process.stderr.write(
-      `brownout: --again-if-busy ${opts.againIfBusy} (or BROWNOUT_AGAIN_IF_BUSY): not a whole number from 0 to 10\nfix: give how many more runs a scenario may have when the machine was too busy to trust one, e.g. --again-if-busy 2\n`,
-    );
-    return 2;
-  }
+  const againIfBusy = againIfBusyOf(opts.againIfBusy);
+  if (againIfBusy === undefined) return 2;
   const controller = new AbortController();
   let cleanup: CleanupList | undefined;
   let signals = 0;
@@ -206,11 +215,7 @@ program
       .default('local'),
   )
   .addOption(new Option('--runners <n>', 'k6 processes sharing the load, each its execution segment; figures are judged on the merged samples').default('1'))
-  .addOption(
-    new Option('--again-if-busy <n>', 'run a scenario again, up to n more times, when the machine was too busy to trust its verdict (exit 2, machine too busy)')
-      .env('BROWNOUT_AGAIN_IF_BUSY')
-      .default('0'),
-  )
+  .addOption(againIfBusyOption())
   .addOption(new Option('--save-baseline <file>', "store this run's figures as the baseline (kept: other scenarios already in the file)"))
   .action(async (files: string[], opts: RunCliOptions) => {
     process.exitCode = await run(files, opts);
@@ -233,6 +238,7 @@ program
   .addOption(new Option('--baseline <file>', 'compare with a stored margin: breaking at a smaller magnitude fails (exit 1)'))
   .addOption(new Option('--save-baseline <file>', 'store this margin (kept: the others in the file)'))
   .addOption(new Option('--stack <backend>', 'where the stack runs').choices(['local', 'containers']).default('local'))
+  .addOption(againIfBusyOption())
   .action(async (file: string, opts: MarginCliOptions) => {
     process.exitCode = await margin(file, opts);
   });
@@ -249,9 +255,12 @@ interface MarginCliOptions {
   baseline?: string;
   saveBaseline?: string;
   stack: 'local' | 'containers';
+  againIfBusy: string;
 }
 
 async function margin(file: string, opts: MarginCliOptions): Promise<number> {
+  const againIfBusy = againIfBusyOf(opts.againIfBusy);
+  if (againIfBusy === undefined) return 2;
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     process.stderr.write(`\nbrownout: ${sig}: stopping this probe and tearing down\n`);
@@ -279,6 +288,7 @@ async function margin(file: string, opts: MarginCliOptions): Promise<number> {
             }
           : {}),
         backend: opts.stack,
+        againIfBusy,
         signal: controller.signal,
         onProbe: (p) =>
           process.stderr.write(

@@ -114,6 +114,8 @@ export interface MarginOptions {
   judge?: readonly string[];
   backend?: 'local' | 'containers';
   images?: ImageSetName;
+  /** A probe the machine was too busy to trust runs again, at most this many more times (RunOptions.againIfBusy). */
+  againIfBusy?: number;
   signal?: AbortSignal;
   onProbe?: (p: MarginProbe) => void;
 }
@@ -256,6 +258,7 @@ export async function findMargin(o: MarginOptions, baseline: { compare?: string;
       definition: (def) => withMagnitude(o.scenarioFile, def, o.variation, value),
       ...(o.backend ? { backend: o.backend } : {}),
       ...(o.images ? { images: o.images } : {}),
+      ...(o.againIfBusy ? { againIfBusy: o.againIfBusy } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const failed = (out.result?.judgement.expectations ?? []).filter((x) => !x.passed && (!o.judge || o.judge.includes(x.phase)));

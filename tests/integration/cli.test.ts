@@ -29,6 +29,9 @@ describe('usage errors', () => {
     });
     expect(env.status).toBe(2);
     expect(env.stderr).toContain('--again-if-busy -1 (or BROWNOUT_AGAIN_IF_BUSY)');
+    const margin = cli('margin', 'scenarios/slow-transaction.ts', '--fault', '0', '--vary', 'for', '--again-if-busy', '11', '--reports', reports);
+    expect(margin.status).toBe(2);
+    expect(margin.stderr).toContain('--again-if-busy 11 (or BROWNOUT_AGAIN_IF_BUSY): not a whole number from 0 to 10');
     expect(existsSync(reports)).toBe(false);
   });
 });
