@@ -29,7 +29,7 @@ import { newScenario } from './new.ts';
 import { progressFor } from './progress.ts';
 
 import { bundleLoadScript, k6Version, k8sManifests } from '../load/index.ts';
-import { findMargin, judgeSamples, marginText, type RunOutcome, runScenario } from '../run/index.ts';
+import { findMargin, judgeSamples, marginText, runScenario, untrustedReason } from '../run/index.ts';
 import { findContainerEngine, IMAGE_SETS, noEngineMessage, sweepContainerRuns, type ImageSetName } from '../stack/index.ts';
 import { loadScenario } from '../scenario/index.ts';
 import { JSON_FIELD_KEYS, LOG_FORMATS, replay, type LogFormat } from '../replay/index.ts';
@@ -689,6 +689,7 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
         const o = await runScenario({ scenarioFile: file, mode, reportsDir: path.join(opts.reports, 'runs'), signal: controller.signal });
         // A run cut short by the soak's own interruption measured nothing: it is not one of the soak's runs.
         if (controller.signal.aborted) break;
+        const untrusted = untrustedReason(o);
         runs.push({
           scenario: o.result?.scenario.name ?? file,
           mode,
@@ -696,7 +697,7 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
           expectations: o.result?.judgement.expectations ?? [],
           ...(o.result ? { runId: o.result.runId } : {}),
           ...(o.error ? { error: o.error.message } : {}),
-          ...(untrustedWhy(o) ? { untrusted: untrustedWhy(o) } : {}),
+          ...(untrusted ? { untrusted } : {}),
         });
         write();
         process.stderr.write(`soak ${i}/${opts.runs}: ${file} (${mode}) → exit ${o.exitCode}${o.error ? `: ${o.error.message}` : ''}\n`);
@@ -708,13 +709,6 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
   // An untrusted run withheld its verdict (a busy machine): no harness error, and no verdict to count.
   if (controller.signal.aborted || runs.some((r) => r.exitCode === 2 && !r.untrusted)) return 2;
   return lines.every((l) => l.asExpected) ? 0 : 1;
-}
-
-/** Why a run's verdict was withheld, when that (and not a harness error or a leftover) made its exit 2. */
-function untrustedWhy(o: RunOutcome): SoakRun['untrusted'] {
-  if (o.result?.verdict !== 'untrusted' || o.cleanupFailures.length > 0) return undefined;
-  const code = o.error && 'code' in o.error ? o.error.code : undefined;
-  return code === 'BO_MACHINE_BUSY' ? 'machine too busy' : code === 'BO_LOAD_SATURATED' ? 'load generator saturated' : undefined;
 }
 
 async function scenarioModes(file: string): Promise<string[]> {

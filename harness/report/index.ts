@@ -213,4 +213,4 @@ export {
   type Comparison,
   type Margin,
 } from './baseline.ts';
-export { summariseSoak, renderSoak, FAILING_MODES, type SoakRun, type SoakLine } from './soak.ts';
+export { summariseSoak, renderSoak, FAILING_MODES, type SoakRun, type SoakLine, type UntrustedReason } from './soak.ts';

@@ -1,6 +1,9 @@
 import { formatMs } from '../core/duration.ts';
 import { parseExpectation, type ExpectationResult } from '../metrics/index.ts';
 
+/** Why a run's verdict was withheld (an untrusted run that left nothing behind). */
+export type UntrustedReason = 'machine too busy' | 'load generator saturated';
+
 /** One run of one scenario in one mode, as the soak keeps it. */
 export interface SoakRun {
   scenario: string;
@@ -14,7 +17,7 @@ export interface SoakRun {
    * Why the run's verdict was withheld (exit 2 with a clean teardown): neither a pass nor a fail. A
    * soak on a busy machine counts these apart from harness errors.
    */
-  untrusted?: 'machine too busy' | 'load generator saturated';
+  untrusted?: UntrustedReason;
 }
 
 export interface SoakLine {
@@ -28,7 +31,7 @@ export interface SoakLine {
   /** Runs with an untrusted verdict (machine too busy, load generator saturated): no verdict, no figures. */
   untrusted: number;
   /** The untrusted runs by reason. */
-  untrustedWhy: Partial<Record<NonNullable<SoakRun['untrusted']>, number>>;
+  untrustedWhy: Partial<Record<UntrustedReason, number>>;
   /** Other exit-2 runs: a harness error. */
   errors: number;
   /** No harness error, no verdict against the mode, and at least one trusted verdict. */
@@ -84,10 +87,14 @@ export function summariseSoak(runs: readonly SoakRun[]): SoakLine[] {
     const expected = FAILING_MODES.has(first.mode) ? 'fail' : 'pass';
     const passed = rs.filter((r) => r.exitCode === 0).length;
     const failed = rs.filter((r) => r.exitCode === 1).length;
-    const untrusted = rs.filter((r) => r.exitCode === 2 && r.untrusted).length;
-    const errors = rs.filter((r) => r.exitCode === 2).length - untrusted;
     const untrustedWhy: SoakLine['untrustedWhy'] = {};
-    for (const r of rs) if (r.exitCode === 2 && r.untrusted) untrustedWhy[r.untrusted] = (untrustedWhy[r.untrusted] ?? 0) + 1;
+    let untrusted = 0;
+    for (const r of rs)
+      if (r.exitCode === 2 && r.untrusted) {
+        untrusted++;
+        untrustedWhy[r.untrusted] = (untrustedWhy[r.untrusted] ?? 0) + 1;
+      }
+    const errors = rs.filter((r) => r.exitCode === 2).length - untrusted;
     // An untrusted run's figures were measured on a starved machine (or a saturated generator): its
     // verdict was withheld, so its figures stay out of the spread too.
     const byExp = new Map<string, ExpectationResult[]>();

@@ -25,7 +25,7 @@ import { judge, machinePerPhase, whoGaveUp, type Phase, type Judgement, type Ser
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario, type ScenarioDefinition } from '../scenario/index.ts';
 import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
-import { buildResult, exitCodeOf, machineBusyError, newRunId, saturationError } from './result.ts';
+import { buildResult, exitCodeOf, machineBusyError, newRunId, saturationError, untrustedReason } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { watchCounters } from './counters.ts';
 import { watchMachine } from './machine.ts';
@@ -90,7 +90,7 @@ export interface LiveStatus extends LiveFigures {
   activeFaults: string[];
 }
 
-export { newRunId, SATURATION_LIMIT } from './result.ts';
+export { newRunId, SATURATION_LIMIT, untrustedReason } from './result.ts';
 
 function interrupted(signal: AbortSignal | undefined): HarnessError | undefined {
   if (!signal?.aborted) return undefined;
@@ -109,8 +109,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   for (;;) {
     const o = await runOnce(opts);
     o.busyBefore = [...busyBefore];
-    const busy = o.error instanceof HarnessError && o.error.code === 'BO_MACHINE_BUSY' && o.cleanupFailures.length === 0;
-    if (!busy || busyBefore.length >= again || opts.signal?.aborted) return o;
+    if (untrustedReason(o) !== 'machine too busy' || busyBefore.length >= again || opts.signal?.aborted) return o;
     busyBefore.push(o.runId ?? '(no id)');
     opts.onProgress?.(`${o.error?.message}: running it again (${busyBefore.length} of ${again})`);
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Judgement, MachineFigures } from '../metrics/index.ts';
 import type { RunResult } from '../report/index.ts';
-import { exitCodeOf, machineBusyError, starvedPhases } from './result.ts';
+import { HarnessError, LoadError } from '../core/errors.ts';
+import { exitCodeOf, machineBusyError, starvedPhases, untrustedReason } from './result.ts';
 
 const withVerdict = (verdict: RunResult['verdict']) => ({ verdict }) as RunResult;
 
@@ -16,6 +17,22 @@ describe('the exit code, decided in one place', () => {
     expect(exitCodeOf({ error: undefined, result: undefined, cleanupFailures: [] })).toBe(2);
     expect(exitCodeOf({ error: undefined, result: withVerdict('pass'), cleanupFailures: ['pid 4242 (haproxy) still alive'] })).toBe(2);
     expect(exitCodeOf({ error: undefined, result: withVerdict('fail'), cleanupFailures: ['port 40123 still bound'] })).toBe(2);
+  });
+});
+
+describe('why a verdict was withheld (what againIfBusy runs again by, what the soak counts apart)', () => {
+  const busy = new LoadError('machine too busy: …', 'the machine', 'run it elsewhere', undefined, 'BO_MACHINE_BUSY');
+  const saturated = new LoadError('load generator saturated: …', 'k6', 'lower the rate', undefined, 'BO_LOAD_SATURATED');
+  it('the untrusted verdict’s own error names the reason', () => {
+    expect(untrustedReason({ error: busy, result: withVerdict('untrusted'), cleanupFailures: [] })).toBe('machine too busy');
+    expect(untrustedReason({ error: saturated, result: withVerdict('untrusted'), cleanupFailures: [] })).toBe('load generator saturated');
+  });
+  it('none where something else made the exit 2: a leftover, another error, or a verdict that stands', () => {
+    expect(untrustedReason({ error: busy, result: withVerdict('untrusted'), cleanupFailures: ['pid 4242 still alive'] })).toBeUndefined();
+    expect(
+      untrustedReason({ error: new HarnessError('BO_LOAD', 'k6 exited 107', 'k6', 'see its log'), result: withVerdict('untrusted'), cleanupFailures: [] }),
+    ).toBeUndefined();
+    expect(untrustedReason({ error: busy, result: withVerdict('fail'), cleanupFailures: [] })).toBeUndefined();
   });
 });
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { LoadError } from '../core/errors.ts';
+import { HarnessError, LoadError } from '../core/errors.ts';
 import { saturation, type LoadResults } from '../load/index.ts';
 import { timeSeries, workSeries, type CounterSeries, type Judgement, type MachineFigures } from '../metrics/index.ts';
-import { pct, type RunResult, type TimelineEvent } from '../report/index.ts';
+import { pct, type RunResult, type TimelineEvent, type UntrustedReason } from '../report/index.ts';
 
 /** reports/<run-id>: when (by default now) and what, plus a few random bits. */
 export function newRunId(name: string, atMs = Date.now()): string {
@@ -133,6 +133,21 @@ export function machineBusyError(r: RunResult, where: string): LoadError {
     undefined,
     'BO_MACHINE_BUSY',
   );
+}
+
+/**
+ * Why the verdict was withheld, when that alone made the exit 2: an untrusted verdict with its own
+ * error (machine too busy, load generator saturated) and nothing left behind. The rule `againIfBusy`
+ * runs again by, and the soak counts apart from harness errors.
+ */
+export function untrustedReason(o: {
+  error: Error | undefined;
+  result: RunResult | undefined;
+  cleanupFailures: readonly string[];
+}): UntrustedReason | undefined {
+  if (o.result?.verdict !== 'untrusted' || o.cleanupFailures.length > 0) return undefined;
+  const code = o.error instanceof HarnessError ? o.error.code : undefined;
+  return code === 'BO_MACHINE_BUSY' ? 'machine too busy' : code === 'BO_LOAD_SATURATED' ? 'load generator saturated' : undefined;
 }
 
 /**
