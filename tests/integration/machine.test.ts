@@ -42,6 +42,24 @@ describe('the machine watch on this machine', () => {
     expect((inside?.othersBusy ?? 1) - (idle2?.othersBusy ?? 0)).toBeLessThan(0.3 / cores);
   }, 20_000);
 
+  it('a process of the run born inside a short phase (a restarted app booting) is the run’s, not others’', async () => {
+    const cores = (await import('node:os')).availableParallelism();
+    const idle = await measure('idle');
+    // The harness's own period (250 ms); a 0.7 s phase in which a child starts, is busy for 0.5 s
+    // and then stays, idle, like a restarted service that became ready.
+    const w = watchMachine(250);
+    const from = Date.now();
+    const child = spawn(process.execPath, ['-e', 'const e = Date.now() + 500; while (Date.now() < e); setTimeout(() => {}, 3000)'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 700));
+    const to = Date.now();
+    await new Promise((r) => setTimeout(r, 600));
+    const r = w.stop();
+    child.kill('SIGKILL');
+    const phase = machinePerPhase(r.samples, r.lags, [{ phase: 'restart', fromMs: from, toMs: to }])[0];
+    expect((phase?.busy ?? 0) - (idle?.busy ?? 0)).toBeGreaterThan(0.3 / cores);
+    expect((phase?.othersBusy ?? 1) - (idle?.othersBusy ?? 0)).toBeLessThan(0.3 / cores);
+  }, 20_000);
+
   it('CPU left for the run: one core less per busy loop outside than in the quiet moment before', async () => {
     const idle = await measure('idle');
     const one = await measure(true);
