@@ -61,9 +61,10 @@ export function watchMachine(intervalMs = 250, roots: readonly number[] = []): S
     }
     if (!stat) return;
     // The tree is walked at every reading (a walk reads every process's stat: 1.5 ms with 70
-    // processes here, under 1% of a core at 4 a second): a process born in a short phase (a restart's new app, booting and made ready within a
-    // second) must be seen inside it, or its boot counts as another process's (measured: cold-cache's
-    // 0.9 s restart phase read others taking 61-64% of the CPU when the tree was walked once a second).
+    // processes here, under 1% of a core at 4 a second): a process born in a short phase (a
+    // restart's new app, booting and made ready within a second) must be seen inside it, or its
+    // boot counts as another process's (measured: cold-cache's 0.9 s restart phase read others
+    // taking 61-64% of the CPU when the tree was walked once a second).
     tree = [...new Set([process.pid, ...roots].flatMap((pid) => processTree(pid)))];
     for (const pid of tree) {
       const t = processTicks(pid);
