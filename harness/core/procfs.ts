@@ -66,9 +66,28 @@ export function parentPids(): Map<number, number> {
 
 /** `root` and every live descendant of it. */
 export function processTree(root: number): number[] {
-  const pp = parentPids();
-  const found = [root];
-  for (let i = 0; i < found.length; i++) for (const [pid, ppid] of pp) if (ppid === found[i] && !found.includes(pid)) found.push(pid);
+  return processTrees([root]);
+}
+
+/**
+ * Every root and every live descendant of each, once: /proc is read once for all of them (the
+ * machine watch walks several trees four times a second).
+ */
+export function processTrees(roots: readonly number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parentPids()) {
+    const list = children.get(ppid);
+    if (list) list.push(pid);
+    else children.set(ppid, [pid]);
+  }
+  const found = [...new Set(roots)];
+  const seen = new Set(found);
+  for (let i = 0; i < found.length; i++)
+    for (const child of children.get(found[i] as number) ?? [])
+      if (!seen.has(child)) {
+        seen.add(child);
+        found.push(child);
+      }
   return found;
 }
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HarnessError } from '../../harness/core/errors.ts';
+import { processTrees } from '../../harness/core/procfs.ts';
 import { runScenario } from '../../harness/index.ts';
 import { machinePerPhase } from '../../harness/metrics/index.ts';
 import type { RunResult } from '../../harness/report/index.ts';
@@ -59,6 +60,28 @@ describe('the machine watch on this machine', () => {
     expect((phase?.busy ?? 0) - (idle?.busy ?? 0)).toBeGreaterThan(0.3 / cores);
     expect((phase?.othersBusy ?? 1) - (idle?.othersBusy ?? 0)).toBeLessThan(0.3 / cores);
   }, 20_000);
+
+  it('the run’s trees: every root’s descendants (grandchildren too), each pid once, none of another tree', async () => {
+    // A child shell with a sleeping grandchild, and a sleep left to init (outside this tree), given as a second root.
+    const child = spawn('sh', ['-c', 'sleep 5 & echo $!; wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const grandchild = Number(await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+    const stray = spawn('sh', ['-c', '(sleep 5 & echo $!)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const orphan = Number(await new Promise<string>((resolve) => stray.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+    try {
+      const mine = processTrees([process.pid]);
+      expect(mine).toContain(child.pid);
+      expect(mine).toContain(grandchild);
+      expect(mine).not.toContain(orphan);
+      const both = processTrees([process.pid, orphan, process.pid]);
+      expect(both).toContain(orphan);
+      expect(both).toContain(grandchild);
+      expect(new Set(both).size).toBe(both.length);
+    } finally {
+      child.kill('SIGKILL');
+      process.kill(grandchild, 'SIGKILL');
+      process.kill(orphan, 'SIGKILL');
+    }
+  });
 
   it('CPU left for the run: one core less per busy loop outside than in the quiet moment before', async () => {
     const idle = await measure('idle');
