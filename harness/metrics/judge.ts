@@ -97,6 +97,8 @@ export interface Judgement {
   writes: WriteFigures | undefined;
   /** Per phase, what the servers did per client request (their counters, read every second). */
   work?: PhaseWork[];
+  /** load.warmUp: its length and the requests started in it, described (judged in no phase). */
+  warmUp?: { ms: number; requests: number; all: Figures; byName: Record<string, Figures> };
 }
 
 export interface JudgeInput {
@@ -104,6 +106,8 @@ export interface JudgeInput {
   windows: readonly FaultWindow[];
   loadStartMs: number;
   loadEndMs: number;
+  /** load.warmUp: the requests started in the load's first ms are judged in no phase. */
+  warmUpMs?: number;
   expect: Partial<Record<Scope, readonly Expectation[]>>;
   writes?: WriteCheck;
   /** When each instant fault (flush, restart, kill, request) was applied: {first:N} windows start here. */
@@ -137,7 +141,11 @@ function inWindows(ws: readonly FaultWindow[], start: number, end: number): bool
 
 /** Numbers in, figures out: no process, no clock. */
 export function judge(input: JudgeInput): Judgement {
-  const table = RequestTable.from(input.records);
+  // The warm-up's requests are in no figure: every figure and phase bound starts at its end.
+  const warmUpMs = input.warmUpMs ?? 0;
+  const loadStartMs = input.loadStartMs + warmUpMs;
+  const every = RequestTable.from(input.records);
+  const table = warmUpMs > 0 ? RequestTable.from([...every].filter((r) => r.startMs >= loadStartMs)) : every;
   const phaseGroups = groupBy(
     table.all(),
     (i) => PHASES.indexOf(phaseOf(table.startMs(i), table.startMs(i) + table.durationMs(i), input.windows)),
@@ -148,7 +156,7 @@ export function judge(input: JudgeInput): Judgement {
   const firstApply = input.windows.length ? Math.min(...input.windows.map((w) => w.applyRequestedMs)) : undefined;
   const lastHeal = input.windows.length ? Math.max(...input.windows.map((w) => w.healedMs)) : undefined;
   const bounds: Record<Phase, [number | undefined, number | undefined]> = {
-    baseline: [input.loadStartMs, firstApply ?? input.loadEndMs],
+    baseline: [loadStartMs, firstApply ?? input.loadEndMs],
     fault: [firstApply, lastHeal],
     between: [firstApply, lastHeal],
     recovery: [lastHeal, lastHeal === undefined ? undefined : input.loadEndMs],
@@ -186,7 +194,7 @@ export function judge(input: JudgeInput): Judgement {
   const work = input.counters
     ? workPerPhase(input.counters, [
         ...phases.filter((p) => p.phase !== 'between').map((p) => ({ phase: p.phase, fromMs: p.fromMs, toMs: p.toMs, requests: startedIn(p.fromMs, p.toMs) })),
-        { phase: 'overall', fromMs: input.loadStartMs, toMs: input.loadEndMs, requests: startedIn(input.loadStartMs, input.loadEndMs + 1) },
+        { phase: 'overall', fromMs: loadStartMs, toMs: input.loadEndMs, requests: startedIn(loadStartMs, input.loadEndMs + 1) },
       ])
     : undefined;
 
@@ -402,7 +410,15 @@ export function judge(input: JudgeInput): Judgement {
     ...(input.writes.attempts ? { attempts: writeClasses(input.writes.attempts, phases, input.windows) } : {}),
     ...(input.writes.openTransactions ? { openTransactions: input.writes.openTransactions } : {}),
   };
-  return { passed: expectations.every((x) => x.passed), phases, expectations, recovery, writes, ...(work ? { work } : {}) };
+  return {
+    passed: expectations.every((x) => x.passed),
+    phases,
+    expectations,
+    recovery,
+    writes,
+    ...(work ? { work } : {}),
+    ...(warmUpMs > 0 ? { warmUp: warmUpFigures(every, loadStartMs, warmUpMs) } : {}),
+  };
 }
 
 /** The keyed writes' classes over the run, per phase and per entry (each write by its span, as a request). */
@@ -453,6 +469,11 @@ export function verdict(e: Expectation, r: Omit<ExpectationResult, 'passed'> & {
 }
 
 /** The figures of a selection per value of the request tag `name` (k6's grouping tag), sorted by name. */
+function warmUpFigures(every: RequestTable, endMs: number, ms: number): NonNullable<Judgement['warmUp']> {
+  const sel = pick(every.all(), (i) => every.startMs(i) < endMs);
+  return { ms, requests: sel.length, all: figuresOf(every, sel), byName: figuresByName(every, sel) };
+}
+
 function figuresByName(table: RequestTable, recs: Selection): Record<string, Figures> {
   const nameIds = new Map<string, number>();
   for (const r of recs) {

@@ -217,6 +217,49 @@ describe('first requests after an instant fault', () => {
   });
 });
 
+describe('load.warmUp', () => {
+  // A cold start: the first 2 s answer in 300 ms, then 5 ms; a fault from 6 s to 8 s; writes acknowledged at 1 s and 9 s, both lost.
+  const records: RequestRecord[] = [];
+  for (let t = 0; t < 12_000; t += 100) records.push(rec(t, t < 2000 ? 300 : t >= 6000 && t < 8000 ? 50 : 5, 200));
+  const run = (warmUpMs: number | undefined) =>
+    judge({
+      records,
+      windows: [{ label: 'x', applyRequestedMs: 6000, appliedMs: 6000, healRequestedMs: 8000, healedMs: 8000 }],
+      loadStartMs: 0,
+      loadEndMs: 12_000,
+      ...(warmUpMs === undefined ? {} : { warmUpMs }),
+      expect: { baseline: [exp('p95 < 100ms'), exp('lost_writes == 0')], overall: [exp('count == 100'), exp('lost_writes == 0')] },
+      writes: {
+        acks: [
+          { id: 1, atMs: 1000 },
+          { id: 2, atMs: 9000 },
+        ],
+        lost: new Set([1, 2]),
+      },
+      steady: [],
+      stableForMs: 1000,
+    });
+
+  it('without it the cold start is the baseline’s tail', () => {
+    const j = run(undefined);
+    expect(j.expectations[0]).toMatchObject({ phase: 'baseline', requests: 60, passed: false });
+    expect(Math.round(j.expectations[0]?.measured ?? 0)).toBe(300);
+    expect(j.warmUp).toBeUndefined();
+  });
+
+  it('the requests started in it are in no figure, from the baseline to overall; its acknowledged writes are still checked', () => {
+    const j = run(2000);
+    expect(j.expectations.map((x) => [x.phase, x.source, Math.round(x.measured ?? NaN), x.requests])).toEqual([
+      ['baseline', 'p95 < 100ms', 5, 40],
+      ['baseline', 'lost_writes == 0', 1, 1],
+      ['overall', 'count == 100', 100, 100],
+      ['overall', 'lost_writes == 0', 2, 2],
+    ]);
+    expect(j.phases.find((p) => p.phase === 'baseline')).toMatchObject({ fromMs: 2000, toMs: 6000 });
+    expect(j.warmUp).toMatchObject({ ms: 2000, requests: 20, all: { count: 20, p50Ms: expect.closeTo(300, 0) }, byName: { read: { count: 20 } } });
+  });
+});
+
 describe('judge', () => {
   it('judges each phase and recovery, and fails an expectation with no matching request', () => {
     const records: RequestRecord[] = [];

@@ -10,6 +10,7 @@ import {
   FIGURE_HEADERS,
   formatFigure,
   loadShape,
+  warmUpText,
   resultText,
   GAVE_UP_HEADERS,
   LADDER_HEADERS,
@@ -177,7 +178,7 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
   if (r) {
     parts.push(`<blockquote>${esc(r.scenario.incident)}</blockquote>`);
     parts.push(
-      `<p>Run <code>${esc(r.runId)}</code> of <code>${esc(r.scenario.file)}</code>, started ${esc(r.startedAt)}: ${r.load.requests} requests ${esc(loadShape(r))} for ${esc(formatMs(r.load.durationMs))} against <code>${esc(r.load.target)}</code>; dropped iterations ${r.load.droppedIterations}.</p>`,
+      `<p>Run <code>${esc(r.runId)}</code> of <code>${esc(r.scenario.file)}</code>, started ${esc(r.startedAt)}: ${r.load.requests} requests ${esc(loadShape(r))} for ${esc(formatMs(r.load.durationMs))} against <code>${esc(r.load.target)}</code>; dropped iterations ${r.load.droppedIterations}.${warmUpText(r) ? ` ${esc(warmUpText(r) ?? '')}` : ''}</p>`,
     );
     if (r.series) {
       parts.push(

@@ -14,6 +14,7 @@ import {
   FIGURE_HEADERS,
   formatFigure,
   loadShape,
+  warmUpText,
   resultText,
   eventText,
   GAVE_UP_HEADERS,
@@ -69,6 +70,8 @@ export function renderSummary(r: RunResult): string {
     `Run \`${r.runId}\`, ${r.load.requests} requests ${loadShape(r)} for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)})${r.load.perRunner ? `; ${r.load.perRunner.length} k6 runners: ${r.load.perRunner.map((p, i) => `k6-${i} ${p.requests} requests, ${pct(p.droppedShare)} dropped`).join('; ')}` : ''}.`,
     '',
   );
+  const wu = warmUpText(r);
+  if (wu) out.push(wu, '');
   out.push('## Timeline', '', '| t | event |', '|---|---|');
   for (const e of r.timeline) out.push(`| +${(e.offsetMs / 1000).toFixed(2)}s | ${eventText(e)} |`);
   out.push('');

@@ -113,6 +113,15 @@ export interface RunResult {
   workSeries?: WorkLine[];
 }
 
+/** load.warmUp, said where the load is: which requests no figure holds. */
+export function warmUpText(r: RunResult): string | undefined {
+  const w = r.judgement.warmUp;
+  return (
+    w &&
+    `Warm-up: the load's first ${formatMs(w.ms)} (${w.requests} requests, p95 ${formatMs(w.all.p95Ms)}) is judged in no phase (\`load.warmUp\`); the baseline starts at its end.`
+  );
+}
+
 /** 'at 40/s', or for arrivals per second 'in the arrivals of 2 request groups (at most 52/s)'. */
 export function loadShape(r: RunResult): string {
   const g = r.load.arrivalGroups;

@@ -83,8 +83,8 @@ export interface RunOutcome {
 export interface LiveStatus extends LiveFigures {
   scenario: string;
   mode: string;
-  /** The phase now: baseline before the first fault, fault while one is active, and so on. */
-  phase: Phase;
+  /** The phase now: warm-up (load.warmUp), baseline before the first fault, fault while one is active, and so on. */
+  phase: Phase | 'warm-up';
   elapsedMs: number;
   totalMs: number;
   activeFaults: string[];
@@ -244,7 +244,16 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
         const applied = events.filter((e) => e.kind === 'apply').length;
         const healed = events.filter((e) => e.kind === 'heal').length;
         const activeNow = tl.active();
-        const phase: Phase = activeNow.length > 0 ? 'fault' : applied === 0 ? 'baseline' : healed >= sc.timeline.length ? 'recovery' : 'between';
+        const phase: LiveStatus['phase'] =
+          activeNow.length > 0
+            ? 'fault'
+            : applied === 0
+              ? now - t0 < sc.load.warmUpMs
+                ? 'warm-up'
+                : 'baseline'
+              : healed >= sc.timeline.length
+                ? 'recovery'
+                : 'between';
         onLive({
           scenario: sc.name,
           mode: sc.mode,
@@ -346,6 +355,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
       faultPhases: sc.timeline.map((t) => ({ name: t.phase, expect: sc.faultExpect[t.phase] ?? [] })),
       loadStartMs: t0,
       loadEndMs: tEnd,
+      warmUpMs: sc.load.warmUpMs,
       expect: sc.expect,
       steady: sc.steady,
       stableForMs: sc.stableForMs,
@@ -376,7 +386,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
         ladder: { ...sc.ladder, gaveUp: whoGaveUp(results.requests, results.requests.all(), sc.ladder) },
         machine: machinePerPhase(machineReadings.samples, machineReadings.lags, [
           ...judgement.phases.filter((p) => p.phase !== 'between'),
-          { phase: 'overall', fromMs: t0, toMs: tEnd },
+          { phase: 'overall', fromMs: t0 + sc.load.warmUpMs, toMs: tEnd },
         ]),
       },
     });

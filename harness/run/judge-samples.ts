@@ -77,6 +77,7 @@ export async function judgeSamples(dir: string, scenarioFile: string, reportsDir
     windows: [],
     loadStartMs: t0,
     loadEndMs: tEnd,
+    warmUpMs: sc.load.warmUpMs,
     expect: { baseline: keep(sc.expect.baseline, 'baseline'), overall: keep(sc.expect.overall, 'overall') },
     steady: sc.steady,
     stableForMs: sc.stableForMs,

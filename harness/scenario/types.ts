@@ -51,6 +51,14 @@ export interface LoadProfile {
   /** Per-request timeout the script should use (__ENV.REQUEST_TIMEOUT). Default '10s'. */
   requestTimeout?: string;
   /**
+   * The load's first stretch, sent but judged in no phase: a service's cold start (a JIT compiling,
+   * pools connecting, caches filling) is not its baseline. A request that starts in it is in no
+   * figure (baseline, overall, the HTML's tables); a write acknowledged in it is still checked for
+   * loss. Must end before the first fault. Not for a scenario whose incident is the cold start.
+   * Default none.
+   */
+  warmUp?: string;
+  /**
    * VUs allocated before the start. Default rate × 4 (4 s of responses; at most maxVUs, at most
    * 2000): k6 drops arrivals while it starts VUs mid-run, so a target that slows down must find them
    * ready. About 110 KB each.

@@ -159,6 +159,11 @@ describe('resolveScenario', () => {
     expect(sc.load.shed).toEqual({ fromMs: 20_000, toMs: 26_000, share: 0.25, rate: 3 });
   });
 
+  it('a warm-up: its ms, none by default', () => {
+    expect(resolveScenario('demo.ts', good(), { cwd, mode: 'fixed' }).load.warmUpMs).toBe(0);
+    expect(resolveScenario('demo.ts', { ...good(), load: { ...good().load, warmUp: '2s' } }, { cwd, mode: 'fixed' }).load.warmUpMs).toBe(2000);
+  });
+
   it('resolves a gateway over two instances: a link to each, checks in ms, leader routing', () => {
     const d: ScenarioDefinition = {
       ...good(),
@@ -256,6 +261,9 @@ describe('resolveScenario', () => {
     ['unknown top-level key', (d) => ({ ...d, tiemline: [] }), '(root)', /tiemline/],
     ['unknown fault type', (d) => ({ ...d, timeline: [{ at: '1s', for: '1s', fault: { type: 'explode' } }] }), 'timeline[0].fault.type', /./],
     ['unparsable duration', (d) => ({ ...d, load: { ...d.load, duration: 'forever' } }), 'load.duration', /not a positive duration/],
+    ['a warm-up of nothing', (d) => ({ ...d, load: { ...d.load, warmUp: '0s' } }), 'load.warmUp', /not a positive duration/],
+    ['a warm-up into the first fault', (d) => ({ ...d, load: { ...d.load, warmUp: '5s' } }), 'load.warmUp', /does not end before the first fault \(at 5.00s\)/],
+    ['a warm-up as long as the load', (d) => ({ ...d, timeline: [], load: { ...d.load, warmUp: '30s' } }), 'load.warmUp', /lasts the whole load \(30.0s\)/],
     ['a shed of no share', (d) => ({ ...d, load: { ...d.load, shed: { after: '1s', to: '0%', for: '5s' } } }), 'load.shed.to', /between 0% and 100%/],
     ['a shed as a number', (d) => ({ ...d, load: { ...d.load, shed: { after: '1s', to: '0.5', for: '5s' } } }), 'load.shed.to', /not a share/],
     [

@@ -44,6 +44,7 @@ const scenarioSchema = z.strictObject({
     duration: duration.optional(),
     arrivals: z.record(z.string(), z.array(z.number().int().nonnegative()).min(1)).optional(),
     requestTimeout: duration.optional(),
+    warmUp: duration.optional(),
     shed: z.strictObject({ after: duration, to: z.string(), for: duration }).optional(),
     preAllocatedVUs: z.number().int().positive().optional(),
     maxVUs: z.number().int().positive().optional(),
@@ -174,6 +175,8 @@ export interface ResolvedLoad {
   rate: number;
   durationMs: number;
   requestTimeoutMs: number;
+  /** load.warmUp: the load's first ms, judged in no phase (0: none). */
+  warmUpMs: number;
   /** Of the constant rate (with arrivals, the sum over the groups). */
   preAllocatedVUs: number;
   maxVUs: number;
@@ -675,6 +678,20 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     const fault = kind.resolve(f, ctx);
     return [{ index, phase: t.name ?? '', label: kind.label(f, fault), atMs: atMs ?? 0, forMs: forMs ?? 0, fault }];
   });
+  // A warm-up ends before anything is judged against a fault: the first fault comes after it.
+  const warmUpMs = L.warmUp === undefined ? 0 : parseDurationMs(L.warmUp);
+  const firstAtMs = Math.min(...timeline.map((t) => t.atMs));
+  if (!warmUpMs && L.warmUp !== undefined)
+    problems.push({ field: 'load.warmUp', message: `'${L.warmUp}' is not a positive duration`, fix: "write it like '3s', or drop it for no warm-up" });
+  else if (warmUpMs && durationMs !== undefined && warmUpMs >= Math.min(durationMs, firstAtMs))
+    problems.push({
+      field: 'load.warmUp',
+      message:
+        firstAtMs < durationMs
+          ? `the warm-up (${formatMs(warmUpMs)}) does not end before the first fault (at ${formatMs(firstAtMs)})`
+          : `the warm-up (${formatMs(warmUpMs)}) lasts the whole load (${formatMs(durationMs)})`,
+      fix: 'shorten it: the baseline is judged between its end and the first fault',
+    });
   const shed = resolveShed(L.shed, {
     timeline,
     rate,
@@ -824,6 +841,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
       rate,
       durationMs: durationMs ?? 0,
       requestTimeoutMs: requestTimeoutMs ?? 0,
+      warmUpMs: warmUpMs ?? 0,
       preAllocatedVUs,
       maxVUs,
       ...(arrivals ? { arrivals } : {}),

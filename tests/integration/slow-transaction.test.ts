@@ -48,7 +48,8 @@ describe('slow-transaction scenario on the real stack', () => {
     expect(result.timeline).toHaveLength(5);
     // Every upload is classed by its key: each 201 is in the database once, no failure committed.
     const w = o.result?.judgement.writes?.attempts;
-    const uploads = (o.result?.judgement.phases ?? []).filter((p) => !p.fault).map((p) => p.byName['upload']);
+    // The phases' uploads and the warm-up's (in no phase, its writes still checked).
+    const uploads = [...(o.result?.judgement.phases ?? []).filter((p) => !p.fault), o.result?.judgement.warmUp].map((p) => p?.byName['upload']);
     const sent = uploads.reduce((n, f) => n + (f?.count ?? 0), 0);
     const created = uploads.reduce((n, f) => n + (f?.statuses['201'] ?? 0), 0);
     expect(created).toBeGreaterThan(300);
@@ -111,7 +112,13 @@ describe('slow-transaction scenario on the real stack', () => {
 
     // HAProxy logs its local time without a zone; this machine's (and CI's) zone is UTC.
     const log = await readLog(path.join(o.reportDir ?? '', 'logs', 'edge__haproxy.log'), { format: 'haproxy' });
-    const gw = log.requests.filter((q) => q.arrivalMs >= t0 - 1000 && q.durationMs !== undefined);
+    const logged = log.requests.filter((q) => q.arrivalMs >= t0 - 1000 && q.durationMs !== undefined);
+    // The warm-up's requests (load.warmUp) are in no phase: at the gateway, those that arrived in it.
+    // One k6 started just before its end may arrive just after it: within a few ms, either side.
+    const warmUpEnd = t0 + (r.judgement.warmUp?.ms ?? 0);
+    expect(r.judgement.warmUp?.requests).toBeGreaterThan(0);
+    const gw = logged.filter((q) => q.arrivalMs >= warmUpEnd);
+    const nearWarmUpEnd = logged.filter((q) => Math.abs(q.arrivalMs - warmUpEnd) <= 10).length;
     // Every request k6 sent reached the gateway and was answered there (no "no response" here).
     // HAProxy writes its log without blocking and drops a line when it cannot write it (seen here:
     // 3 of 1 801 once); it counts them (DroppedLogs, which the run records). Both see every request
@@ -120,7 +127,7 @@ describe('slow-transaction scenario on the real stack', () => {
     const phases = r.judgement.phases.filter((p) => !p.fault);
     const dropped = r.gatewayDroppedLogLines?.['edge'];
     expect(dropped).toBeDefined();
-    expect(phases.reduce((n, p) => n + p.all.count, 0) - gw.length).toBe(dropped);
+    expect(Math.abs(phases.reduce((n, p) => n + p.all.count, 0) - gw.length - (dropped ?? 0))).toBeLessThanOrEqual(nearWarmUpEnd);
     // The gateway→client overhead, measured: how much longer k6 saw the median request than HAProxy did.
     const gatewayBaseline = gw.filter((q) => phaseOf(q.arrivalMs, q.arrivalMs + (q.durationMs ?? 0), windows) === 'baseline').map((q) => q.durationMs ?? 0);
     const overheadMs = (phases.find((p) => p.phase === 'baseline')?.all.p50Ms ?? 0) - percentile(gatewayBaseline, 50);
@@ -134,12 +141,13 @@ describe('slow-transaction scenario on the real stack', () => {
     for (const q of gw) {
       const [a, e] = [q.arrivalMs, q.arrivalMs + (q.durationMs ?? 0)];
       const ph = phaseOf(a, e, windows);
-      const sure = [
-        phaseOf(a - slackMs, e + slackMs, windows),
-        phaseOf(a + slackMs, Math.max(a + slackMs, e - slackMs), windows),
-        phaseOf(a - slackMs, e - slackMs, windows),
-        phaseOf(a + slackMs, e + slackMs, windows),
-      ].every((p) => p === ph);
+      const sure =
+        [
+          phaseOf(a - slackMs, e + slackMs, windows),
+          phaseOf(a + slackMs, Math.max(a + slackMs, e - slackMs), windows),
+          phaseOf(a - slackMs, e - slackMs, windows),
+          phaseOf(a + slackMs, e + slackMs, windows),
+        ].every((p) => p === ph) && Math.abs(a - warmUpEnd) > slackMs;
       const g = gateway.get(ph) ?? { count: 0, sure: 0, fivexx: 0, sure5xx: 0, durations: [] };
       g.count++;
       if (sure) g.sure++;
@@ -179,7 +187,7 @@ describe('slow-transaction scenario on the real stack', () => {
       expect(ph.all.p95Ms, rows.join('\n')).toBeGreaterThanOrEqual(lo - 2);
       expect(ph.all.p95Ms, rows.join('\n')).toBeLessThanOrEqual(hi + Math.max(0, overheadMs) + 2);
     }
-    expect(missing).toBe(dropped);
+    expect(Math.abs(missing - (dropped ?? 0))).toBeLessThanOrEqual(nearWarmUpEnd);
     // The figures, for the log of the test run (the README quotes them).
     console.log(
       `gateway→client overhead (baseline p50, harness − gateway): ${overheadMs.toFixed(2)} ms; HAProxy dropped ${dropped} log lines\n${rows.join('\n')}`,
