@@ -145,7 +145,15 @@ export function judge(input: JudgeInput): Judgement {
   const warmUpMs = input.warmUpMs ?? 0;
   const loadStartMs = input.loadStartMs + warmUpMs;
   const every = RequestTable.from(input.records);
-  const table = warmUpMs > 0 ? RequestTable.from([...every].filter((r) => r.startMs >= loadStartMs)) : every;
+  // One pass splits the warm-up's requests (described apart) from the judged ones.
+  let table = every;
+  const warm: number[] = [];
+  if (warmUpMs > 0) {
+    table = new RequestTable();
+    for (const i of every.all())
+      if (every.startMs(i) < loadStartMs) warm.push(i);
+      else table.add(every.startMs(i), every.durationMs(i), every.status(i), every.tags(i));
+  }
   const phaseGroups = groupBy(
     table.all(),
     (i) => PHASES.indexOf(phaseOf(table.startMs(i), table.startMs(i) + table.durationMs(i), input.windows)),
@@ -417,7 +425,7 @@ export function judge(input: JudgeInput): Judgement {
     recovery,
     writes,
     ...(work ? { work } : {}),
-    ...(warmUpMs > 0 ? { warmUp: warmUpFigures(every, loadStartMs, warmUpMs) } : {}),
+    ...(warmUpMs > 0 ? { warmUp: { ms: warmUpMs, requests: warm.length, all: figuresOf(every, warm), byName: figuresByName(every, warm) } } : {}),
   };
 }
 
@@ -469,11 +477,6 @@ export function verdict(e: Expectation, r: Omit<ExpectationResult, 'passed'> & {
 }
 
 /** The figures of a selection per value of the request tag `name` (k6's grouping tag), sorted by name. */
-function warmUpFigures(every: RequestTable, endMs: number, ms: number): NonNullable<Judgement['warmUp']> {
-  const sel = pick(every.all(), (i) => every.startMs(i) < endMs);
-  return { ms, requests: sel.length, all: figuresOf(every, sel), byName: figuresByName(every, sel) };
-}
-
 function figuresByName(table: RequestTable, recs: Selection): Record<string, Figures> {
   const nameIds = new Map<string, number>();
   for (const r of recs) {

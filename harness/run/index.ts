@@ -244,16 +244,8 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
         const applied = events.filter((e) => e.kind === 'apply').length;
         const healed = events.filter((e) => e.kind === 'heal').length;
         const activeNow = tl.active();
-        const phase: LiveStatus['phase'] =
-          activeNow.length > 0
-            ? 'fault'
-            : applied === 0
-              ? now - t0 < sc.load.warmUpMs
-                ? 'warm-up'
-                : 'baseline'
-              : healed >= sc.timeline.length
-                ? 'recovery'
-                : 'between';
+        const judged: Phase = activeNow.length > 0 ? 'fault' : applied === 0 ? 'baseline' : healed >= sc.timeline.length ? 'recovery' : 'between';
+        const phase: LiveStatus['phase'] = judged === 'baseline' && now - t0 < sc.load.warmUpMs ? 'warm-up' : judged;
         onLive({
           scenario: sc.name,
           mode: sc.mode,
