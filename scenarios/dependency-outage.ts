@@ -23,7 +23,8 @@ export default scenario({
   }),
 
   // Hanging requests each hold a VU for up to 5 s: enough VUs up front, so the load stays open-model.
-  load: { script: 'load/catalog.k6.ts', target: 'edge', rate: 20, duration: '42s', requestTimeout: '5s', preAllocatedVUs: 150, maxVUs: 250 },
+  // The first second is the stack's cold start (p95 90–180 ms there, 15–30 ms after): not judged.
+  load: { script: 'load/catalog.k6.ts', target: 'edge', rate: 20, duration: '42s', requestTimeout: '5s', preAllocatedVUs: 150, maxVUs: 250, warmUp: '2s' },
 
   timeline: [
     // The database stops answering: packets vanish (a blackhole), connections stay open.
@@ -37,8 +38,7 @@ export default scenario({
   ],
 
   expect: {
-    // A request that started just before the first fault can still meet it: the baseline allows one in a hundred.
-    baseline: ['p95 < 100ms', 'rate(5xx) < 1%', 'rate(no_response) == 0'],
+    baseline: ['p95 < 100ms', 'rate(5xx) == 0', 'rate(no_response) == 0'],
     fault: [
       // Bounded: nothing hangs until the client gives up, every request gets an answer.
       'rate(no_response) == 0',
