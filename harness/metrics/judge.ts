@@ -152,7 +152,7 @@ export function judge(input: JudgeInput): Judgement {
     table = new RequestTable();
     for (const i of every.all())
       if (every.startMs(i) < loadStartMs) warm.push(i);
-      else table.add(every.startMs(i), every.durationMs(i), every.status(i), every.tags(i));
+      else table.addRow(every, i);
   }
   const phaseGroups = groupBy(
     table.all(),
