@@ -22,7 +22,14 @@ const clock = (ms: number) =>
     .replace(/\.000$/, '');
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const list = (xs: readonly number[]) => `[${xs.join(', ')}]`;
-const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+// Text from the log is data: it reaches the generated files only through these two.
+/** A string literal: `\` and `'` escaped, every character outside printable ASCII as \uXXXX (line breaks, U+2028 and U+2029 among them). */
+const q = (s: string) => `'${s.replace(/[\\']/g, (ch) => `\\${ch}`).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
+/**
+ * Text inside a comment: as it is when it is printable ASCII without `*\/` (nothing there can end a
+ * `//` or a `/* *\/` comment), else as a string literal with `*\/` written `*\\/`.
+ */
+const c = (s: string) => (/^[\x20-\x7e]*$/.test(s) && !s.includes('*/') ? s : q(s).replace(/\*\//g, '*\\/'));
 const pct = (n: number, of: number) => `${((n / of) * 100).toFixed(n === of || n === 0 ? 0 : 1)}%`;
 
 function statusMix(e: EndpointProfile): string {
@@ -46,15 +53,15 @@ function burstLine(b: Burst, p: ReplayProfile): string {
     .join(', ');
   const where = b.byEndpoint
     .slice(0, 3)
-    .map(([k, n]) => `${k} ×${n}`)
+    .map(([k, n]) => `${c(k)} ×${n}`)
     .join(', ');
   return `${b.fromS} s – ${b.toS} s [${at(b.fromS)} – ${at(b.toS)}]: ${b.errors} of ${b.requests} requests failed (${pct(b.errors, b.requests)}): ${codes}; ${where}`;
 }
 
 export function scenarioText(w: WriteInput): string {
   const p = w.profile;
-  const width = Math.max(...p.endpoints.map((e) => e.key.length));
-  const table = p.endpoints.map((e) => ` *   ${e.key.padEnd(width)}  ${String(e.count).padStart(6)}   ${statusMix(e)};  ${latency(e)}`).join('\n');
+  const width = Math.max(...p.endpoints.map((e) => c(e.key).length));
+  const table = p.endpoints.map((e) => ` *   ${c(e.key).padEnd(width)}  ${String(e.count).padStart(6)}   ${statusMix(e)};  ${latency(e)}`).join('\n');
   const stackLines =
     'from' in w.stack
       ? [`  // The stack of the incident as ${q(w.stack.from)} builds it: the same parts, links and modes.`, '  modes: base.modes,', '  stack: base.stack,']
@@ -73,7 +80,7 @@ export function scenarioText(w: WriteInput): string {
   return `import { scenario } from ${q(w.harnessImport)};
 ${'from' in w.stack ? `import base from ${q(w.stack.from)};\n` : ''}
 /**
- * Replayed from ${w.log.file} (${w.log.format}), ${day(p.fromMs)} ${clock(p.fromMs)} – ${clock(p.toMs)} UTC
+ * Replayed from ${c(w.log.file)} (${w.log.format}), ${day(p.fromMs)} ${clock(p.fromMs)} – ${clock(p.toMs)} UTC
  * (${formatMs(p.toMs - p.fromMs)} of log) at ${p.speed}× speed: ${p.seconds} s of load. ${w.log.lines} lines: ${w.log.parsed} requests${p.outside ? ` (${p.outside} outside the window)` : ''}, ${w.log.unparsed} line${w.log.unparsed === 1 ? '' : 's'} not parsed.
  *
  * The log per endpoint (requests; statuses; latency p50 / p95 / p99):
@@ -132,7 +139,7 @@ export function loadScriptText(w: WriteInput): string {
   const fns = p.endpoints.map((e) => {
     const paths = `${e.fn.toUpperCase()}_PATHS`;
     const body = BODY_METHODS.has(e.method);
-    return `// ${e.key}: ${e.count} requests in the log${e.paths.length > 1 ? `; its ${e.paths.length} most requested paths` : ''}.
+    return `// ${c(e.key)}: ${e.count} requests in the log${e.paths.length > 1 ? `; its ${e.paths.length} most requested paths` : ''}.
 const ${paths} = [${e.paths.map(q).join(', ')}];
 export function ${e.fn}(): void {
 ${body ? '  // TODO the log has no request bodies: send what this endpoint takes.\n' : ''}  http.request(${q(e.method)}, \`\${BASE_URL}\${nth(${paths})}\`, ${body ? 'JSON.stringify({})' : 'null'}, {
@@ -142,9 +149,9 @@ ${body ? "    headers: { 'content-type': 'application/json' },\n" : ''}    tags:
 }
 `;
   });
-  return `// Replayed from ${w.log.file}: one function per endpoint of the log, each run by its own k6
+  return `// Replayed from ${c(w.log.file)}: one function per endpoint of the log, each run by its own k6
 // scenario at the log's arrivals per second (load.arrivals in the scenario). Requests are tagged
-// with their endpoint, which expectations filter on: p95{name:${p.endpoints[0]?.key ?? 'GET /'}}.
+// with their endpoint, which expectations filter on: p95{name:${c(p.endpoints[0]?.key ?? 'GET /')}}.
 // A k6 script: only k6 modules and relative files here.
 import http from 'k6/http';
 import exec from 'k6/execution';
