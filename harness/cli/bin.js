@@ -1,11 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (scenarios are TypeScript too). tsx is resolved from this
-// file, never from the current directory: the CLI runs from anywhere in a user's project.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-
-const main = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.ts');
+// The installed command. It runs the TypeScript CLI in this same process, through tsx's loader
+// (scenarios are TypeScript too): a signal sent to this process (`timeout`, a CI job's cancel, a
+// supervisor, Ctrl-C) is the run's own, and the exit status is the run's. tsx is resolved from
+// this file, never from the current directory: the CLI runs from anywhere in a user's project.
 let tsx;
 try {
   tsx = import.meta.resolve('tsx');
@@ -15,6 +12,6 @@ try {
   );
   process.exit(2);
 }
-const r = spawnSync(process.execPath, ['--import', tsx, main, ...process.argv.slice(2)], { stdio: 'inherit' });
-// A CLI killed by a signal (or not started) is a harness error, never "expectation failed".
-process.exit(r.status ?? 2);
+// What `node --import tsx` does before a program: register its module hooks.
+await import(tsx);
+await import(new URL('./main.ts', import.meta.url).href);

@@ -17,3 +17,4 @@ export {
   type ResolvedLoad,
   type ResolvedArrivals,
 } from './validate.ts';
+export { importScenarioFile, SCENARIO_LOAD_TIMEOUT_MS } from './import.ts';

@@ -16,6 +16,7 @@ import {
   type Scope,
 } from '../metrics/index.ts';
 import { stackFolder } from './dsl.ts';
+import { importScenarioFile } from './import.ts';
 import { FAULT_KINDS, FAULT_TYPES, faultKind, httpRuleOf, partHit, type FaultResolveContext, type ResolvedFault } from '../faults/index.ts';
 import { PART_KIND_NAMES, PART_KINDS, partKind, type HttpRule, type PartResolveContext, type ResolvedPart, type StackPart } from '../stack/index.ts';
 import type { ReplaySource, ScenarioDefinition } from './types.ts';
@@ -927,8 +928,9 @@ export async function loadScenario(file: string, opts: ResolveOptions = {}): Pro
   }
   let mod: { default?: unknown };
   try {
-    mod = (await import(abs)) as { default?: unknown };
+    mod = await importScenarioFile(abs, file);
   } catch (e) {
+    if (e instanceof ScenarioError) throw e;
     const first = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
     // The fix for the error it is: a missing package is installed, not "fixed in the syntax".
     const missing = /Cannot find (?:package|module) '([^']+)'/.exec(first)?.[1];

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { INTERRUPT_SIGNALS } from '../../harness/core/signals.ts';
 import { descendants, noteSeen, runTempDirs, survivors, type SeenProcess } from './helpers.ts';
 
 interface Ended {
@@ -14,13 +15,11 @@ interface Ended {
 function interruptDuringLoad(signals: NodeJS.Signals[], when = /apply latency/, afterMs = 500): Promise<Ended> {
   return new Promise((resolve, reject) => {
     // The photo stack with its first fault 2 s into the load (slow-transaction's comes at 10 s).
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'tests/integration/scenarios/teardown-pass.ts', '--reports', 'reports/test'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    // Through the installed command (harness/cli/bin.js, what `npx brownout` runs), and to its pid
+    // alone: what `timeout`, a CI job's cancel or a supervisor sends.
+    const child = spawn(process.execPath, ['harness/cli/bin.js', 'run', 'tests/integration/scenarios/teardown-pass.ts', '--reports', 'reports/test'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const tree = new Map<number, SeenProcess>();
     const poll = setInterval(() => {
       if (child.pid !== undefined) noteSeen(tree, descendants(child.pid));
@@ -52,7 +51,7 @@ function expectNothingLeft(r: Ended, dirsBefore: string[]): void {
 }
 
 describe('a run interrupted mid-fault', () => {
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  for (const sig of INTERRUPT_SIGNALS) {
     it(`${sig}: heals, tears down, exits 2, leaves no process of its tree and no temp dir`, async () => {
       const dirs = runTempDirs();
       const r = await interruptDuringLoad([sig]);
