@@ -1,0 +1,81 @@
+// Hostile input, through the installed command (harness/cli/bin.js): an access log never runs code,
+// a scenario that does not load never lets the gate exit 0 nor hides another scenario's status.
+// (Signals sent to the command alone: interrupt.test.ts. The generated files' syntax under any
+// log text: harness/replay/write.test.ts. The import bound on its own: harness/scenario/import.test.ts.)
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runProgram } from './helpers.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-hostile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const BIN = path.resolve('harness/cli/bin.js');
+const HARNESS = path.resolve('harness/index.ts');
+const brownout = (args: string[], cwd = dir) => runProgram(process.execPath, [BIN, ...args], {}, cwd);
+const file = (name: string, text: string): string => {
+  const f = path.join(dir, name);
+  mkdirSync(path.dirname(f), { recursive: true });
+  writeFileSync(f, text);
+  return f;
+};
+
+describe('hostile input', () => {
+  it('an access log whose path closes a comment: replay writes it, list loads it, nothing of the log runs', async () => {
+    const payload = "/x*/process.getBuiltinModule('fs').writeFileSync('PWNED','1')/*";
+    const lines = [0, 1, 2, 3].map(
+      (s) => `127.0.0.1:4000 [24/Nov/2026:07:06:4${s}.000] edge app/app 0/0/0/5/5 ${s < 2 ? 503 : 200} 10 - - ---- 1/1/0/0/0 0/0 "GET ${payload} HTTP/1.1"`,
+    );
+    const log = file('access.log', `${lines.join('\n')}\n`);
+    const made = await brownout([
+      'replay',
+      '--log',
+      log,
+      '--format',
+      'haproxy',
+      '--speed',
+      '1',
+      '--target-url',
+      'http://127.0.0.1:9',
+      '--out',
+      'scenarios/pwn.ts',
+    ]);
+    expect(made.status, made.stderr).toBe(0);
+    const listed = await brownout(['list', 'scenarios/pwn.ts']);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^pwn /);
+    expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
+    // The path is sent as it was logged.
+    expect(readFileSync(path.join(dir, 'scenarios/load/pwn.k6.ts'), 'utf8')).toContain(`'/x*/process.getBuiltinModule(\\'fs\\')`);
+  });
+
+  it('a scenario whose import never settles, after an invalid one: exit 2, both named, junit.xml written', async () => {
+    const invalid = file('gate/invalid.ts', `import { scenario } from ${JSON.stringify(HARNESS)};\nexport default scenario({ name: 'BAD' } as never);\n`);
+    const never = file(
+      'gate/never.ts',
+      `import { scenario } from ${JSON.stringify(HARNESS)};\nawait new Promise(() => {});\nexport default scenario({} as never);\n`,
+    );
+    const reports = path.join(dir, 'gate-reports');
+    const r = await brownout(['run', invalid, never, '--reports', reports]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('where: /');
+    expect(r.stderr).toMatch(/never\.ts › \(root\): did not finish loading within 15 s/);
+    const junit = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(path.join(reports, 'junit.xml'), 'utf8')) as {
+      testsuites: { testsuite: { '@_name': string }[] | { '@_name': string } };
+    };
+    const suites = [junit.testsuites.testsuite].flat().map((s) => s['@_name']);
+    expect(suites).toHaveLength(2);
+  });
+
+  it('a busy loop at import: list names it as invalid (exit 2) within the bound and lists the others', async () => {
+    file('list/busy.ts', 'while (true) {}\nexport default 1;\n');
+    const log = file('fine.log', '127.0.0.1:4000 [24/Nov/2026:07:06:40.000] edge app/app 0/0/0/5/5 200 10 - - ---- 1/1/0/0/0 0/0 "GET /a HTTP/1.1"\n');
+    const made = await brownout(['replay', '--log', log, '--format', 'haproxy', '--speed', '1', '--target-url', 'http://127.0.0.1:9', '--out', 'list/fine.ts']);
+    expect(made.status, made.stderr).toBe(0);
+    const r = await brownout(['list', 'list']);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toMatch(/busy .*INVALID: file: did not finish loading within 15 s/);
+    expect(r.stdout).toMatch(/^fine +\S+ +list\/fine\.ts +TODO/m);
+  });
+});
