@@ -66,7 +66,11 @@ describe('the machine watch on this machine', () => {
     const child = spawn('sh', ['-c', 'sleep 5 & echo $!; wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const grandchild = Number(await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
     const stray = spawn('sh', ['-c', '(sleep 5 & echo $!)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const strayExited = new Promise((resolve) => stray.once('exit', resolve));
     const orphan = Number(await new Promise<string>((resolve) => stray.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+    // The sleep is printed by the subshell that started it, before that subshell exits: only once
+    // the outer shell is gone (it waits for the subshell) is the sleep an orphan, outside this tree.
+    await strayExited;
     try {
       const mine = processTrees([process.pid]);
       expect(mine).toContain(child.pid);
