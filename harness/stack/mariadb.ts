@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -53,6 +53,8 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
   const dir = partDir(res, opts.name);
   const datadir = path.join(dir, 'data');
   const socketPath = path.join(dir, 'mysqld.sock');
+  const filesDir = path.join(dir, 'files');
+  mkdirSync(filesDir, { mode: 0o700 });
   const port = await freePort();
   const installDb = findBinary('mariadb-install-db');
   const mariadbd = findBinary('mariadbd');
@@ -97,6 +99,8 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
       '--bind-address=127.0.0.1',
       `--pid-file=${path.join(dir, 'mysqld.pid')}`,
       '--user=root',
+      // LOAD DATA INFILE and SELECT ... INTO OUTFILE only inside this part's own empty folder.
+      `--secure-file-priv=${filesDir}`,
       ...mariadbServerFlags(opts.server ?? { charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci', variables: {} }),
     ],
     logFile: path.join(dir, 'mariadb.log'),
@@ -133,6 +137,12 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
   let version = '';
   try {
     await admin.query(`ALTER USER 'root'@'localhost' IDENTIFIED BY '${rootPassword}'`);
+    // mariadb-install-db also makes root@127.0.0.1, root@::1 and root@<hostname> without a password:
+    // any local user could log in. Only root@localhost (socket, password) and the service account stay.
+    const [accounts] = await admin.query(
+      "SELECT User AS u, Host AS h FROM mysql.user WHERE NOT (User = 'root' AND Host = 'localhost') AND User <> 'mariadb.sys'",
+    );
+    for (const a of accounts as { u: string; h: string }[]) await admin.query('DROP USER ?@?', [a.u, a.h]);
     await admin.query(`CREATE DATABASE \`${opts.database}\``);
     // Services reach the server through Toxiproxy, i.e. from 127.0.0.1 over TCP.
     await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runProgram } from './helpers.ts';
+import mysql from 'mysql2/promise';
+import { runProgram, withPhotoDb } from './helpers.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,5 +78,29 @@ describe('hostile input', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(r.stdout).toMatch(/busy .*INVALID: file: did not finish loading within 15 s/);
     expect(r.stdout).toMatch(/^fine +\S+ +list\/fine\.ts +TODO/m);
+  });
+
+  it('MariaDB: no account without a password (root over TCP from 127.0.0.1 refused), files only in its own folder', async () => {
+    await withPhotoDb(async (stack) => {
+      const db = stack.parts.get('db');
+      if (db?.kind !== 'mariadb') throw new Error('no db part');
+      const tried = await mysql.createConnection({ host: '127.0.0.1', port: db.port, user: 'root', connectTimeout: 3000 }).then(
+        async (c) => {
+          await c.end();
+          return 'logged in';
+        },
+        (e: { code?: string }) => e.code,
+      );
+      expect(tried).toBe('ER_ACCESS_DENIED_ERROR');
+      const admin = await db.adminConnection();
+      try {
+        const [accounts] = await admin.query("SELECT CONCAT(User, '@', Host) AS a FROM mysql.user WHERE authentication_string = '' AND User <> 'mariadb.sys'");
+        expect(accounts).toEqual([]);
+        const [rows] = await admin.query('SELECT @@secure_file_priv AS p');
+        expect(String((rows as { p: string }[])[0]?.p)).toMatch(/^\/tmp\/brownout-test-\w+\/db\/files\/$/);
+      } finally {
+        await admin.end();
+      }
+    });
   });
 });
