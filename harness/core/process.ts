@@ -43,6 +43,7 @@ export class ManagedProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    this.leader = this.child.pid !== undefined ? identify(this.child.pid) : undefined;
     log(`start ${spec.name}: ${this.commandLine()} (pid ${this.child.pid ?? '?'})`);
     const onData = (buf: Buffer) => {
       this.logStream.write(buf);
@@ -72,6 +73,19 @@ export class ManagedProcess {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** The leader's identity, read when it started: its pid alone may name another process once it is gone. */
+  private readonly leader: ProcessIdentity | undefined;
+
+  /**
+   * The members of this process's group now, each with its identity. None when a process with the
+   * leader's pid is someone else (the pid was reused: that group is not ours).
+   */
+  private ownGroupNow(pgid: number): ProcessIdentity[] {
+    const atPid = identify(pgid);
+    if (atPid && (!this.leader || atPid.startTime !== this.leader.startTime)) return [];
+    return groupMembers(pgid).flatMap((pid) => identify(pid) ?? []);
   }
 
   private exitExpected = false;
@@ -106,7 +120,7 @@ export class ManagedProcess {
       .join('\n');
   }
 
-  /** Sends a signal to the whole process group. */
+  /** Sends a signal to the whole process group (while its leader is ours: alive, not reaped, so its pid not reused). */
   signal(sig: NodeJS.Signals): void {
     if (this.hasExited || this.child.pid === undefined) return;
     try {
@@ -126,9 +140,7 @@ export class ManagedProcess {
     this.stopping ??= (async () => {
       // The whole tree, not only the group: a supervisor may put its workers in groups of their own.
       const tree = this.child.pid !== undefined && !this.hasExited ? processTree(this.child.pid) : [];
-      const ids: ProcessIdentity[] = [...new Set([...tree, ...(this.child.pid !== undefined ? groupMembers(this.child.pid) : [])])].flatMap(
-        (pid) => identify(pid) ?? [],
-      );
+      const ids: ProcessIdentity[] = [...tree.flatMap((pid) => identify(pid) ?? []), ...(this.child.pid !== undefined ? this.ownGroupNow(this.child.pid) : [])];
       if (!this.hasExited) {
         // A frozen (SIGSTOPped) process cannot act on SIGTERM until continued.
         this.signal('SIGCONT');
@@ -137,15 +149,11 @@ export class ManagedProcess {
         await this.exited;
         clearTimeout(timer);
       }
-      // The leader has exited; make sure nothing of its group or tree lingers.
-      if (this.child.pid !== undefined) {
-        try {
-          process.kill(-this.child.pid, 'SIGKILL');
-        } catch {
-          // No such group: all gone.
-        }
-      }
-      for (const { pid } of stillAlive(ids)) {
+      // The leader has exited; make sure nothing of its group or tree lingers. Never by group id
+      // alone: once the group is empty its number is free, and a new process with that pid may lead
+      // a group of its own (pid reuse). Each member is killed by identity (pid and start time).
+      const members = this.child.pid !== undefined ? this.ownGroupNow(this.child.pid) : [];
+      for (const { pid } of stillAlive([...ids, ...members])) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {

@@ -3,11 +3,14 @@
 // (Signals sent to the command alone: interrupt.test.ts. The generated files' syntax under any
 // log text: harness/replay/write.test.ts. The import bound on its own: harness/scenario/import.test.ts.)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
+import { ManagedProcess } from '../../harness/core/process.ts';
+import { identify, stillAlive } from '../../harness/core/procfs.ts';
 import { runProgram, withPhotoDb } from './helpers.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-hostile-'));
@@ -102,5 +105,30 @@ describe('hostile input', () => {
         await admin.end();
       }
     });
+  });
+
+  it("teardown after the leader exited: a process that got the leader's pid (reused) and leads a group of its own is left alone", async () => {
+    const m = new ManagedProcess({ name: 'short', command: 'sh', args: ['-c', 'exit 0'], logFile: path.join(dir, 'short.log') });
+    await m.exited;
+    // A start time is counted in clock ticks (10 ms): the pid's new owner starts ticks later, as it would.
+    await new Promise((r) => setTimeout(r, 50));
+    const pid = m.pid ?? 0;
+    // Forces pid reuse: the kernel's next pid is set just below the gone leader's (root only).
+    let other: ReturnType<typeof spawn> | undefined;
+    for (let i = 0; i < 50 && other?.pid !== pid; i++) {
+      other?.kill('SIGKILL');
+      writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+      other = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    }
+    try {
+      expect(other?.pid).toBe(pid);
+      const before = identify(pid);
+      if (!before) throw new Error(`pid ${pid}: not found`);
+      await m.stop();
+      // Alive, not a zombie: a killed child of this process stays a zombie until reaped.
+      expect(stillAlive([before]).map((p) => p.pid)).toEqual([pid]);
+    } finally {
+      other?.kill('SIGKILL');
+    }
   });
 });
