@@ -90,7 +90,11 @@ describe('resolveScenario', () => {
     const d: ScenarioDefinition = {
       ...good(),
       stack: () => ({
-        db: mariadb({ charset: 'latin1', variables: { innodb_lock_wait_timeout: 5, sql_mode: 'STRICT_ALL_TABLES' } }),
+        // general_log and lc_messages are prefixes of protected options, but variables by their own full name; skip_name_resolve's rest is harmless.
+        db: mariadb({
+          charset: 'latin1',
+          variables: { innodb_lock_wait_timeout: 5, sql_mode: 'STRICT_ALL_TABLES', general_log: 1, lc_messages: 'en_US', skip_name_resolve: 1 },
+        }),
         app: service({ command: ['x'], dependsOn: ['db'] }),
         edge: gateway({ to: 'app', timeout: '3s' }),
       }),
@@ -100,7 +104,7 @@ describe('resolveScenario', () => {
     expect(sc.parts.find((p) => p.kind === 'mariadb')).toMatchObject({
       charset: 'latin1',
       collation: 'latin1_general_ci',
-      variables: { innodb_lock_wait_timeout: '5', sql_mode: 'STRICT_ALL_TABLES' },
+      variables: { innodb_lock_wait_timeout: '5', sql_mode: 'STRICT_ALL_TABLES', general_log: '1', lc_messages: 'en_US', skip_name_resolve: '1' },
     });
     expect(sc.load.env).toEqual({ TOKEN: 't0k' });
   });
@@ -531,6 +535,86 @@ describe('resolveScenario', () => {
       }),
       'stack.db.variables.port',
       /set by brownout itself/,
+    ],
+    [
+      'a server option that opens the server, as bind',
+      (d) => ({
+        ...d,
+        stack: () => ({ db: mariadb({ variables: { bind: '0.0.0.0' } }), app: service({ command: ['x'], dependsOn: ['db'] }) }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.db.variables.bind',
+      /a prefix of 'bind_address'/,
+    ],
+    [
+      'a server option that opens the server, as skip_grant_tables',
+      (d) => ({
+        ...d,
+        stack: () => ({ db: mariadb({ variables: { skip_grant_tables: '1' } }), app: service({ command: ['x'], dependsOn: ['db'] }) }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.db.variables.skip_grant_tables',
+      /set by brownout itself or would open/,
+    ],
+    [
+      'a server option that opens the server, as loose_bind_address',
+      (d) => ({
+        ...d,
+        stack: () => ({ db: mariadb({ variables: { loose_bind_address: '0.0.0.0' } }), app: service({ command: ['x'], dependsOn: ['db'] }) }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.db.variables.loose_bind_address',
+      /sets 'bind_address'/,
+    ],
+    [
+      'a server option that opens the server, as secure_file_priv',
+      (d) => ({
+        ...d,
+        stack: () => ({ db: mariadb({ variables: { secure_file_priv: '/' } }), app: service({ command: ['x'], dependsOn: ['db'] }) }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.db.variables.secure_file_priv',
+      /would open the server/,
+    ],
+    [
+      'a server option that opens the server, as init_f',
+      (d) => ({
+        ...d,
+        stack: () => ({ db: mariadb({ variables: { init_f: '/tmp/x.sql' } }), app: service({ command: ['x'], dependsOn: ['db'] }) }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.db.variables.init_f',
+      /a prefix of 'init_file'/,
+    ],
+    [
+      'a gateway check path with a line break (it would add HAProxy config)',
+      (d) => ({
+        ...d,
+        stack: () => ({
+          app: service({ command: ['x'] }),
+          edge: gateway({ to: 'app', timeout: '1s', check: { path: '/health\nlisten x 0.0.0.0:1', interval: '1s', fall: 1, rise: 1 } }),
+        }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.edge.check.path',
+      /a URL path/,
+    ],
+    [
+      'a health path with a space',
+      (d) => ({
+        ...d,
+        stack: () => ({ app: service({ command: ['x'], health: '/health x' }) }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.app.health',
+      /a URL path/,
     ],
   ];
   for (const [what, mutate, field, message] of bad) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { alias, GATEWAY_STATS_PORT, PORTS } from '../containers/base.ts';
 import { haproxyConfig, startGateway, timeoutErrorPage, type StartedGateway } from '../haproxy.ts';
-import { envPrefix, hostPortEnv, type PartKind } from './part.ts';
+import { envPrefix, hostPortEnv, urlPath, type PartKind } from './part.ts';
 
 /** Active health checks a gateway runs against every server behind it. */
 export interface HealthCheck {
@@ -58,10 +58,8 @@ export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway>
     to: z.union([z.string(), z.array(z.string()).min(1)]),
     timeout: duration,
     timeoutStatus: z.union([z.literal(502), z.literal(503), z.literal(504)]).optional(),
-    check: z
-      .strictObject({ path: z.string().startsWith('/').optional(), interval: duration, fall: z.number().int().min(1), rise: z.number().int().min(1) })
-      .optional(),
-    leader: z.strictObject({ paths: z.array(z.string().startsWith('/')).min(1), check: z.string().startsWith('/') }).optional(),
+    check: z.strictObject({ path: urlPath.optional(), interval: duration, fall: z.number().int().min(1), rise: z.number().int().min(1) }).optional(),
+    leader: z.strictObject({ paths: z.array(urlPath).min(1), check: urlPath }).optional(),
   }),
   resolve: (p, ctx) => {
     const timeoutMs = ctx.duration('timeout', p.timeout, 0);

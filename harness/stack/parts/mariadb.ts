@@ -39,20 +39,64 @@ export const mariadb = (o: Omit<MariaDbPart, 'kind'> = {}): MariaDbPart => ({ ki
 
 export const MARIADB_DEFAULTS = { database: 'app', charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci' } as const;
 
-/** Server variables the run sets itself (ports, sockets, data dir, character set): not the scenario's to change. */
-const OWN_VARIABLES = new Set([
+/**
+ * Server options that are not the scenario's: those the run sets itself (ports, sockets, data dir,
+ * character set), and those that open the server beyond the run (no passwords, files or plugins
+ * from elsewhere, other listeners). mariadbd takes any unambiguous prefix of an option ('bind' is
+ * bind-address) and modifiers before it ('skip-', 'loose-'…): both are refused too.
+ */
+const PROTECTED_VARIABLES = [
   'port',
   'bind_address',
   'socket',
   'datadir',
   'tmpdir',
+  'basedir',
   'pid_file',
   'skip_networking',
   'character_set_server',
   'collation_server',
   'log_error',
   'user',
-]);
+  'secure_file_priv',
+  'init_file',
+  'init_connect',
+  'local_infile',
+  'plugin_load',
+  'plugin_load_add',
+  'plugin_dir',
+  'plugin_maturity',
+  'skip_grant_tables',
+  'grant_tables',
+  'networking',
+  'general_log_file',
+  'slow_query_log_file',
+  'log_basename',
+  'lc_messages_dir',
+  'innodb_data_home_dir',
+  'innodb_log_group_home_dir',
+  'aria_log_dir_path',
+  'extra_port',
+  'proxy_protocol_networks',
+  'chroot',
+  'defaults_file',
+  'defaults_extra_file',
+];
+const OPTION_MODIFIERS = /^(?:skip|disable|enable|loose|maximum)_/;
+/** Server variables that are a prefix of a protected one, by their own full name (mariadbd prefers the exact name). */
+const EXACT_NAMES = new Set(['general_log', 'slow_query_log', 'lc_messages']);
+
+/** Why a variable name is not the scenario's to set, or undefined when it is. */
+function protectedVariable(name: string): string | undefined {
+  let option = name;
+  while (OPTION_MODIFIERS.test(option)) option = option.replace(OPTION_MODIFIERS, '');
+  const hit = PROTECTED_VARIABLES.find((v) => v === option || v === name || (v.startsWith(option) && !EXACT_NAMES.has(option)));
+  if (!hit) return undefined;
+  if (hit === name) return `'${name}' is set by brownout itself or would open the server beyond the run`;
+  return option === hit
+    ? `'${name}' sets '${hit}' (mariadbd reads '${name.slice(0, name.length - option.length)}' as a modifier)`
+    : `'${name}' is a prefix of '${hit}', which mariadbd would set`;
+}
 
 /** The account services use, on either backend. */
 export const SERVICE_ACCOUNT = 'brownout';
@@ -82,11 +126,12 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb>
       );
     const variables = Object.fromEntries(Object.entries(p.variables ?? {}).map(([k, v]) => [k, String(v)]));
     for (const k of Object.keys(variables)) {
-      if (OWN_VARIABLES.has(k))
+      const why = protectedVariable(k);
+      if (why)
         ctx.problem(
           `variables.${k}`,
-          `'${k}' is set by brownout itself (the run needs it as it is)`,
-          `remove it${k.startsWith('character_set') || k.startsWith('collation') ? '; use charset / collation' : ''}`,
+          why,
+          `remove it${k.startsWith('character_set') || k.startsWith('collation') ? '; use charset / collation' : '; give a server variable by its full name, e.g. innodb_lock_wait_timeout'}`,
         );
     }
     return {

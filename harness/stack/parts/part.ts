@@ -1,7 +1,16 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ContainerPlan, ImageSet } from '../containers/base.ts';
 import type { RunResources, StartedPart } from '../resources.ts';
 import type { LadderPart } from '../../metrics/index.ts';
+
+/**
+ * A request path a part's config or check carries (a health check, a gateway's routing): '/' and
+ * RFC 3986's path and query characters only. Written into HAProxy's config and HTTP request lines,
+ * so no space, line break or '#' can add a line of its own.
+ */
+export const urlPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, "a URL path: '/' then letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ % / ? (no space or line break)");
 
 /** The stack part kinds. */
 export type PartKindName = 'mariadb' | 'redis' | 'service' | 'gateway';

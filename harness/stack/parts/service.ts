@@ -4,7 +4,7 @@ import { StackError } from '../../core/errors.ts';
 import { expandVars } from '../../core/expand.ts';
 import { alias, HOLDER, PORTS, serviceBuild } from '../containers/base.ts';
 import { pm2Ecosystem, startService, type StartedService } from '../service.ts';
-import { envPrefix, hostPortEnv, type PartKind } from './part.ts';
+import { envPrefix, hostPortEnv, urlPath, type PartKind } from './part.ts';
 
 /** The service under test, or any helper process: a command that serves HTTP on $PORT. */
 export interface ServicePart {
@@ -71,7 +71,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService>
     kind: z.literal('service'),
     command: z.array(z.string().min(1)).min(1),
     env: z.record(z.string(), z.string()).optional(),
-    health: z.string().startsWith('/').optional(),
+    health: urlPath.optional(),
     dependsOn: z.array(z.string()).optional(),
     startupTimeout: duration.optional(),
     port: z.number().int().min(1).max(65535).optional(),
