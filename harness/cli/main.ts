@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CleanupList } from '../core/cleanup.ts';
 import { abortOnSignals } from '../core/signals.ts';
+import { printable } from '../core/text.ts';
 import { errorMessage, HarnessError, ReplayError, ScenarioError, type ErrorCode } from '../core/errors.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';
@@ -508,7 +509,8 @@ async function replayCommand(opts: ReplayCliOptions): Promise<number> {
     for (const e of p.endpoints) out.push(`  ${e.key}: ${e.count} requests, at most ${Math.max(...e.perSecond)}/s`);
     for (const b of p.bursts) out.push(`  5xx burst: ${b.fromS} s – ${b.toS} s of the replay, ${b.errors} of ${b.requests} requests`);
     out.push(`next: fill in the TODOs (the faults of the write-up, request bodies), then: npx brownout run ${w.scenarioFile}`);
-    process.stdout.write(`${out.join('\n')}\n`);
+    // The log's own text (paths, unparsed lines) is in it: no control character reaches the terminal.
+    process.stdout.write(`${printable(out.join('\n'))}\n`);
     return 0;
   } catch (e) {
     process.stderr.write(`${errorMessage(e)}\n`);

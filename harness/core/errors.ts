@@ -1,3 +1,4 @@
+import { printable } from './text.ts';
 /**
  * One base class, one subclass per kind. Each message has three parts: what failed, where
  * (file/field, or part/command and its last log lines), and what to do (`hint`).
@@ -102,8 +103,9 @@ export class ReplayError extends HarnessError {
   }
 }
 
+/** An error as shown to a person (a terminal, a log): its text may come from the system under test, so no control character passes raw. */
 export function errorMessage(e: unknown): string {
-  if (e instanceof HarnessError) return e.describe();
-  if (e instanceof Error) return e.stack ?? e.message;
-  return String(e);
+  if (e instanceof HarnessError) return printable(e.describe());
+  if (e instanceof Error) return printable(e.stack ?? e.message);
+  return printable(String(e));
 }

@@ -162,7 +162,8 @@ export function parseExpectation(input: string): ParseResult {
     if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a number`, fix: `write e.g. '${metric.kind} < 3'` };
   } else if (metric.kind === 'percentile' || metric.kind === 'max' || metric.kind === 'recovery' || metric.kind === 'ejection') {
     value = parseDurationMs(valueText);
-    if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a duration`, fix: "write durations like '200ms', '1.5s'" };
+    if (value === undefined)
+      return { ok: false, message: `'${valueText}' in '${text}' is not a duration (up to 24h)`, fix: "write durations like '200ms', '1.5s'" };
   } else if (metric.kind === 'rate' || metric.kind === 'cache_miss_rate') {
     const pc = /^(\d+(?:\.\d+)?)%$/.exec(valueText);
     const fr = /^(\d+(?:\.\d+)?)$/.exec(valueText);
@@ -187,6 +188,14 @@ export function parseExpectation(input: string): ParseResult {
       fix: "drop '@95%': counts, max, writes, connections and ejection are exact; it applies to percentiles, rates and recovery",
     };
   }
+  // Every figure is 0 or more, and a rate at most 100%: a limit beyond that can never hold.
+  const isRate = metric.kind === 'rate' || metric.kind === 'cache_miss_rate';
+  if ((opText === '<' && value <= 0) || (opText === '>' && isRate && value >= 1))
+    return {
+      ok: false,
+      message: `'${text}' can never hold: ${metricText} is ${opText === '<' ? 'never below 0' : 'never above 100%'}`,
+      fix: opText === '<' ? `write '${metricText} == 0' for none at all, or a limit above 0` : `write '${metricText} == 100%' for all, or a limit below 100%`,
+    };
   if (at && opText === '==')
     return { ok: false, message: `'==' in '${input}' cannot be certain`, fix: "use < or <= (an upper limit) or > or >= (a lower one) with '@95%'" };
   return { ok: true, expectation: { source: input.trim(), metric, tags, op: opText as Op, value, ...(at ? { certain: true } : {}) } };

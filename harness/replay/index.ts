@@ -5,7 +5,7 @@ import { brownoutImport, HARNESS_INDEX, importPath } from '../core/paths.ts';
 import { ReplayError } from '../core/errors.ts';
 import { loadScenario } from '../scenario/index.ts';
 import { profileOf, type ReplayProfile } from './profile.ts';
-import { parseWhen, readLog, type ReadOptions } from './read.ts';
+import { readLog, type ReadOptions } from './read.ts';
 import { loadScriptText, scenarioText } from './write.ts';
 
 export { LOG_FORMATS, JSON_FIELD_KEYS, parseHaproxy, parseNginx, parseJsonLine, resolveJsonMap, type LogFormat, type LogRequest } from './parse.ts';
@@ -14,8 +14,6 @@ export { readLog, parseWhen } from './read.ts';
 
 export interface ReplayOptions extends ReadOptions {
   log: string;
-  from?: string;
-  to?: string;
   /** Log seconds per replay second: 10 plays an hour in six minutes. */
   speed: number;
   /** scenarios/NAME.ts; the load script goes to scenarios/load/NAME.k6.ts. */
@@ -80,14 +78,11 @@ export async function replay(o: ReplayOptions): Promise<ReplayWritten> {
   }
 
   const read = await readLog(o.log, o);
-  // A loop, not Math.min(...): a spread of an hour's requests overflows the call stack.
-  let firstArrival = Infinity;
-  for (const r of read.requests) firstArrival = Math.min(firstArrival, r.arrivalMs);
-  const fromMs = o.from === undefined ? undefined : parseWhen(o.from, '--from', firstArrival);
-  const toMs = o.to === undefined ? undefined : parseWhen(o.to, '--to', firstArrival);
-  if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs)
-    throw new ReplayError(`--to ${o.to} is not after --from ${o.from}`, '--from / --to', 'give a window that starts before it ends');
+  const firstArrival = read.firstArrivalMs;
+  const fromMs = read.fromMs;
+  const toMs = read.toMs;
   const profile = profileOf(read.requests, { speed: o.speed, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) });
+  profile.outside += read.outside;
   if (profile.endpoints.length === 0) {
     throw new ReplayError(
       `no request of ${o.log} falls in the window`,

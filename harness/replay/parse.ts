@@ -56,17 +56,30 @@ function stripOrigin(uri: string): string {
 
 // HAProxy's `option httplog`, with or without a syslog prefix:
 // 127.0.0.1:44370 [24/Nov/2026:07:06:48.534] edge app/app 0/0/0/52/52 201 155 - - ---- 3/3/2/2/0 0/0 "POST /photos HTTP/1.1"
-const HAPROXY =
-  /(?:^|\s)\S+:\d+ \[(\d{2})\/(\w{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?\] \S+ \S+ (-?\d+)\/(-?\d+)\/(-?\d+)\/(-?\d+)\/\+?(-?\d+) (-?\d+) .*"([^"]*)"\s*$/;
+// Read in linear time whatever the line: the accept date is found at one of the line's first few
+// '[' (a syslog prefix has one of its own, 'haproxy[123]:'), read from there with a sticky regex,
+// and the request is the last quoted field.
+const HAPROXY_HEAD = /\[(\d{2})\/(\w{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?\] \S+ \S+ (-?\d+)\/(-?\d+)\/(-?\d+)\/(-?\d+)\/\+?(-?\d+) (-?\d+) /y;
+const CLIENT = /(?:^|\s)[^\s[]+:\d+ $/;
+const BRACKETS_TRIED = 4;
 
 export function parseHaproxy(line: string): LineResult {
-  const m = HAPROXY.exec(line);
-  if (!m) return { ok: false, why: "not HAProxy's HTTP log format (option httplog)" };
-  const [, day, mon, year, hh, mi, ss, ms, , , , , ta, status, req] = m;
+  let m: RegExpExecArray | null = null;
+  for (let i = line.indexOf('['), tried = 0; i >= 0 && tried < BRACKETS_TRIED && !m; i = line.indexOf('[', i + 1), tried++) {
+    // The client address right before it ('127.0.0.1:44370 '), read from a bounded stretch.
+    if (!CLIENT.test(line.slice(Math.max(0, i - 64), i))) continue;
+    HAPROXY_HEAD.lastIndex = i;
+    m = HAPROXY_HEAD.exec(line);
+  }
+  const end = line.trimEnd();
+  const open = end.endsWith('"') ? end.lastIndexOf('"', end.length - 2) : -1;
+  if (!m || open < HAPROXY_HEAD.lastIndex) return { ok: false, why: "not HAProxy's HTTP log format (option httplog)" };
+  const [, day, mon, year, hh, mi, ss, ms, , , , , ta, status] = m;
+  const req = end.slice(open + 1, -1);
   const arrivalMs = clfTime(day ?? '', mon ?? '', year ?? '', hh ?? '', mi ?? '', ss ?? '', ms, undefined);
   if (arrivalMs === undefined) return { ok: false, why: 'no valid accept date' };
-  const rl = requestLine(req ?? '');
-  if (!rl) return { ok: false, why: `no request in it ("${req ?? ''}")` };
+  const rl = requestLine(req);
+  if (!rl) return { ok: false, why: `no request in it (${JSON.stringify(req.slice(0, 80))})` };
   const total = Number(ta);
   const code = Number(status);
   // biome-ignore lint/complexity/useMathMinMax: a status that is not a number (NaN) must become 0; Math.max would keep NaN.
@@ -85,7 +98,7 @@ export function parseNginx(line: string): LineResult {
   const loggedMs = clfTime(day ?? '', mon ?? '', year ?? '', hh ?? '', mi ?? '', ss ?? '', undefined, zone);
   if (loggedMs === undefined) return { ok: false, why: 'no valid time' };
   const rl = requestLine(req ?? '');
-  if (!rl) return { ok: false, why: `no request in it ("${req ?? ''}")` };
+  if (!rl) return { ok: false, why: `no request in it (${JSON.stringify((req ?? '').slice(0, 80))})` };
   const durationMs = rt === undefined ? undefined : Math.round(Number(rt) * 1000);
   // nginx logs when the response is done: the request arrived $request_time earlier.
   return { ok: true, request: { arrivalMs: loggedMs - (durationMs ?? 0), ...rl, status: Number(status), durationMs } };

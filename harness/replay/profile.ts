@@ -1,5 +1,7 @@
 // From parsed requests to what a replay needs: per endpoint (method + route, ids folded) the arrivals
 // per replay second, the status mix and latency; the log's status curve; where its 5xx bursts are.
+import { formatMs } from '../core/duration.ts';
+import { ReplayError } from '../core/errors.ts';
 import type { LogRequest } from './parse.ts';
 
 /** '/photos/123?x=1' → '/photos/:id': numbers, UUIDs, long hex and token-like segments are ids. */
@@ -86,6 +88,10 @@ export interface ReplayProfile {
 }
 
 export const MAX_PATHS = 100;
+/** The longest replay, in seconds of load: every endpoint keeps a count per second. */
+export const MAX_REPLAY_SECONDS = 3_600;
+/** Endpoints (method + route) a replay can carry: each is a k6 scenario of its own. */
+export const MAX_ENDPOINTS = 200;
 
 /** A second counts towards a burst at this share of 5xx (and at least two of them). */
 export const BURST_SHARE = 0.05;
@@ -109,6 +115,12 @@ export function profileOf(requests: readonly LogRequest[], o: { speed: number; f
   const toMs = o.toMs ?? last + 1;
   const bucketMs = 1000 * o.speed;
   const seconds = Math.max(1, Math.ceil((toMs - fromMs) / bucketMs));
+  if (!(seconds <= MAX_REPLAY_SECONDS))
+    throw new ReplayError(
+      `the window is ${formatMs(toMs - fromMs)} of log: at ${o.speed}× speed that is ${Number.isFinite(seconds) ? seconds : '∞'} s of load, more than ${MAX_REPLAY_SECONDS} s`,
+      '--from / --to / --speed',
+      `narrow the window to the incident with --from and --to, or raise --speed (at least ${Math.ceil((toMs - fromMs) / 1000 / MAX_REPLAY_SECONDS)} for this window)`,
+    );
   const zeros = () => new Array<number>(seconds).fill(0);
 
   const byKey = new Map<string, { e: EndpointProfile; durations: number[]; pathCounts: Map<string, number> }>();
@@ -127,6 +139,12 @@ export function profileOf(requests: readonly LogRequest[], o: { speed: number; f
     const key = `${r.method} ${route}`;
     let slot = byKey.get(key);
     if (!slot) {
+      if (byKey.size >= MAX_ENDPOINTS)
+        throw new ReplayError(
+          `more than ${MAX_ENDPOINTS} endpoints (method and route) in the window, e.g. ${JSON.stringify(key.slice(0, 80))}`,
+          '--from / --to',
+          'narrow the window to the incident with --from and --to, or replay a log filtered to the endpoints of the incident',
+        );
       const fn = functionName(r.method, route, taken);
       taken.add(fn);
       slot = {

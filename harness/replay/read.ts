@@ -15,6 +15,9 @@ import {
 
 export interface ReadOptions {
   format: LogFormat;
+  /** The window: an ISO time, or a time of day on the log's first day (parseWhen). */
+  from?: string;
+  to?: string;
   /** jsonl: which field holds what (the rest found by their usual names). */
   map?: Partial<Record<(typeof JSON_FIELD_KEYS)[number], string>>;
   durationUnit?: 'ms' | 's';
@@ -23,7 +26,15 @@ export interface ReadOptions {
 }
 
 export interface ReadLog {
+  /** The requests inside the window (--from/--to), in the log's order. */
   requests: LogRequest[];
+  /** The window, once known (from the first request's day for a time of day). */
+  fromMs: number | undefined;
+  toMs: number | undefined;
+  /** Requests outside the window: counted, not kept. */
+  outside: number;
+  /** The earliest arrival of any request read. */
+  firstArrivalMs: number;
   lines: number;
   unparsed: number;
   /** The first few lines that did not parse, with their number and why. */
@@ -31,12 +42,17 @@ export interface ReadLog {
 }
 
 const SHOWN = 5;
+/** A longer line is not a request (a request line this long is no one's incident): not parsed. */
+export const MAX_LINE_CHARS = 16_384;
+/** Requests kept in the window: about 150 bytes each; past this the window is narrowed first. */
+export const MAX_REQUESTS = 2_000_000;
 
 /** Reads an access log line by line (a log of the bad hour can be large). */
 export async function readLog(file: string, o: ReadOptions): Promise<ReadLog> {
   if (!existsSync(file) || !statSync(file).isFile())
     throw new ReplayError(`no log file '${file}'`, `--log ${file}`, 'give the path of the access log of the incident window');
-  const out: ReadLog = { requests: [], lines: 0, unparsed: 0, firstUnparsed: [] };
+  const out: ReadLog = { requests: [], fromMs: undefined, toMs: undefined, outside: 0, firstArrivalMs: Infinity, lines: 0, unparsed: 0, firstUnparsed: [] };
+  let windowKnown = false;
   let parse: ((line: string) => LineResult) | undefined = o.format === 'haproxy' ? parseHaproxy : o.format === 'nginx' ? parseNginx : undefined;
   const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   for await (const raw of rl) {
@@ -64,15 +80,34 @@ export async function readLog(file: string, o: ReadOptions): Promise<ReadLog> {
         parse = (l) => parseJsonLine(l, map);
       }
     }
-    const r: LineResult = parse ? parse(line) : { ok: false, why: 'not JSON' };
-    if (r.ok) out.requests.push(r.request);
-    else {
+    const r: LineResult =
+      line.length > MAX_LINE_CHARS ? { ok: false, why: `longer than ${MAX_LINE_CHARS} characters` } : parse ? parse(line) : { ok: false, why: 'not JSON' };
+    if (r.ok) {
+      const t = r.request.arrivalMs;
+      if (!windowKnown) {
+        // A time of day is on the day of the log's first request.
+        windowKnown = true;
+        out.fromMs = o.from === undefined ? undefined : parseWhen(o.from, '--from', t);
+        out.toMs = o.to === undefined ? undefined : parseWhen(o.to, '--to', t);
+        if (out.fromMs !== undefined && out.toMs !== undefined && out.toMs <= out.fromMs)
+          throw new ReplayError(`--to ${o.to} is not after --from ${o.from}`, '--from / --to', 'give a window that starts before it ends');
+      }
+      if (t < out.firstArrivalMs) out.firstArrivalMs = t;
+      if ((out.fromMs !== undefined && t < out.fromMs) || (out.toMs !== undefined && t >= out.toMs)) out.outside++;
+      else if (out.requests.length >= MAX_REQUESTS)
+        throw new ReplayError(
+          `more than ${MAX_REQUESTS.toLocaleString('en')} requests in the window (at ${file}:${out.lines})`,
+          `--from ${o.from ?? '(first request)'} --to ${o.to ?? '(last request)'}`,
+          'narrow the window to the incident with --from and --to (e.g. --from 07:05 --to 07:15)',
+        );
+      else out.requests.push(r.request);
+    } else {
       out.unparsed++;
       if (out.firstUnparsed.length < SHOWN)
         out.firstUnparsed.push({ line: out.lines, text: line.length > 160 ? `${line.slice(0, 157)}...` : line, why: r.why });
     }
   }
-  if (out.requests.length === 0) {
+  if (out.requests.length === 0 && out.outside === 0) {
     const shown = out.firstUnparsed.map((u) => `${file}:${u.line}: ${u.text} (${u.why})`).join('\n');
     throw new ReplayError(
       `no line of ${file} parses as ${o.format}`,

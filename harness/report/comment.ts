@@ -1,11 +1,12 @@
 import { HarnessError } from '../core/errors.ts';
+import { mdCode, mdText } from '../core/text.ts';
 import { formatMeasured } from './result.ts';
 import type { JUnitRun } from './junit.ts';
 
 /** GitHub refuses a comment longer than 65 536 characters; the details are cut before that. */
 const MAX_CHARS = 60_000;
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+// Posted as a pull-request comment: every text of the run is escaped (mdText), no markup, no @mention.
 
 /**
  * reports/comment.md: what a pull-request comment needs. One table, one line per scenario run, with
@@ -25,35 +26,36 @@ export function renderComment(runs: readonly JUnitRun[]): string {
     const v = verdicts[i] ?? 'error';
     const icon = v === 'pass' ? '✅ pass' : v === 'fail' ? '❌ fail' : '⚠️ error';
     const failed = [
-      ...(r?.judgement.expectations.filter((x) => !x.passed).map((x) => `\`${x.source}\` (${x.phase}): measured ${formatMeasured(x)}`) ?? []),
+      ...(r?.judgement.expectations.filter((x) => !x.passed).map((x) => `${mdCode(x.source)} (${mdText(x.phase)}): measured ${mdText(formatMeasured(x))}`) ??
+        []),
       ...(r?.baseline?.comparisons
         .filter((c) => c.regressed)
-        .map((c) => `${c.phase} ${c.figure} ${c.baselineText} → ${c.currentText} (${c.deltaText}, allowed ${c.allowedText})`) ?? []),
+        .map((c) => mdText(`${c.phase} ${c.figure} ${c.baselineText} → ${c.currentText} (${c.deltaText}, allowed ${c.allowedText})`)) ?? []),
     ];
-    const err = run.error ? (run.error instanceof HarnessError ? `${run.error.message}; fix: ${run.error.hint}` : run.error.message) : '';
+    const err = run.error ? mdText(run.error instanceof HarnessError ? `${run.error.message}; fix: ${run.error.hint}` : run.error.message) : '';
     const what = [...failed, ...(err ? [err] : [])].join('<br>') || '—';
-    head.push(`| ${cell(r?.scenario.name ?? run.scenarioFile)} | ${cell(r?.scenario.mode ?? '—')} | ${icon} | ${r?.load.requests ?? '—'} | ${cell(what)} |`);
+    head.push(`| ${mdText(r?.scenario.name ?? run.scenarioFile)} | ${mdText(r?.scenario.mode ?? '—')} | ${icon} | ${r?.load.requests ?? '—'} | ${what} |`);
     if (!r) return;
     details.push(
       '<details>',
-      `<summary>${r.scenario.name} (${r.scenario.mode}): ${r.scenario.incident}</summary>`,
+      `<summary>${mdText(`${r.scenario.name} (${r.scenario.mode}): ${r.scenario.incident}`)}</summary>`,
       '',
       '| phase | expectation | measured | result |',
       '|---|---|---|---|',
     );
     for (const x of r.judgement.expectations)
-      details.push(`| ${x.phase} | \`${cell(x.source)}\` | ${cell(formatMeasured(x))} | ${x.passed ? 'pass' : '**FAIL**'} |`);
+      details.push(`| ${mdText(x.phase)} | ${mdCode(x.source)} | ${mdText(formatMeasured(x))} | ${x.passed ? 'pass' : '**FAIL**'} |`);
     if (r.baseline?.comparisons.length) {
       details.push(
         '',
-        `Against the baseline (run \`${r.baseline.baselineRunId}\`, ${r.baseline.baselineMode}):`,
+        `Against the baseline (run ${mdCode(r.baseline.baselineRunId)}, ${mdText(r.baseline.baselineMode)}):`,
         '',
         '| phase | figure | baseline | this run | delta | allowed |',
         '|---|---|---|---|---|---|',
       );
       for (const c of r.baseline.comparisons.filter((c) => c.allowedText !== 'not gated'))
         details.push(
-          `| ${c.phase} | ${c.regressed ? `**${c.figure}**` : c.figure} | ${c.baselineText} | ${c.currentText} | ${c.deltaText} | ${c.allowedText} |`,
+          `| ${mdText(c.phase)} | ${c.regressed ? `**${mdText(c.figure)}**` : mdText(c.figure)} | ${mdText(c.baselineText)} | ${mdText(c.currentText)} | ${mdText(c.deltaText)} | ${mdText(c.allowedText)} |`,
         );
     }
     details.push('', '</details>', '');

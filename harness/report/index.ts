@@ -5,6 +5,7 @@ import { renderHtml } from './html.ts';
 import { renderJUnit } from './junit.ts';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
+import { mdBlock, mdCell, mdCode, printable } from '../core/text.ts';
 import { describeShed, type Figures } from '../metrics/index.ts';
 
 export * from './result.ts';
@@ -65,7 +66,7 @@ export function renderSummary(r: RunResult): string {
   const out: string[] = [];
   const verdict =
     r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : `UNTRUSTED (${r.load.saturated ? 'load generator saturated' : 'machine too busy'})`;
-  out.push(`# ${r.scenario.name} (${r.scenario.mode}): ${verdict}`, '', `> ${r.scenario.incident}`, '');
+  out.push(`# ${mdCell(r.scenario.name)} (${mdCell(r.scenario.mode)}): ${verdict}`, '', `> ${mdCell(r.scenario.incident)}`, '');
   out.push(
     `Run \`${r.runId}\`, ${r.load.requests} requests ${loadShape(r)} for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)})${r.load.perRunner ? `; ${r.load.perRunner.length} k6 runners: ${r.load.perRunner.map((p, i) => `k6-${i} ${p.requests} requests, ${pct(p.droppedShare)} dropped`).join('; ')}` : ''}.`,
     '',
@@ -73,11 +74,13 @@ export function renderSummary(r: RunResult): string {
   const wu = warmUpText(r);
   if (wu) out.push(wu, '');
   out.push('## Timeline', '', '| t | event |', '|---|---|');
-  for (const e of r.timeline) out.push(`| +${(e.offsetMs / 1000).toFixed(2)}s | ${eventText(e)} |`);
+  for (const e of r.timeline) out.push(`| +${(e.offsetMs / 1000).toFixed(2)}s | ${mdCell(eventText(e))} |`);
   out.push('');
   out.push('## Expectations', '', '| phase | expectation | measured | requests | result |', '|---|---|---|---|---|');
   for (const x of r.judgement.expectations) {
-    out.push(`| ${x.phase} | \`${x.source}\` | ${formatFigure(x)}${x.note ? ` (${x.note})` : ''} | ${x.requests || '—'} | ${resultText(x, '**FAIL**')} |`);
+    out.push(
+      `| ${mdCell(x.phase)} | ${mdCode(x.source)} | ${mdCell(`${formatFigure(x)}${x.note ? ` (${x.note})` : ''}`)} | ${x.requests || '—'} | ${resultText(x, '**FAIL**')} |`,
+    );
   }
   if (r.judgement.writes) {
     const w = r.judgement.writes;
@@ -137,7 +140,7 @@ export function renderSummary(r: RunResult): string {
       `|---|${FIGURE_HEADERS.map(() => '---').join('|')}|`,
     );
     out.push(figuresRow('all', ph.all));
-    for (const [name, f] of Object.entries(ph.byName)) out.push(figuresRow(`\`${name}\``, f));
+    for (const [name, f] of Object.entries(ph.byName)) out.push(figuresRow(mdCode(name), f));
     out.push('');
   }
   const dropped = Object.entries(r.gatewayDroppedLogLines ?? {}).filter(([, n]) => n > 0);
@@ -154,12 +157,13 @@ export function renderSummary(r: RunResult): string {
       .join(', '),
     '',
   );
-  return out.join('\n');
+  // Every line of it is shown in a terminal too.
+  return printable(out.join('\n'));
 }
 
 export function renderError(error: Error, cleanupFailures: readonly string[]): string {
-  const lines = ['# brownout: harness error', '', '```', error instanceof HarnessError ? error.describe() : (error.stack ?? error.message), '```', ''];
-  if (cleanupFailures.length) lines.push('## Not cleaned up', '', ...cleanupFailures.map((c) => `- ${c}`), '');
+  const lines = ['# brownout: harness error', '', ...mdBlock(error instanceof HarnessError ? error.describe() : (error.stack ?? error.message)), ''];
+  if (cleanupFailures.length) lines.push('## Not cleaned up', '', ...cleanupFailures.map((c) => `- ${mdCell(c)}`), '');
   return lines.join('\n');
 }
 
@@ -195,7 +199,7 @@ export async function renderFiles(
   cleanupFailures: readonly string[],
   scenarioFile = result?.scenario.file ?? '',
 ): Promise<void> {
-  const notCleaned = !error && cleanupFailures.length ? ['## Not cleaned up', '', ...cleanupFailures.map((c) => `- ${c}`), ''].join('\n') : '';
+  const notCleaned = !error && cleanupFailures.length ? ['## Not cleaned up', '', ...cleanupFailures.map((c) => `- ${mdCell(c)}`), ''].join('\n') : '';
   const md = [result ? renderSummary(result) : '', error ? renderError(error, cleanupFailures) : '', notCleaned].filter(Boolean).join('\n');
   writeFileSync(path.join(dir, 'summary.md'), md);
   writeFileSync(path.join(dir, 'junit.xml'), renderJUnit([{ scenarioFile, result, error, cleanupFailures }]));

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import os from 'node:os';
@@ -155,8 +155,8 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   for (const w of sc.ladder.warnings) progress(`warning: timeout ladder: ${w}`);
   const runId = newRunId(sc.name);
   outcome.runId = runId;
-  const dir = path.join(os.tmpdir(), `brownout-${runId}`);
-  mkdirSync(dir, { recursive: true });
+  // Made new (mkdtemp: a name no one could take before, mode 0700): secrets and logs go in it.
+  const dir = mkdtempSync(path.join(os.tmpdir(), `brownout-${runId}-`));
   const cleanup = new CleanupList();
   const secrets = new Secrets();
   opts.onCleanupList?.(cleanup);
