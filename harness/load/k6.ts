@@ -179,14 +179,15 @@ export async function startK6(o: K6Options): Promise<K6Run> {
     '--no-color',
     '--quiet',
     ...(o.segment && o.segment.of > 1 ? segmentArgs(o.segment.index, o.segment.of) : []),
-    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     o.bundlePath,
   ];
+  // load.env reaches __ENV through k6's environment (k6 reads it), never its command line, which
+  // every local user can read in /proc and which an error shows.
   const proc = new ManagedProcess({
     name: `k6${suffix}`,
     command: K6_BIN,
     args,
-    env: { K6_NO_USAGE_REPORT: 'true' },
+    env: { ...env, K6_NO_USAGE_REPORT: 'true' },
     logFile: path.join(o.dir, `k6${suffix}.log`),
   });
   const api = `http://127.0.0.1:${apiPort}/v1/status`;

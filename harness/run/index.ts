@@ -117,7 +117,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
 
 /** stack up → load + fault timeline → judge → report → teardown (always). */
 async function runOnce(opts: RunOptions): Promise<RunOutcome> {
-  const progress = opts.onProgress ?? (() => undefined);
+  const secrets = new Secrets();
+  // Every line shown goes through the run's secrets (a setup step's output, a part's log line).
+  const progress = (line: string): void => opts.onProgress?.(secrets.redact(line));
   const reportsDir = path.resolve(opts.reportsDir ?? 'reports');
   const outcome: RunOutcome = {
     exitCode: 2,
@@ -143,6 +145,9 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     outcome.error = e instanceof Error ? e : new Error(String(e));
     return outcome;
   }
+  // The scenario's own secrets (load.env, a service's env, by name or as a URL with credentials).
+  secrets.addEnv(sc.load.env);
+  for (const p of sc.parts) if (p.kind === 'service') secrets.addEnv(p.env);
   let bundle: string;
   try {
     bundle = await bundleLoadScript(sc.load.scriptPath);
@@ -158,7 +163,6 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   // Made new (mkdtemp: a name no one could take before, mode 0700): secrets and logs go in it.
   const dir = mkdtempSync(path.join(os.tmpdir(), `brownout-${runId}-`));
   const cleanup = new CleanupList();
-  const secrets = new Secrets();
   opts.onCleanupList?.(cleanup);
   const reportDir = path.join(reportsDir, runId);
   // Added first, so released last: logs are kept in the report, then the temp dir goes.

@@ -61,7 +61,8 @@ function underPm2(
   cwd: string,
 ): { argv: string[]; env: Record<string, string> } {
   const ecosystem = path.join(dir, 'ecosystem.json');
-  writeFileSync(ecosystem, pm2Ecosystem({ name, command, cwd, node: process.execPath, env }));
+  // It holds the service's whole environment: readable by this user only.
+  writeFileSync(ecosystem, pm2Ecosystem({ name, command, cwd, node: process.execPath, env }), { mode: 0o600 });
   const pm2Runtime = path.join(path.dirname(require.resolve('pm2/package.json')), 'bin', 'pm2-runtime');
   return { argv: [process.execPath, pm2Runtime, 'start', ecosystem], env: { ...env, PM2_HOME: path.join(dir, 'pm2-home') } };
 }

@@ -2,7 +2,7 @@
 // a scenario that does not load never lets the gate exit 0 nor hides another scenario's status.
 // (Signals sent to the command alone: interrupt.test.ts. The generated files' syntax under any
 // log text: harness/replay/write.test.ts. The import bound on its own: harness/scenario/import.test.ts.)
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { ManagedProcess } from '../../harness/core/process.ts';
 import { identify, stillAlive } from '../../harness/core/procfs.ts';
-import { runProgram, withPhotoDb } from './helpers.ts';
+import { runScenario } from '../../harness/run/index.ts';
+import { API_TOKEN, PASSWORD_IN_URL } from './scenarios/leaky-env.ts';
+import { descendants, runProgram, withPhotoDb } from './helpers.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -130,5 +132,47 @@ describe('hostile input', () => {
     } finally {
       other?.kill('SIGKILL');
     }
+  });
+
+  it("the scenario's secrets (a service's env by name or in a URL, load.env) reach no report, kept log or shown line", async () => {
+    const lines: string[] = [];
+    const o = await runScenario({
+      scenarioFile: 'tests/integration/scenarios/leaky-env.ts',
+      reportsDir: path.join(dir, 'leaky'),
+      onProgress: (l) => lines.push(l),
+    });
+    expect(o.exitCode).toBe(2);
+    const shown = o.error instanceof Error && 'describe' in o.error ? (o.error as { describe(): string }).describe() : String(o.error);
+    expect(shown).toContain('config: [redacted] [redacted] mode broken');
+    expect(lines.join('\n')).toMatch(/setup: token \[redacted\] db \[redacted\]/);
+    const files = readdirSync(o.reportDir ?? '', { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files.some((f) => f.name.endsWith('app.log'))).toBe(true);
+    const texts = [shown, ...lines, ...files.map((f) => readFileSync(path.join(f.parentPath, f.name), 'utf8'))];
+    for (const secret of [API_TOKEN, PASSWORD_IN_URL, 'sess-5e3cr3t-value']) for (const t of texts) expect(t).not.toContain(secret);
+  });
+
+  it("load.env reaches k6 through its environment, not its command line; the run's temp dir is 0700", async () => {
+    let argv = '';
+    let mode = 0;
+    const o = await runScenario({
+      scenarioFile: 'tests/integration/scenarios/teardown-pass.ts',
+      reportsDir: path.join(dir, 'k6-env'),
+      definition: (d) => ({ ...d, load: { ...d.load, env: { SESSION_SECRET: 'sess-5e3cr3t-value' } } }),
+      onProgress: (line) => {
+        if (argv || !/apply latency/.test(line)) return;
+        for (const [pid, p] of descendants(process.pid)) {
+          if (!/(^|\/)k6 run/.test(p.cmd)) continue;
+          argv = p.cmd;
+          const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+          expect(env.split('\0')).toContain('SESSION_SECRET=sess-5e3cr3t-value');
+          const runDir = /--config (\S+)\/k6-config\.json/.exec(argv)?.[1] ?? '';
+          mode = statSync(runDir).mode & 0o777;
+        }
+      },
+    });
+    expect(o.exitCode, o.error?.message).toBe(0);
+    expect(argv).toMatch(/k6 run --paused/);
+    expect(argv).not.toContain('sess-5e3cr3t-value');
+    expect(mode).toBe(0o700);
   });
 });
