@@ -24,7 +24,7 @@ import {
 import { judge, machinePerPhase, whoGaveUp, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario, type ScenarioDefinition } from '../scenario/index.ts';
-import { startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
+import { beyondLoopback, startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
 import { buildResult, exitCodeOf, machineBusyError, newRunId, saturationError, untrustedReason } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { watchCounters } from './counters.ts';
@@ -187,10 +187,18 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     const tStack = Date.now();
     // Builders record pids and ports as they appear, so a start that fails half-way is accounted for.
     const res = { runId, dir, cleanup, secrets, started: outcome.started, say: progress };
-    stack = opts.backend === 'containers' ? await startStackInContainers(sc.parts, sc.links, res, opts.images) : await startStack(sc.parts, sc.links, res);
+    // Every local part gets 127.0.0.1 as $HOST; one that listens wider is reachable from other hosts.
+    let wide: string[] = [];
+    if (opts.backend === 'containers') stack = await startStackInContainers(sc.parts, sc.links, res, opts.images);
+    else {
+      const local = await startStack(sc.parts, sc.links, res);
+      stack = local;
+      wide = beyondLoopback(local.processes());
+    }
     const st = stack;
     Object.assign(versions, st.versions());
     progress(`stack up in ${((Date.now() - tStack) / 1000).toFixed(1)} s: ${[...st.parts.keys()].join(', ')}`);
+    for (const w of wide) progress(`warning: ${w}, beyond loopback: other hosts can reach it; make it listen on $HOST (127.0.0.1)`);
     // Runs after every fault is healed and the load has stopped, before any proxy or part goes:
     // the proof that no toxic was left behind.
     cleanup.add('check: no toxic left', async () => {

@@ -263,3 +263,4 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
     },
   };
 }
+export { beyondLoopback } from './exposure.ts';

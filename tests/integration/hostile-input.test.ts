@@ -151,14 +151,25 @@ describe('hostile input', () => {
     for (const secret of [API_TOKEN, PASSWORD_IN_URL, 'sess-5e3cr3t-value']) for (const t of texts) expect(t).not.toContain(secret);
   });
 
-  it("load.env reaches k6 through its environment, not its command line; the run's temp dir is 0700", async () => {
+  it("load.env reaches k6 through its environment, not its command line; the run's temp dir is 0700; a part listening beyond loopback is named", async () => {
     let argv = '';
     let mode = 0;
+    const lines: string[] = [];
     const o = await runScenario({
       scenarioFile: 'tests/integration/scenarios/teardown-pass.ts',
       reportsDir: path.join(dir, 'k6-env'),
-      definition: (d) => ({ ...d, load: { ...d.load, env: { SESSION_SECRET: 'sess-5e3cr3t-value' } } }),
+      definition: (d) => ({
+        ...d,
+        load: { ...d.load, env: { SESSION_SECRET: 'sess-5e3cr3t-value' } },
+        // The imager made to listen on every address, whatever $HOST the harness gives it.
+        stack: (ctx) => {
+          const s = d.stack(ctx);
+          const imager = s['imager'];
+          return imager?.kind === 'service' ? { ...s, imager: { ...imager, command: ['sh', '-c', 'HOST=0.0.0.0 exec "$@"', 'sh', ...imager.command] } } : s;
+        },
+      }),
       onProgress: (line) => {
+        lines.push(line);
         if (argv || !/apply latency/.test(line)) return;
         for (const [pid, p] of descendants(process.pid)) {
           if (!/(^|\/)k6 run/.test(p.cmd)) continue;
@@ -174,5 +185,10 @@ describe('hostile input', () => {
     expect(argv).toMatch(/k6 run --paused/);
     expect(argv).not.toContain('sess-5e3cr3t-value');
     expect(mode).toBe(0o700);
+    expect(lines.filter((l) => /beyond loopback/.test(l))).toEqual([
+      expect.stringMatching(
+        /^warning: imager \(pid \d+\) listens on 0\.0\.0\.0:\d+, beyond loopback: other hosts can reach it; make it listen on \$HOST \(127\.0\.0\.1\)$/,
+      ),
+    ]);
   });
 });
