@@ -10,12 +10,14 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { CleanupList } from '../core/cleanup.ts';
 import { formatMs } from '../core/duration.ts';
+import { RunLedger, startReaper } from '../core/ledger.ts';
 import { Secrets } from '../core/secrets.ts';
+import { abortOnSignals } from '../core/signals.ts';
 import { bundleLoadScript, k6Version, readResultsFile, startK6, type LoadResults } from '../load/index.ts';
 import { figuresOf } from '../metrics/index.ts';
 import { runScenario } from '../run/index.ts';
 import { loadScenario } from '../scenario/index.ts';
-import { startStack, startStackInContainers, type StartedStack } from '../stack/index.ts';
+import { startStack, startStackInContainers, type RunResources, type StartedStack } from '../stack/index.ts';
 
 const REPORTS = path.resolve(process.env['BENCH_REPORTS'] ?? 'reports');
 const GET_SCRIPT = path.resolve('harness/bench/k6/get-photo.k6.ts');
@@ -47,20 +49,54 @@ function add(f: BenchFigure): void {
 }
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
+// The bench's one signal path, as every command's (core/signals.ts): SIGINT, SIGTERM or SIGHUP
+// stops what runs (runs through their signal, stacks through their cleanup lists, the memory
+// part's child runs with SIGTERM), and the bench ends with exit 2.
+const controller = new AbortController();
+/** What is up now, each with how to release it and what it would name as pending. */
+const active = new Set<{ release: () => Promise<unknown>; pending: () => string[] }>();
+const children = new Set<ReturnType<typeof spawn>>();
+abortOnSignals(controller, { doing: 'stopping the bench and tearing down', pending: () => [...active].flatMap((a) => a.pending()) });
+controller.signal.addEventListener('abort', () => {
+  // A measurement in flight (autocannon, k6 against a stack now gone) is not waited for: once
+  // everything is released and the child runs have torn down, the bench exits.
+  const childExits = [...children].map((c) => new Promise((r) => c.once('exit', r)));
+  for (const c of children) c.kill('SIGTERM');
+  void Promise.allSettled([...[...active].map((a) => a.release()), ...childExits]).then(() => process.exit(2));
+});
+
+/**
+ * A temp dir and a cleanup list for `use`, released whatever happens (a signal too), with a ledger
+ * and a reaper as a run has (core/ledger.ts): a bench killed outright leaves nothing either.
+ */
+async function withResources<T>(use: (res: RunResources) => Promise<T>): Promise<T> {
+  if (controller.signal.aborted) throw new Error(`interrupted by ${String(controller.signal.reason)}`);
+  const runId = `bench-${Date.now()}`;
+  const ledger = new RunLedger(runId);
+  const reaper = startReaper(ledger);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-bench-'));
+  ledger.addDir(dir);
+  const cleanup = new CleanupList();
+  const up = { release: () => cleanup.releaseAll(), pending: () => cleanup.pending() };
+  active.add(up);
+  cleanup.add(`temp dir ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
+  try {
+    return await use({ runId, dir, cleanup, secrets: new Secrets(), ledger });
+  } finally {
+    const left = await cleanup.releaseAll();
+    active.delete(up);
+    if (left.length) say(`could not clean up: ${left.join(', ')}`);
+    else {
+      ledger.close();
+      await reaper.stop();
+    }
+  }
+}
+
 /** A stack of the given scenario, up for the duration of fn, released whatever happens. */
 async function withStack<T>(file: string, fn: (st: StartedStack, dir: string) => Promise<T>): Promise<T> {
   const sc = await loadScenario(file, { mode: 'fixed' });
-  const runId = `bench-${Date.now()}`;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-bench-'));
-  const cleanup = new CleanupList();
-  cleanup.add(`temp dir ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
-  try {
-    const st = await startStack(sc.parts, sc.links, { runId, dir, cleanup, secrets: new Secrets() });
-    return await fn(st, dir);
-  } finally {
-    const left = await cleanup.releaseAll();
-    if (left.length) say(`could not clean up: ${left.join(', ')}`);
-  }
+  return withResources(async (res) => fn(await startStack(sc.parts, sc.links, res), res.dir));
 }
 
 interface K6Outcome {
@@ -84,10 +120,13 @@ async function k6Load(dir: string, baseUrl: string, rate: number, durationMs: nu
     preAllocatedVUs: Math.min(maxVUs, Math.max(20, rate / 10)),
     maxVUs,
   });
+  const up = { release: () => k6.stop(), pending: () => [k6.process.spec.name] };
+  active.add(up);
   try {
     await k6.resume();
     await k6.process.exited;
   } finally {
+    active.delete(up);
     await k6.stop();
   }
   return {
@@ -150,7 +189,7 @@ async function suiteOverhead(): Promise<void> {
   for (const f of files) {
     const sc = await loadScenario(f, { mode: 'fixed' });
     const t = Date.now();
-    const o = await runScenario({ scenarioFile: f, mode: 'fixed', reportsDir: path.join(REPORTS, 'bench-runs') });
+    const o = await runScenario({ scenarioFile: f, mode: 'fixed', reportsDir: path.join(REPORTS, 'bench-runs'), signal: controller.signal });
     wall += Date.now() - t;
     load += sc.load.durationMs;
     codes.push(`${sc.name} ${o.exitCode}`);
@@ -330,6 +369,8 @@ function peakRss(scenarioFile: string): Promise<{ maxRssMb: number; requests: nu
     const child = spawn(process.execPath, ['--import', 'tsx', 'harness/bench/rss.ts', scenarioFile, path.join(REPORTS, 'bench-runs')], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('close', (code) => {
@@ -398,19 +439,12 @@ function renderMd(meta: Record<string, string>): string {
 /** The stack of `file` (fixed mode) started and stopped once on a backend: how long the start took. */
 async function timedStart(file: string, backend: 'local' | 'containers'): Promise<number> {
   const sc = await loadScenario(file, { mode: 'fixed' });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-bench-'));
-  const cleanup = new CleanupList();
-  cleanup.add(`temp dir ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
-  const res = { runId: `bench-${Date.now()}`, dir, cleanup, secrets: new Secrets() };
-  try {
+  return withResources(async (res) => {
     const t = Date.now();
     if (backend === 'local') await startStack(sc.parts, sc.links, res);
     else await startStackInContainers(sc.parts, sc.links, res);
     return Date.now() - t;
-  } finally {
-    const left = await cleanup.releaseAll();
-    if (left.length) say(`could not clean up: ${left.join(', ')}`);
-  }
+  });
 }
 
 /**
@@ -463,7 +497,7 @@ async function containersSideBySide(): Promise<void> {
     const reports = mkdtempSync(path.join(os.tmpdir(), 'brownout-bench-reports-'));
     try {
       for (const backend of ['local', 'containers'] as const) {
-        const o = await runScenario({ scenarioFile: file, mode: 'fixed', reportsDir: reports, backend });
+        const o = await runScenario({ scenarioFile: file, mode: 'fixed', reportsDir: reports, backend, signal: controller.signal });
         const b = o.result?.judgement.phases.find((p) => p.phase === 'baseline')?.all;
         if (!b) throw new Error(`${name} on ${backend}: no baseline figures (${o.error?.message ?? 'no result'})`);
         add({
@@ -498,7 +532,7 @@ async function main(): Promise<number> {
     ['memory', memory],
     ['containers', containersSideBySide],
   ] as const) {
-    if (!want(name)) continue;
+    if (!want(name) || controller.signal.aborted) continue;
     currentPart = name;
     try {
       await fn();
@@ -520,7 +554,7 @@ async function main(): Promise<number> {
   writeFileSync(path.join(REPORTS, 'bench.json'), `${JSON.stringify({ ...meta, figures }, null, 2)}\n`);
   writeFileSync(path.join(REPORTS, 'bench.md'), renderMd(meta));
   process.stdout.write(renderMd(meta));
-  return failed ? 2 : 0;
+  return failed || controller.signal.aborted ? 2 : 0;
 }
 
 process.exitCode = await main();

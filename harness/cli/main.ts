@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CleanupList } from '../core/cleanup.ts';
+import { sweepDeadRuns } from '../core/ledger.ts';
 import { abortOnSignals } from '../core/signals.ts';
 import { printable } from '../core/text.ts';
 import { errorMessage, HarnessError, ReplayError, ScenarioError, type ErrorCode } from '../core/errors.ts';
@@ -286,25 +287,27 @@ async function margin(file: string, opts: MarginCliOptions): Promise<number> {
 
 program
   .command('clean')
-  .description('remove the containers and networks of brownout runs that ended without teardown (killed outright); --all: of every run')
+  .description(
+    'remove what brownout runs that ended without teardown (killed outright) left: processes, temp dirs, containers and networks; --all: the containers of every run',
+  )
   .option('--all', "every brownout run's, also of runs still going")
   .action(async (opts: { all?: boolean }) => {
     process.exitCode = await clean(opts.all === true);
   });
 
 async function clean(all: boolean): Promise<number> {
+  // Local runs: the processes and temp dirs of runs whose harness is gone (core/ledger.ts).
+  const local = await sweepDeadRuns();
   const engine = await findContainerEngine();
-  if (!engine.found) {
-    process.stderr.write(`${noEngineMessage(engine.reason)}\n`);
-    return 2;
-  }
-  const removed = await sweepContainerRuns({ all });
-  const runs = [...new Set([...removed.containers, ...removed.networks].map((x) => x.run))];
-  process.stdout.write(
-    runs.length
-      ? `removed ${removed.containers.length} containers and ${removed.networks.length} networks of ${runs.length} runs: ${runs.join(', ')}\n`
-      : 'nothing to remove\n',
-  );
+  const lines: string[] = [];
+  if (engine.found) {
+    const removed = await sweepContainerRuns({ all });
+    const runs = [...new Set([...removed.containers, ...removed.networks].map((x) => x.run))];
+    if (runs.length)
+      lines.push(`removed ${removed.containers.length} containers and ${removed.networks.length} networks of ${runs.length} runs: ${runs.join(', ')}`);
+  } else process.stderr.write(`brownout: containers not looked for: ${noEngineMessage(engine.reason).split('\n')[0]}\n`);
+  lines.push(...local.map((l) => `removed ${l}`));
+  process.stdout.write(`${printable(lines.length ? lines.join('\n') : 'nothing to remove')}\n`);
   return 0;
 }
 

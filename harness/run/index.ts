@@ -7,6 +7,7 @@ import { CleanupList } from '../core/cleanup.ts';
 import { HarnessError, LoadError, errorMessage } from '../core/errors.ts';
 import { leftAfterTeardown } from '../core/leftovers.ts';
 import { debug } from '../core/log.ts';
+import { RunLedger, startReaper, sweepDeadRuns } from '../core/ledger.ts';
 import { Secrets } from '../core/secrets.ts';
 import { faultKind, partHit } from '../faults/index.ts';
 import {
@@ -160,8 +161,15 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   for (const w of sc.ladder.warnings) progress(`warning: timeout ladder: ${w}`);
   const runId = newRunId(sc.name);
   outcome.runId = runId;
+  // What a killed run left (its harness no longer alive) goes before this one starts anything.
+  for (const line of await sweepDeadRuns()) progress(`removed what a killed run left: ${line}`);
+  // On disk while the run goes: what it started, for its reaper (should this process die outright),
+  // the next run and `brownout clean`.
+  const ledger = new RunLedger(runId);
+  const reaper = startReaper(ledger);
   // Made new (mkdtemp: a name no one could take before, mode 0700): secrets and logs go in it.
   const dir = mkdtempSync(path.join(os.tmpdir(), `brownout-${runId}-`));
+  ledger.addDir(dir);
   const cleanup = new CleanupList();
   opts.onCleanupList?.(cleanup);
   const reportDir = path.join(reportsDir, runId);
@@ -186,7 +194,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     progress(`${sc.name} (${sc.mode}): starting the stack${opts.backend === 'containers' ? ' in containers' : ''}`);
     const tStack = Date.now();
     // Builders record pids and ports as they appear, so a start that fails half-way is accounted for.
-    const res = { runId, dir, cleanup, secrets, started: outcome.started, say: progress };
+    const res = { runId, dir, cleanup, secrets, started: outcome.started, ledger, say: progress };
     // Every local part gets 127.0.0.1 as $HOST; one that listens wider is reachable from other hosts.
     let wide: string[] = [];
     if (opts.backend === 'containers') stack = await startStackInContainers(sc.parts, sc.links, res, opts.images);
@@ -226,7 +234,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
       });
       runners.push(k6run);
       cleanup.add(k6run.process.spec.name, () => k6run.stop());
-      trackIn(outcome.started, { pid: k6run.process.pid, port: k6run.apiPort });
+      trackIn(outcome.started, { pid: k6run.process.pid, port: k6run.apiPort }, ledger);
     }
 
     // The servers' own counters, read every second: what the stack did per client request (a first reading before the load starts).
@@ -423,6 +431,12 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     outcome.cleanupFailures.push(...(await leftAfterTeardown(outcome.started)));
     // A run that left something behind is a harness error, whatever its verdict.
     outcome.exitCode = exitCodeOf(outcome);
+    // Released everything: the record goes and the reaper with it. Otherwise both stay: the reaper
+    // removes what is left once this process has exited (or the next run or `brownout clean` does).
+    if (outcome.cleanupFailures.length === 0) {
+      ledger.close();
+      await reaper.stop();
+    }
   }
   mkdirSync(reportDir, { recursive: true });
   outcome.reportDir = reportDir;

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { CleanupList } from '../core/cleanup.ts';
+import type { RunLedger } from '../core/ledger.ts';
 import { identify, type ProcessIdentity } from '../core/procfs.ts';
 import type { Secrets } from '../core/secrets.ts';
 
@@ -16,6 +17,8 @@ export interface RunResources {
   say?: (line: string) => void;
   /** Every pid (with its start time) and loopback port the builders create, recorded the moment they exist. */
   started?: Started;
+  /** The same, on disk: what removes them should this process die outright (core/ledger.ts). */
+  ledger?: RunLedger;
 }
 
 export interface Started {
@@ -26,10 +29,13 @@ export interface Started {
 }
 
 export function track(res: RunResources, what: { pid?: number | undefined; port?: number }): void {
-  trackIn(res.started, what);
+  trackIn(res.started, what, res.ledger);
 }
 
-export function trackIn(started: Started | undefined, what: { pid?: number | undefined; port?: number }): void {
+/** Records a started process and port in the run's outcome and, when there is one, its ledger on disk. */
+export function trackIn(started: Started | undefined, what: { pid?: number | undefined; port?: number }, ledger?: RunLedger): void {
+  if (what.pid !== undefined) ledger?.addProcess(what.pid);
+  if (what.port !== undefined) ledger?.addPort(what.port);
   if (what.pid !== undefined) {
     started?.pids.push(what.pid);
     const id = identify(what.pid);

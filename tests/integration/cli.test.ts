@@ -114,7 +114,7 @@ describe('brownout list', () => {
     expect(Date.now() - t).toBeLessThan(30_000);
     expect(all.stdout).toMatch(/^mock-upstream\s+-\s+\S+mock-upstream\.ts\s+not a scenario \(no default export\): not loaded$/m);
     expect(existsSync(marker)).toBe(false);
-    expect(all.stdout).toMatch(/^stuck\s+-\s+\S+stuck\.mjs\s+INVALID: file: did not finish loading within 10 s/m);
+    expect(all.stdout).toMatch(/^stuck\s+-\s+\S+stuck\.mjs\s+INVALID: file: did not finish loading within 15 s/m);
     expect(all.stdout).toMatch(/^with-server\s+a\|b/m);
   }, 60_000);
 });
