@@ -347,13 +347,35 @@ program
 program
   .command('list')
   .description('the scenarios in a folder (or one file), one line each on the incident; exit 2 when one is invalid')
-  .argument('[path]', 'a folder of scenario files, or one file', 'scenarios')
-  .action(async (target: string) => {
+  .argument('[path]', "a folder of scenario files, or one file (default: the folder of package.json's chaos script's scenario, else chaos/, else scenarios/)")
+  .action(async (given: string | undefined) => {
+    const target = given ?? scenarioFolder(process.cwd());
+    if (!given) process.stderr.write(`brownout: scenarios in ${target}/\n`);
     const code = await list(target);
     // A scenario may start something at load time (a mock upstream it imports) that would keep
     // this process alive: listing always ends here, once the output is written.
     process.stdout.write('', () => process.exit(code));
   });
+
+/**
+ * Where a project keeps its scenarios: the folder of the scenario its package.json's `chaos` script
+ * runs (what `brownout init` writes), else chaos/ (init's default), else scenarios/.
+ */
+function scenarioFolder(cwd: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(cwd, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    const file = /\bbrownout\s+run\s+(\S+\.[cm]?[tj]s)\b/.exec(pkg.scripts?.['chaos'] ?? '')?.[1];
+    if (file) return path.dirname(file);
+  } catch {
+    // No package.json, or not JSON: the folders below.
+  }
+  return existsSync(path.join(cwd, 'chaos')) ? 'chaos' : 'scenarios';
+}
+
+/** A k6 load script (by its name, or its imports of k6): never a scenario, never loaded to find out. */
+function isLoadScript(file: string, text: string): boolean {
+  return /\.k6\.[cm]?[tj]s$/.test(file) || /\bfrom\s+['"]k6(?:\/[^'"]*)?['"]|\brequire\(\s*['"]k6(?:\/[^'"]*)?['"]\s*\)/.test(text);
+}
 
 async function list(target: string): Promise<number> {
   let files: string[];
@@ -361,12 +383,13 @@ async function list(target: string): Promise<number> {
     files = statSync(target).isDirectory()
       ? readdirSync(target)
           .filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.startsWith('_'))
+          .filter((f) => !isLoadScript(f, readFileSync(path.join(target, f), 'utf8')))
           .sort()
           .map((f) => path.join(target, f))
       : [target];
   } catch (e) {
     process.stderr.write(
-      `brownout: cannot read ${target}: ${(e as Error).message}\nfix: give a folder of scenario files (default: scenarios) or one scenario file\n`,
+      `brownout: cannot read ${target}: ${(e as Error).message}\nfix: give a folder of scenario files or one scenario file (with none: the folder of package.json's chaos script's scenario, else chaos/, else scenarios/)\n`,
     );
     return 2;
   }

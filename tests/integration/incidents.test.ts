@@ -26,11 +26,17 @@ async function runOn(backend: Backend, file: string, mode: string): Promise<RunO
 const failedOf = (o: RunOutcome) => o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}`) ?? [];
 const figure = (o: RunOutcome, phase: string, source: string) => o.result?.judgement.expectations.find((x) => x.phase === phase && x.source === source);
 
+// Locally each incident runs both ways: fixed passes, broken fails for its incident's reason. On
+// containers the same scenario runs fixed: every part, link and fault action of its timeline (the
+// same in both modes) on the containers' wiring; the broken mode's reason is the fixture's own code,
+// proven locally (the suite's time: 6 runs fewer, ~5 minutes).
 for (const backend of ['local', 'containers'] as const) {
   const run = async (ctx: { skip: (note?: string) => void }, file: string, mode: string): Promise<RunOutcome> => {
     if (backend === 'containers' && !engine.found) ctx.skip(engine.reason);
     return runOn(backend, file, mode);
   };
+  /** The broken mode's test: local only (above). */
+  const broken = backend === 'local' ? it : () => undefined;
 
   describe(`${backend}: dependency-outage`, () => {
     const FILE = 'scenarios/dependency-outage.ts';
@@ -44,7 +50,7 @@ for (const backend of ['local', 'containers'] as const) {
       expect(fault?.statuses['504'] ?? 0).toBeGreaterThan(20);
       expect(fault?.statuses['no_response'] ?? 0).toBe(0);
     });
-    it('broken: requests hang until the load tool gives up', async (ctx) => {
+    broken('broken: requests hang until the load tool gives up', async (ctx) => {
       const o = await run(ctx, FILE, 'broken');
       expect(o.exitCode).toBe(1);
       expect(figure(o, 'fault', 'rate(no_response) == 0')?.passed).toBe(false);
@@ -63,7 +69,7 @@ for (const backend of ['local', 'containers'] as const) {
       expect(figure(o, 'recovery', 'recovery < 3s')?.measured).toBeLessThan(3000);
       expect(figure(o, 'overall', 'connections{db:db} <= 10')?.measured).toBeLessThanOrEqual(10);
     });
-    it('broken: the poisoned request kills it and nothing brings it back', async (ctx) => {
+    broken('broken: the poisoned request kills it and nothing brings it back', async (ctx) => {
       const o = await run(ctx, FILE, 'broken');
       expect(o.exitCode).toBe(1);
       expect(figure(o, 'recovery', 'recovery < 3s')).toMatchObject({ passed: false });
@@ -80,7 +86,7 @@ for (const backend of ['local', 'containers'] as const) {
       expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')).toMatchObject({ measured: 1, passed: true });
       expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')?.requests).toBeGreaterThanOrEqual(30);
     });
-    it('broken: the first requests after each reset get 503 "no available channel"', async (ctx) => {
+    broken('broken: the first requests after each reset get 503 "no available channel"', async (ctx) => {
       const o = await run(ctx, FILE, 'broken');
       expect(o.exitCode).toBe(1);
       expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')?.measured).toBeLessThan(0.9);
@@ -105,7 +111,7 @@ for (const backend of ['local', 'containers'] as const) {
       const after = o.result?.judgement.phases.find((p) => p.phase === 'recovery')?.byName['job'];
       expect(after?.statuses['201'] ?? 0).toBeGreaterThan(100);
     });
-    it('broken: 502s until the slow checks eject the dead leader, then 503 "not leader" for good', async (ctx) => {
+    broken('broken: 502s until the slow checks eject the dead leader, then 503 "not leader" for good', async (ctx) => {
       const o = await run(ctx, FILE, 'broken');
       expect(o.exitCode).toBe(1);
       // Checks every 3 s, 3 failures: the dead instance takes traffic for 6 s or more.
@@ -140,7 +146,7 @@ for (const backend of ['local', 'containers'] as const) {
       expect(calls).toBeLessThan(1.3);
       expect(figure(o, 'recovery', 'upstream_calls_per_request{link:app→payments} < 1.1')?.measured).toBeCloseTo(1, 1);
     });
-    it('broken: retries inside the transaction drain the pool: most checkouts time out at the gateway', async (ctx) => {
+    broken('broken: retries inside the transaction drain the pool: most checkouts time out at the gateway', async (ctx) => {
       const o = await run(ctx, FILE, 'broken');
       expect(o.exitCode).toBe(1);
       // Far more than the provider's own 30%: the checkouts whose charge would have gone through fail too.
@@ -176,7 +182,7 @@ for (const backend of ['local', 'containers'] as const) {
       expect(after.perSecond).toBeCloseTo(25, 0);
       expect(after.failed).toBe(0);
     });
-    it('broken: still down at full load 6 s after the heal (every search retried, every answer too late); recovers only once shed', async (ctx) => {
+    broken('broken: still down at full load 6 s after the heal (every search retried, every answer too late); recovers only once shed', async (ctx) => {
       const o = await run(ctx, FILE, 'broken');
       expect(o.exitCode).toBe(1);
       const rc = o.result?.judgement.recovery;

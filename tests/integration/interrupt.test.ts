@@ -26,13 +26,21 @@ function interruptDuringLoad(signals: NodeJS.Signals[], when = /apply latency/, 
     }, 100);
     let stderr = '';
     let sent = false;
+    let next = 1;
     const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.stderr.on('data', (b: Buffer) => {
       stderr += b.toString();
       // Interrupt while a fault is applied: its heal must still run.
       if (!sent && when.test(stderr)) {
         sent = true;
-        for (const [i, sig] of signals.entries()) setTimeout(() => child.kill(sig), afterMs + i * 5); // teardown takes well under a second
+        setTimeout(() => child.kill(signals[0]), afterMs);
+      }
+      // Each further signal once the CLI has said it took the one before (two signals sent a few ms
+      // apart can reach it as one: a pending signal is not queued twice). Teardown takes well under a second.
+      const sig = signals[next];
+      if (sig && stderr.includes(`${signals[next - 1]}${next > 1 ? ' again' : ''}:`)) {
+        next++;
+        child.kill(sig);
       }
     });
     child.on('error', reject);

@@ -77,6 +77,13 @@ describe("a team's own project: npm install -D the packed package, brownout init
     expect(again.stdout).toContain('kept     chaos/scenario.ts');
     expect(readFileSync(path.join(project, 'chaos', 'scenario.ts'), 'utf8')).toContain('// edited by the team');
 
+    // list finds what init wrote: with no argument (the chaos script's folder) and given the folder; the load script is no scenario.
+    for (const args of [['list'], ['list', 'chaos']]) {
+      const listed = await runProgram('npx', ['brownout', ...args], {}, project);
+      expect(listed.status, listed.stdout + listed.stderr).toBe(0);
+      expect(listed.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^\S+\s+\S+\s+chaos\/scenario\.ts\s+/)]);
+    }
+
     // The scenario and the load script type-check against the package's own declarations.
     const tsc = await runProgram('npx', ['tsc', '-p', 'chaos/tsconfig.json'], {}, project);
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
