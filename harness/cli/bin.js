@@ -13,5 +13,11 @@ try {
   process.exit(2);
 }
 // What `node --import tsx` does before a program: register its module hooks.
-await import(tsx);
-await import(new URL('./main.ts', import.meta.url).href);
+try {
+  await import(tsx);
+  await import(new URL('./main.ts', import.meta.url).href);
+} catch (e) {
+  // A CLI that could not even start is a harness error, never "expectation failed" (Node's own 1).
+  process.stderr.write(`brownout: could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(2);
+}

@@ -699,6 +699,12 @@ async function scenarioModes(file: string): Promise<string[]> {
 // (its event loop drained with a promise that never settles, e.g. a scenario's top-level await),
 // it exits 2, never 0 by accident, and says so.
 process.exitCode = 2;
+// An exception nothing caught ends the process with Node's own 1, which would read as "an
+// expectation failed": it is a harness error (what the run started is removed by its reaper).
+process.on('uncaughtException', (e) => {
+  process.stderr.write(`brownout: internal error: ${errorMessage(e)}\n`);
+  process.exit(2);
+});
 let finished = false;
 process.on('exit', (code) => {
   if (!finished && code === 2)

@@ -5,7 +5,7 @@
 // run's reaper (reaper.ts, a small process that outlives the harness and wakes when the harness's
 // pipe closes), the next run's start and `brownout clean` each remove what it names.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,7 +84,7 @@ const GONE_WITHIN_MS = 5_000;
  * Removes what a dead run's record names: each process still alive by identity, with its tree and,
  * when it leads its process group, the group's members (a live leader's group number is its own);
  * then the temp dirs and the record. One line per thing removed. A record whose harness is alive is
- * left alone (unless `force`: the reaper, once its harness's pipe closed and the harness is gone).
+ * left alone; one whose processes could not all be ended is kept (the lines say which are alive).
  */
 export async function sweepRecord(file: string): Promise<string[]> {
   const r = readRecord(file);
@@ -114,11 +114,7 @@ export async function sweepRecord(file: string): Promise<string[]> {
   while (stillAlive(targets).length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
   for (const d of r.dirs) {
     if (!d.startsWith(os.tmpdir())) continue; // only the run's own temp dirs, whatever the file says
-    try {
-      readdirSync(d);
-    } catch {
-      continue;
-    }
+    if (!existsSync(d)) continue;
     rmSync(d, { recursive: true, force: true });
     removed.push(`temp dir ${d}`);
   }
@@ -155,8 +151,14 @@ export async function sweepDeadRuns(): Promise<string[]> {
  * Starts the run's reaper (reaper.ts) on this ledger. `stop()`, once teardown deleted the record,
  * closes the pipe and waits for the reaper to exit (it finds no record and goes at once).
  */
-export function startReaper(ledger: RunLedger, harness: ProcessIdentity | undefined = identify(process.pid)): { stop(): Promise<void> } {
-  if (!harness) return { stop: async () => undefined };
+export interface Reaper {
+  /** Idempotent. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export function startReaper(ledger: RunLedger, harness: ProcessIdentity | undefined = identify(process.pid)): Reaper {
+  if (!harness) return { stop: async () => undefined, [Symbol.asyncDispose]: async () => undefined };
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const script = fileURLToPath(new URL('./reaper.ts', import.meta.url));
   // Its own process group: a terminal's Ctrl-C or a kill of the harness's group does not reach it.
@@ -172,15 +174,14 @@ export function startReaper(ledger: RunLedger, harness: ProcessIdentity | undefi
   child.unref();
   (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   let stopping: Promise<void> | undefined;
-  return {
-    stop: () => {
-      stopping ??= (async () => {
-        child.stdin?.end();
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, 5_000)))]);
-        clearTimeout(timer);
-      })();
-      return stopping;
-    },
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      child.stdin?.end();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, 5_000)))]);
+      clearTimeout(timer);
+    })();
+    return stopping;
   };
+  return { stop, [Symbol.asyncDispose]: stop };
 }

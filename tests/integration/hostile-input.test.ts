@@ -74,6 +74,13 @@ describe('hostile input', () => {
     expect(suites).toHaveLength(2);
   });
 
+  it("an exception nothing catches (thrown by a scenario after its import) is exit 2, never Node's 1", async () => {
+    const late = file('late/late.ts', "setTimeout(() => { throw new Error('thrown later'); }, 10);\nexport default 1;\n");
+    const r = await brownout(['list', late]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^brownout: internal error: Error: thrown later/m);
+  });
+
   it('a busy loop at import: list names it as invalid (exit 2) within the bound and lists the others', async () => {
     file('list/busy.ts', 'while (true) {}\nexport default 1;\n');
     const log = file('fine.log', '127.0.0.1:4000 [24/Nov/2026:07:06:40.000] edge app/app 0/0/0/5/5 200 10 - - ---- 1/1/0/0/0 0/0 "GET /a HTTP/1.1"\n');
