@@ -701,11 +701,12 @@ async function scenarioModes(file: string): Promise<string[]> {
 process.exitCode = 2;
 // An exception nothing caught ends the process with Node's own 1, which would read as "an
 // expectation failed": it is a harness error (what the run started is removed by its reaper).
+let finished = false;
 process.on('uncaughtException', (e) => {
+  finished = true; // said here; the line below would only repeat it
   process.stderr.write(`brownout: internal error: ${errorMessage(e)}\n`);
   process.exit(2);
 });
-let finished = false;
 process.on('exit', (code) => {
   if (!finished && code === 2)
     process.stderr.write(
