@@ -1,49 +1,21 @@
-import { execFile } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import mysql from 'mysql2/promise';
-import { GenericContainer, getContainerRuntimeClient, ImageName, Wait, type StartedTestContainer } from 'testcontainers';
+import { getContainerRuntimeClient, ImageName, type StartedTestContainer } from 'testcontainers';
 import type { CleanupList } from '../../core/cleanup.ts';
 import { StackError } from '../../core/errors.ts';
 import { debug } from '../../core/log.ts';
 import { waitUntil } from '../../core/ports.ts';
-import { droppedLogLines, statCounters, watchServerStates, type ServerStateWatch } from '../haproxy.ts';
 import { linkCalls, setHttpRule, type HttpFaultProxy } from '../http-faults.ts';
-import { flushRedis, redisCommand } from '../redis.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
 import { AcceptCounter, createProxyAt, linkTraffic, listToxics, type ActiveProxy } from '../toxiproxy.ts';
-import {
-  containerAction,
-  HOLDER_EXIT_MARKER,
-  HOLDER_RESTART_MARKER,
-  type ContainerAction,
-  type ContainerPlan,
-  type ServiceBuild,
-  type StackPlan,
-} from './plan.ts';
+import { containerAction, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, type ContainerAction, type ContainerPlan, type StackPlan } from './plan.ts';
+import { partKind } from '../parts/index.ts';
+import { LoopbackContainer, Wait } from './container.ts';
 import { withoutRyuk } from './engine.ts';
 import { runLabels, sweepRuns } from './sweep.ts';
 
 const log = debug('stack:containers');
-const execFileP = promisify(execFile);
 
-/**
- * A container whose traffic stays on this machine:
- * - every port published on 127.0.0.1 only (Docker's default is every interface): the harness and
- *   k6 are the only clients, and nothing of a run is reachable from another machine;
- * - names Docker's DNS does not know (a part whose container is gone) are not passed on to the
- *   host's resolvers (Docker's default: seen here going out to the host's name server) but to
- *   127.0.0.1 inside the container, where nothing answers.
- */
-class LoopbackContainer extends GenericContainer {
-  protected override async beforeContainerCreated(): Promise<void> {
-    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as { HostIp?: string }[][]) {
-      for (const b of bindings) b.HostIp = '127.0.0.1';
-    }
-    this.hostConfig.Dns = ['127.0.0.1'];
-  }
-}
 /** Lines of a container's output kept for the error when it stops unasked. */
 const TAIL_LINES = 20;
 
@@ -276,19 +248,21 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       for (const p of plan.proxies.filter((x) => x.link.startsWith(`${c.part}→`))) {
         links.set(p.link, await createProxyAt(toxiproxyUrl, { name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream }));
       }
-      const container = await startPart(c, network, labels, opts.dbPassword);
+      // Each kind starts its container and makes the run's handle on it (parts/<kind>.ts).
+      const kind = partKind(c.kind);
+      if (!kind) throw new StackError(`no part kind '${c.kind}'`, `part ${c.part}`, 'this is a brownout bug: every plan comes from a registered kind');
+      const container = await kind.startContainer(c, { network, labels, dbPassword: opts.dbPassword });
       add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
       await followLogs(c.part, container);
       containers.set(c.part, { plan: c, container });
-      const part = await runningPart(c, container, opts.dbPassword, () =>
-        act(c.part, containerAction({ type: 'restart', part: c.part }, c)).then(() => undefined),
-      );
-      if ('watch' in part) {
-        const w = part.watch;
-        // Released before its container: the poll would otherwise keep the process alive.
-        add(`${c.part} server-state watch`, async () => w.stop());
-      }
-      parts.set(c.part, part.part);
+      const running = await kind.runningContainer(c, container, {
+        dbPassword: opts.dbPassword,
+        restart: () => act(c.part, containerAction({ type: 'restart', part: c.part }, c)).then(() => undefined),
+      });
+      const w = running.watch;
+      // Released before its container: the poll would otherwise keep the process alive.
+      if (w) add(`${c.part} server-state watch`, async () => w.stop());
+      parts.set(c.part, running.part);
       startupMs[c.part] = Date.now() - t;
       log(`${c.part} up (${c.kind}) in ${startupMs[c.part]} ms`);
     }
@@ -372,173 +346,5 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       'read the message above; `docker ps -a` shows what the engine holds',
       e,
     );
-  }
-}
-
-/** What the run uses of a started container: the same part interface as the local backend's. */
-async function runningPart(
-  c: ContainerPlan,
-  container: StartedTestContainer,
-  dbPassword: (part: string) => string,
-  restart: () => Promise<void>,
-): Promise<{ part: RunningPart } | { part: RunningPart; watch: ServerStateWatch }> {
-  const host = container.getHost();
-  switch (c.kind) {
-    case 'mariadb':
-      return {
-        part: {
-          kind: 'mariadb',
-          name: c.part,
-          user: c.user,
-          // Root from the host through the mapped port (MariaDB's image lets root in from any host).
-          adminConnection: () =>
-            mysql.createConnection({ host, port: container.getMappedPort(c.port), user: 'root', password: dbPassword(`${c.part}-root`), database: c.database }),
-        },
-      };
-    case 'redis': {
-      const url = `redis://${host}:${container.getMappedPort(c.port)}`;
-      return { part: { kind: 'redis', name: c.part, flushAll: () => flushRedis(url), command: (args) => redisCommand(url, args) } };
-    }
-    case 'service':
-      return {
-        part: {
-          kind: 'service',
-          name: c.part,
-          // A getter: a restart may publish the port on another host port.
-          get url() {
-            return `http://${host}:${container.getMappedPort(c.port)}`;
-          },
-          restart,
-        },
-      };
-    case 'gateway': {
-      const url = `http://${host}:${container.getMappedPort(c.port)}`;
-      const stats = { host, port: container.getMappedPort(c.statsPort) };
-      const part = {
-        kind: 'gateway' as const,
-        name: c.part,
-        url,
-        serverChanges: () => [],
-        droppedLogLines: () => droppedLogLines(stats),
-        counters: () => statCounters(stats),
-      };
-      if (!c.check) return { part };
-      // As locally: load starts once HAProxy has checked every server.
-      const watch = await watchServerStates(stats);
-      const problem = await watch.settle(c.check);
-      if (problem) {
-        watch.stop();
-        throw new StackError(
-          `${c.part}: ${problem}`,
-          `gateway container ${container.getId().slice(0, 12)}`,
-          'check that every server answers its health check path',
-        );
-      }
-      return { part: { ...part, serverChanges: () => [...watch.changes] }, watch };
-    }
-  }
-}
-
-/**
- * The service image, built as `make setup-containers` builds it: with the docker CLI and the host's
- * network (npm ci reaches the registry that way); Docker's cache makes it a second when nothing
- * changed. testcontainers' own build offers neither the network nor the build's error.
- */
-async function buildServiceImage(b: ServiceBuild): Promise<void> {
-  const args = [
-    'build',
-    '--network',
-    'host',
-    '--force-rm',
-    '-q',
-    '-t',
-    b.tag,
-    '-f',
-    b.file,
-    ...Object.entries(b.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
-    b.context,
-  ];
-  try {
-    await execFileP('docker', args, { env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
-  } catch (e) {
-    const out = e as { stderr?: string; stdout?: string };
-    const tail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new StackError(
-      `the service image ${b.tag} did not build`,
-      `docker ${args.join(' ')}\n${tail}`,
-      'run `make setup-containers` (it builds the base images), then read the build output above',
-      e,
-    );
-  }
-}
-
-const built = new Map<string, Promise<void>>();
-
-async function startPart(
-  c: ContainerPlan,
-  network: string,
-  labels: Record<string, string>,
-  dbPassword: (part: string) => string,
-): Promise<StartedTestContainer> {
-  switch (c.kind) {
-    case 'mariadb':
-      // The official image's settings (our local image takes the same); ready once the port
-      // listens: the init scripts run on a server without networking first.
-      return new LoopbackContainer(c.image)
-        .withLabels(labels)
-        .withEnvironment({
-          MYSQL_DATABASE: c.database,
-          MYSQL_USER: c.user,
-          MYSQL_PASSWORD: dbPassword(c.part),
-          MYSQL_ROOT_PASSWORD: dbPassword(`${c.part}-root`),
-        })
-        .withCommand(c.command)
-        .withCopyContentToContainer(c.initScripts)
-        .withExposedPorts(c.port)
-        .withNetworkMode(network)
-        .withNetworkAliases(c.alias)
-        .withWaitStrategy(Wait.forListeningPorts())
-        .withStartupTimeout(120_000)
-        .start();
-    case 'redis':
-      return new LoopbackContainer(c.image)
-        .withLabels(labels)
-        .withCommand(c.command)
-        .withExposedPorts(c.port)
-        .withNetworkMode(network)
-        .withNetworkAliases(c.alias)
-        .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
-        .start();
-    case 'service': {
-      // Once per image and process: a stack of several services builds it once.
-      let b = built.get(c.build.tag);
-      if (!b) {
-        b = buildServiceImage(c.build);
-        built.set(c.build.tag, b);
-        b.catch(() => built.delete(c.build.tag));
-      }
-      await b;
-      return new LoopbackContainer(c.build.tag)
-        .withLabels(labels)
-        .withCommand(c.command)
-        .withWorkingDir(c.workdir)
-        .withEnvironment(c.env)
-        .withCopyContentToContainer(c.files)
-        .withExposedPorts(c.port)
-        .withNetworkMode(network)
-        .withNetworkAliases(c.alias)
-        .withWaitStrategy(Wait.forHttp(c.health, c.port).forStatusCode(200))
-        .withStartupTimeout(c.startupTimeoutMs)
-        .start();
-    }
-    case 'gateway':
-      return new LoopbackContainer(c.image)
-        .withLabels(labels)
-        .withCopyContentToContainer([c.config, ...(c.timeoutBody ? [c.timeoutBody] : [])])
-        .withExposedPorts(c.port, c.statsPort)
-        .withNetworkMode(network)
-        .withNetworkAliases(c.alias)
-        .withWaitStrategy(Wait.forListeningPorts())
-        .start();
   }
 }

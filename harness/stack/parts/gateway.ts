@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { StackError } from '../../core/errors.ts';
 import { alias, GATEWAY_STATS_PORT, PORTS } from '../containers/base.ts';
-import { haproxyConfig, startGateway, timeoutErrorPage, type StartedGateway } from '../haproxy.ts';
-import { envPrefix, hostPortEnv, urlPath, type PartKind } from './part.ts';
+import { droppedLogLines, haproxyConfig, startGateway, statCounters, timeoutErrorPage, watchServerStates, type StartedGateway } from '../haproxy.ts';
+import { envPrefix, hostPortEnv, planOf, urlPath, type PartKind } from './part.ts';
 
 /** Active health checks a gateway runs against every server behind it. */
 export interface HealthCheck {
@@ -127,5 +128,44 @@ export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway>
       timeoutBody,
       check: part.check,
     };
+  },
+  startContainer: async (plan, ctx) => {
+    const c = planOf(plan, 'gateway');
+    const { LoopbackContainer, Wait } = await import('../containers/container.ts');
+    return new LoopbackContainer(c.image)
+      .withLabels({ ...ctx.labels })
+      .withCopyContentToContainer([c.config, ...(c.timeoutBody ? [c.timeoutBody] : [])])
+      .withExposedPorts(c.port, c.statsPort)
+      .withNetworkMode(ctx.network)
+      .withNetworkAliases(c.alias)
+      .withWaitStrategy(Wait.forListeningPorts())
+      .start();
+  },
+  runningContainer: async (plan, container) => {
+    const c = planOf(plan, 'gateway');
+    const host = container.getHost();
+    const url = `http://${host}:${container.getMappedPort(c.port)}`;
+    const stats = { host, port: container.getMappedPort(c.statsPort) };
+    const part = {
+      kind: 'gateway' as const,
+      name: c.part,
+      url,
+      serverChanges: () => [],
+      droppedLogLines: () => droppedLogLines(stats),
+      counters: () => statCounters(stats),
+    };
+    if (!c.check) return { part };
+    // As locally: load starts once HAProxy has checked every server.
+    const watch = await watchServerStates(stats);
+    const problem = await watch.settle(c.check);
+    if (problem) {
+      watch.stop();
+      throw new StackError(
+        `${c.part}: ${problem}`,
+        `gateway container ${container.getId().slice(0, 12)}`,
+        'check that every server answers its health check path',
+      );
+    }
+    return { part: { ...part, serverChanges: () => [...watch.changes] }, watch };
   },
 };

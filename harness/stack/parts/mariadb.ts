@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { alias, mariadbServerFlags, PORTS } from '../containers/base.ts';
 import { startMariaDb, type StartedMariaDb } from '../mariadb.ts';
-import { hostPortEnv, envPrefix, type PartKind } from './part.ts';
+import { hostPortEnv, envPrefix, planOf, type PartKind } from './part.ts';
 
 /** A MariaDB server, started fresh for the run. */
 export interface MariaDbPart {
@@ -180,4 +181,46 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb>
       ...(part.seedPath ? [{ target: '/docker-entrypoint-initdb.d/02-seed.sql', content: readFileSync(part.seedPath, 'utf8') }] : []),
     ],
   }),
+  startContainer: async (plan, ctx) => {
+    const c = planOf(plan, 'mariadb');
+    const { LoopbackContainer, Wait } = await import('../containers/container.ts');
+    // The official image's settings (our local image takes the same); ready once the port
+    // listens: the init scripts run on a server without networking first.
+    return new LoopbackContainer(c.image)
+      .withLabels({ ...ctx.labels })
+      .withEnvironment({
+        MYSQL_DATABASE: c.database,
+        MYSQL_USER: c.user,
+        MYSQL_PASSWORD: ctx.dbPassword(c.part),
+        MYSQL_ROOT_PASSWORD: ctx.dbPassword(`${c.part}-root`),
+      })
+      .withCommand(c.command)
+      .withCopyContentToContainer(c.initScripts)
+      .withExposedPorts(c.port)
+      .withNetworkMode(ctx.network)
+      .withNetworkAliases(c.alias)
+      .withWaitStrategy(Wait.forListeningPorts())
+      .withStartupTimeout(120_000)
+      .start();
+  },
+  runningContainer: async (plan, container, ctx) => {
+    const c = planOf(plan, 'mariadb');
+    const host = container.getHost();
+    return {
+      part: {
+        kind: 'mariadb',
+        name: c.part,
+        user: c.user,
+        // Root from the host through the mapped port (MariaDB's image lets root in from any host).
+        adminConnection: () =>
+          mysql.createConnection({
+            host,
+            port: container.getMappedPort(c.port),
+            user: 'root',
+            password: ctx.dbPassword(`${c.part}-root`),
+            database: c.database,
+          }),
+      },
+    };
+  },
 };

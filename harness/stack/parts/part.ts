@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import type { StartedTestContainer } from 'testcontainers';
 import type { ContainerPlan, ImageSet } from '../containers/base.ts';
+import type { ServerStateWatch } from '../haproxy.ts';
 import type { RunResources, StartedPart } from '../resources.ts';
+import type { RunningPart } from '../running.ts';
 import type { LadderPart } from '../../metrics/index.ts';
 
 /**
@@ -58,9 +61,37 @@ export interface PlanContext {
   proxyPort(to: string): number;
 }
 
+/** What a part's container start is given: the run's network, its labels, and the per-run passwords. */
+export interface ContainerStartContext {
+  network: string;
+  labels: Readonly<Record<string, string>>;
+  dbPassword(part: string): string;
+}
+
+/** What the run's handle on a started container is made with. */
+export interface ContainerRunContext {
+  dbPassword(part: string): string;
+  /** Restarts the part as the restart fault does (the containers backend's own way for its kind). */
+  restart(): Promise<void>;
+}
+
+/** A started container as the run uses it; a gateway's server-state watch with it (released before the container). */
+export interface RunningContainer {
+  part: RunningPart;
+  watch?: ServerStateWatch;
+}
+
+/** The plan of `kind`, or an error naming both: each kind's container steps take the plans it made. */
+export function planOf<K extends ContainerPlan['kind']>(plan: ContainerPlan, kind: K): Extract<ContainerPlan, { kind: K }> {
+  if (plan.kind !== kind) throw new Error(`a ${plan.kind} container plan given to the ${kind} part kind`);
+  return plan as Extract<ContainerPlan, { kind: K }>;
+}
+
 /**
  * One kind of stack part, whole: the user's documented type (Def), its schema, how it resolves, what
- * a service that depends on it is told, its local start, its container plan. Registered in
+ * a service that depends on it is told, its local start, its container plan, the container's start
+ * and the run's handle on it (as a testcontainers module keeps its builder and started container
+ * side by side). Registered in
  * parts/index.ts; validation, the local start and the containers plan loop over that list.
  * Methods (not arrow properties), so that every kind fits the list's PartKind<StackPart, ResolvedPart>.
  */
@@ -75,6 +106,10 @@ export interface PartKind<Def extends { kind: string }, Resolved extends { kind:
   dependencyEnv(part: Resolved, reach: Reach): Record<string, string>;
   start(part: Resolved, ctx: LocalStartContext): Promise<Started>;
   plan(part: Resolved, ctx: PlanContext): ContainerPlan;
+  /** Starts the container its plan describes; ready when this resolves (testcontainers' wait strategy). */
+  startContainer(plan: ContainerPlan, ctx: ContainerStartContext): Promise<StartedTestContainer>;
+  /** What the run uses of that container: the same part interface as the local start's. */
+  runningContainer(plan: ContainerPlan, container: StartedTestContainer, ctx: ContainerRunContext): Promise<RunningContainer>;
   /** The waits it is configured with, for the timeout ladder (none: a hop without a limit of its own). */
   waits(part: Resolved): LadderPart;
 }

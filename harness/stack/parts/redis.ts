@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { alias, PORTS } from '../containers/base.ts';
-import { startRedis, type StartedRedis } from '../redis.ts';
-import { envPrefix, hostPortEnv, type PartKind } from './part.ts';
+import { flushRedis, redisCommand, startRedis, type StartedRedis } from '../redis.ts';
+import { envPrefix, hostPortEnv, planOf, type PartKind } from './part.ts';
 
 /** A Redis server, started fresh (no persistence). Services that depend on it get <NAME>_URL = redis://127.0.0.1:port. */
 export interface RedisPart {
@@ -34,4 +34,21 @@ export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis> = {
     port: PORTS.redis,
     command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
   }),
+  startContainer: async (plan, ctx) => {
+    const c = planOf(plan, 'redis');
+    const { LoopbackContainer, Wait } = await import('../containers/container.ts');
+    return new LoopbackContainer(c.image)
+      .withLabels({ ...ctx.labels })
+      .withCommand(c.command)
+      .withExposedPorts(c.port)
+      .withNetworkMode(ctx.network)
+      .withNetworkAliases(c.alias)
+      .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
+      .start();
+  },
+  runningContainer: async (plan, container) => {
+    const c = planOf(plan, 'redis');
+    const url = `redis://${container.getHost()}:${container.getMappedPort(c.port)}`;
+    return { part: { kind: 'redis', name: c.part, flushAll: () => flushRedis(url), command: (args) => redisCommand(url, args) } };
+  },
 };

@@ -4,7 +4,7 @@ import { StackError } from '../../core/errors.ts';
 import { expandVars } from '../../core/expand.ts';
 import { alias, HOLDER, PORTS, serviceBuild } from '../containers/base.ts';
 import { pm2Ecosystem, startService, type StartedService } from '../service.ts';
-import { envPrefix, hostPortEnv, urlPath, type PartKind } from './part.ts';
+import { envPrefix, hostPortEnv, planOf, urlPath, type PartKind } from './part.ts';
 
 /** The service under test, or any helper process: a command that serves HTTP on $PORT. */
 export interface ServicePart {
@@ -175,6 +175,38 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService>
       startupTimeoutMs: part.startupTimeoutMs,
       files: [pm2 ? ecosystem : HOLDER],
       supervised: pm2,
+    };
+  },
+  startContainer: async (plan, ctx) => {
+    const c = planOf(plan, 'service');
+    const { imageBuilt, LoopbackContainer, Wait } = await import('../containers/container.ts');
+    await imageBuilt(c.build);
+    return new LoopbackContainer(c.build.tag)
+      .withLabels({ ...ctx.labels })
+      .withCommand(c.command)
+      .withWorkingDir(c.workdir)
+      .withEnvironment(c.env)
+      .withCopyContentToContainer(c.files)
+      .withExposedPorts(c.port)
+      .withNetworkMode(ctx.network)
+      .withNetworkAliases(c.alias)
+      .withWaitStrategy(Wait.forHttp(c.health, c.port).forStatusCode(200))
+      .withStartupTimeout(c.startupTimeoutMs)
+      .start();
+  },
+  runningContainer: async (plan, container, ctx) => {
+    const c = planOf(plan, 'service');
+    const host = container.getHost();
+    return {
+      part: {
+        kind: 'service',
+        name: c.part,
+        // A getter: a restart may publish the port on another host port.
+        get url() {
+          return `http://${host}:${container.getMappedPort(c.port)}`;
+        },
+        restart: ctx.restart,
+      },
     };
   },
 };
