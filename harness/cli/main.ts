@@ -46,6 +46,7 @@ interface RunCliOptions {
   mode?: string;
   reports: string;
   allowHost: string[];
+  loopbackOnly?: boolean;
   baseline?: string;
   maxRegression: string;
   saveBaseline?: string;
@@ -112,6 +113,7 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
       ...(opts.mode ? { mode: opts.mode } : {}),
       reportsDir: opts.reports,
       allowHosts: opts.allowHost,
+      ...(opts.loopbackOnly ? { loopbackOnly: true } : {}),
       ...(baseline ? { baseline } : {}),
       runners,
       againIfBusy,
@@ -175,6 +177,7 @@ program
   .addOption(new Option('--mode <mode>', "the scenario's mode (e.g. broken or fixed); default: its first"))
   .addOption(new Option('--reports <dir>', 'where run reports go').default('reports'))
   .addOption(new Option('--allow-host <host...>', 'a non-loopback host load may be sent to (repeatable)').default([]))
+  .addOption(new Option('--loopback-only', 'a part of the stack listening beyond 127.0.0.1 ends the run (exit 2) instead of a warning'))
   .addOption(new Option('--baseline <file>', 'compare with a stored baseline: worse beyond a margin fails the run (exit 1)'))
   .addOption(
     new Option('--max-regression <margins>', 'how much worse each figure may get than the baseline; a figure given twice must exceed both').default(

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../core/cleanup.ts';
-import { HarnessError, LoadError, errorMessage } from '../core/errors.ts';
+import { HarnessError, LoadError, StackError, errorMessage } from '../core/errors.ts';
 import { leftAfterTeardown } from '../core/leftovers.ts';
 import { debug } from '../core/log.ts';
 import { RunLedger, startReaper, sweepDeadRuns } from '../core/ledger.ts';
@@ -40,6 +40,8 @@ export interface RunOptions {
   reportsDir?: string;
   /** Hosts besides loopback that load may be sent to (--allow-host). */
   allowHosts?: readonly string[];
+  /** A part listening beyond loopback ends the run (exit 2) before the load, instead of a warning. */
+  loopbackOnly?: boolean;
   /** Aborting (SIGINT, SIGTERM) stops the load and tears everything down. */
   signal?: AbortSignal;
   /** One line per step, for the terminal. */
@@ -206,6 +208,12 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     const st = stack;
     Object.assign(versions, st.versions());
     progress(`stack up in ${((Date.now() - tStack) / 1000).toFixed(1)} s: ${[...st.parts.keys()].join(', ')}`);
+    if (wide.length && opts.loopbackOnly)
+      throw new StackError(
+        `listening beyond loopback (other hosts can reach it): ${wide.join('; ')}`,
+        'the stack, once up (--loopback-only)',
+        'make it listen on $HOST (127.0.0.1), or drop --loopback-only to be warned only',
+      );
     for (const w of wide) progress(`warning: ${w}, beyond loopback: other hosts can reach it; make it listen on $HOST (127.0.0.1)`);
     // Runs after every fault is healed and the load has stopped, before any proxy or part goes:
     // the proof that no toxic was left behind.

@@ -13,7 +13,7 @@ import { ManagedProcess } from '../../harness/core/process.ts';
 import { identify, stillAlive } from '../../harness/core/procfs.ts';
 import { runScenario } from '../../harness/run/index.ts';
 import { API_TOKEN, PASSWORD_IN_URL } from './scenarios/leaky-env.ts';
-import { descendants, runProgram, withPhotoDb } from './helpers.ts';
+import { descendants, runProgram, runTempDirs, withPhotoDb } from './helpers.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -197,5 +197,25 @@ describe('hostile input', () => {
         /^warning: imager \(pid \d+\) listens on 0\.0\.0\.0:\d+, beyond loopback: other hosts can reach it; make it listen on \$HOST \(127\.0\.0\.1\)$/,
       ),
     ]);
+    // Made strict, the same stack ends the run before any load (exit 2), and leaves nothing.
+    const dirs = runTempDirs();
+    const strict = await runScenario({
+      scenarioFile: 'tests/integration/scenarios/teardown-pass.ts',
+      reportsDir: path.join(dir, 'strict'),
+      loopbackOnly: true,
+      definition: (d) => ({
+        ...d,
+        stack: (ctx) => {
+          const s = d.stack(ctx);
+          const imager = s['imager'];
+          return imager?.kind === 'service' ? { ...s, imager: { ...imager, command: ['sh', '-c', 'HOST=0.0.0.0 exec "$@"', 'sh', ...imager.command] } } : s;
+        },
+      }),
+    });
+    expect(strict.exitCode).toBe(2);
+    expect(strict.error?.message).toMatch(/^listening beyond loopback \(other hosts can reach it\): imager \(pid \d+\) listens on 0\.0\.0\.0:\d+$/);
+    expect(strict.result).toBeUndefined();
+    expect(strict.cleanupFailures).toEqual([]);
+    expect(runTempDirs()).toEqual(dirs);
   });
 });
