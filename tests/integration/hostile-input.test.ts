@@ -75,7 +75,11 @@ describe('hostile input', () => {
   });
 
   it("an exception nothing catches (thrown by a scenario after its import) is exit 2, never Node's 1", async () => {
-    const late = file('late/late.ts', "setTimeout(() => { throw new Error('thrown later'); }, 10);\nexport default 1;\n");
+    // Thrown while the import still waits, so the command cannot have ended first.
+    const late = file(
+      'late/late.ts',
+      "setTimeout(() => { throw new Error('thrown later'); }, 10);\nawait new Promise((r) => setTimeout(r, 500));\nexport default 1;\n",
+    );
     const r = await brownout(['list', late]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^brownout: internal error: Error: thrown later/m);
