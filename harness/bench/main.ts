@@ -10,7 +10,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { CleanupList } from '../core/cleanup.ts';
 import { formatMs } from '../core/duration.ts';
-import { RunLedger, startReaper } from '../core/ledger.ts';
+import { startRecordedRun } from '../core/ledger.ts';
 import { Secrets } from '../core/secrets.ts';
 import { abortOnSignals } from '../core/signals.ts';
 import { bundleLoadScript, k6Version, readResultsFile, startK6, type LoadResults } from '../load/index.ts';
@@ -72,10 +72,8 @@ controller.signal.addEventListener('abort', () => {
 async function withResources<T>(use: (res: RunResources) => Promise<T>): Promise<T> {
   if (controller.signal.aborted) throw new Error(`interrupted by ${String(controller.signal.reason)}`);
   const runId = `bench-${Date.now()}`;
-  const ledger = new RunLedger(runId);
-  const reaper = startReaper(ledger);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-bench-'));
-  ledger.addDir(dir);
+  const recorded = startRecordedRun(runId, 'brownout-bench-');
+  const { dir, ledger } = recorded;
   const cleanup = new CleanupList();
   const up = { release: () => cleanup.releaseAll(), pending: () => cleanup.pending() };
   active.add(up);
@@ -86,10 +84,7 @@ async function withResources<T>(use: (res: RunResources) => Promise<T>): Promise
     const left = await cleanup.releaseAll();
     active.delete(up);
     if (left.length) say(`could not clean up: ${left.join(', ')}`);
-    else {
-      ledger.close();
-      await reaper.stop();
-    }
+    else await recorded.done();
   }
 }
 

@@ -5,7 +5,7 @@
 // run's reaper (reaper.ts, a small process that outlives the harness and wakes when the harness's
 // pipe closes), the next run's start and `brownout clean` each remove what it names.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,9 +38,7 @@ export class RunLedger {
     this.write();
   }
 
-  addProcess(pid: number | undefined): void {
-    const id = pid === undefined ? undefined : identify(pid);
-    if (!id) return;
+  addProcess(id: ProcessIdentity): void {
     this.record.processes.push(id);
     this.write();
   }
@@ -184,4 +182,34 @@ export function startReaper(ledger: RunLedger, harness: ProcessIdentity | undefi
     return stopping;
   };
   return { stop, [Symbol.asyncDispose]: stop };
+}
+
+/** A run's temp dir on the record, with the record and its reaper (what run and bench start with). */
+export interface RecordedRun {
+  dir: string;
+  ledger: RunLedger;
+  reaper: Reaper;
+  /** Teardown released everything: the record goes, and the reaper with it. */
+  done(): Promise<void>;
+}
+
+/**
+ * Opens the run's record, starts its reaper, and makes its temp dir (mkdtemp: a name no one could
+ * take before, mode 0700) on the record. Should teardown leave something, skip done(): the record
+ * and the reaper stay, and the reaper removes what is left once this process has exited.
+ */
+export function startRecordedRun(runId: string, dirPrefix: string): RecordedRun {
+  const ledger = new RunLedger(runId);
+  const reaper = startReaper(ledger);
+  const dir = mkdtempSync(path.join(os.tmpdir(), dirPrefix));
+  ledger.addDir(dir);
+  return {
+    dir,
+    ledger,
+    reaper,
+    done: async () => {
+      ledger.close();
+      await reaper.stop();
+    },
+  };
 }

@@ -1,13 +1,12 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../core/cleanup.ts';
 import { HarnessError, LoadError, StackError, errorMessage } from '../core/errors.ts';
 import { leftAfterTeardown } from '../core/leftovers.ts';
 import { debug } from '../core/log.ts';
-import { RunLedger, startReaper, sweepDeadRuns } from '../core/ledger.ts';
+import { startRecordedRun, sweepDeadRuns } from '../core/ledger.ts';
 import { Secrets } from '../core/secrets.ts';
 import { faultKind, partHit } from '../faults/index.ts';
 import {
@@ -167,11 +166,9 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   for (const line of await sweepDeadRuns()) progress(`removed what a killed run left: ${line}`);
   // On disk while the run goes: what it started, for its reaper (should this process die outright),
   // the next run and `brownout clean`.
-  const ledger = new RunLedger(runId);
-  const reaper = startReaper(ledger);
-  // Made new (mkdtemp: a name no one could take before, mode 0700): secrets and logs go in it.
-  const dir = mkdtempSync(path.join(os.tmpdir(), `brownout-${runId}-`));
-  ledger.addDir(dir);
+  // The temp dir holds secrets and logs: made new, 0700 (startRecordedRun).
+  const recorded = startRecordedRun(runId, `brownout-${runId}-`);
+  const { dir, ledger } = recorded;
   const cleanup = new CleanupList();
   opts.onCleanupList?.(cleanup);
   const reportDir = path.join(reportsDir, runId);
@@ -441,10 +438,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     outcome.exitCode = exitCodeOf(outcome);
     // Released everything: the record goes and the reaper with it. Otherwise both stay: the reaper
     // removes what is left once this process has exited (or the next run or `brownout clean` does).
-    if (outcome.cleanupFailures.length === 0) {
-      ledger.close();
-      await reaper.stop();
-    }
+    if (outcome.cleanupFailures.length === 0) await recorded.done();
   }
   mkdirSync(reportDir, { recursive: true });
   outcome.reportDir = reportDir;

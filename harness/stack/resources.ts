@@ -34,14 +34,18 @@ export function track(res: RunResources, what: { pid?: number | undefined; port?
 
 /** Records a started process and port in the run's outcome and, when there is one, its ledger on disk. */
 export function trackIn(started: Started | undefined, what: { pid?: number | undefined; port?: number }, ledger?: RunLedger): void {
-  if (what.pid !== undefined) ledger?.addProcess(what.pid);
-  if (what.port !== undefined) ledger?.addPort(what.port);
   if (what.pid !== undefined) {
     started?.pids.push(what.pid);
     const id = identify(what.pid);
-    if (id) started?.processes.push(id);
+    if (id) {
+      started?.processes.push(id);
+      ledger?.addProcess(id);
+    }
   }
-  if (what.port !== undefined) started?.ports.push(what.port);
+  if (what.port !== undefined) {
+    started?.ports.push(what.port);
+    ledger?.addPort(what.port);
+  }
 }
 
 export function partDir(res: RunResources, part: string): string {
