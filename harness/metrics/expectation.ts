@@ -156,6 +156,27 @@ export function parseExpectation(input: string): ParseResult {
   // The link's name as the stack writes it ('app→payments'); '->' is easier to type.
   if (counterTag === 'link' && tags['link'] !== undefined) tags['link'] = tags['link'].replace('->', '→');
 
+  const limit = limitOf(metric, tags, valueText, text);
+  if (!limit.ok) return limit;
+  const { value } = limit;
+  if (at && !['percentile', 'rate', 'recovery'].includes(metric.kind)) {
+    return {
+      ok: false,
+      message: `'${metricText}' in '${input}' has no confidence interval to be certain of`,
+      fix: "drop '@95%': counts, max, writes, connections and ejection are exact; it applies to percentiles, rates and recovery",
+    };
+  }
+  const never = neverHolds(metric, metricText, opText, value, text);
+  if (never) return never;
+  if (at && opText === '==')
+    return { ok: false, message: `'==' in '${input}' cannot be certain`, fix: "use < or <= (an upper limit) or > or >= (a lower one) with '@95%'" };
+  return { ok: true, expectation: { source: input.trim(), metric, tags, op: opText as Op, value, ...(at ? { certain: true } : {}) } };
+}
+
+type Failed = { ok: false; message: string; fix: string };
+
+/** The value an expectation compares with, read as its metric's unit: a number, a duration, a rate or a whole count. */
+function limitOf(metric: MetricRef, tags: Readonly<Record<string, string>>, valueText: string, text: string): { ok: true; value: number } | Failed {
   let value: number | undefined;
   if (metric.kind === 'db_queries_per_request' || metric.kind === 'upstream_calls_per_request') {
     value = /^\d+(?:\.\d+)?$/.test(valueText) ? Number(valueText) : undefined;
@@ -181,24 +202,18 @@ export function parseExpectation(input: string): ParseResult {
     value = /^\d+$/.test(valueText) ? Number(valueText) : undefined;
     if (value === undefined) return { ok: false, message: `'${valueText}' in '${text}' is not a whole number`, fix: 'count compares with a whole number' };
   }
-  if (at && !['percentile', 'rate', 'recovery'].includes(metric.kind)) {
-    return {
-      ok: false,
-      message: `'${metricText}' in '${input}' has no confidence interval to be certain of`,
-      fix: "drop '@95%': counts, max, writes, connections and ejection are exact; it applies to percentiles, rates and recovery",
-    };
-  }
-  // Every figure is 0 or more, and a rate at most 100%: a limit beyond that can never hold.
+  return { ok: true, value };
+}
+
+/** Every figure is 0 or more, and a rate at most 100%: a limit beyond that can never hold. */
+function neverHolds(metric: MetricRef, metricText: string, opText: string, value: number, text: string): Failed | undefined {
   const isRate = metric.kind === 'rate' || metric.kind === 'cache_miss_rate';
-  if ((opText === '<' && value <= 0) || (opText === '>' && isRate && value >= 1))
-    return {
-      ok: false,
-      message: `'${text}' can never hold: ${metricText} is ${opText === '<' ? 'never below 0' : 'never above 100%'}`,
-      fix: opText === '<' ? `write '${metricText} == 0' for none at all, or a limit above 0` : `write '${metricText} == 100%' for all, or a limit below 100%`,
-    };
-  if (at && opText === '==')
-    return { ok: false, message: `'==' in '${input}' cannot be certain`, fix: "use < or <= (an upper limit) or > or >= (a lower one) with '@95%'" };
-  return { ok: true, expectation: { source: input.trim(), metric, tags, op: opText as Op, value, ...(at ? { certain: true } : {}) } };
+  if (!((opText === '<' && value <= 0) || (opText === '>' && isRate && value >= 1))) return undefined;
+  return {
+    ok: false,
+    message: `'${text}' can never hold: ${metricText} is ${opText === '<' ? 'never below 0' : 'never above 100%'}`,
+    fix: opText === '<' ? `write '${metricText} == 0' for none at all, or a limit above 0` : `write '${metricText} == 100%' for all, or a limit below 100%`,
+  };
 }
 
 export function compare(measured: number, op: Op, expected: number): boolean {

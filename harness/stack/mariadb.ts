@@ -133,34 +133,7 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
   res.secrets?.add(rootPassword);
   res.secrets?.add(password);
   const user = 'brownout';
-  const admin = await mysql.createConnection({ socketPath, user: 'root', multipleStatements: true });
-  let version = '';
-  try {
-    await admin.query(`ALTER USER 'root'@'localhost' IDENTIFIED BY '${rootPassword}'`);
-    // mariadb-install-db also makes root@127.0.0.1, root@::1 and root@<hostname> without a password:
-    // any local user could log in. Only root@localhost (socket, password) and the service account stay.
-    const [accounts] = await admin.query(
-      "SELECT User AS u, Host AS h FROM mysql.user WHERE NOT (User = 'root' AND Host = 'localhost') AND User <> 'mariadb.sys'",
-    );
-    for (const a of accounts as { u: string; h: string }[]) await admin.query('DROP USER ?@?', [a.u, a.h]);
-    await admin.query(`CREATE DATABASE \`${opts.database}\``);
-    // Services reach the server through Toxiproxy, i.e. from 127.0.0.1 over TCP.
-    await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
-    await admin.query(`GRANT ALL ON \`${opts.database}\`.* TO '${user}'@'127.0.0.1'`);
-    await admin.query(`USE \`${opts.database}\``);
-    for (const file of [opts.schemaPath, opts.seedPath]) {
-      if (!file) continue;
-      try {
-        await admin.query(readFileSync(file, 'utf8'));
-      } catch (e) {
-        throw new StackStartError(opts.name, `loading ${path.basename(file)} failed: ${(e as Error).message}`, `SQL file ${file}`, '', 'fix the SQL file', e);
-      }
-    }
-    const [rows] = await admin.query('SELECT VERSION() AS v');
-    version = String((rows as { v: string }[])[0]?.v ?? '');
-  } finally {
-    await admin.end();
-  }
+  const version = await firstSetup(socketPath, opts, { rootPassword, user, password });
   log(`started ${opts.name} on 127.0.0.1:${port} in ${Date.now() - t0} ms`);
 
   return {
@@ -180,4 +153,39 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/**
+ * The new server's first setup, over its socket: root's per-run password, no other account without
+ * one, the database and the service account, then the schema and seed files. Returns its version.
+ */
+async function firstSetup(socketPath: string, opts: MariaDbOptions, accounts: { rootPassword: string; user: string; password: string }): Promise<string> {
+  const { rootPassword, user, password } = accounts;
+  const admin = await mysql.createConnection({ socketPath, user: 'root', multipleStatements: true });
+  try {
+    await admin.query(`ALTER USER 'root'@'localhost' IDENTIFIED BY '${rootPassword}'`);
+    // mariadb-install-db also makes root@127.0.0.1, root@::1 and root@<hostname> without a password:
+    // any local user could log in. Only root@localhost (socket, password) and the service account stay.
+    const [others] = await admin.query(
+      "SELECT User AS u, Host AS h FROM mysql.user WHERE NOT (User = 'root' AND Host = 'localhost') AND User <> 'mariadb.sys'",
+    );
+    for (const a of others as { u: string; h: string }[]) await admin.query('DROP USER ?@?', [a.u, a.h]);
+    await admin.query(`CREATE DATABASE \`${opts.database}\``);
+    // Services reach the server through Toxiproxy, i.e. from 127.0.0.1 over TCP.
+    await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
+    await admin.query(`GRANT ALL ON \`${opts.database}\`.* TO '${user}'@'127.0.0.1'`);
+    await admin.query(`USE \`${opts.database}\``);
+    for (const file of [opts.schemaPath, opts.seedPath]) {
+      if (!file) continue;
+      try {
+        await admin.query(readFileSync(file, 'utf8'));
+      } catch (e) {
+        throw new StackStartError(opts.name, `loading ${path.basename(file)} failed: ${(e as Error).message}`, `SQL file ${file}`, '', 'fix the SQL file', e);
+      }
+    }
+    const [rows] = await admin.query('SELECT VERSION() AS v');
+    return String((rows as { v: string }[])[0]?.v ?? '');
+  } finally {
+    await admin.end();
+  }
 }
