@@ -24,7 +24,16 @@ import {
 import { judge, machinePerPhase, whoGaveUp, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario, type ScenarioDefinition } from '../scenario/index.ts';
-import { beyondLoopback, startStack, startStackInContainers, trackIn, type ImageSetName, type RunningStack, type Started } from '../stack/index.ts';
+import {
+  beyondLoopback,
+  startStack,
+  startStackInContainers,
+  trackIn,
+  type ImageSetName,
+  type RunResources,
+  type RunningStack,
+  type Started,
+} from '../stack/index.ts';
 import { buildResult, exitCodeOf, machineBusyError, newRunId, saturationError, untrustedReason } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { watchCounters } from './counters.ts';
@@ -117,6 +126,32 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   }
 }
 
+/**
+ * The scenario's stack on the run's backend, up. Every local part gets 127.0.0.1 as $HOST; one
+ * that listens wider (reachable from other hosts) is warned of, or ends the run with loopbackOnly.
+ */
+async function startRunStack(sc: ResolvedScenario, opts: RunOptions, res: RunResources, progress: (line: string) => void): Promise<RunningStack> {
+  progress(`${sc.name} (${sc.mode}): starting the stack${opts.backend === 'containers' ? ' in containers' : ''}`);
+  const t0 = Date.now();
+  let st: RunningStack;
+  let wide: string[] = [];
+  if (opts.backend === 'containers') st = await startStackInContainers(sc.parts, sc.links, res, opts.images);
+  else {
+    const local = await startStack(sc.parts, sc.links, res);
+    st = local;
+    wide = beyondLoopback(local.processes());
+  }
+  progress(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${[...st.parts.keys()].join(', ')}`);
+  if (wide.length && opts.loopbackOnly)
+    throw new StackError(
+      `listening beyond loopback (other hosts can reach it): ${wide.join('; ')}`,
+      'the stack, once up (--loopback-only)',
+      'make it listen on $HOST (127.0.0.1), or drop --loopback-only to be warned only',
+    );
+  for (const w of wide) progress(`warning: ${w}, beyond loopback: other hosts can reach it; make it listen on $HOST (127.0.0.1)`);
+  return st;
+}
+
 /** stack up → load + fault timeline → judge → report → teardown (always). */
 async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   const secrets = new Secrets();
@@ -182,7 +217,6 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   const timers: NodeJS.Timeout[] = [];
   let timeline: StartedTimeline | undefined;
   const runners: K6Run[] = [];
-  let stack: RunningStack | undefined;
 
   try {
     const bundlePath = path.join(dir, 'load.bundle.js');
@@ -190,28 +224,9 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     const versions: Record<string, string> = { k6: await k6Version() };
     if (interrupted(opts.signal)) throw interrupted(opts.signal);
 
-    progress(`${sc.name} (${sc.mode}): starting the stack${opts.backend === 'containers' ? ' in containers' : ''}`);
-    const tStack = Date.now();
     // Builders record pids and ports as they appear, so a start that fails half-way is accounted for.
-    const res = { runId, dir, cleanup, secrets, started: outcome.started, ledger, say: progress };
-    // Every local part gets 127.0.0.1 as $HOST; one that listens wider is reachable from other hosts.
-    let wide: string[] = [];
-    if (opts.backend === 'containers') stack = await startStackInContainers(sc.parts, sc.links, res, opts.images);
-    else {
-      const local = await startStack(sc.parts, sc.links, res);
-      stack = local;
-      wide = beyondLoopback(local.processes());
-    }
-    const st = stack;
+    const st = await startRunStack(sc, opts, { runId, dir, cleanup, secrets, started: outcome.started, ledger, say: progress }, progress);
     Object.assign(versions, st.versions());
-    progress(`stack up in ${((Date.now() - tStack) / 1000).toFixed(1)} s: ${[...st.parts.keys()].join(', ')}`);
-    if (wide.length && opts.loopbackOnly)
-      throw new StackError(
-        `listening beyond loopback (other hosts can reach it): ${wide.join('; ')}`,
-        'the stack, once up (--loopback-only)',
-        'make it listen on $HOST (127.0.0.1), or drop --loopback-only to be warned only',
-      );
-    for (const w of wide) progress(`warning: ${w}, beyond loopback: other hosts can reach it; make it listen on $HOST (127.0.0.1)`);
     // Runs after every fault is healed and the load has stopped, before any proxy or part goes:
     // the proof that no toxic was left behind.
     cleanup.add('check: no toxic left', async () => {
