@@ -29,6 +29,14 @@ export class LoopbackContainer extends GenericContainer {
   }
 }
 
+/** A part's container on the run's network: the run's labels, the network, and the part's alias there. */
+export function onRunNetwork(image: string, alias: string, run: { labels: Readonly<Record<string, string>>; network: string }): LoopbackContainer {
+  return new LoopbackContainer(image)
+    .withLabels({ ...run.labels })
+    .withNetworkMode(run.network)
+    .withNetworkAliases(alias);
+}
+
 /**
  * An image built as `make setup-containers` builds it: with the docker CLI and the host's network
  * (npm ci reaches the registry that way); Docker's cache makes it a second when nothing changed.

@@ -10,7 +10,7 @@ import type { RunningPart, RunningStack } from '../running.ts';
 import { AcceptCounter, createProxyAt, linkTraffic, listToxics, type ActiveProxy } from '../toxiproxy.ts';
 import { containerAction, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, type ContainerAction, type ContainerPlan, type StackPlan } from './plan.ts';
 import { partKind } from '../parts/index.ts';
-import { LoopbackContainer, Wait } from './container.ts';
+import { onRunNetwork, Wait } from './container.ts';
 import { withoutRyuk } from './engine.ts';
 import { runLabels, sweepRuns } from './sweep.ts';
 
@@ -138,10 +138,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     add(`network ${plan.network}`, () => runtime.network.remove(created));
     const network = plan.network;
     let t = Date.now();
-    const toxiproxy = await new LoopbackContainer(plan.toxiproxy.image)
-      .withLabels(labels)
-      .withNetworkMode(network)
-      .withNetworkAliases(plan.toxiproxy.alias)
+    const toxiproxy = await onRunNetwork(plan.toxiproxy.image, plan.toxiproxy.alias, { labels, network })
       .withExposedPorts(plan.toxiproxy.apiPort, ...plan.toxiproxy.proxyPorts)
       .withWaitStrategy(Wait.forHttp('/version', plan.toxiproxy.apiPort))
       .start();
@@ -231,12 +228,9 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       // A part's proxies exist before the part that uses them starts (services connect at once),
       // and the HTTP fault proxies behind them before those.
       for (const h of plan.httpFaults.filter((x) => x.from === c.part)) {
-        const hc = await new LoopbackContainer(h.image)
-          .withLabels(labels)
+        const hc = await onRunNetwork(h.image, h.alias, { labels, network })
           .withCopyContentToContainer(h.files)
           .withExposedPorts(h.port, h.adminPort)
-          .withNetworkMode(network)
-          .withNetworkAliases(h.alias)
           .withWaitStrategy(Wait.forListeningPorts())
           .start();
         add(`${h.alias} container ${hc.getId().slice(0, 12)}`, () => hc.stop());

@@ -131,13 +131,10 @@ export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway>
   },
   startContainer: async (plan, ctx) => {
     const c = planOf(plan, 'gateway');
-    const { LoopbackContainer, Wait } = await import('../containers/container.ts');
-    return new LoopbackContainer(c.image)
-      .withLabels({ ...ctx.labels })
+    const { onRunNetwork, Wait } = await import('../containers/container.ts');
+    return onRunNetwork(c.image, c.alias, ctx)
       .withCopyContentToContainer([c.config, ...(c.timeoutBody ? [c.timeoutBody] : [])])
       .withExposedPorts(c.port, c.statsPort)
-      .withNetworkMode(ctx.network)
-      .withNetworkAliases(c.alias)
       .withWaitStrategy(Wait.forListeningPorts())
       .start();
   },

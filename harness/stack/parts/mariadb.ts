@@ -183,11 +183,10 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb>
   }),
   startContainer: async (plan, ctx) => {
     const c = planOf(plan, 'mariadb');
-    const { LoopbackContainer, Wait } = await import('../containers/container.ts');
+    const { onRunNetwork, Wait } = await import('../containers/container.ts');
     // The official image's settings (our local image takes the same); ready once the port
     // listens: the init scripts run on a server without networking first.
-    return new LoopbackContainer(c.image)
-      .withLabels({ ...ctx.labels })
+    return onRunNetwork(c.image, c.alias, ctx)
       .withEnvironment({
         MYSQL_DATABASE: c.database,
         MYSQL_USER: c.user,
@@ -197,8 +196,6 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb>
       .withCommand(c.command)
       .withCopyContentToContainer(c.initScripts)
       .withExposedPorts(c.port)
-      .withNetworkMode(ctx.network)
-      .withNetworkAliases(c.alias)
       .withWaitStrategy(Wait.forListeningPorts())
       .withStartupTimeout(120_000)
       .start();

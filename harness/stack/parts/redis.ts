@@ -36,13 +36,10 @@ export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis> = {
   }),
   startContainer: async (plan, ctx) => {
     const c = planOf(plan, 'redis');
-    const { LoopbackContainer, Wait } = await import('../containers/container.ts');
-    return new LoopbackContainer(c.image)
-      .withLabels({ ...ctx.labels })
+    const { onRunNetwork, Wait } = await import('../containers/container.ts');
+    return onRunNetwork(c.image, c.alias, ctx)
       .withCommand(c.command)
       .withExposedPorts(c.port)
-      .withNetworkMode(ctx.network)
-      .withNetworkAliases(c.alias)
       .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
       .start();
   },

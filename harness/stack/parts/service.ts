@@ -179,17 +179,14 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService>
   },
   startContainer: async (plan, ctx) => {
     const c = planOf(plan, 'service');
-    const { imageBuilt, LoopbackContainer, Wait } = await import('../containers/container.ts');
+    const { imageBuilt, onRunNetwork, Wait } = await import('../containers/container.ts');
     await imageBuilt(c.build);
-    return new LoopbackContainer(c.build.tag)
-      .withLabels({ ...ctx.labels })
+    return onRunNetwork(c.build.tag, c.alias, ctx)
       .withCommand(c.command)
       .withWorkingDir(c.workdir)
       .withEnvironment(c.env)
       .withCopyContentToContainer(c.files)
       .withExposedPorts(c.port)
-      .withNetworkMode(ctx.network)
-      .withNetworkAliases(c.alias)
       .withWaitStrategy(Wait.forHttp(c.health, c.port).forStatusCode(200))
       .withStartupTimeout(c.startupTimeoutMs)
       .start();
