@@ -36,12 +36,10 @@ chaos: setup $(if $(filter containers,$(STACK)),setup-containers)
 	@$(BROWNOUT) run $(SCENARIO) --mode $(MODE) $(GATE_ARGS)
 
 # Unit tests (pure logic) and integration tests (the real stack: MariaDB, Toxiproxy, HAProxy, k6;
-# on both backends, so the engine and the images are set up too).
+# on both backends, so the engine and the images are set up too). Two lanes side by side, then the
+# files that need the machine alone (vitest.config.ts, tests/suite.ts); it ends with the time by file.
 test: setup-test setup-containers typecheck
-	@mkdir -p reports
-	@rm -f reports/test-times.txt
-	@npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json --reporter=./harness/cli/test-times.ts; rc=$$?; \
-	  cat reports/test-times.txt 2>/dev/null || echo 'tests: no summary (vitest ended before its reporters did)'; exit $$rc
+	@node --import tsx tests/suite.ts
 
 # Types, then the formatter and the linter (Biome, biome.jsonc): `npx biome check --write .` fixes what it can.
 typecheck:

@@ -1,17 +1,77 @@
+import { mkdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The suite in two lanes side by side, then the files that need the machine to themselves:
+ * tests/suite.ts (`make test`) runs each lane as a vitest process of its own (`--project a`).
+ *
+ * Integration tests start real servers on 2 cores. A run uses about half a core (its judged phases'
+ * machine figures), so two runs side by side leave each well over the busy gate's limit (0.8 core
+ * free: run/result.ts); a run the gate still finds starved runs again (BROWNOUT_AGAIN_IF_BUSY). In
+ * each lane the files run one at a time, no retries. Each lane has its own temp dir (TMPDIR: run dirs,
+ * ledgers); its tests judge what a run left by what is the run's (procfs.ts bornOfRun: the
+ * worker's descendants, orphans born since), never by what else the machine runs. Every test that
+ * makes containers is in lane b (containersLeft reads the whole engine), and so is every one that
+ * runs `brownout clean` (it removes the containers of any run whose harness is gone, the other
+ * lane's SIGKILL test's among them).
+ *
+ * Alone, after both lanes: the machine watch's own tests (they measure the CPU of "others", which
+ * the other lane would be) and hostile-input (it forces pid reuse through ns_last_pid, which any
+ * process the other lane starts would take).
+ *
+ * Lane b is chosen to take about as long as lane a (README, "Tests": the times by file).
+ */
+const ALONE = ['tests/integration/machine.test.ts', 'tests/integration/hostile-input.test.ts'];
+const LANE_B = [
+  'harness/**/*.test.ts',
+  'tests/integration/containers.test.ts',
+  'tests/integration/incidents-containers.test.ts',
+  'tests/integration/slow-transaction.test.ts',
+  'tests/integration/replay.test.ts',
+  'tests/integration/teardown.test.ts',
+  'tests/integration/margin.test.ts',
+  'tests/integration/killed.test.ts',
+];
+
+const laneTmp = (lane: string): string => {
+  const dir = `/tmp/bo-lane-${lane}`;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+};
+
+const env = { BROWNOUT_AGAIN_IF_BUSY: '2' };
 
 export default defineConfig({
   test: {
-    include: ['harness/**/*.test.ts', 'tests/**/*.test.ts'],
-    // Integration tests start real servers on 2 cores: run files one at a time, no retries.
-    fileParallelism: false,
     // Room for three runs of the longest scenario (crash-recovery on containers, ~75 s): a run the
     // machine was too busy to trust runs again (below).
     testTimeout: 300_000,
     hookTimeout: 300_000,
     retry: 0,
+    // One file at a time in a vitest process (a lane, or all of them in order for a plain `npx vitest run`).
+    fileParallelism: false,
     // A run the machine's load left untrusted runs again (at most twice): the CLI reads this; tests
     // calling runScenario pass helpers.ts's AGAIN_IF_BUSY. Nothing else is ever retried.
-    env: { BROWNOUT_AGAIN_IF_BUSY: '2' },
+    env,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'a',
+          include: ['tests/**/*.test.ts'],
+          exclude: [...LANE_B, ...ALONE],
+          env: { ...env, TMPDIR: laneTmp('a') },
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'b', include: LANE_B, env: { ...env, TMPDIR: laneTmp('b') }, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'alone', include: ALONE, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

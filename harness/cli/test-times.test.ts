@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTestTimes } from './test-times.ts';
+import { mergeTestTimes, renderTestTimes } from './test-times.ts';
 
 describe("make test's time by file", () => {
   it('slowest first, a file’s hooks and import beside its tests, shares of the whole, then the counts', () => {
@@ -25,5 +25,19 @@ describe("make test's time by file", () => {
     expect(out[1]).toBe('FAILED tests/x.test.ts > fixed > passes');
     expect(out.slice(2, 8)).toEqual(['    expected 2 to be 0', '    line 2', '    line 3', '    line 4', '    line 5', '    line 6']);
     expect(out[8]).toBe("    … (2 more lines in vitest's output above)");
+  });
+});
+
+describe("the suite's lanes, merged", () => {
+  it('files of every lane, counts summed, failures in lane order', () => {
+    const f = (file: string) => ({ file, tests: 1, testsS: 1, hooksS: 0, importS: 0 });
+    const m = mergeTestTimes([
+      { files: [f('a.test.ts')], counts: { passed: 1, failed: 1, skipped: 0 }, failures: [{ file: 'a.test.ts', name: 'x', error: 'e1' }] },
+      { files: [f('b.test.ts'), f('c.test.ts')], counts: { passed: 2, failed: 0, skipped: 3 }, failures: [] },
+      { files: [], counts: { passed: 0, failed: 1, skipped: 0 }, failures: [{ file: 'd.test.ts', name: '(the file itself)', error: 'e2' }] },
+    ]);
+    expect(m.files.map((x) => x.file)).toEqual(['a.test.ts', 'b.test.ts', 'c.test.ts']);
+    expect(m.counts).toEqual({ passed: 3, failed: 2, skipped: 3 });
+    expect(m.failures.map((x) => x.error)).toEqual(['e1', 'e2']);
   });
 });

@@ -63,6 +63,26 @@ export function renderTestTimes(files: readonly FileTime[], counts: TestCounts, 
   return `${lines.join('\n')}\n`;
 }
 
+/** What one vitest process's reporter wrote (reports/<name>.json). */
+export interface TestTimesFile {
+  files: FileTime[];
+  counts: TestCounts;
+  failures: FailedTest[];
+}
+
+/** Several vitest processes' (the suite's lanes, tests/suite.ts) as one: their files, counts and failures together. */
+export function mergeTestTimes(parts: readonly TestTimesFile[]): TestTimesFile {
+  return {
+    files: parts.flatMap((p) => p.files),
+    counts: {
+      passed: parts.reduce((n, p) => n + p.counts.passed, 0),
+      failed: parts.reduce((n, p) => n + p.counts.failed, 0),
+      skipped: parts.reduce((n, p) => n + p.counts.skipped, 0),
+    },
+    failures: parts.flatMap((p) => p.failures),
+  };
+}
+
 export default class TestTimes implements Reporter {
   private readonly files: FileTime[] = [];
   private readonly counts: TestCounts = { passed: 0, failed: 0, skipped: 0 };
@@ -98,9 +118,12 @@ export default class TestTimes implements Reporter {
   }
 
   onTestRunEnd(): void {
-    // Printed by make after vitest's own summary (a reporter cannot print after another's).
+    // Printed by make after vitest's own summary (a reporter cannot print after another's). Under
+    // tests/suite.ts each lane's vitest writes its own (BROWNOUT_TEST_TIMES names it), merged at the end.
+    const name = process.env['BROWNOUT_TEST_TIMES'] || 'test-times';
     mkdirSync('reports', { recursive: true });
-    writeFileSync(path.join('reports', 'test-times.txt'), renderTestTimes(this.files, this.counts, this.failures));
-    writeFileSync(path.join('reports', 'test-times.json'), `${JSON.stringify({ files: this.files, counts: this.counts, failures: this.failures }, null, 2)}\n`);
+    writeFileSync(path.join('reports', `${name}.txt`), renderTestTimes(this.files, this.counts, this.failures));
+    const out: TestTimesFile = { files: this.files, counts: this.counts, failures: this.failures };
+    writeFileSync(path.join('reports', `${name}.json`), `${JSON.stringify(out, null, 2)}\n`);
   }
 }

@@ -1,17 +1,22 @@
 import { portFree } from './ports.ts';
-import { describeProcess, listenersOf, processInfo, stillAlive, type ProcessIdentity } from './procfs.ts';
+import { bornOfRun, describeProcess, listenersOf, processInfo, stillAlive, type ProcessIdentity } from './procfs.ts';
 
 /**
  * What outlived a teardown: each process the run started (by pid and start time) still alive, and
- * each port it bound still held (with the processes holding it, which may be ones the run never saw:
- * a daemon a service forked off). One line each, for the run's cleanup failures.
+ * each port it bound still held by a process of the run (with the processes holding it, which may
+ * be ones the run never saw: a daemon a service forked off). One line each, for the run's cleanup
+ * failures. A port another program on the machine took since (another run beside this one, a
+ * client's outgoing connection) is not the run's leftover: only listeners born of the run
+ * (procfs.ts bornOfRun: the harness's descendants and orphans born since `sinceTick`) count.
  */
-export async function leftAfterTeardown(started: { processes: readonly ProcessIdentity[]; ports: readonly number[] }): Promise<string[]> {
+export async function leftAfterTeardown(started: { processes: readonly ProcessIdentity[]; ports: readonly number[]; sinceTick: number }): Promise<string[]> {
   const out = stillAlive(started.processes).map((p) => `still alive after teardown: ${describeProcess(p)}`);
   for (const port of new Set(started.ports)) {
     if (await portFree(port)) continue;
-    const holders = listenersOf(port).flatMap((pid) => processInfo(pid) ?? []);
-    out.push(`port ${port} still bound after teardown${holders.length ? ` by ${holders.map(describeProcess).join('; ')}` : ''}`);
+    const holders = listenersOf(port)
+      .filter((pid) => bornOfRun(pid, process.pid, started.sinceTick))
+      .flatMap((pid) => processInfo(pid) ?? []);
+    if (holders.length) out.push(`port ${port} still bound after teardown by ${holders.map(describeProcess).join('; ')}`);
   }
   return out;
 }

@@ -188,3 +188,40 @@ export function listenersOf(port: number): number[] {
 export function describeProcess(p: ProcessInfo): string {
   return `pid ${p.pid} (state ${p.state}, parent ${p.ppid}, started at tick ${p.startTime}): ${p.cmdline || '(no command line: exiting)'}`;
 }
+
+/** Now, in the unit of a process's start time: clock ticks since boot (USER_HZ, 100 on Linux). */
+export function bootTickNow(): number {
+  return Math.floor(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100);
+}
+
+/** The pid namespace a process lives in (a container's processes have their own), or undefined once it exited. */
+export function pidNamespace(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `pid` is the run's: `owner` (the harness) or a descendant of it, or an orphan of the
+ * run (a daemon a service forked off, reparented to init). Read up its ancestors: those born since
+ * `sinceTick` are the run's kin; the first one older than that decides: `owner` or init (pid 1)
+ * means the run's, anything else (another harness on this machine, a container engine, a shell)
+ * someone else's. A process in another pid namespace (a container's) is never the run's here.
+ * With several runs on one machine, another run's processes and ports are not this run's leftovers.
+ */
+export function bornOfRun(pid: number, owner: number, sinceTick: number): boolean {
+  const ownNs = pidNamespace(process.pid);
+  if (ownNs === undefined || pidNamespace(pid) !== ownNs) return false;
+  const pp = parentPids();
+  for (let p = pid, hops = 0; hops < 64; hops++) {
+    if (p === owner) return true;
+    if (p <= 1) return p === 1;
+    const info = processInfo(p);
+    if (!info) return false;
+    if (info.startTime < sinceTick) return false;
+    p = pp.get(p) ?? info.ppid;
+  }
+  return false;
+}

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CleanupList } from '../core/cleanup.ts';
 import { HarnessError, LoadError, StackError, errorMessage } from '../core/errors.ts';
 import { leftAfterTeardown } from '../core/leftovers.ts';
+import { bootTickNow } from '../core/procfs.ts';
 import { debug } from '../core/log.ts';
 import { startRecordedRun, sweepDeadRuns } from '../core/ledger.ts';
 import { Secrets } from '../core/secrets.ts';
@@ -166,7 +167,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     error: undefined,
     cleanupFailures: [],
     toxicsLeft: [],
-    started: { pids: [], processes: [], ports: [] },
+    started: { pids: [], processes: [], ports: [], sinceTick: bootTickNow() },
     busyBefore: [],
   };
 

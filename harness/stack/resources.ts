@@ -26,6 +26,8 @@ export interface Started {
   /** The same processes by identity: after teardown the run checks that none is alive. */
   processes: ProcessIdentity[];
   ports: number[];
+  /** When the run began (procfs.ts bootTickNow): what was born since and holds one of its ports is the run's. */
+  sinceTick: number;
 }
 
 export function track(res: RunResources, what: { pid?: number | undefined; port?: number }): void {

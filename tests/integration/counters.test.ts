@@ -64,7 +64,7 @@ describe('server counters on a real MariaDB and Redis', () => {
       expect(await cleanup.releaseAll()).toEqual([]);
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
   });
 });
 
@@ -123,7 +123,7 @@ describe('link and gateway counters on a real Toxiproxy and HAProxy', () => {
       expect(await cleanup.releaseAll()).toEqual([]);
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
   }, 60_000);
 });
 

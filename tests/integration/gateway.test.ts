@@ -74,7 +74,7 @@ describe('HAProxy gateway with health checks (real haproxy)', () => {
       b.server.close();
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
     expect(shortSocketDirs()).toEqual(socketDirs);
     expect(existsSync(dir)).toBe(false);
   });

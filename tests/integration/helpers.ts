@@ -3,11 +3,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../../harness/core/cleanup.ts';
-import { describeProcess, parentPids, processInfo, stillAlive } from '../../harness/core/procfs.ts';
+import { portFree } from '../../harness/core/ports.ts';
+import { bootTickNow, bornOfRun, describeProcess, identify, listenersOf, parentPids, processInfo, stillAlive } from '../../harness/core/procfs.ts';
 import { findContainerEngine, listContainerRuns, startStack, type ResolvedPart, type StartedStack } from '../../harness/stack/index.ts';
 
-/** Processes of the kinds a run starts, by pid → command line (read from /proc, no tools needed). */
-export function stackProcesses(): Map<number, string> {
+/** Processes of the kinds a run starts, by pid → command line (read from /proc, no tools needed), and when they were read. */
+export function stackProcesses(): Map<number, string> & { sinceTick: number } {
+  const sinceTick = bootTickNow();
   const found = new Map<number, string>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -19,12 +21,27 @@ export function stackProcesses(): Map<number, string> {
     }
     if (/(^|\/)(mariadbd|toxiproxy-server|haproxy|k6|redis-server) |fixtures\//.test(`${cmd} `)) found.set(Number(entry), cmd);
   }
-  return found;
+  return Object.assign(found, { sinceTick });
 }
 
-/** What is running now that was not running before. */
-export function newProcesses(before: Map<number, string>): string[] {
-  return [...stackProcesses()].filter(([pid]) => !before.has(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
+/**
+ * What is running now that was not running before and is this test's: this worker's descendants,
+ * and orphans born since (procfs.ts bornOfRun, as the run's own leftover check). The suite runs two
+ * lanes side by side (vitest.config.ts): the other lane's runs are not this test's leftovers. One
+ * found must still be alive a moment later: an orphan of the other lane's teardown dies meanwhile.
+ */
+export async function newProcesses(before: Map<number, string> & { sinceTick: number }): Promise<string[]> {
+  const ours = () =>
+    [...stackProcesses()]
+      .filter(([pid]) => !before.has(pid) && bornOfRun(pid, process.pid, before.sinceTick))
+      .map(([pid, cmd]) => ({ pid, cmd, id: identify(pid) }));
+  const first = ours();
+  if (first.length === 0) return [];
+  await new Promise((r) => setTimeout(r, 2_000));
+  const still = new Set(stillAlive(first.flatMap((p) => (p.id ? [p.id] : []))).map((p) => p.pid));
+  return ours()
+    .filter((p) => still.has(p.pid))
+    .map((p) => `${p.pid} ${p.cmd}`);
 }
 
 export function runTempDirs(): string[] {
@@ -102,8 +119,19 @@ export async function watchTree<T>(
   }
 }
 
-/** True when nothing listens on 127.0.0.1:port any more (we can bind it ourselves). */
-export { portFree } from '../../harness/core/ports.ts';
+/**
+ * Those of `ports` still held by a listener of this test's (this worker's descendants, orphans born
+ * since `sinceTick`): one the other lane took since (vitest.config.ts) is free as far as this test goes.
+ */
+export async function portsHeld(ports: readonly number[], sinceTick: number): Promise<string[]> {
+  const held: string[] = [];
+  for (const port of new Set(ports)) {
+    if (await portFree(port)) continue;
+    const ours = listenersOf(port).filter((pid) => bornOfRun(pid, process.pid, sinceTick));
+    if (ours.length) held.push(`${port}: ${ours.map((pid) => processInfo(pid)?.cmdline ?? pid).join(', ')}`);
+  }
+  return held;
+}
 
 export { listeningAddresses } from '../../harness/core/procfs.ts';
 

@@ -5,7 +5,7 @@ import { AGAIN_IF_BUSY, newProcesses, runTempDirs, stackProcesses } from './help
 
 describe('a latency toxic, measured through k6 and the harness', () => {
   let outcome: RunOutcome;
-  let before: Map<number, string>;
+  let before: ReturnType<typeof stackProcesses>;
   let dirsBefore: string[];
   // A signal as soak and margin share one across runs.
   const controller = new AbortController();
@@ -31,11 +31,11 @@ describe('a latency toxic, measured through k6 and the harness', () => {
     expect(outcome.exitCode).toBe(0);
   });
 
-  it('leaves no toxic, process, temp dir or listener on its abort signal behind', () => {
+  it('leaves no toxic, process, temp dir or listener on its abort signal behind', async () => {
     expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
     expect(outcome.toxicsLeft).toEqual([]);
     expect(outcome.cleanupFailures).toEqual([]);
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
     expect(runTempDirs()).toEqual(dirsBefore);
   });
 });

@@ -36,6 +36,6 @@ describe('lockWait on a real MariaDB', () => {
       expect(after.errno).toBe(0);
       expect(after.ms).toBeLessThan(500);
     });
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
   });
 });

@@ -61,7 +61,7 @@ describe('brownout margin on a real stack', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
   }, 300_000);
 
   it('an entry or field that cannot be varied: one error before any probe, naming what to give', async () => {

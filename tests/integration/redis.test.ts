@@ -49,6 +49,6 @@ describe('redis part and flushCache on a real redis-server', () => {
       expect(await cleanup.releaseAll()).toEqual([]);
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
   });
 });

@@ -43,7 +43,7 @@ describe('load split across k6 runners (execution segments), judged on the merge
     expect(Math.abs((f3?.count ?? 0) - (f1?.count ?? 0))).toBeLessThanOrEqual(3);
     // Three k6 processes started, three stopped.
     expect(three.started.pids.length - one.started.pids.length).toBe(2);
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
   }, 120_000);
 
   it('a saturated runner makes the whole run untrusted (exit 2), naming the runners over the limit', async () => {

@@ -36,7 +36,7 @@ describe('slow-transaction scenario on the real stack', () => {
     expect(o.exitCode).toBe(0);
     expect(o.toxicsLeft).toEqual([]);
     expect(o.cleanupFailures).toEqual([]);
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
     expect(runTempDirs()).toEqual(dirs);
     const dir = o.reportDir ?? '';
     expect(existsSync(path.join(dir, 'summary.md'))).toBe(true);
@@ -92,7 +92,7 @@ describe('slow-transaction scenario on the real stack', () => {
     expect(summary).toContain('**inverted:**');
     expect(w?.counts.lost).toBe(0);
     expect(o.toxicsLeft).toEqual([]);
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
   });
 
   /**

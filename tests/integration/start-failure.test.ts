@@ -14,7 +14,7 @@ describe('a part that fails to start', () => {
     expect(text).toContain('command: node -e');
     expect(text).toMatch(/FATAL cannot reach 127\.0\.0\.1:\d+/); // the log tail, and the proxy's address
     expect(o.cleanupFailures).toEqual([]);
-    expect(newProcesses(before)).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
     expect(runTempDirs()).toEqual(dirs);
   });
 });

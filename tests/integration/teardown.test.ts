@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario, type RunOutcome } from '../../harness/index.ts';
-import { AGAIN_IF_BUSY, portFree, runTempDirs, survivors, watchTree, type SeenProcess } from './helpers.ts';
+import { AGAIN_IF_BUSY, portsHeld, runTempDirs, survivors, watchTree, type SeenProcess } from './helpers.ts';
 
 /**
  * Every way a run can end, each followed by the same proof: no toxic was left on the Toxiproxy
  * server before it stopped; no process the run started is alive (found by walking the process
- * tree during the run, not by names); no temp dir; every port it bound is free again.
+ * tree during the run, not by names); no temp dir; no port it bound held by a process of the run.
  */
 async function endedBy(file: string, interfere?: (tree: Map<number, SeenProcess>) => void): Promise<{ outcome: RunOutcome; seen: Map<number, SeenProcess> }> {
   const dirs = runTempDirs();
@@ -32,9 +32,7 @@ async function endedBy(file: string, interfere?: (tree: Map<number, SeenProcess>
   expect(seen.size).toBeGreaterThanOrEqual(4); // mariadbd, toxiproxy, services, haproxy, k6: the tree was seen
   expect(survivors(seen)).toEqual([]);
   expect(outcome.started.ports.length).toBeGreaterThanOrEqual(6);
-  const busy = [];
-  for (const port of outcome.started.ports) if (!(await portFree(port))) busy.push(port);
-  expect(busy).toEqual([]);
+  expect(await portsHeld(outcome.started.ports, outcome.started.sinceTick)).toEqual([]);
   expect(runTempDirs()).toEqual(dirs);
   return { outcome, seen };
 }

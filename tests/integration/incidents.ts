@@ -1,0 +1,208 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runScenario, type RunOutcome } from '../../harness/index.ts';
+import { AGAIN_IF_BUSY, containerEngine, containersLeft, newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+
+// Each incident, proven both ways on both backends: the same scenario files, the same reasons.
+export type Backend = 'local' | 'containers';
+
+/** Runs a scenario in a mode and checks the teardown basics; returns the outcome. */
+async function runOn(backend: Backend, file: string, mode: string): Promise<RunOutcome> {
+  const before = stackProcesses();
+  const dirs = runTempDirs();
+  const o = await runScenario({ scenarioFile: file, mode, reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY, backend });
+  expect(o.error?.message).toBeUndefined();
+  expect(o.toxicsLeft).toEqual([]);
+  expect(o.cleanupFailures).toEqual([]);
+  expect(await newProcesses(before)).toEqual([]);
+  expect(runTempDirs()).toEqual(dirs);
+  if (backend === 'containers') expect(await containersLeft()).toEqual([]);
+  return o;
+}
+
+const failedOf = (o: RunOutcome) => o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}`) ?? [];
+const figure = (o: RunOutcome, phase: string, source: string) => o.result?.judgement.expectations.find((x) => x.phase === phase && x.source === source);
+
+// Locally (incidents.test.ts) each incident runs both ways: fixed passes, broken fails for its
+// incident's reason. On containers (incidents-containers.test.ts) the same scenario runs fixed: every
+// part, link and fault action of its timeline (the same in both modes) on the containers' wiring;
+// the broken mode's reason is the fixture's own code, proven locally (the suite's time: 6 runs
+// fewer, ~5 minutes). search-backlog runs locally only: what it adds (the load shed) is k6's, the
+// same on both backends, and its stack (MariaDB, a service, HAProxy) and fault (a latency toxic)
+// are slow-transaction's, which containers.test runs both ways on containers.
+export function incidentTests(backend: Backend): void {
+  let engine: Awaited<ReturnType<typeof containerEngine>> | undefined;
+  if (backend === 'containers')
+    beforeAll(async () => {
+      engine = await containerEngine();
+    });
+  const run = async (ctx: { skip: (note?: string) => void }, file: string, mode: string): Promise<RunOutcome> => {
+    if (engine && !engine.found) ctx.skip(engine.reason);
+    return runOn(backend, file, mode);
+  };
+  /** The broken mode's test: local only (above). */
+  const broken = backend === 'local' ? it : () => undefined;
+  /** search-backlog's tests: local only (above). */
+  const localOnly = backend === 'local' ? describe : () => undefined;
+
+  describe(`${backend}: dependency-outage`, () => {
+    const FILE = 'scenarios/dependency-outage.ts';
+    it('fixed: bounded answers (503 for the database, 504 for the vendor), nothing hangs, recovers', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      const fault = o.result?.judgement.phases.find((p) => p.phase === 'fault')?.all;
+      // Both failure kinds are seen and named apart.
+      expect(fault?.statuses['503'] ?? 0).toBeGreaterThan(20);
+      expect(fault?.statuses['504'] ?? 0).toBeGreaterThan(20);
+      expect(fault?.statuses['no_response'] ?? 0).toBe(0);
+    });
+    broken('broken: requests hang until the load tool gives up', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      expect(figure(o, 'fault', 'rate(no_response) == 0')?.passed).toBe(false);
+      expect(figure(o, 'fault', 'rate(no_response) == 0')?.measured).toBeGreaterThan(0.05);
+      // The slowest requests ran into the load tool's 5 s limit.
+      expect(figure(o, 'fault', 'p99 < 3500ms')?.measured).toBeGreaterThanOrEqual(4900);
+    });
+  });
+
+  describe(`${backend}: crash-recovery`, () => {
+    const FILE = 'scenarios/crash-recovery.ts';
+    it('fixed: PM2 restarts it within 3 s, availability >= 98% (its failures all in the restart), no leaked connections', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      expect(figure(o, 'recovery', 'recovery < 3s')?.measured).toBeLessThan(3000);
+      expect(figure(o, 'overall', 'connections{db:db} <= 10')?.measured).toBeLessThanOrEqual(10);
+    });
+    broken('broken: the poisoned request kills it and nothing brings it back', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      expect(figure(o, 'recovery', 'recovery < 3s')).toMatchObject({ passed: false });
+      expect(figure(o, 'overall', 'rate(failed) < 2%')?.measured).toBeGreaterThan(0.3);
+    });
+  });
+
+  describe(`${backend}: cold-cache`, () => {
+    const FILE = 'scenarios/cold-cache.ts';
+    it('fixed: after a flush and a restart, the first requests find their channel (DB fallback), no 503', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')).toMatchObject({ measured: 1, passed: true });
+      expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')?.requests).toBeGreaterThanOrEqual(30);
+    });
+    broken('broken: the first requests after each reset get 503 "no available channel"', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      expect(figure(o, 'overall', 'rate(2xx){first:1s} >= 99.9%')?.measured).toBeLessThan(0.9);
+      expect(figure(o, 'overall', 'rate(503) < 0.1%')?.measured).toBeGreaterThan(0.01);
+    });
+  });
+
+  describe(`${backend}: lb-failover`, () => {
+    const FILE = 'scenarios/lb-failover.ts';
+    const gatewayEvents = (o: RunOutcome) => o.result?.timeline.filter((e) => e.kind === 'gateway').map((e) => e.label) ?? [];
+    it('fixed: HAProxy ejects the dead leader within 2 s, the follower takes the lock, jobs flow again within 5 s', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      expect(figure(o, 'overall', 'ejection{part:app1} < 2s')?.measured).toBeLessThan(2000);
+      expect(figure(o, 'recovery', 'recovery{name:job} < 5s')?.measured).toBeLessThan(5000);
+      // Read from HAProxy's stats socket: the dead instance leaves both backends, the follower becomes the leader.
+      expect(gatewayEvents(o)).toEqual(
+        expect.arrayContaining(['edge: app1 DOWN (backend app)', 'edge: app1 DOWN (backend leader)', 'edge: app2 UP (backend leader)']),
+      );
+      // Jobs were accepted after the kill, so by app2: the lock moved.
+      const after = o.result?.judgement.phases.find((p) => p.phase === 'recovery')?.byName['job'];
+      expect(after?.statuses['201'] ?? 0).toBeGreaterThan(100);
+    });
+    broken('broken: 502s until the slow checks eject the dead leader, then 503 "not leader" for good', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      // Checks every 3 s, 3 failures: the dead instance takes traffic for 6 s or more.
+      expect(figure(o, 'overall', 'ejection{part:app1} < 2s')?.measured).toBeGreaterThan(5000);
+      expect(figure(o, 'recovery', 'rate(502){first:5s} < 1%')?.measured).toBeGreaterThan(0.05);
+      expect(figure(o, 'overall', 'rate(503) < 1%')?.measured).toBeGreaterThan(0.05);
+      expect(figure(o, 'recovery', 'recovery{name:job} < 5s')).toMatchObject({ passed: false, measured: undefined });
+      // No other instance ever leads.
+      expect(gatewayEvents(o)).not.toContain('edge: app2 UP (backend leader)');
+    });
+  });
+
+  describe(`${backend}: retry-storm`, () => {
+    const FILE = 'scenarios/retry-storm.ts';
+    const phase = (o: RunOutcome, name: string) => o.result?.judgement.phases.find((p) => p.phase === name)?.all;
+    it("fixed: the provider's 30% of 503s show through to about a sixth of checkouts, fast; nobody waits for the gateway", async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      // The HTTP fault was applied and healed on the link to the provider.
+      expect(o.result?.timeline.filter((e) => e.kind === 'apply' || e.kind === 'heal').map((e) => `${e.kind} ${e.label}`)).toEqual([
+        'apply HTTP 503 for 30% of requests on app→payments',
+        'heal HTTP 503 for 30% of requests on app→payments',
+      ]);
+      // Some checkouts did fail (the provider's errors are real), a bounded share of them.
+      const share = figure(o, 'payments-503', 'rate(5xx) < 25%')?.measured ?? 0;
+      expect(share).toBeGreaterThan(0.05);
+      expect(share).toBeLessThan(0.25);
+      // Counted on the link's HTTP proxy: retries happened, within the budget; after the heal one call per checkout.
+      const calls = figure(o, 'payments-503', 'upstream_calls_per_request{link:app→payments} < 1.3')?.measured ?? 0;
+      expect(calls).toBeGreaterThan(1.05);
+      expect(calls).toBeLessThan(1.3);
+      expect(figure(o, 'recovery', 'upstream_calls_per_request{link:app→payments} < 1.1')?.measured).toBeCloseTo(1, 1);
+    });
+    broken('broken: retries inside the transaction drain the pool: most checkouts time out at the gateway', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      // Far more than the provider's own 30%: the checkouts whose charge would have gone through fail too.
+      expect(figure(o, 'payments-503', 'rate(5xx) < 25%')?.measured).toBeGreaterThan(0.4);
+      expect(figure(o, 'payments-503', 'p95 < 500ms')?.measured).toBeGreaterThanOrEqual(2900);
+      // The gateway's timeout (answered 503), not the provider's 503s passed on.
+      expect(phase(o, 'payments-503')?.statuses['503'] ?? 0).toBeGreaterThan(100);
+      // After the heal the backlog's retries still run: more than one payment call per checkout.
+      expect(figure(o, 'recovery', 'upstream_calls_per_request{link:app→payments} < 1.1')).toMatchObject({ passed: false });
+      expect(figure(o, 'recovery', 'upstream_calls_per_request{link:app→payments} < 1.1')?.measured).toBeGreaterThan(1.1);
+    });
+  });
+
+  localOnly(`${backend}: search-backlog (metastability: a load shed after the heal)`, () => {
+    const FILE = 'scenarios/search-backlog.ts';
+    /** Requests per second and their share of 5xx over the buckets starting in [fromMs, toMs) of the load. */
+    const span = (o: RunOutcome, fromMs: number, toMs: number) => {
+      const pts = o.result?.series?.points.filter((p) => p.tMs >= fromMs && p.tMs < toMs) ?? [];
+      const count = pts.reduce((n, p) => n + p.count, 0);
+      const failed = pts.reduce((n, p) => n + Object.entries(p.statuses).reduce((m, [code, k]) => m + (code.startsWith('5') ? k : 0), 0), 0);
+      return { perSecond: count / ((toMs - fromMs) / 1000), failed: count ? failed / count : 0 };
+    };
+    it('fixed: recovered at load, before any traffic is drained; the shed sends a tenth of the rate', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      expect(o.result?.judgement.recovery?.shed?.verdict).toBe('at load');
+      const shed = o.result?.load.shed;
+      expect(shed).toMatchObject({ fromMs: 19_000, toMs: 33_000, rate: 3 });
+      // The load step is real: 3/s while shed (no retries: nothing fails), 25/s again after it.
+      expect(span(o, 20_000, 32_000).perSecond).toBeCloseTo(3, 0);
+      const after = span(o, 34_000, 43_000);
+      expect(after.perSecond).toBeCloseTo(25, 0);
+      expect(after.failed).toBe(0);
+    });
+    broken('broken: still down at full load 6 s after the heal (every search retried, every answer too late); recovers only once shed', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      const rc = o.result?.judgement.recovery;
+      expect(rc?.shed?.verdict).toBe('after shed');
+      expect(rc?.recoveryMs).toBeGreaterThan(rc?.shed?.shedAfterMs ?? Infinity);
+      expect(figure(o, 'recovery', 'recovery < 3s')?.note).toMatch(/^recovered only after the load was shed to 10%/);
+      // At the offered load after the heal: three requests per search (two retries), all of them failed.
+      const atLoad = span(o, 14_000, 19_000);
+      expect(atLoad.failed).toBe(1);
+      expect(atLoad.perSecond).toBeGreaterThan(70);
+      // Once the load is back after the shed, it holds.
+      const after = span(o, 34_000, 43_000);
+      expect(after.perSecond).toBeCloseTo(25, 0);
+      expect(after.failed).toBe(0);
+    });
+  });
+}
