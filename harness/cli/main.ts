@@ -630,16 +630,23 @@ program
   .addOption(new Option('--modes <modes>', 'comma-separated modes (skipped where a scenario lacks one)').default('fixed,broken'))
   .addOption(new Option('--reports <dir>', 'where the soak report goes').default('reports/soak'))
   .addOption(new Option('--continue', 'add to the soak already in --reports (its soak.json): a long soak split over several jobs'))
-  .action(async (files: string[], opts: { runs: string; modes: string; reports: string; continue?: boolean }) => {
+  .addOption(againIfBusyOption())
+  .action(async (files: string[], opts: { runs: string; modes: string; reports: string; continue?: boolean; againIfBusy: string }) => {
+    const againIfBusy = againIfBusyOf(opts.againIfBusy);
+    if (againIfBusy === undefined) {
+      process.exitCode = 2;
+      return;
+    }
     process.exitCode = await soak(files, {
       runs: Number(opts.runs),
       modes: opts.modes.split(',').filter(Boolean),
       reports: opts.reports,
       continue: opts.continue === true,
+      againIfBusy,
     });
   });
 
-async function soak(files: string[], opts: { runs: number; modes: string[]; reports: string; continue: boolean }): Promise<number> {
+async function soak(files: string[], opts: { runs: number; modes: string[]; reports: string; continue: boolean; againIfBusy: number }): Promise<number> {
   const controller = new AbortController();
   abortOnSignals(controller, { doing: 'stopping this run of the soak and tearing down' });
   const soakFile = path.join(opts.reports, 'soak.json');
@@ -668,9 +675,18 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
       const offered = await scenarioModes(file);
       for (const mode of opts.modes.filter((m) => offered.includes(m))) {
         if (controller.signal.aborted) break;
-        const o = await runScenario({ scenarioFile: file, mode, reportsDir: path.join(opts.reports, 'runs'), signal: controller.signal });
+        const o = await runScenario({
+          scenarioFile: file,
+          mode,
+          reportsDir: path.join(opts.reports, 'runs'),
+          signal: controller.signal,
+          againIfBusy: opts.againIfBusy,
+        });
         // A run cut short by the soak's own interruption measured nothing: it is not one of the soak's runs.
         if (controller.signal.aborted) break;
+        // The runs the machine was too busy to trust before this one (--again-if-busy): counted apart, as untrusted.
+        for (const runId of o.busyBefore)
+          runs.push({ scenario: o.result?.scenario.name ?? file, mode, exitCode: 2, expectations: [], runId, untrusted: 'machine too busy' });
         const untrusted = untrustedReason(o);
         runs.push({
           scenario: o.result?.scenario.name ?? file,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,16 @@ export function toolsDir(env: NodeJS.ProcessEnv = process.env): string {
 export function toolPath(name: ToolName, env: NodeJS.ProcessEnv = process.env): string {
   const t = TOOLS[name];
   return path.join(toolsDir(env), `${name}-${t.version}`, t.binary);
+}
+
+/**
+ * The containers backend's PID 1 for a service (harness/setup/holder/main.go, static Go): built by
+ * setup into the tools cache, keyed by its source's hash as setup.sh keys it.
+ */
+export function holderPath(env: NodeJS.ProcessEnv = process.env): string {
+  const source = readFileSync(path.resolve(import.meta.dirname, '../setup/holder/main.go'));
+  const version = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  return path.join(toolsDir(env), `holder-${version}`, 'brownout-holder');
 }
 
 /** The fix line for a missing tool, for a checkout and an installed package alike. */

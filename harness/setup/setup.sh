@@ -15,6 +15,9 @@ ROOT=$PWD
 TOOLS="${BROWNOUT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/brownout/tools}"
 K6_BIN="$TOOLS/k6-$K6_VERSION/k6"
 TOXIPROXY_BIN="$TOOLS/toxiproxy-$TOXIPROXY_VERSION/toxiproxy-server"
+# The containers backend's PID 1 for a service (harness/setup/holder): keyed by its source's hash.
+HOLDER_VERSION=$(sha256sum harness/setup/holder/main.go | cut -c1-12)
+HOLDER_BIN="$TOOLS/holder-$HOLDER_VERSION/brownout-holder"
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 2; }
@@ -53,6 +56,14 @@ build_tool() { # binary module-dir package version-flag wanted-version-text ldfl
 build_tool "$K6_BIN" harness/setup/go/k6 go.k6.io/k6/v2 version "k6 $K6_VERSION"
 build_tool "$TOXIPROXY_BIN" harness/setup/go/toxiproxy github.com/Shopify/toxiproxy/v2/cmd/server \
   -version "version $TOXIPROXY_VERSION" "-X github.com/Shopify/toxiproxy/v2.Version=$TOXIPROXY_VERSION"
+# Static (no cgo): copied into any image a service runs in, whatever its libc.
+if [ ! -x "$HOLDER_BIN" ]; then
+  need_go
+  say "building the service holder into $HOLDER_BIN"
+  mkdir -p "$(dirname "$HOLDER_BIN")"
+  (cd harness/setup/holder && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$HOLDER_BIN.part" .)
+  mv -f "$HOLDER_BIN.part" "$HOLDER_BIN"
+fi
 
 # --- Debian packages ---------------------------------------------------------------------------
 missing=()

@@ -16,6 +16,7 @@ export type { RunResources, StartedPart, Started } from './resources.ts';
 export { trackIn } from './resources.ts';
 export type { RunningStack, RunningPart, RunningMariaDb, RunningRedis, RunningService, RunningGateway } from './running.ts';
 export { partDir } from './resources.ts';
+export { killWorkersScript } from './parts/index.ts';
 export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariadb.ts';
 export {
   startToxiproxy,
@@ -40,17 +41,7 @@ export {
 } from './haproxy.ts';
 export { startRedis, type StartedRedis } from './redis.ts';
 export { httpRuleText, httpFaultConfig, type HttpRule, type HttpFaultProxy } from './http-faults.ts';
-export {
-  stackPlan,
-  containerAction,
-  killWorkersScript,
-  IMAGE_SETS,
-  LABELS,
-  type ImageSetName,
-  type StackPlan,
-  type ContainerPlan,
-  type ContainerAction,
-} from './containers/plan.ts';
+export { stackPlan, IMAGE_SETS, LABELS, type ImageSetName, type StackPlan, type ContainerPlan } from './containers/plan.ts';
 export { findContainerEngine, noEngineMessage } from './containers/engine.ts';
 export type { StartedContainerStack, StartedContainerPart, ContainerStackOptions } from './containers/start.ts';
 
@@ -177,9 +168,10 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
       ports.set(link.to, proxy.listenPort);
       const dep = started.get(link.to);
       const depPart = parts.find((p) => p.name === link.to);
+      const depKind = depPart && partKind(depPart.kind);
       // Always 127.0.0.1: a MySQL client given 'localhost' uses the Unix socket and bypasses the proxy.
-      const account = dep?.kind === 'mariadb' ? { user: dep.user, password: dep.password } : {};
-      if (depPart) Object.assign(env, partKind(depPart.kind)?.dependencyEnv(depPart, { host: '127.0.0.1', port: proxy.listenPort, ...account }));
+      const account = dep && depKind?.account ? depKind.account(dep) : {};
+      if (depPart) Object.assign(env, depKind?.dependencyEnv(depPart, { host: '127.0.0.1', port: proxy.listenPort, ...account }));
     }
     started.set(part.name, await kind.start(part, { res, env, proxyPort: (to) => ports.get(to) ?? 0 }));
     startupMs[part.name] = Date.now() - t;
@@ -201,7 +193,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
     httpFaults,
     urlOf: (name) => {
       const p = started.get(name);
-      if (!p || p.kind === 'mariadb' || p.kind === 'redis') throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
+      if (!p || !('url' in p)) throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
       return p.url;
     },
     processes,
@@ -255,9 +247,8 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
     versions: () => {
       const v: Record<string, string> = { toxiproxy: toxiproxy.version };
       for (const p of started.values()) {
-        if (p.kind === 'mariadb') v['mariadb'] = p.version;
-        if (p.kind === 'gateway') v['haproxy'] = p.version;
-        if (p.kind === 'redis') v['redis'] = p.version;
+        const kind = partKind(p.kind);
+        if (kind?.versionName && kind.version) v[kind.versionName] = kind.version(p);
       }
       return v;
     },

@@ -1,8 +1,8 @@
 import { TOOLS } from '../../core/tools.ts';
 
 /**
- * What the containers backend's parts share: the images, the ports inside the network, the service
- * holder, the server flags, and the container plan of each kind (made by the part's own module).
+ * What the containers backend's parts share: the images, the service holder, the server flags (each
+ * kind's container plan is made by the part's own module, parts/<kind>.ts).
  */
 
 /**
@@ -115,49 +115,13 @@ export function mariadbServerFlags(part: { charset: string; collation: string; v
 }
 
 export const TOXIPROXY_API_PORT = 8474;
-/** Inside the network every part listens on its image's usual port, so configs read plainly. */
-export const PORTS = { mariadb: 3306, redis: 6379, service: 8080, gateway: 8080, httpFaults: 8080 } as const;
+/**
+ * Inside the network every part listens on its image's usual port (its kind's plan says which), so
+ * configs read plainly; a link's HTTP fault proxy on this one.
+ */
+export const HTTP_FAULTS_PORT = 8080;
 /** HAProxy's stats socket on TCP in the gateway container (the harness reads server states there). */
 export const GATEWAY_STATS_PORT = 9999;
-
-export type ContainerPlan =
-  | {
-      kind: 'mariadb';
-      part: string;
-      alias: string;
-      image: string;
-      port: number;
-      database: string;
-      user: string;
-      command: string[];
-      initScripts: { target: string; content: string }[];
-    }
-  | { kind: 'redis'; part: string; alias: string; image: string; port: number; command: string[] }
-  | {
-      kind: 'service';
-      part: string;
-      alias: string;
-      build: ServiceBuild;
-      workdir: string;
-      port: number;
-      command: string[];
-      env: Record<string, string>;
-      health: string;
-      startupTimeoutMs: number;
-      files: { target: string; content: string }[];
-      supervised: boolean;
-    }
-  | {
-      kind: 'gateway';
-      part: string;
-      alias: string;
-      image: string;
-      port: number;
-      statsPort: number;
-      config: { target: string; content: string };
-      timeoutBody: { target: string; content: string } | undefined;
-      check: { intervalMs: number; fall: number; rise: number } | undefined;
-    };
 
 /** A part's name as a container alias (DNS name on the run's network). */
 export const alias = (part: string) => part.toLowerCase().replace(/[^a-z0-9-]/g, '-');

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../scenario/index.ts';
-import { containerAction, HOLDER, IMAGE_SETS, killWorkersScript, MARIADB_SERVER_FLAGS, serviceBuild, stackPlan, type ContainerPlan } from './plan.ts';
+import type { ContainerControl } from '../parts/index.ts';
+import { mainProcessFaults } from '../parts/part.ts';
+import { killWorkersScript, serviceFaults } from '../parts/service.ts';
+import { HOLDER, IMAGE_SETS, MARIADB_SERVER_FLAGS, serviceBuild, stackPlan, type ContainerPlan } from './plan.ts';
 
 const secrets = { dbPassword: (part: string) => `pw-${part}` };
 const byPart = (cs: ContainerPlan[], part: string) => cs.find((c) => c.part === part);
@@ -173,40 +176,58 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     expect(edge.check).toEqual({ path: '/health', intervalMs: 250, fall: 2, rise: 2 });
   });
 
-  it('process faults map to container kill, pause (healed by unpause) and restart; link faults stay Toxiproxy', async () => {
+  it("process faults map to the container per kind: a service's kill from inside, pause healed by unpause, a bare service's restart by its holder", async () => {
+    // The engine's hands, recorded: what each kind's faults ask of them.
+    const calls: string[] = [];
+    const control: ContainerControl = {
+      id: 'c0ffee',
+      signal: async (sig) => void calls.push(`signal ${sig}`),
+      pause: async () => void calls.push('pause'),
+      unpause: async () => void calls.push('unpause'),
+      restart: async () => void calls.push('restart'),
+      exec: async (cmd) => {
+        calls.push(`exec ${cmd.join(' ')}`);
+        return { exitCode: 0, output: '' };
+      },
+      nextLine: async (marker, ms) => {
+        calls.push(`wait for '${marker}' ${ms} ms`);
+        throw new Error('no such line');
+      },
+      tail: () => 'last line',
+      urlOf: (port) => `http://127.0.0.1:${port}`,
+    };
     const sc = await loadScenario('scenarios/crash-recovery.ts', { mode: 'fixed' });
     const plan = stackPlan(sc.parts, sc.links, 'r5', secrets);
-    const app = byPart(plan.containers, 'app');
-    // A supervised service: the kill reaches its workers from inside, and pm2-runtime restarts them (as locally).
-    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, app)).toEqual({
-      action: 'kill',
-      signal: 'SIGKILL',
-      of: 'workers',
-      exec: ['node', '-e', killWorkersScript('SIGKILL')],
-    });
-    // A bare service (broken mode): its process, the holder's child; the container stays.
     const broken = stackPlan((await loadScenario('scenarios/crash-recovery.ts', { mode: 'broken' })).parts, sc.links, 'r6', secrets);
-    expect(containerAction({ type: 'kill', part: 'app', signal: 'SIGKILL' }, byPart(broken.containers, 'app'))).toEqual({
-      action: 'kill',
-      signal: 'SIGKILL',
-      of: 'workers',
-      exec: ['node', '-e', killWorkersScript('SIGKILL')],
-    });
-    // Any other part: the container's main process, so the container exits.
-    expect(containerAction({ type: 'kill', part: 'db', signal: 'SIGTERM' }, byPart(plan.containers, 'db'))).toEqual({
-      action: 'kill',
-      signal: 'SIGTERM',
-      of: 'main',
-    });
-    expect(containerAction({ type: 'freeze', part: 'app' })).toEqual({ action: 'pause', healWith: 'unpause' });
-    expect(containerAction({ type: 'restart', part: 'app' })).toEqual({ action: 'restart' });
-    // A bare service restarts inside its container (the holder restarts its child), keeping its address.
-    expect(containerAction({ type: 'restart', part: 'app' }, byPart(broken.containers, 'app'))).toEqual({
-      action: 'restart',
-      of: 'holder-child',
-      signal: 'SIGHUP',
-    });
-    expect(containerAction({ type: 'restart', part: 'app' }, app)).toEqual({ action: 'restart' });
-    expect(containerAction({ type: 'latency', link: 'app→db', latencyMs: 10, jitterMs: 0, streams: ['downstream'], toxicity: 1 })).toBeUndefined();
+    const planOf = (p: typeof plan, part: string) => {
+      const c = byPart(p.containers, part);
+      if (c?.kind !== 'service') throw new Error(`${part} is not a service`);
+      return c;
+    };
+    // A supervised service: the kill reaches its workers from inside, and pm2-runtime restarts them
+    // (as locally); its restart is docker's.
+    const supervised = serviceFaults(planOf(plan, 'app'), control);
+    await supervised.kill('SIGKILL');
+    await (await supervised.freeze())();
+    await supervised.restart();
+    expect(calls.splice(0)).toEqual([`exec node -e ${killWorkersScript('SIGKILL')}`, 'pause', 'unpause', 'restart']);
+    // A bare service (broken mode): the kill reaches the holder's child; the restart is the holder's
+    // (SIGHUP), which must say within 10 s that the old process is gone.
+    const bare = serviceFaults(planOf(broken, 'app'), control);
+    expect(planOf(broken, 'app').exitMarker).toBe('brownout-holder: the service exited');
+    await bare.kill('SIGTERM');
+    await expect(bare.restart()).rejects.toThrow(/^app did not stop for its restart within 10 s$/);
+    expect(calls.splice(0)).toEqual([
+      `exec node -e ${killWorkersScript('SIGTERM')}`,
+      "wait for 'brownout-holder: the service stopped for a restart; starting it again' 10000 ms",
+      'signal SIGHUP',
+    ]);
+    // Any other part (MariaDB, Redis, HAProxy): the container's main process (the container
+    // exits), docker's pause and restart.
+    const main = mainProcessFaults(control);
+    await main.kill('SIGTERM');
+    await (await main.freeze())();
+    await main.restart();
+    expect(calls.splice(0)).toEqual(['signal SIGTERM', 'pause', 'unpause', 'restart']);
   });
 });

@@ -1,9 +1,10 @@
-import type { ResolvedFault, ResolvedLink } from '../../scenario/index.ts';
+import type { ResolvedLink } from '../../scenario/index.ts';
 import { HTTP_FAULT_LUA, httpFaultConfig, httpFaultMap } from '../http-faults.ts';
-import { partKind, type ResolvedPart } from '../parts/index.ts';
-import { alias, type ContainerPlan, GATEWAY_STATS_PORT, IMAGE_SETS, type ImageSetName, PORTS, TOXIPROXY_API_PORT } from './base.ts';
+import { partKind, type ContainerPlan, type ResolvedPart } from '../parts/index.ts';
+import { alias, GATEWAY_STATS_PORT, HTTP_FAULTS_PORT, IMAGE_SETS, type ImageSetName, TOXIPROXY_API_PORT } from './base.ts';
 
 export * from './base.ts';
+export type { ContainerPlan } from '../parts/index.ts';
 
 /**
  * The containers backend, as data: what the local backend starts as processes, mapped to
@@ -75,18 +76,31 @@ export function stackPlan(
   opts: PlanOptions = {},
 ): StackPlan {
   const images = IMAGE_SETS[opts.images ?? 'local'];
+  // One proxy port per link on the Toxiproxy container; each part is told its links' ports.
+  const listenPort = (from: string, to: string) => {
+    const i = links.findIndex((l) => l.from === from && l.to === to);
+    return i < 0 ? 0 : FIRST_PROXY_PORT + i;
+  };
+  const containers: ContainerPlan[] = parts.map((part) => {
+    // Every dependency through its proxy on the Toxiproxy container, named as the local backend names it.
+    const env: Record<string, string> = {};
+    for (const l of links.filter((x) => x.from === part.name)) {
+      const dep = parts.find((p) => p.name === l.to);
+      if (dep)
+        Object.assign(env, kindOf(dep).dependencyEnv(dep, { host: 'toxiproxy', port: listenPort(l.from, l.to), password: secrets.dbPassword(dep.name) }));
+    }
+    return kindOf(part).plan(part, { images, env, proxyPort: (to) => listenPort(part.name, to) });
+  });
   const httpFaults: HttpFaultPlan[] = [];
-  const proxies: ProxyPlan[] = links.map((l, i) => {
-    const to = parts.find((p) => p.name === l.to);
-    const port = to ? PORTS[to.kind] : 0;
-    let upstream = `${alias(l.to)}:${port}`;
+  const proxies: ProxyPlan[] = links.map((l) => {
+    let upstream = `${alias(l.to)}:${containers.find((c) => c.part === l.to)?.port ?? 0}`;
     if (l.http.length > 0) {
       // Toxiproxy → the link's HTTP fault proxy → the part, as locally.
       const dir = '/usr/local/etc/haproxy';
       const hp = { alias: `http-${alias(l.from)}-${alias(l.to)}`, mapFile: `${dir}/rules.map` };
       const config = httpFaultConfig({
         bind: '0.0.0.0',
-        port: PORTS.httpFaults,
+        port: HTTP_FAULTS_PORT,
         upstream,
         rules: l.http,
         mapFile: hp.mapFile,
@@ -99,7 +113,7 @@ export function stackPlan(
         from: l.from,
         ...hp,
         image: images.haproxy,
-        port: PORTS.httpFaults,
+        port: HTTP_FAULTS_PORT,
         adminPort: GATEWAY_STATS_PORT,
         files: [
           { target: `${dir}/haproxy.cfg`, content: config },
@@ -108,19 +122,9 @@ export function stackPlan(
           { target: `${dir}/empty.http`, content: '' },
         ],
       });
-      upstream = `${hp.alias}:${PORTS.httpFaults}`;
+      upstream = `${hp.alias}:${HTTP_FAULTS_PORT}`;
     }
-    return { link: l.name, name: `${runId}-${l.from}-${l.to}`, listenPort: FIRST_PROXY_PORT + i, upstream };
-  });
-  const proxyPort = (from: string, to: string) => proxies.find((p) => p.link === `${from}→${to}`)?.listenPort ?? 0;
-  const containers: ContainerPlan[] = parts.map((part) => {
-    // Every dependency through its proxy on the Toxiproxy container, named as the local backend names it.
-    const env: Record<string, string> = {};
-    for (const l of links.filter((x) => x.from === part.name)) {
-      const dep = parts.find((p) => p.name === l.to);
-      if (dep) Object.assign(env, kindOf(dep).dependencyEnv(dep, { host: 'toxiproxy', port: proxyPort(l.from, l.to), password: secrets.dbPassword(dep.name) }));
-    }
-    return kindOf(part).plan(part, { images, env, proxyPort: (to) => proxyPort(part.name, to) });
+    return { link: l.name, name: `${runId}-${l.from}-${l.to}`, listenPort: listenPort(l.from, l.to), upstream };
   });
   return {
     runId,
@@ -131,57 +135,4 @@ export function stackPlan(
     httpFaults,
     containers,
   };
-}
-
-/**
- * Process faults on a container: what `docker kill`, `pause` and `restart` stand in for. A kill
- * reaches what serves the part, as locally: a service's processes (the children of PID 1: the
- * holder's one child, or pm2-runtime's workers, which it restarts), else the container's main
- * process.
- */
-export type ContainerAction =
-  | { action: 'kill'; signal: string; of: 'main' }
-  | { action: 'kill'; signal: string; of: 'workers'; exec: string[] }
-  | { action: 'pause'; healWith: 'unpause' }
-  | { action: 'restart' }
-  | { action: 'restart'; of: 'holder-child'; signal: 'SIGHUP' };
-
-/** Node code for `docker exec`: the signal to every child of PID 1, by /proc/<pid>/stat's parent field. */
-export function killWorkersScript(signal: string): string {
-  return [
-    "const fs = require('fs');",
-    "for (const d of fs.readdirSync('/proc')) {",
-    '  if (!/^[0-9]+$/.test(d)) continue;',
-    "  let stat; try { stat = fs.readFileSync('/proc/' + d + '/stat', 'utf8'); } catch { continue; }",
-    `  if (Number(d) !== process.pid && stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === '1') process.kill(Number(d), ${JSON.stringify(signal)});`,
-    '}',
-  ].join('\n');
-}
-
-/** The faults that act on a part's processes, which a container stands in for. */
-export type ProcessFault = Extract<ResolvedFault, { type: 'kill' | 'freeze' | 'restart' }>;
-
-export function containerAction(fault: ProcessFault, container?: ContainerPlan): ContainerAction;
-export function containerAction(fault: ResolvedFault, container?: ContainerPlan): ContainerAction | undefined;
-export function containerAction(fault: ResolvedFault, container?: ContainerPlan): ContainerAction | undefined {
-  switch (fault.type) {
-    case 'kill':
-      if (container?.kind === 'service') {
-        // Sent from inside (docker exec) by the image's node: it has no ps/pkill. A process whose
-        // parent is PID 1 serves the part (an exec'd process has parent 0, outside the namespace).
-        return { action: 'kill', signal: fault.signal, of: 'workers', exec: ['node', '-e', killWorkersScript(fault.signal)] };
-      }
-      return { action: 'kill', signal: fault.signal, of: 'main' };
-    case 'freeze':
-      // The cgroup freezer: every process of the container stops, as SIGSTOP to the tree does locally.
-      return { action: 'pause', healWith: 'unpause' };
-    case 'restart':
-      // A bare service restarts inside its container (the holder restarts its child on SIGHUP), so
-      // its address stays and connections meanwhile are refused at once, as locally. docker restart
-      // would take the address away for the gap, and connections to it would hang.
-      if (container?.kind === 'service' && !container.supervised) return { action: 'restart', of: 'holder-child', signal: 'SIGHUP' };
-      return { action: 'restart' };
-    default:
-      return undefined;
-  }
 }

@@ -4,12 +4,11 @@ import { getContainerRuntimeClient, ImageName, type StartedTestContainer } from 
 import type { CleanupList } from '../../core/cleanup.ts';
 import { StackError } from '../../core/errors.ts';
 import { debug } from '../../core/log.ts';
-import { waitUntil } from '../../core/ports.ts';
 import { linkCalls, setHttpRule, type HttpFaultProxy } from '../http-faults.ts';
 import type { RunningPart, RunningStack } from '../running.ts';
 import { AcceptCounter, createProxyAt, linkTraffic, listToxics, type ActiveProxy } from '../toxiproxy.ts';
-import { containerAction, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, type ContainerAction, type ContainerPlan, type StackPlan } from './plan.ts';
-import { partKind } from '../parts/index.ts';
+import type { ContainerPlan, StackPlan } from './plan.ts';
+import { partKind, type ContainerControl, type ContainerFaults } from '../parts/index.ts';
 import { onRunNetwork, Wait } from './container.ts';
 import { withoutRyuk } from './engine.ts';
 import { runLabels, sweepRuns } from './sweep.ts';
@@ -22,6 +21,8 @@ const TAIL_LINES = 20;
 export interface StartedContainerPart {
   readonly plan: ContainerPlan;
   readonly container: StartedTestContainer;
+  /** Its kind's kill, freeze and restart on the container (parts/<kind>.ts). */
+  readonly faults: ContainerFaults;
 }
 
 /** The containers backend's stack: every part a container on one network, every link through the Toxiproxy container. */
@@ -47,6 +48,107 @@ export interface ContainerStackOptions {
 interface Released {
   name: string;
   stop: () => Promise<void>;
+}
+
+/**
+ * Each container's output as it comes: kept in <logDir>/<part>/<part>.log, its last lines for
+ * errors, a part's exit marker (its server died in a container that stays) told to whoever listens,
+ * and waits for a line (a restart's).
+ */
+class ContainerLogs {
+  private readonly tails = new Map<string, string[]>();
+  private readonly exits = new Map<string, (line: string) => void>();
+  private readonly waits = new Set<{ part: string; marker: string; done: () => void }>();
+  constructor(private readonly logDir: string | undefined) {}
+
+  async follow(part: string, c: StartedTestContainer, o: { exitMarker?: string | undefined; onLine?: (line: string) => void } = {}): Promise<void> {
+    const tail: string[] = [];
+    this.tails.set(part, tail);
+    const stream = await c.logs();
+    let file: ReturnType<typeof createWriteStream> | undefined;
+    if (this.logDir) {
+      mkdirSync(path.join(this.logDir, part), { recursive: true });
+      file = createWriteStream(path.join(this.logDir, part, `${part}.log`));
+    }
+    stream.on('data', (d: Buffer | string) => {
+      file?.write(d);
+      const lines = String(d)
+        .split('\n')
+        .filter((l) => l.trim());
+      tail.push(...lines);
+      tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
+      for (const l of lines) {
+        o.onLine?.(l);
+        if (o.exitMarker && l.includes(o.exitMarker)) this.exits.get(part)?.(l.slice(l.indexOf(o.exitMarker) + o.exitMarker.length).trim());
+        for (const w of this.waits) if (w.part === part && l.includes(w.marker)) w.done();
+      }
+    });
+    stream.on('end', () => file?.end());
+    stream.on('error', () => file?.end());
+  }
+
+  tail(part: string): string {
+    return (this.tails.get(part) ?? []).join('\n');
+  }
+
+  /** Calls back with what follows the part's exit marker when its output shows it. */
+  onExit(part: string, callback: (rest: string) => void): void {
+    this.exits.set(part, callback);
+  }
+
+  nextLine(part: string, marker: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const w = {
+        part,
+        marker,
+        done: () => {
+          clearTimeout(timer);
+          this.waits.delete(w);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waits.delete(w);
+        reject(new Error(`no line with '${marker}' from ${part} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waits.add(w);
+    });
+  }
+}
+
+type Runtime = Awaited<ReturnType<typeof getContainerRuntimeClient>>;
+
+/** The images the plan needs, built here (never pulled: a missing one would otherwise be asked of a registry). */
+async function checkImages(runtime: Runtime, plan: StackPlan): Promise<void> {
+  if (plan.images !== 'local') return;
+  const wanted = [plan.toxiproxy.image, ...plan.containers.flatMap((c) => c.requires), ...plan.httpFaults.map((h) => h.image)];
+  const missing: string[] = [];
+  for (const image of new Set(wanted)) if (!(await runtime.image.exists(ImageName.fromString(image)))) missing.push(image);
+  if (missing.length)
+    throw new StackError(
+      `the image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not built on this engine`,
+      `engine ${runtime.info.containerRuntime.host}`,
+      "run 'make setup-containers' (it builds them here, no registry needed), or --images upstream where your engine reaches a registry",
+    );
+}
+
+/** The engine's hands on one part's container, for its kind's faults. */
+function controlOf(runtime: Runtime, part: string, container: StartedTestContainer, logs: ContainerLogs): ContainerControl {
+  const docker = () => runtime.container.getById(container.getId());
+  return {
+    id: container.getId().slice(0, 12),
+    signal: async (signal) => void (await docker().kill({ signal })),
+    pause: async () => void (await docker().pause()),
+    unpause: async () => void (await docker().unpause()),
+    restart: () => container.restart(),
+    exec: async (command) => {
+      const r = await container.exec(command);
+      return { exitCode: r.exitCode, output: r.output };
+    },
+    nextLine: (marker, timeoutMs) => logs.nextLine(part, marker, timeoutMs),
+    tail: () => logs.tail(part),
+    urlOf: (port) => `http://${container.getHost()}:${container.getMappedPort(port)}`,
+  };
 }
 
 /** Starts the plan's containers in order; on any failure everything already started is removed. */
@@ -82,56 +184,13 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       }
     }
   };
-  const tails = new Map<string, string[]>();
-  // A bare service's death, as its holder tells it (its container stays up, as a machine would).
-  const serviceExits = new Map<string, (line: string) => void>();
-  // A bare service's restart: the holder says when the old process is gone.
-  const restarted = new Map<string, () => void>();
+  const logs = new ContainerLogs(opts.logDir);
   const startupMs: Record<string, number> = {};
   // The connections each link's proxy accepted, counted from Toxiproxy's log as it comes.
   const accepts = new AcceptCounter();
-  const followLogs = async (part: string, c: StartedTestContainer, onLine?: (line: string) => void) => {
-    const tail: string[] = [];
-    tails.set(part, tail);
-    const stream = await c.logs();
-    let file: ReturnType<typeof createWriteStream> | undefined;
-    if (opts.logDir) {
-      mkdirSync(path.join(opts.logDir, part), { recursive: true });
-      file = createWriteStream(path.join(opts.logDir, part, `${part}.log`));
-    }
-    stream.on('data', (d: Buffer | string) => {
-      file?.write(d);
-      const lines = String(d)
-        .split('\n')
-        .filter((l) => l.trim());
-      tail.push(...lines);
-      if (onLine) for (const l of lines) onLine(l);
-      const exit = lines.find((l) => l.includes(HOLDER_EXIT_MARKER));
-      if (exit) serviceExits.get(part)?.(exit);
-      if (lines.some((l) => l.includes(HOLDER_RESTART_MARKER))) restarted.get(part)?.();
-      tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
-    });
-    stream.on('end', () => file?.end());
-    stream.on('error', () => file?.end());
-  };
   try {
     const runtime = await getContainerRuntimeClient();
-    if (plan.images === 'local') {
-      // Built here, never pulled: a missing one would otherwise be asked of a registry.
-      const wanted = [
-        plan.toxiproxy.image,
-        ...plan.containers.map((c) => (c.kind === 'service' ? (c.build.buildArgs['NODE_IMAGE'] ?? '') : c.image)),
-        ...plan.httpFaults.map((h) => h.image),
-      ];
-      const missing: string[] = [];
-      for (const image of new Set(wanted)) if (!(await runtime.image.exists(ImageName.fromString(image)))) missing.push(image);
-      if (missing.length)
-        throw new StackError(
-          `the image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not built on this engine`,
-          `engine ${runtime.info.containerRuntime.host}`,
-          "run 'make setup-containers' (it builds them here, no registry needed), or --images upstream where your engine reaches a registry",
-        );
-    }
+    await checkImages(runtime, plan);
     const labels = runLabels(plan.runId);
     // Named after the run (brownout-<run id>), so what a killed run left is recognisable in `docker network ls`.
     const created = await runtime.network.create({ Name: plan.network, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
@@ -143,7 +202,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       .withWaitStrategy(Wait.forHttp('/version', plan.toxiproxy.apiPort))
       .start();
     add(`toxiproxy container ${toxiproxy.getId().slice(0, 12)}`, () => toxiproxy.stop());
-    await followLogs('toxiproxy', toxiproxy, (l) => accepts.line(l));
+    await logs.follow('toxiproxy', toxiproxy, { onLine: (l) => accepts.line(l) });
     startupMs['toxiproxy'] = Date.now() - t;
     const toxiproxyUrl = `http://${toxiproxy.getHost()}:${toxiproxy.getMappedPort(plan.toxiproxy.apiPort)}`;
     const links = new Map<string, ActiveProxy>();
@@ -157,72 +216,6 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
       return p;
     };
-    /** kill / pause / restart the part's container; returns the heal (unpause for a pause). */
-    const act = async (name: string, action: ContainerAction): Promise<() => Promise<void>> => {
-      const { container } = partOf(name);
-      const docker = runtime.container.getById(container.getId());
-      switch (action.action) {
-        case 'kill':
-          if (action.of === 'workers') {
-            const r = await container.exec(action.exec);
-            if (r.exitCode !== 0)
-              throw new StackError(
-                `${name}: the kill of its workers failed (exit ${r.exitCode})`,
-                `docker exec ${container.getId().slice(0, 12)}: ${r.output.trim().slice(0, 300)}`,
-                'the service image needs node on its PATH (fixtures/Dockerfile has it)',
-              );
-          } else await docker.kill({ signal: action.signal });
-          return async () => undefined;
-        case 'pause':
-          await docker.pause();
-          return async () => void (await docker.unpause());
-        case 'restart': {
-          const c = partOf(name).plan;
-          if ('of' in action && c.kind === 'service') {
-            let timer: NodeJS.Timeout | undefined;
-            const gone = new Promise<void>((resolve, reject) => {
-              restarted.set(name, resolve);
-              timer = setTimeout(
-                () =>
-                  reject(
-                    new StackError(
-                      `${name} did not stop for its restart within 10 s`,
-                      `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`,
-                      `read ${name}'s log in the report`,
-                    ),
-                  ),
-                10_000,
-              );
-            });
-            await docker.kill({ signal: action.signal });
-            try {
-              await gone;
-            } finally {
-              clearTimeout(timer);
-              restarted.delete(name);
-            }
-            // Ready again when its health check answers 200, as after any start.
-            const url = `http://${container.getHost()}:${container.getMappedPort(c.port)}${c.health}`;
-            if (
-              !(await waitUntil(async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).status === 200, {
-                timeoutMs: c.startupTimeoutMs,
-                intervalMs: 50,
-              }))
-            ) {
-              throw new StackError(
-                `${name} did not answer 200 on ${c.health} within ${c.startupTimeoutMs} ms of its restart`,
-                `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`,
-                `read ${name}'s log in the report`,
-              );
-            }
-            return async () => undefined;
-          }
-          // testcontainers re-reads the mapped ports and waits for the part's readiness check again.
-          await container.restart();
-          return async () => undefined;
-        }
-      }
-    };
     for (const c of plan.containers) {
       t = Date.now();
       // A part's proxies exist before the part that uses them starts (services connect at once),
@@ -234,7 +227,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
           .withWaitStrategy(Wait.forListeningPorts())
           .start();
         add(`${h.alias} container ${hc.getId().slice(0, 12)}`, () => hc.stop());
-        await followLogs(h.alias, hc);
+        await logs.follow(h.alias, hc);
         helpers.set(h.alias, hc);
         const admin = { host: hc.getHost(), port: hc.getMappedPort(h.adminPort) };
         httpFaults.set(h.link, { link: h.link, set: (id, on) => setHttpRule(admin, h.mapFile, h.link, id, on), calls: () => linkCalls(admin) });
@@ -247,12 +240,9 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       if (!kind) throw new StackError(`no part kind '${c.kind}'`, `part ${c.part}`, 'this is a brownout bug: every plan comes from a registered kind');
       const container = await kind.startContainer(c, { network, labels, dbPassword: opts.dbPassword });
       add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
-      await followLogs(c.part, container);
-      containers.set(c.part, { plan: c, container });
-      const running = await kind.runningContainer(c, container, {
-        dbPassword: opts.dbPassword,
-        restart: () => act(c.part, containerAction({ type: 'restart', part: c.part }, c)).then(() => undefined),
-      });
+      await logs.follow(c.part, container, { exitMarker: c.exitMarker });
+      const running = await kind.runningContainer(c, container, { dbPassword: opts.dbPassword, control: controlOf(runtime, c.part, container, logs) });
+      containers.set(c.part, { plan: c, container, faults: running.faults });
       const w = running.watch;
       // Released before its container: the poll would otherwise keep the process alive.
       if (w) add(`${c.part} server-state watch`, async () => w.stop());
@@ -260,6 +250,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       startupMs[c.part] = Date.now() - t;
       log(`${c.part} up (${c.kind}) in ${startupMs[c.part]} ms`);
     }
+    const watched = [['toxiproxy', toxiproxy] as const, ...helpers, ...[...containers].map(([n, c]) => [n, c.container] as const)];
     return {
       backend: 'containers',
       plan,
@@ -272,60 +263,55 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       linkTraffic: () => linkTraffic(links, accepts),
       urlOf: (name) => {
         const p = parts.get(name);
-        if (!p || (p.kind !== 'service' && p.kind !== 'gateway'))
-          throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
+        if (!p || !('url' in p)) throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
         return p.url;
       },
       versions: () => ({
         toxiproxy: plan.toxiproxy.image,
-        ...Object.fromEntries(plan.containers.flatMap((c) => (c.kind === 'service' ? [] : [[c.kind === 'gateway' ? 'haproxy' : c.kind, c.image]]))),
+        ...Object.fromEntries(
+          plan.containers.flatMap((c) => {
+            const as = partKind(c.kind)?.versionName;
+            return as && c.image ? [[as, c.image]] : [];
+          }),
+        ),
       }),
       listToxics: () => listToxics(toxiproxyUrl),
       kill: async (name, signal) => {
-        const { plan: c, container } = partOf(name);
+        const { container, faults } = partOf(name);
         const state = await runtime.container.inspect(runtime.container.getById(container.getId()));
         if (!state.State.Running) return false;
-        await act(name, containerAction({ type: 'kill', part: name, signal }, c));
+        await faults.kill(signal);
         return true;
       },
-      freeze: (name) => act(name, containerAction({ type: 'freeze', part: name })),
+      freeze: (name) => partOf(name).faults.freeze(),
       processRoots: async () => {
-        const all = [toxiproxy, ...helpers.values(), ...[...containers.values()].map((c) => c.container)];
-        const pids = await Promise.all(all.map(async (c) => (await runtime.container.inspect(runtime.container.getById(c.getId()))).State.Pid ?? 0));
+        const pids = await Promise.all(watched.map(async ([, c]) => (await runtime.container.inspect(runtime.container.getById(c.getId()))).State.Pid ?? 0));
         return pids.filter((pid) => pid > 0);
       },
       onUnexpectedExit: (except, callback) => {
         let told = false;
+        const tell = (name: string, container: StartedTestContainer, message: string) => {
+          if (stopping || told) return;
+          told = true;
+          callback(
+            new StackError(
+              message,
+              `container ${container.getId().slice(0, 12)}\nlast log lines:\n${logs.tail(name)}`,
+              `read ${name}'s log in the report; nothing in the scenario stops it`,
+            ),
+          );
+        };
         // Toxiproxy too: without it every link is gone.
-        for (const [name, container] of [['toxiproxy', toxiproxy] as const, ...helpers, ...[...containers].map(([n, c]) => [n, c.container] as const)]) {
+        for (const [name, container] of watched) {
           if (except.has(name)) continue;
           // Docker's wait answers when the container stops (not on pause).
           void runtime.container
             .getById(container.getId())
             .wait()
-            .then((r: { StatusCode?: number }) => {
-              if (stopping || told) return;
-              told = true;
-              callback(
-                new StackError(
-                  `${name}'s container exited (status ${r.StatusCode ?? '?'}) during the run`,
-                  `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`,
-                  `read ${name}'s log in the report; nothing in the scenario stops it`,
-                ),
-              );
-            })
+            .then((r: { StatusCode?: number }) => tell(name, container, `${name}'s container exited (status ${r.StatusCode ?? '?'}) during the run`))
             .catch((e: unknown) => log(`wait ${name}: ${(e as Error).message}`));
-          serviceExits.set(name, (line) => {
-            if (stopping || told) return;
-            told = true;
-            callback(
-              new StackError(
-                `${name} exited during the run ${line.slice(line.indexOf(HOLDER_EXIT_MARKER) + HOLDER_EXIT_MARKER.length).trim()}`,
-                `container ${container.getId().slice(0, 12)}\nlast log lines:\n${(tails.get(name) ?? []).join('\n')}`,
-                `read ${name}'s log in the report; nothing in the scenario stops it`,
-              ),
-            );
-          });
+          // A bare service's death, as its holder tells it (its container stays up, as a machine would).
+          logs.onExit(name, (rest) => tell(name, container, `${name} exited during the run ${rest}`));
         }
       },
       stop: stopAll,

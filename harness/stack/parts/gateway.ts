@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { StackError } from '../../core/errors.ts';
-import { alias, GATEWAY_STATS_PORT, PORTS } from '../containers/base.ts';
+import { alias, GATEWAY_STATS_PORT } from '../containers/base.ts';
 import { droppedLogLines, haproxyConfig, startGateway, statCounters, timeoutErrorPage, watchServerStates, type StartedGateway } from '../haproxy.ts';
-import { envPrefix, hostPortEnv, planOf, urlPath, type PartKind } from './part.ts';
+import { type ContainerPlanBase, envPrefix, hostPortEnv, mainProcessFaults, urlPath, type PartKind } from './part.ts';
 
 /** Active health checks a gateway runs against every server behind it. */
 export interface HealthCheck {
@@ -52,8 +52,21 @@ export const gateway = (o: Omit<GatewayPart, 'kind'>): GatewayPart => ({ kind: '
 
 const duration = z.string().min(1);
 
-export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway> = {
+/** Its container: HAProxy with the local backend's config, its stats socket on TCP for the harness. */
+export interface GatewayPlan extends ContainerPlanBase {
+  kind: 'gateway';
+  image: string;
+  statsPort: number;
+  config: { target: string; content: string };
+  timeoutBody: { target: string; content: string } | undefined;
+  check: { intervalMs: number; fall: number; rise: number } | undefined;
+}
+
+const PORT = 8080;
+
+export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway, GatewayPlan> = {
   kind: 'gateway',
+  versionName: 'haproxy',
   schema: z.strictObject({
     kind: z.literal('gateway'),
     to: z.union([z.string(), z.array(z.string()).min(1)]),
@@ -103,12 +116,13 @@ export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway>
       },
       ctx.res,
     ),
+  version: (started) => started.version,
   plan: (part, ctx) => {
     const servers = part.to.map((to) => ({ name: to, host: 'toxiproxy', port: ctx.proxyPort(to) }));
     const timeoutBody =
       part.timeoutStatus === 504 ? undefined : { target: '/usr/local/etc/haproxy/timeout.http', content: timeoutErrorPage(part.timeoutStatus, part.timeoutMs) };
     const content = haproxyConfig({
-      port: PORTS.gateway,
+      port: PORT,
       bind: '0.0.0.0',
       servers,
       timeoutMs: part.timeoutMs,
@@ -122,15 +136,15 @@ export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway>
       part: part.name,
       alias: alias(part.name),
       image: ctx.images.haproxy,
-      port: PORTS.gateway,
+      requires: [ctx.images.haproxy],
+      port: PORT,
       statsPort: GATEWAY_STATS_PORT,
       config: { target: '/usr/local/etc/haproxy/haproxy.cfg', content },
       timeoutBody,
       check: part.check,
     };
   },
-  startContainer: async (plan, ctx) => {
-    const c = planOf(plan, 'gateway');
+  startContainer: async (c, ctx) => {
     const { onRunNetwork, Wait } = await import('../containers/container.ts');
     return onRunNetwork(c.image, c.alias, ctx)
       .withCopyContentToContainer([c.config, ...(c.timeoutBody ? [c.timeoutBody] : [])])
@@ -138,8 +152,7 @@ export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway>
       .withWaitStrategy(Wait.forListeningPorts())
       .start();
   },
-  runningContainer: async (plan, container) => {
-    const c = planOf(plan, 'gateway');
+  runningContainer: async (c, container, ctx) => {
     const host = container.getHost();
     const url = `http://${host}:${container.getMappedPort(c.port)}`;
     const stats = { host, port: container.getMappedPort(c.statsPort) };
@@ -151,7 +164,8 @@ export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway>
       droppedLogLines: () => droppedLogLines(stats),
       counters: () => statCounters(stats),
     };
-    if (!c.check) return { part };
+    const faults = mainProcessFaults(ctx.control);
+    if (!c.check) return { part, faults };
     // As locally: load starts once HAProxy has checked every server.
     const watch = await watchServerStates(stats);
     const problem = await watch.settle(c.check);
@@ -163,6 +177,6 @@ export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway>
         'check that every server answers its health check path',
       );
     }
-    return { part: { ...part, serverChanges: () => [...watch.changes] }, watch };
+    return { part: { ...part, serverChanges: () => [...watch.changes] }, faults, watch };
   },
 };

@@ -11,9 +11,10 @@ import { serviceKind } from './service.ts';
  */
 export const PART_KINDS = [mariadbKind, redisKind, serviceKind, gatewayKind] as const;
 
-type DefOf<K> = K extends PartKind<infer D, infer _R, infer _S> ? D : never;
-type ResolvedOf<K> = K extends PartKind<infer _D, infer R, infer _S> ? R : never;
-type StartedOf<K> = K extends PartKind<infer _D, infer _R, infer S> ? S : never;
+type DefOf<K> = K extends PartKind<infer D, infer _R, infer _S, infer _P> ? D : never;
+type ResolvedOf<K> = K extends PartKind<infer _D, infer R, infer _S, infer _P> ? R : never;
+type StartedOf<K> = K extends PartKind<infer _D, infer _R, infer S, infer _P> ? S : never;
+type PlanOf<K> = K extends PartKind<infer _D, infer _R, infer _S, infer P> ? P : never;
 
 /** A stack part as a scenario writes it. */
 export type StackPart = DefOf<(typeof PART_KINDS)[number]>;
@@ -21,21 +22,30 @@ export type StackPart = DefOf<(typeof PART_KINDS)[number]>;
 export type ResolvedPart = ResolvedOf<(typeof PART_KINDS)[number]>;
 /** A part the local backend started. */
 export type StartedStackPart = StartedOf<(typeof PART_KINDS)[number]>;
+/** A part's container, as data (the containers backend's plan). */
+export type ContainerPlan = PlanOf<(typeof PART_KINDS)[number]>;
 
 /** The list, each kind seen through the union (its methods accept any part of the list). */
-const BY_KIND: ReadonlyMap<string, PartKind<StackPart, ResolvedPart, StartedStackPart>> = new Map(
-  PART_KINDS.map((k): [string, PartKind<StackPart, ResolvedPart, StartedStackPart>] => [k.kind, k]),
-);
+type AnyKind = PartKind<StackPart, ResolvedPart, StartedStackPart, ContainerPlan>;
+const BY_KIND: ReadonlyMap<string, AnyKind> = new Map(PART_KINDS.map((k): [string, AnyKind] => [k.kind, k]));
 
-export function partKind(kind: string): PartKind<StackPart, ResolvedPart, StartedStackPart> | undefined {
+export function partKind(kind: string): AnyKind | undefined {
   return BY_KIND.get(kind);
 }
 
 /** The registered kinds' names, in the list's order. */
 export const PART_KIND_NAMES: readonly StackPart['kind'][] = PART_KINDS.map((k) => k.kind);
 
-export { envPrefix, type PartKindName, type PartResolveContext, type Reach } from './part.ts';
-export { gateway, type GatewayPart, type HealthCheck, type ResolvedGateway } from './gateway.ts';
-export { mariadb, type MariaDbPart, type ResolvedMariaDb } from './mariadb.ts';
-export { redis, type RedisPart, type ResolvedRedis } from './redis.ts';
-export { service, type ServicePart, type ResolvedService } from './service.ts';
+export {
+  envPrefix,
+  type ContainerControl,
+  type ContainerFaults,
+  type ContainerPlanBase,
+  type PartKindName,
+  type PartResolveContext,
+  type Reach,
+} from './part.ts';
+export { gateway, type GatewayPart, type GatewayPlan, type HealthCheck, type ResolvedGateway } from './gateway.ts';
+export { mariadb, type MariaDbPart, type MariaDbPlan, type ResolvedMariaDb } from './mariadb.ts';
+export { redis, type RedisPart, type RedisPlan, type ResolvedRedis } from './redis.ts';
+export { killWorkersScript, service, serviceFaults, type ServicePart, type ServicePlan, type ResolvedService } from './service.ts';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { z } from 'zod';
-import { alias, mariadbServerFlags, PORTS } from '../containers/base.ts';
+import { alias, mariadbServerFlags } from '../containers/base.ts';
 import { startMariaDb, type StartedMariaDb } from '../mariadb.ts';
-import { hostPortEnv, envPrefix, planOf, type PartKind } from './part.ts';
+import { type ContainerPlanBase, envPrefix, hostPortEnv, mainProcessFaults, type PartKind } from './part.ts';
 
 /** A MariaDB server, started fresh for the run. */
 export interface MariaDbPart {
@@ -102,8 +102,19 @@ function protectedVariable(name: string): string | undefined {
 /** The account services use, on either backend. */
 export const SERVICE_ACCOUNT = 'brownout';
 
-export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb> = {
+/** Its container: the image's server with the local backend's flags, the schema and seed as init scripts. */
+export interface MariaDbPlan extends ContainerPlanBase {
+  kind: 'mariadb';
+  image: string;
+  database: string;
+  user: string;
+  command: string[];
+  initScripts: { target: string; content: string }[];
+}
+
+export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb, MariaDbPlan> = {
   kind: 'mariadb',
+  versionName: 'mariadb',
   schema: z.strictObject({
     kind: z.literal('mariadb'),
     schema: z.string().optional(),
@@ -166,12 +177,16 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb>
       },
       ctx.res,
     ),
+  // Its service account, made per run.
+  account: (started) => ({ user: started.user, password: started.password }),
+  version: (started) => started.version,
   plan: (part, ctx) => ({
     kind: 'mariadb',
     part: part.name,
     alias: alias(part.name),
     image: ctx.images.mariadb,
-    port: PORTS.mariadb,
+    requires: [ctx.images.mariadb],
+    port: 3306,
     database: part.database,
     user: SERVICE_ACCOUNT,
     command: mariadbServerFlags(part),
@@ -181,8 +196,7 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb>
       ...(part.seedPath ? [{ target: '/docker-entrypoint-initdb.d/02-seed.sql', content: readFileSync(part.seedPath, 'utf8') }] : []),
     ],
   }),
-  startContainer: async (plan, ctx) => {
-    const c = planOf(plan, 'mariadb');
+  startContainer: async (c, ctx) => {
     const { onRunNetwork, Wait } = await import('../containers/container.ts');
     // The official image's settings (our local image takes the same); ready once the port
     // listens: the init scripts run on a server without networking first.
@@ -200,8 +214,7 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb>
       .withStartupTimeout(120_000)
       .start();
   },
-  runningContainer: async (plan, container, ctx) => {
-    const c = planOf(plan, 'mariadb');
+  runningContainer: async (c, container, ctx) => {
     const host = container.getHost();
     return {
       part: {
@@ -218,6 +231,7 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb>
             database: c.database,
           }),
       },
+      faults: mainProcessFaults(ctx.control),
     };
   },
 };

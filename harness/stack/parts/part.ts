@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { StartedTestContainer } from 'testcontainers';
-import type { ContainerPlan, ImageSet } from '../containers/base.ts';
+import type { ImageSet } from '../containers/base.ts';
 import type { ServerStateWatch } from '../haproxy.ts';
 import type { RunResources, StartedPart } from '../resources.ts';
 import type { RunningPart } from '../running.ts';
@@ -61,6 +61,25 @@ export interface PlanContext {
   proxyPort(to: string): number;
 }
 
+/** What every kind's container plan holds; each kind adds its own (parts/<kind>.ts). */
+export interface ContainerPlanBase {
+  kind: string;
+  part: string;
+  /** Its DNS name on the run's network. */
+  alias: string;
+  /** The port it serves on inside the network (its link's proxy forwards there). */
+  port: number;
+  /** Images that must be on the engine before it starts (built here, never pulled: checked first). */
+  requires: string[];
+  /** The image named in the report's versions, when it is one of brownout's (not a team's own). */
+  image?: string;
+  /**
+   * A line its output shows when the part's server exited while its container stays up (a bare
+   * service under the holder): the run reads it as the part's exit.
+   */
+  exitMarker?: string;
+}
+
 /** What a part's container start is given: the run's network, its labels, and the per-run passwords. */
 export interface ContainerStartContext {
   network: string;
@@ -68,23 +87,63 @@ export interface ContainerStartContext {
   dbPassword(part: string): string;
 }
 
-/** What the run's handle on a started container is made with. */
-export interface ContainerRunContext {
-  dbPassword(part: string): string;
-  /** Restarts the part as the restart fault does (the containers backend's own way for its kind). */
+/** The engine's hands on a started part's container, for its kind's process faults. */
+export interface ContainerControl {
+  /** The container's id, short, for messages. */
+  readonly id: string;
+  /** `docker kill --signal`: to the container's main process. */
+  signal(signal: string): Promise<void>;
+  pause(): Promise<void>;
+  unpause(): Promise<void>;
+  /** `docker restart` through testcontainers: the mapped ports read again, its wait strategy again. */
+  restart(): Promise<void>;
+  /** `docker exec`. */
+  exec(command: string[]): Promise<{ exitCode: number; output: string }>;
+  /** Resolves when a line of its output from now on holds `marker`; rejects after `timeoutMs`. */
+  nextLine(marker: string, timeoutMs: number): Promise<void>;
+  /** Its last lines of output, for an error's message. */
+  tail(): string;
+  /** The host's URL of a port the container publishes (it may change with a restart). */
+  urlOf(port: number): string;
+}
+
+/** A part's process faults on its container (the local backend's kill, freeze and restart). */
+export interface ContainerFaults {
+  /** Sends the signal to what serves the part. */
+  kill(signal: string): Promise<void>;
+  /** Stops every process of the container; the returned heal resumes them. */
+  freeze(): Promise<() => Promise<void>>;
+  /** Stops the part and starts it again, ready when this resolves. */
   restart(): Promise<void>;
 }
 
-/** A started container as the run uses it; a gateway's server-state watch with it (released before the container). */
-export interface RunningContainer {
-  part: RunningPart;
-  watch?: ServerStateWatch;
+/**
+ * The faults of a container whose main process is the part's server: `docker kill` reaches it;
+ * freeze is the cgroup freezer (every process stops, as SIGSTOP to the tree does locally); restart
+ * is docker's, waited for as at start.
+ */
+export function mainProcessFaults(control: ContainerControl): ContainerFaults {
+  return {
+    kill: (signal) => control.signal(signal),
+    freeze: async () => {
+      await control.pause();
+      return () => control.unpause();
+    },
+    restart: () => control.restart(),
+  };
 }
 
-/** The plan of `kind`, or an error naming both: each kind's container steps take the plans it made. */
-export function planOf<K extends ContainerPlan['kind']>(plan: ContainerPlan, kind: K): Extract<ContainerPlan, { kind: K }> {
-  if (plan.kind !== kind) throw new Error(`a ${plan.kind} container plan given to the ${kind} part kind`);
-  return plan as Extract<ContainerPlan, { kind: K }>;
+/** What the run's handle on a started container is made with. */
+export interface ContainerRunContext {
+  dbPassword(part: string): string;
+  control: ContainerControl;
+}
+
+/** A started container as the run uses it: its part, its process faults, a gateway's server-state watch (released before the container). */
+export interface RunningContainer {
+  part: RunningPart;
+  faults: ContainerFaults;
+  watch?: ServerStateWatch;
 }
 
 /**
@@ -95,8 +154,15 @@ export function planOf<K extends ContainerPlan['kind']>(plan: ContainerPlan, kin
  * parts/index.ts; validation, the local start and the containers plan loop over that list.
  * Methods (not arrow properties), so that every kind fits the list's PartKind<StackPart, ResolvedPart>.
  */
-export interface PartKind<Def extends { kind: string }, Resolved extends { kind: Def['kind']; name: string }, Started extends StartedPart = StartedPart> {
+export interface PartKind<
+  Def extends { kind: string },
+  Resolved extends { kind: Def['kind']; name: string },
+  Started extends StartedPart = StartedPart,
+  Plan extends ContainerPlanBase = ContainerPlanBase,
+> {
   readonly kind: Def['kind'];
+  /** The name its server's version is reported under (result.json's versions), when brownout runs a server of its own for it. */
+  readonly versionName?: string;
   /** The user's object, kind included (a z.strictObject: unknown options are errors). */
   readonly schema: z.ZodType<Def>;
   resolve(def: Def, ctx: PartResolveContext): Resolved;
@@ -105,11 +171,15 @@ export interface PartKind<Def extends { kind: string }, Resolved extends { kind:
   /** <NAME>_HOST and _PORT, and the kind's own (_URL; a database's _USER, _PASSWORD, _DATABASE). */
   dependencyEnv(part: Resolved, reach: Reach): Record<string, string>;
   start(part: Resolved, ctx: LocalStartContext): Promise<Started>;
-  plan(part: Resolved, ctx: PlanContext): ContainerPlan;
+  /** What a part that depends on this started one is told besides where it is (a database's account). */
+  account?(started: Started): { user: string; password: string };
+  /** Its server's version, locally (with versionName). */
+  version?(started: Started): string;
+  plan(part: Resolved, ctx: PlanContext): Plan;
   /** Starts the container its plan describes; ready when this resolves (testcontainers' wait strategy). */
-  startContainer(plan: ContainerPlan, ctx: ContainerStartContext): Promise<StartedTestContainer>;
-  /** What the run uses of that container: the same part interface as the local start's. */
-  runningContainer(plan: ContainerPlan, container: StartedTestContainer, ctx: ContainerRunContext): Promise<RunningContainer>;
+  startContainer(plan: Plan, ctx: ContainerStartContext): Promise<StartedTestContainer>;
+  /** What the run uses of that container: the same part interface as the local start's, and its process faults. */
+  runningContainer(plan: Plan, container: StartedTestContainer, ctx: ContainerRunContext): Promise<RunningContainer>;
   /** The waits it is configured with, for the timeout ladder (none: a hop without a limit of its own). */
   waits(part: Resolved): LadderPart;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { alias, PORTS } from '../containers/base.ts';
+import { alias } from '../containers/base.ts';
 import { flushRedis, redisCommand, startRedis, type StartedRedis } from '../redis.ts';
-import { envPrefix, hostPortEnv, planOf, type PartKind } from './part.ts';
+import { envPrefix, hostPortEnv, mainProcessFaults, type ContainerPlanBase, type PartKind } from './part.ts';
 
 /** A Redis server, started fresh (no persistence). Services that depend on it get <NAME>_URL = redis://127.0.0.1:port. */
 export interface RedisPart {
@@ -15,8 +15,16 @@ export interface ResolvedRedis {
 
 export const redis = (): RedisPart => ({ kind: 'redis' });
 
-export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis> = {
+/** Its container: the image's server with the local backend's settings. */
+export interface RedisPlan extends ContainerPlanBase {
+  kind: 'redis';
+  image: string;
+  command: string[];
+}
+
+export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis, RedisPlan> = {
   kind: 'redis',
+  versionName: 'redis',
   schema: z.strictObject({ kind: z.literal('redis') }),
   resolve: (_p, ctx) => ({ kind: 'redis', name: ctx.name }),
   after: () => [],
@@ -24,6 +32,7 @@ export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis> = {
   // Redis makes no command wait on the server (no lock wait): only the client's limit counts.
   waits: (part) => ({ kind: 'other', name: part.name }),
   start: (part, ctx) => startRedis({ name: part.name }, ctx.res),
+  version: (started) => started.version,
   // No persistence, as the local backend: a restart starts empty. Reached over the network with no
   // password, which protected mode (Debian's default) would refuse.
   plan: (part, ctx) => ({
@@ -31,11 +40,11 @@ export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis> = {
     part: part.name,
     alias: alias(part.name),
     image: ctx.images.redis,
-    port: PORTS.redis,
+    requires: [ctx.images.redis],
+    port: 6379,
     command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
   }),
-  startContainer: async (plan, ctx) => {
-    const c = planOf(plan, 'redis');
+  startContainer: async (c, ctx) => {
     const { onRunNetwork, Wait } = await import('../containers/container.ts');
     return onRunNetwork(c.image, c.alias, ctx)
       .withCommand(c.command)
@@ -43,9 +52,11 @@ export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis> = {
       .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
       .start();
   },
-  runningContainer: async (plan, container) => {
-    const c = planOf(plan, 'redis');
+  runningContainer: async (c, container, ctx) => {
     const url = `redis://${container.getHost()}:${container.getMappedPort(c.port)}`;
-    return { part: { kind: 'redis', name: c.part, flushAll: () => flushRedis(url), command: (args) => redisCommand(url, args) } };
+    return {
+      part: { kind: 'redis', name: c.part, flushAll: () => flushRedis(url), command: (args) => redisCommand(url, args) },
+      faults: mainProcessFaults(ctx.control),
+    };
   },
 };

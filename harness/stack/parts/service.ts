@@ -2,9 +2,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { StackError } from '../../core/errors.ts';
 import { expandVars } from '../../core/expand.ts';
-import { alias, HOLDER, PORTS, serviceBuild } from '../containers/base.ts';
+import { waitUntil } from '../../core/ports.ts';
+import { alias, HOLDER, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, serviceBuild, type ServiceBuild } from '../containers/base.ts';
 import { pm2Ecosystem, startService, type StartedService } from '../service.ts';
-import { envPrefix, hostPortEnv, planOf, urlPath, type PartKind } from './part.ts';
+import { type ContainerControl, type ContainerFaults, type ContainerPlanBase, envPrefix, hostPortEnv, urlPath, type PartKind } from './part.ts';
 
 /** The service under test, or any helper process: a command that serves HTTP on $PORT. */
 export interface ServicePart {
@@ -65,7 +66,80 @@ export const SERVICE_DEFAULTS = { health: '/health', startupTimeoutMs: 20_000, s
 
 const duration = z.string().min(1);
 
-export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService> = {
+/** Its container: the service's image, the command under the holder or pm2-runtime, the env a local start gets. */
+export interface ServicePlan extends ContainerPlanBase {
+  kind: 'service';
+  build: ServiceBuild;
+  workdir: string;
+  command: string[];
+  env: Record<string, string>;
+  health: string;
+  startupTimeoutMs: number;
+  files: { target: string; content: string }[];
+  supervised: boolean;
+}
+
+const PORT = 8080;
+
+/** Node code for `docker exec`: the signal to every child of PID 1, by /proc/<pid>/stat's parent field. */
+export function killWorkersScript(signal: string): string {
+  return [
+    "const fs = require('fs');",
+    "for (const d of fs.readdirSync('/proc')) {",
+    '  if (!/^[0-9]+$/.test(d)) continue;',
+    "  let stat; try { stat = fs.readFileSync('/proc/' + d + '/stat', 'utf8'); } catch { continue; }",
+    `  if (Number(d) !== process.pid && stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === '1') process.kill(Number(d), ${JSON.stringify(signal)});`,
+    '}',
+  ].join('\n');
+}
+
+/** How long a bare service's restart may take to stop the old process. */
+const RESTART_STOP_MS = 10_000;
+
+/**
+ * A service's process faults in its container. A kill reaches what serves it, as locally: the
+ * processes whose parent is PID 1 (the holder's one child, or pm2-runtime's workers, which it
+ * restarts), sent from inside by the image's node (it has no ps/pkill; an exec'd process has
+ * parent 0, outside the namespace). A bare service restarts inside its container (the holder
+ * restarts its child on SIGHUP), so its address stays and connections meanwhile are refused at
+ * once, as locally; docker restart would take the address away for the gap, and connections to it
+ * would hang. Freeze: the cgroup freezer.
+ */
+export function serviceFaults(c: ServicePlan, control: ContainerControl): ContainerFaults {
+  const gone = (what: string) =>
+    new StackError(`${c.part} ${what}`, `container ${control.id}\nlast log lines:\n${control.tail()}`, `read ${c.part}'s log in the report`);
+  return {
+    kill: async (signal) => {
+      const r = await control.exec(['node', '-e', killWorkersScript(signal)]);
+      if (r.exitCode !== 0)
+        throw new StackError(
+          `${c.part}: the kill of its workers failed (exit ${r.exitCode})`,
+          `docker exec ${control.id}: ${r.output.trim().slice(0, 300)}`,
+          'the service image needs node on its PATH (fixtures/Dockerfile has it)',
+        );
+    },
+    freeze: async () => {
+      await control.pause();
+      return () => control.unpause();
+    },
+    restart: async () => {
+      if (c.supervised) return control.restart();
+      const stopped = control.nextLine(HOLDER_RESTART_MARKER, RESTART_STOP_MS).catch(() => {
+        throw gone(`did not stop for its restart within ${RESTART_STOP_MS / 1000} s`);
+      });
+      await control.signal('SIGHUP');
+      await stopped;
+      // Ready again when its health check answers 200, as after any start.
+      const ready = await waitUntil(async () => (await fetch(`${control.urlOf(c.port)}${c.health}`, { signal: AbortSignal.timeout(1000) })).status === 200, {
+        timeoutMs: c.startupTimeoutMs,
+        intervalMs: 50,
+      });
+      if (!ready) throw gone(`did not answer 200 on ${c.health} within ${c.startupTimeoutMs} ms of its restart`);
+    },
+  };
+}
+
+export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService, ServicePlan> = {
   kind: 'service',
   schema: z.strictObject({
     kind: z.literal('service'),
@@ -136,7 +210,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService>
   plan: (part, ctx) => {
     const build = serviceBuild(ctx.images);
     // Every dependency through its proxy on the Toxiproxy container, named as the local backend names it.
-    const env: Record<string, string> = { HOST: '0.0.0.0', PORT: String(PORTS.service), ...ctx.env };
+    const env: Record<string, string> = { HOST: '0.0.0.0', PORT: String(PORT), ...ctx.env };
     // ${NAME} in the env and the command: the container's values, as locally the process's.
     for (const [k, v] of Object.entries(part.env)) env[k] = v;
     for (const [k, v] of Object.entries(part.env)) env[k] = expandVars(v, env);
@@ -167,18 +241,19 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService>
       part: part.name,
       alias: alias(part.name),
       build,
+      requires: [build.buildArgs['NODE_IMAGE'] ?? ctx.images.node],
       workdir,
-      port: PORTS.service,
+      port: PORT,
       command,
       env,
       health: part.health,
       startupTimeoutMs: part.startupTimeoutMs,
       files: [pm2 ? ecosystem : HOLDER],
       supervised: pm2,
+      ...(pm2 ? {} : { exitMarker: HOLDER_EXIT_MARKER }),
     };
   },
-  startContainer: async (plan, ctx) => {
-    const c = planOf(plan, 'service');
+  startContainer: async (c, ctx) => {
     const { imageBuilt, onRunNetwork, Wait } = await import('../containers/container.ts');
     await imageBuilt(c.build);
     return onRunNetwork(c.build.tag, c.alias, ctx)
@@ -191,19 +266,19 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService>
       .withStartupTimeout(c.startupTimeoutMs)
       .start();
   },
-  runningContainer: async (plan, container, ctx) => {
-    const c = planOf(plan, 'service');
-    const host = container.getHost();
+  runningContainer: async (c, _container, ctx) => {
+    const faults = serviceFaults(c, ctx.control);
     return {
       part: {
         kind: 'service',
         name: c.part,
         // A getter: a restart may publish the port on another host port.
         get url() {
-          return `http://${host}:${container.getMappedPort(c.port)}`;
+          return ctx.control.urlOf(c.port);
         },
-        restart: ctx.restart,
+        restart: faults.restart,
       },
+      faults,
     };
   },
 };

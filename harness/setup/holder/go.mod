@@ -1,0 +1,3 @@
+module brownout/holder
+
+go 1.22
