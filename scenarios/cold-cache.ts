@@ -1,4 +1,5 @@
 import { at, flushCache, gateway, mariadb, redis, restart, scenario, service } from 'brownout';
+import { sampleImage } from '../fixtures/image.ts';
 
 /**
  * Incident: an API gateway (new-api) kept its channel table in a memory cache synced from the
@@ -15,7 +16,12 @@ export default scenario({
   stack: ({ mode }) => ({
     db: mariadb({ schema: '../fixtures/router/schema.sql' }),
     cache: redis(),
-    app: service({ command: ['node', '--import', 'tsx', '../fixtures/router/server.ts'], env: { MODE: mode }, dependsOn: ['db', 'cache'] }),
+    app: service({
+      command: ['node', '--import', 'tsx', '../fixtures/router/server.ts'],
+      ...sampleImage(import.meta.url),
+      env: { MODE: mode },
+      dependsOn: ['db', 'cache'],
+    }),
     edge: gateway({ to: 'app', timeout: '3s' }),
   }),
 

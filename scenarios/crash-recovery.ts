@@ -1,4 +1,5 @@
 import { at, freeze, gateway, kill, mariadb, request, scenario, service } from 'brownout';
+import { sampleImage } from '../fixtures/image.ts';
 
 /**
  * Incident: a Node + MySQL service died on uncaught exceptions and leaked pool connections. It was
@@ -18,6 +19,7 @@ export default scenario({
     db: mariadb({ schema: '../fixtures/orders/schema.sql' }),
     app: service({
       command: ['node', '--import', 'tsx', '../fixtures/orders/server.ts'],
+      ...sampleImage(import.meta.url),
       env: { MODE: mode },
       dependsOn: ['db'],
       ...(mode === 'fixed' ? { supervisor: 'pm2' as const } : {}),

@@ -1,4 +1,5 @@
 import { at, down, gateway, latency, mariadb, resetPeer, scenario, service, timeout } from 'brownout';
+import { sampleImage } from '../fixtures/image.ts';
 
 /**
  * Incident: a service (an API + a database + an HTTP client to a vendor API) froze and crashed:
@@ -17,8 +18,13 @@ export default scenario({
 
   stack: ({ mode }) => ({
     db: mariadb({ schema: '../fixtures/catalog/schema.sql' }),
-    vendor: service({ command: ['node', '--import', 'tsx', '../fixtures/catalog/vendor.ts'] }),
-    api: service({ command: ['node', '--import', 'tsx', '../fixtures/catalog/server.ts'], env: { MODE: mode }, dependsOn: ['db', 'vendor'] }),
+    vendor: service({ command: ['node', '--import', 'tsx', '../fixtures/catalog/vendor.ts'], ...sampleImage(import.meta.url) }),
+    api: service({
+      command: ['node', '--import', 'tsx', '../fixtures/catalog/server.ts'],
+      ...sampleImage(import.meta.url),
+      env: { MODE: mode },
+      dependsOn: ['db', 'vendor'],
+    }),
     edge: gateway({ to: 'api', timeout: '30s' }),
   }),
 

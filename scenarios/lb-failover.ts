@@ -1,4 +1,5 @@
 import { at, gateway, kill, mariadb, scenario, service } from 'brownout';
+import { sampleImage } from '../fixtures/image.ts';
 
 /**
  * Incident: a Node service ran as several instances behind a load balancer. One instance held a
@@ -21,7 +22,12 @@ export default scenario({
   stack: ({ mode }) => {
     // Started in this order: app1 takes the lock first and is the leader when the load begins.
     const instance = (name: string) =>
-      service({ command: ['node', '--import', 'tsx', '../fixtures/jobs/server.ts'], env: { MODE: mode, INSTANCE: name }, dependsOn: ['db'] });
+      service({
+        command: ['node', '--import', 'tsx', '../fixtures/jobs/server.ts'],
+        ...sampleImage(import.meta.url),
+        env: { MODE: mode, INSTANCE: name },
+        dependsOn: ['db'],
+      });
     return {
       db: mariadb({ schema: '../fixtures/jobs/schema.sql' }),
       app1: instance('app1'),

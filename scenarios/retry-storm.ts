@@ -1,4 +1,5 @@
 import { at, gateway, httpError, mariadb, scenario, service } from 'brownout';
+import { sampleImage } from '../fixtures/image.ts';
 
 /**
  * Incident: the payment provider started answering 503 to about 30% of calls. The checkout service
@@ -20,8 +21,13 @@ export default scenario({
 
   stack: ({ mode }) => ({
     db: mariadb({ schema: '../fixtures/checkout/schema.sql' }),
-    payments: service({ command: ['node', '--import', 'tsx', '../fixtures/checkout/payments.ts'] }),
-    app: service({ command: ['node', '--import', 'tsx', '../fixtures/checkout/server.ts'], env: { MODE: mode }, dependsOn: ['db', 'payments'] }),
+    payments: service({ command: ['node', '--import', 'tsx', '../fixtures/checkout/payments.ts'], ...sampleImage(import.meta.url) }),
+    app: service({
+      command: ['node', '--import', 'tsx', '../fixtures/checkout/server.ts'],
+      ...sampleImage(import.meta.url),
+      env: { MODE: mode },
+      dependsOn: ['db', 'payments'],
+    }),
     edge: gateway({ to: 'app', timeout: '3s', timeoutStatus: 503 }),
   }),
 

@@ -1,4 +1,5 @@
 import { at, gateway, latency, mariadb, scenario, service } from 'brownout';
+import { sampleImage } from '../fixtures/image.ts';
 
 /**
  * Incident: the search database slowed down for three seconds (a compaction). Search stayed down
@@ -20,7 +21,12 @@ export default scenario({
 
   stack: ({ mode }) => ({
     db: mariadb({ schema: '../fixtures/search/schema.sql' }),
-    app: service({ command: ['node', '--import', 'tsx', '../fixtures/search/server.ts'], env: { MODE: mode }, dependsOn: ['db'] }),
+    app: service({
+      command: ['node', '--import', 'tsx', '../fixtures/search/server.ts'],
+      ...sampleImage(import.meta.url),
+      env: { MODE: mode },
+      dependsOn: ['db'],
+    }),
     edge: gateway({ to: 'app', timeout: '1s' }),
   }),
 

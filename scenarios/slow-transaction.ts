@@ -1,4 +1,5 @@
 import { at, gateway, latency, lockWait, mariadb, scenario, service } from 'brownout';
+import { sampleImage } from '../fixtures/image.ts';
 
 /**
  * Incident: an upload API (Node + MySQL) created the image row and bumped the album's photo count
@@ -24,9 +25,10 @@ export default scenario({
       // the inversion the report's timeout ladder shows. The fix: 1 s, inside the gateway's wait.
       variables: { innodb_lock_wait_timeout: mode === 'fixed' ? 1 : 5 },
     }),
-    imager: service({ command: ['node', '--import', 'tsx', '../fixtures/photo/imager.ts'] }),
+    imager: service({ command: ['node', '--import', 'tsx', '../fixtures/photo/imager.ts'], ...sampleImage(import.meta.url) }),
     app: service({
       command: ['node', '--import', 'tsx', '../fixtures/photo/server.ts'],
+      ...sampleImage(import.meta.url),
       env: { MODE: mode },
       dependsOn: ['db', 'imager'],
       // The fixed service gives up on a lock after 1 s (DB_TIMEOUT_MS) and answers 503 with Retry-After.

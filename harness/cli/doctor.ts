@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { TOOLS, toolPath, toolsDir, type ToolName } from '../core/tools.ts';
+import { holderPath, TOOLS, toolPath, toolsDir, type ToolName } from '../core/tools.ts';
 
 /** One thing a run needs, and whether this machine has it. */
 export interface Check {
@@ -40,6 +40,9 @@ export function checks(): Check[] {
     const ok = v?.includes(TOOLS[name].version.replace(/^v/, '')) ?? false;
     out.push({ name: `${name} ${TOOLS[name].version}`, detail: ok ? bin : `missing (built into ${toolsDir()} by the install)`, ok });
   }
+  // Copied into every service's container (--stack containers); built with the tools.
+  const holder = holderPath();
+  out.push({ name: 'service holder', detail: existsSync(holder) ? holder : `missing (built into ${toolsDir()} by the install)`, ok: existsSync(holder) });
   for (const [name, bin, args] of [
     ['mariadb', 'mariadbd', ['--version']],
     ['haproxy', 'haproxy', ['-v']],

@@ -97,6 +97,5 @@ ca=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
 cp "$ca" "$ctx/ca-certificates.crt"
 build brownout/node:20 $IMG/node.Dockerfile "$ctx"
 rm -rf "$ctx"
-# The sample services (the run builds it the same way, cached, when the fixtures change).
-build brownout/services:local fixtures/Dockerfile . --build-arg NODE_IMAGE=brownout/node:20 --build-arg NPM_CONFIG_REGISTRY="$(npm config get registry)"
+# The sample services' image is built by the run, as any service's `build` (the scenarios declare it).
 say "ready: $(docker images --format '{{.Repository}}:{{.Tag}}' 'brownout/*' | sort | tr '\n' ' ')"

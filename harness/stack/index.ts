@@ -16,7 +16,7 @@ export type { RunResources, StartedPart, Started } from './resources.ts';
 export { trackIn } from './resources.ts';
 export type { RunningStack, RunningPart, RunningMariaDb, RunningRedis, RunningService, RunningGateway } from './running.ts';
 export { partDir } from './resources.ts';
-export { killWorkersScript } from './parts/index.ts';
+export { HOLDER_PATH } from './parts/index.ts';
 export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariadb.ts';
 export {
   startToxiproxy,
@@ -132,6 +132,11 @@ function portOf(p: StartedStackPart): number {
  * part that uses it. Everything is on the run's cleanup list as soon as it exists.
  */
 export async function startStack(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], res: RunResources): Promise<StartedStack> {
+  // A part that runs on containers only says so before anything starts.
+  for (const part of parts) {
+    const why = partKind(part.kind)?.cannotStartLocally?.(part);
+    if (why) throw new StackError(why.message, `stack.${part.name}`, why.fix);
+  }
   const startupMs: Record<string, number> = {};
   let t = Date.now();
   const toxiproxy = await startToxiproxy(res);

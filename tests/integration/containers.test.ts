@@ -10,8 +10,10 @@ import { freePort, waitUntil } from '../../harness/core/ports.ts';
 import { bornOfRun, processInfo, processTree } from '../../harness/core/procfs.ts';
 import { applyFault, type ResolvedFault } from '../../harness/faults/index.ts';
 import { loadScenario } from '../../harness/scenario/index.ts';
-import { killWorkersScript, LABELS, listContainerRuns, stackPlan, startContainerStack } from '../../harness/stack/index.ts';
-import { containerEngine, containersLeft, runCli as cli, runProgram, runTempDirs, stackProcesses } from './helpers.ts';
+import { runScenario } from '../../harness/run/index.ts';
+import { LABELS, listContainerRuns, stackPlan, startContainerStack } from '../../harness/stack/index.ts';
+import { holderPath } from '../../harness/core/tools.ts';
+import { AGAIN_IF_BUSY, containerEngine, containersLeft, runCli as cli, runProgram, runTempDirs, stackProcesses } from './helpers.ts';
 
 // The containers backend on a real engine (make setup-containers starts one and builds the images
 // here, no registry). The incidents themselves run on both backends in incidents.test.ts; this file
@@ -314,6 +316,46 @@ describe('containers backend', () => {
     }
   }, 600_000);
 
+  it("a team's own image without node: built from its Dockerfile, its own CMD under the holder, setup in the same image, restarted and killed under load; nothing left", async (ctx) => {
+    needEngine(ctx);
+    const FILE = 'tests/integration/scenarios/own-image.ts';
+    const o = await runScenario({ scenarioFile: FILE, reportsDir: 'reports/test', backend: 'containers', againIfBusy: AGAIN_IF_BUSY });
+    expect(o.error?.message).toBeUndefined();
+    expect(o.cleanupFailures).toEqual([]);
+    expect(o.exitCode).toBe(0);
+    // The image has no node: what ran, restarted and killed it is the holder alone.
+    const sc = await loadScenario(FILE);
+    const web = stackPlan(sc.parts, sc.links, 'x', { dbPassword: () => '' }).containers.find((c) => c.part === 'web');
+    if (web?.kind !== 'service' || !('build' in web.run)) throw new Error('web is built');
+    expect(
+      execFileSync('docker', ['run', '--rm', '--entrypoint', 'sh', web.run.build.tag, '-c', 'command -v node || echo none'], { encoding: 'utf8' }).trim(),
+    ).toBe('none');
+    expect(o.result?.timeline.filter((e) => e.kind === 'apply').map((e) => e.label)).toEqual(['restart web', 'kill web (SIGKILL)']);
+    const log = readFileSync(path.join(o.reportDir ?? '', 'logs', 'web', 'web.log'), 'utf8');
+    expect(log).toContain('brownout-holder: the service stopped for a restart; starting it again');
+    expect(log).toContain('brownout-holder: the service exited (killed by SIGKILL)');
+    // After the kill the gateway answers for the dead server: its address refuses at once (the container stays).
+    const after = o.result?.judgement.phases.find((p) => p.phase === 'recovery')?.all.statuses ?? {};
+    expect((after['502'] ?? 0) + (after['503'] ?? 0)).toBeGreaterThan(0);
+    expect(await containersLeft()).toEqual([]);
+  }, 600_000);
+
+  it("a service's setup that fails on containers: one error with its output; nothing left", async (ctx) => {
+    needEngine(ctx);
+    const sc = await loadScenario('tests/integration/scenarios/own-image.ts');
+    const parts = sc.parts.map((p) =>
+      p.kind === 'service' ? { ...p, setup: { command: ['sh', '-c', 'echo "no such table: users" >&2; exit 3'], timeoutMs: 30_000 } } : p,
+    );
+    const plan = stackPlan(parts, sc.links, `t${Date.now()}`, { dbPassword: () => 'pw' });
+    const e = await startContainerStack(plan, { dbPassword: () => 'pw' }).then(
+      () => undefined,
+      (err: unknown) => err as { message: string; where: string },
+    );
+    expect(e?.message).toMatch(/^web: its setup \(sh -c .*\) failed on containers/);
+    expect(e?.where).toContain('no such table: users');
+    expect(await containersLeft()).toEqual([]);
+  }, 300_000);
+
   it("a supervised service's kill reaches pm2-runtime's worker from outside its PID namespace (as docker exec does); pm2 restarts it", async () => {
     // The container stand-in: a PID namespace whose PID 1 is pm2-runtime (as in the service image),
     // the kill script entered from outside it with nsenter, so its parent is outside, as an exec's is.
@@ -350,10 +392,10 @@ describe('containers backend', () => {
       const workerPid = async () => (await fetch(`http://127.0.0.1:${port}/`)).text();
       expect(await waitUntil(async () => (await workerPid()).length > 0, { timeoutMs: 15_000 })).toBe(true);
       init = Number(readFileSync(`/proc/${unshare.pid}/task/${unshare.pid}/children`, 'utf8').trim().split(' ')[0]);
-      // Never on this machine's own namespace: there the script would signal the host's PID 1 children.
+      // Never on this machine's own namespace: there the holder's kill would signal the host's PID 1 children.
       expect(readlinkSync(`/proc/${init}/ns/pid`)).not.toBe(readlinkSync('/proc/self/ns/pid'));
       const before = await workerPid();
-      execFileSync('nsenter', ['-t', String(init), '--pid', '--mount', process.execPath, '-e', killWorkersScript('SIGKILL')]);
+      execFileSync('nsenter', ['-t', String(init), '--pid', '--mount', holderPath(), 'kill', 'SIGKILL']);
       // A new worker answers (pm2-runtime restarted it); pm2-runtime itself lives on.
       expect(await waitUntil(async () => (await workerPid()) !== before, { timeoutMs: 10_000 })).toBe(true);
       expect(readFileSync(`/proc/${init}/cmdline`, 'utf8')).toContain('pm2-runtime');

@@ -176,7 +176,9 @@ describe('hostile input', () => {
         stack: (ctx) => {
           const s = d.stack(ctx);
           const imager = s['imager'];
-          return imager?.kind === 'service' ? { ...s, imager: { ...imager, command: ['sh', '-c', 'HOST=0.0.0.0 exec "$@"', 'sh', ...imager.command] } } : s;
+          return imager?.kind === 'service'
+            ? { ...s, imager: { ...imager, command: ['sh', '-c', 'HOST=0.0.0.0 exec "$@"', 'sh', ...(imager.command ?? [])] } }
+            : s;
         },
       }),
       onProgress: (line) => {
@@ -212,7 +214,9 @@ describe('hostile input', () => {
         stack: (ctx) => {
           const s = d.stack(ctx);
           const imager = s['imager'];
-          return imager?.kind === 'service' ? { ...s, imager: { ...imager, command: ['sh', '-c', 'HOST=0.0.0.0 exec "$@"', 'sh', ...imager.command] } } : s;
+          return imager?.kind === 'service'
+            ? { ...s, imager: { ...imager, command: ['sh', '-c', 'HOST=0.0.0.0 exec "$@"', 'sh', ...(imager.command ?? [])] } }
+            : s;
         },
       }),
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { TOOLS } from '../../core/tools.ts';
 
 /**
@@ -19,7 +20,6 @@ export const IMAGE_SETS = {
     // The version setup builds and the local backend runs (harness/setup/versions.env).
     toxiproxy: `brownout/toxiproxy:${TOOLS.toxiproxy.version}`,
     node: 'brownout/node:20',
-    services: 'brownout/services:local',
   },
   upstream: {
     mariadb: 'mariadb:10.11',
@@ -27,76 +27,46 @@ export const IMAGE_SETS = {
     haproxy: 'haproxy:2.6',
     toxiproxy: `ghcr.io/shopify/toxiproxy:${TOOLS.toxiproxy.version}`,
     node: 'node:20-bookworm-slim',
-    services: 'brownout/services:upstream',
   },
 } as const;
 export type ImageSetName = keyof typeof IMAGE_SETS;
 export type ImageSet = (typeof IMAGE_SETS)[ImageSetName];
 
-/**
- * The sample services (and a team's own, when its code is in this repository) are built from here,
- * FROM the set's node image, with the host's network (npm ci reaches the registry that way; an
- * engine started with --iptables=false gives its bridge no way out).
- */
+/** A service image's build, as `docker build` is given it: paths absolute, its tag made from them. */
 export interface ServiceBuild {
   context: string;
   file: string;
   tag: string;
   buildArgs: Record<string, string>;
+  target?: string;
 }
-export const serviceBuild = (images: ImageSet): ServiceBuild => ({
-  context: '.',
-  file: 'fixtures/Dockerfile',
-  tag: images.services,
-  buildArgs: { NODE_IMAGE: images.node },
-});
+
+/**
+ * A service's build (paths absolute), with NODE_IMAGE (the set's Node image) among its args unless
+ * it sets its own. Tagged by what it is built from (brownout/build-<hash>), so that two projects'
+ * Dockerfiles never take each other's tag.
+ */
+export function serviceBuild(
+  b: { context: string; dockerfile: string; args: Readonly<Record<string, string>>; target?: string },
+  images: ImageSet,
+): ServiceBuild {
+  const buildArgs = { NODE_IMAGE: images.node, ...b.args };
+  const hash = createHash('sha256')
+    .update(JSON.stringify([b.context, b.dockerfile, buildArgs, b.target ?? '']))
+    .digest('hex')
+    .slice(0, 12);
+  return { context: b.context, file: b.dockerfile, tag: `brownout/build-${hash}:latest`, buildArgs, ...(b.target ? { target: b.target } : {}) };
+}
 
 /** Every container and the network carry these labels: `brownout clean` and the next run find what a killed run left. */
 export const LABELS = { run: 'brownout.run', pid: 'brownout.pid', host: 'brownout.host' } as const;
 
 /**
- * PID 1 of a bare service's container. Locally, a service that dies leaves the machine up: its
- * port refuses connections at once. A container whose main process dies is gone with its address,
- * and connections to it hang instead. So the holder runs the service as its child and stays when
- * it dies (printing HOLDER_EXIT_MARKER, which the run reads as the part's exit); it passes
- * docker stop's SIGTERM on. A kill then reaches the child, as pm2-runtime's workers.
+ * What the holder (harness/setup/holder, PID 1 of a bare service's container) prints when the
+ * service died (the run reads it as the part's exit) and when a restart's old process is gone.
  */
 export const HOLDER_EXIT_MARKER = 'brownout-holder: the service exited';
-/** Printed when the holder starts the service again after a restart fault (the old process is gone). */
 export const HOLDER_RESTART_MARKER = 'brownout-holder: the service stopped for a restart; starting it again';
-export const HOLDER = {
-  target: '/app/.brownout-holder.cjs',
-  content: [
-    "const { spawn } = require('node:child_process');",
-    'const [command, ...args] = process.argv.slice(2);',
-    'let child;',
-    'let stopping = false;',
-    'let restarting = false;',
-    'const start = () => {',
-    "  child = spawn(command, args, { stdio: 'inherit' });",
-    `  child.on('error', (e) => console.error(\`${HOLDER_EXIT_MARKER} (could not start: \${e.message})\`));`,
-    "  child.on('exit', (code, signal) => {",
-    '    if (stopping) process.exit(0);',
-    // A restart fault: the service stops and starts again in the same container, on the same address.
-    `    if (restarting) { restarting = false; console.error('${HOLDER_RESTART_MARKER}'); start(); return; }`,
-    `    console.error(\`${HOLDER_EXIT_MARKER} (\${signal ? 'killed by ' + signal : 'exit code ' + code})\`);`,
-    '  });',
-    '};',
-    'start();',
-    "for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => {",
-    '  stopping = true;',
-    '  if (child.exitCode !== null || child.signalCode !== null) process.exit(0);',
-    '  child.kill(sig);',
-    '});',
-    "process.on('SIGHUP', () => {",
-    '  if (child.exitCode !== null || child.signalCode !== null) return start();',
-    '  restarting = true;',
-    "  child.kill('SIGTERM');",
-    '});',
-    'setInterval(() => undefined, 1 << 30);',
-    '',
-  ].join('\n'),
-} as const;
 
 /** The local backend's MariaDB settings, passed to the server in the container too. */
 export const MARIADB_SERVER_FLAGS = ['--skip-name-resolve', '--skip-log-bin', '--innodb-buffer-pool-size=64M', '--max-connections=500'] as const;

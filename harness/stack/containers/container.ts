@@ -4,11 +4,11 @@
 // loads testcontainers.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { GenericContainer } from 'testcontainers';
+import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
 import { StackError } from '../../core/errors.ts';
-import type { ServiceBuild } from './plan.ts';
+import type { ServiceBuild } from './base.ts';
 
-export { Wait } from 'testcontainers';
+export { Wait };
 
 const execFileP = promisify(execFile);
 
@@ -54,6 +54,7 @@ async function buildImage(b: ServiceBuild): Promise<void> {
     '-f',
     b.file,
     ...Object.entries(b.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+    ...(b.target ? ['--target', b.target] : []),
     b.context,
   ];
   try {
@@ -64,7 +65,7 @@ async function buildImage(b: ServiceBuild): Promise<void> {
     throw new StackError(
       `the service image ${b.tag} did not build`,
       `docker ${args.join(' ')}\n${tail}`,
-      'run `make setup-containers` (it builds the base images), then read the build output above',
+      "read the build's output above (an image FROM ${NODE_IMAGE} needs brownout's base images: `make setup-containers` in a brownout checkout)",
       e,
     );
   }
@@ -81,4 +82,66 @@ export function imageBuilt(b: ServiceBuild): Promise<void> {
     p.catch(() => built.delete(b.tag));
   }
   return p;
+}
+
+/** The image's own ENTRYPOINT and CMD, the command a service without one runs (under the holder). */
+export async function imageCommand(image: string, part: string): Promise<string[]> {
+  const { dockerode } = (await getContainerRuntimeClient()).container;
+  let config: { Entrypoint?: string[] | string | null; Cmd?: string[] | string | null } = {};
+  try {
+    config = ((await dockerode.getImage(image).inspect()) as { Config?: typeof config }).Config ?? {};
+  } catch (e) {
+    throw new StackError(
+      `${part}: the image ${image} is not on the engine`,
+      `stack.${part}.image`,
+      `build it (docker build -t ${image} .) or give build: { context, dockerfile } so brownout builds it`,
+      e,
+    );
+  }
+  const list = (v: string[] | string | null | undefined) => (v === undefined || v === null ? [] : typeof v === 'string' ? ['/bin/sh', '-c', v] : v);
+  const argv = [...list(config.Entrypoint), ...list(config.Cmd)];
+  if (!argv.length)
+    throw new StackError(`${part}: the image ${image} has no ENTRYPOINT or CMD`, `stack.${part}.command`, 'give the command that starts the service');
+  return argv;
+}
+
+/**
+ * A one-off container of `image` on the run's network (a service's setup): its command run to the
+ * end, then removed whatever happened; a non-zero exit is one error with its last lines.
+ */
+export async function oneOff(
+  image: string,
+  o: { command: string[]; timeoutMs: number; env: Record<string, string>; workdir: string | undefined; part: string },
+  run: { labels: Readonly<Record<string, string>>; network: string },
+): Promise<void> {
+  let c = onRunNetwork(image, `${o.part}-setup`, run)
+    .withLabels({ ...run.labels, 'brownout.setup': o.part })
+    .withEnvironment(o.env)
+    .withEntrypoint(o.command.slice(0, 1))
+    .withCommand(o.command.slice(1))
+    .withWaitStrategy(Wait.forOneShotStartup())
+    .withStartupTimeout(o.timeoutMs);
+  if (o.workdir) c = c.withWorkingDir(o.workdir);
+  try {
+    await (await c.start()).stop({ remove: true });
+  } catch (e) {
+    // Its output for the error, then gone: found by its labels (the failed start holds no handle).
+    const { dockerode } = (await getContainerRuntimeClient()).container;
+    const runId = run.labels['brownout.run'] ?? '';
+    const found = await dockerode.listContainers({ all: true, filters: { label: [`brownout.run=${runId}`, `brownout.setup=${o.part}`] } });
+    let tail = '';
+    for (const f of found) {
+      const ct = dockerode.getContainer(f.Id);
+      tail = String(await ct.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => ''))
+        .replace(/[\u0000-\u0008]/g, '')
+        .trim();
+      await ct.remove({ force: true, v: true }).catch(() => undefined);
+    }
+    throw new StackError(
+      `${o.part}: its setup (${o.command.join(' ')}) failed on containers`,
+      `stack.${o.part}.setup${tail ? `\nlast lines:\n${tail}` : ''}`,
+      'read its output above; it runs in the service image, its dependencies up, before the service',
+      e,
+    );
+  }
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../scenario/index.ts';
 import type { ContainerControl } from '../parts/index.ts';
 import { mainProcessFaults } from '../parts/part.ts';
-import { killWorkersScript, serviceFaults } from '../parts/service.ts';
-import { HOLDER, IMAGE_SETS, MARIADB_SERVER_FLAGS, serviceBuild, stackPlan, type ContainerPlan } from './plan.ts';
+import { HOLDER_PATH, serviceFaults } from '../parts/service.ts';
+import { IMAGE_SETS, MARIADB_SERVER_FLAGS, serviceBuild, stackPlan, type ContainerPlan } from './plan.ts';
 
 const secrets = { dbPassword: (part: string) => `pw-${part}` };
 const byPart = (cs: ContainerPlan[], part: string) => cs.find((c) => c.part === part);
@@ -86,12 +87,25 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     // same variable names as the local backend, and keeps the scenario's own env (MODE).
     const app = byPart(plan.containers, 'app');
     if (app?.kind !== 'service') throw new Error('app');
-    expect(app.build).toEqual({ context: '.', file: 'fixtures/Dockerfile', tag: 'brownout/services:local', buildArgs: { NODE_IMAGE: 'brownout/node:20' } });
-    // Under the holder: when the service dies the container stays, as the machine does locally.
-    expect(app.command).toEqual(['node', HOLDER.target, 'node', '--import', 'tsx', '../fixtures/photo/server.ts']);
-    // The scenario's folder (the default cwd), found in the image at /app: paths read as locally.
+    // Its image as the scenario declares it (fixtures/image.ts): the Dockerfile built from the
+    // repository, NODE_IMAGE given, tagged by what it is built from.
+    const root = path.resolve('.');
+    expect(app.run).toEqual({
+      build: {
+        context: root,
+        file: path.join(root, 'fixtures/Dockerfile'),
+        tag: expect.stringMatching(/^brownout\/build-[0-9a-f]{12}:latest$/),
+        buildArgs: { NODE_IMAGE: 'brownout/node:20' },
+      },
+    });
+    // FROM ${NODE_IMAGE}: brownout's Node image must be on the engine before the build.
+    expect(app.requires).toEqual(['brownout/node:20']);
+    // Its own command (run under the holder: when it dies the container stays, as the machine does locally),
+    // from the scenario's folder in the image: paths read as locally.
+    expect(app.command).toEqual(['node', '--import', 'tsx', '../fixtures/photo/server.ts']);
+    expect(app.exitMarker).toBe('brownout-holder: the service exited');
     expect(app.workdir).toBe('/app/scenarios');
-    expect(app.files).toEqual([HOLDER]);
+    expect(app.files).toEqual([]);
     expect(app.env).toEqual({
       HOST: '0.0.0.0',
       PORT: '8080',
@@ -126,14 +140,18 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     const sc = await loadScenario('scenarios/cold-cache.ts');
     const plan = stackPlan(sc.parts, sc.links, 'r7', secrets, { images: 'upstream' });
     expect(plan.toxiproxy.image).toBe('ghcr.io/shopify/toxiproxy:2.12.0');
-    expect(plan.containers.map((c) => (c.kind === 'service' ? c.build.buildArgs['NODE_IMAGE'] : c.image))).toEqual(
+    expect(plan.containers.map((c) => (c.kind === 'service' ? ('build' in c.run ? c.run.build.buildArgs['NODE_IMAGE'] : '') : c.image))).toEqual(
       plan.containers.map((c) =>
         c.kind === 'service' ? 'node:20-bookworm-slim' : { mariadb: 'mariadb:10.11', redis: 'redis:7.0', gateway: 'haproxy:2.6' }[c.kind],
       ),
     );
     // Both sets name the same versions.
     for (const k of ['mariadb', 'redis', 'haproxy', 'toxiproxy'] as const) expect(IMAGE_SETS.local[k].split(':')[1]).toBe(IMAGE_SETS.upstream[k].split(':')[1]);
-    expect(serviceBuild(IMAGE_SETS.upstream).tag).not.toBe(serviceBuild(IMAGE_SETS.local).tag);
+    const b = { context: '/p', dockerfile: '/p/Dockerfile', args: {} };
+    expect(serviceBuild(b, IMAGE_SETS.upstream).tag).not.toBe(serviceBuild(b, IMAGE_SETS.local).tag);
+    // Another project's Dockerfile never takes this one's tag.
+    expect(serviceBuild({ ...b, context: '/q', dockerfile: '/q/Dockerfile' }, IMAGE_SETS.local).tag).not.toBe(serviceBuild(b, IMAGE_SETS.local).tag);
+    expect(serviceBuild({ ...b, args: { NODE_IMAGE: 'mine:1' } }, IMAGE_SETS.local).buildArgs).toEqual({ NODE_IMAGE: 'mine:1' });
   });
 
   it('cold-cache: redis without persistence, reached by URL through its proxy', async () => {
@@ -154,7 +172,7 @@ describe('containers plan: the scenario stack mapped to containers', () => {
   it('crash-recovery fixed: the service under pm2-runtime with the same ecosystem as locally', async () => {
     const sc = await loadScenario('scenarios/crash-recovery.ts', { mode: 'fixed' });
     const plan = stackPlan(sc.parts, sc.links, 'r3', secrets);
-    const supervised = plan.containers.find((c) => c.kind === 'service' && c.command[0] === '/app/node_modules/.bin/pm2-runtime');
+    const supervised = plan.containers.find((c) => c.kind === 'service' && c.command?.[0] === '/app/node_modules/.bin/pm2-runtime');
     if (supervised?.kind !== 'service') throw new Error('no service under pm2');
     expect(supervised.command).toEqual(['/app/node_modules/.bin/pm2-runtime', 'start', '/app/ecosystem.json']);
     const eco = JSON.parse(supervised.files[0]?.content ?? '{}') as { apps: { script: string; interpreter: string; autorestart: boolean }[] };
@@ -210,7 +228,7 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     await supervised.kill('SIGKILL');
     await (await supervised.freeze())();
     await supervised.restart();
-    expect(calls.splice(0)).toEqual([`exec node -e ${killWorkersScript('SIGKILL')}`, 'pause', 'unpause', 'restart']);
+    expect(calls.splice(0)).toEqual([`exec ${HOLDER_PATH} kill SIGKILL`, 'pause', 'unpause', 'restart']);
     // A bare service (broken mode): the kill reaches the holder's child; the restart is the holder's
     // (SIGHUP), which must say within 10 s that the old process is gone.
     const bare = serviceFaults(planOf(broken, 'app'), control);
@@ -218,7 +236,7 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     await bare.kill('SIGTERM');
     await expect(bare.restart()).rejects.toThrow(/^app did not stop for its restart within 10 s$/);
     expect(calls.splice(0)).toEqual([
-      `exec node -e ${killWorkersScript('SIGTERM')}`,
+      `exec ${HOLDER_PATH} kill SIGTERM`,
       "wait for 'brownout-holder: the service stopped for a restart; starting it again' 10000 ms",
       'signal SIGHUP',
     ]);

@@ -48,4 +48,4 @@ export {
 export { gateway, type GatewayPart, type GatewayPlan, type HealthCheck, type ResolvedGateway } from './gateway.ts';
 export { mariadb, type MariaDbPart, type MariaDbPlan, type ResolvedMariaDb } from './mariadb.ts';
 export { redis, type RedisPart, type RedisPlan, type ResolvedRedis } from './redis.ts';
-export { killWorkersScript, service, serviceFaults, type ServicePart, type ServicePlan, type ResolvedService } from './service.ts';
+export { HOLDER_PATH, service, serviceFaults, type ServicePart, type ServicePlan, type ResolvedService } from './service.ts';

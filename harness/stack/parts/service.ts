@@ -1,17 +1,31 @@
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { StackError } from '../../core/errors.ts';
 import { expandVars } from '../../core/expand.ts';
 import { waitUntil } from '../../core/ports.ts';
-import { alias, HOLDER, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, serviceBuild, type ServiceBuild } from '../containers/base.ts';
+import { holderPath } from '../../core/tools.ts';
+import { alias, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, serviceBuild, type ServiceBuild } from '../containers/base.ts';
 import { pm2Ecosystem, startService, type StartedService } from '../service.ts';
-import { type ContainerControl, type ContainerFaults, type ContainerPlanBase, envPrefix, hostPortEnv, urlPath, type PartKind } from './part.ts';
+import {
+  type ContainerControl,
+  type ContainerFaults,
+  type ContainerPlanBase,
+  envPrefix,
+  hostPortEnv,
+  type PartKind,
+  type PartResolveContext,
+  urlPath,
+} from './part.ts';
 
 /** The service under test, or any helper process: a command that serves HTTP on $PORT. */
 export interface ServicePart {
   kind: 'service';
-  /** argv; the first element is the program. */
-  command: readonly string[];
+  /**
+   * argv; the first element is the program. Needed locally; on --stack containers the image's own
+   * ENTRYPOINT and CMD run when it is absent.
+   */
+  command?: readonly string[];
   /** Extra environment. The harness also sets PORT and, per dependency, <NAME>_HOST/_PORT/_URL (services) or <NAME>_HOST/_PORT/_USER/_PASSWORD/_DATABASE (databases). */
   env?: Readonly<Record<string, string>>;
   /** Path answered with 200 once ready. Default '/health'. */
@@ -41,12 +55,34 @@ export interface ServicePart {
    * as <DEP>_TIMEOUT_MS (DB_TIMEOUT_MS=1000), and shown in the report's timeout ladder.
    */
   timeouts?: Readonly<Record<string, string>>;
+  /**
+   * On --stack containers, the image the service runs in, built here from its Dockerfile (`docker
+   * build --network host`; paths from the scenario's folder). brownout passes NODE_IMAGE (its Node 20
+   * image, built here: no registry needed) as a build arg: `ARG NODE_IMAGE` and `FROM ${NODE_IMAGE}`.
+   */
+  build?: ServiceBuildOptions;
+  /** On --stack containers, an image already on the engine (`docker images`), instead of `build`. */
+  image?: string;
+  /** On --stack containers, the folder in the image the command and setup run in. Default: the image's WORKDIR. */
+  workdir?: string;
+}
+
+/** A service image's build, as `docker build` takes it. */
+export interface ServiceBuildOptions {
+  /** The build context, from the scenario's folder. */
+  context: string;
+  /** The Dockerfile, from the scenario's folder. Default: <context>/Dockerfile. */
+  dockerfile?: string;
+  /** Build args (NODE_IMAGE is given unless set here). */
+  args?: Readonly<Record<string, string>>;
+  /** The stage to build, for a multi-stage Dockerfile. */
+  target?: string;
 }
 
 export interface ResolvedService {
   kind: 'service';
   name: string;
-  command: readonly string[];
+  command?: readonly string[];
   env: Readonly<Record<string, string>>;
   health: string;
   dependsOn: readonly string[];
@@ -58,6 +94,10 @@ export interface ResolvedService {
   setup?: { command: readonly string[]; timeoutMs: number };
   /** Per dependency, the service's own limit (ms); its env carries each as <DEP>_TIMEOUT_MS. */
   timeoutsMs: Readonly<Record<string, number>>;
+  /** Its image on containers: paths absolute. */
+  build?: { context: string; dockerfile: string; args: Readonly<Record<string, string>>; target?: string };
+  image?: string;
+  workdir?: string;
 }
 
 export const service = (o: Omit<ServicePart, 'kind'>): ServicePart => ({ kind: 'service', ...o });
@@ -69,29 +109,25 @@ const duration = z.string().min(1);
 /** Its container: the service's image, the command under the holder or pm2-runtime, the env a local start gets. */
 export interface ServicePlan extends ContainerPlanBase {
   kind: 'service';
-  build: ServiceBuild;
-  workdir: string;
-  command: string[];
+  /** The image it runs: built here (`build`), or the team's own, which must be on the engine. */
+  run: { build: ServiceBuild } | { image: string };
+  /** The folder the command runs in; undefined: the image's WORKDIR. */
+  workdir: string | undefined;
+  /** The command; undefined: the image's own ENTRYPOINT and CMD (under the holder). */
+  command: string[] | undefined;
   env: Record<string, string>;
   health: string;
   startupTimeoutMs: number;
   files: { target: string; content: string }[];
   supervised: boolean;
+  /** Run once before the service, in a container of the same image, its dependencies up. */
+  setup: { command: string[]; timeoutMs: number } | undefined;
 }
 
+/** The port a service listens on in its container, unless it says its own (`port`). */
 const PORT = 8080;
-
-/** Node code for `docker exec`: the signal to every child of PID 1, by /proc/<pid>/stat's parent field. */
-export function killWorkersScript(signal: string): string {
-  return [
-    "const fs = require('fs');",
-    "for (const d of fs.readdirSync('/proc')) {",
-    '  if (!/^[0-9]+$/.test(d)) continue;',
-    "  let stat; try { stat = fs.readFileSync('/proc/' + d + '/stat', 'utf8'); } catch { continue; }",
-    `  if (Number(d) !== process.pid && stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === '1') process.kill(Number(d), ${JSON.stringify(signal)});`,
-    '}',
-  ].join('\n');
-}
+/** Where the holder (harness/setup/holder) is copied in every service's container: PID 1 of a bare one, the kill of any. */
+export const HOLDER_PATH = '/.brownout-holder';
 
 /** How long a bare service's restart may take to stop the old process. */
 const RESTART_STOP_MS = 10_000;
@@ -99,8 +135,8 @@ const RESTART_STOP_MS = 10_000;
 /**
  * A service's process faults in its container. A kill reaches what serves it, as locally: the
  * processes whose parent is PID 1 (the holder's one child, or pm2-runtime's workers, which it
- * restarts), sent from inside by the image's node (it has no ps/pkill; an exec'd process has
- * parent 0, outside the namespace). A bare service restarts inside its container (the holder
+ * restarts), sent from inside by the holder's `kill` (any image: no ps, pkill or node needed; an
+ * exec'd process has parent 0, outside the namespace). A bare service restarts inside its container (the holder
  * restarts its child on SIGHUP), so its address stays and connections meanwhile are refused at
  * once, as locally; docker restart would take the address away for the gap, and connections to it
  * would hang. Freeze: the cgroup freezer.
@@ -110,12 +146,12 @@ export function serviceFaults(c: ServicePlan, control: ContainerControl): Contai
     new StackError(`${c.part} ${what}`, `container ${control.id}\nlast log lines:\n${control.tail()}`, `read ${c.part}'s log in the report`);
   return {
     kill: async (signal) => {
-      const r = await control.exec(['node', '-e', killWorkersScript(signal)]);
+      const r = await control.exec([HOLDER_PATH, 'kill', signal]);
       if (r.exitCode !== 0)
         throw new StackError(
           `${c.part}: the kill of its workers failed (exit ${r.exitCode})`,
-          `docker exec ${control.id}: ${r.output.trim().slice(0, 300)}`,
-          'the service image needs node on its PATH (fixtures/Dockerfile has it)',
+          `docker exec ${control.id} ${HOLDER_PATH} kill ${signal}: ${r.output.trim().slice(0, 300)}`,
+          'this is a brownout bug: the holder is copied into every service container',
         );
     },
     freeze: async () => {
@@ -139,11 +175,28 @@ export function serviceFaults(c: ServicePlan, control: ContainerControl): Contai
   };
 }
 
+/** The service's image options, paths made absolute; both `build` and `image` is one problem. */
+function resolveImage(p: ServicePart, ctx: PartResolveContext): Pick<ResolvedService, 'build' | 'image' | 'workdir'> {
+  if (p.build && p.image)
+    ctx.problem('image', 'both build and image are given', 'give one: build (a Dockerfile built here) or image (one already on the engine)');
+  const out: Pick<ResolvedService, 'build' | 'image' | 'workdir'> = {};
+  if (p.build) {
+    const context = ctx.dir('build.context', p.build.context);
+    const dockerfile = p.build.dockerfile
+      ? ctx.file('build.dockerfile', p.build.dockerfile)
+      : ctx.file('build.context', path.join(p.build.context, 'Dockerfile'));
+    if (dockerfile) out.build = { context, dockerfile, args: p.build.args ?? {}, ...(p.build.target ? { target: p.build.target } : {}) };
+  }
+  if (p.image) out.image = p.image;
+  if (p.workdir) out.workdir = p.workdir;
+  return out;
+}
+
 export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService, ServicePlan> = {
   kind: 'service',
   schema: z.strictObject({
     kind: z.literal('service'),
-    command: z.array(z.string().min(1)).min(1),
+    command: z.array(z.string().min(1)).min(1).optional(),
     env: z.record(z.string(), z.string()).optional(),
     health: urlPath.optional(),
     dependsOn: z.array(z.string()).optional(),
@@ -154,6 +207,19 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
     setup: z.array(z.string().min(1)).min(1).optional(),
     setupTimeout: duration.optional(),
     timeouts: z.record(z.string(), duration).optional(),
+    build: z
+      .strictObject({
+        context: z.string().min(1),
+        dockerfile: z.string().min(1).optional(),
+        args: z.record(z.string(), z.string()).optional(),
+        target: z.string().min(1).optional(),
+      })
+      .optional(),
+    image: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'an image reference, e.g. my-team/api:1.4')
+      .optional(),
+    workdir: z.string().regex(/^\//, 'an absolute path in the image').optional(),
   }),
   resolve: (p, ctx) => {
     const deps = p.dependsOn ?? [];
@@ -177,7 +243,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
     return {
       kind: 'service',
       name: ctx.name,
-      command: p.command,
+      ...(p.command ? { command: p.command } : {}),
       env: { ...timeoutEnv, ...(p.env ?? {}) },
       timeoutsMs,
       health: p.health ?? SERVICE_DEFAULTS.health,
@@ -187,16 +253,24 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       ...(p.port ? { port: p.port } : {}),
       ...(p.supervisor ? { supervisor: p.supervisor } : {}),
       ...(p.setup ? { setup: { command: p.setup, timeoutMs: setupTimeoutMs ?? SERVICE_DEFAULTS.setupTimeoutMs } } : {}),
+      ...resolveImage(p, ctx),
     };
   },
   after: (part) => part.dependsOn,
   waits: (part) => ({ kind: 'service', name: part.name, dependsOn: part.dependsOn, timeoutsMs: part.timeoutsMs }),
   dependencyEnv: (part, reach) => ({ ...hostPortEnv(part.name, reach), [`${envPrefix(part.name)}_URL`]: `http://${reach.host}:${reach.port}` }),
+  cannotStartLocally: (part) =>
+    part.command
+      ? undefined
+      : {
+          message: `${part.name} has no command: locally a service is a process started from its command`,
+          fix: `give stack.${part.name}.command, or run it with --stack containers (where its image's own CMD runs)`,
+        },
   start: (part, ctx) =>
     startService(
       {
         name: part.name,
-        command: part.command,
+        command: part.command ?? [],
         env: { ...ctx.env, ...part.env },
         health: part.health,
         startupTimeoutMs: part.startupTimeoutMs,
@@ -208,63 +282,77 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       ctx.res,
     ),
   plan: (part, ctx) => {
-    const build = serviceBuild(ctx.images);
+    const port = part.port ?? PORT;
     // Every dependency through its proxy on the Toxiproxy container, named as the local backend names it.
-    const env: Record<string, string> = { HOST: '0.0.0.0', PORT: String(PORT), ...ctx.env };
+    const env: Record<string, string> = { HOST: '0.0.0.0', PORT: String(port), ...ctx.env };
     // ${NAME} in the env and the command: the container's values, as locally the process's.
     for (const [k, v] of Object.entries(part.env)) env[k] = v;
     for (const [k, v] of Object.entries(part.env)) env[k] = expandVars(v, env);
-    const argv = part.command.map((a) => expandVars(a, env));
-    if (part.setup)
+    const argv = part.command?.map((a) => expandVars(a, env));
+    let run: ServicePlan['run'];
+    if (part.build) run = { build: serviceBuild(part.build, ctx.images) };
+    else if (part.image) run = { image: part.image };
+    else
       throw new StackError(
-        `${part.name}: a setup step is not run on --stack containers yet`,
-        `stack.${part.name}.setup`,
-        "run it with the local stack (the default), or do the setup in the service's image",
+        `${part.name}: no image to run it in on --stack containers`,
+        `stack.${part.name}`,
+        "give it build: { context: '.', dockerfile: 'Dockerfile' } (built here) or image: 'name:tag' (already on the engine); README, \"Your own stack on containers\"",
       );
-    // The image holds the build context (the repository) at /app: the part's folder is found there.
-    const rel = path.relative(path.resolve(build.context), part.cwd).split(path.sep).join('/');
-    if (rel.startsWith('..') || path.isAbsolute(rel))
-      throw new StackError(
-        `${part.name}: its folder ${part.cwd} is outside the image's build context ${path.resolve(build.context)}`,
-        `stack.${part.name}.cwd`,
-        'run brownout from the folder the service image is built from',
-      );
-    const workdir = rel ? `/app/${rel}` : '/app';
-    // Under PM2 as locally: the same ecosystem (the command as a binary, restarted at once when
-    // it dies), run by the pm2-runtime of the image's npm packages.
-    const ecosystem = { target: '/app/ecosystem.json', content: pm2Ecosystem({ name: part.name, command: argv, cwd: workdir, node: '/usr/local/bin/node' }) };
     const pm2 = part.supervisor === 'pm2';
-    // A bare service runs under the holder, so that its death is a process's death, as locally.
-    const command = pm2 ? ['/app/node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : ['node', HOLDER.target, ...argv];
+    if (pm2 && !argv) throw new StackError(`${part.name}: supervisor 'pm2' needs a command`, `stack.${part.name}.command`, 'give the command pm2-runtime runs');
+    // Under PM2 as locally: the same ecosystem (the command as a binary, restarted at once when it
+    // dies), run by the pm2-runtime of the image's npm packages in /app (node at /usr/local/bin).
+    const ecosystem =
+      pm2 && argv
+        ? { target: '/app/ecosystem.json', content: pm2Ecosystem({ name: part.name, command: argv, cwd: part.workdir ?? '/app', node: '/usr/local/bin/node' }) }
+        : undefined;
+    const command = ecosystem ? ['/app/node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : argv;
+    const needsNode = 'build' in run && /\$\{?NODE_IMAGE\b/.test(readFileSync(run.build.file, 'utf8'));
     return {
       kind: 'service',
       part: part.name,
       alias: alias(part.name),
-      build,
-      requires: [build.buildArgs['NODE_IMAGE'] ?? ctx.images.node],
-      workdir,
-      port: PORT,
+      run,
+      // An image built FROM brownout's Node image needs it on the engine first (make setup-containers).
+      requires: needsNode ? [ctx.images.node] : [],
+      workdir: part.workdir,
+      port,
       command,
       env,
       health: part.health,
       startupTimeoutMs: part.startupTimeoutMs,
-      files: [pm2 ? ecosystem : HOLDER],
+      files: ecosystem ? [ecosystem] : [],
       supervised: pm2,
+      setup: part.setup ? { command: part.setup.command.map((a) => expandVars(a, env)), timeoutMs: part.setup.timeoutMs } : undefined,
       ...(pm2 ? {} : { exitMarker: HOLDER_EXIT_MARKER }),
     };
   },
   startContainer: async (c, ctx) => {
-    const { imageBuilt, onRunNetwork, Wait } = await import('../containers/container.ts');
-    await imageBuilt(c.build);
-    return onRunNetwork(c.build.tag, c.alias, ctx)
-      .withCommand(c.command)
-      .withWorkingDir(c.workdir)
+    const { imageBuilt, imageCommand, oneOff, onRunNetwork, Wait } = await import('../containers/container.ts');
+    const image = 'build' in c.run ? c.run.build.tag : c.run.image;
+    if ('build' in c.run) await imageBuilt(c.run.build);
+    const holder = holderPath();
+    if (!existsSync(holder))
+      throw new StackError(
+        `the service holder is not built (${holder})`,
+        `stack.${c.part}`,
+        "run 'npx brownout doctor' (or 'make setup'): it builds it with Go",
+      );
+    // Migrations, a bootstrap: once, in the same image and environment, its dependencies up.
+    if (c.setup) await oneOff(image, { ...c.setup, env: c.env, workdir: c.workdir, part: c.part }, ctx);
+    let container = onRunNetwork(image, c.alias, ctx)
       .withEnvironment(c.env)
+      .withCopyFilesToContainer([{ source: holder, target: HOLDER_PATH, mode: 0o755 }])
       .withCopyContentToContainer(c.files)
       .withExposedPorts(c.port)
       .withWaitStrategy(Wait.forHttp(c.health, c.port).forStatusCode(200))
-      .withStartupTimeout(c.startupTimeoutMs)
-      .start();
+      .withStartupTimeout(c.startupTimeoutMs);
+    if (c.workdir) container = container.withWorkingDir(c.workdir);
+    // A bare service under the holder (PID 1), so that its death is a process's death, as locally:
+    // its own command, or the image's ENTRYPOINT and CMD.
+    if (c.supervised) container = container.withCommand(c.command ?? []);
+    else container = container.withEntrypoint([HOLDER_PATH, 'run', '--']).withCommand(c.command ?? (await imageCommand(image, c.part)));
+    return container.start();
   },
   runningContainer: async (c, _container, ctx) => {
     const faults = serviceFaults(c, ctx.control);

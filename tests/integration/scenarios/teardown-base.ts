@@ -1,4 +1,5 @@
 import { at, gateway, latency, lockWait, mariadb, scenario, service, type ScenarioDefinition } from '../../../harness/index.ts';
+import { sampleImage } from '../../../fixtures/image.ts';
 
 /**
  * A short run of the photo stack for teardown proofs: 8 s of load, a latency toxic from 2 s to
@@ -10,8 +11,13 @@ export function teardownScenario(variant: 'pass' | 'fail' | 'fault-throws'): Sce
     incident: `test: teardown after a run that ends by ${variant}`,
     stack: () => ({
       db: mariadb({ schema: '../../../fixtures/photo/schema.sql', seed: '../../../fixtures/photo/seed.sql' }),
-      imager: service({ command: ['node', '--import', 'tsx', '../../../fixtures/photo/imager.ts'] }),
-      app: service({ command: ['node', '--import', 'tsx', '../../../fixtures/photo/server.ts'], env: { MODE: 'fixed' }, dependsOn: ['db', 'imager'] }),
+      imager: service({ command: ['node', '--import', 'tsx', '../../../fixtures/photo/imager.ts'], ...sampleImage(import.meta.url) }),
+      app: service({
+        command: ['node', '--import', 'tsx', '../../../fixtures/photo/server.ts'],
+        ...sampleImage(import.meta.url),
+        env: { MODE: 'fixed' },
+        dependsOn: ['db', 'imager'],
+      }),
       edge: gateway({ to: 'app', timeout: '3s', timeoutStatus: 503 }),
     }),
     load: { script: '../../../scenarios/load/photos.k6.ts', target: 'edge', rate: 20, duration: '8s' },
