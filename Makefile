@@ -14,7 +14,7 @@ GATE_ARGS = $(if $(STACK),--stack $(STACK)) $(if $(IMAGES),--images $(IMAGES)) $
 RUNS ?= 10
 SOAK_SCENARIOS ?= $(wildcard scenarios/*.ts)
 
-.PHONY: chaos setup setup-test setup-containers test typecheck unit integration soak teardown-soak bench clean
+.PHONY: chaos setup setup-test setup-containers test typecheck unit integration soak teardown-soak flake-hunt bench clean
 
 setup:
 	@bash harness/setup/setup.sh
@@ -63,6 +63,11 @@ soak: setup
 # zero processes may survive (reports/teardown-soak.md). About 30 s a run.
 teardown-soak: setup
 	@RUNS=$(RUNS) node --import tsx tests/soak/teardown-soak.ts
+
+# Integration test files RUNS times each (default 5) with one core kept busy: reports/flake-hunt.md.
+# FILES="tests/integration/x.test.ts ..." picks them (default: those that start processes, but the longest).
+flake-hunt: setup-test setup-containers
+	@node --import tsx tests/soak/flake-hunt.ts
 
 # The harness's own speed and the agreement of its numbers, written to reports/bench.json and bench.md
 # (about 30 minutes; it reports, it never fails on a timing). One part: make bench PART=stack (or cold, suite, memory, containers).

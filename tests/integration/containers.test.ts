@@ -331,7 +331,7 @@ describe('containers backend', () => {
       execFileSync('docker', ['run', '--rm', '--entrypoint', 'sh', web.run.build.tag, '-c', 'command -v node || echo none'], { encoding: 'utf8' }).trim(),
     ).toBe('none');
     expect(o.result?.timeline.filter((e) => e.kind === 'apply').map((e) => e.label)).toEqual(['restart web', 'kill web (SIGKILL)']);
-    const log = readFileSync(path.join(o.reportDir ?? '', 'logs', 'web', 'web.log'), 'utf8');
+    const log = readFileSync(path.join(o.reportDir ?? '', 'logs', 'web__web.log'), 'utf8');
     expect(log).toContain('brownout-holder: the service stopped for a restart; starting it again');
     expect(log).toContain('brownout-holder: the service exited (killed by SIGKILL)');
     // After the kill the gateway answers for the dead server: its address refuses at once (the container stays).

@@ -114,29 +114,38 @@ export async function oneOff(
   o: { command: string[]; timeoutMs: number; env: Record<string, string>; workdir: string | undefined; part: string },
   run: { labels: Readonly<Record<string, string>>; network: string },
 ): Promise<void> {
+  // Its output as it comes: a failed one-off is removed with its logs.
+  const lines: string[] = [];
   let c = onRunNetwork(image, `${o.part}-setup`, run)
     .withLabels({ ...run.labels, 'brownout.setup': o.part })
     .withEnvironment(o.env)
     .withEntrypoint(o.command.slice(0, 1))
     .withCommand(o.command.slice(1))
+    .withLogConsumer((stream) =>
+      stream.on('data', (d: Buffer | string) => {
+        lines.push(
+          ...String(d)
+            .split('\n')
+            .filter((l) => l.trim()),
+        );
+        lines.splice(0, Math.max(0, lines.length - 20));
+      }),
+    )
     .withWaitStrategy(Wait.forOneShotStartup())
     .withStartupTimeout(o.timeoutMs);
   if (o.workdir) c = c.withWorkingDir(o.workdir);
   try {
     await (await c.start()).stop({ remove: true });
   } catch (e) {
-    // Its output for the error, then gone: found by its labels (the failed start holds no handle).
+    // Gone whatever happened: found by its labels (a failed start holds no handle).
     const { dockerode } = (await getContainerRuntimeClient()).container;
     const runId = run.labels['brownout.run'] ?? '';
-    const found = await dockerode.listContainers({ all: true, filters: { label: [`brownout.run=${runId}`, `brownout.setup=${o.part}`] } });
-    let tail = '';
-    for (const f of found) {
-      const ct = dockerode.getContainer(f.Id);
-      tail = String(await ct.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => ''))
-        .replace(/[\u0000-\u0008]/g, '')
-        .trim();
-      await ct.remove({ force: true, v: true }).catch(() => undefined);
-    }
+    for (const f of await dockerode.listContainers({ all: true, filters: { label: [`brownout.run=${runId}`, `brownout.setup=${o.part}`] } }))
+      await dockerode
+        .getContainer(f.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+    const tail = lines.join('\n');
     throw new StackError(
       `${o.part}: its setup (${o.command.join(' ')}) failed on containers`,
       `stack.${o.part}.setup${tail ? `\nlast lines:\n${tail}` : ''}`,
