@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
@@ -33,8 +34,10 @@ const LANE_B = [
   'tests/integration/killed.test.ts',
 ];
 
+// One per checkout too: two suites on one machine (two clones) never share a lane's temp dir.
+const checkout = createHash('sha256').update(process.cwd()).digest('hex').slice(0, 6);
 const laneTmp = (lane: string): string => {
-  const dir = `/tmp/bo-lane-${lane}`;
+  const dir = `/tmp/bo-${checkout}-${lane}`;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 };

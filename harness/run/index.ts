@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { CleanupList } from '../core/cleanup.ts';
-import { HarnessError, LoadError, StackError, errorMessage } from '../core/errors.ts';
+import { HarnessError, LoadError, ScenarioError, StackError, errorMessage } from '../core/errors.ts';
 import { leftAfterTeardown } from '../core/leftovers.ts';
 import { bootTickNow } from '../core/procfs.ts';
 import { debug } from '../core/log.ts';
@@ -26,6 +26,7 @@ import { judge, machinePerPhase, whoGaveUp, type Phase, type Judgement, type Ser
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario, type ScenarioDefinition } from '../scenario/index.ts';
 import {
+  backendProblem,
   beyondLoopback,
   startStack,
   startStackInContainers,
@@ -181,6 +182,12 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     });
   } catch (e) {
     outcome.error = e instanceof Error ? e : new Error(String(e));
+    return outcome;
+  }
+  // A part its backend cannot run (a service with only an image, locally): said before anything starts.
+  const cannot = backendProblem(sc.parts, opts.backend ?? 'local');
+  if (cannot) {
+    outcome.error = new ScenarioError(opts.scenarioFile, [cannot]);
     return outcome;
   }
   // The scenario's own secrets (load.env, a service's env, by name or as a URL with credentials).

@@ -127,16 +127,23 @@ function portOf(p: StartedStackPart): number {
   return p.port;
 }
 
+/** The first part that cannot run on `backend` (its kind says why): a problem of the scenario's stack.<part>. */
+export function backendProblem(parts: readonly ResolvedPart[], backend: 'local' | 'containers'): { field: string; message: string; fix: string } | undefined {
+  for (const part of parts) {
+    const why = partKind(part.kind)?.cannotRunOn?.(part, backend);
+    if (why) return { field: `stack.${part.name}`, ...why };
+  }
+  return undefined;
+}
+
 /**
  * Starts Toxiproxy, then every part in dependency order; each link gets its proxy just before the
  * part that uses it. Everything is on the run's cleanup list as soon as it exists.
  */
 export async function startStack(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], res: RunResources): Promise<StartedStack> {
   // A part that runs on containers only says so before anything starts.
-  for (const part of parts) {
-    const why = partKind(part.kind)?.cannotStartLocally?.(part);
-    if (why) throw new StackError(why.message, `stack.${part.name}`, why.fix);
-  }
+  const cannot = backendProblem(parts, 'local');
+  if (cannot) throw new StackError(cannot.message, cannot.field, cannot.fix);
   const startupMs: Record<string, number> = {};
   let t = Date.now();
   const toxiproxy = await startToxiproxy(res);

@@ -95,6 +95,27 @@ const CASES: [string, string | null, string, RegExp, { mode?: string }?][] = [
     'stack.db.schema',
     /does not exist/,
   ],
+  [
+    'both build and image',
+    source(
+      '',
+      "{ app: service({ command: ['x'], build: { context: '.', dockerfile: 'load.ts' }, image: 'team/api:1' }), edge: gateway({ to: 'app', timeout: '1s' }) }",
+    ),
+    'stack.app.image',
+    /both build and image/,
+  ],
+  [
+    'no Dockerfile in the build context',
+    source('', "{ app: service({ command: ['x'], build: { context: '.' } }), edge: gateway({ to: 'app', timeout: '1s' }) }"),
+    'stack.app.build.dockerfile',
+    /./,
+  ],
+  [
+    'a service with only an image, run locally',
+    source('', "{ app: service({ image: 'team/api:1' }), edge: gateway({ to: 'app', timeout: '1s' }) }"),
+    'stack.app',
+    /app has no command: locally a service is a process started from its command/,
+  ],
   ['stack function throws', source("stack: () => { throw new Error('no config'); },"), 'stack', /threw: no config/],
   ['scenario file missing', null, '', /does not exist/],
   ['scenario file does not parse', 'export default scenario({ name: ', '', /cannot load the file/],

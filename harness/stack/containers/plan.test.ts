@@ -249,3 +249,21 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     expect(calls.splice(0)).toEqual(['signal SIGTERM', 'pause', 'unpause', 'restart']);
   });
 });
+
+describe('which backend a part can run on, said before anything starts', () => {
+  it('a service with only an image: not locally; one without build or image: not on containers', async () => {
+    const { backendProblem } = await import('../index.ts');
+    const sc = await loadScenario('tests/integration/scenarios/own-image.ts');
+    expect(backendProblem(sc.parts, 'containers')).toBeUndefined();
+    expect(backendProblem(sc.parts, 'local')).toMatchObject({
+      field: 'stack.web',
+      message: expect.stringMatching(/^web has no command/),
+      fix: expect.stringMatching(/--stack containers/),
+    });
+    const bare = sc.parts.map((p) => (p.kind === 'service' ? { ...p, build: undefined, command: ['node', 'server.js'] } : p));
+    const e = backendProblem(bare as typeof sc.parts, 'containers');
+    expect(e?.message).toBe('web has no image to run in on --stack containers');
+    expect(e?.fix).toMatch(/build: \{ context: '\.', dockerfile: 'Dockerfile' \}.*image: 'name:tag'/);
+    expect(backendProblem(bare as typeof sc.parts, 'local')).toBeUndefined();
+  });
+});

@@ -170,8 +170,8 @@ export interface PartKind<
   after(part: Resolved): readonly string[];
   /** <NAME>_HOST and _PORT, and the kind's own (_URL; a database's _USER, _PASSWORD, _DATABASE). */
   dependencyEnv(part: Resolved, reach: Reach): Record<string, string>;
-  /** Why this part cannot run on the local backend, checked before anything starts (a service with only an image). */
-  cannotStartLocally?(part: Resolved): { message: string; fix: string } | undefined;
+  /** Why this part cannot run on a backend (a service with only an image, locally), checked before anything starts. */
+  cannotRunOn?(part: Resolved, backend: 'local' | 'containers'): { message: string; fix: string } | undefined;
   start(part: Resolved, ctx: LocalStartContext): Promise<Started>;
   /** What a part that depends on this started one is told besides where it is (a database's account). */
   account?(started: Started): { user: string; password: string };

@@ -184,7 +184,7 @@ function resolveImage(p: ServicePart, ctx: PartResolveContext): Pick<ResolvedSer
     const context = ctx.dir('build.context', p.build.context);
     const dockerfile = p.build.dockerfile
       ? ctx.file('build.dockerfile', p.build.dockerfile)
-      : ctx.file('build.context', path.join(p.build.context, 'Dockerfile'));
+      : ctx.file('build.dockerfile', path.join(p.build.context, 'Dockerfile'));
     if (dockerfile) out.build = { context, dockerfile, args: p.build.args ?? {}, ...(p.build.target ? { target: p.build.target } : {}) };
   }
   if (p.image) out.image = p.image;
@@ -217,7 +217,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       .optional(),
     image: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'an image reference, e.g. my-team/api:1.4')
+      .regex(/^[a-z0-9][A-Za-z0-9._/:@-]*$/, 'an image reference, e.g. my-team/api:1.4')
       .optional(),
     workdir: z.string().regex(/^\//, 'an absolute path in the image').optional(),
   }),
@@ -259,13 +259,21 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
   after: (part) => part.dependsOn,
   waits: (part) => ({ kind: 'service', name: part.name, dependsOn: part.dependsOn, timeoutsMs: part.timeoutsMs }),
   dependencyEnv: (part, reach) => ({ ...hostPortEnv(part.name, reach), [`${envPrefix(part.name)}_URL`]: `http://${reach.host}:${reach.port}` }),
-  cannotStartLocally: (part) =>
-    part.command
-      ? undefined
-      : {
-          message: `${part.name} has no command: locally a service is a process started from its command`,
-          fix: `give stack.${part.name}.command, or run it with --stack containers (where its image's own CMD runs)`,
-        },
+  cannotRunOn: (part, backend) => {
+    if (backend === 'local' && !part.command)
+      return {
+        message: `${part.name} has no command: locally a service is a process started from its command`,
+        fix: `give stack.${part.name}.command, or run it with --stack containers (where its image's own CMD runs)`,
+      };
+    if (backend === 'containers' && !part.build && !part.image)
+      return {
+        message: `${part.name} has no image to run in on --stack containers`,
+        fix: `give stack.${part.name}.build: { context: '.', dockerfile: 'Dockerfile' } (built here) or image: 'name:tag' (already on the engine); README, "Your own service on containers"`,
+      };
+    if (backend === 'containers' && part.supervisor === 'pm2' && !part.command)
+      return { message: `${part.name}: supervisor 'pm2' needs a command`, fix: `give stack.${part.name}.command, which pm2-runtime runs` };
+    return undefined;
+  },
   start: (part, ctx) =>
     startService(
       {
@@ -296,7 +304,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       throw new StackError(
         `${part.name}: no image to run it in on --stack containers`,
         `stack.${part.name}`,
-        "give it build: { context: '.', dockerfile: 'Dockerfile' } (built here) or image: 'name:tag' (already on the engine); README, \"Your own stack on containers\"",
+        "give it build: { context: '.', dockerfile: 'Dockerfile' } (built here) or image: 'name:tag' (already on the engine); README, \"Your own service on containers\"",
       );
     const pm2 = part.supervisor === 'pm2';
     if (pm2 && !argv) throw new StackError(`${part.name}: supervisor 'pm2' needs a command`, `stack.${part.name}.command`, 'give the command pm2-runtime runs');
