@@ -211,11 +211,6 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     const helpers = new Map<string, StartedTestContainer>();
     const containers = new Map<string, StartedContainerPart>();
     const parts = new Map<string, RunningPart>();
-    const partOf = (name: string): StartedContainerPart => {
-      const p = containers.get(name);
-      if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
-      return p;
-    };
     for (const c of plan.containers) {
       t = Date.now();
       // A part's proxies exist before the part that uses them starts (services connect at once),
@@ -250,73 +245,22 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       startupMs[c.part] = Date.now() - t;
       log(`${c.part} up (${c.kind}) in ${startupMs[c.part]} ms`);
     }
-    const watched = [['toxiproxy', toxiproxy] as const, ...helpers, ...[...containers].map(([n, c]) => [n, c.container] as const)];
-    return {
-      backend: 'containers',
+    return stackHandle({
       plan,
-      parts,
+      runtime,
+      logs,
+      toxiproxy,
+      toxiproxyUrl,
+      helpers,
       containers,
+      parts,
       links,
       httpFaults,
       startupMs,
-      toxiproxyUrl,
-      linkTraffic: () => linkTraffic(links, accepts),
-      urlOf: (name) => {
-        const p = parts.get(name);
-        if (!p || !('url' in p)) throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
-        return p.url;
-      },
-      versions: () => ({
-        toxiproxy: plan.toxiproxy.image,
-        ...Object.fromEntries(
-          plan.containers.flatMap((c) => {
-            const as = partKind(c.kind)?.versionName;
-            return as && c.image ? [[as, c.image]] : [];
-          }),
-        ),
-      }),
-      listToxics: () => listToxics(toxiproxyUrl),
-      kill: async (name, signal) => {
-        const { container, faults } = partOf(name);
-        const state = await runtime.container.inspect(runtime.container.getById(container.getId()));
-        if (!state.State.Running) return false;
-        await faults.kill(signal);
-        return true;
-      },
-      freeze: (name) => partOf(name).faults.freeze(),
-      processRoots: async () => {
-        const pids = await Promise.all(watched.map(async ([, c]) => (await runtime.container.inspect(runtime.container.getById(c.getId()))).State.Pid ?? 0));
-        return pids.filter((pid) => pid > 0);
-      },
-      onUnexpectedExit: (except, callback) => {
-        let told = false;
-        const tell = (name: string, container: StartedTestContainer, message: string) => {
-          if (stopping || told) return;
-          told = true;
-          callback(
-            new StackError(
-              message,
-              `container ${container.getId().slice(0, 12)}\nlast log lines:\n${logs.tail(name)}`,
-              `read ${name}'s log in the report; nothing in the scenario stops it`,
-            ),
-          );
-        };
-        // Toxiproxy too: without it every link is gone.
-        for (const [name, container] of watched) {
-          if (except.has(name)) continue;
-          // Docker's wait answers when the container stops (not on pause).
-          void runtime.container
-            .getById(container.getId())
-            .wait()
-            .then((r: { StatusCode?: number }) => tell(name, container, `${name}'s container exited (status ${r.StatusCode ?? '?'}) during the run`))
-            .catch((e: unknown) => log(`wait ${name}: ${(e as Error).message}`));
-          // A bare service's death, as its holder tells it (its container stays up, as a machine would).
-          logs.onExit(name, (rest) => tell(name, container, `${name} exited during the run ${rest}`));
-        }
-      },
-      stop: stopAll,
-      [Symbol.asyncDispose]: stopAll,
-    };
+      accepts,
+      stopAll,
+      isStopping: () => stopping,
+    });
   } catch (e) {
     await stopAll();
     if (e instanceof StackError) throw e;
@@ -327,4 +271,100 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       e,
     );
   }
+}
+
+/** What startContainerStack hands back, once every part is up. */
+interface HandleParts {
+  plan: StackPlan;
+  runtime: Runtime;
+  logs: ContainerLogs;
+  toxiproxy: StartedTestContainer;
+  toxiproxyUrl: string;
+  helpers: ReadonlyMap<string, StartedTestContainer>;
+  containers: ReadonlyMap<string, StartedContainerPart>;
+  parts: ReadonlyMap<string, RunningPart>;
+  links: ReadonlyMap<string, ActiveProxy>;
+  httpFaults: ReadonlyMap<string, HttpFaultProxy>;
+  startupMs: Record<string, number>;
+  accepts: AcceptCounter;
+  stopAll: () => Promise<void>;
+  /** True once any stop was asked: the exits that follow are not unexpected. */
+  isStopping: () => boolean;
+}
+
+/** The run's handle on the started containers: the running stack's interface, on the engine. */
+function stackHandle(h: HandleParts): StartedContainerStack {
+  const { plan, runtime, logs, toxiproxy, toxiproxyUrl, helpers, containers, parts, links, httpFaults, startupMs, accepts, stopAll } = h;
+  const partOf = (name: string): StartedContainerPart => {
+    const p = containers.get(name);
+    if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
+    return p;
+  };
+  const watched = [['toxiproxy', toxiproxy] as const, ...helpers, ...[...containers].map(([n, c]) => [n, c.container] as const)];
+  return {
+    backend: 'containers',
+    plan,
+    parts,
+    containers,
+    links,
+    httpFaults,
+    startupMs,
+    toxiproxyUrl,
+    linkTraffic: () => linkTraffic(links, accepts),
+    urlOf: (name) => {
+      const p = parts.get(name);
+      if (!p || !('url' in p)) throw new StackError(`${name} is not an HTTP part`, `part ${name}`, 'target a service or gateway');
+      return p.url;
+    },
+    versions: () => ({
+      toxiproxy: plan.toxiproxy.image,
+      ...Object.fromEntries(
+        plan.containers.flatMap((c) => {
+          const as = partKind(c.kind)?.versionName;
+          return as && c.image ? [[as, c.image]] : [];
+        }),
+      ),
+    }),
+    listToxics: () => listToxics(toxiproxyUrl),
+    kill: async (name, signal) => {
+      const { container, faults } = partOf(name);
+      const state = await runtime.container.inspect(runtime.container.getById(container.getId()));
+      if (!state.State.Running) return false;
+      await faults.kill(signal);
+      return true;
+    },
+    freeze: (name) => partOf(name).faults.freeze(),
+    processRoots: async () => {
+      const pids = await Promise.all(watched.map(async ([, c]) => (await runtime.container.inspect(runtime.container.getById(c.getId()))).State.Pid ?? 0));
+      return pids.filter((pid) => pid > 0);
+    },
+    onUnexpectedExit: (except, callback) => {
+      let told = false;
+      const tell = (name: string, container: StartedTestContainer, message: string) => {
+        if (h.isStopping() || told) return;
+        told = true;
+        callback(
+          new StackError(
+            message,
+            `container ${container.getId().slice(0, 12)}\nlast log lines:\n${logs.tail(name)}`,
+            `read ${name}'s log in the report; nothing in the scenario stops it`,
+          ),
+        );
+      };
+      // Toxiproxy too: without it every link is gone.
+      for (const [name, container] of watched) {
+        if (except.has(name)) continue;
+        // Docker's wait answers when the container stops (not on pause).
+        void runtime.container
+          .getById(container.getId())
+          .wait()
+          .then((r: { StatusCode?: number }) => tell(name, container, `${name}'s container exited (status ${r.StatusCode ?? '?'}) during the run`))
+          .catch((e: unknown) => log(`wait ${name}: ${(e as Error).message}`));
+        // A bare service's death, as its holder tells it (its container stays up, as a machine would).
+        logs.onExit(name, (rest) => tell(name, container, `${name} exited during the run ${rest}`));
+      }
+    },
+    stop: stopAll,
+    [Symbol.asyncDispose]: stopAll,
+  };
 }
