@@ -1,6 +1,6 @@
 /**
- * `make test`'s vitest: the suite's lanes (vitest.config.ts's projects) side by side, then the files
- * that need the machine alone; each lane a vitest process of its own (one file at a time in each),
+ * `make test`'s vitest: the unit tests, then the suite's lanes (vitest.config.ts's projects) side by
+ * side, then the files that need the machine alone; each lane a vitest process of its own (one file at a time in each),
  * its output lines prefixed with its name. At the end one account of the whole: vitest's JSON report
  * (reports/vitest.json) and the time by file (reports/test-times.txt, .json), both of every lane,
  * with each stage's wall time. Exits 0 when every lane passed, else 1.
@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { mergeTestTimes, renderTestTimes, type TestTimesFile } from '../harness/cli/test-times.ts';
 
 /** Stages in order; the lanes of a stage run side by side. */
-const STAGES: readonly (readonly string[])[] = [['a', 'b'], ['alone']];
+const STAGES: readonly (readonly string[])[] = [['unit'], ['a', 'b'], ['alone']];
 const REPORTS = 'reports';
 const vitest = path.join(path.dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 

@@ -26,6 +26,7 @@ import {
   type SoakLine,
   type SoakRun,
 } from '../report/index.ts';
+import { buildImages } from './build.ts';
 import { doctor } from './doctor.ts';
 import { initProject, type InitOptions } from './init.ts';
 import { newScenario } from './new.ts';
@@ -34,7 +35,7 @@ import { progressFor } from './progress.ts';
 import { bundleLoadScript, k6Version, k8sManifests } from '../load/index.ts';
 import { findMargin, judgeSamples, marginText, runScenario, untrustedReason } from '../run/index.ts';
 import { findContainerEngine, IMAGE_SETS, noEngineMessage, sweepContainerRuns, type ImageSetName } from '../stack/index.ts';
-import { importScenarioFile, loadScenario } from '../scenario/index.ts';
+import { loadScenario, scenarioModes } from '../scenario/index.ts';
 import { JSON_FIELD_KEYS, LOG_FORMATS, replay, type LogFormat } from '../replay/index.ts';
 
 // Scenario files are ES modules whatever the user's package.json says (see esm-hooks.mjs).
@@ -345,6 +346,15 @@ program
   .addOption(new Option('--check', 'only report; exit 2 when something is missing'))
   .action((opts: { check?: boolean }) => {
     process.exitCode = doctor({ check: opts.check === true }, (t) => process.stdout.write(t));
+  });
+
+program
+  .command('build')
+  .description("build the images the scenarios' services declare (build: { context, dockerfile }), as a run on --stack containers would: before the first run")
+  .argument('<scenarios...>', 'scenario files')
+  .addOption(new Option('--images <set>', 'the image set whose NODE_IMAGE the builds get').choices(Object.keys(IMAGE_SETS)).default('local'))
+  .action(async (files: string[], opts: { images: ImageSetName }) => {
+    process.exitCode = await buildImages(files, opts.images, (l) => process.stdout.write(`${printable(l)}\n`));
   });
 
 program
@@ -707,11 +717,6 @@ async function soak(files: string[], opts: { runs: number; modes: string[]; repo
   // An untrusted run withheld its verdict (a busy machine): no harness error, and no verdict to count.
   if (controller.signal.aborted || runs.some((r) => r.exitCode === 2 && !r.untrusted)) return 2;
   return lines.every((l) => l.asExpected) ? 0 : 1;
-}
-
-async function scenarioModes(file: string): Promise<string[]> {
-  const mod = (await importScenarioFile(path.resolve(file), file)) as { default?: { modes?: string[] } };
-  return mod.default?.modes ?? ['default'];
 }
 
 // Every exit is decided: a command that finishes sets its code. Should the process end before that

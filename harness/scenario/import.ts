@@ -1,3 +1,4 @@
+import path from 'node:path';
 // A scenario file is code: importing it is bounded in time, whatever it does. A top-level await
 // that never settles meets a timer; a busy loop keeps timers from firing, so a watchdog thread
 // stops the main thread's JavaScript past the bound (the inspector's Runtime.terminateExecution,
@@ -49,4 +50,10 @@ export async function importScenarioFile(abs: string, file: string, ms = SCENARI
     Atomics.notify(flag, 0);
     await watchdog.terminate();
   }
+}
+
+/** The modes a scenario file offers ('default' when it names none), read from its default export. */
+export async function scenarioModes(file: string): Promise<string[]> {
+  const mod = (await importScenarioFile(path.resolve(file), file)) as { default?: { modes?: string[] } };
+  return mod.default?.modes ?? ['default'];
 }

@@ -17,4 +17,4 @@ export {
   type ResolvedLoad,
   type ResolvedArrivals,
 } from './validate.ts';
-export { importScenarioFile, SCENARIO_LOAD_TIMEOUT_MS } from './import.ts';
+export { importScenarioFile, SCENARIO_LOAD_TIMEOUT_MS, scenarioModes } from './import.ts';
