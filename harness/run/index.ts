@@ -36,10 +36,10 @@ import {
   type RunningStack,
   type Started,
 } from '../stack/index.ts';
-import { buildResult, exitCodeOf, machineBusyError, newRunId, saturationError, untrustedReason } from './result.ts';
+import { buildResult, exitCodeOf, MACHINE_FREE_CORES_LIMIT, machineBusyError, newRunId, saturationError, untrustedReason } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { watchCounters } from './counters.ts';
-import { watchMachine } from './machine.ts';
+import { machineQuiet, watchMachine } from './machine.ts';
 import { checkWrites, countConnections } from './writes.ts';
 
 const log = debug('run');
@@ -111,10 +111,13 @@ function interrupted(signal: AbortSignal | undefined): HarnessError | undefined 
   return new HarnessError('BO_INTERRUPTED', `interrupted by ${why}`, 'the run', 'nothing to fix: the run was stopped and torn down');
 }
 
+/** How long a run the busy gate withheld waits, at most, for the machine to have room before it runs again. */
+export const AGAIN_QUIET_WAIT_MS = 30_000;
+
 /**
  * A run, and again (at most `againIfBusy` more times) while the machine was too busy to trust its
- * verdict. Only that runs again: a pass, a fail, any other error, a leftover or an interruption is
- * the outcome as it stands.
+ * verdict, each time once the machine has room again (or after AGAIN_QUIET_WAIT_MS). Only that runs
+ * again: a pass, a fail, any other error, a leftover or an interruption is the outcome as it stands.
  */
 export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const again = opts.againIfBusy ?? 0;
@@ -124,7 +127,11 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     o.busyBefore = [...busyBefore];
     if (untrustedReason(o) !== 'machine too busy' || busyBefore.length >= again || opts.signal?.aborted) return o;
     busyBefore.push(o.runId ?? '(no id)');
-    opts.onProgress?.(`${o.error?.message}: running it again (${busyBefore.length} of ${again})`);
+    // Not into the same passing load: wait (at most AGAIN_QUIET_WAIT_MS) until the machine has room for a run.
+    const q = await machineQuiet(MACHINE_FREE_CORES_LIMIT + 0.5, { timeoutMs: AGAIN_QUIET_WAIT_MS, signal: opts.signal });
+    opts.onProgress?.(
+      `${o.error?.message}: running it again (${busyBefore.length} of ${again})${q.quiet ? '' : `; the machine is still busy (${q.freeCores.toFixed(2)} core free after ${AGAIN_QUIET_WAIT_MS / 1000} s)`}`,
+    );
   }
 }
 

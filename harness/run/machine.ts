@@ -93,3 +93,31 @@ export function watchMachine(intervalMs = 250, roots: readonly number[] = []): S
   };
   return { stop, [Symbol.asyncDispose]: async () => void stop() };
 }
+
+/**
+ * Waits until the machine has `freeCores` idle, two readings in a row `intervalMs` apart, or
+ * `timeoutMs` passed: before a run the busy gate withheld runs again, so that it does not meet the
+ * same passing load (another job's build, a stack starting beside it). Returns the free cores last
+ * read and whether they were enough.
+ */
+export async function machineQuiet(
+  freeCores: number,
+  o: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal | undefined },
+): Promise<{ quiet: boolean; freeCores: number }> {
+  const interval = o.intervalMs ?? 1_000;
+  const deadline = Date.now() + o.timeoutMs;
+  const read = () => parseProcStat(readFileSync('/proc/stat', 'utf8'));
+  let last = read();
+  let free = 0;
+  let inRow = 0;
+  while (Date.now() < deadline && !o.signal?.aborted) {
+    await new Promise((r) => setTimeout(r, interval));
+    const now = read();
+    if (!last || !now || now.totalTicks <= last.totalTicks) return { quiet: true, freeCores: Number.NaN }; // no /proc/stat: nothing to wait for
+    free = ((now.idleTicks - last.idleTicks) / (now.totalTicks - last.totalTicks)) * now.cores;
+    last = now;
+    inRow = free >= freeCores ? inRow + 1 : 0;
+    if (inRow >= 2) return { quiet: true, freeCores: free };
+  }
+  return { quiet: false, freeCores: free };
+}

@@ -6,7 +6,7 @@ import { processTrees } from '../../harness/core/procfs.ts';
 import { runScenario } from '../../harness/index.ts';
 import { machinePerPhase } from '../../harness/metrics/index.ts';
 import type { RunResult } from '../../harness/report/index.ts';
-import { watchMachine } from '../../harness/run/machine.ts';
+import { machineQuiet, watchMachine } from '../../harness/run/machine.ts';
 
 /** Busy loops for `ms`, in this process's tree (a child) or outside it (a grandchild left to init). */
 function burn(ms: number, outside: boolean): Promise<void> {
@@ -163,4 +163,25 @@ describe('a run on a machine too busy for it', () => {
     expect(o.exitCode).toBe(2);
     expect(o.busyBefore).toEqual([]);
   }, 90_000);
+});
+
+describe('before a run the busy gate withheld runs again', () => {
+  it('it waits for room: at once on a quiet machine, until the bound while busy loops take every core', async () => {
+    // Nothing asked: quiet after two readings.
+    const t0 = Date.now();
+    expect(await machineQuiet(0, { timeoutMs: 5_000, intervalMs: 200 })).toMatchObject({ quiet: true });
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    // A busy loop per core: never the room a run needs; the bound ends the wait, the free cores read said.
+    const loops = Array.from({ length: 2 }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const t1 = Date.now();
+      const q = await machineQuiet(1.3, { timeoutMs: 2_000, intervalMs: 250 });
+      expect(q.quiet).toBe(false);
+      expect(q.freeCores).toBeLessThan(1.3);
+      expect(Date.now() - t1).toBeGreaterThanOrEqual(2_000);
+    } finally {
+      for (const l of loops) l.kill('SIGKILL');
+    }
+  }, 30_000);
 });
