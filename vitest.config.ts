@@ -3,14 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The unit tests, then the suite in two lanes side by side, then the files that need the machine to themselves:
- * tests/suite.ts (`make test`) runs each lane as a vitest process of its own (`--project a`).
+ * The unit tests, then the integration files in two lanes, then the files that need the machine to
+ * themselves: tests/suite.ts (`make test`) runs each as a vitest process of its own (`--project a`),
+ * the two lanes side by side on 4 cores or more, one after the other on 2 (measured there: two
+ * scenario runs at once go past the busy gate's margin; README, "Tests").
  *
- * Integration tests start real servers on 2 cores. A run uses about half a core (its judged phases'
- * machine figures), so two runs side by side leave each well over the busy gate's limit (0.8 core
- * free: run/result.ts); a run the gate still finds starved runs again (BROWNOUT_AGAIN_IF_BUSY). In
- * each lane the files run one at a time, no retries. Each lane has its own temp dir (TMPDIR: run dirs,
- * ledgers); its tests judge what a run left by what is the run's (procfs.ts bornOfRun: the
+ * In each lane the files run one at a time, no retries. Each lane has its own temp dir (TMPDIR: run
+ * dirs, ledgers); its tests judge what a run left by what is the run's (procfs.ts bornOfRun: the
  * worker's descendants, orphans born since), never by what else the machine runs. Every test that
  * makes containers is in lane b (containersLeft reads the whole engine), and so is every one that
  * runs `brownout clean` (it removes the containers of any run whose harness is gone, the other
@@ -18,9 +17,7 @@ import { defineConfig } from 'vitest/config';
  *
  * Alone, after both lanes: the machine watch's own tests (they measure the CPU of "others", which
  * the other lane would be) and hostile-input (it forces pid reuse through ns_last_pid, which any
- * process the other lane starts would take).
- *
- * Lane b is chosen to take about as long as lane a (README, "Tests": the times by file).
+ * process the other lane starts would take). Lane b takes about as long as lane a.
  */
 const ALONE = ['tests/integration/machine.test.ts', 'tests/integration/hostile-input.test.ts'];
 const UNIT = ['harness/**/*.test.ts'];

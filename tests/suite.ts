@@ -1,7 +1,7 @@
 /**
- * `make test`'s vitest: the unit tests, then the suite's lanes (vitest.config.ts's projects) side by
- * side, then the files that need the machine alone; each lane a vitest process of its own (one file at a time in each),
- * its output lines prefixed with its name. At the end one account of the whole: vitest's JSON report
+ * `make test`'s vitest: the unit tests, then the suite's two lanes (vitest.config.ts's projects; side
+ * by side on 4 cores or more, below), then the files that need the machine alone; each lane a vitest
+ * process of its own (one file at a time in each), its output lines prefixed with its name. At the end one account of the whole: vitest's JSON report
  * (reports/vitest.json) and the time by file (reports/test-times.txt, .json), both of every lane,
  * with each stage's wall time. Exits 0 when every lane passed, else 1.
  *
