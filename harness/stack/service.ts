@@ -77,6 +77,12 @@ export interface StartedService extends StartedPart {
   restart(): Promise<void>;
 }
 
+/**
+ * How long a health path may answer the same 4xx before the start fails, without waiting out
+ * startupTimeout: a service that is up and says 404 will not say 200 on that path later.
+ */
+const WRONG_PATH_MS = 3_000;
+
 /** The service under test (or a helper): a child process serving HTTP on $PORT, ready when `health` answers 200. */
 export async function startService(opts: ServiceOptions, res: RunResources): Promise<StartedService> {
   const t0 = Date.now();
@@ -109,14 +115,22 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
     const p = proc;
     // What the health path last answered: the error says it (a 404 means another path, not a slow start).
     let last: { status: number; statusText: string } | undefined;
+    // Since when it has answered the same 4xx: a path the service does not serve, whatever the wait.
+    let clientErrorSince: number | undefined;
     const ready = await waitUntil(
       async () => {
         const r = await fetch(`${url}${opts.health}`, { signal: AbortSignal.timeout(1000) });
         await r.body?.cancel();
+        clientErrorSince = r.status >= 400 && r.status < 500 && r.status === last?.status ? (clientErrorSince ?? Date.now()) : undefined;
         last = { status: r.status, statusText: r.statusText };
         return r.status === 200;
       },
-      { timeoutMs: opts.startupTimeoutMs, intervalMs: 50, abort: () => (p.hasExited ? p.exitDescription : undefined) },
+      {
+        timeoutMs: opts.startupTimeoutMs,
+        intervalMs: 50,
+        abort: () =>
+          p.hasExited ? p.exitDescription : clientErrorSince !== undefined && Date.now() - clientErrorSince >= WRONG_PATH_MS ? 'a client error' : undefined,
+      },
     );
     if (!ready) {
       if (p.hasExited) {
@@ -131,7 +145,7 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
       throw new StackStartError(
         opts.name,
         last
-          ? `${opts.health} answered ${last.status}${last.statusText ? ` ${last.statusText}` : ''}, not 200, for ${opts.startupTimeoutMs} ms`
+          ? `${opts.health} answered ${last.status}${last.statusText ? ` ${last.statusText}` : ''}, not 200, for ${clientErrorSince !== undefined ? `${WRONG_PATH_MS} ms (a 4xx the whole time: a path it does not serve, not a slow start)` : `${opts.startupTimeoutMs} ms`}`
           : `nothing answered on ${url} within ${opts.startupTimeoutMs} ms`,
         p.commandLine(),
         p.tail(),
