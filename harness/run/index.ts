@@ -127,11 +127,10 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     o.busyBefore = [...busyBefore];
     if (untrustedReason(o) !== 'machine too busy' || busyBefore.length >= again || opts.signal?.aborted) return o;
     busyBefore.push(o.runId ?? '(no id)');
+    opts.onProgress?.(`${o.error?.message}: running it again (${busyBefore.length} of ${again})`);
     // Not into the same passing load: wait (at most AGAIN_QUIET_WAIT_MS) until the machine has room for a run.
     const q = await machineQuiet(MACHINE_FREE_CORES_LIMIT + 0.5, { timeoutMs: AGAIN_QUIET_WAIT_MS, signal: opts.signal });
-    opts.onProgress?.(
-      `${o.error?.message}: running it again (${busyBefore.length} of ${again})${q.quiet ? '' : `; the machine is still busy (${q.freeCores.toFixed(2)} core free after ${AGAIN_QUIET_WAIT_MS / 1000} s)`}`,
-    );
+    if (!q.quiet) opts.onProgress?.(`the machine is still busy (${q.freeCores.toFixed(2)} core free after ${AGAIN_QUIET_WAIT_MS / 1000} s): running it anyway`);
   }
 }
 
