@@ -5,8 +5,8 @@ import { defineConfig } from 'vitest/config';
 /**
  * The unit tests, then the integration files in two lanes, then the files that need the machine to
  * themselves: tests/suite.ts (`make test`) runs each as a vitest process of its own (`--project a`),
- * the two lanes side by side on 4 cores or more, one after the other on 2 (measured there: two
- * scenario runs at once go past the busy gate's margin; README, "Tests").
+ * the two lanes one after the other unless BROWNOUT_TEST_LANES=side-by-side (measured side by side on
+ * 2 cores: two scenario runs at once go past the busy gate's margin; README, "Tests").
  *
  * In each lane the files run one at a time, no retries. Each lane has its own temp dir (TMPDIR: run
  * dirs, ledgers); its tests judge what a run left by what is the run's (procfs.ts bornOfRun: the

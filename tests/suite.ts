@@ -1,6 +1,6 @@
 /**
  * `make test`'s vitest: the unit tests, then the suite's two lanes (vitest.config.ts's projects; side
- * by side on 4 cores or more, below), then the files that need the machine alone; each lane a vitest
+ * by side when asked, below), then the files that need the machine alone; each lane a vitest
  * process of its own (one file at a time in each), its output lines prefixed with its name. At the end one account of the whole: vitest's JSON report
  * (reports/vitest.json) and the time by file (reports/test-times.txt, .json), both of every lane,
  * with each stage's wall time. Exits 0 when every lane passed, else 1.
@@ -11,19 +11,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { mergeTestTimes, renderTestTimes, type TestTimesFile } from '../harness/cli/test-times.ts';
 
 /**
- * Stages in order; the lanes of a stage run side by side on a machine of 4 cores or more
- * (BROWNOUT_TEST_LANES=side-by-side or =one-by-one decides instead). On 2 cores they run one after
- * the other: measured there side by side (1192 s instead of ~2100 s), two scenario runs at once took
- * more than the busy gate's margin (a fixed figure failed with the gate satisfied; short runs were
- * starved three times in a row), which a gate that must not flake cannot afford.
+ * Stages in order; the lanes of a stage run side by side only when BROWNOUT_TEST_LANES=side-by-side
+ * (a bigger machine), else one after the other: measured side by side on this project's 2 cores
+ * (1192 s instead of ~2200 s), two scenario runs at once took more than the busy gate's margin (a
+ * fixed figure failed with the gate satisfied; short runs were starved three times in a row), which
+ * a suite that must not flake cannot afford.
  */
-const SIDE_BY_SIDE = (process.env['BROWNOUT_TEST_LANES'] ?? (os.cpus().length >= 4 ? 'side-by-side' : 'one-by-one')) === 'side-by-side';
+const SIDE_BY_SIDE = process.env['BROWNOUT_TEST_LANES'] === 'side-by-side';
 const STAGES: readonly (readonly string[])[] = SIDE_BY_SIDE ? [['unit'], ['a', 'b'], ['alone']] : [['unit'], ['a'], ['b'], ['alone']];
 const REPORTS = 'reports';
 const vitest = path.join(path.dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
