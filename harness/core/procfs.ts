@@ -214,14 +214,13 @@ export function pidNamespace(pid: number): string | undefined {
 export function bornOfRun(pid: number, owner: number, sinceTick: number): boolean {
   const ownNs = pidNamespace(process.pid);
   if (ownNs === undefined || pidNamespace(pid) !== ownNs) return false;
-  const pp = parentPids();
   for (let p = pid, hops = 0; hops < 64; hops++) {
     if (p === owner) return true;
     if (p <= 1) return p === 1;
     const info = processInfo(p);
     if (!info) return false;
     if (info.startTime < sinceTick) return false;
-    p = pp.get(p) ?? info.ppid;
+    p = info.ppid;
   }
   return false;
 }
