@@ -1,5 +1,5 @@
 import { portFree } from './ports.ts';
-import { bornOfRun, describeProcess, listenersOf, processInfo, stillAlive, type ProcessIdentity } from './procfs.ts';
+import { bornOfRun, describeProcess, listenersOf, processInfo, stillAlive, type ProcessIdentity, type ProcessInfo } from './procfs.ts';
 
 /**
  * What outlived a teardown: each process the run started (by pid and start time) still alive, and
@@ -11,12 +11,20 @@ import { bornOfRun, describeProcess, listenersOf, processInfo, stillAlive, type 
  */
 export async function leftAfterTeardown(started: { processes: readonly ProcessIdentity[]; ports: readonly number[]; sinceTick: number }): Promise<string[]> {
   const out = stillAlive(started.processes).map((p) => `still alive after teardown: ${describeProcess(p)}`);
-  for (const port of new Set(started.ports)) {
+  for (const { port, holders } of await portsHeldBy(started.ports, process.pid, started.sinceTick))
+    out.push(`port ${port} still bound after teardown by ${holders.map(describeProcess).join('; ')}`);
+  return out;
+}
+
+/** Those of `ports` a listener born of `owner`'s run still holds (bornOfRun), with those listeners. */
+export async function portsHeldBy(ports: readonly number[], owner: number, sinceTick: number): Promise<{ port: number; holders: ProcessInfo[] }[]> {
+  const held: { port: number; holders: ProcessInfo[] }[] = [];
+  for (const port of new Set(ports)) {
     if (await portFree(port)) continue;
     const holders = listenersOf(port)
-      .filter((pid) => bornOfRun(pid, process.pid, started.sinceTick))
+      .filter((pid) => bornOfRun(pid, owner, sinceTick))
       .flatMap((pid) => processInfo(pid) ?? []);
-    if (holders.length) out.push(`port ${port} still bound after teardown by ${holders.map(describeProcess).join('; ')}`);
+    if (holders.length) held.push({ port, holders });
   }
-  return out;
+  return held;
 }

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../../harness/core/cleanup.ts';
-import { portFree } from '../../harness/core/ports.ts';
-import { bootTickNow, bornOfRun, describeProcess, identify, listenersOf, parentPids, processInfo, stillAlive } from '../../harness/core/procfs.ts';
+import { portsHeldBy } from '../../harness/core/leftovers.ts';
+import { bootTickNow, bornOfRun, describeProcess, identify, parentPids, processInfo, stillAlive } from '../../harness/core/procfs.ts';
 import { findContainerEngine, listContainerRuns, startStack, type ResolvedPart, type StartedStack } from '../../harness/stack/index.ts';
 
 /** Processes of the kinds a run starts, by pid → command line (read from /proc, no tools needed), and when they were read. */
@@ -124,13 +124,7 @@ export async function watchTree<T>(
  * since `sinceTick`): one the other lane took since (vitest.config.ts) is free as far as this test goes.
  */
 export async function portsHeld(ports: readonly number[], sinceTick: number): Promise<string[]> {
-  const held: string[] = [];
-  for (const port of new Set(ports)) {
-    if (await portFree(port)) continue;
-    const ours = listenersOf(port).filter((pid) => bornOfRun(pid, process.pid, sinceTick));
-    if (ours.length) held.push(`${port}: ${ours.map((pid) => processInfo(pid)?.cmdline ?? pid).join(', ')}`);
-  }
-  return held;
+  return (await portsHeldBy(ports, process.pid, sinceTick)).map(({ port, holders }) => `${port}: ${holders.map((h) => h.cmdline || h.pid).join(', ')}`);
 }
 
 export { listeningAddresses } from '../../harness/core/procfs.ts';
