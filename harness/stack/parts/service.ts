@@ -13,6 +13,7 @@ import {
   type ContainerPlanBase,
   envPrefix,
   hostPortEnv,
+  mainProcessFaults,
   type PartKind,
   type PartResolveContext,
   urlPath,
@@ -154,10 +155,7 @@ export function serviceFaults(c: ServicePlan, control: ContainerControl): Contai
           'this is a brownout bug: the holder is copied into every service container',
         );
     },
-    freeze: async () => {
-      await control.pause();
-      return () => control.unpause();
-    },
+    freeze: mainProcessFaults(control).freeze,
     restart: async () => {
       if (c.supervised) return control.restart();
       const stopped = control.nextLine(HOLDER_RESTART_MARKER, RESTART_STOP_MS).catch(() => {
@@ -190,6 +188,23 @@ function resolveImage(p: ServicePart, ctx: PartResolveContext): Pick<ResolvedSer
   if (p.image) out.image = p.image;
   if (p.workdir) out.workdir = p.workdir;
   return out;
+}
+
+/** What a service cannot run on a backend without: locally a command; on containers an image (and pm2 a command). */
+function cannotRunOn(part: ResolvedService, backend: 'local' | 'containers'): { message: string; fix: string } | undefined {
+  if (backend === 'local' && !part.command)
+    return {
+      message: `${part.name} has no command: locally a service is a process started from its command`,
+      fix: `give stack.${part.name}.command, or run it with --stack containers (where its image's own CMD runs)`,
+    };
+  if (backend === 'containers' && !part.build && !part.image)
+    return {
+      message: `${part.name} has no image to run in on --stack containers`,
+      fix: `give stack.${part.name}.build: { context: '.', dockerfile: 'Dockerfile' } (built here) or image: 'name:tag' (already on the engine); README, "Your own service on containers"`,
+    };
+  if (backend === 'containers' && part.supervisor === 'pm2' && !part.command)
+    return { message: `${part.name}: supervisor 'pm2' needs a command`, fix: `give stack.${part.name}.command, which pm2-runtime runs` };
+  return undefined;
 }
 
 export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService, ServicePlan> = {
@@ -259,21 +274,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
   after: (part) => part.dependsOn,
   waits: (part) => ({ kind: 'service', name: part.name, dependsOn: part.dependsOn, timeoutsMs: part.timeoutsMs }),
   dependencyEnv: (part, reach) => ({ ...hostPortEnv(part.name, reach), [`${envPrefix(part.name)}_URL`]: `http://${reach.host}:${reach.port}` }),
-  cannotRunOn: (part, backend) => {
-    if (backend === 'local' && !part.command)
-      return {
-        message: `${part.name} has no command: locally a service is a process started from its command`,
-        fix: `give stack.${part.name}.command, or run it with --stack containers (where its image's own CMD runs)`,
-      };
-    if (backend === 'containers' && !part.build && !part.image)
-      return {
-        message: `${part.name} has no image to run in on --stack containers`,
-        fix: `give stack.${part.name}.build: { context: '.', dockerfile: 'Dockerfile' } (built here) or image: 'name:tag' (already on the engine); README, "Your own service on containers"`,
-      };
-    if (backend === 'containers' && part.supervisor === 'pm2' && !part.command)
-      return { message: `${part.name}: supervisor 'pm2' needs a command`, fix: `give stack.${part.name}.command, which pm2-runtime runs` };
-    return undefined;
-  },
+  cannotRunOn,
   start: (part, ctx) =>
     startService(
       {
@@ -297,17 +298,11 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
     for (const [k, v] of Object.entries(part.env)) env[k] = v;
     for (const [k, v] of Object.entries(part.env)) env[k] = expandVars(v, env);
     const argv = part.command?.map((a) => expandVars(a, env));
-    let run: ServicePlan['run'];
-    if (part.build) run = { build: serviceBuild(part.build, ctx.images) };
-    else if (part.image) run = { image: part.image };
-    else
-      throw new StackError(
-        `${part.name}: no image to run it in on --stack containers`,
-        `stack.${part.name}`,
-        "give it build: { context: '.', dockerfile: 'Dockerfile' } (built here) or image: 'name:tag' (already on the engine); README, \"Your own service on containers\"",
-      );
+    // A run said so before anything started (backendProblem); a direct caller of the plan hears it here.
+    const cannot = cannotRunOn(part, 'containers');
+    if (cannot) throw new StackError(cannot.message, `stack.${part.name}`, cannot.fix);
+    const run: ServicePlan['run'] = part.build ? { build: serviceBuild(part.build, ctx.images) } : { image: part.image ?? '' };
     const pm2 = part.supervisor === 'pm2';
-    if (pm2 && !argv) throw new StackError(`${part.name}: supervisor 'pm2' needs a command`, `stack.${part.name}.command`, 'give the command pm2-runtime runs');
     // Under PM2 as locally: the same ecosystem (the command as a binary, restarted at once when it
     // dies), run by the pm2-runtime of the image's npm packages in /app (node at /usr/local/bin).
     const ecosystem =
