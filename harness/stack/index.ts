@@ -189,6 +189,18 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
     startupMs[part.name] = Date.now() - t;
   }
 
+  return localStackHandle({ toxiproxy, startupMs, started, proxies, httpFaults });
+}
+
+/** What startStack hands back, once every part is up: the running stack's interface on local processes. */
+function localStackHandle(stack: {
+  toxiproxy: StartedToxiproxy;
+  startupMs: Record<string, number>;
+  started: ReadonlyMap<string, StartedStackPart>;
+  proxies: ReadonlyMap<string, ActiveProxy>;
+  httpFaults: ReadonlyMap<string, StartedHttpFaultProxy>;
+}): StartedStack {
+  const { toxiproxy, startupMs, started, proxies, httpFaults } = stack;
   const partProcess = (name: string): { proc: ManagedProcess; port: number } => {
     const p = started.get(name);
     if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
