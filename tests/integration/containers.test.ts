@@ -108,7 +108,9 @@ describe('containers backend', () => {
     expect(await listContainerRuns(runId)).toMatchObject({ containers: [], networks: [] });
   }, 300_000);
 
-  it('the HTTP, database and cache faults act on containers as on local processes (a link through its HTTP fault proxy container)', async (ctx) => {
+  // What the incidents' timelines do on containers, each action once and checked by its effect (the
+  // incidents' own reasons are their fixtures' code, proven both ways locally in incidents.test.ts).
+  it('the HTTP, database, cache and restart faults act on containers as on local processes; the link counters count (a link through its HTTP fault proxy container)', async (ctx) => {
     needEngine(ctx);
     const sc = await loadScenario('scenarios/cold-cache.ts', { mode: 'fixed' });
     const rule = { id: 'f9', path: '/', share: 1, action: 'error' as const, status: 503, retryAfterS: 1 };
@@ -135,6 +137,13 @@ describe('containers backend', () => {
         expect(await r.text()).toContain('brownout: injected 503');
       });
       expect((await fetch(`${edge}/health`)).status).toBe(200);
+      // Counters: the link's connections (Toxiproxy's log) and its HTTP calls (its proxy's stats), as
+      // upstream_calls_per_request and connections{link:…} read them during a run.
+      const calls = async () => (await stack.httpFaults.get('edge→app')?.calls()) ?? -1;
+      const callsBefore = await calls();
+      for (let i = 0; i < 5; i++) expect((await fetch(`${edge}/health`)).status).toBe(200);
+      expect(await calls()).toBeGreaterThanOrEqual(callsBefore + 5);
+      expect(await waitUntil(async () => (stack.linkTraffic().get('edge→app')?.connections ?? 0) > 0, { timeoutMs: 5000 })).toBe(true);
       // Database: read_only on, then off; a flood leaves no connection for the services' account.
       const db = stack.parts.get('db');
       if (db?.kind !== 'mariadb') throw new Error('db');
@@ -177,6 +186,22 @@ describe('containers backend', () => {
       expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
       await under({ type: 'expire', part: 'cache', share: 1, pattern: 'probe:*' }, async () => undefined);
       expect(await cache.command(['EXISTS', 'probe:1'])).toBe(0);
+      // flushCache empties the container's Redis.
+      await cache.command(['SET', 'probe:2', 'x']);
+      await under({ type: 'flushCache', part: 'cache' }, async () => undefined);
+      expect(await cache.command(['DBSIZE'])).toBe(0);
+      // restart: the service's process stops and starts again in its container (the holder stays and
+      // starts its child anew), ready once healthy; its in-process state is gone (a new pid), and the
+      // gateway reaches it again.
+      const pidsOf = async () =>
+        (await stack.processRoots()).flatMap((root) => processTree(root).filter((pid) => /^node .*router\/server\.ts/.test(processInfo(pid)?.cmdline ?? '')));
+      const before = await pidsOf();
+      expect(before.length).toBeGreaterThan(0);
+      await under({ type: 'restart', part: 'app' }, async () => undefined);
+      const after = await pidsOf();
+      expect(after.length).toBeGreaterThan(0);
+      expect(after.filter((pid) => before.includes(pid))).toEqual([]);
+      expect(await waitUntil(async () => (await fetch(`${edge}/health`)).status === 200, { timeoutMs: 10_000 })).toBe(true);
     } finally {
       await stack.stop();
     }

@@ -1,4 +1,4 @@
 import { incidentTests } from './incidents.ts';
 
-// Each incident's fixed mode on containers: its parts, links and fault actions on the containers' wiring.
+// The incidents whose whole run on containers shows what their fault actions alone do not (incidents.ts says which and why).
 incidentTests('containers');

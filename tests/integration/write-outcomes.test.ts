@@ -5,7 +5,8 @@ import { AGAIN_IF_BUSY } from './helpers.ts';
 const SCENARIO = 'tests/integration/scenarios/photo-retries.ts';
 
 // Clients that retry a 503 with the same key: the broken service's first try commits after the
-// gateway gave up, the retry inserts again. Proven both ways, on the real stack.
+// gateway gave up, the retry inserts again. Proven both ways, on the real stack; and a service that
+// acknowledges before it commits.
 describe('write outcomes on the real stack', () => {
   it('broken: a retried upload whose first try committed after its 503 is caught as a duplicate', async () => {
     const o = await runScenario({ scenarioFile: SCENARIO, mode: 'broken', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
@@ -32,5 +33,19 @@ describe('write outcomes on the real stack', () => {
     const w = o.result?.judgement.writes?.attempts;
     const uploads = (o.result?.judgement.phases ?? []).filter((p) => !p.fault).reduce((n, p) => n + (p.byName['upload']?.count ?? 0), 0);
     expect(w?.counts).toEqual({ ok: uploads, lost: 0, committed_after_failure: 0, failed: 0, duplicated: 0 });
+  });
+
+  // The photo fixture's third mode (slow-transaction's `make chaos MODE=ack-early` too), here on this
+  // scenario's 20 s window: the check is the write outcome, not the incident.
+  it('ack-early: a service that answers 201 before its commit, then rolls back, is caught as lost writes', async () => {
+    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'ack-early', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
+    expect(o.error?.message).toBeUndefined();
+    expect(o.exitCode).toBe(1);
+    const w = o.result?.judgement.writes?.attempts;
+    expect(w?.counts.lost).toBeGreaterThan(0);
+    const lost = o.result?.judgement.expectations.find((x) => x.source === 'lost_writes == 0');
+    expect(lost).toMatchObject({ phase: 'overall', passed: false, measured: w?.counts.lost });
+    expect(w?.examples.lost?.length).toBeGreaterThan(0);
+    expect(o.toxicsLeft).toEqual([]);
   });
 });
