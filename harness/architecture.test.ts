@@ -26,6 +26,7 @@ const FORBIDDEN: [from: string, to: string, why: string][] = [
   ['harness/metrics', 'harness/stack', 'metrics take numbers in and give figures out, testable without processes'],
   ['harness/metrics', 'harness/load', 'metrics take numbers in and give figures out'],
   ['harness/metrics', 'harness/faults', 'metrics take numbers in and give figures out'],
+  ['harness/metrics', 'harness/measures', 'the math knows no measure: a measure composes it'],
   ['harness/stack', 'harness/faults', 'faults sit above what they break'],
   ['harness/load', 'harness/faults', 'faults sit above what they break'],
   ['harness/load', 'harness/stack', 'load reaches the stack only through the URL it is given'],
@@ -83,6 +84,18 @@ describe('one home per kind', () => {
     const names = kindsIn('harness/faults/kinds', 'Kind');
     expect(names.length).toBeGreaterThan(20);
     expect(names.filter((n) => !registered.has(mod[n]))).toEqual([]);
+  });
+  it('every measure module is in MEASURE_KINDS', async () => {
+    const { MEASURE_KINDS } = await import('./measures/registry.ts');
+    const registered = new Set<unknown>(MEASURE_KINDS);
+    const mod: Record<string, unknown> = {};
+    for (const f of readdirSync(path.join(ROOT, 'harness/measures')).filter((x) => x.endsWith('.ts') && !x.endsWith('.test.ts')))
+      Object.assign(mod, await import(`./measures/${f}`));
+    const names = kindsIn('harness/measures', 'Measure');
+    expect(names.length).toBeGreaterThanOrEqual(13);
+    expect(names.filter((n) => !registered.has(mod[n]))).toEqual([]);
+    // Each measure's metric is named by its kind, one measure per kind.
+    expect(new Set(MEASURE_KINDS.map((k) => k.kind)).size).toBe(MEASURE_KINDS.length);
   });
   it('every stack part kind module is in PART_KINDS', async () => {
     const { PART_KINDS } = await import('./stack/parts/index.ts');

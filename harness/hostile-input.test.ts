@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_DURATION_MS, parseDurationMs } from './core/duration.ts';
 import { ReplayError, StackStartError } from './core/errors.ts';
 import { mdCell, mdCode, mdText, printable } from './core/text.ts';
-import { parseExpectation } from './metrics/expectation.ts';
+import { parseExpectation } from './measures/index.ts';
 import { parseHaproxy, parseJsonLine, parseNginx, resolveJsonMap } from './replay/parse.ts';
 import { MAX_ENDPOINTS, MAX_REPLAY_SECONDS, profileOf } from './replay/profile.ts';
 import { MAX_LINE_CHARS, readLog } from './replay/read.ts';

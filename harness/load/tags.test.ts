@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExpectation, type Expectation } from '../metrics/index.ts';
+import { parseExpectation, type Expectation } from '../measures/index.ts';
 import { unseenTags } from './tags.ts';
 
 const ex = (text: string): Expectation => {

@@ -1,4 +1,4 @@
-import type { Expectation, Scope } from '../metrics/index.ts';
+import type { Expectation, Scope } from '../measures/index.ts';
 
 /** Tags k6 (or the judgement) sets itself, and the stack counters' part and link filters: their values need not appear in a script. */
 const NOT_FROM_SCRIPT = new Set([

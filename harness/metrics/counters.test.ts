@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { increase, workPerPhase } from './counters.ts';
-import { parseExpectation } from './expectation.ts';
-import { judge } from './judge.ts';
+import { parseExpectation } from '../measures/index.ts';
+import { judge } from '../measures/index.ts';
 import { RequestTable } from './table.ts';
 
 const cacheSamples = [

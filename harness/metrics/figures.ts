@@ -1,8 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
-import { formatMs } from '../core/duration.ts';
-import { percentileRanks, wilson, type Interval } from './interval.ts';
-import { compare, type Expectation, type StatusSelector } from './expectation.ts';
-import { groupBy, pick, RequestTable, type Selection } from './table.ts';
+import { percentileRanks, type Interval } from './interval.ts';
+import { RequestTable, type Selection } from './table.ts';
 
 /** One HTTP request as the load tool saw it. status 0 = no response (refused, reset, timed out). */
 export interface RequestRecord {
@@ -66,19 +64,6 @@ export function phaseOf(startMs: number, endMs: number, windows: readonly FaultW
   if (endMs < first) return 'baseline';
   if (startMs >= last) return 'recovery';
   return 'between';
-}
-
-export function matchesStatus(status: number, sel: StatusSelector): boolean {
-  switch (sel.kind) {
-    case 'code':
-      return status === sel.code;
-    case 'class':
-      return Math.floor(status / 100) === sel.hundreds;
-    case 'no_response':
-      return status === 0;
-    case 'failed':
-      return status === 0 || status >= 500;
-  }
 }
 
 export function matchesTags(have: Readonly<Record<string, string>>, want: Readonly<Record<string, string>>): boolean {
@@ -177,171 +162,10 @@ export function figuresOf(records: Requests, sel?: Selection): Figures {
   };
 }
 
-/** The measured value of a (non-recovery) expectation over the given records; NaN when none match. */
-/** The figure, how many requests it rests on and, for percentiles and rates, its 95% confidence interval. */
-export function measure(e: Expectation, records: Requests, within?: Selection): { value: number; count: number; interval?: Interval } {
-  const [t, idx] = tableAndSelection(records, within);
-  const sel = Object.keys(e.tags).length === 0 ? idx : pick(idx, (i) => matchesTags(t.tags(i), e.tags));
-  switch (e.metric.kind) {
-    case 'count':
-      return { value: sel.length, count: sel.length };
-    case 'rate': {
-      const status = e.metric.status;
-      let hits = 0;
-      for (const i of sel) if (matchesStatus(t.status(i), status)) hits++;
-      return { value: sel.length === 0 ? NaN : hits / sel.length, count: sel.length, interval: wilson(hits, sel.length) };
-    }
-    case 'percentile':
-    case 'max': {
-      const h = new LatencyHistogram();
-      for (const i of sel) h.record(t.durationMs(i));
-      if (e.metric.kind === 'max') return { value: h.max, count: sel.length };
-      const ranks = percentileRanks(sel.length, e.metric.p);
-      return { value: h.percentileMs(e.metric.p), count: sel.length, interval: { lo: h.valueAtRank(ranks.lower), hi: h.valueAtRank(ranks.upper) } };
-    }
-    case 'recovery':
-    case 'lost_writes':
-    case 'committed_after_failure':
-    case 'duplicate_writes':
-    case 'db_queries_per_request':
-    case 'cache_miss_rate':
-    case 'upstream_calls_per_request':
-    case 'connections':
-    case 'ejection':
-      throw new Error(`${e.metric.kind} is measured by judge()`);
-  }
-}
-
-/** An expectation over no matching request passes: there is no evidence against it. */
-export function holds(e: Expectation, records: Requests, sel?: Selection): boolean {
-  const m = measure(e, records, sel);
-  if (e.metric.kind !== 'count' && m.count === 0) return true;
-  return compare(m.value, e.op, e.value);
-}
-
-export interface RecoveryResult {
-  recovered: boolean;
-  /** ms from the last heal to the start of the first window of the stable span. */
-  recoveryMs: number | undefined;
-  windowMs: number;
-  stableForMs: number;
-  /** The figures of the last window examined, shown when never recovered. */
-  lastWindow: { startMs: number; count: number; failing: string[] } | undefined;
-  /** With a load shed planned after the heal (load.shed): whether it recovered at load, only once shed, or never. */
-  shed?: ShedVerdict;
-}
-
-/**
- * Metastability: a system that recovers only when its load is shed was holding itself down (retries,
- * a backlog of work for clients who left), not still healing.
- */
-export interface ShedVerdict {
-  verdict: 'at load' | 'after shed' | 'never';
-  /** ms from the last heal to the shed's start. */
-  shedAfterMs: number;
-  shedForMs: number;
-  /** The share of the rate kept while shed (0..1). */
-  share: number;
-}
-
-/**
- * At load: the stable span began and lasted stableFor before the shed started. After shed: any later
- * stable span (the full rate came back after it, so that span is no longer only a lull).
- */
-export function shedVerdict(rc: RecoveryResult, shed: { afterMs: number; forMs: number; share: number }): ShedVerdict {
-  const base = { shedAfterMs: shed.afterMs, shedForMs: shed.forMs, share: shed.share };
-  if (!rc.recovered || rc.recoveryMs === undefined) return { verdict: 'never', ...base };
-  return { verdict: rc.recoveryMs + rc.stableForMs <= shed.afterMs ? 'at load' : 'after shed', ...base };
-}
-
-/** A share of the rate as the scenario wrote it: 0.1 → '10%'. */
-export const sharePercent = (share: number): string => `${Number((share * 100).toFixed(1))}%`;
-
-/** The verdict in words, with its times: 'recovered only after the load was shed to 25% 6.00s after the heal: 8.50s after the heal, 2.50s into the shed'. */
-export function describeShed(rc: RecoveryResult): string | undefined {
-  const s = rc.shed;
-  if (!s) return undefined;
-  const pct = sharePercent(s.share);
-  if (s.verdict === 'at load') return `recovered at load (the load was to be shed to ${pct} ${formatMs(s.shedAfterMs)} after the heal)`;
-  if (s.verdict === 'never')
-    return `never recovered, not even with the load shed to ${pct} for ${formatMs(s.shedForMs)} from ${formatMs(s.shedAfterMs)} after the heal`;
-  const into = (rc.recoveryMs ?? 0) - s.shedAfterMs;
-  return `recovered only after the load was shed to ${pct} ${formatMs(s.shedAfterMs)} after the heal: ${formatMs(rc.recoveryMs ?? 0)} after the heal, ${into >= 0 ? `${formatMs(into)} into the shed` : `not stable for ${formatMs(rc.stableForMs)} before it`}`;
-}
-
-/**
- * Recovery time = last heal → start of the first window after which every window for the stable
- * span meets the steady-state expectations. Windows are `windowMs` long (100 ms by default) and
- * hold the requests that started in them. A span that would run past the end of the load does
- * not count: never recovered.
- */
-export function recoveryTime(opts: {
-  records: Requests;
-  /** Only these requests of the table (a tag filter's); every one when not given. */
-  sel?: Selection;
-  lastHealMs: number;
-  loadEndMs: number;
-  steady: readonly Expectation[];
-  windowMs?: number;
-  stableForMs: number;
-}): RecoveryResult {
-  const windowMs = opts.windowMs ?? 100;
-  const n = Math.floor((opts.loadEndMs - opts.lastHealMs) / windowMs);
-  const need = Math.max(1, Math.ceil(opts.stableForMs / windowMs));
-  const [t, idx] = tableAndSelection(opts.records, opts.sel);
-  const buckets = groupBy(idx, (r) => Math.floor((t.startMs(r) - opts.lastHealMs) / windowMs), Math.max(0, n));
-  const failing = (b: Selection) => opts.steady.filter((e) => !holds(e, t, b)).map((e) => e.source);
-  const ok = buckets.map((b) => failing(b).length === 0);
-  // Scan backwards: the run of passing windows ending at i tells whether a stable span starts at i.
-  let firstStable: number | undefined;
-  let run = 0;
-  const runFrom: number[] = new Array<number>(n).fill(0);
-  for (let i = n - 1; i >= 0; i--) {
-    run = ok[i] ? run + 1 : 0;
-    runFrom[i] = run;
-  }
-  for (let i = 0; i < n; i++) {
-    if ((runFrom[i] ?? 0) >= need) {
-      firstStable = i;
-      break;
-    }
-  }
-  const lastIdx = n - 1;
-  const last = buckets[lastIdx];
-  const lastWindow = last ? { startMs: opts.lastHealMs + lastIdx * windowMs, count: last.length, failing: failing(last) } : undefined;
-  if (firstStable === undefined) return { recovered: false, recoveryMs: undefined, windowMs, stableForMs: opts.stableForMs, lastWindow };
-  return { recovered: true, recoveryMs: firstStable * windowMs, windowMs, stableForMs: opts.stableForMs, lastWindow };
-}
-
 /** A server's state in one backend of a gateway changed (HAProxy: 'UP', 'DOWN', 'UP 1/2', 'MAINT', ...). */
 export interface ServerStateChange {
   atMs: number;
   backend: string;
   server: string;
   status: string;
-}
-
-const isDown = (status: string) => status.startsWith('DOWN') || status.startsWith('MAINT');
-
-/**
- * ms from `fromMs` until `server` is down in every backend it is in (no traffic goes to it any
- * more); 0 if it already was; undefined if that never happened.
- */
-export function ejectionMs(changes: readonly ServerStateChange[], server: string, fromMs: number): number | undefined {
-  const state = new Map<string, string>();
-  const allDown = () => state.size > 0 && [...state.values()].every(isDown);
-  const sorted = changes.filter((c) => c.server === server).sort((a, b) => a.atMs - b.atMs);
-  let i = 0;
-  for (; i < sorted.length && (sorted[i]?.atMs ?? Infinity) <= fromMs; i++) {
-    const c = sorted[i];
-    if (c) state.set(c.backend, c.status);
-  }
-  if (allDown()) return 0;
-  for (; i < sorted.length; i++) {
-    const c = sorted[i];
-    if (!c) continue;
-    state.set(c.backend, c.status);
-    if (allDown()) return c.atMs - fromMs;
-  }
-  return undefined;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseExpectation, type Expectation } from './expectation.ts';
-import { ejectionMs, figuresOf, LatencyHistogram, measure, phaseOf, recoveryTime, type RequestRecord, type ServerStateChange } from './figures.ts';
-import { judge, verdict } from './judge.ts';
+import { parseExpectation, type Expectation } from '../measures/index.ts';
+import { figuresOf, LatencyHistogram, phaseOf, type RequestRecord, type ServerStateChange } from './figures.ts';
+import { ejectionMs, measure, recoveryTime } from '../measures/index.ts';
+import { judge, verdict } from '../measures/index.ts';
 
 /** Deterministic pseudo-random numbers (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {

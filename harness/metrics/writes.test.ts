@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { judge } from './judge.ts';
-import { parseExpectation, type Expectation } from './expectation.ts';
+import { judge } from '../measures/index.ts';
+import { parseExpectation, type Expectation } from '../measures/index.ts';
 import { RequestTable } from './table.ts';
 import { badExamples, classifyAttempts, countClasses, writeClass } from './writes.ts';
 

@@ -98,3 +98,15 @@ export function badExamples(attempts: readonly WriteAttempt[], max = 5): Partial
   }
   return out;
 }
+
+/** What the write check found after the run, as the measures of writes judge it. */
+export interface WriteCheck {
+  /** Every write the target acknowledged, with when. */
+  acks: readonly { id: number; atMs: number }[];
+  /** Acknowledged ids not found in the database after the run. */
+  lost: ReadonlySet<number>;
+  /** Every keyed write (the scenario's writes.attemptKey), classed. */
+  attempts?: readonly WriteAttempt[];
+  /** Transactions still open when the lookup gave up waiting for them (30 s): what they write later is not seen. */
+  openTransactions?: number;
+}

@@ -2,7 +2,8 @@ import { build, stop } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
-import { describeShed, sharePercent, type Figures } from '../metrics/index.ts';
+import type { Figures } from '../metrics/index.ts';
+import { describeShed, sharePercent } from '../measures/index.ts';
 import { STATUS_SERIES, type ChartData, type ChartMark, type ChartWindow, type StatusSeries } from './chart-data.ts';
 import {
   eventText,

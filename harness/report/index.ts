@@ -6,7 +6,8 @@ import { renderJUnit } from './junit.ts';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
 import { mdBlock, mdCell, mdCode, printable } from '../core/text.ts';
-import { describeShed, type Figures } from '../metrics/index.ts';
+import type { Figures } from '../metrics/index.ts';
+import { describeShed } from '../measures/index.ts';
 
 export * from './result.ts';
 import {

@@ -5,15 +5,14 @@ import {
   statusShare,
   WRITE_CLASSES,
   type MachineFigures,
-  type ExpectationResult,
   type GaveUp,
   type Ladder,
   type FaultWindow,
   type Figures,
-  type Judgement,
   type Series,
   type WorkLine,
 } from '../metrics/index.ts';
+import type { ExpectationResult, Judgement } from '../measures/index.ts';
 
 // result.json's shape and the words and cells every report format uses for it.
 

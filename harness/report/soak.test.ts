@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExpectationResult } from '../metrics/index.ts';
+import type { ExpectationResult } from '../measures/index.ts';
 import { limitUsed, renderSoak, summariseSoak, type SoakRun } from './soak.ts';
 
 const exp = (measured: number, passed: boolean): ExpectationResult => ({ phase: 'fault', source: 'p95 < 500ms', measured, unit: 'ms', requests: 100, passed });

@@ -1,5 +1,5 @@
 import { formatMs } from '../core/duration.ts';
-import { parseExpectation, type ExpectationResult } from '../metrics/index.ts';
+import { parseExpectation, type ExpectationResult } from '../measures/index.ts';
 
 /** Why a run's verdict was withheld (an untrusted run that left nothing behind). */
 export type UntrustedReason = 'machine too busy' | 'load generator saturated';

@@ -22,7 +22,8 @@ import {
   type K6Run,
   type LiveFigures,
 } from '../load/index.ts';
-import { judge, machinePerPhase, whoGaveUp, type Phase, type Judgement, type ServerStateChange } from '../metrics/index.ts';
+import { machinePerPhase, whoGaveUp, type Phase, type ServerStateChange } from '../metrics/index.ts';
+import { judge, type Judgement } from '../measures/index.ts';
 import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario, type ScenarioDefinition } from '../scenario/index.ts';
 import {

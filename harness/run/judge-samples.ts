@@ -2,23 +2,10 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { type HarnessError, LoadError } from '../core/errors.ts';
 import { mergeResults, readResultsFile } from '../load/index.ts';
-import { judge, type Expectation } from '../metrics/index.ts';
+import { judge, measureOf, type Expectation } from '../measures/index.ts';
 import { writeReport, type RunResult } from '../report/index.ts';
 import { loadScenario } from '../scenario/index.ts';
 import { buildResult, exitCodeOf, newRunId, saturationError } from './result.ts';
-
-/** Figures that need the stack brownout started (its database, gateway, fault timeline). */
-const NEEDS_STACK = new Set([
-  'lost_writes',
-  'committed_after_failure',
-  'duplicate_writes',
-  'connections',
-  'ejection',
-  'recovery',
-  'db_queries_per_request',
-  'cache_miss_rate',
-  'upstream_calls_per_request',
-]);
 
 export interface JudgedSamples {
   exitCode: 0 | 1 | 2;
@@ -66,7 +53,8 @@ export async function judgeSamples(dir: string, scenarioFile: string, reportsDir
   const tEnd = t0 + sc.load.durationMs;
   const keep = (list: readonly Expectation[], phase: string) =>
     list.filter((e) => {
-      if (!NEEDS_STACK.has(e.metric.kind)) return true;
+      // Figures read from the stack brownout starts (its database, gateway, counters, fault timeline).
+      if (!measureOf(e.metric.kind).needsStack) return true;
       out.skipped.push(`${phase}: ${e.source} (needs the stack brownout starts)`);
       return false;
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Judgement, MachineFigures } from '../metrics/index.ts';
+import type { MachineFigures } from '../metrics/index.ts';
+import type { Judgement } from '../measures/index.ts';
 import type { RunResult } from '../report/index.ts';
 import { HarnessError, LoadError } from '../core/errors.ts';
 import { exitCodeOf, machineBusyError, starvedPhases, untrustedReason } from './result.ts';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { HarnessError, LoadError } from '../core/errors.ts';
 import { saturation, type LoadResults } from '../load/index.ts';
-import { timeSeries, workSeries, type CounterSeries, type Judgement, type MachineFigures } from '../metrics/index.ts';
+import { timeSeries, workSeries, type CounterSeries, type MachineFigures } from '../metrics/index.ts';
+import type { Judgement } from '../measures/index.ts';
 import { pct, type RunResult, type TimelineEvent, type UntrustedReason } from '../report/index.ts';
 
 /** reports/<run-id>: when (by default now) and what, plus a few random bits. */

@@ -342,6 +342,13 @@ describe('resolveScenario', () => {
       'expect.steadyState[0]',
       /per 100 ms window/,
     ],
+    [
+      // Every measure says whether it can be judged per window (ejection once was let through, to throw at judge time).
+      'an ejection per 100 ms window',
+      (d) => ({ ...d, expect: { ...d.expect, steadyState: ['ejection{part:app} < 2s'] } }),
+      'expect.steadyState[0]',
+      /per 100 ms window/,
+    ],
     ['a write figure without a write check', (d) => ({ ...d, expect: { overall: ['lost_writes == 0'] } }), 'expect.overall[0]', /needs a write check/],
     [
       'committed_after_failure without keyed writes',

@@ -4,17 +4,8 @@ import { z } from 'zod';
 import { formatMs, parseDurationMs } from '../core/duration.ts';
 import { ScenarioError } from '../core/errors.ts';
 import { portFree } from '../core/ports.ts';
-import {
-  isWriteMetric,
-  parseExpectation,
-  PHASES,
-  timeoutLadder,
-  WRITE_METRICS,
-  type Expectation,
-  type Ladder,
-  type LadderPart,
-  type Scope,
-} from '../metrics/index.ts';
+import { PHASES, timeoutLadder, type Ladder, type LadderPart } from '../metrics/index.ts';
+import { measureOf, parseExpectation, type Expectation, type ScenarioFacts, type Scope } from '../measures/index.ts';
 import { stackFolder } from './dsl.ts';
 import { importScenarioFile } from './import.ts';
 import { FAULT_KINDS, FAULT_TYPES, faultKind, httpRuleOf, partHit, type FaultResolveContext, type ResolvedFault } from '../faults/index.ts';
@@ -225,61 +216,42 @@ const PREALLOCATED_SECONDS = 4;
 type Problem = { field: string; message: string; fix: string };
 
 /**
- * A write figure needs a write check; those of keyed writes need its attemptKey too. A server
- * counter names a part of its kind; upstream calls, a link with an HTTP proxy.
+ * One expectation read by its measure (metrics/measures/), then checked where it stands: the one
+ * scope its measure is judged in, a timeline entry's own phase (`entry`), a 100 ms window of the
+ * steady state (`window`); then against the scenario (a write check, a checked gateway, a part of
+ * the right kind). undefined, with its problem added, when it cannot be judged there.
  */
-function expectationProblem(
-  field: string,
-  e: Expectation,
-  writes: ScenarioDefinition['writes'],
-  kindOf: (part: string) => string | undefined,
-  httpLinks: readonly string[],
-): Problem | undefined {
-  const kind = e.metric.kind;
-  if (kind === 'upstream_calls_per_request') {
-    const link = e.tags['link'];
-    if (httpLinks.length === 0)
-      return {
-        field,
-        message: `'${e.source}' needs a link with an HTTP proxy: only a link an HTTP fault names carries one (Toxiproxy alone sees bytes, not calls)`,
-        fix: "add an HTTP fault on the link, e.g. at('10s', httpError({ link: 'app→payments', status: 503, share: 0.3 }))",
-      };
-    if (link !== undefined && !httpLinks.includes(link))
-      return {
-        field,
-        message: `'${link}' in '${e.source}' is not a link with an HTTP proxy`,
-        fix: `name one of ${httpLinks.join(', ')}, or leave out {link:…} for all of them`,
-      };
+function readExpectation(
+  text: string,
+  at: { field: string; scope: string; where: 'scope' | 'entry' | 'window' },
+  facts: ScenarioFacts,
+  problems: Problem[],
+): Expectation | undefined {
+  const r = parseExpectation(text);
+  if (!r.ok) {
+    problems.push({ field: at.field, message: r.message, fix: r.fix });
     return undefined;
   }
-  if (kind === 'db_queries_per_request' || kind === 'cache_miss_rate') {
-    const [tag, want] = kind === 'db_queries_per_request' ? ['db', 'mariadb'] : ['cache', 'redis'];
-    const part = e.tags[tag];
-    if (part !== undefined && kindOf(part) !== want)
-      return {
-        field,
-        message: `'${part}' in '${e.source}' is not a ${want} part of the stack`,
-        fix: `name a ${want} part, or leave out {${tag}:…} for all of them`,
-      };
+  const e = r.expectation;
+  const m = measureOf(e.metric.kind);
+  const misplaced =
+    at.where === 'window'
+      ? m.perWindow
+        ? undefined
+        : { message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' }
+      : at.where === 'entry'
+        ? m.perEntry
+          ? undefined
+          : { message: `'${e.metric.kind}' is not measured per fault`, fix: `move it to expect.${m.only?.scope ?? 'overall'}` }
+        : m.only && m.only.scope !== at.scope
+          ? { message: m.only.why, fix: `move it to expect.${m.only.scope}` }
+          : undefined;
+  const problem = misplaced ?? m.problem?.(e, facts);
+  if (problem) {
+    problems.push({ field: at.field, ...problem });
     return undefined;
   }
-  if (!isWriteMetric(kind)) return undefined;
-  if (!writes)
-    return {
-      field,
-      message: `'${kind}' needs a write check`,
-      fix:
-        kind === 'lost_writes'
-          ? "declare writes: { db: 'db', table: 'photos' } and acknowledge() each write in the load script"
-          : "declare writes: { db: 'db', table: 'photos', attemptKey: 'idempotency_key' } and send writeKey() with each write",
-    };
-  if (kind !== 'lost_writes' && writes.attemptKey === undefined)
-    return {
-      field,
-      message: `'${kind}' needs keyed writes`,
-      fix: "add attemptKey (the column the service stores each write's key in) to writes, send writeKey() with each write and call attempted(key, res.status)",
-    };
-  return undefined;
+  return e;
 }
 
 function zodFix(issue: z.core.$ZodIssue): string {
@@ -726,42 +698,18 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   // Expectations.
   const scopes: Scope[] = [...PHASES, 'overall'];
   const expect = Object.fromEntries(scopes.map((p) => [p, [] as Expectation[]])) as Record<Scope, Expectation[]>;
-  // ejection{part:X}: X must sit behind a checking gateway, and a fault must hit it (its process or a link to it).
-  const checkedServers = new Set([...parts.values()].flatMap((p) => (p.kind === 'gateway' && p.check ? p.to : [])));
-  const faulted = new Set(timeline.map((t) => partHit(t.fault)));
-  for (const phase of scopes) {
-    (def.expect[phase] ?? []).forEach((text, i) => {
-      const r = parseExpectation(text);
-      if (!r.ok) problems.push({ field: `expect.${phase}[${i}]`, message: r.message, fix: r.fix });
-      else if (r.expectation.metric.kind === 'recovery' && phase !== 'recovery')
-        problems.push({ field: `expect.${phase}[${i}]`, message: `'recovery' is measured in the recovery phase only`, fix: 'move it to expect.recovery' });
-      else if (r.expectation.metric.kind === 'connections' && phase !== 'overall')
-        problems.push({ field: `expect.${phase}[${i}]`, message: `'connections' is counted once, after the load`, fix: 'move it to expect.overall' });
-      else if (r.expectation.metric.kind === 'ejection' && phase !== 'overall')
-        problems.push({
-          field: `expect.${phase}[${i}]`,
-          message: `'ejection' is measured once per run, from the first fault on the part`,
-          fix: 'move it to expect.overall',
-        });
-      else if (r.expectation.metric.kind === 'ejection' && !checkedServers.has(r.expectation.tags['part'] ?? ''))
-        problems.push({
-          field: `expect.${phase}[${i}]`,
-          message: `'${r.expectation.tags['part'] ?? ''}' is not behind a gateway with health checks`,
-          fix: `name one of ${[...checkedServers].join(', ') || '(none: give a gateway check: { interval, fall, rise })'}`,
-        });
-      else if (r.expectation.metric.kind === 'ejection' && !faulted.has(r.expectation.tags['part'] ?? ''))
-        problems.push({
-          field: `expect.${phase}[${i}]`,
-          message: `no fault in the timeline hits '${r.expectation.tags['part'] ?? ''}'`,
-          fix: `add one, e.g. at('10s', kill({ part: '${r.expectation.tags['part'] ?? ''}' }))`,
-        });
-      else {
-        const wp = expectationProblem(`expect.${phase}[${i}]`, r.expectation, def.writes, (n) => rawStack[n]?.kind, httpLinks());
-        if (wp) problems.push(wp);
-        else expect[phase].push(r.expectation);
-      }
+  const facts: ScenarioFacts = {
+    writes: def.writes,
+    kindOf: (n) => rawStack[n]?.kind,
+    httpLinks: httpLinks(),
+    checkedServers: new Set([...parts.values()].flatMap((p) => (p.kind === 'gateway' && p.check ? p.to : []))),
+    faulted: new Set(timeline.map((t) => partHit(t.fault))),
+  };
+  for (const scope of scopes)
+    (def.expect[scope] ?? []).forEach((text, i) => {
+      const e = readExpectation(text, { field: `expect.${scope}[${i}]`, scope, where: 'scope' }, facts, problems);
+      if (e) expect[scope].push(e);
     });
-  }
   // A timeline entry's own phase: the requests in flight while that fault was in place.
   const faultExpect: Record<string, Expectation[]> = {};
   for (const [key, list] of Object.entries(def.expect)) {
@@ -777,35 +725,17 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     const into: Expectation[] = [];
     faultExpect[key] = into;
     list.forEach((text, i) => {
-      const field = `expect.${key}[${i}]`;
-      const r = parseExpectation(text);
-      if (!r.ok) problems.push({ field, message: r.message, fix: r.fix });
-      else if (['recovery', 'connections', 'ejection'].includes(r.expectation.metric.kind))
-        problems.push({
-          field,
-          message: `'${r.expectation.metric.kind}' is not measured per fault`,
-          fix: `move it to expect.${r.expectation.metric.kind === 'recovery' ? 'recovery' : 'overall'}`,
-        });
-      else {
-        const wp = expectationProblem(field, r.expectation, def.writes, (n) => rawStack[n]?.kind, httpLinks());
-        if (wp) problems.push(wp);
-        else into.push(r.expectation);
-      }
+      const e = readExpectation(text, { field: `expect.${key}[${i}]`, scope: key, where: 'entry' }, facts, problems);
+      if (e) into.push(e);
     });
   }
-  let steady: Expectation[] = expect.baseline.filter((e) => e.metric.kind === 'percentile' || e.metric.kind === 'max' || e.metric.kind === 'rate');
+  // The steady state recovery's windows are judged by: the baseline's per-window expectations, or steadyState's.
+  let steady: Expectation[] = expect.baseline.filter((e) => measureOf(e.metric.kind).perWindow);
   if (def.expect.steadyState) {
     steady = [];
     def.expect.steadyState.forEach((text, i) => {
-      const r = parseExpectation(text);
-      if (!r.ok) problems.push({ field: `expect.steadyState[${i}]`, message: r.message, fix: r.fix });
-      else if (
-        ['recovery', 'count', 'connections', 'db_queries_per_request', 'cache_miss_rate', 'upstream_calls_per_request', ...WRITE_METRICS].includes(
-          r.expectation.metric.kind,
-        )
-      )
-        problems.push({ field: `expect.steadyState[${i}]`, message: `'${text}' cannot be judged per 100 ms window`, fix: 'use percentiles and rates here' });
-      else steady.push(r.expectation);
+      const e = readExpectation(text, { field: `expect.steadyState[${i}]`, scope: 'steadyState', where: 'window' }, facts, problems);
+      if (e) steady.push(e);
     });
   }
   const stableForMs = def.expect.stableFor === undefined ? DEFAULTS.stableForMs : parseDurationMs(def.expect.stableFor);

@@ -1,0 +1,66 @@
+import { wilson, type RequestTable, type Selection } from '../metrics/index.ts';
+import { judgeOverRequests, type RequestFigure, type RequestMeasureKind } from './over-requests.ts';
+
+export type StatusSelector = { kind: 'code'; code: number } | { kind: 'class'; hundreds: number } | { kind: 'no_response' } | { kind: 'failed' };
+
+/** `rate(503) < 0.1%`, `rate(5xx){name:upload} == 0`, `rate(no_response) == 0`, `rate(failed) < 2%`: a share of the requests. */
+export interface Rate {
+  kind: 'rate';
+  status: StatusSelector;
+}
+
+export function parseStatus(arg: string): StatusSelector | undefined {
+  const a = arg.trim().toLowerCase();
+  if (a === 'no_response') return { kind: 'no_response' };
+  if (a === 'failed') return { kind: 'failed' };
+  const cls = /^([1-5])xx$/.exec(a);
+  if (cls) return { kind: 'class', hundreds: Number(cls[1]) };
+  if (/^[1-5]\d\d$/.test(a)) return { kind: 'code', code: Number(a) };
+  return undefined;
+}
+
+export function matchesStatus(status: number, sel: StatusSelector): boolean {
+  switch (sel.kind) {
+    case 'code':
+      return status === sel.code;
+    case 'class':
+      return Math.floor(status / 100) === sel.hundreds;
+    case 'no_response':
+      return status === 0;
+    case 'failed':
+      return status === 0 || status >= 500;
+  }
+}
+
+function rateFigure(m: Rate, table: RequestTable, sel: Selection): RequestFigure {
+  let hits = 0;
+  for (const i of sel) if (matchesStatus(table.status(i), m.status)) hits++;
+  return { value: sel.length === 0 ? NaN : hits / sel.length, count: sel.length, interval: wilson(hits, sel.length) };
+}
+
+export const rateMeasure: RequestMeasureKind<Rate> = {
+  kind: 'rate',
+  written: 'rate(STATUS)',
+  parse(text, whole) {
+    const m = /^rate\(([^)]*)\)$/.exec(text);
+    if (!m) return undefined;
+    const status = parseStatus(m[1] ?? '');
+    if (!status)
+      return {
+        ok: false,
+        message: `unknown status '${m[1] ?? ''}' in '${whole}'`,
+        fix: 'use an HTTP status code 100-599 (rate(503)), a class (rate(5xx)), rate(no_response) or rate(failed)',
+      };
+    return { kind: 'rate', status };
+  },
+  unit: 'rate',
+  interval: true,
+  perEntry: true,
+  perWindow: true,
+  needsStack: false,
+  figure: rateFigure,
+  overNone: 'fails',
+  judge(e, ctx) {
+    return judgeOverRequests(e, ctx, rateMeasure);
+  },
+};
