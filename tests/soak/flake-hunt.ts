@@ -5,7 +5,7 @@
  * integration file that starts processes and fits in a few minutes (the incidents' and containers'
  * files run in every `make test`).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -28,14 +28,24 @@ interface Outcome {
   seconds: number;
 }
 
-// One core kept busy for the whole hunt.
+// One core kept busy for the whole hunt. Each file runs in a child awaited (never spawnSync: a
+// blocked event loop would hold back SIGINT and SIGTERM until the hunt's end); on either, the
+// file's vitest gets the same signal (its runs heal and tear down), then the burner goes.
 const burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+let current: ChildProcess | undefined;
 const stop = () => burner.kill('SIGKILL');
 process.on('exit', stop);
 for (const sig of ['SIGINT', 'SIGTERM'] as const)
   process.on(sig, () => {
     stop();
-    process.exit(2);
+    if (!current || current.exitCode !== null) process.exit(2);
+    current.once('exit', () => process.exit(2));
+    current.kill(sig);
+  });
+const runFile = (args: string[]) =>
+  new Promise<void>((resolve) => {
+    current = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    current.once('exit', () => resolve());
   });
 
 const outcomes: Outcome[] = [];
@@ -46,9 +56,7 @@ for (let run = 1; run <= RUNS; run++) {
     const json = path.join(out, 'last.json');
     rmSync(json, { force: true });
     const t0 = Date.now();
-    spawnSync(process.execPath, [vitest, 'run', file, '--reporter=dot', '--reporter=json', `--outputFile.json=${json}`], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    await runFile([vitest, 'run', file, '--reporter=dot', '--reporter=json', `--outputFile.json=${json}`]);
     let report: { testResults?: { assertionResults: { status: string; fullName: string; failureMessages: string[] }[] }[] } = {};
     try {
       report = JSON.parse(readFileSync(json, 'utf8')) as typeof report;
