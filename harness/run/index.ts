@@ -3,114 +3,28 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { CleanupList } from '../core/cleanup.ts';
-import { HarnessError, LoadError, ScenarioError, StackError, errorMessage } from '../core/errors.ts';
+import { HarnessError, StackError, errorMessage } from '../core/errors.ts';
 import { leftAfterTeardown } from '../core/leftovers.ts';
 import { bootTickNow } from '../core/procfs.ts';
 import { debug } from '../core/log.ts';
 import { startRecordedRun, sweepDeadRuns } from '../core/ledger.ts';
 import { Secrets } from '../core/secrets.ts';
-import { faultKind, partHit } from '../faults/index.ts';
-import {
-  unseenTags,
-  bundleLoadScript,
-  k6Version,
-  mergeResults,
-  readResultsFile,
-  ResultTail,
-  saturationFix,
-  startK6,
-  type K6Run,
-  type LiveFigures,
-} from '../load/index.ts';
-import { machinePerPhase, whoGaveUp, type Phase, type ServerStateChange } from '../metrics/index.ts';
-import { judge, type Judgement } from '../measures/index.ts';
-import { compareWithBaseline, faultWindows, writeReport, type Baseline, type Margin, type RunResult, type TimelineEvent } from '../report/index.ts';
-import { loadScenario, type ResolvedScenario, type ScenarioDefinition } from '../scenario/index.ts';
-import {
-  backendProblem,
-  beyondLoopback,
-  startStack,
-  startStackInContainers,
-  trackIn,
-  type ImageSetName,
-  type RunResources,
-  type RunningStack,
-  type Started,
-} from '../stack/index.ts';
-import { buildResult, exitCodeOf, MACHINE_FREE_CORES_LIMIT, machineBusyError, newRunId, saturationError, untrustedReason } from './result.ts';
+import { k6Version, mergeResults, readResultsFile } from '../load/index.ts';
+import { writeReport, type TimelineEvent } from '../report/index.ts';
+import type { ResolvedScenario } from '../scenario/index.ts';
+import { beyondLoopback, startStack, startStackInContainers, type RunResources, type RunningStack } from '../stack/index.ts';
+import { exitCodeOf, MACHINE_FREE_CORES_LIMIT, newRunId, untrustedReason } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { watchCounters } from './counters.ts';
 import { machineQuiet, watchMachine } from './machine.ts';
-import { checkWrites, countConnections } from './writes.ts';
+import type { RunOptions, RunOutcome } from './options.ts';
+import { interrupted, judgeRun, prepareRun, readAfterLoad, startLive, startRunners, untilLoadEnds } from './steps.ts';
 
 const log = debug('run');
 
-export interface RunOptions {
-  scenarioFile: string;
-  mode?: string;
-  reportsDir?: string;
-  /** Hosts besides loopback that load may be sent to (--allow-host). */
-  allowHosts?: readonly string[];
-  /** A part listening beyond loopback ends the run (exit 2) before the load, instead of a warning. */
-  loopbackOnly?: boolean;
-  /** Aborting (SIGINT, SIGTERM) stops the load and tears everything down. */
-  signal?: AbortSignal;
-  /** One line per step, for the terminal. */
-  onProgress?: (line: string) => void;
-  /** A stored run to compare with (--baseline): worse beyond a margin fails the run. */
-  baseline?: { data: Baseline; file: string; margins: readonly Margin[] };
-  /** k6 processes sharing the load, each its execution segment (k6's own split, as the k6-operator does); default 1. */
-  runners?: number;
-  /** About twice a second during the load: where the run is and how the target is doing. */
-  onLive?: (s: LiveStatus) => void;
-  /** Where the stack runs: local processes (default) or containers (needs a Docker engine). */
-  backend?: 'local' | 'containers';
-  /** The containers backend's images: built here by `make setup-containers` (default), or the upstream ones. */
-  images?: ImageSetName;
-  /** Called once with the run's cleanup list: a forced exit can say what it could not release. */
-  onCleanupList?: (list: CleanupList) => void;
-  /** Changes the scenario's definition before it is checked (`brownout margin`'s probes). */
-  definition?: (def: ScenarioDefinition) => ScenarioDefinition;
-  /**
-   * Runs again, up to this many times, when the machine was too busy to trust the verdict
-   * (BO_MACHINE_BUSY): what a team on a shared runner would do by hand. Default 0.
-   */
-  againIfBusy?: number;
-}
-
-export interface RunOutcome {
-  exitCode: 0 | 1 | 2;
-  runId: string | undefined;
-  reportDir: string | undefined;
-  result: RunResult | undefined;
-  error: HarnessError | Error | undefined;
-  /** What teardown could not release (empty when all is clean). */
-  cleanupFailures: string[];
-  /** Toxics still on the Toxiproxy server after the faults were healed (should be none). */
-  toxicsLeft: string[];
-  /** What the run started: every pid and every loopback port it listened on (for proofs of teardown). */
-  started: Started;
-  /** Runs before this one whose verdict the machine's load withheld (againIfBusy), by run id: their reports are kept. */
-  busyBefore: string[];
-}
-
-export interface LiveStatus extends LiveFigures {
-  scenario: string;
-  mode: string;
-  /** The phase now: warm-up (load.warmUp), baseline before the first fault, fault while one is active, and so on. */
-  phase: Phase | 'warm-up';
-  elapsedMs: number;
-  totalMs: number;
-  activeFaults: string[];
-}
+export type { LiveStatus, RunOptions, RunOutcome } from './options.ts';
 
 export { newRunId, SATURATION_LIMIT, untrustedReason } from './result.ts';
-
-function interrupted(signal: AbortSignal | undefined): HarnessError | undefined {
-  if (!signal?.aborted) return undefined;
-  const why = typeof signal.reason === 'string' ? signal.reason : 'abort';
-  return new HarnessError('BO_INTERRUPTED', `interrupted by ${why}`, 'the run', 'nothing to fix: the run was stopped and torn down');
-}
 
 /** How long a run the busy gate withheld waits, at most, for the machine to have room before it runs again. */
 export const AGAIN_QUIET_WAIT_MS = 30_000;
@@ -161,7 +75,12 @@ async function startRunStack(sc: ResolvedScenario, opts: RunOptions, res: RunRes
   return st;
 }
 
-/** stack up → load + fault timeline → judge → report → teardown (always). */
+/**
+ * One run, as its data flows: prepare (validate, bundle: bad input starts nothing) → start the stack →
+ * start the runners and the watches (counters, machine) → load and fault timeline until the load ends
+ * → stop the watches → read what the stack tells → judge every expectation through its measure → one
+ * result → report; teardown always, whatever happened.
+ */
 async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   const secrets = new Secrets();
   // Every line shown goes through the run's secrets (a setup step's output, a part's log line).
@@ -178,38 +97,12 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     started: { pids: [], processes: [], ports: [], sinceTick: bootTickNow() },
     busyBefore: [],
   };
-
-  // Validation and bundling first: bad input starts nothing.
-  let sc: ResolvedScenario;
-  try {
-    sc = await loadScenario(opts.scenarioFile, {
-      ...(opts.mode === undefined ? {} : { mode: opts.mode }),
-      ...(opts.allowHosts ? { allowHosts: opts.allowHosts } : {}),
-      ...(opts.definition ? { definition: opts.definition } : {}),
-    });
-  } catch (e) {
-    outcome.error = e instanceof Error ? e : new Error(String(e));
+  const prepared = await prepareRun(opts, secrets, progress);
+  if ('error' in prepared) {
+    outcome.error = prepared.error;
     return outcome;
   }
-  // A part its backend cannot run (a service with only an image, locally): said before anything starts.
-  const cannot = backendProblem(sc.parts, opts.backend ?? 'local');
-  if (cannot) {
-    outcome.error = new ScenarioError(opts.scenarioFile, [cannot]);
-    return outcome;
-  }
-  // The scenario's own secrets (load.env, a service's env, by name or as a URL with credentials).
-  secrets.addEnv(sc.load.env);
-  for (const p of sc.parts) if (p.kind === 'service') secrets.addEnv(p.env);
-  let bundle: string;
-  try {
-    bundle = await bundleLoadScript(sc.load.scriptPath);
-  } catch (e) {
-    outcome.error = e instanceof Error ? e : new Error(String(e));
-    return outcome;
-  }
-  // A tag filter whose value the script never writes is most likely misspelt: said now, not after the run.
-  for (const w of unseenTags(sc.expect, bundle)) progress(`warning: ${w}`);
-  for (const w of sc.ladder.warnings) progress(`warning: timeout ladder: ${w}`);
+  const { sc, bundle } = prepared;
   const runId = newRunId(sc.name);
   outcome.runId = runId;
   // What a killed run left (its harness no longer alive) goes before this one starts anything.
@@ -231,7 +124,6 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   const events: TimelineEvent[] = [];
   const timers: NodeJS.Timeout[] = [];
   let timeline: StartedTimeline | undefined;
-  const runners: K6Run[] = [];
 
   try {
     const bundlePath = path.join(dir, 'load.bundle.js');
@@ -249,29 +141,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     });
     if (interrupted(opts.signal)) throw interrupted(opts.signal);
 
-    const runnerCount = opts.runners ?? 1;
-    // One after the other, each on the cleanup list as soon as it exists: a runner that fails to
-    // start leaves none of the others behind.
-    for (let i = 0; i < runnerCount; i++) {
-      const k6run = await startK6({
-        bundlePath,
-        dir,
-        baseUrl: sc.load.targetUrl ?? st.urlOf(sc.load.target),
-        rate: sc.load.rate,
-        durationMs: sc.load.durationMs,
-        requestTimeoutMs: sc.load.requestTimeoutMs,
-        preAllocatedVUs: sc.load.preAllocatedVUs,
-        maxVUs: sc.load.maxVUs,
-        env: sc.load.env,
-        ...(sc.load.arrivals ? { arrivals: sc.load.arrivals } : {}),
-        ...(sc.load.shed ? { shed: sc.load.shed } : {}),
-        ...(runnerCount > 1 ? { segment: { index: i, of: runnerCount } } : {}),
-      });
-      runners.push(k6run);
-      cleanup.add(k6run.process.spec.name, () => k6run.stop());
-      trackIn(outcome.started, { pid: k6run.process.pid, port: k6run.apiPort }, ledger);
-    }
-
+    const runners = await startRunners(sc, { st, bundlePath, dir, count: opts.runners ?? 1, cleanup, started: outcome.started, ledger });
     // The servers' own counters, read every second: what the stack did per client request (a first reading before the load starts).
     const counters = await watchCounters(st, cleanup);
     cleanup.add('counter watch', async () => void (await counters.stop()));
@@ -281,177 +151,43 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     // Resumed together; t = 0 is the first resume, so no request starts before it.
     const resumed = await Promise.all(runners.map((r) => r.resume()));
     const t0 = Math.min(...resumed);
-    if (runnerCount > 1) log(`${runnerCount} runners resumed within ${Math.max(...resumed) - t0} ms`);
+    if (runners.length > 1) log(`${runners.length} runners resumed within ${Math.max(...resumed) - t0} ms`);
     progress(
-      `load: ${sc.load.arrivals ? `arrivals of ${sc.load.arrivals.length} request groups, at most ${sc.load.rate}/s,` : `${sc.load.rate}/s`} for ${sc.load.durationMs / 1000} s against ${sc.load.target}${runnerCount > 1 ? ` from ${runnerCount} k6 runners` : ''}`,
+      `load: ${sc.load.arrivals ? `arrivals of ${sc.load.arrivals.length} request groups, at most ${sc.load.rate}/s,` : `${sc.load.rate}/s`} for ${sc.load.durationMs / 1000} s against ${sc.load.target}${runners.length > 1 ? ` from ${runners.length} k6 runners` : ''}`,
     );
     events.push({ atMs: t0, offsetMs: 0, kind: 'load-start', label: 'load started' });
     // The fault timeline, a started handle: its stop heals what is in place (also on the cleanup list).
     const tl = startTimeline({ entries: sc.timeline, stack: st, runId, t0, events, cleanup, progress });
     timeline = tl;
     cleanup.add('fault timeline', () => tl.stop());
+    if (opts.onLive) timers.push(startLive(opts.onLive, { sc, runners, events, timeline: tl, t0 }));
 
-    if (opts.onLive) {
-      const onLive = opts.onLive;
-      const tail = new ResultTail(runners.map((r) => r.resultsFile));
-      const live = setInterval(() => {
-        const now = Date.now();
-        const applied = events.filter((e) => e.kind === 'apply').length;
-        const healed = events.filter((e) => e.kind === 'heal').length;
-        const activeNow = tl.active();
-        const judged: Phase = activeNow.length > 0 ? 'fault' : applied === 0 ? 'baseline' : healed >= sc.timeline.length ? 'recovery' : 'between';
-        const phase: LiveStatus['phase'] = judged === 'baseline' && now - t0 < sc.load.warmUpMs ? 'warm-up' : judged;
-        onLive({
-          scenario: sc.name,
-          mode: sc.mode,
-          phase,
-          elapsedMs: Math.min(now - t0, sc.load.durationMs),
-          totalMs: sc.load.durationMs,
-          activeFaults: activeNow.map((f) => f.label),
-          ...tail.poll(now),
-        });
-      }, 500);
-      live.unref();
-      timers.push(live);
-    }
-
-    // Removed once the load is over: a signal shared by many runs (soak, margin) must not gather one per run.
-    let offAbort: () => void = () => undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      const signal = opts.signal;
-      if (!signal) return;
-      const onAbort = () => reject(interrupted(signal));
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        offAbort = () => signal.removeEventListener('abort', onAbort);
-      }
-    });
-    aborted.catch(() => undefined);
-
-    // A part that exits while nobody asked it to ends the run: its figures would describe another stack.
-    // Parts the timeline attacks (kill, freeze, restart, a poisoned request) may die: that is what is measured.
-    const attacked = new Set(sc.timeline.flatMap((t) => (faultKind(t.fault.type)?.hitsProcess ? [partHit(t.fault)] : [])));
-    const partDied = new Promise<never>((_, reject) => st.onUnexpectedExit(attacked, reject));
-    partDied.catch(() => undefined);
-
-    try {
-      await Promise.race([Promise.all(runners.map((r) => r.process.exited)), tl.failed, aborted, partDied]);
-    } finally {
-      offAbort();
-    }
+    await untilLoadEnds(sc, st, runners, tl, opts.signal);
     const tEnd = t0 + sc.load.durationMs;
     for (const t of timers) clearTimeout(t);
-    // k6 may end before a heal ran (it should not: validation keeps heals inside the load).
-    await tl.stop();
-    for (const k6run of runners) {
-      const code = (await k6run.process.exited).code;
-      if (code !== 0 && code !== 99) {
-        throw new LoadError(
-          `${k6run.process.spec.name} ${k6run.process.exitDescription}`,
-          `${k6run.process.commandLine()}\nlast log lines:\n${k6run.process.tail()}`,
-          'read the k6 log above',
-        );
-      }
-    }
-
     const counterSeries = await counters.stop();
     const machineReadings = machine.stop();
+
     progress('judging');
     const perRunner = await Promise.all(runners.map((r) => readResultsFile(r.resultsFile)));
     const results = mergeResults(perRunner);
-    const windows = faultWindows(events);
-    const writes = sc.writes ? await checkWrites(st, sc.writes, results.acks, results.attempts, results.writeStarts) : undefined;
-    // Whether each gateway's own access log is complete (the witness a reader may check us against).
-    const gatewayDroppedLogLines: Record<string, number> = {};
-    for (const p of st.parts.values()) {
-      if (p.kind !== 'gateway') continue;
-      const n = await p.droppedLogLines();
-      if (n !== undefined) gatewayDroppedLogLines[p.name] = n;
-    }
-    const connections = sc.expect.overall.some((e) => e.metric.kind === 'connections') ? await countConnections(st) : undefined;
-    // What the gateways' health checks did during the load, beside the faults that caused it.
-    const serverChanges: ServerStateChange[] = [];
-    for (const p of st.parts.values()) {
-      if (p.kind !== 'gateway') continue;
-      const changes = p.serverChanges();
-      serverChanges.push(...changes);
-      for (const c of changes.filter((c) => c.atMs >= t0 && c.atMs <= tEnd)) {
-        events.push({ atMs: c.atMs, offsetMs: c.atMs - t0, kind: 'gateway', label: `${p.name}: ${c.server} ${c.status} (backend ${c.backend})` });
-      }
-    }
-    events.sort((a, b) => a.atMs - b.atMs);
-    const partFaults: Record<string, number> = {};
-    for (const t of sc.timeline) {
-      const a = events.find((e) => e.kind === 'apply' && e.fault === t.index);
-      const part = partHit(t.fault);
-      if (a && (partFaults[part] === undefined || a.atMs < partFaults[part])) partFaults[part] = a.atMs;
-    }
-    const instants = sc.timeline
-      .filter((t) => t.forMs === 0)
-      .flatMap((t) => events.filter((e) => e.kind === 'apply' && e.fault === t.index).map((e) => e.atMs));
-    const judgement: Judgement = judge({
-      instants,
-      serverChanges,
-      partFaults,
-      ...(connections ? { connections } : {}),
-      ...(writes ? { writes } : {}),
-      counters: counterSeries,
-      records: results.requests,
-      windows,
-      faultPhases: sc.timeline.map((t) => ({ name: t.phase, expect: sc.faultExpect[t.phase] ?? [] })),
-      loadStartMs: t0,
-      loadEndMs: tEnd,
-      warmUpMs: sc.load.warmUpMs,
-      expect: sc.expect,
-      steady: sc.steady,
-      stableForMs: sc.stableForMs,
-      ...(sc.load.shed ? { shed: sc.load.shed } : {}),
-    });
-    const built = buildResult({
+    const after = await readAfterLoad(sc, st, results, events, t0, tEnd);
+    const judged = judgeRun(sc, {
       runId,
-      scenario: { name: sc.name, file: sc.file, incident: sc.incident, mode: sc.mode },
       t0,
       tEnd,
-      load: {
-        target: sc.load.target,
-        rate: sc.load.rate,
-        durationMs: sc.load.durationMs,
-        ...(sc.load.arrivals ? { arrivalGroups: sc.load.arrivals.map((a) => a.exec) } : {}),
-        ...(sc.load.shed ? { shed: sc.load.shed } : {}),
-      },
+      runners,
       perRunner,
-      merged: results,
-      listRunners: runnerCount > 1,
-      timeline: events,
-      judgement,
+      results,
+      events,
       versions,
       counters: counterSeries,
-      extra: {
-        ...(sc.replayOf ? { replayOf: sc.replayOf } : {}),
-        ...(Object.keys(gatewayDroppedLogLines).length ? { gatewayDroppedLogLines } : {}),
-        ladder: { ...sc.ladder, gaveUp: whoGaveUp(results.requests, results.requests.all(), sc.ladder) },
-        machine: machinePerPhase(machineReadings.samples, machineReadings.lags, [
-          ...judgement.phases.filter((p) => p.phase !== 'between'),
-          { phase: 'overall', fromMs: t0 + sc.load.warmUpMs, toMs: tEnd },
-        ]),
-      },
+      machine: machineReadings,
+      after,
+      baseline: opts.baseline,
     });
-    const result = built.result;
-    if (opts.baseline) {
-      result.baseline = compareWithBaseline(result, opts.baseline.data, opts.baseline.file, opts.baseline.margins);
-      if (result.baseline.regressions > 0 && result.verdict === 'pass') result.verdict = 'fail';
-    }
-    outcome.result = result;
-    if (built.saturation.saturated) {
-      outcome.error = saturationError(
-        result,
-        built.saturation,
-        runners.map((r) => r.process.spec.name),
-        `load of ${sc.file}`,
-        saturationFix(sc.load, results, runnerCount),
-      );
-    } else if (result.machineTooBusy) outcome.error = machineBusyError(result, `the machine during ${sc.file}`);
+    outcome.result = judged.result;
+    outcome.error = judged.error;
   } catch (e) {
     outcome.error = e instanceof Error ? e : new Error(String(e));
     log(`run failed: ${errorMessage(e)}`);

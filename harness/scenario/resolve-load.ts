@@ -35,7 +35,6 @@ export function resolveLoad(
   allowHosts: readonly string[],
   problems: Problem[],
 ): LoadSection {
-  const { rawStack, names } = stack;
   const requestTimeoutMs = L.requestTimeout === undefined ? DEFAULTS.requestTimeoutMs : parseDurationMs(L.requestTimeout);
   if (!requestTimeoutMs)
     problems.push({ field: 'load.requestTimeout', message: `'${L.requestTimeout ?? ''}' is not a positive duration`, fix: "write it like '10s'" });
@@ -106,31 +105,7 @@ export function resolveLoad(
         fix: "write it like '40s'",
       });
   }
-  const targetKind = rawStack[L.target]?.kind;
-  let targetUrl: string | undefined;
-  if (/^https?:\/\//.test(L.target)) {
-    // Load (and only load) may go to a service the harness did not start, on loopback or an allowed host.
-    let host = '';
-    try {
-      host = new URL(L.target).hostname.replace(/^\[|\]$/g, '');
-    } catch {
-      problems.push({ field: 'load.target', message: `'${L.target}' is not a URL`, fix: "write it like 'http://127.0.0.1:8080'" });
-    }
-    if (host && !isLoopback(host) && !allowHosts.includes(host)) {
-      problems.push({
-        field: 'load.target',
-        message: `host '${host}' is not on loopback`,
-        fix: `brownout sends load only to 127.0.0.1/localhost, or to a host you allow with --allow-host ${host}`,
-      });
-    }
-    targetUrl = L.target.replace(/\/$/, '');
-  } else if (targetKind !== 'service' && targetKind !== 'gateway') {
-    problems.push({
-      field: 'load.target',
-      message: `'${L.target}' is not a service or gateway of the stack`,
-      fix: `use one of ${names.filter((n) => rawStack[n]?.kind !== 'mariadb').join(', ') || '(none defined)'}`,
-    });
-  }
+  const targetUrl = resolveTarget(L.target, stack, allowHosts, problems);
   const scriptPath = paths.file('load.script', L.script) ?? '';
   for (const k of Object.keys(L.env ?? {})) {
     if (k === 'BASE_URL' || k === 'REQUEST_TIMEOUT')
@@ -151,6 +126,44 @@ export function resolveLoad(
     });
 
   return { requestTimeoutMs, durationMs, rate, arrivals, targetUrl, scriptPath, preAllocatedVUs, maxVUs };
+}
+
+/**
+ * The load's target: a service or gateway of the stack, or a URL (load, and only load, may go to a
+ * service the harness did not start: on loopback, or on a host the user allows with --allow-host).
+ */
+function resolveTarget(
+  target: string,
+  stack: { rawStack: Readonly<Record<string, StackPart>>; names: readonly string[] },
+  allowHosts: readonly string[],
+  problems: Problem[],
+): string | undefined {
+  const { rawStack, names } = stack;
+  const targetKind = rawStack[target]?.kind;
+  if (/^https?:\/\//.test(target)) {
+    let host = '';
+    try {
+      host = new URL(target).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      problems.push({ field: 'load.target', message: `'${target}' is not a URL`, fix: "write it like 'http://127.0.0.1:8080'" });
+    }
+    if (host && !isLoopback(host) && !allowHosts.includes(host)) {
+      problems.push({
+        field: 'load.target',
+        message: `host '${host}' is not on loopback`,
+        fix: `brownout sends load only to 127.0.0.1/localhost, or to a host you allow with --allow-host ${host}`,
+      });
+    }
+    return target.replace(/\/$/, '');
+  }
+  if (targetKind !== 'service' && targetKind !== 'gateway') {
+    problems.push({
+      field: 'load.target',
+      message: `'${target}' is not a service or gateway of the stack`,
+      fix: `use one of ${names.filter((n) => rawStack[n]?.kind !== 'mariadb').join(', ') || '(none defined)'}`,
+    });
+  }
+  return undefined;
 }
 
 /** load.warmUp: its ms (0: none); it must end before the first fault and before the load does. */

@@ -24,102 +24,9 @@ export function resolveTimeline(
   load: { durationMs: number | undefined; duration: string | undefined },
   problems: Problem[],
 ): { timeline: ResolvedTimelineEntry[]; timelinePhases: Set<string> } {
-  const { rawStack, names, links } = stack;
-  const durationMs = load.durationMs;
-  const loadDuration = load.duration;
+  const { links } = stack;
   const linkNames = new Set(links.map((l) => l.name));
-  const timeline: ResolvedTimelineEntry[] = def.timeline.flatMap((t, index) => {
-    const field = `timeline[${index}]`;
-    const kind = faultKind(t.fault.type);
-    if (!kind) {
-      problems.push({ field: `${field}.fault.type`, message: `'${t.fault.type}' is not a fault`, fix: `use one of ${FAULT_TYPES.join(', ')}` });
-      return [];
-    }
-    const parsedFault = kind.schema.safeParse(t.fault);
-    if (!parsedFault.success) {
-      for (const issue of parsedFault.error.issues)
-        problems.push({ field: `${field}.fault.${pathOf(issue.path)}`, message: issue.message, fix: zodFix(issue) });
-      return [];
-    }
-    const f = parsedFault.data;
-    const instant = kind.instantWith?.(f) ?? kind.instant;
-    const atMs = parseDurationMs(t.at);
-    if (atMs === undefined)
-      problems.push({ field: `${field}.at`, message: `'${t.at}' is not a duration`, fix: "write it like '10s' (from the start of the load)" });
-    let forMs: number | undefined = 0;
-    if (instant) {
-      if (t.for !== undefined)
-        problems.push({
-          field: `${field}.for`,
-          message: `${f.type} happens at one moment and has no duration`,
-          fix: `write at('${t.at}', ${f.type}({ ... })) without { for }`,
-        });
-    } else {
-      forMs = t.for === undefined ? undefined : parseDurationMs(t.for);
-      if (!forMs)
-        problems.push({
-          field: `${field}.for`,
-          message: t.for === undefined ? `a ${f.type} fault needs a duration` : `'${t.for}' is not a positive duration`,
-          fix: "write at(when, fault, { for: '5s' }); a fault must be healed after it is applied",
-        });
-    }
-    if (atMs !== undefined && forMs !== undefined && durationMs && atMs + forMs >= durationMs) {
-      problems.push({
-        field: field,
-        message: instant
-          ? `the fault is at ${t.at}, at or after the end of the load (${loadDuration})`
-          : `the fault is healed at ${t.at} + ${t.for ?? ''}, after the load ends (${loadDuration})`,
-        fix: 'move it earlier, shorten it, or lengthen load.duration: recovery is measured under load',
-      });
-    }
-    // What a kind may ask of the scenario around it; every check adds its own problem.
-    const ctx: FaultResolveContext = {
-      forMs: forMs ?? 0,
-      problem: (key, message, fix) => problems.push({ field: key ? `${field}.fault.${key}` : field, message, fix }),
-      entry: index,
-      link: (text) => {
-        const link = normaliseLink(text);
-        const name = link ? `${link.from}→${link.to}` : text;
-        if (!link || !linkNames.has(name))
-          problems.push({
-            field: `${field}.fault.link`,
-            message: `'${text}' is not a link of the stack`,
-            fix: `use one of ${[...linkNames].join(', ') || '(no links: add dependsOn or a gateway)'}`,
-          });
-        return name;
-      },
-      httpLink: (text) => {
-        const link = normaliseLink(text);
-        const name = link ? `${link.from}→${link.to}` : text;
-        const http = links.filter((l) => rawStack[l.to]?.kind === 'service').map((l) => l.name);
-        if (!link || !http.includes(name))
-          problems.push({
-            field: `${field}.fault.link`,
-            message: `'${text}' is not a link to a service of the stack (HTTP faults need HTTP at the far end)`,
-            fix: `use one of ${http.join(', ') || '(none: no link ends at a service)'}`,
-          });
-        return name;
-      },
-      duration: (key, text, fallback) => {
-        if (text === undefined) return fallback;
-        const ms = parseDurationMs(text);
-        if (ms === undefined) problems.push({ field: `${field}.fault.${key}`, message: `'${text}' is not a duration`, fix: "write it like '300ms'" });
-        return ms ?? fallback;
-      },
-      part: (key, part, kinds) => {
-        const k = rawStack[part]?.kind;
-        if (!k || !kinds.includes(k))
-          problems.push({
-            field: `${field}.fault.${key}`,
-            message: `'${part}' is not a ${kinds.join(' or ')} part of the stack`,
-            fix: `use one of ${names.filter((n) => kinds.some((k) => rawStack[n]?.kind === k)).join(', ') || '(none defined)'}`,
-          });
-        return part;
-      },
-    };
-    const fault = kind.resolve(f, ctx);
-    return [{ index, phase: t.name ?? '', label: kind.label(f, fault), atMs: atMs ?? 0, forMs: forMs ?? 0, fault }];
-  });
+  const timeline = def.timeline.flatMap((t, index) => resolveEntry(t, index, { ...stack, linkNames, ...load }, problems));
   // A link an HTTP fault names gets its proxy, started with the rule (off until the fault's apply).
   for (const t of timeline) {
     const r = httpRuleOf(t.fault);
@@ -143,4 +50,122 @@ export function resolveTimeline(
   }
 
   return { timeline, timelinePhases };
+}
+
+/** One timeline entry: its fault checked and resolved by its kind, at a moment of the load and healed before it ends. */
+function resolveEntry(
+  t: ScenarioInput['timeline'][number],
+  index: number,
+  o: {
+    rawStack: Readonly<Record<string, StackPart>>;
+    names: readonly string[];
+    links: readonly ResolvedLink[];
+    linkNames: ReadonlySet<string>;
+    durationMs: number | undefined;
+    duration: string | undefined;
+  },
+  problems: Problem[],
+): ResolvedTimelineEntry[] {
+  const { durationMs } = o;
+  const loadDuration = o.duration;
+  const field = `timeline[${index}]`;
+  const kind = faultKind(t.fault.type);
+  if (!kind) {
+    problems.push({ field: `${field}.fault.type`, message: `'${t.fault.type}' is not a fault`, fix: `use one of ${FAULT_TYPES.join(', ')}` });
+    return [];
+  }
+  const parsedFault = kind.schema.safeParse(t.fault);
+  if (!parsedFault.success) {
+    for (const issue of parsedFault.error.issues) problems.push({ field: `${field}.fault.${pathOf(issue.path)}`, message: issue.message, fix: zodFix(issue) });
+    return [];
+  }
+  const f = parsedFault.data;
+  const instant = kind.instantWith?.(f) ?? kind.instant;
+  const atMs = parseDurationMs(t.at);
+  if (atMs === undefined)
+    problems.push({ field: `${field}.at`, message: `'${t.at}' is not a duration`, fix: "write it like '10s' (from the start of the load)" });
+  let forMs: number | undefined = 0;
+  if (instant) {
+    if (t.for !== undefined)
+      problems.push({
+        field: `${field}.for`,
+        message: `${f.type} happens at one moment and has no duration`,
+        fix: `write at('${t.at}', ${f.type}({ ... })) without { for }`,
+      });
+  } else {
+    forMs = t.for === undefined ? undefined : parseDurationMs(t.for);
+    if (!forMs)
+      problems.push({
+        field: `${field}.for`,
+        message: t.for === undefined ? `a ${f.type} fault needs a duration` : `'${t.for}' is not a positive duration`,
+        fix: "write at(when, fault, { for: '5s' }); a fault must be healed after it is applied",
+      });
+  }
+  if (atMs !== undefined && forMs !== undefined && durationMs && atMs + forMs >= durationMs) {
+    problems.push({
+      field: field,
+      message: instant
+        ? `the fault is at ${t.at}, at or after the end of the load (${loadDuration})`
+        : `the fault is healed at ${t.at} + ${t.for ?? ''}, after the load ends (${loadDuration})`,
+      fix: 'move it earlier, shorten it, or lengthen load.duration: recovery is measured under load',
+    });
+  }
+  const ctx = faultContext(field, index, forMs ?? 0, o, problems);
+  const fault = kind.resolve(f, ctx);
+  return [{ index, phase: t.name ?? '', label: kind.label(f, fault), atMs: atMs ?? 0, forMs: forMs ?? 0, fault }];
+}
+
+/** What a fault kind may ask of the scenario around its entry; every check adds its own problem. */
+function faultContext(
+  field: string,
+  index: number,
+  forMs: number,
+  o: { rawStack: Readonly<Record<string, StackPart>>; names: readonly string[]; links: readonly ResolvedLink[]; linkNames: ReadonlySet<string> },
+  problems: Problem[],
+): FaultResolveContext {
+  const { rawStack, names, links, linkNames } = o;
+  return {
+    forMs,
+    problem: (key, message, fix) => problems.push({ field: key ? `${field}.fault.${key}` : field, message, fix }),
+    entry: index,
+    link: (text) => {
+      const link = normaliseLink(text);
+      const name = link ? `${link.from}→${link.to}` : text;
+      if (!link || !linkNames.has(name))
+        problems.push({
+          field: `${field}.fault.link`,
+          message: `'${text}' is not a link of the stack`,
+          fix: `use one of ${[...linkNames].join(', ') || '(no links: add dependsOn or a gateway)'}`,
+        });
+      return name;
+    },
+    httpLink: (text) => {
+      const link = normaliseLink(text);
+      const name = link ? `${link.from}→${link.to}` : text;
+      const http = links.filter((l) => rawStack[l.to]?.kind === 'service').map((l) => l.name);
+      if (!link || !http.includes(name))
+        problems.push({
+          field: `${field}.fault.link`,
+          message: `'${text}' is not a link to a service of the stack (HTTP faults need HTTP at the far end)`,
+          fix: `use one of ${http.join(', ') || '(none: no link ends at a service)'}`,
+        });
+      return name;
+    },
+    duration: (key, text, fallback) => {
+      if (text === undefined) return fallback;
+      const ms = parseDurationMs(text);
+      if (ms === undefined) problems.push({ field: `${field}.fault.${key}`, message: `'${text}' is not a duration`, fix: "write it like '300ms'" });
+      return ms ?? fallback;
+    },
+    part: (key, part, kinds) => {
+      const k = rawStack[part]?.kind;
+      if (!k || !kinds.includes(k))
+        problems.push({
+          field: `${field}.fault.${key}`,
+          message: `'${part}' is not a ${kinds.join(' or ')} part of the stack`,
+          fix: `use one of ${names.filter((n) => kinds.some((k) => rawStack[n]?.kind === k)).join(', ') || '(none defined)'}`,
+        });
+      return part;
+    },
+  };
 }
