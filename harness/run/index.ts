@@ -9,14 +9,14 @@ import { bootTickNow } from '../core/procfs.ts';
 import { debug } from '../core/log.ts';
 import { startRecordedRun, sweepDeadRuns } from '../core/ledger.ts';
 import { Secrets } from '../core/secrets.ts';
-import { k6Version, mergeResults, readResultsFile } from '../load/index.ts';
+import { k6Version, mergeResults, readResultsFile, type K6Run } from '../load/index.ts';
 import { writeReport, type TimelineEvent } from '../report/index.ts';
 import type { ResolvedScenario } from '../scenario/index.ts';
 import { beyondLoopback, startStack, startStackInContainers, type RunResources, type RunningStack } from '../stack/index.ts';
 import { exitCodeOf, MACHINE_FREE_CORES_LIMIT, newRunId, untrustedReason } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
-import { watchCounters } from './counters.ts';
-import { machineQuiet, watchMachine } from './machine.ts';
+import { watchCounters, type StartedCounters } from './counters.ts';
+import { machineQuiet, watchMachine, type StartedMachineWatch } from './machine.ts';
 import type { RunOptions, RunOutcome } from './options.ts';
 import { interrupted, judgeRun, prepareRun, readAfterLoad, startLive, startRunners, untilLoadEnds } from './steps.ts';
 
@@ -105,21 +105,10 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   const { sc, bundle } = prepared;
   const runId = newRunId(sc.name);
   outcome.runId = runId;
-  // What a killed run left (its harness no longer alive) goes before this one starts anything.
-  for (const line of await sweepDeadRuns()) progress(`removed what a killed run left: ${line}`);
-  // On disk while the run goes: what it started, for its reaper (should this process die outright),
-  // the next run and `brownout clean`.
-  // The temp dir holds secrets and logs: made new, 0700 (startRecordedRun).
-  const recorded = startRecordedRun(runId, `brownout-${runId}-`);
-  const { dir, ledger } = recorded;
-  const cleanup = new CleanupList();
-  opts.onCleanupList?.(cleanup);
   const reportDir = path.join(reportsDir, runId);
-  // Added first, so released last: logs are kept in the report, then the temp dir goes.
-  cleanup.add(`temp dir ${dir}`, async () => {
-    await keepLogs(dir, path.join(reportDir, 'logs'), secrets);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { recorded, cleanup } = await recordRun(runId, reportDir, secrets, progress);
+  opts.onCleanupList?.(cleanup);
+  const { dir, ledger } = recorded;
 
   const events: TimelineEvent[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -142,20 +131,8 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     if (interrupted(opts.signal)) throw interrupted(opts.signal);
 
     const runners = await startRunners(sc, { st, bundlePath, dir, count: opts.runners ?? 1, cleanup, started: outcome.started, ledger });
-    // The servers' own counters, read every second: what the stack did per client request (a first reading before the load starts).
-    const counters = await watchCounters(st, cleanup);
-    cleanup.add('counter watch', async () => void (await counters.stop()));
-    // How much CPU the machine had to give during the run (read four times a second).
-    const machine = watchMachine(250, await st.processRoots());
-    cleanup.add('machine watch', async () => void machine.stop());
-    // Resumed together; t = 0 is the first resume, so no request starts before it.
-    const resumed = await Promise.all(runners.map((r) => r.resume()));
-    const t0 = Math.min(...resumed);
-    if (runners.length > 1) log(`${runners.length} runners resumed within ${Math.max(...resumed) - t0} ms`);
-    progress(
-      `load: ${sc.load.arrivals ? `arrivals of ${sc.load.arrivals.length} request groups, at most ${sc.load.rate}/s,` : `${sc.load.rate}/s`} for ${sc.load.durationMs / 1000} s against ${sc.load.target}${runners.length > 1 ? ` from ${runners.length} k6 runners` : ''}`,
-    );
-    events.push({ atMs: t0, offsetMs: 0, kind: 'load-start', label: 'load started' });
+    const { counters, machine } = await startWatches(st, cleanup);
+    const t0 = await resumeLoad(sc, runners, events, progress);
     // The fault timeline, a started handle: its stop heals what is in place (also on the cleanup list).
     const tl = startTimeline({ entries: sc.timeline, stack: st, runId, t0, events, cleanup, progress });
     timeline = tl;
@@ -196,15 +173,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     // Nothing more is applied once teardown starts; the cleanup list heals what is in place.
     timeline?.cancel();
     progress('teardown');
-    outcome.cleanupFailures = await cleanup.releaseAll();
-    if (outcome.toxicsLeft.length > 0) outcome.cleanupFailures.push(`toxics left on the server: ${outcome.toxicsLeft.join(', ')}`);
-    // The proof the user sees too, not only our tests: nothing the run started is alive, no port it bound is held.
-    outcome.cleanupFailures.push(...(await leftAfterTeardown(outcome.started)));
-    // A run that left something behind is a harness error, whatever its verdict.
-    outcome.exitCode = exitCodeOf(outcome);
-    // Released everything: the record goes and the reaper with it. Otherwise both stay: the reaper
-    // removes what is left once this process has exited (or the next run or `brownout clean` does).
-    if (outcome.cleanupFailures.length === 0) await recorded.done();
+    await tearDown(outcome, cleanup, recorded);
   }
   mkdirSync(reportDir, { recursive: true });
   outcome.reportDir = reportDir;
@@ -213,6 +182,64 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
   outcome.cleanupFailures = outcome.cleanupFailures.map((c) => secrets.redact(c));
   await writeReport(reportDir, outcome.result, outcome.error, outcome.cleanupFailures, opts.scenarioFile);
   return outcome;
+}
+
+/**
+ * What a killed run left (its harness no longer alive) goes before this one starts anything. Then
+ * on disk while the run goes: what it started, for its reaper (should this process die outright),
+ * the next run and `brownout clean`; its temp dir (secrets and logs: made new, 0700) first on the
+ * cleanup list, so released last: logs are kept in the report, then the temp dir goes.
+ */
+async function recordRun(
+  runId: string,
+  reportDir: string,
+  secrets: Secrets,
+  progress: (line: string) => void,
+): Promise<{ recorded: ReturnType<typeof startRecordedRun>; cleanup: CleanupList }> {
+  for (const line of await sweepDeadRuns()) progress(`removed what a killed run left: ${line}`);
+  const recorded = startRecordedRun(runId, `brownout-${runId}-`);
+  const cleanup = new CleanupList();
+  cleanup.add(`temp dir ${recorded.dir}`, async () => {
+    await keepLogs(recorded.dir, path.join(reportDir, 'logs'), secrets);
+    rmSync(recorded.dir, { recursive: true, force: true });
+  });
+  return { recorded, cleanup };
+}
+
+/** The watches the load runs under: the servers' own counters, read every second (a first reading before the load starts), and the machine's CPU, four times a second. */
+async function startWatches(st: RunningStack, cleanup: CleanupList): Promise<{ counters: StartedCounters; machine: StartedMachineWatch }> {
+  const counters = await watchCounters(st, cleanup);
+  cleanup.add('counter watch', async () => void (await counters.stop()));
+  const machine = watchMachine(250, await st.processRoots());
+  cleanup.add('machine watch', async () => void machine.stop());
+  return { counters, machine };
+}
+
+/** The runners resumed together; t = 0 is the first resume, so no request starts before it. */
+async function resumeLoad(sc: ResolvedScenario, runners: readonly K6Run[], events: TimelineEvent[], progress: (line: string) => void): Promise<number> {
+  const resumed = await Promise.all(runners.map((r) => r.resume()));
+  const t0 = Math.min(...resumed);
+  if (runners.length > 1) log(`${runners.length} runners resumed within ${Math.max(...resumed) - t0} ms`);
+  progress(
+    `load: ${sc.load.arrivals ? `arrivals of ${sc.load.arrivals.length} request groups, at most ${sc.load.rate}/s,` : `${sc.load.rate}/s`} for ${sc.load.durationMs / 1000} s against ${sc.load.target}${runners.length > 1 ? ` from ${runners.length} k6 runners` : ''}`,
+  );
+  events.push({ atMs: t0, offsetMs: 0, kind: 'load-start', label: 'load started' });
+  return t0;
+}
+
+/**
+ * Everything the run started released, then the proof the user sees too, not only our tests: no
+ * toxic left, nothing the run started alive, no port it bound held. A run that left something
+ * behind is a harness error, whatever its verdict. Released everything: the record goes and the
+ * reaper with it; otherwise both stay, and the reaper removes what is left once this process has
+ * exited (or the next run or `brownout clean` does).
+ */
+async function tearDown(outcome: RunOutcome, cleanup: CleanupList, recorded: { done(): Promise<void> }): Promise<void> {
+  outcome.cleanupFailures = await cleanup.releaseAll();
+  if (outcome.toxicsLeft.length > 0) outcome.cleanupFailures.push(`toxics left on the server: ${outcome.toxicsLeft.join(', ')}`);
+  outcome.cleanupFailures.push(...(await leftAfterTeardown(outcome.started)));
+  outcome.exitCode = exitCodeOf(outcome);
+  if (outcome.cleanupFailures.length === 0) await recorded.done();
 }
 
 /** Redacts in place, so the error keeps its class. */
