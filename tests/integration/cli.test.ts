@@ -3,33 +3,34 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, runProgram } from './helpers.ts';
 
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', ...args], { encoding: 'utf8' });
+// Each command awaited, never spawnSync: a worker blocked past 60 s loses vitest's answers (helpers.ts runProgram).
+const cli = runCli;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('usage errors', () => {
-  it('exit 2 (a harness error), never 1 (which says an expectation failed); --help exits 0', () => {
+  it('exit 2 (a harness error), never 1 (which says an expectation failed); --help exits 0', async () => {
     for (const args of [['bogus'], ['replay', '--log', 'x.log', '--format', 'apache', '--out', 'x.ts'], ['run']]) {
-      const r = cli(...args);
+      const r = await cli(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/error: /);
     }
-    expect(cli('replay', '--help').status).toBe(0);
+    expect((await cli('replay', '--help')).status).toBe(0);
   });
-  it('--again-if-busy, or BROWNOUT_AGAIN_IF_BUSY, that is not a count from 0 to 10 is one error naming both and the fix; nothing runs', () => {
+  it('--again-if-busy, or BROWNOUT_AGAIN_IF_BUSY, that is not a count from 0 to 10 is one error naming both and the fix; nothing runs', async () => {
     const reports = path.join(dir, 'again-if-busy');
-    const flag = cli('run', 'scenarios/slow-transaction.ts', '--again-if-busy', 'lots', '--reports', reports);
+    const flag = await cli('run', 'scenarios/slow-transaction.ts', '--again-if-busy', 'lots', '--reports', reports);
     expect(flag.status).toBe(2);
     expect(flag.stderr).toContain('--again-if-busy lots (or BROWNOUT_AGAIN_IF_BUSY): not a whole number from 0 to 10');
     expect(flag.stderr).toContain('fix: give how many more runs');
-    const env = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--reports', reports], {
-      encoding: 'utf8',
-      env: { ...process.env, BROWNOUT_AGAIN_IF_BUSY: '-1' },
+    const env = await runProgram(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'scenarios/slow-transaction.ts', '--reports', reports], {
+      BROWNOUT_AGAIN_IF_BUSY: '-1',
     });
     expect(env.status).toBe(2);
     expect(env.stderr).toContain('--again-if-busy -1 (or BROWNOUT_AGAIN_IF_BUSY)');
-    const margin = cli('margin', 'scenarios/slow-transaction.ts', '--fault', '0', '--vary', 'for', '--again-if-busy', '11', '--reports', reports);
+    const margin = await cli('margin', 'scenarios/slow-transaction.ts', '--fault', '0', '--vary', 'for', '--again-if-busy', '11', '--reports', reports);
     expect(margin.status).toBe(2);
     expect(margin.stderr).toContain('--again-if-busy 11 (or BROWNOUT_AGAIN_IF_BUSY): not a whole number from 0 to 10');
     expect(existsSync(reports)).toBe(false);
@@ -37,7 +38,7 @@ describe('usage errors', () => {
 });
 
 describe('make chaos', () => {
-  it('is an ordinary target: a dry run (make -n) prints the setup and the run, and runs neither', () => {
+  it('is an ordinary target: a dry run (make -n) prints the setup and the run, and runs neither', async () => {
     const before = existsSync('reports') ? readdirSync('reports').length : 0;
     const r = spawnSync('make', ['-n', 'chaos', 'SCENARIO=scenarios/slow-transaction.ts', 'MODE=broken', 'BASELINE='], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
@@ -50,8 +51,8 @@ describe('make chaos', () => {
 });
 
 describe('brownout list', () => {
-  it('lists every scenario with its modes and incident', () => {
-    const r = cli('list');
+  it('lists every scenario with its modes and incident', async () => {
+    const r = await cli('list');
     expect(r.status).toBe(0);
     const names = r.stdout
       .trim()
@@ -70,7 +71,7 @@ describe('brownout list', () => {
     expect(r.stdout).toMatch(/lb-failover\s+fixed\|broken\s+scenarios\/lb-failover\.ts\s+The leader instance crashes/);
   });
 
-  it('marks an invalid scenario, names what is wrong, and exits 2', () => {
+  it('marks an invalid scenario, names what is wrong, and exits 2', async () => {
     const scenarios = path.join(dir, 'scenarios');
     mkdirSync(scenarios, { recursive: true });
     const harness = JSON.stringify(path.resolve('harness/index.ts'));
@@ -83,13 +84,13 @@ describe('brownout list', () => {
     );
     symlinkSync(path.resolve('fixtures'), path.join(dir, 'fixtures'));
     symlinkSync(path.resolve('scenarios/load'), path.join(scenarios, 'load'));
-    const r = cli('list', scenarios);
+    const r = await cli('list', scenarios);
     expect(r.status).toBe(2);
     expect(r.stdout).toMatch(/^cold-cache\s+fixed\|broken/m);
     expect(r.stdout).toMatch(/^typo\s+-\s+\S+typo\.ts\s+INVALID: stack: the stack has no parts \(\+2 more\); brownout run/m);
   });
 
-  it('one file works; a helper beside the scenarios is named, never run; a file that never finishes loading is reported; the command always exits', () => {
+  it('one file works; a helper beside the scenarios is named, never run; a file that never finishes loading is reported; the command always exits', async () => {
     const scenarios = path.join(dir, 'edges');
     mkdirSync(scenarios, { recursive: true });
     const harness = JSON.stringify(path.resolve('harness/index.ts'));
@@ -104,11 +105,11 @@ describe('brownout list', () => {
     const body = `scenario({ name: 'with-server', incident: 'starts a server as it loads', modes: ['a', 'b'], stack: () => ({ app: service({ command: ['node', 'x.js'] }) }), load: { script: ${JSON.stringify(path.resolve('tests/integration/scenarios/health.k6.ts'))}, target: 'app', rate: 1, duration: '1s' }, timeline: [], expect: {} })`;
     writeFileSync(path.join(scenarios, 'with-server.ts'), `${start}export default ${body};\n`);
     writeFileSync(path.join(scenarios, 'stuck.mjs'), `await new Promise(() => undefined);\nexport default {};\n`);
-    const one = cli('list', path.join(scenarios, 'with-server.ts'));
+    const one = await cli('list', path.join(scenarios, 'with-server.ts'));
     expect(one.stdout).toMatch(/^with-server\s+a\|b\s+\S+with-server\.ts\s+starts a server as it loads$/m);
     expect(one.status).toBe(0);
     const t = Date.now();
-    const all = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'list', scenarios], { encoding: 'utf8', timeout: 60_000 });
+    const all = await runProgram(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'list', scenarios], {}, undefined, 60_000);
     expect(all.signal).toBeNull();
     expect(all.status).toBe(2);
     expect(Date.now() - t).toBeLessThan(30_000);
@@ -120,16 +121,16 @@ describe('brownout list', () => {
 });
 
 describe('brownout soak', () => {
-  it('keeps its soak after every run; --continue adds to it (a soak split over jobs); nothing to continue is one error', () => {
+  it('keeps its soak after every run; --continue adds to it (a soak split over jobs); nothing to continue is one error', async () => {
     const reports = path.join(dir, 'soak');
     const args = ['soak', 'tests/integration/scenarios/latency.ts', '--runs', '1', '--modes', 'default', '--reports', reports];
-    const none = cli(...args, '--continue');
+    const none = await cli(...args, '--continue');
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('there is no soak to continue');
     expect(existsSync(reports)).toBe(false);
-    const first = cli(...args);
+    const first = await cli(...args);
     expect(first.status, first.stderr).toBe(0);
-    const second = cli(...args, '--continue');
+    const second = await cli(...args, '--continue');
     expect(second.status, second.stderr).toBe(0);
     const soak = JSON.parse(readFileSync(path.join(reports, 'soak.json'), 'utf8')) as {
       runs: { scenario: string; runId: string; untrusted?: string }[];

@@ -181,19 +181,29 @@ export async function withPhotoDb(use: (stack: StartedStack, cleanup: CleanupLis
 
 export interface Ran {
   status: number | null;
+  /** The signal that ended it (SIGKILL when it outlived timeoutMs), null when it exited. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** A program run to its end without blocking: a long spawnSync would hold up the test worker's own messages to vitest. */
-export function runProgram(cmd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}, cwd?: string): Promise<Ran> {
+/**
+ * A program run to its end without blocking. Never spawnSync for anything long: a worker blocked
+ * for 60 s cannot read vitest's answer to its own onTaskUpdate, and the run ends with "Timeout
+ * calling onTaskUpdate", every test green and the exit code 1 (measured: cli.test's soak, 70 s).
+ */
+export function runProgram(cmd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}, cwd?: string, timeoutMs?: number): Promise<Ran> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
   });
 }
 
