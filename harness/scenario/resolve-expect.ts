@@ -11,7 +11,7 @@ export const EXPECT_KEYS = new Set(['baseline', 'fault', 'between', 'recovery', 
 export const RESERVED_SCOPES = EXPECT_KEYS;
 
 /**
- * One expectation read by its measure (metrics/measures/), then checked where it stands: the one
+ * One expectation read by its measure (harness/measures/), then checked where it stands: the one
  * scope its measure is judged in, a timeline entry's own phase (`entry`), a 100 ms window of the
  * steady state (`window`); then against the scenario (a write check, a checked gateway, a part of
  * the right kind). undefined, with its problem added, when it cannot be judged there.
