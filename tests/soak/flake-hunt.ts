@@ -43,9 +43,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
     current.kill(sig);
   });
 const runFile = (args: string[]) =>
-  new Promise<void>((resolve) => {
+  new Promise<number | null>((resolve) => {
     current = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    current.once('exit', () => resolve());
+    current.once('exit', (code) => resolve(code));
   });
 
 const outcomes: Outcome[] = [];
@@ -56,7 +56,7 @@ for (let run = 1; run <= RUNS; run++) {
     const json = path.join(out, 'last.json');
     rmSync(json, { force: true });
     const t0 = Date.now();
-    await runFile([vitest, 'run', file, '--reporter=dot', '--reporter=json', `--outputFile.json=${json}`]);
+    const code = await runFile([vitest, 'run', file, '--reporter=dot', '--reporter=json', `--outputFile.json=${json}`]);
     let report: { testResults?: { assertionResults: { status: string; fullName: string; failureMessages: string[] }[] }[] } = {};
     try {
       report = JSON.parse(readFileSync(json, 'utf8')) as typeof report;
@@ -69,8 +69,14 @@ for (let run = 1; run <= RUNS; run++) {
       file,
       run,
       passed: tests.filter((t) => t.status === 'passed').length,
-      failed: failed.length + (tests.length ? 0 : 1),
-      failures: tests.length ? failed.map((t) => `${t.fullName}: ${(t.failureMessages[0] ?? '').split('\n')[0]}`) : ['(the file did not run)'],
+      // Every test green and vitest still exiting non-zero (an unhandled error: CI fails on it too) counts as one failure.
+      failed: failed.length + (tests.length ? 0 : 1) + (tests.length && !failed.length && code !== 0 ? 1 : 0),
+      failures: tests.length
+        ? [
+            ...failed.map((t) => `${t.fullName}: ${(t.failureMessages[0] ?? '').split('\n')[0]}`),
+            ...(!failed.length && code !== 0 ? [`vitest exited ${code} with every test passed (an unhandled error: see its output)`] : []),
+          ]
+        : ['(the file did not run)'],
       seconds: (Date.now() - t0) / 1000,
     };
     outcomes.push(o);
