@@ -4,7 +4,8 @@ import type { ResolvedFault } from '../faults/index.ts';
 import type { HttpRule, ResolvedPart } from '../stack/index.ts';
 import type { ReplaySource } from './types.ts';
 
-/** The resolved scenario: what the run works from. */
+// The resolved scenario: what the run works from.
+
 export type { ResolvedPart };
 
 export interface ResolvedLink {
