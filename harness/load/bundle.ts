@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { build, stop } from 'esbuild';
+import { buildToText } from '../core/esbuild.ts';
 import { LoadError } from '../core/errors.ts';
 
 /**
@@ -9,10 +9,9 @@ import { LoadError } from '../core/errors.ts';
 export async function bundleLoadScript(scriptPath: string): Promise<string> {
   try {
     // In memory: a broken script is rejected before anything (a temp dir, a process) exists.
-    const out = await build({
+    return await buildToText({
       entryPoints: [scriptPath],
       outfile: 'load.bundle.js',
-      write: false,
       bundle: true,
       format: 'esm',
       platform: 'neutral',
@@ -21,7 +20,6 @@ export async function bundleLoadScript(scriptPath: string): Promise<string> {
       logLevel: 'silent',
       sourcemap: false,
     });
-    return out.outputFiles[0]?.text ?? '';
   } catch (e) {
     const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
     // esbuild names files relative to the working directory; the error names them absolutely.
@@ -34,8 +32,5 @@ export async function bundleLoadScript(scriptPath: string): Promise<string> {
       'fix the error in the load script (k6 scripts may import only k6 modules and relative files)',
       e,
     );
-  } finally {
-    // esbuild's API keeps a service child process alive; a run leaves no process behind.
-    await stop();
   }
 }

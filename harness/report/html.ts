@@ -1,4 +1,4 @@
-import { build, stop } from 'esbuild';
+import { buildToText } from '../core/esbuild.ts';
 import { fileURLToPath } from 'node:url';
 import { formatMs } from '../core/duration.ts';
 import { HarnessError } from '../core/errors.ts';
@@ -126,24 +126,18 @@ let clientBundle: string | undefined;
 /** Chart.js and the page's drawing code as one inline script: the report opens offline. */
 async function client(): Promise<string> {
   if (clientBundle !== undefined) return clientBundle;
-  try {
-    const out = await build({
-      entryPoints: [fileURLToPath(new URL('./browser/charts.ts', import.meta.url))],
-      bundle: true,
-      write: false,
-      format: 'iife',
-      platform: 'browser',
-      target: 'es2020',
-      minify: true,
-      legalComments: 'none',
-      logLevel: 'silent',
-    });
-    clientBundle = out.outputFiles[0]?.text ?? '';
-    return clientBundle;
-  } finally {
-    // esbuild keeps a service process alive otherwise; a run leaves no process behind.
-    await stop();
-  }
+  // esbuild's service stopped after it (core/esbuild.ts): a run leaves no process behind.
+  clientBundle = await buildToText({
+    entryPoints: [fileURLToPath(new URL('./browser/charts.ts', import.meta.url))],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  return clientBundle;
 }
 
 function figuresTable(rows: [string, Figures][]): string {

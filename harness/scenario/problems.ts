@@ -20,6 +20,9 @@ export function zodFix(issue: z.core.$ZodIssue): string {
       return issue.format === 'regex' ? `match the pattern ${issue.pattern ?? ''}` : `use the ${issue.format} format`;
     case 'too_small':
       return 'give a larger value (or a non-empty one)';
+    // A schema that checks a value itself says its fix (z.custom's params).
+    case 'custom':
+      return typeof issue.params?.['fix'] === 'string' ? issue.params['fix'] : 'see the scenario section of the README';
     default:
       return 'see the scenario section of the README';
   }

@@ -200,7 +200,7 @@ describe('resolveScenario', () => {
     expect(r.load).toMatchObject({ durationMs: 30_000, requestTimeoutMs: 10_000, preAllocatedVUs: 40, maxVUs: 110 });
     expect(r.steady.map((e) => e.source)).toEqual(['p95 < 100ms']);
     const app = r.parts.find((p) => p.name === 'app');
-    expect(app).toMatchObject({ env: { MODE: 'broken' }, health: '/health' });
+    expect(app).toMatchObject({ env: { MODE: 'broken' }, health: { http: '/health' } });
   });
 
   it('accepts -> as well as → in link names', () => {
@@ -621,7 +621,18 @@ describe('resolveScenario', () => {
         timeline: [],
       }),
       'stack.app.health',
-      /a URL path/,
+      /not a health check: a path \('\/health', no space or line break\), 'tcp', or \{ command: \[\.\.\.\] \}/,
+    ],
+    [
+      'a health check that is neither a path, tcp nor a command',
+      (d) => ({
+        ...d,
+        stack: () => ({ app: service({ command: ['x'], health: { cmd: ['redis-cli', 'ping'] } as never }) }),
+        load: { ...d.load, target: 'app' },
+        timeline: [],
+      }),
+      'stack.app.health',
+      /not a health check/,
     ],
   ];
   for (const [what, mutate, field, message] of bad) {

@@ -4,4 +4,5 @@ export type { StackPart } from './parts/index.ts';
 export { gateway, type GatewayPart, type HealthCheck } from './parts/gateway.ts';
 export { mariadb, type MariaDbPart } from './parts/mariadb.ts';
 export { redis, type RedisPart } from './parts/redis.ts';
-export { service, type ServicePart } from './parts/service.ts';
+export { container, program, service, type ServicePart } from './parts/service.ts';
+export type { HealthOption } from './health.ts';

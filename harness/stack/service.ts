@@ -6,6 +6,7 @@ import { expandVars } from '../core/expand.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
+import { describeHealth, expandHealth, probeLocal, type Health, type ProbeAnswer } from './health.ts';
 import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
 
 const log = debug('stack:service');
@@ -14,7 +15,7 @@ export interface ServiceOptions {
   name: string;
   command: readonly string[];
   env: Readonly<Record<string, string>>;
-  health: string;
+  health: Health;
   startupTimeoutMs: number;
   /** A fixed port; default a free one. */
   port?: number;
@@ -92,6 +93,7 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
   const own: Record<string, string> = { ...opts.env, PORT: String(port), HOST: '127.0.0.1' };
   const env = Object.fromEntries(Object.entries(own).map(([k, v]) => [k, expandVars(v, own)]));
   const argv = opts.command.map((a) => expandVars(a, env));
+  const health = expandHealth(opts.health, (a) => expandVars(a, env));
   const run = opts.supervisor === 'pm2' ? underPm2(opts.name, argv, env, dir, opts.cwd ?? process.cwd()) : { argv, env };
   const [command = '', ...args] = run.argv;
   const url = `http://127.0.0.1:${port}`;
@@ -113,17 +115,17 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
 
   const waitHealthy = async () => {
     const p = proc;
-    // What the health path last answered: the error says it (a 404 means another path, not a slow start).
-    let last: { status: number; statusText: string } | undefined;
-    // Since when it has answered the same 4xx: a path the service does not serve, whatever the wait.
+    // What the last probe found: the error says it (a 404 means another path, not a slow start).
+    let last: ProbeAnswer | undefined;
+    // Since when the health path has answered the same 4xx: a path the service does not serve, whatever the wait.
     let clientErrorSince: number | undefined;
     const ready = await waitUntil(
       async () => {
-        const r = await fetch(`${url}${opts.health}`, { signal: AbortSignal.timeout(1000) });
-        await r.body?.cancel();
-        clientErrorSince = r.status >= 400 && r.status < 500 && r.status === last?.status ? (clientErrorSince ?? Date.now()) : undefined;
-        last = { status: r.status, statusText: r.statusText };
-        return r.status === 200;
+        const a = await probeLocal(health, { port, env: run.env, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+        const clientError = a.status !== undefined && a.status >= 400 && a.status < 500;
+        clientErrorSince = clientError && a.status === last?.status ? (clientErrorSince ?? Date.now()) : undefined;
+        last = a;
+        return a.ready;
       },
       {
         timeoutMs: opts.startupTimeoutMs,
@@ -132,28 +134,7 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
           p.hasExited ? p.exitDescription : clientErrorSince !== undefined && Date.now() - clientErrorSince >= WRONG_PATH_MS ? 'a client error' : undefined,
       },
     );
-    if (!ready) {
-      if (p.hasExited) {
-        throw new StackStartError(
-          opts.name,
-          `the process ${p.exitDescription} before ${opts.health} answered 200`,
-          p.commandLine(),
-          p.tail(),
-          `read the log lines above; the service must keep running and answer 200 on ${opts.health}`,
-        );
-      }
-      throw new StackStartError(
-        opts.name,
-        last
-          ? `${opts.health} answered ${last.status}${last.statusText ? ` ${last.statusText}` : ''}, not 200, for ${clientErrorSince !== undefined ? `${WRONG_PATH_MS} ms (a 4xx the whole time: a path it does not serve, not a slow start)` : `${opts.startupTimeoutMs} ms`}`
-          : `nothing answered on ${url} within ${opts.startupTimeoutMs} ms`,
-        p.commandLine(),
-        p.tail(),
-        last
-          ? `set the service's health option to a path that answers 200 when it is ready (now '${opts.health}'), e.g. health: '/'`
-          : `make the service listen on 127.0.0.1:$PORT (it gets PORT=${port} and HOST=127.0.0.1 in its environment), give port: if it cannot take $PORT, or raise startupTimeout (now ${opts.startupTimeoutMs} ms)`,
-      );
-    }
+    if (!ready) throw notReady({ ...opts, health }, { process: p, port, last, wrongPath: clientErrorSince !== undefined });
   };
   await waitHealthy();
   log(`started ${opts.name} on ${url} in ${Date.now() - t0} ms`);
@@ -174,6 +155,45 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
     stop: () => stop(),
     [Symbol.asyncDispose]: () => stop(),
   };
+}
+
+/** Why a part's start failed: its process exited, its health path answered something else, or nothing was ready in time. */
+function notReady(opts: ServiceOptions, o: { process: ManagedProcess; port: number; last: ProbeAnswer | undefined; wrongPath: boolean }): StackStartError {
+  const p = o.process;
+  const ready = describeHealth(opts.health);
+  if (p.hasExited)
+    return new StackStartError(
+      opts.name,
+      `the process ${p.exitDescription} before ${ready}`,
+      p.commandLine(),
+      p.tail(),
+      `read the log lines above; the process must keep running (it is ready when ${ready})`,
+    );
+  const path = 'http' in opts.health ? opts.health.http : undefined;
+  const answer = o.last?.status;
+  if (path !== undefined && answer !== undefined)
+    return new StackStartError(
+      opts.name,
+      `${path} answered ${answer}${o.last?.statusText ? ` ${o.last.statusText}` : ''}, not 200, for ${o.wrongPath ? `${WRONG_PATH_MS} ms (a 4xx the whole time: a path it does not serve, not a slow start)` : `${opts.startupTimeoutMs} ms`}`,
+      p.commandLine(),
+      p.tail(),
+      `set the service's health option to a path that answers 200 when it is ready (now '${path}'), e.g. health: '/', or health: 'tcp' for a server that is not HTTP`,
+    );
+  if ('command' in opts.health)
+    return new StackStartError(
+      opts.name,
+      `\`${opts.health.command.join(' ')}\` did not exit 0 within ${opts.startupTimeoutMs} ms${o.last?.said ? ` (last: ${o.last.said})` : ''}`,
+      p.commandLine(),
+      p.tail(),
+      `make the health command exit 0 once the part is ready (it runs in the part's folder with its environment, PORT=${o.port}), or raise startupTimeout (now ${opts.startupTimeoutMs} ms)`,
+    );
+  return new StackStartError(
+    opts.name,
+    `nothing ${'tcp' in opts.health ? 'accepted a connection' : 'answered'} on 127.0.0.1:${o.port} within ${opts.startupTimeoutMs} ms`,
+    p.commandLine(),
+    p.tail(),
+    `make the part listen on 127.0.0.1:$PORT (it gets PORT=${o.port} and HOST=127.0.0.1 in its environment), give port: if it cannot take $PORT, or raise startupTimeout (now ${opts.startupTimeoutMs} ms)`,
+  );
 }
 
 /** The service's setup step: once, before the service starts; a failure stops the run with its output. */

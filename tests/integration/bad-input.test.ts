@@ -114,7 +114,7 @@ const CASES: [string, string | null, string, RegExp, { mode?: string }?][] = [
     'a service with only an image, run locally',
     source('', "{ app: service({ image: 'team/api:1' }), edge: gateway({ to: 'app', timeout: '1s' }) }"),
     'stack.app',
-    /app has no command: locally a service is a process started from its command/,
+    /app has no command: locally a part of this kind is a process started from its command \(an image, a container\(\) part, runs on --stack containers only\)/,
   ],
   ['stack function throws', source("stack: () => { throw new Error('no config'); },"), 'stack', /threw: no config/],
   ['scenario file missing', null, '', /does not exist/],

@@ -153,7 +153,7 @@ export function blobServicePart(name: string, dependsOn: string[] = []): Resolve
     name,
     command: ['node', path.resolve('tests/integration/scenarios/blob-server.cjs')],
     env: {},
-    health: '/health',
+    health: { http: '/health' },
     dependsOn,
     startupTimeoutMs: 20_000,
     timeoutsMs: {},

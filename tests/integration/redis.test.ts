@@ -23,7 +23,7 @@ describe('redis part and flushCache on a real redis-server', () => {
             name: 'app',
             command: ['node', '--import', 'tsx', 'fixtures/photo/imager.ts'],
             env: {},
-            health: '/health',
+            health: { http: '/health' },
             dependsOn: ['cache'],
             startupTimeoutMs: 20_000,
             timeoutsMs: {},

@@ -9,16 +9,20 @@
 //
 //	brownout-holder run -- <command> [args...]
 //	brownout-holder kill <SIGNAL>   (docker exec: the signal to every child of PID 1, what serves the part)
+//	brownout-holder probe <PORT>    (docker exec: exit 0 when a TCP connection to 127.0.0.1:PORT opens in
+//	                                 the container; a part's `health: 'tcp'` in any image, no shell needed)
 package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // The markers the harness reads in the container's output (harness/stack/containers/base.ts).
@@ -170,6 +174,19 @@ func main() {
 			os.Exit(2)
 		}
 		os.Exit(killChildrenOfInit(sig))
+	case len(args) == 2 && args[0] == "probe":
+		port, err := strconv.Atoi(args[1])
+		if err != nil || port < 1 || port > 65535 {
+			fmt.Fprintln(os.Stderr, "brownout-holder probe: not a port:", args[1])
+			os.Exit(2)
+		}
+		conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "brownout-holder probe:", err)
+			os.Exit(1)
+		}
+		_ = conn.Close()
+		os.Exit(0)
 	case len(args) >= 2 && args[0] == "run":
 		argv := args[1:]
 		if argv[0] == "--" {
@@ -180,6 +197,6 @@ func main() {
 		}
 		(&holder{argv: argv}).run()
 	}
-	fmt.Fprintln(os.Stderr, "usage: brownout-holder run -- <command> [args...] | brownout-holder kill <SIGNAL>")
+	fmt.Fprintln(os.Stderr, "usage: brownout-holder run -- <command> [args...] | brownout-holder kill <SIGNAL> | brownout-holder probe <PORT>")
 	os.Exit(2)
 }

@@ -4,7 +4,8 @@
 // loads testcontainers.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
+import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer, Wait, type WaitStrategy } from 'testcontainers';
+import { waitUntil } from '../../core/ports.ts';
 import { StackError } from '../../core/errors.ts';
 import type { ServiceBuild } from './base.ts';
 
@@ -27,6 +28,53 @@ export class LoopbackContainer extends GenericContainer {
     }
     this.hostConfig.Dns = ['127.0.0.1'];
   }
+}
+
+/**
+ * Started is enough for testcontainers: the part's own readiness probe follows (readyByExec), for a
+ * check testcontainers' strategies cannot make in any image (forListeningPorts and
+ * forSuccessfulCommand need a shell in it).
+ */
+export class StartedOnly implements WaitStrategy {
+  private ms = 0;
+  async waitUntilReady(): Promise<void> {}
+  withStartupTimeout(ms: number): this {
+    this.ms = ms;
+    return this;
+  }
+  isStartupTimeoutSet(): boolean {
+    return this.ms > 0;
+  }
+  getStartupTimeout(): number {
+    return this.ms;
+  }
+}
+
+/**
+ * Polls `argv` in a started container (`docker exec`) until it exits 0; past `timeoutMs` the
+ * container is stopped and the error names the part, what did not happen (`failed`) and the
+ * probe's last answer.
+ */
+export async function readyByExec(
+  started: StartedTestContainer,
+  o: { part: string; argv: readonly string[]; failed: string; timeoutMs: number; fix: string },
+): Promise<void> {
+  let last = '';
+  const ready = await waitUntil(
+    async () => {
+      const r = await started.exec([...o.argv]);
+      last = `exit ${r.exitCode}${r.output.trim() ? `: ${r.output.trim().slice(0, 300)}` : ''}`;
+      return r.exitCode === 0;
+    },
+    { timeoutMs: o.timeoutMs, intervalMs: 100 },
+  );
+  if (ready) return;
+  await started.stop({ timeout: 1_000 }).catch(() => undefined);
+  throw new StackError(
+    `${o.part}: ${o.failed} within ${o.timeoutMs} ms`,
+    `container ${started.getId().slice(0, 12)}: docker exec ${o.argv.join(' ')}: ${last || 'no answer'}`,
+    o.fix,
+  );
 }
 
 /** A part's container on the run's network: the run's labels, the network, and the part's alias there. */

@@ -119,7 +119,7 @@ describe('containers plan: the scenario stack mapped to containers', () => {
       IMAGER_URL: 'http://toxiproxy:20001',
       MODE: 'broken',
     });
-    expect(app.health).toBe('/health');
+    expect(app.health).toEqual({ http: '/health' });
     expect(app.supervised).toBe(false);
 
     // HAProxy: the same generated config, servers on the Toxiproxy container, the 503 error page, stats over TCP.
@@ -262,7 +262,7 @@ describe('which backend a part can run on, said before anything starts', () => {
     });
     const bare = sc.parts.map((p) => (p.kind === 'service' ? { ...p, build: undefined, command: ['node', 'server.js'] } : p));
     const e = backendProblem(bare as typeof sc.parts, 'containers');
-    expect(e?.message).toBe('web has no image to run in on --stack containers');
+    expect(e?.message).toBe('web has no image to run in on --stack containers (a program() part runs locally only)');
     expect(e?.fix).toMatch(/build: \{ context: '\.', dockerfile: 'Dockerfile' \}.*image: 'name:tag'/);
     expect(backendProblem(bare as typeof sc.parts, 'local')).toBeUndefined();
   });

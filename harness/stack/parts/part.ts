@@ -11,9 +11,8 @@ import type { LadderPart } from '../../metrics/index.ts';
  * RFC 3986's path and query characters only. Written into HAProxy's config and HTTP request lines,
  * so no space, line break or '#' can add a line of its own.
  */
-export const urlPath = z
-  .string()
-  .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, "a URL path: '/' then letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ % / ? (no space or line break)");
+export const URL_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
+export const urlPath = z.string().regex(URL_PATH, "a URL path: '/' then letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ % / ? (no space or line break)");
 
 /** The stack part kinds. */
 export type PartKindName = 'mariadb' | 'redis' | 'service' | 'gateway';

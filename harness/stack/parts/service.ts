@@ -6,6 +6,7 @@ import { expandVars } from '../../core/expand.ts';
 import { waitUntil } from '../../core/ports.ts';
 import { holderPath } from '../../core/tools.ts';
 import { alias, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, serviceBuild, type ServiceBuild } from '../containers/base.ts';
+import { containerProbe, describeHealth, expandHealth, healthSchema, PROBE_TIMEOUT_MS, resolveHealth, type Health, type HealthOption } from '../health.ts';
 import { pm2Ecosystem, startService, type StartedService } from '../service.ts';
 import {
   type ContainerControl,
@@ -16,7 +17,6 @@ import {
   mainProcessFaults,
   type PartKind,
   type PartResolveContext,
-  urlPath,
 } from './part.ts';
 
 /** The service under test, or any helper process: a command that serves HTTP on $PORT. */
@@ -29,8 +29,12 @@ export interface ServicePart {
   command?: readonly string[];
   /** Extra environment. The harness also sets PORT and, per dependency, <NAME>_HOST/_PORT/_URL (services) or <NAME>_HOST/_PORT/_USER/_PASSWORD/_DATABASE (databases). */
   env?: Readonly<Record<string, string>>;
-  /** Path answered with 200 once ready. Default '/health'. */
-  health?: string;
+  /**
+   * When it is ready: a path answering HTTP 200 ('/health', the default), 'tcp' (its port accepts a
+   * connection: a server that is not HTTP), or { command: [...] } (exits 0; on containers run in its
+   * container with `docker exec`).
+   */
+  health?: HealthOption;
   /** Parts this service connects to; each link goes through its own Toxiproxy proxy. */
   dependsOn?: readonly string[];
   /** How long start-up may take. Default '20s'. */
@@ -85,7 +89,7 @@ export interface ResolvedService {
   name: string;
   command?: readonly string[];
   env: Readonly<Record<string, string>>;
-  health: string;
+  health: Health;
   dependsOn: readonly string[];
   startupTimeoutMs: number;
   port?: number;
@@ -103,6 +107,31 @@ export interface ResolvedService {
 
 export const service = (o: Omit<ServicePart, 'kind'>): ServicePart => ({ kind: 'service', ...o });
 
+/** What container() and program() share with a service: its env, readiness, dependencies and start. */
+type AnyProgram = Pick<ServicePart, 'env' | 'health' | 'dependsOn' | 'startupTimeout' | 'setup' | 'setupTimeout'>;
+
+/**
+ * Any dependency in a container (on --stack containers only): an image on the engine or built here,
+ * on its `port` in its container, ready by `health` (default '/health'; 'tcp' for a server that is
+ * not HTTP). Its `command` replaces the image's CMD. A part that depends on it is told <NAME>_HOST,
+ * _PORT and _URL (its link's proxy); every link fault and the process faults act on it.
+ */
+export const container = (
+  o: AnyProgram &
+    ({ image: string; build?: never } | { build: ServiceBuildOptions; image?: never }) & { port: number; command?: readonly string[]; workdir?: string },
+): ServicePart => ({ kind: 'service', ...o });
+
+/**
+ * Any program as a dependency, locally (the local backend only): its `command` (`${PORT}` is the free
+ * port it gets, or give `port`), in the scenario's folder or `cwd`, ready by `health` (default
+ * '/health'; 'tcp' for a server that is not HTTP, or { command }). As container(), reached through
+ * its own proxy and told to its dependents as <NAME>_HOST, _PORT and _URL.
+ */
+export const program = (o: AnyProgram & { command: readonly string[]; port?: number; cwd?: string; supervisor?: 'pm2' }): ServicePart => ({
+  kind: 'service',
+  ...o,
+});
+
 export const SERVICE_DEFAULTS = { health: '/health', startupTimeoutMs: 20_000, setupTimeoutMs: 120_000 } as const;
 
 const duration = z.string().min(1);
@@ -117,7 +146,7 @@ export interface ServicePlan extends ContainerPlanBase {
   /** The command; undefined: the image's own ENTRYPOINT and CMD (under the holder). */
   command: string[] | undefined;
   env: Record<string, string>;
-  health: string;
+  health: Health;
   startupTimeoutMs: number;
   files: { target: string; content: string }[];
   supervised: boolean;
@@ -132,6 +161,16 @@ export const HOLDER_PATH = '/.brownout-holder';
 
 /** How long a bare service's restart may take to stop the old process. */
 const RESTART_STOP_MS = 10_000;
+
+/** One readiness probe of a service's container: its health path through the published port, or the probe in the container. */
+async function probeContainer(c: ServicePlan, control: Pick<ContainerControl, 'urlOf' | 'exec'>): Promise<boolean> {
+  if ('http' in c.health) {
+    const r = await fetch(`${control.urlOf(c.port)}${c.health.http}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await r.body?.cancel();
+    return r.status === 200;
+  }
+  return (await control.exec(containerProbe(c.health, c.port, HOLDER_PATH))).exitCode === 0;
+}
 
 /**
  * A service's process faults in its container. A kill reaches what serves it, as locally: the
@@ -163,12 +202,9 @@ export function serviceFaults(c: ServicePlan, control: ContainerControl): Contai
       });
       await control.signal('SIGHUP');
       await stopped;
-      // Ready again when its health check answers 200, as after any start.
-      const ready = await waitUntil(async () => (await fetch(`${control.urlOf(c.port)}${c.health}`, { signal: AbortSignal.timeout(1000) })).status === 200, {
-        timeoutMs: c.startupTimeoutMs,
-        intervalMs: 50,
-      });
-      if (!ready) throw gone(`did not answer 200 on ${c.health} within ${c.startupTimeoutMs} ms of its restart`);
+      // Ready again when its health check says so, as after any start.
+      const ready = await waitUntil(() => probeContainer(c, control), { timeoutMs: c.startupTimeoutMs, intervalMs: 50 });
+      if (!ready) throw gone(`was not ready (${describeHealth(c.health)}) within ${c.startupTimeoutMs} ms of its restart`);
     },
   };
 }
@@ -194,12 +230,12 @@ function resolveImage(p: ServicePart, ctx: PartResolveContext): Pick<ResolvedSer
 function cannotRunOn(part: ResolvedService, backend: 'local' | 'containers'): { message: string; fix: string } | undefined {
   if (backend === 'local' && !part.command)
     return {
-      message: `${part.name} has no command: locally a service is a process started from its command`,
+      message: `${part.name} has no command: locally a part of this kind is a process started from its command (an image, a container() part, runs on --stack containers only)`,
       fix: `give stack.${part.name}.command, or run it with --stack containers (where its image's own CMD runs)`,
     };
   if (backend === 'containers' && !part.build && !part.image)
     return {
-      message: `${part.name} has no image to run in on --stack containers`,
+      message: `${part.name} has no image to run in on --stack containers (a program() part runs locally only)`,
       fix: `give stack.${part.name}.build: { context: '.', dockerfile: 'Dockerfile' } (built here) or image: 'name:tag' (already on the engine); README, "Your own service on containers"`,
     };
   if (backend === 'containers' && part.supervisor === 'pm2' && !part.command)
@@ -213,7 +249,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
     kind: z.literal('service'),
     command: z.array(z.string().min(1)).min(1).optional(),
     env: z.record(z.string(), z.string()).optional(),
-    health: urlPath.optional(),
+    health: healthSchema.optional(),
     dependsOn: z.array(z.string()).optional(),
     startupTimeout: duration.optional(),
     port: z.number().int().min(1).max(65535).optional(),
@@ -261,7 +297,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       ...(p.command ? { command: p.command } : {}),
       env: { ...timeoutEnv, ...(p.env ?? {}) },
       timeoutsMs,
-      health: p.health ?? SERVICE_DEFAULTS.health,
+      health: resolveHealth(p.health, SERVICE_DEFAULTS.health),
       dependsOn: deps,
       startupTimeoutMs: ctx.duration('startupTimeout', p.startupTimeout, SERVICE_DEFAULTS.startupTimeoutMs) ?? SERVICE_DEFAULTS.startupTimeoutMs,
       cwd: ctx.dir('cwd', p.cwd),
@@ -322,7 +358,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       port,
       command,
       env,
-      health: part.health,
+      health: expandHealth(part.health, (a) => expandVars(a, env)),
       startupTimeoutMs: part.startupTimeoutMs,
       files: ecosystem ? [ecosystem] : [],
       supervised: pm2,
@@ -331,7 +367,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
     };
   },
   startContainer: async (c, ctx) => {
-    const { imageBuilt, imageCommand, oneOff, onRunNetwork, Wait } = await import('../containers/container.ts');
+    const { imageBuilt, imageCommand, oneOff, onRunNetwork, readyByExec, StartedOnly, Wait } = await import('../containers/container.ts');
     const image = 'build' in c.run ? c.run.build.tag : c.run.image;
     if ('build' in c.run) await imageBuilt(c.run.build);
     const holder = holderPath();
@@ -348,14 +384,30 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       .withCopyFilesToContainer([{ source: holder, target: HOLDER_PATH, mode: 0o755 }])
       .withCopyContentToContainer(c.files)
       .withExposedPorts(c.port)
-      .withWaitStrategy(Wait.forHttp(c.health, c.port).forStatusCode(200))
+      .withWaitStrategy('http' in c.health ? Wait.forHttp(c.health.http, c.port).forStatusCode(200) : new StartedOnly())
       .withStartupTimeout(c.startupTimeoutMs);
     if (c.workdir) container = container.withWorkingDir(c.workdir);
     // A bare service under the holder (PID 1), so that its death is a process's death, as locally:
     // its own command, or the image's ENTRYPOINT and CMD.
     if (c.supervised) container = container.withCommand(c.command ?? []);
     else container = container.withEntrypoint([HOLDER_PATH, 'run', '--']).withCommand(c.command ?? (await imageCommand(image, c.part)));
-    return container.start();
+    const started = await container.start();
+    // 'tcp' or a command: probed in the container (the holder dials the port; the command as given).
+    if (!('http' in c.health))
+      await readyByExec(started, {
+        part: c.part,
+        argv: containerProbe(c.health, c.port, HOLDER_PATH),
+        failed:
+          'tcp' in c.health
+            ? `nothing accepted a connection on port ${c.port} in its container`
+            : `\`${c.health.command.join(' ')}\` did not exit 0 in its container`,
+        timeoutMs: c.startupTimeoutMs,
+        fix:
+          'tcp' in c.health
+            ? `make the image listen on port ${c.port} (the part's port: option), or raise startupTimeout`
+            : `make the health command exit 0 in the image once the part is ready, or raise startupTimeout`,
+      });
+    return started;
   },
   runningContainer: async (c, _container, ctx) => {
     const faults = serviceFaults(c, ctx.control);
