@@ -55,6 +55,11 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
   const socketPath = path.join(dir, 'mysqld.sock');
   const filesDir = path.join(dir, 'files');
   mkdirSync(filesDir, { mode: 0o700 });
+  // Its own temp dir: MariaDB's temporary tables are files there ('#sql-temptable-…'), and servers
+  // sharing one (TMPDIR, two runs side by side) removed each other's: seen as "Unknown table
+  // 'mysql.tmp_user_sys'" from one of two datadirs initialised at once.
+  const tmpDir = path.join(dir, 'tmp');
+  mkdirSync(tmpDir, { mode: 0o700 });
   const port = await freePort();
   const installDb = findBinary('mariadb-install-db');
   const mariadbd = findBinary('mariadbd');
@@ -69,7 +74,7 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
     '--skip-name-resolve',
   ];
   try {
-    await run(installDb, installArgs, { timeout: 60_000 });
+    await run(installDb, installArgs, { timeout: 60_000, env: { ...process.env, TMPDIR: tmpDir } });
   } catch (e) {
     const out = e as { stderr?: string; stdout?: string };
     const tail = `${out.stdout ?? ''}${out.stderr ?? ''}`
@@ -94,6 +99,7 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
     args: [
       '--no-defaults',
       `--datadir=${datadir}`,
+      `--tmpdir=${tmpDir}`,
       `--socket=${socketPath}`,
       `--port=${port}`,
       '--bind-address=127.0.0.1',

@@ -76,7 +76,9 @@ describe.each(['local', 'containers'] as const)('any program or image as a part:
     const t0 = Date.now();
     const o = await runOn(backend, neverReady);
     expect(o.exitCode).toBe(2);
-    expect(o.error?.message).toMatch(backend === 'local' ? /^probe: `false` did not exit 0 within 2000 ms \(last: exit 1\)/ : /^probe: `false` did not exit 0 in its container within 2000 ms/);
+    expect(o.error?.message).toMatch(
+      backend === 'local' ? /^probe: `false` did not exit 0 within 2000 ms \(last: exit 1\)/ : /^probe: `false` did not exit 0 in its container within 2000 ms/,
+    );
     if (backend === 'containers') expect((o.error as { where?: string }).where).toMatch(/docker exec false: exit 1/);
     // Told at the start's bound, not later.
     expect(Date.now() - t0).toBeLessThan(60_000);

@@ -39,3 +39,29 @@ describe('lockWait on a real MariaDB', () => {
     expect(await newProcesses(before)).toEqual([]);
   });
 });
+
+describe('MariaDB servers side by side', () => {
+  // Runs side by side on one machine share TMPDIR; MariaDB keeps its temporary tables there, and a
+  // server starting removed those of another initialising its datadir ("Unknown table
+  // 'mysql.tmp_user_sys'"; this test failed once in three before each server had its own tmpdir).
+  it('six started a moment apart, sharing TMPDIR (one starting while another initialises), each initialise their datadir and answer', async () => {
+    const before = stackProcesses();
+    await Promise.all(
+      [0, 1, 2, 3, 4, 5].map(async (i) => {
+        await new Promise((r) => setTimeout(r, i * 250));
+        await withPhotoDb(async (stack) => {
+          const db = stack.parts.get('db');
+          if (db?.kind !== 'mariadb') throw new Error('no db');
+          const conn = await mysql.createConnection({ host: '127.0.0.1', port: db.port, user: db.user, password: db.password, database: db.database });
+          try {
+            const [rows] = await conn.query('SELECT COUNT(*) AS n FROM albums');
+            expect((rows as { n: number }[])[0]?.n).toBeGreaterThan(0);
+          } finally {
+            await conn.end();
+          }
+        });
+      }),
+    );
+    expect(await newProcesses(before)).toEqual([]);
+  }, 120_000);
+});

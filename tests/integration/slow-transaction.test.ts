@@ -9,12 +9,19 @@ import { AGAIN_IF_BUSY, newProcesses, runTempDirs, stackProcesses } from './help
 
 const SCENARIO = 'scenarios/slow-transaction.ts';
 
-// One broken run serves two tests: the gate's verdict and the check against the gateway's own log.
-let brokenRun: Promise<{ before: ReturnType<typeof stackProcesses>; o: RunOutcome }> | undefined;
-const broken = () =>
-  (brokenRun ??= (async () => {
+// Both modes run side by side, once (each on its own stack and ports; a local run takes a small
+// share of this machine: incidents.ts runModes): the fixed run serves the first test, the broken run
+// the other two (the gate's verdict and the check against the gateway's own log). What they left is
+// read once both have ended.
+let bothRuns: Promise<{ fixed: RunOutcome; broken: RunOutcome; left: string[]; dirsBefore: string[]; dirsAfter: string[] }> | undefined;
+const runs = () =>
+  (bothRuns ??= (async () => {
     const before = stackProcesses();
-    return { before, o: await runScenario({ scenarioFile: SCENARIO, mode: 'broken', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY }) };
+    const dirsBefore = runTempDirs();
+    const [fixed, broken] = await Promise.all(
+      (['fixed', 'broken'] as const).map((mode) => runScenario({ scenarioFile: SCENARIO, mode, reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY })),
+    );
+    return { fixed: fixed as RunOutcome, broken: broken as RunOutcome, left: await newProcesses(before), dirsBefore, dirsAfter: runTempDirs() };
   })());
 
 function percentile(durations: readonly number[], p: number): number {
@@ -27,17 +34,15 @@ const p95 = (durations: readonly number[]) => percentile(durations, 95);
 // The harness is proven both ways: the fixed fixture passes the gate, the broken one fails it.
 describe('slow-transaction scenario on the real stack', () => {
   it('fixed mode passes the gate and leaves nothing behind', async () => {
-    const before = stackProcesses();
-    const dirs = runTempDirs();
-    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'fixed', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
+    const { fixed: o, left, dirsBefore, dirsAfter } = await runs();
     const failed = o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}: ${x.measured ?? x.note}`);
     expect(o.error).toBeUndefined();
     expect(failed).toEqual([]);
     expect(o.exitCode).toBe(0);
     expect(o.toxicsLeft).toEqual([]);
     expect(o.cleanupFailures).toEqual([]);
-    expect(await newProcesses(before)).toEqual([]);
-    expect(runTempDirs()).toEqual(dirs);
+    expect(left).toEqual([]);
+    expect(dirsAfter).toEqual(dirsBefore);
     const dir = o.reportDir ?? '';
     expect(existsSync(path.join(dir, 'summary.md'))).toBe(true);
     // CI reads this one: a testcase per expectation, none failed.
@@ -60,7 +65,7 @@ describe('slow-transaction scenario on the real stack', () => {
   });
 
   it('broken mode fails the gate with at least half of the uploads answered 503 in the fault phase', async () => {
-    const { before, o } = await broken();
+    const { broken: o, left } = await runs();
     expect(o.error).toBeUndefined();
     expect(o.exitCode).toBe(1);
     const fault = o.result?.judgement.phases.find((p) => p.phase === 'fault');
@@ -92,7 +97,7 @@ describe('slow-transaction scenario on the real stack', () => {
     expect(summary).toContain('**inverted:**');
     expect(w?.counts.lost).toBe(0);
     expect(o.toxicsLeft).toEqual([]);
-    expect(await newProcesses(before)).toEqual([]);
+    expect(left).toEqual([]);
   });
 
   /**
@@ -103,7 +108,7 @@ describe('slow-transaction scenario on the real stack', () => {
    * are exercised on every run.
    */
   it('broken, against the gateway’s own log: per phase, the harness and HAProxy count the same requests and 5xx, and agree on p95 within the measured overhead', async () => {
-    const { o } = await broken();
+    const { broken: o } = await runs();
     expect(o.error?.message).toBeUndefined();
     const r = o.result as RunResult;
     const windows = faultWindows(r.timeline);

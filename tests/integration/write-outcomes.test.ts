@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../harness/index.ts';
+import { runScenario, type RunOutcome } from '../../harness/index.ts';
 import { AGAIN_IF_BUSY } from './helpers.ts';
 
 const SCENARIO = 'tests/integration/scenarios/photo-retries.ts';
@@ -7,9 +7,18 @@ const SCENARIO = 'tests/integration/scenarios/photo-retries.ts';
 // Clients that retry a 503 with the same key: the broken service's first try commits after the
 // gateway gave up, the retry inserts again. Proven both ways, on the real stack; and a service that
 // acknowledges before it commits.
+// The three modes run side by side, once (each on its own stack; a local run takes a small share of
+// this machine: incidents.ts runModes); each test reads its own.
+const MODES = ['broken', 'fixed', 'ack-early'] as const;
+let allRuns: Promise<RunOutcome[]> | undefined;
+const run = async (mode: (typeof MODES)[number]): Promise<RunOutcome> => {
+  allRuns ??= Promise.all(MODES.map((m) => runScenario({ scenarioFile: SCENARIO, mode: m, reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY })));
+  return (await allRuns)[MODES.indexOf(mode)] as RunOutcome;
+};
+
 describe('write outcomes on the real stack', () => {
   it('broken: a retried upload whose first try committed after its 503 is caught as a duplicate', async () => {
-    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'broken', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
+    const o = await run('broken');
     expect(o.error?.message).toBeUndefined();
     expect(o.exitCode).toBe(1);
     const w = o.result?.judgement.writes?.attempts;
@@ -25,7 +34,7 @@ describe('write outcomes on the real stack', () => {
   });
 
   it('fixed: every upload once, none committed after a failure', async () => {
-    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'fixed', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
+    const o = await run('fixed');
     expect(o.error?.message).toBeUndefined();
     const failed = o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}: ${x.measured ?? x.note}`);
     expect(failed).toEqual([]);
@@ -38,7 +47,7 @@ describe('write outcomes on the real stack', () => {
   // The photo fixture's third mode (slow-transaction's `make chaos MODE=ack-early` too), here on this
   // scenario's 20 s window: the check is the write outcome, not the incident.
   it('ack-early: a service that answers 201 before its commit, then rolls back, is caught as lost writes', async () => {
-    const o = await runScenario({ scenarioFile: SCENARIO, mode: 'ack-early', reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY });
+    const o = await run('ack-early');
     expect(o.error?.message).toBeUndefined();
     expect(o.exitCode).toBe(1);
     const w = o.result?.judgement.writes?.attempts;
