@@ -21,6 +21,8 @@ interface ProjectPackage {
   name?: string;
   main?: string;
   scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
 }
 
 /**
@@ -102,6 +104,12 @@ export function initProject(projectDir: string, o: InitOptions, out: (line: stri
     writeFileSync(pkgFile, `${JSON.stringify(raw, null, indent)}\n`);
     out(`added    package.json scripts.chaos ("${script}")`);
   }
+  // The type check the tsconfig is for needs TypeScript in the project: brownout does not bring it,
+  // and `npx tsc` without it fetches an unrelated npm package named "tsc".
+  const tsconfigRel = path.relative(projectDir, tsconfigFile);
+  if (!pkg.devDependencies?.['typescript'] && !pkg.dependencies?.['typescript'])
+    out(`type check (optional): npm install -D typescript, then npx tsc -p ${tsconfigRel}`);
+  else out(`type check: npx tsc -p ${tsconfigRel}`);
   out(`next: read ${path.relative(projectDir, scenarioFile)} (its TODOs), then: npm run chaos`);
   return 0;
 }

@@ -65,6 +65,8 @@ describe("a team's own project: npm install -D the packed package, brownout init
     );
     expect(init.status, init.stderr).toBe(0);
     expect(init.stdout).toContain('wrote    chaos/scenario.ts');
+    // TypeScript is in this project (installed above): the check it can run, as it is.
+    expect(init.stdout).toContain('type check: npx tsc -p chaos/tsconfig.json');
     const pkg = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts).toEqual({ test: 'echo no tests', chaos: 'brownout run chaos/scenario.ts' });
     const scenarioText = readFileSync(path.join(project, 'chaos', 'scenario.ts'), 'utf8');
