@@ -15,7 +15,12 @@ function initIn(pkg: Record<string, unknown>): string[] {
   dirs.push(dir);
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg));
   const lines: string[] = [];
-  const code = initProject(dir, { command: 'node server.js', health: '/health', dir: 'chaos', database: 'none' }, (l) => lines.push(l), (l) => lines.push(`ERR ${l}`));
+  const code = initProject(
+    dir,
+    { command: 'node server.js', health: '/health', dir: 'chaos', database: 'none' },
+    (l) => lines.push(l),
+    (l) => lines.push(`ERR ${l}`),
+  );
   expect(code, lines.join('\n')).toBe(0);
   return lines;
 }

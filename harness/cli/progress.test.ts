@@ -14,6 +14,7 @@ const status = (elapsedMs: number, phase: LiveStatus['phase'], activeFaults: str
   windowP95Ms: 7.25,
   window503Rate: 0.012,
   windowFailedRate: 0.02,
+  windowNon2xxRate: 0.02,
 });
 
 function plainStream(): { stream: NodeJS.WriteStream; lines: string[] } {
@@ -31,15 +32,31 @@ describe('progress when output is not a terminal', () => {
     p.done();
     expect(lines).toEqual([
       'brownout: stack up in 1.6 s',
-      'brownout: +0.0s/45.0s baseline: 0 requests; last 5 s: p95 7.25ms, 503 1.20%, failed 2.00%; active: no fault',
-      'brownout: +5.0s/45.0s baseline: 200 requests; last 5 s: p95 7.25ms, 503 1.20%, failed 2.00%; active: no fault',
-      'brownout: +10.0s/45.0s fault: 400 requests; last 5 s: p95 7.25ms, 503 1.20%, failed 2.00%; active: latency 4s on app→imager',
+      'brownout: +0.0s/45.0s baseline: 0 requests; last 5 s: p95 7.25ms, 503 1.20%, failed 2.00%, non-2xx 2.00%; active: no fault',
+      'brownout: +5.0s/45.0s baseline: 200 requests; last 5 s: p95 7.25ms, 503 1.20%, failed 2.00%, non-2xx 2.00%; active: no fault',
+      'brownout: +10.0s/45.0s fault: 400 requests; last 5 s: p95 7.25ms, 503 1.20%, failed 2.00%, non-2xx 2.00%; active: latency 4s on app→imager',
     ]);
   });
 
   it('says — where there is nothing to measure yet', () => {
-    expect(describeLive({ ...status(0, 'baseline'), windowRequests: 0, windowP95Ms: undefined, window503Rate: undefined, windowFailedRate: undefined })).toBe(
-      '0 requests; last 5 s: p95 —, 503 —, failed —; active: no fault',
-    );
+    expect(
+      describeLive({
+        ...status(0, 'baseline'),
+        windowRequests: 0,
+        windowP95Ms: undefined,
+        window503Rate: undefined,
+        windowFailedRate: undefined,
+        windowNon2xxRate: undefined,
+      }),
+    ).toBe('0 requests; last 5 s: p95 —, 503 —, failed —; active: no fault');
+  });
+});
+
+describe('the live figures', () => {
+  it('name non-2xx answers beside failed ones, and leave them out when there are none', () => {
+    // A gateway answering 401 to everything during an outage: nothing "failed", every answer wrong.
+    const all401 = { ...status(20_000, 'fault'), window503Rate: 0, windowFailedRate: 0, windowNon2xxRate: 1 };
+    expect(describeLive(all401)).toContain('503 0.00%, failed 0.00%, non-2xx 100.00%;');
+    expect(describeLive({ ...all401, windowNon2xxRate: 0 })).toContain('failed 0.00%; active');
   });
 });

@@ -8,7 +8,9 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 /** The figures of one live status as words, shared by the terminal block and the plain lines. */
 export function describeLive(s: LiveStatus): string {
   const p95 = s.windowP95Ms === undefined ? '—' : formatMs(s.windowP95Ms);
-  return `${s.requests} requests; last 5 s: p95 ${p95}, 503 ${pct(s.window503Rate)}, failed ${pct(s.windowFailedRate)}; active: ${s.activeFaults.length ? s.activeFaults.join(', ') : 'no fault'}`;
+  // Every answer but a 2xx, when there is any: a 401 or a 404 for every request is not "failed" (5xx, no response).
+  const non2xx = (s.windowNon2xxRate ?? 0) > 0 ? `, non-2xx ${pct(s.windowNon2xxRate)}` : '';
+  return `${s.requests} requests; last 5 s: p95 ${p95}, 503 ${pct(s.window503Rate)}, failed ${pct(s.windowFailedRate)}${non2xx}; active: ${s.activeFaults.length ? s.activeFaults.join(', ') : 'no fault'}`;
 }
 
 function bar(done: number, width = 24): string {

@@ -32,6 +32,7 @@ describe('ResultTail', () => {
     const inWindow = [...all.requests].filter((r) => r.startMs >= last + 1 - 5000);
     expect(end.windowRequests).toBe(inWindow.length);
     expect(end.window503Rate).toBe(inWindow.filter((r) => r.status === 503).length / inWindow.length);
+    expect(end.windowNon2xxRate).toBe(inWindow.filter((r) => Math.floor(r.status / 100) !== 2).length / inWindow.length);
     expect(tail.poll(last + 60_000)).toMatchObject({ requests: all.requests.length, windowRequests: 0, windowP95Ms: undefined });
   });
 });

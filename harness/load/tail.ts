@@ -10,6 +10,8 @@ export interface LiveFigures {
   windowP95Ms: number | undefined;
   window503Rate: number | undefined;
   windowFailedRate: number | undefined;
+  /** Every answer but a 2xx (no response included): a 401 or 404 for every request shows here, not in "failed". */
+  windowNon2xxRate: number | undefined;
   windowRequests: number;
 }
 
@@ -60,10 +62,12 @@ export class ResultTail {
     const h = new LatencyHistogram();
     let s503 = 0;
     let failed = 0;
+    let non2xx = 0;
     for (const r of this.recent) {
       h.record(r.durationMs);
       if (r.status === 503) s503++;
       if (r.status === 0 || r.status >= 500) failed++;
+      if (Math.floor(r.status / 100) !== 2) non2xx++;
     }
     const n = this.recent.length;
     return {
@@ -72,6 +76,7 @@ export class ResultTail {
       windowP95Ms: n ? h.percentileMs(95) : undefined,
       window503Rate: n ? s503 / n : undefined,
       windowFailedRate: n ? failed / n : undefined,
+      windowNon2xxRate: n ? non2xx / n : undefined,
     };
   }
 }

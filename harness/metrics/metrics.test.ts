@@ -69,6 +69,11 @@ describe('rates and figures', () => {
     expect(measure(exp('rate(no_response) < 1%'), records).value).toBeCloseTo(1 / 6);
     expect(measure(exp('rate(failed) < 1%'), records).value).toBeCloseTo(3 / 6);
   });
+  it('rate(4xx) and rate(non2xx): the 404 is not failed, and is not a 2xx', () => {
+    expect(measure(exp('rate(4xx) < 1%'), records).value).toBeCloseTo(1 / 6);
+    expect(measure(exp('rate(non2xx) < 1%'), records).value).toBeCloseTo(4 / 6);
+    expect(measure(exp('rate(non2xx){name:upload} < 1%'), records).value).toBe(1);
+  });
   it('tag filters select the requests', () => {
     expect(measure(exp('rate(5xx){name:upload} < 1%'), records)).toMatchObject({ value: 2 / 3, count: 3 });
     expect(measure(exp('count{name:read} > 1'), records).value).toBe(3);

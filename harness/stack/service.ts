@@ -96,6 +96,9 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
   const health = expandHealth(opts.health, (a) => expandVars(a, env));
   const run = opts.supervisor === 'pm2' ? underPm2(opts.name, argv, env, dir, opts.cwd ?? process.cwd()) : { argv, env };
   const [command = '', ...args] = run.argv;
+  // What an error names: the command the user wrote (under PM2 the process is pm2-runtime and a temporary ecosystem file).
+  const quoted = (xs: readonly string[]) => xs.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  const shown = opts.supervisor === 'pm2' ? `${quoted(argv)} (under pm2-runtime)` : quoted(run.argv);
   const url = `http://127.0.0.1:${port}`;
   if (opts.setup) await runSetup(opts, { ...opts.setup, command: opts.setup.command.map((a) => expandVars(a, env)) }, env, dir, res);
   const spawnOne = () =>
@@ -134,7 +137,7 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
           p.hasExited ? p.exitDescription : clientErrorSince !== undefined && Date.now() - clientErrorSince >= WRONG_PATH_MS ? 'a client error' : undefined,
       },
     );
-    if (!ready) throw notReady({ ...opts, health }, { process: p, port, last, wrongPath: clientErrorSince !== undefined });
+    if (!ready) throw notReady({ ...opts, health }, { process: p, shown, port, last, wrongPath: clientErrorSince !== undefined });
   };
   await waitHealthy();
   log(`started ${opts.name} on ${url} in ${Date.now() - t0} ms`);
@@ -158,14 +161,17 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
 }
 
 /** Why a part's start failed: its process exited, its health path answered something else, or nothing was ready in time. */
-function notReady(opts: ServiceOptions, o: { process: ManagedProcess; port: number; last: ProbeAnswer | undefined; wrongPath: boolean }): StackStartError {
+function notReady(
+  opts: ServiceOptions,
+  o: { process: ManagedProcess; shown: string; port: number; last: ProbeAnswer | undefined; wrongPath: boolean },
+): StackStartError {
   const p = o.process;
   const ready = describeHealth(opts.health);
   if (p.hasExited)
     return new StackStartError(
       opts.name,
       `the process ${p.exitDescription} before ${ready}`,
-      p.commandLine(),
+      o.shown,
       p.tail(),
       `read the log lines above; the process must keep running (it is ready when ${ready})`,
     );
@@ -175,7 +181,7 @@ function notReady(opts: ServiceOptions, o: { process: ManagedProcess; port: numb
     return new StackStartError(
       opts.name,
       `${path} answered ${answer}${o.last?.statusText ? ` ${o.last.statusText}` : ''}, not 200, for ${o.wrongPath ? `${WRONG_PATH_MS} ms (a 4xx the whole time: a path it does not serve, not a slow start)` : `${opts.startupTimeoutMs} ms`}`,
-      p.commandLine(),
+      o.shown,
       p.tail(),
       `set the service's health option to a path that answers 200 when it is ready (now '${path}'), e.g. health: '/', or health: 'tcp' for a server that is not HTTP`,
     );
@@ -183,14 +189,14 @@ function notReady(opts: ServiceOptions, o: { process: ManagedProcess; port: numb
     return new StackStartError(
       opts.name,
       `\`${opts.health.command.join(' ')}\` did not exit 0 within ${opts.startupTimeoutMs} ms${o.last?.said ? ` (last: ${o.last.said})` : ''}`,
-      p.commandLine(),
+      o.shown,
       p.tail(),
       `make the health command exit 0 once the part is ready (it runs in the part's folder with its environment, PORT=${o.port}), or raise startupTimeout (now ${opts.startupTimeoutMs} ms)`,
     );
   return new StackStartError(
     opts.name,
     `nothing ${'tcp' in opts.health ? 'accepted a connection' : 'answered'} on 127.0.0.1:${o.port} within ${opts.startupTimeoutMs} ms`,
-    p.commandLine(),
+    o.shown,
     p.tail(),
     `make the part listen on 127.0.0.1:$PORT (it gets PORT=${o.port} and HOST=127.0.0.1 in its environment), give port: if it cannot take $PORT, or raise startupTimeout (now ${opts.startupTimeoutMs} ms)`,
   );

@@ -17,4 +17,28 @@ describe('a part that fails to start', () => {
     expect(await newProcesses(before)).toEqual([]);
     expect(runTempDirs()).toEqual(dirs);
   });
+
+  it('under pm2 (which restarts it and never exits): the error at startupTimeout names the command the user wrote, not PM2\'s temporary file', async () => {
+    const before = stackProcesses();
+    const o = await runScenario({
+      scenarioFile: 'tests/integration/scenarios/bad-start.ts',
+      reportsDir: 'reports/test',
+      definition: (d) => ({
+        ...d,
+        stack: (ctx) => {
+          const parts = d.stack(ctx);
+          const app = parts['app'];
+          if (app?.kind !== 'service') throw new Error('the scenario has an app service');
+          return { ...parts, app: { ...app, supervisor: 'pm2', startupTimeout: '3s' } };
+        },
+      }),
+    });
+    expect(o.exitCode).toBe(2);
+    const text = (o.error as StackStartError).describe();
+    expect(text).toMatch(/app: nothing answered on 127\.0\.0\.1:\d+ within 3000 ms/);
+    expect(text).toMatch(/command: node -e ".*" \(under pm2-runtime\)/);
+    expect(text).not.toContain('ecosystem.json');
+    expect(o.cleanupFailures).toEqual([]);
+    expect(await newProcesses(before)).toEqual([]);
+  });
 });
