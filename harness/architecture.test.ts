@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// The module map's forbidden arrows, checked on every import of every source file.
+// The module map's forbidden arrows, checked on every import of every source file (`import type` and
+// `export ... from` included: a type-only loop is a loop).
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 function sources(dir: string): string[] {
@@ -28,6 +29,7 @@ const FORBIDDEN: [from: string, to: string, why: string][] = [
   ['harness/metrics', 'harness/faults', 'metrics take numbers in and give figures out'],
   ['harness/metrics', 'harness/measures', 'the math knows no measure: a measure composes it'],
   ['harness/stack', 'harness/faults', 'faults sit above what they break'],
+  ['harness/stack', 'harness/scenario', 'the stack owns its types (links, parts, kill signals); the scenario resolves into them'],
   ['harness/load', 'harness/faults', 'faults sit above what they break'],
   ['harness/load', 'harness/stack', 'load reaches the stack only through the URL it is given'],
 ];

@@ -1,21 +1,15 @@
 import type { Expectation, Scope } from '../measures/index.ts';
 import type { Ladder } from '../metrics/index.ts';
 import type { ResolvedFault } from '../faults/index.ts';
-import type { HttpRule, ResolvedPart } from '../stack/index.ts';
+import type { ResolvedLink, ResolvedPart } from '../stack/index.ts';
 import type { ReplaySource } from './types.ts';
 
 // The resolved scenario: what the run works from.
 
 export type { ResolvedPart };
 
-export interface ResolvedLink {
-  /** 'from→to' */
-  name: string;
-  from: string;
-  to: string;
-  /** The rules of the HTTP faults on this link: when any, the link goes through an HTTP fault proxy. */
-  http: readonly HttpRule[];
-}
+// The stack's own type (stack/link.ts): the scenario resolves into it.
+export type { ResolvedLink };
 
 export type { ResolvedFault };
 

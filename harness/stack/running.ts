@@ -1,10 +1,12 @@
 import type mysql from 'mysql2/promise';
 import type { StackError } from '../core/errors.ts';
 import type { ServerStateChange } from '../metrics/index.ts';
-import type { ResolvedFault } from '../scenario/index.ts';
 import type { HttpFaultProxy } from './http-faults.ts';
 import type { ProxyCounters } from './haproxy.ts';
 import type { ActiveProxy, LinkTraffic } from './toxiproxy.ts';
+
+/** The signals the kill fault sends (faults/kinds/kill.ts). */
+export type KillSignal = 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT';
 
 /**
  * A started stack as the run, the faults and the checks use it, whichever backend started it
@@ -30,7 +32,7 @@ export interface RunningStack {
    * Sends the signal to what serves the part: under a process manager its worker (which the
    * manager may restart), else the part itself. false: the part was not running.
    */
-  kill(part: string, signal: Extract<ResolvedFault, { type: 'kill' }>['signal']): Promise<boolean>;
+  kill(part: string, signal: KillSignal): Promise<boolean>;
   /** Stops every process of the part until the returned heal resumes them. */
   freeze(part: string): Promise<() => Promise<void>>;
   /**

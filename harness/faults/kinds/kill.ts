@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { debug } from '../../core/log.ts';
+import type { KillSignal } from '../../stack/index.ts';
 import { noHeal, type FaultKind } from '../kind.ts';
 
 const log = debug('faults');
@@ -8,16 +9,20 @@ const log = debug('faults');
 export interface KillFault {
   type: 'kill';
   part: string;
-  signal?: 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT';
+  signal?: KillSignal;
 }
 
-export type ResolvedKill = { type: 'kill'; part: string; signal: 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' };
+export type ResolvedKill = { type: 'kill'; part: string; signal: KillSignal };
 
 export const kill = (o: Omit<KillFault, 'type'>): KillFault => ({ type: 'kill', ...o });
 
 export const killKind: FaultKind<KillFault, ResolvedKill> = {
   type: 'kill',
-  schema: z.strictObject({ type: z.literal('kill'), part: z.string(), signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT']).optional() }),
+  schema: z.strictObject({
+    type: z.literal('kill'),
+    part: z.string(),
+    signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT'] satisfies KillSignal[]).optional(),
+  }),
   instant: true,
   hitsProcess: true,
   resolve: (f, ctx) => ({ type: 'kill', part: ctx.part('part', f.part, ['service', 'gateway', 'mariadb', 'redis']), signal: f.signal ?? 'SIGKILL' }),

@@ -1,4 +1,4 @@
-import type { ResolvedLink } from '../../scenario/index.ts';
+import type { ResolvedLink } from '../link.ts';
 import { HTTP_FAULT_LUA, httpFaultConfig, httpFaultMap } from '../http-faults.ts';
 import { partKind, type ContainerPlan, type ResolvedPart } from '../parts/index.ts';
 import { alias, GATEWAY_STATS_PORT, HTTP_FAULTS_PORT, IMAGE_SETS, type ImageSetName, TOXIPROXY_API_PORT } from './base.ts';
