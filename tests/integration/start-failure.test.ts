@@ -18,7 +18,7 @@ describe('a part that fails to start', () => {
     expect(runTempDirs()).toEqual(dirs);
   });
 
-  it('under pm2 (which restarts it and never exits): the error at startupTimeout names the command the user wrote, not PM2\'s temporary file', async () => {
+  it("under pm2 (which restarts it and never exits): the error at startupTimeout names the command the user wrote, not PM2's temporary file", async () => {
     const before = stackProcesses();
     const o = await runScenario({
       scenarioFile: 'tests/integration/scenarios/bad-start.ts',
