@@ -5,10 +5,11 @@ let inFlight = 0;
 let stopping: Promise<void> = Promise.resolve();
 
 /**
- * esbuild's `build` in memory (the first output file's text), its service process stopped once no build is in flight: a run leaves no
- * process behind, and a stop drops the builds still running — two runs side by side in one process
- * (a test file, a library caller) bundling or rendering at once: the other's promise never settled
- * and its run hung. A stop in progress ends before a build asks the service again.
+ * esbuild's `build` in memory (the first output file's text), its service process stopped once no
+ * build is in flight: a run leaves no process behind, and a stop drops the builds still running —
+ * two runs side by side in one process (a test file, a library caller) bundling or rendering at
+ * once: the other's promise never settled and its run hung. A stop in progress ends before a build
+ * asks the service again.
  */
 export async function buildToText(options: Omit<BuildOptions, 'write'>): Promise<string> {
   await stopping;
