@@ -231,63 +231,44 @@ describe('containers backend', () => {
   // fails (an expectation, not a harness error), and the engine holds nothing of any run afterwards.
   // (slow-transaction-replay.ts, the same stack with the replayed load, is proven locally in
   // replay.test.ts: on containers it would add only its load's 90 s to the suite.)
-  // Both modes side by side, through the CLI (two processes, two stacks on their own networks): a
-  // slow-transaction run on containers takes about a quarter of this machine's two cores (the
-  // machine table's busy 0.22–0.29 with the other mode running, others' 0.02–0.10; 2026-12-04).
-  // What the engine holds is read once both have ended.
-  type CliRun = {
-    mode: string;
-    r: Awaited<ReturnType<typeof cli>>;
-    runs: { dir: string; failed: { phase: string; source: string; passed: boolean; measured?: number }[] }[];
-    junit: string;
-  };
-  let bothModes: Promise<{ runs: CliRun[]; left: string[] }> | undefined;
-  const runBoth = () =>
-    (bothModes ??= (async () => {
-      const one = async (mode: string): Promise<CliRun> => {
-        const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
-        try {
-          const r = await cli('run', 'scenarios/slow-transaction.ts', '--mode', mode, '--stack', 'containers', '--reports', reports);
-          const runs = readdirSync(reports)
-            .filter((d) => /slow-transaction/.test(d) && existsSync(path.join(reports, d, 'result.json')))
-            .map((dir) => {
-              const result = JSON.parse(readFileSync(path.join(reports, dir, 'result.json'), 'utf8')) as {
-                judgement: { expectations: { phase: string; source: string; passed: boolean; measured?: number }[] };
-              };
-              return { dir, failed: result.judgement.expectations.filter((x) => !x.passed) };
-            });
-          const junitFile = path.join(reports, 'junit.xml');
-          return { mode, r, runs, junit: existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '' };
-        } finally {
-          rmSync(reports, { recursive: true, force: true });
-        }
-      };
-      const runs = await Promise.all([one('fixed'), one('broken')]);
-      return { runs, left: await containersLeft() };
-    })());
+  // One after the other: two CLI runs are two harnesses, each the other's "other processes" (its
+  // containers too); beside a busy core that leaves a run under the busy gate's limit (replay.test.ts).
   for (const [mode, exit] of [
     ['fixed', 0],
     ['broken', 1],
   ] as const) {
     it(`brownout run scenarios/slow-transaction.ts --stack containers --mode ${mode} exits ${exit}; nothing left in the engine`, async (ctx) => {
       needEngine(ctx);
-      const { runs: both, left } = await runBoth();
-      const { r, runs, junit } = both.find((x) => x.mode === mode) as CliRun;
-      // What failed first, then the end of the CLI's output: a CI log shows a failure's first lines.
-      const why = runs.flatMap(({ dir, failed }) => failed.map((x) => `${dir}: ${x.phase}: ${x.source} (measured ${x.measured})`));
-      expect(r.status, [...why, ...r.stderr.split('\n').slice(-30)].join('\n')).toBe(exit);
-      expect(junit).toContain('errors="0"');
-      expect(runs.length).toBeGreaterThanOrEqual(1);
-      for (const { failed } of runs) {
-        if (mode === 'fixed') expect(failed).toEqual([]);
-        // The incident's reason, as on the local backend: most uploads answered 503 in the fault phase.
-        else
-          expect(
-            failed.find((x) => ['fault', 'slow-thumbnails'].includes(x.phase) && /^rate\(503\)\{name:(upload|POST \/photos)\} < [15]%$/.test(x.source))
-              ?.measured,
-          ).toBeGreaterThan(0.5);
+      const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
+      try {
+        const r = await cli('run', 'scenarios/slow-transaction.ts', '--mode', mode, '--stack', 'containers', '--reports', reports);
+        const runs = readdirSync(reports)
+          .filter((d) => /slow-transaction/.test(d) && existsSync(path.join(reports, d, 'result.json')))
+          .map((dir) => {
+            const result = JSON.parse(readFileSync(path.join(reports, dir, 'result.json'), 'utf8')) as {
+              judgement: { expectations: { phase: string; source: string; passed: boolean; measured?: number }[] };
+            };
+            return { dir, failed: result.judgement.expectations.filter((x) => !x.passed) };
+          });
+        // What failed first, then the end of the CLI's output: a CI log shows a failure's first lines.
+        const why = runs.flatMap(({ dir, failed }) => failed.map((x) => `${dir}: ${x.phase}: ${x.source} (measured ${x.measured})`));
+        expect(r.status, [...why, ...r.stderr.split('\n').slice(-30)].join('\n')).toBe(exit);
+        const junit = readFileSync(path.join(reports, 'junit.xml'), 'utf8');
+        expect(junit).toContain('errors="0"');
+        expect(runs.length).toBeGreaterThanOrEqual(1);
+        for (const { failed } of runs) {
+          if (mode === 'fixed') expect(failed).toEqual([]);
+          // The incident's reason, as on the local backend: most uploads answered 503 in the fault phase.
+          else
+            expect(
+              failed.find((x) => ['fault', 'slow-thumbnails'].includes(x.phase) && /^rate\(503\)\{name:(upload|POST \/photos)\} < [15]%$/.test(x.source))
+                ?.measured,
+            ).toBeGreaterThan(0.5);
+        }
+        expect(await containersLeft()).toEqual([]);
+      } finally {
+        rmSync(reports, { recursive: true, force: true });
       }
-      expect(left).toEqual([]);
     }, 600_000);
   }
 

@@ -80,13 +80,14 @@ describe('brownout replay', () => {
 
   it('the committed replay runs under make chaos: fixed passes; broken fails, its 503s where the log has its 5xx', async () => {
     const FILE = 'scenarios/slow-transaction-replay.ts';
-    // Both modes side by side (two makes, each its own run and stack; setup is done by then and
-    // only checks): a local run takes a small share of this machine (incidents.ts runModes).
-    const chaos = (mode: string) => runProgram('make', ['chaos', `SCENARIO=${FILE}`, `MODE=${mode}`, 'BASELINE=']);
-    const [fixed, broken] = await Promise.all([chaos('fixed'), chaos('broken')]);
+    // One after the other: two `make chaos` are two harnesses, each the other's "other processes";
+    // beside the flake hunt's busy core that left a run 0.79 core (the busy gate's limit is 0.80):
+    // untrusted three times, exit 2. (Modes of one runScenario process share a harness: see incidents.ts.)
+    const fixed = await runProgram('make', ['chaos', `SCENARIO=${FILE}`, 'MODE=fixed', 'BASELINE=']);
     expect(fixed.status, fixed.stderr).toBe(0);
     // An ordinary make target: make's own 2, its last line naming brownout's 1 (an expectation failed).
     // Under `make test` this make is a sub-make and says so ('make[1]: ...').
+    const broken = await runProgram('make', ['chaos', `SCENARIO=${FILE}`, 'MODE=broken', 'BASELINE=']);
     expect(broken.status, broken.stderr).toBe(2);
     expect(broken.stderr.trim().split('\n').at(-1)).toMatch(/^make(\[\d+\])?: \*\*\* \[Makefile:\d+: chaos\] Error 1$/);
     const runDir = /report in (\S+)/.exec(broken.stderr)?.[1] ?? '';
