@@ -25,6 +25,11 @@ export interface ProcessSpec {
  * A child process in its own process group (so that stop() reaches its children too, and a
  * terminal's Ctrl-C reaches only the harness, which then tears down in order).
  */
+/** An argv as one line, for messages: an argument with a space in JSON quotes. */
+export function quotedCommand(argv: readonly string[]): string {
+  return argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+}
+
 export class ManagedProcess {
   readonly spec: ProcessSpec;
   readonly child: ChildProcess;
@@ -110,7 +115,7 @@ export class ManagedProcess {
   }
 
   commandLine(): string {
-    return [this.spec.command, ...this.spec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+    return quotedCommand([this.spec.command, ...this.spec.args]);
   }
 
   tail(n = 15): string {

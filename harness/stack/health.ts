@@ -76,13 +76,16 @@ export function tcpOpens(host: string, port: number, timeoutMs = PROBE_TIMEOUT_M
   });
 }
 
+/** An HTTP health path's answer: ready on 200 (the body is not read). */
+export async function httpAnswer(url: string): Promise<ProbeAnswer> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  await r.body?.cancel();
+  return { ready: r.status === 200, status: r.status, statusText: r.statusText };
+}
+
 /** One probe of a local process listening on 127.0.0.1:port, with the part's environment and folder for a command. */
 export async function probeLocal(h: Health, o: { port: number; env: Readonly<Record<string, string>>; cwd?: string }): Promise<ProbeAnswer> {
-  if ('http' in h) {
-    const r = await fetch(`http://127.0.0.1:${o.port}${h.http}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    await r.body?.cancel();
-    return { ready: r.status === 200, status: r.status, statusText: r.statusText };
-  }
+  if ('http' in h) return httpAnswer(`http://127.0.0.1:${o.port}${h.http}`);
   if ('tcp' in h) return tcpOpens('127.0.0.1', o.port);
   const [program = '', ...args] = h.command;
   return new Promise((resolve) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { StackStartError } from '../core/errors.ts';
 import { expandVars } from '../core/expand.ts';
 import { debug } from '../core/log.ts';
-import { ManagedProcess } from '../core/process.ts';
+import { ManagedProcess, quotedCommand } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
 import { describeHealth, expandHealth, probeLocal, type Health, type ProbeAnswer } from './health.ts';
 import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
@@ -97,8 +97,7 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
   const run = opts.supervisor === 'pm2' ? underPm2(opts.name, argv, env, dir, opts.cwd ?? process.cwd()) : { argv, env };
   const [command = '', ...args] = run.argv;
   // What an error names: the command the user wrote (under PM2 the process is pm2-runtime and a temporary ecosystem file).
-  const quoted = (xs: readonly string[]) => xs.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
-  const shown = opts.supervisor === 'pm2' ? `${quoted(argv)} (under pm2-runtime)` : quoted(run.argv);
+  const shown = opts.supervisor === 'pm2' ? `${quotedCommand(argv)} (under pm2-runtime)` : quotedCommand(run.argv);
   const url = `http://127.0.0.1:${port}`;
   if (opts.setup) await runSetup(opts, { ...opts.setup, command: opts.setup.command.map((a) => expandVars(a, env)) }, env, dir, res);
   const spawnOne = () =>

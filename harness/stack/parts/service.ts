@@ -6,7 +6,7 @@ import { expandVars } from '../../core/expand.ts';
 import { waitUntil } from '../../core/ports.ts';
 import { holderPath } from '../../core/tools.ts';
 import { alias, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, serviceBuild, type ServiceBuild } from '../containers/base.ts';
-import { containerProbe, describeHealth, expandHealth, healthSchema, PROBE_TIMEOUT_MS, resolveHealth, type Health, type HealthOption } from '../health.ts';
+import { containerProbe, describeHealth, expandHealth, healthSchema, httpAnswer, resolveHealth, type Health, type HealthOption } from '../health.ts';
 import { pm2Ecosystem, startService, type StartedService } from '../service.ts';
 import {
   type ContainerControl,
@@ -164,11 +164,7 @@ const RESTART_STOP_MS = 10_000;
 
 /** One readiness probe of a service's container: its health path through the published port, or the probe in the container. */
 async function probeContainer(c: ServicePlan, control: Pick<ContainerControl, 'urlOf' | 'exec'>): Promise<boolean> {
-  if ('http' in c.health) {
-    const r = await fetch(`${control.urlOf(c.port)}${c.health.http}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    await r.body?.cancel();
-    return r.status === 200;
-  }
+  if ('http' in c.health) return (await httpAnswer(`${control.urlOf(c.port)}${c.health.http}`)).ready;
   return (await control.exec(containerProbe(c.health, c.port, HOLDER_PATH))).exitCode === 0;
 }
 
