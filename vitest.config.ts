@@ -30,6 +30,7 @@ const LANE_B = [
   'tests/integration/margin.test.ts',
   'tests/integration/killed.test.ts',
   'tests/integration/generic-parts.test.ts',
+  'tests/integration/compose.test.ts',
 ];
 
 // One per checkout too: two suites on one machine (two clones) never share a lane's temp dir.

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { HarnessError } from '../core/errors.ts';
 import { brownoutImport, HARNESS_INDEX, importPath, K6_INDEX } from '../core/paths.ts';
+import { readCompose, type StackPart } from '../stack/index.ts';
 
 export interface InitOptions {
   /** The folder to write, relative to the project. Default 'chaos'. */
@@ -15,6 +17,8 @@ export interface InitOptions {
   database: 'none' | 'mariadb';
   /** A SQL schema for the database (relative to the project). */
   schema?: string;
+  /** The team's compose file (relative to the project): the scenario's stack is read from it, on --stack containers. */
+  compose?: string;
 }
 
 interface ProjectPackage {
@@ -56,6 +60,8 @@ export function initProject(projectDir: string, o: InitOptions, out: (line: stri
     err(`brownout init: --schema ${o.schema}: no such file in ${projectDir}\nfix: give your SQL schema's path from the project root, or leave --schema out`);
     return 2;
   }
+  const stack = o.compose === undefined ? undefined : composeStack(projectDir, o.compose, err);
+  if (stack === null) return 2;
   const command = o.command ? o.command.split(/\s+/).filter(Boolean) : pkg.scripts?.['start'] ? ['npm', 'start'] : ['node', pkg.main ?? 'server.js'];
   const dir = path.resolve(projectDir, o.dir);
   const scenarioFile = path.join(dir, 'scenario.ts');
@@ -70,16 +76,18 @@ export function initProject(projectDir: string, o: InitOptions, out: (line: stri
   const files: [string, string][] = [
     [
       scenarioFile,
-      scenarioText({
-        name,
-        command,
-        cwd: importPath(scenarioFile, projectDir).replace(/^\.\/$|^\.$/, '.'),
-        health: o.health,
-        port,
-        database: o.database,
-        schema: o.schema === undefined ? undefined : importPath(scenarioFile, path.resolve(projectDir, o.schema)),
-        harness: brownoutImport(scenarioFile, HARNESS_INDEX),
-      }),
+      stack
+        ? composeScenarioText({ name, compose: importPath(scenarioFile, stack.file), ...stack, harness: brownoutImport(scenarioFile, HARNESS_INDEX) })
+        : scenarioText({
+            name,
+            command,
+            cwd: importPath(scenarioFile, projectDir).replace(/^\.\/$|^\.$/, '.'),
+            health: o.health,
+            port,
+            database: o.database,
+            schema: o.schema === undefined ? undefined : importPath(scenarioFile, path.resolve(projectDir, o.schema)),
+            harness: brownoutImport(scenarioFile, HARNESS_INDEX),
+          }),
     ],
     [loadFile, loadText(brownoutImport(loadFile, K6_INDEX))],
     [tsconfigFile, TSCONFIG],
@@ -93,7 +101,7 @@ export function initProject(projectDir: string, o: InitOptions, out: (line: stri
       out(`wrote    ${rel}`);
     }
   }
-  const script = `brownout run ${path.relative(projectDir, scenarioFile).split(path.sep).join('/')}`;
+  const script = `brownout run ${path.relative(projectDir, scenarioFile).split(path.sep).join('/')}${stack ? ' --stack containers' : ''}`;
   if (pkg.scripts?.['chaos'] !== undefined) out(`kept     package.json scripts.chaos ("${pkg.scripts['chaos']}")`);
   else {
     // Written back as it was read, with one script more (the file's own indentation kept).
@@ -112,6 +120,75 @@ export function initProject(projectDir: string, o: InitOptions, out: (line: stri
   else out(`type check: npx tsc -p ${tsconfigRel}`);
   out(`next: read ${path.relative(projectDir, scenarioFile)} (its TODOs), then: npm run chaos`);
   return 0;
+}
+
+/**
+ * The compose file's parts and links as fromCompose reads them, and where the load goes: the first
+ * service no other depends on (the entry, a load balancer or the app). null: one error said why.
+ */
+function composeStack(projectDir: string, rel: string, err: (line: string) => void): { file: string; target: string; links: string[] } | null {
+  const file = path.resolve(projectDir, rel);
+  let parts: Record<string, StackPart>;
+  try {
+    parts = readCompose(file, rel, {}, process.env);
+  } catch (e) {
+    err(`brownout init: ${e instanceof HarnessError ? e.describe() : (e as Error).message}`);
+    return null;
+  }
+  const deps = (p: StackPart) => (p.kind === 'service' ? (p.dependsOn ?? []) : []);
+  const links = Object.entries(parts).flatMap(([n, p]) => deps(p).map((d) => `${n}→${d}`));
+  const target = Object.keys(parts).find((n) => parts[n]?.kind === 'service' && !Object.values(parts).some((p) => deps(p).includes(n)));
+  if (!target) {
+    err(
+      `brownout init: ${rel} has no service that nothing else depends on, to send the load to\nfix: give the compose file its entry service (an app or a load balancer), or write the scenario by hand (README, "Your own stack on containers")`,
+    );
+    return null;
+  }
+  return { file, target, links };
+}
+
+/** A scenario on the team's compose stack: the load at its entry, each link in turn 200 ms slower. */
+function composeScenarioText(o: { name: string; compose: string; target: string; links: string[]; harness: string }): string {
+  const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const phase = (link: string) => `slow-${link.replace('→', '-')}`;
+  const timeline = o.links.map((l, i) => `    at('${5 + 4 * i}s', latency({ link: ${q(l)}, latency: '200ms' }), { for: '3s', name: ${q(phase(l))} }),`);
+  const expectations = o.links.map((l) => `    ${q(phase(l))}: ['rate(5xx) == 0', 'rate(no_response) == 0'],`);
+  return `import { at, fromCompose, latency, scenario } from ${q(o.harness)};
+
+/**
+ * TODO the incident this reproduces, as its write-up tells it: what users saw, for how long, the
+ * cause, and what the fix should show. Until then: each link of the stack in turn gets 200 ms
+ * slower under load, and every request must still be answered without a 5xx.
+ *
+ * The stack is your compose file, read as it is (nothing of it is changed): every service a part,
+ * MariaDB/MySQL and Redis images as brownout's own (with their database and cache faults), every
+ * depends_on a link through Toxiproxy that the service still reaches by the name it dials. It
+ * runs on containers: npm run chaos (exit 0 pass, 1 an expectation failed, 2 the run could not be
+ * made); the report goes to reports/<run-id>/. Paths here are relative to this file's folder.
+ */
+export default scenario({
+  name: ${q(`${o.name}-chaos`)},
+  incident: 'TODO one line: what users saw',
+
+  // fromCompose(file, { env, ports, kinds, services, parts }): README, "Your own stack on containers".
+  stack: fromCompose(${q(o.compose)}),
+
+  // 10 requests per second from load.k6.ts, sent to ${o.target} (the service nothing else depends on).
+  load: { script: 'load.k6.ts', target: ${q(o.target)}, rate: 10, duration: '${8 + 4 * o.links.length}s', env: { PATHS: '/' } },
+
+  // TODO what happened, and when (from the start of the load).
+  timeline: [
+${timeline.join('\n')}
+  ],
+
+  // What must hold in each phase (a named fault's span is a phase of that name).
+  expect: {
+    baseline: ['rate(5xx) == 0'],
+${expectations.join('\n')}
+    recovery: ['rate(5xx) == 0'],
+  },
+});
+`;
 }
 
 function scenarioText(o: {

@@ -329,6 +329,7 @@ program
   .addOption(new Option('--port <port>', 'a fixed port, for a service that cannot take $PORT'))
   .addOption(new Option('--database <kind>', 'a database the service depends on').choices(['none', 'mariadb']).default('none'))
   .addOption(new Option('--schema <file>', 'with --database mariadb: a SQL schema run at start'))
+  .addOption(new Option('--compose <file>', "your docker-compose.yml: the scenario's stack is read from it (on --stack containers)"))
   .action((opts: InitOptions) => {
     process.exitCode = initProject(
       process.cwd(),

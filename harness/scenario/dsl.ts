@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { callerFolder } from '../core/caller.ts';
 import type { Fault } from '../faults/public.ts';
 import type { ScenarioDefinition, TimelineEntry } from './types.ts';
 
@@ -19,19 +18,9 @@ export function stackFolder(stack: unknown): string | undefined {
   return typeof stack === 'function' ? stackHomes.get(stack) : undefined;
 }
 
-/** The folder of the file that called the function calling this one (from the call stack). */
-function callerFolder(): string | undefined {
-  // 0 "Error", 1 this function, 2 scenario(), 3 its caller.
-  for (const line of (new Error().stack ?? '').split('\n').slice(3, 4)) {
-    const m = /((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/.exec(line.trim());
-    if (m?.[1]) return path.dirname(m[1].startsWith('file:') ? fileURLToPath(m[1]) : m[1]);
-  }
-  return undefined;
-}
-
 /** Marks a module's default export as a scenario (and gives it its types). */
 export function scenario(def: ScenarioDefinition): ScenarioDefinition {
-  const home = callerFolder();
+  const home = callerFolder(1);
   if (home && typeof def.stack === 'function' && !stackHomes.has(def.stack)) stackHomes.set(def.stack, home);
   return def;
 }

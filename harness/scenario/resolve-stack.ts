@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
+import { ScenarioError } from '../core/errors.ts';
 import { PART_KIND_NAMES, partKind, type PartResolveContext, type ResolvedPart, type StackPart } from '../stack/index.ts';
 import { pathOf, zodFix, type Problem, type ScenarioPaths } from './problems.ts';
 import type { ResolvedLink } from './resolved.ts';
@@ -43,11 +44,14 @@ export function resolveStack(def: ScenarioInput, mode: string, paths: ScenarioPa
       }
     }
   } catch (e) {
-    problems.push({
-      field: 'stack',
-      message: `the stack function threw: ${e instanceof Error ? e.message : String(e)}`,
-      fix: 'make stack({ mode }) return an object of parts without throwing',
-    });
+    // A stack read from a file (fromCompose) names its own problems: the file, the field, the fix.
+    if (e instanceof ScenarioError) problems.push(...e.problems);
+    else
+      problems.push({
+        field: 'stack',
+        message: `the stack function threw: ${e instanceof Error ? e.message : String(e)}`,
+        fix: 'make stack({ mode }) return an object of parts without throwing',
+      });
   }
   const names = Object.keys(rawStack);
   // Load sent to a service already running (a URL) needs no part of its own.

@@ -44,6 +44,7 @@ export { startRedis, type StartedRedis } from './redis.ts';
 export { httpRuleText, httpFaultConfig, type HttpRule, type HttpFaultProxy } from './http-faults.ts';
 export { stackPlan, IMAGE_SETS, LABELS, type ImageSetName, type StackPlan, type ContainerPlan } from './containers/plan.ts';
 export { findContainerEngine, noEngineMessage } from './containers/engine.ts';
+export { readCompose } from './compose.ts';
 export type { StartedContainerStack, StartedContainerPart, ContainerStackOptions } from './containers/start.ts';
 
 export type { RunResources as ContainerRunResources } from './containers/sweep.ts';

@@ -22,6 +22,10 @@ export interface MariaDbOptions {
   startupTimeoutMs?: number;
   /** Character set, collation and variables (mariadbServerFlags); default utf8mb4, none. */
   server?: { charset: string; collation: string; variables: Readonly<Record<string, string>> };
+  /** The services' account as the team configures it; default 'brownout' with a per-run password. */
+  account?: { user: string; password: string };
+  /** root's password as the team configures it (root may then log in over TCP too); default a per-run one, socket only. */
+  rootPassword?: string;
 }
 
 export interface StartedMariaDb extends StartedPart {
@@ -134,12 +138,12 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
     );
   }
 
-  const rootPassword = randomBytes(12).toString('hex');
-  const password = randomBytes(12).toString('hex');
+  const rootPassword = opts.rootPassword ?? randomBytes(12).toString('hex');
+  const password = opts.account?.password ?? randomBytes(12).toString('hex');
   res.secrets?.add(rootPassword);
   res.secrets?.add(password);
-  const user = 'brownout';
-  const version = await firstSetup(socketPath, opts, { rootPassword, user, password });
+  const user = opts.account?.user ?? 'brownout';
+  const version = await firstSetup(socketPath, opts, { rootPassword, user, password, rootOverTcp: opts.rootPassword !== undefined });
   log(`started ${opts.name} on 127.0.0.1:${port} in ${Date.now() - t0} ms`);
 
   return {
@@ -165,11 +169,16 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
  * The new server's first setup, over its socket: root's per-run password, no other account without
  * one, the database and the service account, then the schema and seed files. Returns its version.
  */
-async function firstSetup(socketPath: string, opts: MariaDbOptions, accounts: { rootPassword: string; user: string; password: string }): Promise<string> {
+async function firstSetup(
+  socketPath: string,
+  opts: MariaDbOptions,
+  accounts: { rootPassword: string; user: string; password: string; rootOverTcp: boolean },
+): Promise<string> {
   const { rootPassword, user, password } = accounts;
   const admin = await mysql.createConnection({ socketPath, user: 'root', multipleStatements: true });
   try {
-    await admin.query(`ALTER USER 'root'@'localhost' IDENTIFIED BY '${rootPassword}'`);
+    // Names and passwords may be the team's own: given as values, never spliced into the SQL.
+    await admin.query("ALTER USER 'root'@'localhost' IDENTIFIED BY ?", [rootPassword]);
     // mariadb-install-db also makes root@127.0.0.1, root@::1 and root@<hostname> without a password:
     // any local user could log in. Only root@localhost (socket, password) and the service account stay.
     const [others] = await admin.query(
@@ -178,8 +187,13 @@ async function firstSetup(socketPath: string, opts: MariaDbOptions, accounts: { 
     for (const a of others as { u: string; h: string }[]) await admin.query('DROP USER ?@?', [a.u, a.h]);
     await admin.query(`CREATE DATABASE \`${opts.database}\``);
     // Services reach the server through Toxiproxy, i.e. from 127.0.0.1 over TCP.
-    await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
-    await admin.query(`GRANT ALL ON \`${opts.database}\`.* TO '${user}'@'127.0.0.1'`);
+    await admin.query("CREATE USER ?@'127.0.0.1' IDENTIFIED BY ?", [user, password]);
+    await admin.query(`GRANT ALL ON \`${opts.database}\`.* TO ?@'127.0.0.1'`, [user]);
+    // A team whose services log in as root (its compose file's root password): root over TCP too.
+    if (accounts.rootOverTcp) {
+      await admin.query("CREATE USER 'root'@'127.0.0.1' IDENTIFIED BY ?", [rootPassword]);
+      await admin.query("GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION");
+    }
     await admin.query(`USE \`${opts.database}\``);
     for (const file of [opts.schemaPath, opts.seedPath]) {
       if (!file) continue;

@@ -6,3 +6,4 @@ export { mariadb, type MariaDbPart } from './parts/mariadb.ts';
 export { redis, type RedisPart } from './parts/redis.ts';
 export { container, program, service, type ServicePart } from './parts/service.ts';
 export type { HealthOption } from './health.ts';
+export { fromCompose, type ComposeOptions } from './compose.ts';

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { CleanupList } from '../../harness/core/cleanup.ts';
 import { portsHeldBy } from '../../harness/core/leftovers.ts';
 import { bootTickNow, bornOfRun, describeProcess, identify, parentPids, processInfo, stillAlive } from '../../harness/core/procfs.ts';
+import { expect } from 'vitest';
+import { runScenario, type RunOutcome } from '../../harness/index.ts';
+import { renderError } from '../../harness/report/index.ts';
 import { findContainerEngine, listContainerRuns, startStack, type ResolvedPart, type StartedStack } from '../../harness/stack/index.ts';
 
 /** Processes of the kinds a run starts, by pid → command line (read from /proc, no tools needed), and when they were read. */
@@ -238,4 +241,42 @@ export async function containersLeft(): Promise<string[]> {
     ...left.containers.map((c) => `container ${c.id.slice(0, 12)} of run ${c.run} (${c.state})`),
     ...left.networks.map((n) => `network ${n.name} of run ${n.run}`),
   ];
+}
+
+/** What each run must leave: no error, no toxic, no cleanup failure (the harness's own account). */
+export function ranClean(o: RunOutcome): RunOutcome {
+  // The whole error (where, the process's last lines, the fix), should there be one.
+  expect(o.error ? renderError(o.error, o.cleanupFailures) : undefined).toBeUndefined();
+  expect(o.toxicsLeft).toEqual([]);
+  expect(o.cleanupFailures).toEqual([]);
+  return o;
+}
+
+/**
+ * Runs scenarios side by side (each run starts its own stack on its own ports), then checks what
+ * they left once all have ended: no process, temp dir or container of theirs. A local run takes ~8%
+ * of this machine's two cores (crash-recovery: the machine table's `busy`, 2026-12-04); its time is
+ * its load's duration, so runs together take the time of the longest. Each run's busy gate still
+ * judges the machine (the other runs' processes are this harness's: counted as the run's).
+ * Outcomes by `file#mode`.
+ */
+export async function runAll(backend: 'local' | 'containers', runs: readonly { file: string; mode: string }[]): Promise<Map<string, RunOutcome>> {
+  const before = stackProcesses();
+  const dirs = runTempDirs();
+  const outcomes = await Promise.all(
+    runs.map((r) => runScenario({ scenarioFile: r.file, mode: r.mode, reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY, backend })),
+  );
+  expect(await newProcesses(before)).toEqual([]);
+  expect(runTempDirs()).toEqual(dirs);
+  if (backend === 'containers') expect(await containersLeft()).toEqual([]);
+  return new Map(runs.map((r, i) => [`${r.file}#${r.mode}`, outcomes[i] as RunOutcome]));
+}
+
+/** A scenario in its modes side by side (runAll); outcomes by mode. */
+export async function runModes(backend: 'local' | 'containers', file: string, modes: readonly string[]): Promise<Map<string, RunOutcome>> {
+  const all = await runAll(
+    backend,
+    modes.map((mode) => ({ file, mode })),
+  );
+  return new Map(modes.map((m) => [m, all.get(`${file}#${m}`) as RunOutcome]));
 }

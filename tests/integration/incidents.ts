@@ -1,38 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runScenario, type RunOutcome } from '../../harness/index.ts';
-import { renderError } from '../../harness/report/index.ts';
-import { AGAIN_IF_BUSY, containerEngine, containersLeft, newProcesses, runTempDirs, stackProcesses } from './helpers.ts';
+import type { RunOutcome } from '../../harness/index.ts';
+import { containerEngine, ranClean, runAll } from './helpers.ts';
 
 // Each incident, proven both ways on both backends: the same scenario files, the same reasons.
 export type Backend = 'local' | 'containers';
-
-/** What each run must leave: no error, no toxic, no cleanup failure (the harness's own account). */
-function ranClean(o: RunOutcome): RunOutcome {
-  // The whole error (where, the process's last lines, the fix), should there be one.
-  expect(o.error ? renderError(o.error, o.cleanupFailures) : undefined).toBeUndefined();
-  expect(o.toxicsLeft).toEqual([]);
-  expect(o.cleanupFailures).toEqual([]);
-  return o;
-}
-
-/**
- * Runs a scenario in its modes side by side (each run starts its own stack on its own ports), then
- * checks what they left: no process, temp dir or container of theirs. A local run takes ~8% of this
- * machine's two cores (crash-recovery: the machine table's `busy`, 2026-12-04); its time is its load's
- * duration, so the two modes of an incident together take the time of one. Each run's busy gate
- * still judges the machine (the other run's processes are this harness's: counted as the run's).
- */
-async function runModes(backend: Backend, file: string, modes: readonly string[]): Promise<Map<string, RunOutcome>> {
-  const before = stackProcesses();
-  const dirs = runTempDirs();
-  const outcomes = await Promise.all(
-    modes.map((mode) => runScenario({ scenarioFile: file, mode, reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY, backend })),
-  );
-  expect(await newProcesses(before)).toEqual([]);
-  expect(runTempDirs()).toEqual(dirs);
-  if (backend === 'containers') expect(await containersLeft()).toEqual([]);
-  return new Map(modes.map((m, i) => [m, outcomes[i] as RunOutcome]));
-}
 
 const failedOf = (o: RunOutcome) => o.result?.judgement.expectations.filter((x) => !x.passed).map((x) => `${x.phase} ${x.source}`) ?? [];
 const figure = (o: RunOutcome, phase: string, source: string) => o.result?.judgement.expectations.find((x) => x.phase === phase && x.source === source);
@@ -48,21 +19,39 @@ const figure = (o: RunOutcome, phase: string, source: string) => o.result?.judge
 // restart, the toxics), with slow-transaction through the CLI both ways; their reasons are their
 // fixtures' code, the same on both backends and proven here locally. (Each fixed run on containers
 // was ~50 s of the suite, and their tight latency figures were the lane's flakes on a VM with steal.)
+/**
+ * Locally two incidents' four runs go side by side, paired by their load's length (58+44 s, 42+40 s,
+ * 40+36 s): a local run is ~8% of this machine's two cores, so a pair takes the longer one's time.
+ * (The next pair starts when a test first needs it: never more than four runs at once.)
+ */
+const LOCAL_PAIRS = [
+  ['scenarios/dependency-outage.ts', 'scenarios/cold-cache.ts'],
+  ['scenarios/crash-recovery.ts', 'scenarios/search-backlog.ts'],
+  ['scenarios/lb-failover.ts', 'scenarios/retry-storm.ts'],
+];
+
 export function incidentTests(backend: Backend): void {
   let engine: Awaited<ReturnType<typeof containerEngine>> | undefined;
   if (backend === 'containers')
     beforeAll(async () => {
       engine = await containerEngine();
     });
-  // Locally both modes of an incident run side by side (runModes), once for its two tests; on
-  // containers the fixed mode alone.
+  // Locally both modes of two incidents run side by side (runAll, LOCAL_PAIRS), once for their four
+  // tests; on containers the fixed mode alone.
   const modes = backend === 'local' ? ['fixed', 'broken'] : ['fixed'];
   const started = new Map<string, Promise<Map<string, RunOutcome>>>();
   const run = async (ctx: { skip: (note?: string) => void }, file: string, mode: string): Promise<RunOutcome> => {
     if (engine && !engine.found) ctx.skip(engine.reason);
-    const both = started.get(file) ?? runModes(backend, file, modes);
-    started.set(file, both);
-    const o = (await both).get(mode);
+    const group = (backend === 'local' && LOCAL_PAIRS.find((g) => g.includes(file))) || [file];
+    const key = group.join(' ');
+    const both =
+      started.get(key) ??
+      runAll(
+        backend,
+        group.flatMap((f) => modes.map((m) => ({ file: f, mode: m }))),
+      );
+    started.set(key, both);
+    const o = (await both).get(`${file}#${mode}`);
     if (!o) throw new Error(`${file}: no ${mode} run on ${backend}`);
     return ranClean(o);
   };

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { runScenario, type RunOutcome } from '../../harness/index.ts';
-import { AGAIN_IF_BUSY } from './helpers.ts';
+import type { RunOutcome } from '../../harness/index.ts';
+import { runModes } from './helpers.ts';
 
 const SCENARIO = 'tests/integration/scenarios/photo-retries.ts';
 
 // Clients that retry a 503 with the same key: the broken service's first try commits after the
 // gateway gave up, the retry inserts again. Proven both ways, on the real stack; and a service that
 // acknowledges before it commits.
-// The three modes run side by side, once (each on its own stack; a local run takes a small share of
-// this machine: incidents.ts runModes); each test reads its own.
+// The three modes run side by side, once (each on its own stack; helpers.ts runModes, which also
+// checks that none left a process or temp dir); each test reads its own.
 const MODES = ['broken', 'fixed', 'ack-early'] as const;
-let allRuns: Promise<RunOutcome[]> | undefined;
+let allRuns: Promise<Map<string, RunOutcome>> | undefined;
 const run = async (mode: (typeof MODES)[number]): Promise<RunOutcome> => {
-  allRuns ??= Promise.all(MODES.map((m) => runScenario({ scenarioFile: SCENARIO, mode: m, reportsDir: 'reports/test', againIfBusy: AGAIN_IF_BUSY })));
-  return (await allRuns)[MODES.indexOf(mode)] as RunOutcome;
+  allRuns ??= runModes('local', SCENARIO, MODES);
+  return (await allRuns).get(mode) as RunOutcome;
 };
 
 describe('write outcomes on the real stack', () => {

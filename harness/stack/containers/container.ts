@@ -78,11 +78,17 @@ export async function readyByExec(
 }
 
 /** A part's container on the run's network: the run's labels, the network, and the part's alias there. */
-export function onRunNetwork(image: string, alias: string, run: { labels: Readonly<Record<string, string>>; network: string }): LoopbackContainer {
-  return new LoopbackContainer(image)
+export function onRunNetwork(
+  image: string,
+  alias: string,
+  run: { labels: Readonly<Record<string, string>>; network: string; hosts?: readonly { host: string; ipAddress: string }[] | undefined },
+): LoopbackContainer {
+  const c = new LoopbackContainer(image)
     .withLabels({ ...run.labels })
     .withNetworkMode(run.network)
     .withNetworkAliases(alias);
+  // Names dialled by a name of the part's own: its link's Toxiproxy (read before Docker's DNS).
+  return run.hosts?.length ? c.withExtraHosts(run.hosts.map((h) => ({ host: h.host, ipAddress: h.ipAddress }))) : c;
 }
 
 /**
@@ -132,8 +138,8 @@ export function imageBuilt(b: ServiceBuild): Promise<void> {
   return p;
 }
 
-/** The image's own ENTRYPOINT and CMD, the command a service without one runs (under the holder). */
-export async function imageCommand(image: string, part: string): Promise<string[]> {
+/** The image's own ENTRYPOINT and CMD (or `args` in the CMD's place), the command a service without one runs (under the holder). */
+export async function imageCommand(image: string, part: string, args?: readonly string[]): Promise<string[]> {
   const { dockerode } = (await getContainerRuntimeClient()).container;
   let config: { Entrypoint?: string[] | string | null; Cmd?: string[] | string | null } = {};
   try {
@@ -147,7 +153,7 @@ export async function imageCommand(image: string, part: string): Promise<string[
     );
   }
   const list = (v: string[] | string | null | undefined) => (v === undefined || v === null ? [] : typeof v === 'string' ? ['/bin/sh', '-c', v] : v);
-  const argv = [...list(config.Entrypoint), ...list(config.Cmd)];
+  const argv = [...list(config.Entrypoint), ...(args ?? list(config.Cmd))];
   if (!argv.length)
     throw new StackError(`${part}: the image ${image} has no ENTRYPOINT or CMD`, `stack.${part}.command`, 'give the command that starts the service');
   return argv;

@@ -1,3 +1,4 @@
+import { StackError } from '../../core/errors.ts';
 import type { ResolvedLink } from '../link.ts';
 import { HTTP_FAULT_LUA, httpFaultConfig, httpFaultMap } from '../http-faults.ts';
 import { partKind, type ContainerPlan, type ResolvedPart } from '../parts/index.ts';
@@ -26,7 +27,9 @@ export interface ProxyPlan {
   /** 'app→db' */
   link: string;
   name: string;
-  /** The port on the Toxiproxy container (alias 'toxiproxy') clients of the link connect to. */
+  /** The Toxiproxy container it is on: the run's ('toxiproxy'), or a part's own (a link its part dials by name). */
+  server: string;
+  /** The port on that container clients of the link connect to. */
   listenPort: number;
   /** alias:port of the part behind the link. */
   upstream: string;
@@ -52,6 +55,12 @@ export interface StackPlan {
   images: ImageSetName;
   network: string;
   toxiproxy: { image: string; alias: string; apiPort: number; proxyPorts: number[] };
+  /**
+   * A part's own Toxiproxy container, for the links it dials by a name of its own (hostnames): each
+   * listens on its dependency's own port, and those names resolve to it in that part's container
+   * only (so two parts' links to one dependency stay two links). Started just before the part.
+   */
+  sidecars: { alias: string; part: string; proxyPorts: number[]; hosts: string[] }[];
   proxies: ProxyPlan[];
   httpFaults: HttpFaultPlan[];
   /** In start order: a part after the parts it depends on. */
@@ -81,10 +90,15 @@ export function stackPlan(
     const i = links.findIndex((l) => l.from === from && l.to === to);
     return i < 0 ? 0 : FIRST_PROXY_PORT + i;
   };
+  const byName = (from: string): Readonly<Record<string, string>> => {
+    const p = parts.find((x) => x.name === from);
+    return (p && kindOf(p).hostnames?.(p)) ?? {};
+  };
   const containers: ContainerPlan[] = parts.map((part) => {
-    // Every dependency through its proxy on the Toxiproxy container, named as the local backend names it.
+    // Every dependency through its proxy on the Toxiproxy container, named as the local backend names
+    // it; those it dials by a name of its own are told nothing (their names resolve to its Toxiproxy).
     const env: Record<string, string> = {};
-    for (const l of links.filter((x) => x.from === part.name)) {
+    for (const l of links.filter((x) => x.from === part.name && !(x.to in byName(part.name)))) {
       const dep = parts.find((p) => p.name === l.to);
       if (dep)
         Object.assign(env, kindOf(dep).dependencyEnv(dep, { host: 'toxiproxy', port: listenPort(l.from, l.to), password: secrets.dbPassword(dep.name) }));
@@ -92,8 +106,10 @@ export function stackPlan(
     return kindOf(part).plan(part, { images, env, proxyPort: (to) => listenPort(part.name, to) });
   });
   const httpFaults: HttpFaultPlan[] = [];
+  const sidecars: StackPlan['sidecars'] = [];
   const proxies: ProxyPlan[] = links.map((l) => {
-    let upstream = `${alias(l.to)}:${containers.find((c) => c.part === l.to)?.port ?? 0}`;
+    const port = containers.find((c) => c.part === l.to)?.port ?? 0;
+    let upstream = `${alias(l.to)}:${port}`;
     if (l.http.length > 0) {
       // Toxiproxy → the link's HTTP fault proxy → the part, as locally.
       const dir = '/usr/local/etc/haproxy';
@@ -124,13 +140,36 @@ export function stackPlan(
       });
       upstream = `${hp.alias}:${HTTP_FAULTS_PORT}`;
     }
-    return { link: l.name, name: `${runId}-${l.from}-${l.to}`, listenPort: listenPort(l.from, l.to), upstream };
+    const host = byName(l.from)[l.to];
+    if (host === undefined) return { link: l.name, name: `${runId}-${l.from}-${l.to}`, server: 'toxiproxy', listenPort: listenPort(l.from, l.to), upstream };
+    // Dialled as <host>:<the dependency's port>: on the part's own Toxiproxy, at that port.
+    const sidecarAlias = `toxiproxy-${alias(l.from)}`;
+    let sidecar = sidecars.find((x) => x.part === l.from);
+    if (!sidecar) {
+      sidecar = { alias: sidecarAlias, part: l.from, proxyPorts: [], hosts: [] };
+      sidecars.push(sidecar);
+    }
+    if (sidecar.proxyPorts.includes(port))
+      throw new StackError(
+        `${l.from} dials two dependencies by name on one port (${port}): ${sidecar.hosts.join(', ')} and ${host}`,
+        `stack.${l.from}.hostnames`,
+        `give one of them another port, or drop it from stack.${l.from}.hostnames so it is reached through <NAME>_HOST and <NAME>_PORT`,
+      );
+    sidecar.proxyPorts.push(port);
+    sidecar.hosts.push(host);
+    return { link: l.name, name: `${runId}-${l.from}-${l.to}`, server: sidecarAlias, listenPort: port, upstream };
   });
   return {
     runId,
     images: opts.images ?? 'local',
     network: `brownout-${runId}`,
-    toxiproxy: { image: images.toxiproxy, alias: 'toxiproxy', apiPort: TOXIPROXY_API_PORT, proxyPorts: proxies.map((p) => p.listenPort) },
+    toxiproxy: {
+      image: images.toxiproxy,
+      alias: 'toxiproxy',
+      apiPort: TOXIPROXY_API_PORT,
+      proxyPorts: proxies.filter((p) => p.server === 'toxiproxy').map((p) => p.listenPort),
+    },
+    sidecars,
     proxies,
     httpFaults,
     containers,

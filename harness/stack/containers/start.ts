@@ -197,14 +197,20 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
     add(`network ${plan.network}`, () => runtime.network.remove(created));
     const network = plan.network;
     let t = Date.now();
-    const toxiproxy = await onRunNetwork(plan.toxiproxy.image, plan.toxiproxy.alias, { labels, network })
-      .withExposedPorts(plan.toxiproxy.apiPort, ...plan.toxiproxy.proxyPorts)
-      .withWaitStrategy(Wait.forHttp('/version', plan.toxiproxy.apiPort))
-      .start();
-    add(`toxiproxy container ${toxiproxy.getId().slice(0, 12)}`, () => toxiproxy.stop());
-    await logs.follow('toxiproxy', toxiproxy, { onLine: (l) => accepts.line(l) });
+    // A Toxiproxy container: the run's, or a part's own (links it dials by name); its log counts each proxy's accepted connections.
+    const startToxiproxy = async (alias: string, proxyPorts: readonly number[]) => {
+      const c = await onRunNetwork(plan.toxiproxy.image, alias, { labels, network })
+        .withExposedPorts(plan.toxiproxy.apiPort, ...proxyPorts)
+        .withWaitStrategy(Wait.forHttp('/version', plan.toxiproxy.apiPort))
+        .start();
+      add(`${alias} container ${c.getId().slice(0, 12)}`, () => c.stop());
+      await logs.follow(alias, c, { onLine: (l) => accepts.line(l) });
+      return { container: c, url: `http://${c.getHost()}:${c.getMappedPort(plan.toxiproxy.apiPort)}` };
+    };
+    const { container: toxiproxy, url: toxiproxyUrl } = await startToxiproxy(plan.toxiproxy.alias, plan.toxiproxy.proxyPorts);
     startupMs['toxiproxy'] = Date.now() - t;
-    const toxiproxyUrl = `http://${toxiproxy.getHost()}:${toxiproxy.getMappedPort(plan.toxiproxy.apiPort)}`;
+    // Each Toxiproxy's API, by its alias.
+    const servers = new Map<string, string>([[plan.toxiproxy.alias, toxiproxyUrl]]);
     const links = new Map<string, ActiveProxy>();
     const httpFaults = new Map<string, HttpFaultProxy>();
     // Containers that are not parts (a link's HTTP fault proxy): watched for an unasked exit all the same.
@@ -227,13 +233,29 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
         const admin = { host: hc.getHost(), port: hc.getMappedPort(h.adminPort) };
         httpFaults.set(h.link, { link: h.link, set: (id, on) => setHttpRule(admin, h.mapFile, h.link, id, on), calls: () => linkCalls(admin) });
       }
+      // The part's own Toxiproxy, for the links it dials by name: those names resolve to it in its container.
+      const hosts: { host: string; ipAddress: string }[] = [];
+      for (const sc of plan.sidecars.filter((x) => x.part === c.part)) {
+        const own = await startToxiproxy(sc.alias, sc.proxyPorts);
+        helpers.set(sc.alias, own.container);
+        servers.set(sc.alias, own.url);
+        const ipAddress = own.container.getIpAddress(network);
+        hosts.push(...sc.hosts.map((host) => ({ host, ipAddress })));
+      }
       for (const p of plan.proxies.filter((x) => x.link.startsWith(`${c.part}→`))) {
-        links.set(p.link, await createProxyAt(toxiproxyUrl, { name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream }));
+        const api = servers.get(p.server);
+        if (!api)
+          throw new StackError(
+            `no Toxiproxy '${p.server}' for ${p.link}`,
+            `part ${c.part}`,
+            'this is a brownout bug: the plan names every Toxiproxy it puts a proxy on',
+          );
+        links.set(p.link, await createProxyAt(api, { name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream }));
       }
       // Each kind starts its container and makes the run's handle on it (parts/<kind>.ts).
       const kind = partKind(c.kind);
       if (!kind) throw new StackError(`no part kind '${c.kind}'`, `part ${c.part}`, 'this is a brownout bug: every plan comes from a registered kind');
-      const container = await kind.startContainer(c, { network, labels, dbPassword: opts.dbPassword });
+      const container = await kind.startContainer(c, { network, labels, hosts, dbPassword: opts.dbPassword });
       add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
       await logs.follow(c.part, container, { exitMarker: c.exitMarker });
       const running = await kind.runningContainer(c, container, { dbPassword: opts.dbPassword, control: controlOf(runtime, c.part, container, logs) });
@@ -251,6 +273,7 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       logs,
       toxiproxy,
       toxiproxyUrl,
+      servers,
       helpers,
       containers,
       parts,
@@ -280,6 +303,8 @@ interface HandleParts {
   logs: ContainerLogs;
   toxiproxy: StartedTestContainer;
   toxiproxyUrl: string;
+  /** Every Toxiproxy's API (the run's and the parts' own), by alias. */
+  servers: ReadonlyMap<string, string>;
   helpers: ReadonlyMap<string, StartedTestContainer>;
   containers: ReadonlyMap<string, StartedContainerPart>;
   parts: ReadonlyMap<string, RunningPart>;
@@ -294,7 +319,7 @@ interface HandleParts {
 
 /** The run's handle on the started containers: the running stack's interface, on the engine. */
 function stackHandle(h: HandleParts): StartedContainerStack {
-  const { plan, runtime, logs, toxiproxy, toxiproxyUrl, helpers, containers, parts, links, httpFaults, startupMs, accepts, stopAll } = h;
+  const { plan, runtime, logs, toxiproxy, toxiproxyUrl, servers, helpers, containers, parts, links, httpFaults, startupMs, accepts, stopAll } = h;
   const partOf = (name: string): StartedContainerPart => {
     const p = containers.get(name);
     if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
@@ -325,7 +350,7 @@ function stackHandle(h: HandleParts): StartedContainerStack {
         }),
       ),
     }),
-    listToxics: () => listToxics(toxiproxyUrl),
+    listToxics: async () => (await Promise.all([...servers.values()].map((api) => listToxics(api)))).flat(),
     kill: async (name, signal) => {
       const { container, faults } = partOf(name);
       const state = await runtime.container.inspect(runtime.container.getById(container.getId()));

@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { alias, mariadbServerFlags } from '../containers/base.ts';
 import { startMariaDb, type StartedMariaDb } from '../mariadb.ts';
-import { type ContainerPlanBase, envPrefix, hostPortEnv, mainProcessFaults, type PartKind } from './part.ts';
+import { type ComposeContext, type ComposeService, type ContainerPlanBase, envPrefix, hostPortEnv, mainProcessFaults, type PartKind } from './part.ts';
 
 /** A MariaDB server, started fresh for the run. */
 export interface MariaDbPart {
@@ -23,6 +23,14 @@ export interface MariaDbPart {
    * max_connections: 500 }. Not those the run sets itself (port, socket, datadir, character set).
    */
   variables?: Readonly<Record<string, string | number>>;
+  /**
+   * The account services log in with, when the team's configuration names it (a compose file's
+   * MARIADB_USER and MARIADB_PASSWORD): given ALL on the database. Default: 'brownout' with a
+   * password made per run. Either way services are told it as <NAME>_USER and <NAME>_PASSWORD.
+   */
+  account?: { user: string; password: string };
+  /** root's password, when the team's services log in as root (a compose file's MARIADB_ROOT_PASSWORD). Default: one made per run. */
+  rootPassword?: string;
 }
 
 export interface ResolvedMariaDb {
@@ -34,6 +42,8 @@ export interface ResolvedMariaDb {
   charset: string;
   collation: string;
   variables: Readonly<Record<string, string>>;
+  account?: { user: string; password: string };
+  rootPassword?: string;
 }
 
 export const mariadb = (o: Omit<MariaDbPart, 'kind'> = {}): MariaDbPart => ({ kind: 'mariadb', ...o });
@@ -108,8 +118,79 @@ export interface MariaDbPlan extends ContainerPlanBase {
   image: string;
   database: string;
   user: string;
+  /** The account's and root's passwords when the scenario gives them; else the run's (dbPassword). */
+  password?: string;
+  rootPassword?: string;
   command: string[];
   initScripts: { target: string; content: string }[];
+}
+
+/** Where the MariaDB and MySQL images run SQL files on a first start. */
+const INITDB = '/docker-entrypoint-initdb.d/';
+
+/**
+ * A compose file's MariaDB or MySQL service as brownout's MariaDB: its database, account and root
+ * password from MARIADB_* (or MYSQL_*), its server options (`command: --name=value ...`) as
+ * variables, its /docker-entrypoint-initdb.d SQL files as schema and seed. MySQL images run as
+ * brownout's MariaDB too (the server the local backend and its images have).
+ */
+function mariadbFromCompose(svc: ComposeService, ctx: ComposeContext): MariaDbPart {
+  const env = (k: string) => svc.environment[`MARIADB_${k}`] ?? svc.environment[`MYSQL_${k}`];
+  const user = env('USER');
+  const password = env('PASSWORD');
+  if ((user === undefined) !== (password === undefined))
+    ctx.problem('environment', 'MARIADB_USER (or MYSQL_USER) and its PASSWORD come together', 'give both, or neither');
+  if (svc.dials.some((d) => d.from === 'depends_on'))
+    ctx.problem('depends_on', "brownout's MariaDB depends on nothing", 'remove depends_on from the database service');
+  if (svc.build)
+    ctx.problem(
+      'build',
+      "a database built from a Dockerfile is not brownout's MariaDB",
+      `run it as it is: fromCompose(file, { kinds: { ${svc.name}: 'service' } }), or give image: mariadb:<version>`,
+    );
+  // Server options: --name=value pairs; a leading mariadbd or mysqld is the server itself.
+  const variables: Record<string, string> = {};
+  let charset: string | undefined;
+  let collation: string | undefined;
+  for (const arg of (svc.command ?? []).filter((a, i) => !(i === 0 && /^(mysqld|mariadbd)$/.test(a)))) {
+    const m = /^--([a-z][a-z0-9_-]*)(?:=(.*))?$/.exec(arg);
+    if (!m?.[1]) {
+      ctx.problem('command', `'${arg}' is not a server option (--name=value)`, 'give server options only, e.g. --innodb-lock-wait-timeout=5');
+      continue;
+    }
+    const name = m[1].replace(/-/g, '_');
+    if (name === 'character_set_server') charset = m[2];
+    else if (name === 'collation_server') collation = m[2];
+    else variables[name] = m[2] ?? 'ON';
+  }
+  const scripts = svc.binds.filter((b) => b.target.startsWith(INITDB)).sort((a, b) => a.target.localeCompare(b.target));
+  for (const b of svc.binds.filter((x) => !x.target.startsWith(INITDB)))
+    ctx.problem(
+      'volumes',
+      `${b.target}: brownout's MariaDB takes SQL files in ${INITDB} only`,
+      'give server options in command: (--name=value), or remove the mount',
+    );
+  for (const b of scripts.filter((x) => !x.source.endsWith('.sql')))
+    ctx.problem(
+      'volumes',
+      `${b.target}: only .sql files run at first start here (not a folder, .sh or .gz)`,
+      `mount each SQL file on its own, e.g. ./db/schema.sql:${INITDB}01-schema.sql`,
+    );
+  if (scripts.length > 2) ctx.problem('volumes', `${scripts.length} SQL files: at most two (a schema and a seed)`, 'join them into two files');
+  const [schemaFile, seedFile] = scripts.map((b) => b.source);
+  const database = env('DATABASE');
+  const rootPassword = env('ROOT_PASSWORD');
+  return {
+    kind: 'mariadb',
+    ...(database ? { database } : {}),
+    ...(user && password ? { account: { user, password } } : {}),
+    ...(rootPassword ? { rootPassword } : {}),
+    ...(charset ? { charset } : {}),
+    ...(collation ? { collation } : {}),
+    ...(Object.keys(variables).length ? { variables } : {}),
+    ...(schemaFile ? { schema: schemaFile } : {}),
+    ...(seedFile ? { seed: seedFile } : {}),
+  };
 }
 
 export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb, MariaDbPlan> = {
@@ -123,6 +204,16 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb,
     charset: z.string().regex(/^\w+$/).optional(),
     collation: z.string().regex(/^\w+$/).optional(),
     variables: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.union([z.string().regex(/^[\w.:/+-]+$/), z.number()])).optional(),
+    account: z
+      .strictObject({
+        user: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,80}$/, 'an account name: letters, digits, _ . and -')
+          .refine((u) => u !== 'root', { message: "root is not the services' account", params: { fix: 'give root a password with rootPassword' } }),
+        password: z.string().min(1),
+      })
+      .optional(),
+    rootPassword: z.string().min(1).optional(),
   }),
   resolve: (p, ctx) => {
     const schemaPath = ctx.file('schema', p.schema);
@@ -153,6 +244,8 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb,
       charset,
       collation,
       variables,
+      ...(p.account ? { account: p.account } : {}),
+      ...(p.rootPassword ? { rootPassword: p.rootPassword } : {}),
       ...(schemaPath ? { schemaPath } : {}),
       ...(seedPath ? { seedPath } : {}),
     };
@@ -162,8 +255,8 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb,
   waits: (part) => ({ kind: 'mariadb', name: part.name, lockWaitMs: Number(part.variables['innodb_lock_wait_timeout'] ?? 50) * 1000 }),
   dependencyEnv: (part, reach) => ({
     ...hostPortEnv(part.name, reach),
-    [`${envPrefix(part.name)}_USER`]: reach.user ?? SERVICE_ACCOUNT,
-    [`${envPrefix(part.name)}_PASSWORD`]: reach.password ?? '',
+    [`${envPrefix(part.name)}_USER`]: part.account?.user ?? reach.user ?? SERVICE_ACCOUNT,
+    [`${envPrefix(part.name)}_PASSWORD`]: part.account?.password ?? reach.password ?? '',
     [`${envPrefix(part.name)}_DATABASE`]: part.database,
   }),
   start: (part, ctx) =>
@@ -172,6 +265,8 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb,
         name: part.name,
         database: part.database,
         server: part,
+        ...(part.account ? { account: part.account } : {}),
+        ...(part.rootPassword ? { rootPassword: part.rootPassword } : {}),
         ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}),
         ...(part.seedPath ? { seedPath: part.seedPath } : {}),
       },
@@ -188,7 +283,9 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb,
     requires: [ctx.images.mariadb],
     port: 3306,
     database: part.database,
-    user: SERVICE_ACCOUNT,
+    user: part.account?.user ?? SERVICE_ACCOUNT,
+    ...(part.account ? { password: part.account.password } : {}),
+    ...(part.rootPassword ? { rootPassword: part.rootPassword } : {}),
     command: mariadbServerFlags(part),
     // The image runs /docker-entrypoint-initdb.d/*.sql in name order on first start.
     initScripts: [
@@ -204,8 +301,8 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb,
       .withEnvironment({
         MYSQL_DATABASE: c.database,
         MYSQL_USER: c.user,
-        MYSQL_PASSWORD: ctx.dbPassword(c.part),
-        MYSQL_ROOT_PASSWORD: ctx.dbPassword(`${c.part}-root`),
+        MYSQL_PASSWORD: c.password ?? ctx.dbPassword(c.part),
+        MYSQL_ROOT_PASSWORD: c.rootPassword ?? ctx.dbPassword(`${c.part}-root`),
       })
       .withCommand(c.command)
       .withCopyContentToContainer(c.initScripts)
@@ -214,6 +311,7 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb,
       .withStartupTimeout(120_000)
       .start();
   },
+  compose: { images: /(^|\/)(mariadb|mysql)(:|@|$)/, from: mariadbFromCompose },
   runningContainer: async (c, container, ctx) => {
     const host = container.getHost();
     return {
@@ -227,7 +325,7 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb,
             host,
             port: container.getMappedPort(c.port),
             user: 'root',
-            password: ctx.dbPassword(`${c.part}-root`),
+            password: c.rootPassword ?? ctx.dbPassword(`${c.part}-root`),
             database: c.database,
           }),
       },

@@ -5,6 +5,7 @@ import type { ServerStateWatch } from '../haproxy.ts';
 import type { RunResources, StartedPart } from '../resources.ts';
 import type { RunningPart } from '../running.ts';
 import type { LadderPart } from '../../metrics/index.ts';
+import type { HealthOption } from '../health.ts';
 
 /**
  * A request path a part's config or check carries (a health check, a gateway's routing): '/' and
@@ -79,10 +80,45 @@ export interface ContainerPlanBase {
   exitMarker?: string;
 }
 
+/**
+ * A compose file's service as brownout read it (stack/compose.ts): ${VAR} interpolated, paths
+ * absolute, what every kind shares parsed once. A kind that stands for some images makes its part
+ * from it (PartKind.compose).
+ */
+export interface ComposeService {
+  /** Its name in the compose file. */
+  readonly name: string;
+  readonly image?: string;
+  /** Paths absolute (the Dockerfile from its context, as compose reads it). */
+  readonly build?: { context: string; dockerfile: string; args: Readonly<Record<string, string>>; target?: string };
+  /** environment and env_file, as compose merges them. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly command?: readonly string[];
+  readonly entrypoint?: readonly string[];
+  readonly workdir?: string;
+  /** Its healthcheck's test; undefined when it has none (or it is disabled). */
+  readonly health?: HealthOption;
+  /** The parts it reaches and the name it dials each by: its depends_on, and the services its environment names as a host. */
+  readonly dials: readonly { part: string; host: string; from: 'depends_on' | 'environment' }[];
+  /** The port it listens on in its container: fromCompose's ports option, else its expose, else its ports' container side. */
+  readonly port?: number;
+  /** tmpfs mounts ('/path' or '/path:size=64m'). */
+  readonly tmpfs: readonly string[];
+  /** Files and folders of the project bound into it (named volumes start empty each run and are not listed). */
+  readonly binds: readonly { source: string; target: string; readOnly: boolean }[];
+}
+
+/** What a kind's compose mapping may ask: a problem names services.<name>.<key> of the compose file. */
+export interface ComposeContext {
+  problem(key: string, message: string, fix: string): void;
+}
+
 /** What a part's container start is given: the run's network, its labels, and the per-run passwords. */
 export interface ContainerStartContext {
   network: string;
   labels: Readonly<Record<string, string>>;
+  /** Names its container resolves to an address of the run (its own Toxiproxy: hostnames); onRunNetwork writes them in its /etc/hosts. */
+  hosts?: readonly { host: string; ipAddress: string }[];
   dbPassword(part: string): string;
 }
 
@@ -167,6 +203,11 @@ export interface PartKind<
   resolve(def: Def, ctx: PartResolveContext): Resolved;
   /** The parts it must start after (the far ends of its links). */
   after(part: Resolved): readonly string[];
+  /**
+   * Dependencies it dials by a host name of its own (part → name), not through the env it is
+   * given: on containers each such link gets a Toxiproxy of the part's own that the name resolves to.
+   */
+  hostnames?(part: Resolved): Readonly<Record<string, string>>;
   /** <NAME>_HOST and _PORT, and the kind's own (_URL; a database's _USER, _PASSWORD, _DATABASE). */
   dependencyEnv(part: Resolved, reach: Reach): Record<string, string>;
   /** Why this part cannot run on a backend (a service with only an image, locally), checked before anything starts. */
@@ -183,6 +224,11 @@ export interface PartKind<
   runningContainer(plan: Plan, container: StartedTestContainer, ctx: ContainerRunContext): Promise<RunningContainer>;
   /** The waits it is configured with, for the timeout ladder (none: a hop without a limit of its own). */
   waits(part: Resolved): LadderPart;
+  /**
+   * The compose services it stands for (by image name; fromCompose's kinds option names others), and
+   * its part made from one. The service kind takes every other image and every build.
+   */
+  readonly compose?: { images?: RegExp; from(svc: ComposeService, ctx: ComposeContext): Def };
 }
 
 /** The variable prefix of a part: its name in capitals (db → DB_HOST). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { alias } from '../containers/base.ts';
 import { flushRedis, redisCommand, startRedis, type StartedRedis } from '../redis.ts';
-import { envPrefix, hostPortEnv, mainProcessFaults, type ContainerPlanBase, type PartKind } from './part.ts';
+import { type ComposeContext, type ComposeService, envPrefix, hostPortEnv, mainProcessFaults, type ContainerPlanBase, type PartKind } from './part.ts';
 
 /** A Redis server, started fresh (no persistence). Services that depend on it get <NAME>_URL = redis://127.0.0.1:port. */
 export interface RedisPart {
@@ -20,6 +20,36 @@ export interface RedisPlan extends ContainerPlanBase {
   kind: 'redis';
   image: string;
   command: string[];
+}
+
+/** Options of a compose file's redis-server command that only concern its data, which brownout's Redis does not keep. */
+const DATA_OPTIONS = new Set(['--save', '--appendonly', '--appendfsync', '--protected-mode', '--loglevel', '--dir', '--dbfilename']);
+
+/** A compose file's Redis service as brownout's Redis (fresh, no persistence): a command may only set what concerns its data. */
+function redisFromCompose(svc: ComposeService, ctx: ComposeContext): RedisPart {
+  const [program, ...args] = svc.command ?? ['redis-server'];
+  // Each --option takes the words after it as its values; a data option's are dropped, any other is named.
+  const other: string[] = [];
+  let dropping = false;
+  for (const a of args) {
+    if (a.startsWith('--')) dropping = DATA_OPTIONS.has(a);
+    if (!dropping) other.push(a);
+  }
+  if (program !== 'redis-server' || other.length)
+    ctx.problem(
+      'command',
+      `brownout runs its own Redis (fresh, no persistence); it cannot honour ${other.length ? other.join(' ') : `'${program}'`}`,
+      `remove the command, or run the image as it is: fromCompose(file, { kinds: { ${svc.name}: 'service' } })`,
+    );
+  if (svc.dials.some((d) => d.from === 'depends_on'))
+    ctx.problem('depends_on', "brownout's Redis depends on nothing", 'remove depends_on from the cache service');
+  if (svc.build)
+    ctx.problem(
+      'build',
+      "a Redis built from a Dockerfile is not brownout's Redis",
+      `run it as it is: fromCompose(file, { kinds: { ${svc.name}: 'service' } })`,
+    );
+  return { kind: 'redis' };
 }
 
 export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis, RedisPlan> = {
@@ -52,6 +82,7 @@ export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis, RedisPl
       .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
       .start();
   },
+  compose: { images: /(^|\/)redis(:|@|$)/, from: redisFromCompose },
   runningContainer: async (c, container, ctx) => {
     const url = `redis://${container.getHost()}:${container.getMappedPort(c.port)}`;
     return {

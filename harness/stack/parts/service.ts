@@ -9,6 +9,8 @@ import { alias, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, serviceBuild, type Se
 import { containerProbe, describeHealth, expandHealth, healthSchema, httpAnswer, resolveHealth, type Health, type HealthOption } from '../health.ts';
 import { pm2Ecosystem, startService, type StartedService } from '../service.ts';
 import {
+  type ComposeContext,
+  type ComposeService,
   type ContainerControl,
   type ContainerFaults,
   type ContainerPlanBase,
@@ -70,6 +72,20 @@ export interface ServicePart {
   image?: string;
   /** On --stack containers, the folder in the image the command and setup run in. Default: the image's WORKDIR. */
   workdir?: string;
+  /**
+   * Dependencies it reaches by a host name of its own rather than through the env brownout gives,
+   * as a compose file's service does (`db:3306`): `{ db: 'db' }` (part → the name it dials). On
+   * --stack containers that name resolves, in its container only, to the link's own Toxiproxy proxy
+   * listening on the dependency's port, so its environment stays as written. No <NAME>_* variables
+   * are given for them.
+   */
+  hostnames?: Readonly<Record<string, string>>;
+  /** On --stack containers: replaces the image's CMD, its ENTRYPOINT kept (a compose file's `command`). Not with `command`. */
+  args?: readonly string[];
+  /** On --stack containers: in-memory filesystems, '/path' or '/path:size=64m' (a compose file's tmpfs). */
+  tmpfs?: readonly string[];
+  /** On --stack containers: files or folders of the project (from the scenario's folder) bound into the container. */
+  mounts?: readonly { source: string; target: string; readOnly?: boolean }[];
 }
 
 /** A service image's build, as `docker build` takes it. */
@@ -103,6 +119,12 @@ export interface ResolvedService {
   build?: { context: string; dockerfile: string; args: Readonly<Record<string, string>>; target?: string };
   image?: string;
   workdir?: string;
+  /** Dependencies reached by a name of its own (part → host name); none when absent. */
+  hostnames?: Readonly<Record<string, string>>;
+  args?: readonly string[];
+  tmpfs?: readonly string[];
+  /** Sources absolute. */
+  mounts?: readonly { source: string; target: string; readOnly: boolean }[];
 }
 
 export const service = (o: Omit<ServicePart, 'kind'>): ServicePart => ({ kind: 'service', ...o });
@@ -135,6 +157,8 @@ export const program = (o: AnyProgram & { command: readonly string[]; port?: num
 export const SERVICE_DEFAULTS = { health: '/health', startupTimeoutMs: 20_000, setupTimeoutMs: 120_000 } as const;
 
 const duration = z.string().min(1);
+/** A host name a service dials (RFC 1123 letters, digits, '-', '.', and '_' as compose service names have). */
+const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62})$/;
 
 /** Its container: the service's image, the command under the holder or pm2-runtime, the env a local start gets. */
 export interface ServicePlan extends ContainerPlanBase {
@@ -152,6 +176,10 @@ export interface ServicePlan extends ContainerPlanBase {
   supervised: boolean;
   /** Run once before the service, in a container of the same image, its dependencies up. */
   setup: { command: string[]; timeoutMs: number } | undefined;
+  /** In place of the image's CMD (its ENTRYPOINT kept), when there is no command. */
+  args?: string[];
+  tmpfs: string[];
+  mounts: { source: string; target: string; readOnly: boolean }[];
 }
 
 /** The port a service listens on in its container, unless it says its own (`port`). */
@@ -222,8 +250,33 @@ function resolveImage(p: ServicePart, ctx: PartResolveContext): Pick<ResolvedSer
   return out;
 }
 
+/** What a service's container alone takes (args, tmpfs, mounts): mount sources must exist; args and command are one or the other. */
+function resolveContainerOnly(p: ServicePart, ctx: PartResolveContext): Pick<ResolvedService, 'args' | 'tmpfs' | 'mounts'> {
+  if (p.args && p.command)
+    ctx.problem('args', 'both command and args are given', "give command (the whole argv) or args (the image's ENTRYPOINT kept, its CMD replaced)");
+  const mounts = (p.mounts ?? []).map((m, i) => {
+    const abs = path.resolve(ctx.dir('mounts', '.'), m.source);
+    if (!existsSync(abs))
+      ctx.problem(`mounts[${i}].source`, `'${m.source}' does not exist (looked for ${abs})`, "correct the path: relative to the scenario's folder");
+    return { source: abs, target: m.target, readOnly: m.readOnly ?? false };
+  });
+  return { ...(p.args ? { args: p.args } : {}), ...(p.tmpfs?.length ? { tmpfs: p.tmpfs } : {}), ...(mounts.length ? { mounts } : {}) };
+}
+
 /** What a service cannot run on a backend without: locally a command; on containers an image (and pm2 a command). */
 function cannotRunOn(part: ResolvedService, backend: 'local' | 'containers'): { message: string; fix: string } | undefined {
+  const named = Object.values(part.hostnames ?? {});
+  if (backend === 'local' && named.length)
+    return {
+      message: `${part.name} reaches ${named.join(', ')} by name (hostnames, as a compose file's services do): names that resolve on --stack containers only`,
+      fix: `run it with --stack containers, or drop stack.${part.name}.hostnames so that it reads where its dependencies are from <NAME>_HOST and <NAME>_PORT`,
+    };
+  const containerOnly = (['args', 'tmpfs', 'mounts'] as const).filter((k) => part[k] !== undefined);
+  if (backend === 'local' && containerOnly.length)
+    return {
+      message: `${part.name} has ${containerOnly.join(', ')}: options of its container, on --stack containers only`,
+      fix: `run it with --stack containers, or drop stack.${part.name}.${containerOnly[0]}`,
+    };
   if (backend === 'local' && !part.command)
     return {
       message: `${part.name} has no command: locally a part of this kind is a process started from its command (an image, a container() part, runs on --stack containers only)`,
@@ -237,6 +290,39 @@ function cannotRunOn(part: ResolvedService, backend: 'local' | 'containers'): { 
   if (backend === 'containers' && part.supervisor === 'pm2' && !part.command)
     return { message: `${part.name}: supervisor 'pm2' needs a command`, fix: `give stack.${part.name}.command, which pm2-runtime runs` };
   return undefined;
+}
+
+/** How long a compose service may take to be ready: images are slower to start than a local process. */
+const COMPOSE_STARTUP = '60s';
+
+/**
+ * A compose file's service as this kind's part: its image or build, environment, command (an
+ * entrypoint replaces the image's; a command alone its CMD), healthcheck (else its port accepting a
+ * connection), its dependencies reached by the names it dials, tmpfs and bind mounts.
+ */
+function serviceFromCompose(svc: ComposeService, ctx: ComposeContext): ServicePart {
+  if (!svc.image && !svc.build) ctx.problem('image', 'it has neither image nor build', 'give the image it runs, or build: with its context');
+  if (svc.port === undefined)
+    ctx.problem(
+      'expose',
+      'brownout cannot tell which port it listens on in its container (no expose: or ports:)',
+      `add expose: ['<port>'] to it, or give fromCompose(file, { ports: { ${svc.name}: <port> } })`,
+    );
+  const command = svc.entrypoint ? [...svc.entrypoint, ...(svc.command ?? [])] : undefined;
+  const dependsOn = [...new Set(svc.dials.map((d) => d.part))];
+  return {
+    kind: 'service',
+    ...(svc.build ? { build: svc.build } : { image: svc.image ?? '' }),
+    env: svc.environment,
+    ...(command ? { command } : svc.command ? { args: svc.command } : {}),
+    ...(svc.workdir ? { workdir: svc.workdir } : {}),
+    ...(svc.port ? { port: svc.port } : {}),
+    health: svc.health ?? 'tcp',
+    startupTimeout: COMPOSE_STARTUP,
+    ...(dependsOn.length ? { dependsOn, hostnames: Object.fromEntries(svc.dials.map((d) => [d.part, d.host])) } : {}),
+    ...(svc.tmpfs.length ? { tmpfs: svc.tmpfs } : {}),
+    ...(svc.binds.length ? { mounts: svc.binds } : {}),
+  };
 }
 
 export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService, ServicePlan> = {
@@ -267,6 +353,14 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       .regex(/^[a-z0-9][A-Za-z0-9._/:@-]*$/, 'an image reference, e.g. my-team/api:1.4')
       .optional(),
     workdir: z.string().regex(/^\//, 'an absolute path in the image').optional(),
+    hostnames: z.record(z.string(), z.string().regex(HOSTNAME, 'a host name: letters, digits, . _ and -')).optional(),
+    args: z.array(z.string()).optional(),
+    tmpfs: z.array(z.string().regex(/^\/[^\s:]*(?::[\w=,.-]+)?$/, "'/path' or '/path:size=64m'")).optional(),
+    mounts: z
+      .array(
+        z.strictObject({ source: z.string().min(1), target: z.string().regex(/^\//, 'an absolute path in the container'), readOnly: z.boolean().optional() }),
+      )
+      .optional(),
   }),
   resolve: (p, ctx) => {
     const deps = p.dependsOn ?? [];
@@ -277,6 +371,9 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       else if (kind === 'gateway') ctx.problem('dependsOn', `'${d}' is a gateway; services cannot depend on one`, 'depend on the service behind it');
       else ctx.link(d);
     }
+    for (const d of Object.keys(p.hostnames ?? {}))
+      if (!deps.includes(d))
+        ctx.problem(`hostnames.${d}`, `'${d}' is not one of ${ctx.name}'s dependencies`, `name one of dependsOn: ${deps.join(', ') || '(none)'}`);
     const setupTimeoutMs = ctx.duration('setupTimeout', p.setupTimeout, SERVICE_DEFAULTS.setupTimeoutMs);
     const timeoutsMs: Record<string, number> = {};
     for (const [d, t] of Object.entries(p.timeouts ?? {})) {
@@ -300,10 +397,13 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       ...(p.port ? { port: p.port } : {}),
       ...(p.supervisor ? { supervisor: p.supervisor } : {}),
       ...(p.setup ? { setup: { command: p.setup, timeoutMs: setupTimeoutMs ?? SERVICE_DEFAULTS.setupTimeoutMs } } : {}),
+      ...(p.hostnames ? { hostnames: p.hostnames } : {}),
+      ...resolveContainerOnly(p, ctx),
       ...resolveImage(p, ctx),
     };
   },
   after: (part) => part.dependsOn,
+  hostnames: (part) => part.hostnames ?? {},
   waits: (part) => ({ kind: 'service', name: part.name, dependsOn: part.dependsOn, timeoutsMs: part.timeoutsMs }),
   dependencyEnv: (part, reach) => ({ ...hostPortEnv(part.name, reach), [`${envPrefix(part.name)}_URL`]: `http://${reach.host}:${reach.port}` }),
   cannotRunOn,
@@ -359,6 +459,9 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       files: ecosystem ? [ecosystem] : [],
       supervised: pm2,
       setup: part.setup ? { command: part.setup.command.map((a) => expandVars(a, env)), timeoutMs: part.setup.timeoutMs } : undefined,
+      ...(part.args ? { args: part.args.map((a) => expandVars(a, env)) } : {}),
+      tmpfs: [...(part.tmpfs ?? [])],
+      mounts: [...(part.mounts ?? [])],
       ...(pm2 ? {} : { exitMarker: HOLDER_EXIT_MARKER }),
     };
   },
@@ -383,10 +486,12 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       .withWaitStrategy('http' in c.health ? Wait.forHttp(c.health.http, c.port).forStatusCode(200) : new StartedOnly())
       .withStartupTimeout(c.startupTimeoutMs);
     if (c.workdir) container = container.withWorkingDir(c.workdir);
+    if (c.tmpfs.length) container = container.withTmpFs(Object.fromEntries(c.tmpfs.map((t) => [t.split(':')[0] ?? t, t.split(':')[1] ?? ''])));
+    if (c.mounts.length) container = container.withBindMounts(c.mounts.map((m) => ({ source: m.source, target: m.target, mode: m.readOnly ? 'ro' : 'rw' })));
     // A bare service under the holder (PID 1), so that its death is a process's death, as locally:
     // its own command, or the image's ENTRYPOINT and CMD.
     if (c.supervised) container = container.withCommand(c.command ?? []);
-    else container = container.withEntrypoint([HOLDER_PATH, 'run', '--']).withCommand(c.command ?? (await imageCommand(image, c.part)));
+    else container = container.withEntrypoint([HOLDER_PATH, 'run', '--']).withCommand(c.command ?? (await imageCommand(image, c.part, c.args)));
     const started = await container.start();
     // 'tcp' or a command: probed in the container (the holder dials the port; the command as given).
     if (!('http' in c.health))
@@ -405,6 +510,8 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       });
     return started;
   },
+  // Any image no other kind stands for, and every build: the image as it is, under the holder.
+  compose: { from: serviceFromCompose },
   runningContainer: async (c, _container, ctx) => {
     const faults = serviceFaults(c, ctx.control);
     return {
