@@ -31,6 +31,8 @@ const LANE_B = [
   'tests/integration/killed.test.ts',
   'tests/integration/generic-parts.test.ts',
   'tests/integration/compose.test.ts',
+  // It runs the team's compose file on containers too.
+  'tests/integration/own-project.test.ts',
 ];
 
 // One per checkout too: two suites on one machine (two clones) never share a lane's temp dir.

@@ -205,155 +205,159 @@ async function suiteOverhead(): Promise<void> {
 async function onOneStack(): Promise<void> {
   await withStack(STACK_SCENARIO, async (st, dir) => {
     const edge = st.urlOf('edge');
+    await agreementWithK6(dir, edge);
+    await agreementWithAutocannon(dir, edge);
+    await toxiproxyHop(st, dir);
+    await ceilingAndIngest(dir, edge);
+  });
+}
 
-    // 3. Agreement with k6's own end-of-test summary.
-    {
-      const k = await k6Load(dir, edge, 500, 20_000);
-      const f = figuresOf(k.results.requests);
-      const s = k.summary.metrics;
-      const count = s['http_reqs']?.['count'] ?? NaN;
-      const d = s['http_req_duration'] ?? {};
-      add({
-        section: 'agreement with k6',
-        name: 'request count (harness vs k6 summary)',
-        value: `${f.count} vs ${count}`,
-        unit: '',
-        goal: 'equal',
-        met: f.count === count,
-      });
-      for (const [name, ours, theirs] of [
-        ['p50', f.p50Ms, d['med'] ?? NaN],
-        ['p95', f.p95Ms, d['p(95)'] ?? NaN],
-        ['p99', f.p99Ms, d['p(99)'] ?? NaN],
-      ] as const) {
-        const diff = (ours - theirs) / theirs;
-        add({
-          section: 'agreement with k6',
-          name: `${name} (harness vs k6 summary, 500/s × 20 s)`,
-          value: `${round(ours, 3)} vs ${round(theirs, 3)} ms (${diff >= 0 ? '+' : ''}${round(diff * 100, 2)}%)`,
-          unit: '',
-          goal: name === 'p95' ? 'within 1%' : '',
-          met: name === 'p95' ? Math.abs(diff) <= 0.01 : undefined,
-          detail: 'harness: nearest rank on an HDR histogram (3 significant digits); k6: interpolated',
-        });
-      }
-    }
+/** 3. Agreement with k6's own end-of-test summary. */
+async function agreementWithK6(dir: string, edge: string): Promise<void> {
+  const k = await k6Load(dir, edge, 500, 20_000);
+  const f = figuresOf(k.results.requests);
+  const s = k.summary.metrics;
+  const count = s['http_reqs']?.['count'] ?? NaN;
+  const d = s['http_req_duration'] ?? {};
+  add({
+    section: 'agreement with k6',
+    name: 'request count (harness vs k6 summary)',
+    value: `${f.count} vs ${count}`,
+    unit: '',
+    goal: 'equal',
+    met: f.count === count,
+  });
+  for (const [name, ours, theirs] of [
+    ['p50', f.p50Ms, d['med'] ?? NaN],
+    ['p95', f.p95Ms, d['p(95)'] ?? NaN],
+    ['p99', f.p99Ms, d['p(99)'] ?? NaN],
+  ] as const) {
+    const diff = (ours - theirs) / theirs;
+    add({
+      section: 'agreement with k6',
+      name: `${name} (harness vs k6 summary, 500/s × 20 s)`,
+      value: `${round(ours, 3)} vs ${round(theirs, 3)} ms (${diff >= 0 ? '+' : ''}${round(diff * 100, 2)}%)`,
+      unit: '',
+      goal: name === 'p95' ? 'within 1%' : '',
+      met: name === 'p95' ? Math.abs(diff) <= 0.01 : undefined,
+      detail: 'harness: nearest rank on an HDR histogram (3 significant digits); k6: interpolated',
+    });
+  }
+}
 
-    // 4. An independent load tool at the same rate on the same target.
-    {
-      const rate = 500;
-      // Raw latencies: autocannon's coordinated-omission correction with a rate backfills a sample every
-      // ceil(1/rate) ms of a slow answer, which at 10/s per connection means every 1 ms.
-      const ac = await autocannon({ url: `${edge}/photos/1`, overallRate: rate, duration: 20, connections: 50, timeout: 5, ignoreCoordinatedOmission: true });
-      const k = await k6Load(dir, edge, rate, 20_000);
-      const f = figuresOf(k.results.requests);
-      add({
-        section: 'agreement with autocannon',
-        name: `requests sent at ${rate}/s for 20 s (autocannon vs harness/k6)`,
-        value: `${ac.requests.total} vs ${f.count}`,
-        unit: '',
-        goal: '',
-        met: undefined,
-        detail: `autocannon non-2xx ${ac.non2xx}, errors ${ac.errors}, timeouts ${ac.timeouts}`,
-      });
-      add({
-        section: 'agreement with autocannon',
-        name: 'p50 (autocannon vs harness)',
-        value: `${ac.latency.p50} vs ${round(f.p50Ms, 2)} ms`,
-        unit: '',
-        goal: '',
-        met: undefined,
-        detail:
-          "autocannon reports whole milliseconds; its overallRate gives each connection a quota per second, sent back to back from the start of each second (autocannon lib/httpClient.js), so its arrivals come in bursts and its latencies include that queueing, where k6's constant-arrival-rate spaces arrivals evenly",
-      });
-      add({
-        section: 'agreement with autocannon',
-        name: 'p99 (autocannon vs harness)',
-        value: `${ac.latency.p99} vs ${round(f.p99Ms, 2)} ms`,
-        unit: '',
-        goal: '',
-        met: undefined,
-      });
-    }
+/** 4. An independent load tool at the same rate on the same target. */
+async function agreementWithAutocannon(dir: string, edge: string): Promise<void> {
+  const rate = 500;
+  // Raw latencies: autocannon's coordinated-omission correction with a rate backfills a sample every
+  // ceil(1/rate) ms of a slow answer, which at 10/s per connection means every 1 ms.
+  const ac = await autocannon({ url: `${edge}/photos/1`, overallRate: rate, duration: 20, connections: 50, timeout: 5, ignoreCoordinatedOmission: true });
+  const k = await k6Load(dir, edge, rate, 20_000);
+  const f = figuresOf(k.results.requests);
+  add({
+    section: 'agreement with autocannon',
+    name: `requests sent at ${rate}/s for 20 s (autocannon vs harness/k6)`,
+    value: `${ac.requests.total} vs ${f.count}`,
+    unit: '',
+    goal: '',
+    met: undefined,
+    detail: `autocannon non-2xx ${ac.non2xx}, errors ${ac.errors}, timeouts ${ac.timeouts}`,
+  });
+  add({
+    section: 'agreement with autocannon',
+    name: 'p50 (autocannon vs harness)',
+    value: `${ac.latency.p50} vs ${round(f.p50Ms, 2)} ms`,
+    unit: '',
+    goal: '',
+    met: undefined,
+    detail:
+      "autocannon reports whole milliseconds; its overallRate gives each connection a quota per second, sent back to back from the start of each second (autocannon lib/httpClient.js), so its arrivals come in bursts and its latencies include that queueing, where k6's constant-arrival-rate spaces arrivals evenly",
+  });
+  add({
+    section: 'agreement with autocannon',
+    name: 'p99 (autocannon vs harness)',
+    value: `${ac.latency.p99} vs ${round(f.p99Ms, 2)} ms`,
+    unit: '',
+    goal: '',
+    met: undefined,
+  });
+}
 
-    // 6. The Toxiproxy hop: the service straight, and through its proxy (no toxic).
-    {
-      const app = st.parts.get('app');
-      const proxy = st.links.get('edge→app');
-      if (app?.kind === 'service' && proxy) {
-        const direct = figuresOf((await k6Load(dir, app.url, 300, 15_000)).results.requests);
-        const hop = figuresOf((await k6Load(dir, `http://127.0.0.1:${proxy.listenPort}`, 300, 15_000)).results.requests);
-        const added = hop.p50Ms - direct.p50Ms;
-        add({
-          section: 'toxiproxy hop',
-          name: 'p50 added by one proxy, no toxic (300/s × 15 s)',
-          value: round(added, 3),
-          unit: 'ms',
-          goal: '< 0.3 ms',
-          met: added < 0.3,
-          detail: `direct p50 ${round(direct.p50Ms, 3)} / p99 ${round(direct.p99Ms, 3)} ms; through the proxy p50 ${round(hop.p50Ms, 3)} / p99 ${round(hop.p99Ms, 3)} ms`,
-        });
-        add({ section: 'toxiproxy hop', name: 'p99 added by one proxy', value: round(hop.p99Ms - direct.p99Ms, 3), unit: 'ms', goal: '', met: undefined });
-      }
-    }
+/** 6. The Toxiproxy hop: the service straight, and through its proxy (no toxic). */
+async function toxiproxyHop(st: StartedStack, dir: string): Promise<void> {
+  const app = st.parts.get('app');
+  const proxy = st.links.get('edge→app');
+  if (app?.kind === 'service' && proxy) {
+    const direct = figuresOf((await k6Load(dir, app.url, 300, 15_000)).results.requests);
+    const hop = figuresOf((await k6Load(dir, `http://127.0.0.1:${proxy.listenPort}`, 300, 15_000)).results.requests);
+    const added = hop.p50Ms - direct.p50Ms;
+    add({
+      section: 'toxiproxy hop',
+      name: 'p50 added by one proxy, no toxic (300/s × 15 s)',
+      value: round(added, 3),
+      unit: 'ms',
+      goal: '< 0.3 ms',
+      met: added < 0.3,
+      detail: `direct p50 ${round(direct.p50Ms, 3)} / p99 ${round(direct.p99Ms, 3)} ms; through the proxy p50 ${round(hop.p50Ms, 3)} / p99 ${round(hop.p99Ms, 3)} ms`,
+    });
+    add({ section: 'toxiproxy hop', name: 'p99 added by one proxy', value: round(hop.p99Ms - direct.p99Ms, 3), unit: 'ms', goal: '', met: undefined });
+  }
+}
 
-    // 7. Ceiling, and 5. ingest on the 2 000/s run.
-    {
-      let ceiling = 0;
-      let at2000: K6Outcome | undefined;
-      const steps: string[] = [];
-      for (const rate of [250, 500, 1000, 1500, 2000, 3000, 4000]) {
-        const k = await k6Load(dir, edge, rate, 10_000, 1000);
-        const share = droppedShare(k.results);
-        const f = figuresOf(k.results.requests);
-        steps.push(`${rate}/s: ${round(share * 100, 2)}% dropped, p95 ${formatMs(f.p95Ms)}`);
-        if (rate === 2000) at2000 = k;
-        if (share >= 0.01) break;
-        ceiling = rate;
-      }
-      add({
-        section: 'ceiling',
-        name: 'highest constant arrival rate with < 1% dropped (GET /photos/:id through HAProxy and Toxiproxy, 10 s steps)',
-        value: ceiling,
-        unit: 'req/s',
-        goal: '',
-        met: undefined,
-        detail: steps.join('; '),
-      });
-      if (!at2000) at2000 = await k6Load(dir, edge, 2000, 10_000, 1000);
-      // The 2 000/s run's results file read again on its own: lines/s and CPU per 1 000 requests.
-      const cpu0 = process.cpuUsage();
-      const t0 = process.hrtime.bigint();
-      const r = await readResultsFile(at2000.resultsFile);
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const cpu = process.cpuUsage(cpu0);
-      const perSec = r.requests.length / (ms / 1000);
-      add({
-        section: 'ingest',
-        name: 'k6 JSON result lines read per second',
-        value: Math.round(r.lines / (ms / 1000)),
-        unit: 'lines/s',
-        goal: '',
-        met: undefined,
-        detail: `${r.lines} lines, ${r.requests.length} requests in ${round(ms, 0)} ms (the 2 000/s step; ${round(droppedShare(r) * 100, 2)}% dropped)`,
-      });
-      add({
-        section: 'ingest',
-        name: 'requests ingested per second (vs 2 000 req/s offered)',
-        value: Math.round(perSec),
-        unit: 'req/s',
-        goal: '>= 20 000 (10× the request rate)',
-        met: perSec >= 20_000,
-      });
-      add({
-        section: 'ingest',
-        name: 'CPU time per 1 000 requests',
-        value: round(((cpu.user + cpu.system) / 1000 / r.requests.length) * 1000, 2),
-        unit: 'ms',
-        goal: '',
-        met: undefined,
-      });
-    }
+/** 7. Ceiling, and 5. ingest on the 2 000/s run. */
+async function ceilingAndIngest(dir: string, edge: string): Promise<void> {
+  let ceiling = 0;
+  let at2000: K6Outcome | undefined;
+  const steps: string[] = [];
+  for (const rate of [250, 500, 1000, 1500, 2000, 3000, 4000]) {
+    const k = await k6Load(dir, edge, rate, 10_000, 1000);
+    const share = droppedShare(k.results);
+    const f = figuresOf(k.results.requests);
+    steps.push(`${rate}/s: ${round(share * 100, 2)}% dropped, p95 ${formatMs(f.p95Ms)}`);
+    if (rate === 2000) at2000 = k;
+    if (share >= 0.01) break;
+    ceiling = rate;
+  }
+  add({
+    section: 'ceiling',
+    name: 'highest constant arrival rate with < 1% dropped (GET /photos/:id through HAProxy and Toxiproxy, 10 s steps)',
+    value: ceiling,
+    unit: 'req/s',
+    goal: '',
+    met: undefined,
+    detail: steps.join('; '),
+  });
+  if (!at2000) at2000 = await k6Load(dir, edge, 2000, 10_000, 1000);
+  // The 2 000/s run's results file read again on its own: lines/s and CPU per 1 000 requests.
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const r = await readResultsFile(at2000.resultsFile);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const perSec = r.requests.length / (ms / 1000);
+  add({
+    section: 'ingest',
+    name: 'k6 JSON result lines read per second',
+    value: Math.round(r.lines / (ms / 1000)),
+    unit: 'lines/s',
+    goal: '',
+    met: undefined,
+    detail: `${r.lines} lines, ${r.requests.length} requests in ${round(ms, 0)} ms (the 2 000/s step; ${round(droppedShare(r) * 100, 2)}% dropped)`,
+  });
+  add({
+    section: 'ingest',
+    name: 'requests ingested per second (vs 2 000 req/s offered)',
+    value: Math.round(perSec),
+    unit: 'req/s',
+    goal: '>= 20 000 (10× the request rate)',
+    met: perSec >= 20_000,
+  });
+  add({
+    section: 'ingest',
+    name: 'CPU time per 1 000 requests',
+    value: round(((cpu.user + cpu.system) / 1000 / r.requests.length) * 1000, 2),
+    unit: 'ms',
+    goal: '',
+    met: undefined,
   });
 }
 

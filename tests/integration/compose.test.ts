@@ -66,7 +66,7 @@ describe("a team's compose file, read unchanged, on containers", () => {
     }
   }, 300_000);
 
-  it('brownout init --compose writes a scenario from the file and its run passes; the file with a key brownout cannot honour: exit 2 naming it, nothing started', async (ctx) => {
+  it('brownout init --compose writes a scenario from the file; the file with a key brownout cannot honour: exit 2 naming it, nothing started', async (ctx) => {
     if (!engine.found) return ctx.skip(engine.reason);
     const project = path.join(work, 'shop');
     cpSync(PROJECT, project, { recursive: true, filter: (src) => !path.resolve(src).startsWith(path.resolve(PROJECT, 'chaos')) });
@@ -86,12 +86,8 @@ describe("a team's compose file, read unchanged, on containers", () => {
     // A fault on every link, each its own phase.
     for (const link of ['lb→app', 'app→db', 'app→cache']) expect(scenario).toContain(`latency({ link: '${link}', latency: '200ms' })`);
 
-    const run = await cli('run', 'chaos/scenario.ts', '--stack', 'containers');
-    expect(run.status, run.stdout + run.stderr).toBe(0);
-    const reportDir = path.resolve(project, /report in (\S+)/.exec(run.stderr)?.[1] ?? '');
-    const summary = readFileSync(path.join(reportDir, 'summary.md'), 'utf8');
-    for (const phase of ['slow-lb-app', 'slow-app-db', 'slow-app-cache']) expect(summary).toContain(phase);
-    expect(await containersLeft()).toEqual([]);
+    // Its run on containers, from a project where brownout is installed from the packed tarball:
+    // own-project.test.ts.
 
     // One key brownout cannot honour: one error naming the file, the service and the key, before anything starts.
     writeFileSync(composeFile, compose.replace('  app:\n', '  app:\n    privileged: true\n'));
@@ -100,5 +96,5 @@ describe("a team's compose file, read unchanged, on containers", () => {
     expect(refused.stderr).toContain('../docker-compose.yml › services.app.privileged: brownout cannot honour privileged');
     expect(refused.stderr).toContain('docker-compose.override.yml');
     expect(await containersLeft()).toEqual([]);
-  }, 300_000);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,8 @@ import { loadScenario } from '../../harness/scenario/index.ts';
 import { runScenario } from '../../harness/run/index.ts';
 import { LABELS, listContainerRuns, stackPlan, startContainerStack } from '../../harness/stack/index.ts';
 import { holderPath } from '../../harness/core/tools.ts';
-import { AGAIN_IF_BUSY, containerEngine, containersLeft, runCli as cli, runProgram, runTempDirs, stackProcesses } from './helpers.ts';
+import { AGAIN_IF_BUSY, containerEngine, containersLeft, ranClean, runCli as cli, runModes, runProgram, runTempDirs, stackProcesses } from './helpers.ts';
+import type { RunOutcome } from '../../harness/index.ts';
 
 // The containers backend on a real engine (make setup-containers starts one and builds the images
 // here, no registry). The incidents themselves run on both backends in incidents.test.ts; this file
@@ -227,48 +228,30 @@ describe('containers backend', () => {
     }
   }, 300_000);
 
-  // The same scenario file, unchanged, through the CLI as a team runs it: fixed passes, broken
-  // fails (an expectation, not a harness error), and the engine holds nothing of any run afterwards.
+  // The same scenario file, unchanged: fixed passes, broken fails (an expectation, not a harness
+  // error), and the engine holds nothing of either afterwards. Both at once in this harness process
+  // (helpers.ts runModes: 22-29% of the machine busy, measured 2026-12-04); `brownout run --stack
+  // containers` through the CLI, as a team runs it, is in compose.test.ts and own-project.test.ts.
   // (slow-transaction-replay.ts, the same stack with the replayed load, is proven locally in
   // replay.test.ts: on containers it would add only its load's 90 s to the suite.)
-  // One after the other: two CLI runs are two harnesses, each the other's "other processes" (its
-  // containers too); beside a busy core that leaves a run under the busy gate's limit (replay.test.ts).
+  let both: Promise<Map<string, RunOutcome>> | undefined;
   for (const [mode, exit] of [
     ['fixed', 0],
     ['broken', 1],
   ] as const) {
-    it(`brownout run scenarios/slow-transaction.ts --stack containers --mode ${mode} exits ${exit}; nothing left in the engine`, async (ctx) => {
+    it(`scenarios/slow-transaction.ts on --stack containers, ${mode}: exit ${exit}; nothing left in the engine`, async (ctx) => {
       needEngine(ctx);
-      const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
-      try {
-        const r = await cli('run', 'scenarios/slow-transaction.ts', '--mode', mode, '--stack', 'containers', '--reports', reports);
-        const runs = readdirSync(reports)
-          .filter((d) => /slow-transaction/.test(d) && existsSync(path.join(reports, d, 'result.json')))
-          .map((dir) => {
-            const result = JSON.parse(readFileSync(path.join(reports, dir, 'result.json'), 'utf8')) as {
-              judgement: { expectations: { phase: string; source: string; passed: boolean; measured?: number }[] };
-            };
-            return { dir, failed: result.judgement.expectations.filter((x) => !x.passed) };
-          });
-        // What failed first, then the end of the CLI's output: a CI log shows a failure's first lines.
-        const why = runs.flatMap(({ dir, failed }) => failed.map((x) => `${dir}: ${x.phase}: ${x.source} (measured ${x.measured})`));
-        expect(r.status, [...why, ...r.stderr.split('\n').slice(-30)].join('\n')).toBe(exit);
-        const junit = readFileSync(path.join(reports, 'junit.xml'), 'utf8');
-        expect(junit).toContain('errors="0"');
-        expect(runs.length).toBeGreaterThanOrEqual(1);
-        for (const { failed } of runs) {
-          if (mode === 'fixed') expect(failed).toEqual([]);
-          // The incident's reason, as on the local backend: most uploads answered 503 in the fault phase.
-          else
-            expect(
-              failed.find((x) => ['fault', 'slow-thumbnails'].includes(x.phase) && /^rate\(503\)\{name:(upload|POST \/photos)\} < [15]%$/.test(x.source))
-                ?.measured,
-            ).toBeGreaterThan(0.5);
-        }
-        expect(await containersLeft()).toEqual([]);
-      } finally {
-        rmSync(reports, { recursive: true, force: true });
-      }
+      both ??= runModes('containers', 'scenarios/slow-transaction.ts', ['fixed', 'broken']);
+      const o = ranClean((await both).get(mode) as RunOutcome);
+      const failed = o.result?.judgement.expectations.filter((x) => !x.passed) ?? [];
+      expect(o.exitCode, failed.map((x) => `${x.phase}: ${x.source} (measured ${x.measured})`).join('\n')).toBe(exit);
+      expect(readFileSync(path.join(o.reportDir ?? '', 'junit.xml'), 'utf8')).toContain('errors="0"');
+      if (mode === 'fixed') expect(failed).toEqual([]);
+      // The incident's reason, as on the local backend: most uploads answered 503 in the fault phase.
+      else
+        expect(
+          failed.find((x) => ['fault', 'slow-thumbnails'].includes(x.phase) && /^rate\(503\)\{name:(upload|POST \/photos)\} < [15]%$/.test(x.source))?.measured,
+        ).toBeGreaterThan(0.5);
     }, 600_000);
   }
 
@@ -422,7 +405,8 @@ describe('containers backend', () => {
       // Never on this machine's own namespace: there the holder's kill would signal the host's PID 1 children.
       expect(readlinkSync(`/proc/${init}/ns/pid`)).not.toBe(readlinkSync('/proc/self/ns/pid'));
       const before = await workerPid();
-      execFileSync('nsenter', ['-t', String(init), '--pid', '--mount', holderPath(), 'kill', 'SIGKILL']);
+      // As the service's kill calls it: the processes holding the port's listening socket (the worker).
+      execFileSync('nsenter', ['-t', String(init), '--pid', '--mount', holderPath(), 'kill', 'SIGKILL', String(port)]);
       // A new worker answers (pm2-runtime restarted it); pm2-runtime itself lives on.
       expect(await waitUntil(async () => (await workerPid()) !== before, { timeoutMs: 10_000 })).toBe(true);
       expect(readFileSync(`/proc/${init}/cmdline`, 'utf8')).toContain('pm2-runtime');

@@ -8,7 +8,11 @@
 // the child. As PID 1 it reaps every orphan. Static (CGO off): it runs in any Linux image.
 //
 //	brownout-holder run -- <command> [args...]
-//	brownout-holder kill <SIGNAL>   (docker exec: the signal to every child of PID 1, what serves the part)
+//	brownout-holder kill <SIGNAL> [PORT]
+//	                                (docker exec: the signal to what serves the part, as locally: the processes
+//	                                 that hold its listening socket on PORT, so a wrapper (npx, npm start,
+//	                                 sh -c) is passed over; with no PORT, or nothing listening, every child
+//	                                 of PID 1)
 //	brownout-holder probe <PORT>    (docker exec: exit 0 when a TCP connection to 127.0.0.1:PORT opens in
 //	                                 the container; a part's `health: 'tcp'` in any image, no shell needed)
 package main
@@ -90,6 +94,53 @@ func killChildrenOfInit(sig syscall.Signal) int {
 	return 0
 }
 
+// listeners returns the processes holding a listening TCP socket on port (IPv4 or IPv6) in this
+// network namespace: /proc/net/tcp{,6} give the sockets' inodes, each process's fds name them.
+func listeners(port int) []int {
+	inodes := map[string]bool{}
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			fields := strings.Fields(line)
+			// sl local_address rem_address st ... inode; st 0A is LISTEN.
+			if len(fields) < 10 || fields[3] != "0A" {
+				continue
+			}
+			local := fields[1]
+			p, err := strconv.ParseInt(local[strings.LastIndex(local, ":")+1:], 16, 32)
+			if err == nil && int(p) == port {
+				inodes[fields[9]] = true
+			}
+		}
+	}
+	var pids []int
+	if len(inodes) == 0 {
+		return pids
+	}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == 1 || pid == os.Getpid() {
+			continue
+		}
+		fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+			if err == nil && strings.HasPrefix(link, "socket:[") && inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
+
 type holder struct {
 	argv       []string
 	child      *os.Process
@@ -167,11 +218,24 @@ func (h *holder) run() {
 func main() {
 	args := os.Args[1:]
 	switch {
-	case len(args) == 2 && args[0] == "kill":
+	case (len(args) == 2 || len(args) == 3) && args[0] == "kill":
 		sig, ok := signalNamed(args[1])
 		if !ok {
 			fmt.Fprintln(os.Stderr, "brownout-holder kill: no signal named", args[1])
 			os.Exit(2)
+		}
+		if len(args) == 3 {
+			port, err := strconv.Atoi(args[2])
+			if err != nil || port < 1 || port > 65535 {
+				fmt.Fprintln(os.Stderr, "brownout-holder kill: not a port:", args[2])
+				os.Exit(2)
+			}
+			if pids := listeners(port); len(pids) > 0 {
+				for _, pid := range pids {
+					_ = syscall.Kill(pid, sig)
+				}
+				os.Exit(0)
+			}
 		}
 		os.Exit(killChildrenOfInit(sig))
 	case len(args) == 2 && args[0] == "probe":
@@ -197,6 +261,6 @@ func main() {
 		}
 		(&holder{argv: argv}).run()
 	}
-	fmt.Fprintln(os.Stderr, "usage: brownout-holder run -- <command> [args...] | brownout-holder kill <SIGNAL> | brownout-holder probe <PORT>")
+	fmt.Fprintln(os.Stderr, "usage: brownout-holder run -- <command> [args...] | brownout-holder kill <SIGNAL> [PORT] | brownout-holder probe <PORT>")
 	os.Exit(2)
 }

@@ -222,21 +222,21 @@ describe('containers plan: the scenario stack mapped to containers', () => {
       if (c?.kind !== 'service') throw new Error(`${part} is not a service`);
       return c;
     };
-    // A supervised service: the kill reaches its workers from inside, and pm2-runtime restarts them
-    // (as locally); its restart is docker's.
+    // A supervised service: the kill reaches its workers from inside (what holds its port's listening
+    // socket), and pm2-runtime restarts them (as locally); its restart is docker's.
     const supervised = serviceFaults(planOf(plan, 'app'), control);
     await supervised.kill('SIGKILL');
     await (await supervised.freeze())();
     await supervised.restart();
-    expect(calls.splice(0)).toEqual([`exec ${HOLDER_PATH} kill SIGKILL`, 'pause', 'unpause', 'restart']);
-    // A bare service (broken mode): the kill reaches the holder's child; the restart is the holder's
+    expect(calls.splice(0)).toEqual([`exec ${HOLDER_PATH} kill SIGKILL 8080`, 'pause', 'unpause', 'restart']);
+    // A bare service (broken mode): the kill reaches what listens on its port (past any wrapper); the restart is the holder's
     // (SIGHUP), which must say within 10 s that the old process is gone.
     const bare = serviceFaults(planOf(broken, 'app'), control);
     expect(planOf(broken, 'app').exitMarker).toBe('brownout-holder: the service exited');
     await bare.kill('SIGTERM');
     await expect(bare.restart()).rejects.toThrow(/^app did not stop for its restart within 10 s$/);
     expect(calls.splice(0)).toEqual([
-      `exec ${HOLDER_PATH} kill SIGTERM`,
+      `exec ${HOLDER_PATH} kill SIGTERM 8080`,
       "wait for 'brownout-holder: the service stopped for a restart; starting it again' 10000 ms",
       'signal SIGHUP',
     ]);

@@ -151,32 +151,31 @@ function controlOf(runtime: Runtime, part: string, container: StartedTestContain
   };
 }
 
-/** Starts the plan's containers in order; on any failure everything already started is removed. */
-export async function startContainerStack(plan: StackPlan, opts: ContainerStackOptions): Promise<StartedContainerStack> {
-  withoutRyuk();
-  // What runs killed outright left (their teardown never ran) goes first: it holds memory and names.
-  await sweepRuns().catch((e: unknown) => log(`sweep: ${(e as Error).message}`));
-  const started: Released[] = [];
-  let stopping = false;
-  const add = (name: string, stop: () => Promise<unknown>) => {
+/** What the run started so far, released in reverse order (parts, then Toxiproxy, then the network) by stopAll or the run's cleanup list. */
+class Releases {
+  private readonly started: Released[] = [];
+  /** True once any stop was asked (ours or the run's cleanup list): the exits that follow were asked for. */
+  stopping = false;
+  constructor(private readonly cleanup: CleanupList | undefined) {}
+
+  add(name: string, stop: () => Promise<unknown>): void {
     let p: Promise<void> | undefined;
-    // Any stop (ours or the run's cleanup list) means the exits that follow were asked for.
     const r = {
       name,
       stop: () => {
         if (!p) {
-          stopping = true;
+          this.stopping = true;
           p = stop().then(() => undefined);
         }
         return p;
       },
     };
-    started.push(r);
-    opts.cleanup?.add(name, r.stop);
-  };
-  const stopAll = async () => {
-    // Reverse order: parts, then Toxiproxy, then the network.
-    for (const s of [...started].reverse()) {
+    this.started.push(r);
+    this.cleanup?.add(name, r.stop);
+  }
+
+  readonly stopAll = async (): Promise<void> => {
+    for (const s of [...this.started].reverse()) {
       try {
         await s.stop();
       } catch (e) {
@@ -184,108 +183,137 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
       }
     }
   };
-  const logs = new ContainerLogs(opts.logDir);
-  const startupMs: Record<string, number> = {};
-  // The connections each link's proxy accepted, counted from Toxiproxy's log as it comes.
-  const accepts = new AcceptCounter();
+}
+
+/** What the start of each part adds to, and what it is given: the run's network, labels, logs and what is up so far. */
+interface Starting {
+  plan: StackPlan;
+  runtime: Runtime;
+  labels: Readonly<Record<string, string>>;
+  network: string;
+  releases: Releases;
+  logs: ContainerLogs;
+  accepts: AcceptCounter;
+  opts: ContainerStackOptions;
+  /** Every Toxiproxy's API (the run's and the parts' own), by alias. */
+  servers: Map<string, string>;
+  links: Map<string, ActiveProxy>;
+  httpFaults: Map<string, HttpFaultProxy>;
+  /** Containers that are not parts (a link's HTTP fault proxy, a part's own Toxiproxy): watched for an unasked exit all the same. */
+  helpers: Map<string, StartedTestContainer>;
+  containers: Map<string, StartedContainerPart>;
+  parts: Map<string, RunningPart>;
+  startupMs: Record<string, number>;
+}
+
+/** A Toxiproxy container (the run's, or a part's own for the links it dials by name); its log counts each proxy's accepted connections. */
+async function startToxiproxy(s: Starting, alias: string, proxyPorts: readonly number[]) {
+  const c = await onRunNetwork(s.plan.toxiproxy.image, alias, s)
+    .withExposedPorts(s.plan.toxiproxy.apiPort, ...proxyPorts)
+    .withWaitStrategy(Wait.forHttp('/version', s.plan.toxiproxy.apiPort))
+    .start();
+  s.releases.add(`${alias} container ${c.getId().slice(0, 12)}`, () => c.stop());
+  await s.logs.follow(alias, c, { onLine: (l) => s.accepts.line(l) });
+  const url = `http://${c.getHost()}:${c.getMappedPort(s.plan.toxiproxy.apiPort)}`;
+  s.servers.set(alias, url);
+  return { container: c, url };
+}
+
+/**
+ * What a part uses exists before the part starts (services connect at once): the HTTP fault proxies
+ * of its links, its own Toxiproxy (the names it dials resolve to it: returned as hosts), its links'
+ * proxies.
+ */
+async function startPartLinks(s: Starting, part: string): Promise<{ host: string; ipAddress: string }[]> {
+  for (const h of s.plan.httpFaults.filter((x) => x.from === part)) {
+    const hc = await onRunNetwork(h.image, h.alias, s)
+      .withCopyContentToContainer(h.files)
+      .withExposedPorts(h.port, h.adminPort)
+      .withWaitStrategy(Wait.forListeningPorts())
+      .start();
+    s.releases.add(`${h.alias} container ${hc.getId().slice(0, 12)}`, () => hc.stop());
+    await s.logs.follow(h.alias, hc);
+    s.helpers.set(h.alias, hc);
+    const admin = { host: hc.getHost(), port: hc.getMappedPort(h.adminPort) };
+    s.httpFaults.set(h.link, { link: h.link, set: (id, on) => setHttpRule(admin, h.mapFile, h.link, id, on), calls: () => linkCalls(admin) });
+  }
+  const hosts: { host: string; ipAddress: string }[] = [];
+  for (const sc of s.plan.sidecars.filter((x) => x.part === part)) {
+    const own = await startToxiproxy(s, sc.alias, sc.proxyPorts);
+    s.helpers.set(sc.alias, own.container);
+    const ipAddress = own.container.getIpAddress(s.network);
+    hosts.push(...sc.hosts.map((host) => ({ host, ipAddress })));
+  }
+  for (const p of s.plan.proxies.filter((x) => x.link.startsWith(`${part}→`))) {
+    const api = s.servers.get(p.server);
+    if (!api)
+      throw new StackError(
+        `no Toxiproxy '${p.server}' for ${p.link}`,
+        `part ${part}`,
+        'this is a brownout bug: the plan names every Toxiproxy it puts a proxy on',
+      );
+    s.links.set(p.link, await createProxyAt(api, { name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream }));
+  }
+  return hosts;
+}
+
+/** One part: its links first, then its kind starts its container and makes the run's handle on it (parts/<kind>.ts). */
+async function startPart(s: Starting, c: ContainerPlan): Promise<void> {
+  const t = Date.now();
+  const hosts = await startPartLinks(s, c.part);
+  const kind = partKind(c.kind);
+  if (!kind) throw new StackError(`no part kind '${c.kind}'`, `part ${c.part}`, 'this is a brownout bug: every plan comes from a registered kind');
+  const container = await kind.startContainer(c, { network: s.network, labels: s.labels, hosts, dbPassword: s.opts.dbPassword });
+  s.releases.add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
+  await s.logs.follow(c.part, container, { exitMarker: c.exitMarker });
+  const running = await kind.runningContainer(c, container, { dbPassword: s.opts.dbPassword, control: controlOf(s.runtime, c.part, container, s.logs) });
+  s.containers.set(c.part, { plan: c, container, faults: running.faults });
+  const w = running.watch;
+  // Released before its container: the poll would otherwise keep the process alive.
+  if (w) s.releases.add(`${c.part} server-state watch`, async () => w.stop());
+  s.parts.set(c.part, running.part);
+  s.startupMs[c.part] = Date.now() - t;
+  log(`${c.part} up (${c.kind}) in ${s.startupMs[c.part]} ms`);
+}
+
+/** Starts the plan's containers in order; on any failure everything already started is removed. */
+export async function startContainerStack(plan: StackPlan, opts: ContainerStackOptions): Promise<StartedContainerStack> {
+  withoutRyuk();
+  // What runs killed outright left (their teardown never ran) goes first: it holds memory and names.
+  await sweepRuns().catch((e: unknown) => log(`sweep: ${(e as Error).message}`));
+  const releases = new Releases(opts.cleanup);
   try {
     const runtime = await getContainerRuntimeClient();
     await checkImages(runtime, plan);
     const labels = runLabels(plan.runId);
     // Named after the run (brownout-<run id>), so what a killed run left is recognisable in `docker network ls`.
     const created = await runtime.network.create({ Name: plan.network, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
-    add(`network ${plan.network}`, () => runtime.network.remove(created));
-    const network = plan.network;
-    let t = Date.now();
-    // A Toxiproxy container: the run's, or a part's own (links it dials by name); its log counts each proxy's accepted connections.
-    const startToxiproxy = async (alias: string, proxyPorts: readonly number[]) => {
-      const c = await onRunNetwork(plan.toxiproxy.image, alias, { labels, network })
-        .withExposedPorts(plan.toxiproxy.apiPort, ...proxyPorts)
-        .withWaitStrategy(Wait.forHttp('/version', plan.toxiproxy.apiPort))
-        .start();
-      add(`${alias} container ${c.getId().slice(0, 12)}`, () => c.stop());
-      await logs.follow(alias, c, { onLine: (l) => accepts.line(l) });
-      return { container: c, url: `http://${c.getHost()}:${c.getMappedPort(plan.toxiproxy.apiPort)}` };
-    };
-    const { container: toxiproxy, url: toxiproxyUrl } = await startToxiproxy(plan.toxiproxy.alias, plan.toxiproxy.proxyPorts);
-    startupMs['toxiproxy'] = Date.now() - t;
-    // Each Toxiproxy's API, by its alias.
-    const servers = new Map<string, string>([[plan.toxiproxy.alias, toxiproxyUrl]]);
-    const links = new Map<string, ActiveProxy>();
-    const httpFaults = new Map<string, HttpFaultProxy>();
-    // Containers that are not parts (a link's HTTP fault proxy): watched for an unasked exit all the same.
-    const helpers = new Map<string, StartedTestContainer>();
-    const containers = new Map<string, StartedContainerPart>();
-    const parts = new Map<string, RunningPart>();
-    for (const c of plan.containers) {
-      t = Date.now();
-      // A part's proxies exist before the part that uses them starts (services connect at once),
-      // and the HTTP fault proxies behind them before those.
-      for (const h of plan.httpFaults.filter((x) => x.from === c.part)) {
-        const hc = await onRunNetwork(h.image, h.alias, { labels, network })
-          .withCopyContentToContainer(h.files)
-          .withExposedPorts(h.port, h.adminPort)
-          .withWaitStrategy(Wait.forListeningPorts())
-          .start();
-        add(`${h.alias} container ${hc.getId().slice(0, 12)}`, () => hc.stop());
-        await logs.follow(h.alias, hc);
-        helpers.set(h.alias, hc);
-        const admin = { host: hc.getHost(), port: hc.getMappedPort(h.adminPort) };
-        httpFaults.set(h.link, { link: h.link, set: (id, on) => setHttpRule(admin, h.mapFile, h.link, id, on), calls: () => linkCalls(admin) });
-      }
-      // The part's own Toxiproxy, for the links it dials by name: those names resolve to it in its container.
-      const hosts: { host: string; ipAddress: string }[] = [];
-      for (const sc of plan.sidecars.filter((x) => x.part === c.part)) {
-        const own = await startToxiproxy(sc.alias, sc.proxyPorts);
-        helpers.set(sc.alias, own.container);
-        servers.set(sc.alias, own.url);
-        const ipAddress = own.container.getIpAddress(network);
-        hosts.push(...sc.hosts.map((host) => ({ host, ipAddress })));
-      }
-      for (const p of plan.proxies.filter((x) => x.link.startsWith(`${c.part}→`))) {
-        const api = servers.get(p.server);
-        if (!api)
-          throw new StackError(
-            `no Toxiproxy '${p.server}' for ${p.link}`,
-            `part ${c.part}`,
-            'this is a brownout bug: the plan names every Toxiproxy it puts a proxy on',
-          );
-        links.set(p.link, await createProxyAt(api, { name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream }));
-      }
-      // Each kind starts its container and makes the run's handle on it (parts/<kind>.ts).
-      const kind = partKind(c.kind);
-      if (!kind) throw new StackError(`no part kind '${c.kind}'`, `part ${c.part}`, 'this is a brownout bug: every plan comes from a registered kind');
-      const container = await kind.startContainer(c, { network, labels, hosts, dbPassword: opts.dbPassword });
-      add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
-      await logs.follow(c.part, container, { exitMarker: c.exitMarker });
-      const running = await kind.runningContainer(c, container, { dbPassword: opts.dbPassword, control: controlOf(runtime, c.part, container, logs) });
-      containers.set(c.part, { plan: c, container, faults: running.faults });
-      const w = running.watch;
-      // Released before its container: the poll would otherwise keep the process alive.
-      if (w) add(`${c.part} server-state watch`, async () => w.stop());
-      parts.set(c.part, running.part);
-      startupMs[c.part] = Date.now() - t;
-      log(`${c.part} up (${c.kind}) in ${startupMs[c.part]} ms`);
-    }
-    return stackHandle({
+    releases.add(`network ${plan.network}`, () => runtime.network.remove(created));
+    const s: Starting = {
       plan,
       runtime,
-      logs,
-      toxiproxy,
-      toxiproxyUrl,
-      servers,
-      helpers,
-      containers,
-      parts,
-      links,
-      httpFaults,
-      startupMs,
-      accepts,
-      stopAll,
-      isStopping: () => stopping,
-    });
+      labels,
+      network: plan.network,
+      releases,
+      logs: new ContainerLogs(opts.logDir),
+      // The connections each link's proxy accepted, counted from Toxiproxy's log as it comes.
+      accepts: new AcceptCounter(),
+      opts,
+      servers: new Map(),
+      links: new Map(),
+      httpFaults: new Map(),
+      helpers: new Map(),
+      containers: new Map(),
+      parts: new Map(),
+      startupMs: {},
+    };
+    const t = Date.now();
+    const toxiproxy = await startToxiproxy(s, plan.toxiproxy.alias, plan.toxiproxy.proxyPorts);
+    s.startupMs['toxiproxy'] = Date.now() - t;
+    for (const c of plan.containers) await startPart(s, c);
+    return stackHandle({ ...s, toxiproxy: toxiproxy.container, toxiproxyUrl: toxiproxy.url, stopAll: releases.stopAll, isStopping: () => releases.stopping });
   } catch (e) {
-    await stopAll();
+    await releases.stopAll();
     if (e instanceof StackError) throw e;
     throw new StackError(
       `the containers stack did not start: ${(e as Error).message}`,

@@ -198,9 +198,10 @@ async function probeContainer(c: ServicePlan, control: Pick<ContainerControl, 'u
 
 /**
  * A service's process faults in its container. A kill reaches what serves it, as locally: the
- * processes whose parent is PID 1 (the holder's one child, or pm2-runtime's workers, which it
- * restarts), sent from inside by the holder's `kill` (any image: no ps, pkill or node needed; an
- * exec'd process has parent 0, outside the namespace). A bare service restarts inside its container (the holder
+ * processes holding its listening socket on its port (a wrapper such as npx, npm start or sh -c is
+ * passed over, as the local kill passes it), else those whose parent is PID 1 (the holder's one
+ * child, or pm2-runtime's workers, which it restarts); sent from inside by the holder's `kill` (any
+ * image: no ps, pkill or node needed; an exec'd process has parent 0, outside the namespace). A bare service restarts inside its container (the holder
  * restarts its child on SIGHUP), so its address stays and connections meanwhile are refused at
  * once, as locally; docker restart would take the address away for the gap, and connections to it
  * would hang. Freeze: the cgroup freezer.
@@ -210,11 +211,11 @@ export function serviceFaults(c: ServicePlan, control: ContainerControl): Contai
     new StackError(`${c.part} ${what}`, `container ${control.id}\nlast log lines:\n${control.tail()}`, `read ${c.part}'s log in the report`);
   return {
     kill: async (signal) => {
-      const r = await control.exec([HOLDER_PATH, 'kill', signal]);
+      const r = await control.exec([HOLDER_PATH, 'kill', signal, String(c.port)]);
       if (r.exitCode !== 0)
         throw new StackError(
           `${c.part}: the kill of its workers failed (exit ${r.exitCode})`,
-          `docker exec ${control.id} ${HOLDER_PATH} kill ${signal}: ${r.output.trim().slice(0, 300)}`,
+          `docker exec ${control.id} ${HOLDER_PATH} kill ${signal} ${c.port}: ${r.output.trim().slice(0, 300)}`,
           'this is a brownout bug: the holder is copied into every service container',
         );
     },
