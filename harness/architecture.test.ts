@@ -111,6 +111,23 @@ describe('one home per kind', () => {
   });
 });
 
+describe('the CLI is a dispatcher', () => {
+  // Each command is one file in cli/commands/ that registers it; main.ts only registers them and decides the exit.
+  it('cli/main.ts registers every command file and defines no command itself; each command file registers its own', () => {
+    const main = readFileSync(path.join(ROOT, 'harness/cli/main.ts'), 'utf8');
+    expect(main).not.toMatch(/\.command\(/);
+    const commands = readdirSync(path.join(ROOT, 'harness/cli/commands')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    expect(commands.length).toBeGreaterThan(10);
+    for (const f of commands) {
+      const text = readFileSync(path.join(ROOT, 'harness/cli/commands', f), 'utf8');
+      const fn = /^export function (register\w+)\(program: Command\): void/m.exec(text)?.[1];
+      expect(fn, `${f} exports register<Command>(program)`).toBeDefined();
+      expect(main, `main.ts registers ${f}`).toContain(`${fn}(program);`);
+      expect(text, f).toMatch(/\.command\('/);
+    }
+  });
+});
+
 describe('no import cycles', () => {
   // A cycle of value imports makes one module see another half-evaluated (a registry list with a
   // hole in it): found here, not at run time. Type-only imports are erased and do not count.
