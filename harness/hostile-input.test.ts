@@ -14,7 +14,7 @@ import { parseExpectation } from './measures/index.ts';
 import { parseHaproxy, parseJsonLine, parseNginx, resolveJsonMap } from './replay/parse.ts';
 import { MAX_ENDPOINTS, MAX_REPLAY_SECONDS, profileOf } from './replay/profile.ts';
 import { MAX_LINE_CHARS, readLog } from './replay/read.ts';
-import { renderComment, renderSummary, type RunResult } from './report/index.ts';
+import { githubAnnotations, renderComment, renderSummary, type RunResult } from './report/index.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-hostile-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,6 +34,33 @@ describe('text of the system under test', () => {
     const row = md.split('\n').find((l) => l.includes('chaos/scenario.ts')) ?? '';
     expect(row.split(/(?<!\\)\|/).length - 2).toBe(5);
     expect(md.split('\n').filter((l) => l.startsWith('|')).length).toBe(3);
+  });
+
+  it("GitHub Actions annotations: each one line, a service's text cannot start a workflow command of its own", () => {
+    // Text from the service under test, or from a scenario's names, carrying a second command.
+    const injected = `bad\n::add-mask::secret\r\n::stop-commands::x 100% ${HOSTILE}`;
+    const error = new StackStartError('app', `health check answered 503 ${injected}`, 'node server.js', '', 'fix the service');
+    const failing: RunResult = {
+      ...recorded,
+      judgement: {
+        ...recorded.judgement,
+        expectations: recorded.judgement.expectations.map((x, i) => (i === 0 ? { ...x, passed: false, phase: `p,1:${injected}` } : x)),
+      },
+    };
+    const lines = githubAnnotations([
+      { scenarioFile: 'chaos/a,b:c.ts', result: failing, error: undefined, cleanupFailures: [injected] },
+      { scenarioFile: 'chaos/scenario.ts', result: undefined, error, cleanupFailures: [] },
+    ]);
+    // One per failed expectation, one for what was left behind, one for the harness error.
+    expect(lines.length).toBe(
+      failing.judgement.expectations.filter((x) => !x.passed).length + (failing.baseline?.comparisons.filter((c) => c.regressed).length ?? 0) + 2,
+    );
+    for (const l of lines) {
+      expect(l).toMatch(/^::error file=[^,:]+,title=[^,:]+::/);
+      expect(l).not.toMatch(/[\r\n]/);
+    }
+    expect(lines[0]).toMatch(/^::error file=chaos\/a%2Cb%3Ac\.ts,title=p%2C1%3Abad%0A%3A%3Aadd-mask%3A%3Asecret%0D%0A%3A%3Astop-commands%3A%3Ax 100%25 /);
+    expect(lines.at(-1)).toMatch(/^::error file=chaos\/scenario\.ts,title=brownout%3A the run could not be made::app: .*503 bad%0A::add-mask::secret%0D%0A/);
   });
 
   it('summary.md (a file and the terminal): the table keeps its columns, no escape code, the incident on one line', () => {

@@ -207,7 +207,8 @@ export async function renderFiles(
   writeFileSync(path.join(dir, 'report.html'), await renderHtml(result, error, cleanupFailures));
 }
 export { renderJUnit, type JUnitRun } from './junit.ts';
-export { renderComment } from './comment.ts';
+export { renderComment, COMMENT_MARKER } from './comment.ts';
+export { escapeData, escapeProperty, githubAnnotations } from './github.ts';
 export {
   compareWithBaseline,
   DEFAULT_MARGINS,

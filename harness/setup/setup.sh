@@ -5,7 +5,8 @@
 # `brownout doctor` runs this from an installed package too (there, npm has done its part).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# --with-browser: also Debian's chromium, which the report's browser test drives (make test).
+# --with-browser: also what the suite alone needs (make test): Debian's chromium, which the report's
+# browser test drives, and actionlint, which checks the README's workflow.
 WITH_BROWSER=0
 [ "${1:-}" = "--with-browser" ] && WITH_BROWSER=1
 ROOT=$PWD
@@ -56,6 +57,11 @@ build_tool() { # binary module-dir package version-flag wanted-version-text ldfl
 build_tool "$K6_BIN" harness/setup/go/k6 go.k6.io/k6/v2 version "k6 $K6_VERSION"
 build_tool "$TOXIPROXY_BIN" harness/setup/go/toxiproxy github.com/Shopify/toxiproxy/v2/cmd/server \
   -version "version $TOXIPROXY_VERSION" "-X github.com/Shopify/toxiproxy/v2.Version=$TOXIPROXY_VERSION"
+# The suite's own (make test): actionlint checks the README's GitHub Actions workflow.
+if [ "$WITH_BROWSER" -eq 1 ]; then
+  build_tool "$TOOLS/actionlint-$ACTIONLINT_VERSION/actionlint" harness/setup/go/actionlint github.com/rhysd/actionlint/cmd/actionlint \
+    -version "${ACTIONLINT_VERSION#v}"
+fi
 # Static (no cgo): copied into any image a service runs in, whatever its libc.
 if [ ! -x "$HOLDER_BIN" ]; then
   need_go

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/report/index.ts';
-import { runCli as cli } from './helpers.ts';
+import { runCli as cli, runProgram } from './helpers.ts';
 
 // The regression gate end to end, through the CLI, on the scenario `brownout new` writes (the
 // sample photo service: 4 s thumbnails for 10 s; fixed stays fast, broken answers 503 after 3 s).
@@ -32,9 +32,23 @@ describe('brownout new, then the regression gate', () => {
     expect(saved.scenarios['gate-demo']?.phases['fault']?.count).toBeGreaterThan(150);
   }, 150_000);
 
-  it('the broken mode against that baseline exits 1 and names each regression, in every report', async () => {
-    const r = await cli('run', scenario, '--mode', 'broken', '--reports', reports, '--baseline', baseline);
+  it('the broken mode against that baseline exits 1 and names each regression, in every report and on GitHub Actions', async () => {
+    // As on a GitHub Actions runner: the job summary file, and annotations on stdout.
+    const jobSummary = path.join(dir, 'step-summary.md');
+    const r = await runProgram(
+      process.execPath,
+      ['--import', 'tsx', 'harness/cli/main.ts', 'run', scenario, '--mode', 'broken', '--reports', reports, '--baseline', baseline],
+      { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: jobSummary },
+    );
     expect(r.status, r.stderr).toBe(1);
+    expect(readFileSync(jobSummary, 'utf8')).toBe(`${readFileSync(path.join(reports, 'comment.md'), 'utf8')}\n`);
+    const annotations = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
+    expect(annotations).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^::error file=${scenario.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')},title=fault%3A p95 regressed::gate-demo \\(broken\\): fault p95 `),
+      ),
+    );
+    expect(annotations.length).toBeGreaterThanOrEqual(2);
     expect(r.stdout).toMatch(/## Against the baseline/);
     // The thumbnails held uploads for 3 s and the gateway answered 503: both figures regressed.
     expect(r.stdout).toMatch(/\| fault \| p95 \| [\d.]+ms \| 3\.\d+s \| \+[\d.]+s \(\+\d+%\) \| \+20% and \+5ms \| \*\*REGRESSED\*\* \|/);

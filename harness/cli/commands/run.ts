@@ -3,9 +3,10 @@ import { type Command, Option } from 'commander';
 import type { CleanupList } from '../../core/cleanup.ts';
 import { abortOnSignals } from '../../core/signals.ts';
 import { errorMessage } from '../../core/errors.ts';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  githubAnnotations,
   DEFAULT_MARGINS,
   newBaseline,
   parseMargins,
@@ -21,6 +22,25 @@ import {
 import { progressFor } from '../progress.ts';
 import { runScenario } from '../../run/index.ts';
 import { findContainerEngine, IMAGE_SETS, noEngineMessage } from '../../stack/index.ts';
+
+/**
+ * On GitHub Actions: the verdict table in the job's summary (every run, pass or fail, fork or not:
+ * nothing to write to but a file of the runner's) and one annotation per failed expectation,
+ * regression or harness error, on the scenario's file.
+ */
+function githubActions(junit: readonly JUnitRun[], comment: string): void {
+  const summary = process.env['GITHUB_STEP_SUMMARY'];
+  if (summary) {
+    // A gate that compares with nothing says so (the first run, or a baseline the cache evicted).
+    const compared = junit.some((j) => j.result?.baseline);
+    try {
+      appendFileSync(summary, `${comment}\n${compared ? '' : 'brownout: no baseline: each scenario judged by its own expectations only.\n'}`);
+    } catch (e) {
+      process.stderr.write(`brownout: could not write the job summary ${summary}: ${(e as Error).message}\n`);
+    }
+  }
+  if (process.env['GITHUB_ACTIONS'] === 'true') for (const line of githubAnnotations(junit)) process.stdout.write(`${line}\n`);
+}
 
 async function run(files: string[], opts: RunCliOptions): Promise<number> {
   if (opts.stack === 'containers') {
@@ -99,7 +119,9 @@ async function run(files: string[], opts: RunCliOptions): Promise<number> {
   mkdirSync(opts.reports, { recursive: true });
   writeFileSync(path.join(opts.reports, 'junit.xml'), renderJUnit(junit));
   // For a pull-request comment (e.g. `gh pr comment --body-file reports/comment.md`).
-  writeFileSync(path.join(opts.reports, 'comment.md'), renderComment(junit));
+  const comment = renderComment(junit);
+  writeFileSync(path.join(opts.reports, 'comment.md'), comment);
+  githubActions(junit, comment);
   if (opts.saveBaseline && !controller.signal.aborted) {
     // An untrusted or broken-off run is no reference to compare with.
     const usable = junit.flatMap((j) => (j.result && !j.error && j.result.verdict !== 'untrusted' ? [j.result] : []));
