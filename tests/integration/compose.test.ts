@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,5 +97,30 @@ describe("a team's compose file, read unchanged, on containers", () => {
     expect(refused.stderr).toContain('../docker-compose.yml › services.app.privileged: brownout cannot honour privileged');
     expect(refused.stderr).toContain('docker-compose.override.yml');
     expect(await containersLeft()).toEqual([]);
+  }, 120_000);
+
+  it("SIGINT mid-fault: the dependents' own Toxiproxies go with the rest; exit 2, nothing left", async (ctx) => {
+    if (!engine.found) return ctx.skip(engine.reason);
+    const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-compose-'));
+    try {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'harness/cli/main.ts', 'run', FILE, '--mode', 'fixed', '--stack', 'containers', '--reports', reports],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString();
+        // The first fault (on lb→app, on lb's own Toxiproxy) is in place.
+        if (/apply latency/.test(stderr) && child.signalCode === null) setTimeout(() => child.kill('SIGINT'), 500);
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect(stderr).toContain('interrupted by SIGINT');
+      expect(stderr).not.toContain('could not clean up');
+      expect(code).toBe(2);
+      expect(await containersLeft()).toEqual([]);
+    } finally {
+      rmSync(reports, { recursive: true, force: true });
+    }
   }, 120_000);
 });
