@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunOutcome } from '../../harness/index.ts';
-import { containerEngine, containersLeft, ranClean, runModes, runProgram } from './helpers.ts';
+import { containerEngine, containersLeft, interruptedRun, ranClean, runModes, runProgram } from './helpers.ts';
 
 // A team's stack as its compose file has it (tests/integration/compose-project: the app built from a
 // Dockerfile, MariaDB, Redis, and an HAProxy load balancer brownout has no kind for, configured by a
@@ -103,18 +102,8 @@ describe("a team's compose file, read unchanged, on containers", () => {
     if (!engine.found) return ctx.skip(engine.reason);
     const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-compose-'));
     try {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'harness/cli/main.ts', 'run', FILE, '--mode', 'fixed', '--stack', 'containers', '--reports', reports],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr.on('data', (b: Buffer) => {
-        stderr += b.toString();
-        // The first fault (on lb→app, on lb's own Toxiproxy) is in place.
-        if (/apply latency/.test(stderr) && child.signalCode === null) setTimeout(() => child.kill('SIGINT'), 500);
-      });
-      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      // The first fault (on lb→app, on lb's own Toxiproxy) in place.
+      const { code, stderr } = await interruptedRun([FILE, '--mode', 'fixed', '--stack', 'containers', '--reports', reports], 'SIGINT', /apply latency/);
       expect(stderr).toContain('interrupted by SIGINT');
       expect(stderr).not.toContain('could not clean up');
       expect(code).toBe(2);

@@ -13,7 +13,18 @@ import { loadScenario } from '../../harness/scenario/index.ts';
 import { runScenario } from '../../harness/run/index.ts';
 import { LABELS, listContainerRuns, stackPlan, startContainerStack } from '../../harness/stack/index.ts';
 import { holderPath } from '../../harness/core/tools.ts';
-import { AGAIN_IF_BUSY, containerEngine, containersLeft, ranClean, runCli as cli, runModes, runProgram, runTempDirs, stackProcesses } from './helpers.ts';
+import {
+  AGAIN_IF_BUSY,
+  containerEngine,
+  containersLeft,
+  interruptedRun,
+  ranClean,
+  runCli as cli,
+  runModes,
+  runProgram,
+  runTempDirs,
+  stackProcesses,
+} from './helpers.ts';
 import type { RunOutcome } from '../../harness/index.ts';
 
 // The containers backend on a real engine (make setup-containers starts one and builds the images
@@ -260,18 +271,12 @@ describe('containers backend', () => {
       needEngine(ctx);
       const reports = mkdtempSync(path.join(os.tmpdir(), 'bo-containers-'));
       try {
-        const child = spawn(
-          process.execPath,
-          // The photo stack with its first fault 2 s into the load.
-          ['--import', 'tsx', 'harness/cli/main.ts', 'run', 'tests/integration/scenarios/teardown-pass.ts', '--stack', 'containers', '--reports', reports],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
+        // The photo stack with its first fault 2 s into the load.
+        const { code, stderr } = await interruptedRun(
+          ['tests/integration/scenarios/teardown-pass.ts', '--stack', 'containers', '--reports', reports],
+          sig,
+          /apply latency/,
         );
-        let stderr = '';
-        child.stderr.on('data', (b: Buffer) => {
-          stderr += b.toString();
-          if (/apply latency/.test(stderr) && child.signalCode === null) setTimeout(() => child.kill(sig), 500);
-        });
-        const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
         expect(stderr).toContain(`interrupted by ${sig}`);
         expect(stderr).not.toContain('could not clean up');
         expect(code).toBe(2);

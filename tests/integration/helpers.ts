@@ -280,3 +280,18 @@ export async function runModes(backend: 'local' | 'containers', file: string, mo
   );
   return new Map(modes.map((m) => [m, all.get(`${file}#${m}`) as RunOutcome]));
 }
+
+/**
+ * A `brownout run` through the CLI, sent `signal` half a second after its output first matches
+ * `when` (a fault applied): its exit code and its stderr.
+ */
+export async function interruptedRun(args: readonly string[], signal: NodeJS.Signals, when: RegExp): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+    if (when.test(stderr) && child.signalCode === null) setTimeout(() => child.kill(signal), 500);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  return { code, stderr };
+}
