@@ -9,15 +9,15 @@ const MAX_CHARS = 60_000;
 // Posted as a pull-request comment: every text of the run is escaped (mdText), no markup, no @mention.
 
 /**
- * reports/comment.md: what a pull-request comment needs. One table, one line per scenario run, with
- * what failed in words; the expectations and baseline deltas of each run folded below.
- */
-/**
  * The comment's first line: a workflow finds its earlier comment on the pull request by it and
  * updates that one in place (README, "In CI"), one comment per pull request.
  */
 export const COMMENT_MARKER = '<!-- brownout -->';
 
+/**
+ * reports/comment.md: what a pull-request comment needs. One table, one line per scenario run, with
+ * what failed in words; the expectations and baseline deltas of each run folded below.
+ */
 export function renderComment(runs: readonly JUnitRun[]): string {
   const verdicts = runs.map((r) => (r.error && !r.result ? 'error' : (r.result?.verdict ?? 'error')));
   const count = (v: string) => verdicts.filter((x) => x === v).length;
