@@ -90,10 +90,9 @@ export function stackPlan(
     const i = links.findIndex((l) => l.from === from && l.to === to);
     return i < 0 ? 0 : FIRST_PROXY_PORT + i;
   };
-  const byName = (from: string): Readonly<Record<string, string>> => {
-    const p = parts.find((x) => x.name === from);
-    return (p && kindOf(p).hostnames?.(p)) ?? {};
-  };
+  // Per part, the dependencies it dials by a name of its own (its kind's hostnames), read once.
+  const dialled = new Map(parts.map((p) => [p.name, kindOf(p).hostnames?.(p) ?? {}]));
+  const byName = (from: string): Readonly<Record<string, string>> => dialled.get(from) ?? {};
   const containers: ContainerPlan[] = parts.map((part) => {
     // Every dependency through its proxy on the Toxiproxy container, named as the local backend names
     // it; those it dials by a name of its own are told nothing (their names resolve to its Toxiproxy).

@@ -324,26 +324,16 @@ export async function startContainerStack(plan: StackPlan, opts: ContainerStackO
   }
 }
 
-/** What startContainerStack hands back, once every part is up. */
-interface HandleParts {
-  plan: StackPlan;
-  runtime: Runtime;
-  logs: ContainerLogs;
+/** What startContainerStack hands back, once every part is up: what the starts built, and how to stop it all. */
+type HandleParts = Readonly<
+  Pick<Starting, 'plan' | 'runtime' | 'logs' | 'accepts' | 'servers' | 'helpers' | 'containers' | 'parts' | 'links' | 'httpFaults' | 'startupMs'>
+> & {
   toxiproxy: StartedTestContainer;
   toxiproxyUrl: string;
-  /** Every Toxiproxy's API (the run's and the parts' own), by alias. */
-  servers: ReadonlyMap<string, string>;
-  helpers: ReadonlyMap<string, StartedTestContainer>;
-  containers: ReadonlyMap<string, StartedContainerPart>;
-  parts: ReadonlyMap<string, RunningPart>;
-  links: ReadonlyMap<string, ActiveProxy>;
-  httpFaults: ReadonlyMap<string, HttpFaultProxy>;
-  startupMs: Record<string, number>;
-  accepts: AcceptCounter;
   stopAll: () => Promise<void>;
   /** True once any stop was asked: the exits that follow are not unexpected. */
   isStopping: () => boolean;
-}
+};
 
 /** The run's handle on the started containers: the running stack's interface, on the engine. */
 function stackHandle(h: HandleParts): StartedContainerStack {

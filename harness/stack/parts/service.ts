@@ -372,14 +372,16 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
       else if (kind === 'gateway') ctx.problem('dependsOn', `'${d}' is a gateway; services cannot depend on one`, 'depend on the service behind it');
       else ctx.link(d);
     }
-    for (const d of Object.keys(p.hostnames ?? {}))
+    // A per-dependency option (hostnames, timeouts) names one of dependsOn.
+    const dependency = (key: string, d: string) => {
       if (!deps.includes(d))
-        ctx.problem(`hostnames.${d}`, `'${d}' is not one of ${ctx.name}'s dependencies`, `name one of dependsOn: ${deps.join(', ') || '(none)'}`);
+        ctx.problem(`${key}.${d}`, `'${d}' is not one of ${ctx.name}'s dependencies`, `name one of dependsOn: ${deps.join(', ') || '(none)'}`);
+    };
+    for (const d of Object.keys(p.hostnames ?? {})) dependency('hostnames', d);
     const setupTimeoutMs = ctx.duration('setupTimeout', p.setupTimeout, SERVICE_DEFAULTS.setupTimeoutMs);
     const timeoutsMs: Record<string, number> = {};
     for (const [d, t] of Object.entries(p.timeouts ?? {})) {
-      if (!deps.includes(d))
-        ctx.problem(`timeouts.${d}`, `'${d}' is not one of ${ctx.name}'s dependencies`, `name one of dependsOn: ${deps.join(', ') || '(none)'}`);
+      dependency('timeouts', d);
       const ms = ctx.duration(`timeouts.${d}`, t, 0);
       if (ms) timeoutsMs[d] = ms;
     }
