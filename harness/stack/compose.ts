@@ -230,20 +230,29 @@ function readEnvironment(raw: Raw, ctx: ServiceContext): Record<string, string> 
     if (existsSync(abs)) Object.assign(env, dotenv.parse(readFileSync(abs)));
     else if (required) ctx.problem('env_file', `'${rel}' does not exist (looked for ${abs})`, 'correct the path: relative to the compose file');
   }
-  const e = raw['environment'];
-  if (Array.isArray(e)) {
-    for (const item of e.map(String)) {
+  Object.assign(env, keyValues(raw['environment'], ctx.vars, true));
+  return env;
+}
+
+/**
+ * A compose list (`KEY=value`, or a bare `KEY` taking the variable's value) or map of strings, as
+ * environment and build args are written; a map's empty value takes the variable's when `nullFromVars`.
+ */
+function keyValues(v: unknown, vars: Readonly<Record<string, string | undefined>>, nullFromVars: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(v)) {
+    for (const item of v.map(String)) {
       const i = item.indexOf('=');
-      const value = i < 0 ? ctx.vars[item] : item.slice(i + 1);
-      if (value !== undefined) env[i < 0 ? item : item.slice(0, i)] = value;
+      const value = i < 0 ? vars[item] : item.slice(i + 1);
+      if (value !== undefined) out[i < 0 ? item : item.slice(0, i)] = value;
     }
-  } else if (isObject(e)) {
-    for (const [k, v] of Object.entries(e)) {
-      const value = v === null || v === undefined ? ctx.vars[k] : String(v);
-      if (value !== undefined) env[k] = value;
+  } else if (isObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      const value = x === null || x === undefined ? (nullFromVars ? vars[k] : undefined) : String(x);
+      if (value !== undefined) out[k] = value;
     }
   }
-  return env;
+  return out;
 }
 
 /** The parts it reaches and the name it dials: depends_on, and the other services its environment names as a host. */
@@ -299,15 +308,7 @@ function readBuild(b: unknown, ctx: ServiceContext): ComposeService['build'] | u
   const dockerfile = path.resolve(context, String(o['dockerfile'] ?? 'Dockerfile'));
   if (!existsSync(dockerfile))
     ctx.problem('build.dockerfile', `no Dockerfile at ${dockerfile}`, 'correct build.context or build.dockerfile (relative to the context)');
-  const a = o['args'];
-  const args: Record<string, string> = {};
-  if (Array.isArray(a))
-    for (const item of a.map(String)) {
-      const i = item.indexOf('=');
-      const value = i < 0 ? ctx.vars[item] : item.slice(i + 1);
-      if (value !== undefined) args[i < 0 ? item : item.slice(0, i)] = value;
-    }
-  else if (isObject(a)) for (const [k, v] of Object.entries(a)) if (v !== null && v !== undefined) args[k] = String(v);
+  const args = keyValues(o['args'], ctx.vars, false);
   return { context, dockerfile, args, ...(typeof o['target'] === 'string' ? { target: o['target'] } : {}) };
 }
 
