@@ -21,15 +21,14 @@ const figure = (o: RunOutcome, phase: string, source: string) => o.result?.judge
 // was ~50 s of the suite, and their tight latency figures were the lane's flakes on a VM with steal.)
 /**
  * Locally two incidents' four runs go side by side where that leaves the machine idle enough:
- * dependency-outage with cold-cache (20 requests/s each; the machine 37% busy, measured 2026-12-04)
- * and crash-recovery with search-backlog (20-26% busy), a pair taking its longer run's time.
- * lb-failover (40/s) and retry-storm (50/s) run alone: the two together kept the machine 70% busy,
- * and the broken retry-storm's HTTP proxy counter went unread for its whole recovery phase.
+ * dependency-outage with cold-cache (20 requests/s each; the machine 37% busy, measured 2026-12-04).
+ * The others run alone (their two modes side by side): lb-failover (40/s) and retry-storm (50/s)
+ * together kept the machine 70% busy, and the broken retry-storm's HTTP proxy counter went unread
+ * for its whole recovery phase; crash-recovery with search-backlog passed here (20-26% busy) but
+ * on a CI machine search-backlog's load fell short of its schedule (1.25 searches/s of the shed's
+ * 3 in the fixed run, 67.6 requests/s of 75 in the broken one, 2026-12-04), the runs still trusted.
  */
-const LOCAL_PAIRS = [
-  ['scenarios/dependency-outage.ts', 'scenarios/cold-cache.ts'],
-  ['scenarios/crash-recovery.ts', 'scenarios/search-backlog.ts'],
-];
+const LOCAL_PAIRS = [['scenarios/dependency-outage.ts', 'scenarios/cold-cache.ts']];
 
 /** On containers the two fixed runs go side by side. */
 const CONTAINER_PAIRS = [['scenarios/crash-recovery.ts', 'scenarios/lb-failover.ts']];

@@ -111,20 +111,28 @@ describe('slow-transaction scenario on the real stack', () => {
     const log = await readLog(path.join(o.reportDir ?? '', 'logs', 'edge__haproxy.log'), { format: 'haproxy' });
     const logged = log.requests.filter((q) => q.arrivalMs >= t0 - 1000 && q.durationMs !== undefined);
     // The warm-up's requests (load.warmUp) are in no phase: at the gateway, those that arrived in it.
-    // One k6 started just before its end may arrive just after it: within a few ms, either side.
     const warmUpEnd = t0 + (r.judgement.warmUp?.ms ?? 0);
     expect(r.judgement.warmUp?.requests).toBeGreaterThan(0);
     const gw = logged.filter((q) => q.arrivalMs >= warmUpEnd);
-    const nearWarmUpEnd = logged.filter((q) => Math.abs(q.arrivalMs - warmUpEnd) <= 10).length;
     // Every request k6 sent reached the gateway and was answered there (no "no response" here).
     // HAProxy writes its log without blocking and drops a line when it cannot write it (seen here:
     // 3 of 1 801 once); it counts them (DroppedLogs, which the run records). Both see every request
-    // but those: the counts must agree exactly, less the lines HAProxy says it dropped.
+    // but those: over the whole load (warm-up included) the counts agree exactly, less the lines
+    // HAProxy says it dropped.
     // The four phases that split the run (each entry's own phase overlaps the fault phase).
     const phases = r.judgement.phases.filter((p) => !p.fault);
     const dropped = r.gatewayDroppedLogLines?.['edge'];
     expect(dropped).toBeDefined();
-    expect(Math.abs(phases.reduce((n, p) => n + p.all.count, 0) - gw.length - (dropped ?? 0))).toBeLessThanOrEqual(nearWarmUpEnd);
+    const harnessAll = (r.judgement.warmUp?.requests ?? 0) + phases.reduce((n, p) => n + p.all.count, 0);
+    expect(harnessAll - logged.length - (dropped ?? 0)).toBe(0);
+    // The warm-up's end splits them alike but for a request k6 started just before it (the harness
+    // puts it in the warm-up) that HAProxy took in just after it: on a busy machine later than 10 ms
+    // (one such on CI, 2026-12-04). Those the gateway took in within 10 ms before or 100 ms after
+    // (a few at 40/s) may cross; no other.
+    const crossed = (r.judgement.warmUp?.requests ?? 0) - (logged.length - gw.length);
+    const nearEnd = (arrivalMs: number) => arrivalMs - warmUpEnd >= -10 && arrivalMs - warmUpEnd <= 100;
+    const nearWarmUpEnd = logged.filter((q) => nearEnd(q.arrivalMs)).length;
+    expect(Math.abs(crossed)).toBeLessThanOrEqual(nearWarmUpEnd + (dropped ?? 0));
     // The gateway→client overhead, measured: how much longer k6 saw the median request than HAProxy did.
     const gatewayBaseline = gw.filter((q) => phaseOf(q.arrivalMs, q.arrivalMs + (q.durationMs ?? 0), windows) === 'baseline').map((q) => q.durationMs ?? 0);
     const overheadMs = (phases.find((p) => p.phase === 'baseline')?.all.p50Ms ?? 0) - percentile(gatewayBaseline, 50);
@@ -144,7 +152,9 @@ describe('slow-transaction scenario on the real stack', () => {
           phaseOf(a + slackMs, Math.max(a + slackMs, e - slackMs), windows),
           phaseOf(a - slackMs, e - slackMs, windows),
           phaseOf(a + slackMs, e + slackMs, windows),
-        ].every((p) => p === ph) && Math.abs(a - warmUpEnd) > slackMs;
+        ].every((p) => p === ph) &&
+        Math.abs(a - warmUpEnd) > slackMs &&
+        !nearEnd(a);
       const g = gateway.get(ph) ?? { count: 0, sure: 0, fivexx: 0, sure5xx: 0, durations: [] };
       g.count++;
       if (sure) g.sure++;
@@ -155,7 +165,6 @@ describe('slow-transaction scenario on the real stack', () => {
     }
     const atEdges = [...gateway.values()].reduce((n, g) => n + g.count - g.sure, 0);
     const rows: string[] = [];
-    let missing = 0;
     for (const ph of phases) {
       const g = gateway.get(ph.phase as Phase) ?? { count: 0, sure: 0, fivexx: 0, sure5xx: 0, durations: [] };
       const harness5xx = Object.entries(ph.all.statuses)
@@ -166,12 +175,11 @@ describe('slow-transaction scenario on the real stack', () => {
       );
       // Exactly, but for lines HAProxy dropped and requests at an edge: every request the gateway puts
       // surely in a phase, the harness counts there; beyond those, at most the edge requests and the
-      // dropped lines; and what is missing over all phases sums to the dropped count.
+      // dropped lines (the totals over the whole load agree exactly, above).
       expect(ph.all.count - g.sure, rows.join('\n')).toBeGreaterThanOrEqual(0);
       expect(ph.all.count - g.count, rows.join('\n')).toBeLessThanOrEqual(atEdges + (dropped ?? 0));
       expect(harness5xx - g.sure5xx, rows.join('\n')).toBeGreaterThanOrEqual(0);
       expect(harness5xx - g.sure5xx, rows.join('\n')).toBeLessThanOrEqual(ph.all.count - g.sure);
-      missing += ph.all.count - g.count;
       // HAProxy's times are whole ms; k6's include the overhead measured above. The two sets of
       // requests may differ by the edge requests and the dropped lines (k of them): a percentile of
       // few requests (a phase of ~100) moves by whole ranks when one request is in or out, so the
@@ -187,7 +195,6 @@ describe('slow-transaction scenario on the real stack', () => {
       expect(ph.all.p95Ms, rows.join('\n')).toBeGreaterThanOrEqual(lo - 3);
       expect(ph.all.p95Ms, rows.join('\n')).toBeLessThanOrEqual(hi + Math.max(0, overheadMs) + 3);
     }
-    expect(Math.abs(missing - (dropped ?? 0))).toBeLessThanOrEqual(nearWarmUpEnd);
     // The figures, for the log of the test run (the README quotes them).
     console.log(
       `gateway→client overhead (baseline p50, harness − gateway): ${overheadMs.toFixed(2)} ms; HAProxy dropped ${dropped} log lines\n${rows.join('\n')}`,
