@@ -33,6 +33,8 @@ const LANE_B = [
   'tests/integration/compose.test.ts',
   // It runs the team's compose file on containers too.
   'tests/integration/own-project.test.ts',
+  // The cpu fault on both backends.
+  'tests/integration/resource-faults.test.ts',
 ];
 
 // One per checkout too: two suites on one machine (two clones) never share a lane's temp dir.

@@ -1,4 +1,4 @@
-import { at, down, gateway, latency, mariadb, resetPeer, scenario, service, timeout } from 'brownout';
+import { at, down, gateway, httpError, latency, mariadb, resetPeer, scenario, service, timeout } from 'brownout';
 import { sampleImage } from '../fixtures/image.ts';
 
 /**
@@ -10,6 +10,9 @@ import { sampleImage } from '../fixtures/image.ts';
  *
  * Scaled down: the vendor client gives up after 2 s (the write-up's 30 s read timeout), the load
  * tool after 5 s (so a hang shows as "no response").
+ *
+ * Its correctness half: when the vendor answers errors, the broken service prices the item 0 and
+ * answers 200 (fast, no 5xx): only the load script's check on the body fails.
  */
 export default scenario({
   name: 'dependency-outage',
@@ -30,7 +33,7 @@ export default scenario({
 
   // Hanging requests each hold a VU for up to 5 s: enough VUs up front, so the load stays open-model.
   // The first second is the stack's cold start (p95 90–180 ms there, 15–30 ms after): not judged.
-  load: { script: 'load/catalog.k6.ts', target: 'edge', rate: 20, duration: '42s', requestTimeout: '5s', preAllocatedVUs: 150, maxVUs: 250, warmUp: '2s' },
+  load: { script: 'load/catalog.k6.ts', target: 'edge', rate: 20, duration: '46s', requestTimeout: '5s', preAllocatedVUs: 150, maxVUs: 250, warmUp: '2s' },
 
   timeline: [
     // The database stops answering: packets vanish (a blackhole), connections stay open.
@@ -41,6 +44,8 @@ export default scenario({
     at('23s', down({ link: 'api→db' }), { for: '4s' }),
     // Connections to the database are reset.
     at('30s', resetPeer({ link: 'api→db' }), { for: '3s' }),
+    // The vendor answers 503 to every price lookup.
+    at('36s', httpError({ link: 'api→vendor', status: 503 }), { for: '3s', name: 'vendor-errors' }),
   ],
 
   expect: {
@@ -53,6 +58,8 @@ export default scenario({
       'rate(500) == 0',
       'rate(502) == 0',
     ],
+    // What the client got back: an honest 504, never an item priced 0.
+    'vendor-errors': ['rate(checks){check:a 200 has its price} == 100%', 'rate(no_response) == 0'],
     between: ['rate(no_response) == 0', 'rate(500) == 0'],
     recovery: ['recovery < 2s', 'rate(5xx) < 1%', 'rate(no_response) == 0'],
     stableFor: '2s',

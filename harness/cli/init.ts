@@ -183,9 +183,9 @@ ${timeline.join('\n')}
 
   // What must hold in each phase (a named fault's span is a phase of that name).
   expect: {
-    baseline: ['rate(5xx) == 0'],
+    baseline: ['rate(5xx) == 0', 'rate(checks){check:page has a body} == 100%'],
 ${expectations.join('\n')}
-    recovery: ['rate(5xx) == 0'],
+    recovery: ['rate(5xx) == 0', 'rate(checks) == 100%'],
   },
 });
 `;
@@ -250,11 +250,12 @@ ${
   ],
 
   // What must hold in each phase. p95 and rate(5xx) are over the phase's requests; {name:page}
-  // filters by the tag the load script gives.
+  // filters by the tag the load script gives; rate(checks) is the share of the load script's checks
+  // that passed ({check:NAME}: one of them).
   expect: {
-    baseline: ['p95 < 1000ms', 'rate(5xx) == 0'],
+    baseline: ['p95 < 1000ms', 'rate(5xx) == 0', 'rate(checks){check:page has a body} == 100%'],
     fault: ['rate(5xx) == 0', 'rate(no_response) == 0'],
-    recovery: ['recovery < 5s', 'rate(5xx) == 0'],
+    recovery: ['recovery < 5s', 'rate(5xx) == 0', 'rate(checks) == 100%'],
     overall: ['p99{name:page} < 4000ms'],
   },
 });
@@ -264,6 +265,7 @@ ${
 function loadText(k6Import: string): string {
   return `// The load: TODO the requests of your incident (the write-up's mix, or brownout replay of an access log).
 // A k6 script (bundled with esbuild): k6 modules and relative files only, no Node APIs.
+import { check } from 'k6';
 import http from 'k6/http';
 // acknowledge(id) records a write the service confirmed; with the scenario's writes: { db, table }
 // the harness checks each one is in the database after the run (lost_writes == 0).
@@ -277,7 +279,11 @@ const PATHS = (__ENV.PATHS || '/').split(',');
 export default function (): void {
   const p = PATHS[Math.floor(Math.random() * PATHS.length)] ?? '/';
   // The name tag is what expectations filter on: p95{name:page}.
-  http.get(\`\${BASE_URL}\${p}\`, { tags: { name: 'page' }, timeout: TIMEOUT });
+  const res = http.get(\`\${BASE_URL}\${p}\`, { tags: { name: 'page' }, timeout: TIMEOUT });
+  // What the client got back, not only its status: a check is judged per phase by its name,
+  // rate(checks){check:page has a body} == 100%. TODO check what your client must get (the item it
+  // asked for, a list that is not empty): a fast 200 with the wrong body passes every other figure.
+  check(res, { 'page has a body': (r) => typeof r.body === 'string' && r.body.length > 0 });
 }
 `;
 }

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sweepCgroups } from './cgroup.ts';
 import { describeProcess, groupMembers, identify, processTree, stillAlive, type ProcessIdentity } from './procfs.ts';
 
 /** One folder per user: the records of every run on this machine. */
@@ -22,6 +23,8 @@ export interface LedgerRecord {
   processes: ProcessIdentity[];
   dirs: string[];
   ports: number[];
+  /** cgroups the run made (a cpu fault's): absent in records written before them. */
+  cgroups?: string[];
 }
 
 /** A run's record: every add rewrites the file (atomically), so a kill at any moment leaves a whole record. */
@@ -50,6 +53,11 @@ export class RunLedger {
 
   addPort(port: number): void {
     this.record.ports.push(port);
+    this.write();
+  }
+
+  addCgroup(dir: string): void {
+    this.record.cgroups = [...(this.record.cgroups ?? []), dir];
     this.write();
   }
 
@@ -110,6 +118,8 @@ export async function sweepRecord(file: string): Promise<string[]> {
   }
   const deadline = Date.now() + GONE_WITHIN_MS;
   while (stillAlive(targets).length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  // The run's cgroups, found by their name (one made just before the harness died is not in the record yet), once their processes are gone.
+  for (const d of await sweepCgroups(r.runId)) removed.push(`cgroup ${d}`);
   for (const d of r.dirs) {
     if (!d.startsWith(os.tmpdir())) continue; // only the run's own temp dirs, whatever the file says
     if (!existsSync(d)) continue;

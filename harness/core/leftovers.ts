@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { portFree } from './ports.ts';
 import { bornOfRun, describeProcess, listenersOf, processInfo, stillAlive, type ProcessIdentity, type ProcessInfo } from './procfs.ts';
 
@@ -9,8 +10,14 @@ import { bornOfRun, describeProcess, listenersOf, processInfo, stillAlive, type 
  * client's outgoing connection) is not the run's leftover: only listeners born of the run
  * (procfs.ts bornOfRun: the harness's descendants and orphans born since `sinceTick`) count.
  */
-export async function leftAfterTeardown(started: { processes: readonly ProcessIdentity[]; ports: readonly number[]; sinceTick: number }): Promise<string[]> {
+export async function leftAfterTeardown(started: {
+  processes: readonly ProcessIdentity[];
+  ports: readonly number[];
+  sinceTick: number;
+  cgroups?: readonly string[];
+}): Promise<string[]> {
   const out = stillAlive(started.processes).map((p) => `still alive after teardown: ${describeProcess(p)}`);
+  for (const d of started.cgroups ?? []) if (existsSync(d)) out.push(`cgroup ${d} still there after teardown`);
   for (const { port, holders } of await portsHeldBy(started.ports, process.pid, started.sinceTick))
     out.push(`port ${port} still bound after teardown by ${holders.map(describeProcess).join('; ')}`);
   return out;

@@ -6,6 +6,7 @@ export { bandwidth, type BandwidthFault } from './kinds/bandwidth.ts';
 export { down, type DownFault } from './kinds/down.ts';
 export { flushCache, type FlushCacheFault } from './kinds/flush-cache.ts';
 export { freeze, type FreezeFault } from './kinds/freeze.ts';
+export { cpu, type CpuFault } from './kinds/cpu.ts';
 export { httpAbort, type HttpAbortFault } from './kinds/http-abort.ts';
 export { httpDelay, type HttpDelayFault } from './kinds/http-delay.ts';
 export { httpError, type HttpErrorFault } from './kinds/http-error.ts';

@@ -29,6 +29,9 @@ export interface K6Options {
   segment?: { index: number; of: number };
 }
 
+/** k6's exit code after its test was stopped through the REST API (end()): measured, k6 v2.2.0 ("test run stopped from REST API"). */
+export const K6_STOPPED = 103;
+
 export interface K6Run {
   readonly process: ManagedProcess;
   readonly resultsFile: string;
@@ -37,6 +40,8 @@ export interface K6Run {
   readonly apiPort: number;
   /** Starts the load; returns the wall-clock ms of t = 0. */
   resume(): Promise<number>;
+  /** Ends the load early (a stop condition held): k6 stops its VUs, writes its results, exits. */
+  end(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -219,6 +224,15 @@ export async function startK6(o: K6Options): Promise<K6Run> {
       const t0 = Date.now();
       if (!r.ok) throw new LoadError(`k6 did not resume: ${r.status} ${await r.text()}`, api, 'this is a k6 REST API change; check the k6 version');
       return t0;
+    },
+    end: async () => {
+      // k6's REST API stops the test as its end would: VUs stop, the outputs are flushed, k6 exits.
+      const r = await fetch(api, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: { type: 'status', id: 'default', attributes: { stopped: true } } }),
+      }).catch(() => undefined);
+      if (!r?.ok) await proc.stop(5000);
     },
     stop: () => proc.stop(5000),
   };

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { RequestTable, type AttemptSample } from '../metrics/index.ts';
+import { K6Samples, RequestTable, type AttemptSample } from '../metrics/index.ts';
 
 /** What the reader takes from k6's JSON lines output. */
 export interface LoadResults {
@@ -16,9 +16,16 @@ export interface LoadResults {
   attempts: AttemptSample[];
   /** When each key was made, just before its write was sent (brownout_write). */
   writeStarts: { key: number; atMs: number }[];
+  /** The load script's own metrics: `checks` and every custom Trend, Rate, Counter and Gauge. */
+  samples: K6Samples;
   /** Lines that were not JSON (k6 killed mid-write leaves a partial last line). */
   badLines: number;
   lines: number;
+}
+
+interface MetricLine {
+  type: 'Metric';
+  data: { name: string; type: string; contains?: string };
 }
 
 interface PointLine {
@@ -32,7 +39,7 @@ interface PointLine {
  * http_reqs, http_req_duration, http_req_blocked, ... The record is built from duration
  * and blocked: start = end − blocked − duration (blocked spans getting a connection, connecting included).
  */
-/** The metrics the reader uses; every other Point line is skipped. */
+/** k6's own metrics the reader uses; the others of k6's (SKIPPED) are skipped, every other metric is the script's (samples). */
 const WANTED = new Set([
   'http_req_duration',
   'http_req_blocked',
@@ -44,6 +51,13 @@ const WANTED = new Set([
   'vus',
   'vus_max',
 ]);
+
+/**
+ * k6's built-in metrics besides those (k6 docs, "Built-in metrics"), by name or prefix: skipped
+ * unparsed. Any other metric is one the script declared (or `checks`), kept as samples.
+ */
+const SKIPPED_PREFIXES = ['http_', 'data_', 'iteration_duration', 'group_duration', 'ws_', 'grpc_', 'browser_', 'brownout_'];
+const isSkipped = (name: string) => !WANTED.has(name) && SKIPPED_PREFIXES.some((p) => name.startsWith(p));
 
 export class ResultReader {
   /**
@@ -62,7 +76,7 @@ export class ResultReader {
     }
     return t;
   }
-  private readonly pending = new Map<string, { endMs: number; durationMs: number; tags: Record<string, string> }>();
+  private readonly pending = new Map<string, { durationMs: number; tags: Record<string, string> }>();
   readonly results: LoadResults = {
     requests: new RequestTable(),
     acks: [],
@@ -72,6 +86,7 @@ export class ResultReader {
     droppedIterations: 0,
     peakVUs: 0,
     peakVUsMax: 0,
+    samples: new K6Samples(),
     badLines: 0,
     lines: 0,
   };
@@ -84,13 +99,18 @@ export class ResultReader {
     // A line that does not end like JSON is parsed anyway, to be counted as bad.
     if (text.startsWith('{"metric":"') && text.endsWith('}')) {
       const name = text.slice(11, text.indexOf('"', 11));
-      if (!WANTED.has(name)) return;
+      if (isSkipped(name)) return;
     }
     let v: { type?: string };
     try {
       v = JSON.parse(text) as { type?: string };
     } catch {
       this.results.badLines++;
+      return;
+    }
+    if (v.type === 'Metric') {
+      const m = v as MetricLine;
+      if (!isSkipped(m.data.name) && !WANTED.has(m.data.name)) this.results.samples.declare(m.data.name, m.data.type, m.data.contains);
       return;
     }
     if (v.type !== 'Point') return;
@@ -120,7 +140,6 @@ export class ResultReader {
       case 'http_req_duration': {
         const tags = p.data.tags ?? {};
         this.pending.set(`${p.data.time}|${tags['url'] ?? ''}|${tags['name'] ?? ''}|${tags['method'] ?? ''}`, {
-          endMs: Date.parse(p.data.time),
           durationMs: p.data.value,
           tags,
         });
@@ -133,20 +152,26 @@ export class ResultReader {
         if (!d) return;
         this.pending.delete(key);
         // Date.parse keeps ms; the sub-ms part of the RFC 3339 time is added back for exact starts.
-        const frac = /\.(\d+)/.exec(p.data.time)?.[1] ?? '';
-        const subMs = frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0;
-        const endMs = d.endMs + subMs;
+        const endMs = timeMs(p.data.time);
         this.results.requests.add(endMs - p.data.value - d.durationMs, d.durationMs, Number(tags['status'] ?? 0) || 0, this.intern(d.tags));
         return;
       }
       default:
+        // The script's own metric (isSkipped was false): checks, a custom Trend, Rate, Counter or Gauge.
+        this.results.samples.add(p.metric, timeMs(p.data.time), p.data.value, p.data.tags);
         return;
     }
   }
 }
 
-const POINT = Buffer.from('{"metric":"');
+/** An RFC 3339 time in ms since the epoch, its sub-ms digits kept. */
+function timeMs(time: string): number {
+  const frac = /\.(\d+)/.exec(time)?.[1] ?? '';
+  return Date.parse(time) + (frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0);
+}
+
 const WANTED_BYTES = [...WANTED].map((m) => Buffer.from(`{"metric":"${m}"`));
+const SKIPPED_BYTES = SKIPPED_PREFIXES.map((m) => Buffer.from(`{"metric":"${m}`));
 const NL = 0x0a;
 const CLOSE = 0x7d; // }
 
@@ -185,12 +210,9 @@ export async function readResultsFile(file: string): Promise<LoadResults> {
 function lineBytes(reader: ResultReader, buf: Buffer, start: number, end: number): void {
   if (end > start && buf[end - 1] === 0x0d) end--;
   if (end === start) return;
-  // A whole Point line of a metric the reader skips is counted and left as bytes.
-  if (
-    buf[end - 1] === CLOSE &&
-    buf.compare(POINT, 0, POINT.length, start, start + POINT.length) === 0 &&
-    !WANTED_BYTES.some((w) => end - start > w.length && buf.compare(w, 0, w.length, start, start + w.length) === 0)
-  ) {
+  // A whole Point line of a k6 metric the reader skips is counted and left as bytes.
+  const startsWith = (w: Buffer) => end - start > w.length && buf.compare(w, 0, w.length, start, start + w.length) === 0;
+  if (buf[end - 1] === CLOSE && SKIPPED_BYTES.some(startsWith) && !WANTED_BYTES.some(startsWith)) {
     reader.results.lines++;
     return;
   }
@@ -208,10 +230,12 @@ export function mergeResults(parts: readonly LoadResults[]): LoadResults {
     droppedIterations: 0,
     peakVUs: 0,
     peakVUsMax: 0,
+    samples: new K6Samples(),
     badLines: 0,
     lines: 0,
   };
   for (const p of parts) {
+    merged.samples.merge(p.samples);
     // push in a loop, not push(...): a spread of 100 000 acks overflows the call stack.
     for (const a of p.acks) merged.acks.push(a);
     for (const a of p.attempts) merged.attempts.push(a);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestTable } from '../metrics/index.ts';
+import { K6Samples, RequestTable } from '../metrics/index.ts';
 import { arrivalStages, k6Config, segmentArgs } from './k6.ts';
 import { mergeResults, saturation, saturationFix, type LoadResults } from './results.ts';
 
@@ -38,6 +38,7 @@ describe('k6 runners', () => {
       requests: RequestTable.from(starts.map((s) => ({ startMs: s, durationMs: 1, status: 200, tags: {} }))),
       acks: [{ id: starts[0] ?? 0, atMs: 0 }],
       attempts: [{ key: starts[0] ?? 0, status: 201, atMs: 0 }],
+      samples: new K6Samples(),
       writeStarts: [{ key: starts[0] ?? 0, atMs: 0 }],
       iterations: it,
       droppedIterations: 1,

@@ -34,7 +34,9 @@ export class ResultTail {
     this.files = (typeof files === 'string' ? [files] : files).map((path) => ({ path, reader: new ResultReader(), offset: 0, partial: '' }));
   }
 
-  poll(nowMs = Date.now()): LiveFigures {
+  /** The requests answered since the last read (every runner's), whole lines only. */
+  read(): RequestRecord[] {
+    const out: RequestRecord[] = [];
     for (const f of this.files) {
       let fd: number | undefined;
       try {
@@ -54,10 +56,17 @@ export class ResultTail {
         if (fd !== undefined) closeSync(fd);
       }
       const got = f.reader.results.requests;
-      this.total += got.length;
-      for (const r of got) this.recent.push(r);
+      for (const r of got) out.push(r);
       got.clear();
+      // The script's own metrics are the judgement's, read from the whole file after the load.
+      f.reader.results.samples.clear();
     }
+    this.total += out.length;
+    return out;
+  }
+
+  poll(nowMs = Date.now()): LiveFigures {
+    for (const r of this.read()) this.recent.push(r);
     this.recent = this.recent.filter((r) => r.startMs >= nowMs - this.windowMs);
     const h = new LatencyHistogram();
     let s503 = 0;

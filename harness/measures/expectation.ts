@@ -71,7 +71,7 @@ export function parseExpectation(input: string): ParseResult {
   const tagProblem = kind.tags?.(metric, tags, text);
   if (tagProblem) return tagProblem;
 
-  const limit = limitOf(kind.unit, metric.kind, valueText, text);
+  const limit = kind.readLimit ? kind.readLimit(valueText, text) : limitOf(kind.unit, metric.kind, valueText, text);
   if (isFailed(limit)) return limit;
   const { value } = limit;
   if (at && !kind.interval) {
@@ -83,7 +83,8 @@ export function parseExpectation(input: string): ParseResult {
         .join(', ')}; ${metricText} is exact`,
     };
   }
-  const never = neverHolds(kind.unit, metricText, opText, value, text);
+  // A figure of brownout's own is never below 0; a k6 Trend's or Gauge's value may be.
+  const never = kind.readLimit ? undefined : neverHolds(kind.unit, metricText, opText, value, text);
   if (never) return never;
   if (at && opText === '==')
     return { ok: false, message: `'==' in '${input}' cannot be certain`, fix: "use < or <= (an upper limit) or > or >= (a lower one) with '@95%'" };

@@ -9,6 +9,7 @@ export type { Expectation as ExpectationOf, ExpectationResult, Failed, MeasureKi
 export { compare, verdict } from './kind.ts';
 export { noMatchNote, type RequestFigure } from './over-requests.ts';
 export { holds, measure } from './requests.ts';
+export { abortHit, describeAbort, parseAbortCondition, type AbortCondition, type AbortHit } from './abort.ts';
 export { matchesStatus, parseStatus, type StatusSelector } from './rate.ts';
 export { describeShed, recoveryTime, sharePercent, shedVerdict, type RecoveryResult, type ShedVerdict } from './recovery.ts';
 export { ejectionMs } from './ejection.ts';

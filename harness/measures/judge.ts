@@ -21,6 +21,7 @@ import {
 } from '../metrics/index.ts';
 import type { Expectation } from './expectation.ts';
 import type { ExpectationResult, PhaseContext, RunFacts } from './kind.ts';
+import { type CheckTally, failingChecks } from './k6-metrics.ts';
 import { recoveryTime, shedVerdict, type RecoveryResult } from './recovery.ts';
 import { measureOf } from './registry.ts';
 
@@ -61,6 +62,8 @@ export interface Judgement {
   writes: WriteFigures | undefined;
   /** Per phase, what the servers did per client request (their counters, read every second). */
   work?: PhaseWork[];
+  /** Each k6 check that failed at least once, per phase (and overall, and per timeline entry's own phase): its passes and failures. */
+  checks?: CheckTally[];
   /** load.warmUp: its length and the requests started in it, described (judged in no phase). */
   warmUp?: { ms: number; requests: number; all: Figures; byName: Record<string, Figures> };
 }
@@ -98,7 +101,7 @@ export function judge(input: JudgeInput): Judgement {
   // Each expectation through its measure.
   const expectations: ExpectationResult[] = [];
   for (const { phase, list, recs, within } of scopes) {
-    const ctx: PhaseContext = { phase, table, recs, within, run: input, work: work?.find((x) => x.phase === phase), recovery: recoveryOf };
+    const ctx: PhaseContext = { phase, table, fromMs: loadStartMs, recs, within, run: input, work: work?.find((x) => x.phase === phase), recovery: recoveryOf };
     for (const e of list) expectations.push(measureOf(e.metric.kind).judge(e, ctx));
   }
   const writes = input.writes && {
@@ -110,6 +113,7 @@ export function judge(input: JudgeInput): Judgement {
     ...(input.writes.openTransactions ? { openTransactions: input.writes.openTransactions } : {}),
   };
   const warmUpMs = input.warmUpMs ?? 0;
+  const checks = failingChecks(input.samples, loadStartMs, scopes);
   return {
     passed: expectations.every((x) => x.passed),
     phases,
@@ -117,6 +121,7 @@ export function judge(input: JudgeInput): Judgement {
     recovery: recoveryOf(),
     writes,
     ...(work ? { work } : {}),
+    ...(checks.length ? { checks } : {}),
     ...(warmUpMs > 0 ? { warmUp: { ms: warmUpMs, requests: warm.length, all: figuresOf(every, warm), byName: figuresByName(every, warm) } } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import {
   type CounterSeries,
+  type K6Samples,
   type PhaseWork,
   type ServerStateChange,
   straddles,
@@ -40,6 +41,12 @@ export interface MeasureKind<M extends { kind: string }> {
   readonly needsStack: boolean;
   /** What the scenario lacks for it (a write check, a checked gateway, a part of the right kind), with the fix. */
   problem?(e: Expectation<M>, s: ScenarioFacts): { message: string; fix: string } | undefined;
+  /** Its limit read its own way (a k6 Trend's: a duration or a plain number), instead of by its unit. */
+  readLimit?(valueText: string, text: string): { value: number } | Failed;
+  /** What the bundled load script must name for it (a k6 metric, a check): checked before the load. */
+  beforeLoad?(e: Expectation<M>, script: string): { message: string; fix: string } | undefined;
+  /** What the load must have produced for it (a k6 metric's samples): checked after the load, an error (exit 2) when missing. */
+  afterLoad?(e: Expectation<M>, samples: K6Samples | undefined): { message: string; fix: string } | undefined;
   /** Its verdict over one phase's figures. */
   judge(e: Expectation<M>, ctx: PhaseContext): ExpectationResult;
 }
@@ -90,6 +97,8 @@ export interface RunFacts {
   partFaults?: Readonly<Record<string, number>>;
   /** Every mariadb and redis part's counters, read during the load. */
   counters?: readonly CounterSeries[];
+  /** The load script's own k6 metrics (checks, custom Trends, Rates, Counters, Gauges). */
+  samples?: K6Samples;
 }
 
 /** One phase as a measure judges it. */
@@ -98,6 +107,8 @@ export interface PhaseContext {
   readonly phase: string;
   /** Every judged request of the run (the warm-up's left out). */
   readonly table: RequestTable;
+  /** Where the judged load starts (the warm-up's end): a k6 sample emitted before it is in no phase. */
+  readonly fromMs: number;
   /** The phase's requests. */
   recs(): Selection;
   /** Whether a span (a write's, from its key's making to its last response) is in this phase, by the requests' rule. */

@@ -61,7 +61,7 @@ export const rateMeasure: RequestMeasureKind<Rate> = {
       return {
         ok: false,
         message: `unknown status '${m[1] ?? ''}' in '${whole}'`,
-        fix: 'use an HTTP status code 100-599 (rate(503)), a class (rate(5xx), rate(4xx)), rate(no_response), rate(failed) (5xx or no response) or rate(non2xx) (anything but a 2xx)',
+        fix: 'use an HTTP status code 100-599 (rate(503)), a class (rate(5xx), rate(4xx)), rate(no_response), rate(failed) (5xx or no response), rate(non2xx) (anything but a 2xx), or a k6 Rate of the load script by its name (rate(checks))',
       };
     return { kind: 'rate', status };
   },

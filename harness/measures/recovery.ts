@@ -75,7 +75,8 @@ export function recoveryTime(opts: {
   stableForMs: number;
 }): RecoveryResult {
   const windowMs = opts.windowMs ?? 100;
-  const n = Math.floor((opts.loadEndMs - opts.lastHealMs) / windowMs);
+  // None when the load ended before the last heal (a stop condition held mid-fault: healed after it).
+  const n = Math.max(0, Math.floor((opts.loadEndMs - opts.lastHealMs) / windowMs));
   const need = Math.max(1, Math.ceil(opts.stableForMs / windowMs));
   const t = RequestTable.from(opts.records);
   const idx = opts.sel ?? t.all();

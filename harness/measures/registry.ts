@@ -2,6 +2,7 @@ import { connectionsMeasure } from './connections.ts';
 import { countMeasure } from './count.ts';
 import { cacheMissRateMeasure, dbQueriesPerRequestMeasure, upstreamCallsPerRequestMeasure } from './counters.ts';
 import { ejectionMeasure } from './ejection.ts';
+import { k6CountMeasure, k6MaxMeasure, k6PercentileMeasure, k6RateMeasure } from './k6-metrics.ts';
 import type { MeasureKind } from './kind.ts';
 import { maxMeasure } from './max.ts';
 import { percentileMeasure } from './percentile.ts';
@@ -15,6 +16,11 @@ import { committedAfterFailureMeasure, duplicateWritesMeasure, lostWritesMeasure
  * reads, where it may stand, its verdict), a line here and its test.
  */
 export const MEASURE_KINDS = [
+  // The load script's own k6 metrics first: rate(checks) is theirs, rate(503) the requests' (rateMeasure).
+  k6RateMeasure,
+  k6PercentileMeasure,
+  k6MaxMeasure,
+  k6CountMeasure,
   percentileMeasure,
   maxMeasure,
   countMeasure,

@@ -1,6 +1,7 @@
 export * from './figures.ts';
 export * from './series.ts';
 export * from './table.ts';
+export * from './samples.ts';
 export * from './writes.ts';
 export * from './ladder.ts';
 export * from './counters.ts';

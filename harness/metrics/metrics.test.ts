@@ -149,6 +149,11 @@ describe('recovery time', () => {
     expect(r.recoveryMs).toBe(3000);
   });
 
+  it('a load that ended before the last heal (a stop condition held mid-fault) never recovered, and says so without a window', () => {
+    const r = recoveryTime({ records: series(0, 9000, () => false), lastHealMs: 10_000, loadEndMs: 9000, steady, stableForMs: 2000 });
+    expect(r).toMatchObject({ recovered: false, recoveryMs: undefined, lastWindow: undefined });
+  });
+
   it('a stable span that would end after the load does not count', () => {
     const r = recoveryTime({ records: series(10_000, 12_000, (t) => t < 10_500), lastHealMs: 10_000, loadEndMs: 12_000, steady, stableForMs: 2000 });
     expect(r.recovered).toBe(false);

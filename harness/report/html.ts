@@ -17,6 +17,9 @@ import {
   LADDER_HEADERS,
   ladderTable,
   writeTable,
+  abortText,
+  checkTable,
+  CHECK_HEADERS,
   WRITE_HEADERS,
   type RunResult,
   MACHINE_HEADERS,
@@ -172,6 +175,8 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
   parts.push(`<h1>${esc(title)} <span class="verdict ${verdict}">${verdict.toUpperCase()}</span></h1>`);
   if (r) {
     parts.push(`<blockquote>${esc(r.scenario.incident)}</blockquote>`);
+    const aborted = abortText(r);
+    if (aborted) parts.push(`<p class="r-fail"><b>${esc(aborted)}</b></p>`);
     parts.push(
       `<p>Run <code>${esc(r.runId)}</code> of <code>${esc(r.scenario.file)}</code>, started ${esc(r.startedAt)}: ${r.load.requests} requests ${esc(loadShape(r))} for ${esc(formatMs(r.load.durationMs))} against <code>${esc(r.load.target)}</code>; dropped iterations ${r.load.droppedIterations}.${warmUpText(r) ? ` ${esc(warmUpText(r) ?? '')}` : ''}</p>`,
     );
@@ -229,6 +234,8 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
     if (extra.length) parts.push(`<p>${extra.map(esc).join('<br>')}</p>`);
     const table = (headers: readonly string[], rows: readonly string[][]) =>
       `<table><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+    const ct = checkTable(r.judgement);
+    if (ct) parts.push(`<h2>Failing checks</h2>${table(CHECK_HEADERS, ct)}`);
     const lt = ladderTable(r);
     if (lt) {
       parts.push(`<h2>Timeout ladder</h2>${table(LADDER_HEADERS, lt.rungs)}`);

@@ -23,6 +23,9 @@ import {
   LADDER_HEADERS,
   ladderTable,
   writeTable,
+  abortText,
+  checkTable,
+  CHECK_HEADERS,
   WRITE_HEADERS,
   type RunResult,
   MACHINE_HEADERS,
@@ -68,6 +71,8 @@ export function renderSummary(r: RunResult): string {
   const verdict =
     r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : `UNTRUSTED (${r.load.saturated ? 'load generator saturated' : 'machine too busy'})`;
   out.push(`# ${mdCell(r.scenario.name)} (${mdCell(r.scenario.mode)}): ${verdict}`, '', `> ${mdCell(r.scenario.incident)}`, '');
+  const aborted = abortText(r);
+  if (aborted) out.push(`**${mdCell(aborted)}**`, '');
   out.push(
     `Run \`${r.runId}\`, ${r.load.requests} requests ${loadShape(r)} for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)})${r.load.perRunner ? `; ${r.load.perRunner.length} k6 runners: ${r.load.perRunner.map((p, i) => `k6-${i} ${p.requests} requests, ${pct(p.droppedShare)} dropped`).join('; ')}` : ''}.`,
     '',
@@ -90,6 +95,16 @@ export function renderSummary(r: RunResult): string {
       `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.${w.openTransactions && !w.attempts ? ` ${w.openTransactions} transactions were still open 30 s after the load: what they commit later is not counted.` : ''}`,
     );
   }
+  const ct = checkTable(r.judgement);
+  if (ct)
+    out.push(
+      ...mdSection(
+        'Failing checks',
+        'Each k6 check of the load script that failed, by name, per phase (a check answers whether the client got what it should: a body, not only a status).',
+        CHECK_HEADERS,
+        ct.map((row) => row.map(mdCell)),
+      ),
+    );
   const lt = ladderTable(r);
   if (lt) {
     out.push(...mdSection('Timeout ladder', 'Every configured wait along a request’s path, from the client inward.', LADDER_HEADERS, lt.rungs));

@@ -26,8 +26,8 @@ export interface TimelineEvent {
    * request in flight at any moment from an apply's request to its heal's confirmation is the fault's.
    */
   requestedAtMs?: number;
-  /** gateway: a server's state changed in a gateway's backend (its health checks at work). */
-  kind: 'load-start' | 'apply' | 'heal' | 'gateway';
+  /** gateway: a server's state changed in a gateway's backend (its health checks at work); abort: a stop condition held (abortWhen). */
+  kind: 'load-start' | 'apply' | 'heal' | 'gateway' | 'abort';
   label: string;
   /** Index in the scenario's timeline. */
   fault?: number;
@@ -58,6 +58,7 @@ export function faultWindows(timeline: readonly TimelineEvent[]): FaultWindow[] 
 export function eventText(e: TimelineEvent): string {
   if (e.kind === 'load-start') return 'load started';
   if (e.kind === 'gateway') return e.label;
+  if (e.kind === 'abort') return `aborted: ${e.label}`;
   const took =
     e.requestedAtMs === undefined
       ? ''
@@ -95,6 +96,8 @@ export interface RunResult {
   replayOf?: ReplaySource;
   /** The comparison with a stored baseline (--baseline); a regression makes the verdict fail. */
   baseline?: BaselineResult;
+  /** A stop condition (abortWhen) held and ended the load early: the verdict is fail, the figures are of what ran. */
+  aborted?: { offsetMs: number; condition: string; measured: number; unit: string; requests: number; text: string };
   verdict: 'pass' | 'fail' | 'untrusted';
   versions: Record<string, string>;
   /**
@@ -110,6 +113,12 @@ export interface RunResult {
   machineTooBusy?: { limitCores: number; phases: { phase: string; freeCores: number; othersBusy: number }[] };
   /** The stack's work per client request in the series' buckets (DB queries, cache misses, upstream calls): the HTML report's chart. */
   workSeries?: WorkLine[];
+}
+
+/** A stop condition that held (abortWhen): when, what it measured, and that the figures are of what ran. */
+export function abortText(r: RunResult): string | undefined {
+  const a = r.aborted;
+  return a && `Aborted at +${(a.offsetMs / 1000).toFixed(1)} s: ${a.text}. The load stopped there, every fault was healed; the figures are of what ran.`;
 }
 
 /** load.warmUp, said where the load is: which requests no figure holds. */
@@ -194,6 +203,14 @@ export function writeTable(j: Judgement): { rows: string[][]; examples: string[]
   const open = j.writes?.openTransactions;
   if (open) examples.push(`${open} transactions were still open 30 s after the load: what they commit later is not counted here`);
   return { rows, examples };
+}
+
+export const CHECK_HEADERS = ['phase', 'check', 'failed', 'of', 'share failed'] as const;
+
+/** Each k6 check that failed, by name, per phase: how often it failed of how many runs (the Markdown and the HTML reports share it). */
+export function checkTable(j: Judgement): string[][] | undefined {
+  if (!j.checks?.length) return undefined;
+  return j.checks.map((c) => [c.phase, c.check, String(c.fails), String(c.passes + c.fails), `${((100 * c.fails) / (c.passes + c.fails)).toFixed(1)}%`]);
 }
 
 export const LADDER_HEADERS = ['layer', 'waits for', 'limit'] as const;

@@ -1,10 +1,11 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { type HarnessError, LoadError } from '../core/errors.ts';
+import { type HarnessError, LoadError, ScenarioError } from '../core/errors.ts';
 import { mergeResults, readResultsFile } from '../load/index.ts';
 import { judge, measureOf, type Expectation } from '../measures/index.ts';
 import { writeReport, type RunResult } from '../report/index.ts';
 import { loadScenario } from '../scenario/index.ts';
+import { producedProblems } from './expectations.ts';
 import { buildResult, exitCodeOf, newRunId, saturationError } from './result.ts';
 
 export interface JudgedSamples {
@@ -61,6 +62,7 @@ export async function judgeSamples(dir: string, scenarioFile: string, reportsDir
   for (const phase of ['fault', 'between', 'recovery'] as const)
     for (const e of sc.expect[phase]) out.skipped.push(`${phase}: ${e.source} (no fault timeline ran)`);
   const judgement = judge({
+    samples: merged.samples,
     records: merged.requests,
     windows: [],
     loadStartMs: t0,
@@ -95,6 +97,9 @@ export async function judgeSamples(dir: string, scenarioFile: string, reportsDir
       'give the runners more VUs (load.maxVUs) or more runners',
     );
   }
+  // An expectation on a k6 metric or check the runners never produced: the scenario's error.
+  const unproduced = producedProblems(sc, merged.samples);
+  if (!out.error && unproduced.length) out.error = new ScenarioError(scenarioFile, unproduced);
   out.exitCode = exitCodeOf({ error: out.error, result, cleanupFailures: [] });
   out.reportDir = path.resolve(reportsDir, runId);
   mkdirSync(out.reportDir, { recursive: true });

@@ -2,8 +2,8 @@ import { HarnessError, LoadError, ScenarioError } from '../core/errors.ts';
 import type { Secrets } from '../core/secrets.ts';
 import type { RunLedger } from '../core/ledger.ts';
 import { faultKind, partHit } from '../faults/index.ts';
-import { bundleLoadScript, ResultTail, saturationFix, startK6, unseenTags, type K6Run, type LoadResults } from '../load/index.ts';
-import { judge, type Judgement, type WriteCheck } from '../measures/index.ts';
+import { bundleLoadScript, K6_STOPPED, ResultTail, saturationFix, startK6, unseenTags, type K6Run, type LoadResults } from '../load/index.ts';
+import { describeAbort, judge, type AbortHit, type Judgement, type WriteCheck } from '../measures/index.ts';
 import {
   machinePerPhase,
   whoGaveUp,
@@ -18,6 +18,8 @@ import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
 import { backendProblem, trackIn, type RunningStack, type Started } from '../stack/index.ts';
 import type { CleanupList } from '../core/cleanup.ts';
 import type { LiveStatus, RunOptions } from './options.ts';
+import type { StartedAbortWatch } from './abort.ts';
+import { producedProblems, scriptProblems } from './expectations.ts';
 import { buildResult, machineBusyError, saturationError } from './result.ts';
 import type { StartedTimeline } from './timeline.ts';
 import { checkWrites, countConnections } from './writes.ts';
@@ -62,6 +64,9 @@ export async function prepareRun(
   } catch (e) {
     return asError(e);
   }
+  // A k6 metric or check the script never names cannot be produced: refused before anything starts.
+  const unnamed = scriptProblems(sc, bundle);
+  if (unnamed.length) return { error: new ScenarioError(opts.scenarioFile, unnamed) };
   // A tag filter whose value the script never writes is most likely misspelt: said now, not after the run.
   for (const w of unseenTags(sc.expect, bundle)) progress(`warning: ${w}`);
   for (const w of sc.ladder.warnings) progress(`warning: timeout ladder: ${w}`);
@@ -136,7 +141,8 @@ export async function untilLoadEnds(
   runners: readonly K6Run[],
   timeline: StartedTimeline,
   signal: AbortSignal | undefined,
-): Promise<void> {
+  stopWhen?: StartedAbortWatch,
+): Promise<(AbortHit & { atMs: number }) | undefined> {
   // Removed once the load is over: a signal shared by many runs (soak, margin) must not gather one per run.
   let offAbort: () => void = () => undefined;
   const aborted = new Promise<never>((_, reject) => {
@@ -152,22 +158,30 @@ export async function untilLoadEnds(
   const attacked = new Set(sc.timeline.flatMap((t) => (faultKind(t.fault.type)?.hitsProcess ? [partHit(t.fault)] : [])));
   const partDied = new Promise<never>((_, reject) => st.onUnexpectedExit(attacked, reject));
   partDied.catch(() => undefined);
+  // A stop condition (abortWhen) that held ends the load now: k6 stops, the timeline heals.
+  let hit: (AbortHit & { atMs: number }) | undefined;
+  const held = stopWhen?.fired.then((h) => {
+    hit = h;
+  });
   try {
-    await Promise.race([Promise.all(runners.map((r) => r.process.exited)), timeline.failed, aborted, partDied]);
+    await Promise.race([Promise.all(runners.map((r) => r.process.exited)), timeline.failed, aborted, partDied, ...(held ? [held] : [])]);
   } finally {
     offAbort();
+    stopWhen?.stop();
   }
+  if (hit) await Promise.all(runners.map((r) => r.end()));
   // k6 may end before a heal ran (it should not: validation keeps heals inside the load).
   await timeline.stop();
   for (const k6run of runners) {
     const code = (await k6run.process.exited).code;
-    if (code !== 0 && code !== 99)
+    if (code !== 0 && code !== 99 && !(hit && code === K6_STOPPED))
       throw new LoadError(
         `${k6run.process.spec.name} ${k6run.process.exitDescription}`,
         `${k6run.process.commandLine()}\nlast log lines:\n${k6run.process.tail()}`,
         'read the k6 log above',
       );
   }
+  return hit;
 }
 
 /** What the stack tells after the load, for the measures that judge it (and the timeline of the report). */
@@ -238,6 +252,8 @@ export function judgeRun(
     machine: { samples: MachineSample[]; lags: LoopLagSample[] };
     after: AfterLoad;
     baseline: RunOptions['baseline'];
+    /** The stop condition that held and ended the load early (abortWhen). */
+    aborted?: AbortHit & { atMs: number };
   },
 ): { result: RunResult; error: Error | undefined } {
   const { t0, tEnd, results, after } = o;
@@ -248,6 +264,7 @@ export function judgeRun(
     ...(after.connections ? { connections: after.connections } : {}),
     ...(after.writes ? { writes: after.writes } : {}),
     counters: o.counters,
+    samples: results.samples,
     records: results.requests,
     windows: faultWindows(o.events),
     faultPhases: sc.timeline.map((t) => ({ name: t.phase, expect: sc.faultExpect[t.phase] ?? [] })),
@@ -289,20 +306,30 @@ export function judgeRun(
     },
   });
   const result = built.result;
+  if (o.aborted) {
+    const a = o.aborted;
+    result.aborted = { offsetMs: a.atMs - t0, condition: a.source, measured: a.measured, unit: a.unit, requests: a.requests, text: describeAbort(a) };
+    // A stop condition held: the gate has failed, whatever the figures of what ran.
+    if (result.verdict === 'pass') result.verdict = 'fail';
+  }
   if (o.baseline) {
     result.baseline = compareWithBaseline(result, o.baseline.data, o.baseline.file, o.baseline.margins);
     if (result.baseline.regressions > 0 && result.verdict === 'pass') result.verdict = 'fail';
   }
-  const error = built.saturation.saturated
-    ? saturationError(
-        result,
-        built.saturation,
-        o.runners.map((r) => r.process.spec.name),
-        `load of ${sc.file}`,
-        saturationFix(sc.load, results, o.runners.length),
-      )
-    : result.machineTooBusy
-      ? machineBusyError(result, `the machine during ${sc.file}`)
-      : undefined;
+  // An expectation on a k6 metric or check the load never produced: the scenario's error, never a silent pass.
+  const unproduced = producedProblems(sc, results.samples);
+  const error = unproduced.length
+    ? new ScenarioError(sc.file, unproduced)
+    : built.saturation.saturated
+      ? saturationError(
+          result,
+          built.saturation,
+          o.runners.map((r) => r.process.spec.name),
+          `load of ${sc.file}`,
+          saturationFix(sc.load, results, o.runners.length),
+        )
+      : result.machineTooBusy
+        ? machineBusyError(result, `the machine during ${sc.file}`)
+        : undefined;
   return { result, error };
 }

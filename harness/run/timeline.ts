@@ -31,7 +31,8 @@ export interface TimelineOptions {
 }
 
 export function startTimeline(o: TimelineOptions): StartedTimeline {
-  const active = new Set<ActiveFault>();
+  /** The faults in place, each with its entry (a heal at stop is recorded as one on schedule is). */
+  const active = new Map<ActiveFault, ResolvedTimelineEntry>();
   const cancel = new AbortController();
   // Resolves at wall-clock `at`, or at once when the timeline is stopped.
   const until = (at: number) =>
@@ -57,7 +58,7 @@ export function startTimeline(o: TimelineOptions): StartedTimeline {
     const applyRequested = Date.now();
     const fault = await applyFault(entry.fault, o.stack, `${o.runId}-f${entry.index}`, entry.label);
     o.cleanup.add(`heal ${entry.label}`, () => fault.heal());
-    active.add(fault);
+    active.set(fault, entry);
     record(entry, 'apply', applyRequested);
     await until(o.t0 + entry.atMs + entry.forMs);
     // Stopped early: stop() heals what is in place.
@@ -75,8 +76,14 @@ export function startTimeline(o: TimelineOptions): StartedTimeline {
     (stopping ??= (async () => {
       cancel.abort();
       await Promise.allSettled(plays);
-      for (const f of active) await f.heal();
+      // Healed early (a stop condition held, the run failed or was interrupted): the heal is in the
+      // timeline, so the fault's window ends there.
+      for (const [f, entry] of active) {
+        const healRequested = Date.now();
+        await f.heal();
+        record(entry, 'heal', healRequested);
+      }
       active.clear();
     })());
-  return { failed, active: () => [...active], cancel: () => cancel.abort(), stop, [Symbol.asyncDispose]: stop };
+  return { failed, active: () => [...active.keys()], cancel: () => cancel.abort(), stop, [Symbol.asyncDispose]: stop };
 }

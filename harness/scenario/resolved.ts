@@ -1,4 +1,4 @@
-import type { Expectation, Scope } from '../measures/index.ts';
+import type { AbortCondition, Expectation, Scope } from '../measures/index.ts';
 import type { Ladder } from '../metrics/index.ts';
 import type { ResolvedFault } from '../faults/index.ts';
 import type { ResolvedLink, ResolvedPart } from '../stack/index.ts';
@@ -78,6 +78,8 @@ export interface ResolvedScenario {
   writes: { db: string; table: string; key: string; attemptKey: string | undefined } | undefined;
   steady: readonly Expectation[];
   stableForMs: number;
+  /** Stop conditions (abortWhen): the first that holds ends the load and fails the run. */
+  abortWhen: readonly AbortCondition[];
   replayOf: ReplaySource | undefined;
   /** Every mode the scenario offers, the default first. */
   modes: readonly string[];

@@ -53,6 +53,7 @@ export const scenarioSchema = z.strictObject({
       stableFor: duration.optional(),
     })
     .catchall(z.array(z.string())),
+  abortWhen: z.array(z.string()).optional(),
   writes: z
     .strictObject({
       db: z.string(),

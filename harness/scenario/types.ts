@@ -137,6 +137,12 @@ export interface ScenarioDefinition {
   load: LoadProfile;
   timeline: readonly TimelineEntry[];
   expect: Expectations;
+  /**
+   * Stop conditions: when one holds, the load stops, every fault is healed and the run fails
+   * (exit 1, "aborted at +Ns: …"), its report covering what ran. Each is an expectation of the
+   * requests and the window it is judged over: `'rate(5xx) > 50% for 10s'`, `'p95 > 3s for 5s'`.
+   */
+  abortWhen?: readonly string[];
   writes?: WriteCheck;
   /** The access log a replayed scenario was made from (written by `brownout replay`). */
   replayOf?: ReplaySource;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ScenarioError } from '../core/errors.ts';
 import { portFree } from '../core/ports.ts';
 import { partHit } from '../faults/index.ts';
-import type { ScenarioFacts } from '../measures/index.ts';
+import { parseAbortCondition, type ScenarioFacts } from '../measures/index.ts';
 import { timeoutLadder, type LadderPart } from '../metrics/index.ts';
 import { partKind } from '../stack/index.ts';
 import { stackFolder } from './dsl.ts';
@@ -76,6 +76,13 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     faulted: new Set(timeline.map((t) => partHit(t.fault))),
   };
   const { expect, faultExpect, steady, stableForMs } = resolveExpectations(def, facts, timelinePhases, problems);
+  // Stop conditions: each an expectation of the requests and its window.
+  const abortWhen = (def.abortWhen ?? []).flatMap((text, i) => {
+    const r = parseAbortCondition(text);
+    if (r.ok) return [r.condition];
+    problems.push({ field: `abortWhen[${i}]`, message: r.message, fix: r.fix });
+    return [];
+  });
 
   if (def.writes && rawStack[def.writes.db]?.kind !== 'mariadb') {
     problems.push({
@@ -112,6 +119,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
     faultExpect,
     steady,
     stableForMs: stableForMs ?? DEFAULTS.stableForMs,
+    abortWhen,
     writes: def.writes ? { db: def.writes.db, table: def.writes.table, key: def.writes.key ?? 'id', attemptKey: def.writes.attemptKey } : undefined,
     replayOf: def.replayOf,
     modes,

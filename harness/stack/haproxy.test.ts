@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { haproxyConfig, parseDroppedLogs, parseShowStat } from './haproxy.ts';
+import { CleanupList } from '../core/cleanup.ts';
+import { adminSocketPath, haproxyConfig, MAX_SOCKET_PATH, parseDroppedLogs, parseShowStat } from './haproxy.ts';
 
 describe('haproxy stats', () => {
   it('reads DroppedLogs from a recorded `show info` (HAProxy 2.6; the count edited to 3)', () => {
@@ -56,5 +57,18 @@ describe('haproxy config', () => {
     expect(cfg).toContain('acl leader_path path_beg /jobs /admin');
     expect(cfg).toContain('use_backend leader if leader_path { nbsrv(leader) gt 0 }');
     expect(cfg).toMatch(/backend leader\n {2}option httpchk GET \/leader\n {2}server app1 /);
+  });
+
+  it("a stats socket path is at most HAProxy's 97 bytes: inside the part's dir when it fits, else a short temp dir removed at teardown", async () => {
+    const cleanup = new CleanupList();
+    const res = { runId: 'r', dir: '/tmp', cleanup };
+    // 'stats.sock' and the '/' before it: 11 bytes after the dir.
+    const dirOf = (n: number) => `/tmp/${'x'.repeat(n - 11 - 5)}`;
+    expect(adminSocketPath(dirOf(MAX_SOCKET_PATH), res)).toHaveLength(MAX_SOCKET_PATH);
+    const short = adminSocketPath(dirOf(MAX_SOCKET_PATH + 1), res);
+    expect(Buffer.byteLength(short)).toBeLessThanOrEqual(MAX_SOCKET_PATH);
+    expect(existsSync(path.dirname(short))).toBe(true);
+    expect(await cleanup.releaseAll()).toEqual([]);
+    expect(existsSync(path.dirname(short))).toBe(false);
   });
 });

@@ -246,13 +246,16 @@ export async function watchServerStates(socket: StatsSocket): Promise<ServerStat
   };
 }
 
+/** The longest stats socket path HAProxy takes ("socket path … too long (max 97)", HAProxy 2.6; the kernel's sun_path is 108). */
+export const MAX_SOCKET_PATH = 97;
+
 /**
- * A Unix socket path must fit in 108 bytes: inside the part's dir when it does, else in a short
- * temp dir of its own, removed at teardown.
+ * A Unix socket path HAProxy takes: inside the part's dir when it fits, else in a short temp dir of
+ * its own, removed at teardown. (100 bytes was allowed here once: a run dir of 98 failed to start.)
  */
 export function adminSocketPath(dir: string, res: RunResources): string {
   const inDir = path.join(dir, 'stats.sock');
-  if (Buffer.byteLength(inDir) <= 100) return inDir;
+  if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH) return inDir;
   const short = mkdtempSync(path.join(os.tmpdir(), 'bo-'));
   res.cleanup.add(`stats socket dir ${short}`, async () => rmSync(short, { recursive: true, force: true }));
   return path.join(short, 's.sock');

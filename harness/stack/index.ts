@@ -3,6 +3,7 @@ import { StackError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import type { ManagedProcess } from '../core/process.ts';
 import { processTree, servingPid } from '../core/procfs.ts';
+import { cpuCgroupProblem, limitCpu } from '../core/cgroup.ts';
 import type { ResolvedLink } from './link.ts';
 import { startHttpFaultProxy, type StartedHttpFaultProxy } from './http-faults.ts';
 import { partKind, type ResolvedPart, type StartedStackPart } from './parts/index.ts';
@@ -191,7 +192,7 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
     startupMs[part.name] = Date.now() - t;
   }
 
-  return localStackHandle({ toxiproxy, startupMs, started, proxies, httpFaults });
+  return localStackHandle({ toxiproxy, startupMs, started, proxies, httpFaults, res });
 }
 
 /** What startStack hands back, once every part is up: the running stack's interface on local processes. */
@@ -201,8 +202,9 @@ function localStackHandle(stack: {
   started: ReadonlyMap<string, StartedStackPart>;
   proxies: ReadonlyMap<string, ActiveProxy>;
   httpFaults: ReadonlyMap<string, StartedHttpFaultProxy>;
+  res: RunResources;
 }): StartedStack {
-  const { toxiproxy, startupMs, started, proxies, httpFaults } = stack;
+  const { toxiproxy, startupMs, started, proxies, httpFaults, res } = stack;
   const partProcess = (name: string): { proc: ManagedProcess; port: number } => {
     const p = started.get(name);
     if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
@@ -252,6 +254,23 @@ function localStackHandle(stack: {
           }
         }
       };
+    },
+    limitCpu: async (name, cores) => {
+      const { proc } = partProcess(name);
+      if (proc.pid === undefined || proc.hasExited) throw new StackError(`${name} is not running`, `part ${name}`, 'limit the CPU of a part that is up');
+      const problem = cpuCgroupProblem();
+      if (problem)
+        throw new StackError(
+          `cannot limit ${name}'s CPU: ${problem}`,
+          `part ${name}`,
+          "run on a machine with cgroup v1's cpu controller, as root, or on --stack containers (the container's CPU quota)",
+        );
+      // Its whole tree (a supervisor and its workers), in a cgroup of the run: recorded for a sweep should this process die.
+      const limit = await limitCpu(`${res.runId}-${name}`, processTree(proc.pid), cores);
+      res.ledger?.addCgroup(limit.path);
+      if (res.started) res.started.cgroups = [...(res.started.cgroups ?? []), limit.path];
+      log(`${name}: at most ${cores} cores (${limit.path})`);
+      return () => limit.stop();
     },
     onUnexpectedExit: (except, callback) => {
       let told = false;

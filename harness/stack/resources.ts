@@ -28,6 +28,8 @@ export interface Started {
   ports: number[];
   /** When the run began (procfs.ts bootTickNow): what was born since and holds one of its ports is the run's. */
   sinceTick: number;
+  /** cgroups a fault made (cpu): after teardown none may be left. */
+  cgroups?: string[];
 }
 
 export function track(res: RunResources, what: { pid?: number | undefined; port?: number }): void {

@@ -35,6 +35,8 @@ export interface RunningStack {
   kill(part: string, signal: KillSignal): Promise<boolean>;
   /** Stops every process of the part until the returned heal resumes them. */
   freeze(part: string): Promise<() => Promise<void>>;
+  /** The part's processes together get at most `cores` CPUs until the returned heal lifts the limit. */
+  limitCpu(part: string, cores: number): Promise<() => Promise<void>>;
   /**
    * Calls back once, with the part and its last log lines, when a part stops without the harness
    * asking; parts in `except` (those the timeline attacks) may stop.

@@ -288,9 +288,14 @@ export async function runModes(backend: 'local' | 'containers', file: string, mo
 export async function interruptedRun(args: readonly string[], signal: NodeJS.Signals, when: RegExp): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let sent = false;
   child.stderr.on('data', (b: Buffer) => {
     stderr += b.toString();
-    if (when.test(stderr) && child.signalCode === null) setTimeout(() => child.kill(signal), 500);
+    // One signal. (Scheduled on every chunk after the match, a later one once arrived after the
+    // harness had torn down and let go of its handlers: the default action killed it, exit code null.)
+    if (sent || !when.test(stderr)) return;
+    sent = true;
+    setTimeout(() => child.kill(signal), 500);
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   return { code, stderr };

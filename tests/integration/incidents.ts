@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunOutcome } from '../../harness/index.ts';
 import { containerEngine, ranClean, runAll } from './helpers.ts';
@@ -74,6 +76,11 @@ export function incidentTests(backend: Backend): void {
       expect(fault?.statuses['503'] ?? 0).toBeGreaterThan(20);
       expect(fault?.statuses['504'] ?? 0).toBeGreaterThan(20);
       expect(fault?.statuses['no_response'] ?? 0).toBe(0);
+      // While the vendor answered errors: honest 504s, every 200 with its price (the load script's check).
+      const vendor = o.result?.judgement.phases.find((p) => p.phase === 'vendor-errors')?.all;
+      expect(vendor?.statuses['504'] ?? 0).toBeGreaterThan(40);
+      expect(figure(o, 'vendor-errors', 'rate(checks){check:a 200 has its price} == 100%')).toMatchObject({ passed: true, measured: 1 });
+      expect(o.result?.judgement.checks ?? []).toEqual([]);
     });
     broken('broken: requests hang until the load tool gives up', async (ctx) => {
       const o = await run(ctx, FILE, 'broken');
@@ -82,6 +89,20 @@ export function incidentTests(backend: Backend): void {
       expect(figure(o, 'fault', 'rate(no_response) == 0')?.measured).toBeGreaterThan(0.05);
       // The slowest requests ran into the load tool's 5 s limit.
       expect(figure(o, 'fault', 'p99 < 3500ms')?.measured).toBeGreaterThanOrEqual(4900);
+      // Its correctness half: while the vendor answered errors, fast 200s with the item priced 0.
+      // Nothing hung and no 5xx there: only the load script's check on the body fails.
+      const vendor = o.result?.judgement.phases.find((p) => p.phase === 'vendor-errors')?.all;
+      expect(vendor?.statuses['200'] ?? 0).toBeGreaterThan(40);
+      expect(figure(o, 'vendor-errors', 'rate(no_response) == 0')?.passed).toBe(true);
+      const check = figure(o, 'vendor-errors', 'rate(checks){check:a 200 has its price} == 100%');
+      expect(check?.passed).toBe(false);
+      expect(check?.measured).toBeLessThan(0.2);
+      // The report names the failing check, with how often it failed in that phase.
+      const failing = o.result?.judgement.checks?.find((c) => c.phase === 'vendor-errors' && c.check === 'a 200 has its price');
+      expect(failing?.fails).toBeGreaterThan(40);
+      const summary = readFileSync(path.join(o.reportDir ?? '', 'summary.md'), 'utf8');
+      expect(summary).toContain('## Failing checks');
+      expect(summary).toMatch(new RegExp(`\\| vendor-errors \\| a 200 has its price \\| ${failing?.fails} \\| \\d+ \\|`));
     });
   });
 

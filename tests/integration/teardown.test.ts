@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario, type RunOutcome } from '../../harness/index.ts';
+import { readLog } from '../../harness/replay/index.ts';
 import { AGAIN_IF_BUSY, portsHeld, runTempDirs, survivors, watchTree, type SeenProcess } from './helpers.ts';
 
 /**
@@ -59,6 +60,46 @@ describe('teardown on every exit path', () => {
     expect(outcome.exitCode).toBe(2);
     expect(outcome.error?.name).toBe('FaultError');
     expect(outcome.error?.message).toMatch(/no_such_table/);
+  });
+
+  it('a stop condition held (abortWhen): the load stops within a second of it holding, every fault healed there, exit 1', async () => {
+    const { outcome } = await endedBy('tests/integration/scenarios/teardown-abort.ts');
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.exitCode).toBe(1);
+    const r = outcome.result;
+    if (!r) throw new Error('no result');
+    const t0 = Date.parse(r.startedAt);
+    const abort = r.timeline.find((e) => e.kind === 'abort');
+    expect(r.aborted).toMatchObject({ condition: 'rate(503) > 50% for 1s', unit: 'rate' });
+    expect(r.aborted?.measured).toBeGreaterThan(0.5);
+    expect(abort?.offsetMs).toBe(r.aborted?.offsetMs);
+    // When it held, by an independent witness: the gateway's own log, the first moment (on its
+    // requests' answers) when more than half of those answered in the last second were 503.
+    const log = await readLog(path.join(outcome.reportDir ?? '', 'logs', 'edge__haproxy.log'), { format: 'haproxy' });
+    const answered = log.requests
+      .filter((q) => q.arrivalMs >= t0 - 1000 && q.durationMs !== undefined)
+      .map((q) => ({ at: q.arrivalMs + (q.durationMs ?? 0), s503: q.status === 503 }))
+      .sort((a, b) => a.at - b.at);
+    const held = answered.find((q) => {
+      if (q.at - t0 < 1000) return false;
+      const last = answered.filter((x) => x.at > q.at - 1000 && x.at <= q.at);
+      return last.filter((x) => x.s503).length / last.length > 0.5;
+    });
+    expect(held).toBeDefined();
+    const heldOffset = (held?.at ?? 0) - t0;
+    const stoppedOffset = r.aborted?.offsetMs ?? 0;
+    expect(stoppedOffset).toBeGreaterThanOrEqual(heldOffset - 5);
+    expect(stoppedOffset - heldOffset).toBeLessThan(1000);
+    // k6 stopped there: nothing reached the gateway after it but what was in flight.
+    expect(Math.max(...answered.map((q) => q.at)) - t0).toBeLessThan(stoppedOffset + 500);
+    // Both faults healed after the stop, each heal in the timeline (their windows end there).
+    const heals = r.timeline.filter((e) => e.kind === 'heal');
+    expect(heals).toHaveLength(2);
+    for (const h of heals) expect(h.offsetMs).toBeGreaterThanOrEqual(stoppedOffset);
+    // The report says it; the phases after the stop never came.
+    const summary = readFileSync(path.join(outcome.reportDir ?? '', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/\*\*Aborted at \+\d+\.\d s: rate\(503\) \\?> 50% for 1s held: \d+\.\d% over \d+ requests\./);
+    expect(r.verdict).toBe('fail');
   });
 
   it('k6 killed from outside', async () => {

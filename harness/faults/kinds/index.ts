@@ -2,6 +2,7 @@ import type { FaultKind } from '../kind.ts';
 import { bandwidthKind } from './bandwidth.ts';
 import { clientPauseKind } from './client-pause.ts';
 import { connectionFloodKind } from './connection-flood.ts';
+import { cpuKind } from './cpu.ts';
 import { evictKind } from './evict.ts';
 import { expireKind } from './expire.ts';
 import { killConnectionsKind } from './kill-connections.ts';
@@ -48,6 +49,7 @@ export const FAULT_KINDS = [
   readOnlyKind,
   killKind,
   freezeKind,
+  cpuKind,
   restartKind,
   requestKind,
   flushCacheKind,

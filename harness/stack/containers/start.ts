@@ -132,6 +132,9 @@ async function checkImages(runtime: Runtime, plan: StackPlan): Promise<void> {
     );
 }
 
+/** CFS's period for a cpu fault's quota (µs), as locally (core/cgroup.ts). */
+const CPU_PERIOD_US = 100_000;
+
 /** The engine's hands on one part's container, for its kind's faults. */
 function controlOf(runtime: Runtime, part: string, container: StartedTestContainer, logs: ContainerLogs): ContainerControl {
   const docker = () => runtime.container.getById(container.getId());
@@ -377,6 +380,13 @@ function stackHandle(h: HandleParts): StartedContainerStack {
       return true;
     },
     freeze: (name) => partOf(name).faults.freeze(),
+    limitCpu: async (name, cores) => {
+      // The container's CFS quota (docker update --cpu-period/--cpu-quota): every process in it, as locally its cgroup.
+      const docker = runtime.container.getById(partOf(name).container.getId());
+      await docker.update({ CpuPeriod: CPU_PERIOD_US, CpuQuota: Math.max(1000, Math.round(cores * CPU_PERIOD_US)) });
+      // -1: no quota, as a container started without --cpus has.
+      return async () => void (await docker.update({ CpuQuota: -1 }));
+    },
     processRoots: async () => {
       const pids = await Promise.all(watched.map(async ([, c]) => (await runtime.container.inspect(runtime.container.getById(c.getId()))).State.Pid ?? 0));
       return pids.filter((pid) => pid > 0);

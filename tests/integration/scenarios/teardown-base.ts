@@ -1,11 +1,12 @@
-import { at, gateway, latency, lockWait, mariadb, scenario, service, type ScenarioDefinition } from '../../../harness/index.ts';
+import { at, gateway, httpError, latency, lockWait, mariadb, scenario, service, type ScenarioDefinition } from '../../../harness/index.ts';
 import { sampleImage } from '../../../fixtures/image.ts';
 
 /**
  * A short run of the photo stack for teardown proofs: 8 s of load, a latency toxic from 2 s to
- * 6 s. `variant` picks how the run ends on its own: pass, an expectation failing, or a fault that throws.
+ * 6 s. `variant` picks how the run ends on its own: pass, an expectation failing, a fault that
+ * throws, or a stop condition that holds (the gateway's app answering 503 to everything from 2 s).
  */
-export function teardownScenario(variant: 'pass' | 'fail' | 'fault-throws'): ScenarioDefinition {
+export function teardownScenario(variant: 'pass' | 'fail' | 'fault-throws' | 'abort'): ScenarioDefinition {
   return scenario({
     name: `teardown-${variant}`,
     incident: `test: teardown after a run that ends by ${variant}`,
@@ -24,7 +25,9 @@ export function teardownScenario(variant: 'pass' | 'fail' | 'fault-throws'): Sce
     timeline: [
       at('2s', latency({ link: 'app→imager', latency: '500ms' }), { for: '4s' }),
       ...(variant === 'fault-throws' ? [at('3s', lockWait({ db: 'db', rows: 'SELECT * FROM no_such_table WHERE id = 1' }), { for: '2s' })] : []),
+      ...(variant === 'abort' ? [at('2s', httpError({ link: 'edge→app', status: 503 }), { for: '4s', name: 'all-503' })] : []),
     ],
+    ...(variant === 'abort' ? { abortWhen: ['rate(503) > 50% for 1s'] } : {}),
     expect: {
       baseline: ['rate(5xx) < 1%'],
       fault: variant === 'fail' ? ['p50 < 1ms'] : ['rate(5xx) < 1%'],

@@ -1,0 +1,110 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CleanupList } from '../../harness/core/cleanup.ts';
+import { CPU_CGROUP_ROOT } from '../../harness/core/cgroup.ts';
+import { processTree } from '../../harness/core/procfs.ts';
+import { applyFault } from '../../harness/faults/index.ts';
+import { loadScenario } from '../../harness/scenario/index.ts';
+import { stackPlan, startContainerStack, startStack, type RunningStack } from '../../harness/stack/index.ts';
+import { containerEngine, containersLeft } from './helpers.ts';
+
+const SCENARIO = 'tests/integration/scenarios/burner.ts';
+const TICKS = 100; // clock ticks per second (USER_HZ) in /proc/PID/stat
+
+/** CPU seconds used so far by every process of the trees under `roots` (utime + stime). */
+function cpuSeconds(roots: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of processTree(roots[0] ?? 0).concat(...roots.slice(1).map((r) => processTree(r)))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone.
+    }
+  }
+  return ticks / TICKS;
+}
+
+/** CPUs the trees used over the next `ms`. */
+async function coresUsed(roots: () => Promise<number[]>, ms = 2000): Promise<number> {
+  const r = await roots();
+  const before = cpuSeconds(r);
+  await new Promise((res) => setTimeout(res, ms));
+  return (cpuSeconds(r) - before) / (ms / 1000);
+}
+
+const brownoutCgroups = () => readdirSync(CPU_CGROUP_ROOT).filter((d) => d.startsWith('brownout-'));
+
+/** The part's CPU, limited to a quarter core and back: measured on its processes, not taken from the harness's word. */
+async function starveAndHeal(stack: RunningStack, roots: () => Promise<number[]>): Promise<{ before: number; during: number; after: number }> {
+  const before = await coresUsed(roots);
+  const fault = await applyFault({ type: 'cpu', part: 'app', cores: 0.25 }, stack, 'test', 'cpu app');
+  let during: number;
+  try {
+    during = await coresUsed(roots);
+  } finally {
+    await fault.heal();
+  }
+  const after = await coresUsed(roots);
+  return { before, during, after };
+}
+
+describe('cpu({ part, cores }): a part starved of CPU, healed exactly', () => {
+  it('locally: its whole process tree in a cgroup of the run with a CFS quota, moved back and the cgroup gone at heal', async () => {
+    const sc = await loadScenario(SCENARIO);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-cpu-'));
+    const cleanup = new CleanupList();
+    const runId = `cpu${Date.now()}`;
+    try {
+      const stack = await startStack(sc.parts, sc.links, { runId, dir, cleanup });
+      const app = stack.parts.get('app');
+      const pid = app && 'process' in app ? (app.process as { pid?: number }).pid : undefined;
+      if (!pid) throw new Error('no app pid');
+      const tree = async () => [pid];
+      // Its child burns a core; the limit reaches it (it is in the part's tree, not the harness's process).
+      expect(processTree(pid).length).toBeGreaterThanOrEqual(2);
+      const inCgroup = () => processTree(pid).filter((p) => /:cpu[,:][^\n]*brownout-/.test(readFileSync(`/proc/${p}/cgroup`, 'utf8')));
+      const fault = await applyFault({ type: 'cpu', part: 'app', cores: 0.25 }, stack, 'test', 'cpu app');
+      expect(inCgroup()).toEqual(processTree(pid));
+      expect(brownoutCgroups()).toEqual([`brownout-${runId}-app`]);
+      expect(readFileSync(path.join(CPU_CGROUP_ROOT, `brownout-${runId}-app`, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('25000');
+      await fault.heal();
+      expect(inCgroup()).toEqual([]);
+      expect(brownoutCgroups()).toEqual([]);
+      const used = await starveAndHeal(stack, tree);
+      console.log(`local: cores used before ${used.before.toFixed(2)}, under cpu 0.25 ${used.during.toFixed(2)}, after heal ${used.after.toFixed(2)}`);
+      expect(used.before).toBeGreaterThan(0.7);
+      expect(used.during).toBeLessThan(0.3);
+      expect(used.during).toBeGreaterThan(0.15);
+      expect(used.after).toBeGreaterThan(0.7);
+    } finally {
+      expect(await cleanup.releaseAll()).toEqual([]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(brownoutCgroups()).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+  }, 60_000);
+
+  it('on containers: the container’s CPU quota, lifted at heal', async (ctx) => {
+    const engine = await containerEngine();
+    if (!engine.found) return ctx.skip(engine.reason);
+    const sc = await loadScenario(SCENARIO);
+    const runId = `cpu${Date.now()}`;
+    const plan = stackPlan(sc.parts, sc.links, runId, { dbPassword: (p) => `test-${p}` });
+    const stack = await startContainerStack(plan, { dbPassword: (p) => `test-${p}` });
+    try {
+      const used = await starveAndHeal(stack, () => stack.processRoots());
+      console.log(`containers: cores used before ${used.before.toFixed(2)}, under cpu 0.25 ${used.during.toFixed(2)}, after heal ${used.after.toFixed(2)}`);
+      expect(used.before).toBeGreaterThan(0.7);
+      expect(used.during).toBeLessThan(0.3);
+      expect(used.during).toBeGreaterThan(0.15);
+      expect(used.after).toBeGreaterThan(0.7);
+    } finally {
+      await stack.stop();
+    }
+    expect(await containersLeft()).toEqual([]);
+  }, 180_000);
+});

@@ -1,0 +1,3 @@
+import { teardownScenario } from './teardown-base.ts';
+
+export default teardownScenario('abort');
