@@ -59,6 +59,16 @@ const CASES: [string, string | null, string, RegExp, { mode?: string }?][] = [
   ['heal before apply', source("timeline: [at('2s', latency({ link: 'edge→app', latency: '10ms' }), { for: '0ms' })],"), 'timeline[0].for', /positive/],
   ['bad expectation syntax', source("expect: { baseline: ['p95 is fine'] },"), 'expect.baseline[0]', /cannot read expectation/],
   ['unknown status code', source("expect: { fault: ['rate(700) < 1%'] },"), 'expect.fault[0]', /unknown status/],
+  // Known only from the bundled load script: refused after bundling, before anything starts.
+  ['a check the load script never names', source("expect: { baseline: ['rate(checks){check:body ok} == 100%'] },"), 'expect.baseline[0]', /never names/],
+  ['a k6 metric the load script never names', source("expect: { overall: ['p95(search_ms) < 300ms'] },"), 'expect.overall[0]', /never names/],
+  ['a stop condition without its window', source("abortWhen: ['rate(5xx) > 50%'],"), 'abortWhen[0]', /no 'for <duration>'/],
+  [
+    'cpu below a hundredth of a core',
+    source("timeline: [{ at: '2s', for: '1s', fault: { type: 'cpu', part: 'app', cores: 0 } }],"),
+    'timeline[0].fault.cores',
+    /./,
+  ],
   ['target not a part', source(load("target: 'cdn'")), 'load.target', /not a service or gateway/],
   ['non-loopback host', source(load("target: 'http://10.20.30.40:8080'")), 'load.target', /not on loopback/],
   ['missing load script', source(load(`script: ${JSON.stringify(path.join(dir, 'nope.ts'))}`)), 'load.script', /does not exist/],
