@@ -118,8 +118,8 @@ export async function sweepRecord(file: string): Promise<string[]> {
   }
   const deadline = Date.now() + GONE_WITHIN_MS;
   while (stillAlive(targets).length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
-  // The run's cgroups, found by their name (one made just before the harness died is not in the record yet), once their processes are gone.
-  for (const d of await sweepCgroups(r.runId)) removed.push(`cgroup ${d}`);
+  // The run's cgroups (each recorded before it was made), once their processes are gone.
+  for (const d of await sweepCgroups(r.runId, r.cgroups ?? [])) removed.push(`cgroup ${d}`);
   for (const d of r.dirs) {
     if (!d.startsWith(os.tmpdir())) continue; // only the run's own temp dirs, whatever the file says
     if (!existsSync(d)) continue;

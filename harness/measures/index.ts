@@ -13,5 +13,6 @@ export { abortHit, describeAbort, parseAbortCondition, type AbortCondition, type
 export { matchesStatus, parseStatus, type StatusSelector } from './rate.ts';
 export { describeShed, recoveryTime, sharePercent, shedVerdict, type RecoveryResult, type ShedVerdict } from './recovery.ts';
 export { ejectionMs } from './ejection.ts';
+export { partsByPhase, slopePerMinute, type PartFigures, type PartSample } from './rss.ts';
 export type { WriteMetric } from './writes.ts';
 export type { CounterMetric } from './counters.ts';

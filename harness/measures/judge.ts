@@ -22,6 +22,7 @@ import {
 import type { Expectation } from './expectation.ts';
 import type { ExpectationResult, PhaseContext, RunFacts } from './kind.ts';
 import { type CheckTally, failingChecks } from './k6-metrics.ts';
+import { partsByPhase, type PartFigures } from './rss.ts';
 import { recoveryTime, shedVerdict, type RecoveryResult } from './recovery.ts';
 import { measureOf } from './registry.ts';
 
@@ -62,6 +63,8 @@ export interface Judgement {
   writes: WriteFigures | undefined;
   /** Per phase, what the servers did per client request (their counters, read every second). */
   work?: PhaseWork[];
+  /** Each part per phase (and overall, and per timeline entry's own phase): its CPU, the most memory it held and how fast that grew. */
+  parts?: PartFigures[];
   /** Each k6 check that failed at least once, per phase (and overall, and per timeline entry's own phase): its passes and failures. */
   checks?: CheckTally[];
   /** load.warmUp: its length and the requests started in it, described (judged in no phase). */
@@ -114,6 +117,7 @@ export function judge(input: JudgeInput): Judgement {
   };
   const warmUpMs = input.warmUpMs ?? 0;
   const checks = failingChecks(input.samples, loadStartMs, scopes);
+  const parts = partsByPhase(input.rss, loadStartMs, scopes);
   return {
     passed: expectations.every((x) => x.passed),
     phases,
@@ -122,6 +126,7 @@ export function judge(input: JudgeInput): Judgement {
     writes,
     ...(work ? { work } : {}),
     ...(checks.length ? { checks } : {}),
+    ...(parts.length ? { parts } : {}),
     ...(warmUpMs > 0 ? { warmUp: { ms: warmUpMs, requests: warm.length, all: figuresOf(every, warm), byName: figuresByName(every, warm) } } : {}),
   };
 }

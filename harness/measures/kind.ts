@@ -10,6 +10,7 @@ import {
   type WriteCheck,
 } from '../metrics/index.ts';
 import type { RecoveryResult } from './recovery.ts';
+import type { PartSample } from './rss.ts';
 
 /**
  * One measure, whole: how an expectation names it, what its limit and tag filter are, where in a
@@ -99,6 +100,8 @@ export interface RunFacts {
   counters?: readonly CounterSeries[];
   /** The load script's own k6 metrics (checks, custom Trends, Rates, Counters, Gauges). */
   samples?: K6Samples;
+  /** Each part's resident memory, read through the load. */
+  rss?: readonly PartSample[];
 }
 
 /** One phase as a measure judges it. */

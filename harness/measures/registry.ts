@@ -8,6 +8,7 @@ import { maxMeasure } from './max.ts';
 import { percentileMeasure } from './percentile.ts';
 import { rateMeasure } from './rate.ts';
 import { recoveryMeasure } from './recovery.ts';
+import { rssGrowthMeasure, rssMaxMeasure } from './rss.ts';
 import { committedAfterFailureMeasure, duplicateWritesMeasure, lostWritesMeasure } from './writes.ts';
 
 /**
@@ -16,6 +17,9 @@ import { committedAfterFailureMeasure, duplicateWritesMeasure, lostWritesMeasure
  * reads, where it may stand, its verdict), a line here and its test.
  */
 export const MEASURE_KINDS = [
+  // A part's memory before the k6 metrics: max(rss) is the part's, not a k6 metric named rss.
+  rssMaxMeasure,
+  rssGrowthMeasure,
   // The load script's own k6 metrics first: rate(checks) is theirs, rate(503) the requests' (rateMeasure).
   k6RateMeasure,
   k6PercentileMeasure,

@@ -19,6 +19,8 @@ import {
   writeTable,
   abortText,
   checkTable,
+  partsTable,
+  PARTS_HEADERS,
   CHECK_HEADERS,
   WRITE_HEADERS,
   type RunResult,
@@ -167,6 +169,33 @@ th{background:#f5f5f5}tr.failed td{background:#fde8e8}td.r-pass{color:#2ca02c;fo
 .chart{position:relative;height:260px;margin:8px 0 18px}code{background:#f3f3f3;padding:0 3px}pre{background:#f6f6f6;padding:10px;overflow:auto}
 .muted{color:#777}`;
 
+/** The report's tables of what the run read besides the requests: the parts' CPU and memory, failing checks, the timeout ladder, the stack's work, the machine, the writes. */
+function tablesHtml(r: RunResult): string[] {
+  const parts: string[] = [];
+  const table = (headers: readonly string[], rows: readonly string[][]) =>
+    `<table><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+  const pt = partsTable(r.judgement);
+  if (pt) parts.push(`<h2>Parts</h2>${table(PARTS_HEADERS, pt)}`);
+  const ct = checkTable(r.judgement);
+  if (ct) parts.push(`<h2>Failing checks</h2>${table(CHECK_HEADERS, ct)}`);
+  const lt = ladderTable(r);
+  if (lt) {
+    parts.push(`<h2>Timeout ladder</h2>${table(LADDER_HEADERS, lt.rungs)}`);
+    if (lt.warnings.length) parts.push(`<ul>${lt.warnings.map((w) => `<li class="r-fail">inverted: ${esc(w)}</li>`).join('')}</ul>`);
+    if (lt.gaveUp.length) parts.push(`<p>Failed requests, by the wait their median duration matches:</p>${table(GAVE_UP_HEADERS, lt.gaveUp)}`);
+  }
+  const work = workTable(r.judgement);
+  if (work) parts.push(`<h2>Inside the stack</h2>${table(WORK_HEADERS, work)}`);
+  const mt = machineTable(r);
+  if (mt) parts.push(`<h2>Machine</h2>${table(MACHINE_HEADERS, mt)}`);
+  const wt = writeTable(r.judgement);
+  if (wt) {
+    parts.push(`<h2>Writes</h2>${table(WRITE_HEADERS, wt.rows)}`);
+    if (wt.examples.length) parts.push(`<p>${wt.examples.map(esc).join('<br>')}</p>`);
+  }
+  return parts;
+}
+
 /** reports/<run-id>/report.html: one file, no network. */
 export async function renderHtml(r: RunResult | undefined, error: Error | undefined, cleanupFailures: readonly string[]): Promise<string> {
   const parts: string[] = [];
@@ -232,25 +261,7 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
         ...(rc.shed ? [`Load shed: ${describeShed(rc)}.`] : []),
       );
     if (extra.length) parts.push(`<p>${extra.map(esc).join('<br>')}</p>`);
-    const table = (headers: readonly string[], rows: readonly string[][]) =>
-      `<table><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
-    const ct = checkTable(r.judgement);
-    if (ct) parts.push(`<h2>Failing checks</h2>${table(CHECK_HEADERS, ct)}`);
-    const lt = ladderTable(r);
-    if (lt) {
-      parts.push(`<h2>Timeout ladder</h2>${table(LADDER_HEADERS, lt.rungs)}`);
-      if (lt.warnings.length) parts.push(`<ul>${lt.warnings.map((w) => `<li class="r-fail">inverted: ${esc(w)}</li>`).join('')}</ul>`);
-      if (lt.gaveUp.length) parts.push(`<p>Failed requests, by the wait their median duration matches:</p>${table(GAVE_UP_HEADERS, lt.gaveUp)}`);
-    }
-    const work = workTable(r.judgement);
-    if (work) parts.push(`<h2>Inside the stack</h2>${table(WORK_HEADERS, work)}`);
-    const mt = machineTable(r);
-    if (mt) parts.push(`<h2>Machine</h2>${table(MACHINE_HEADERS, mt)}`);
-    const wt = writeTable(r.judgement);
-    if (wt) {
-      parts.push(`<h2>Writes</h2>${table(WRITE_HEADERS, wt.rows)}`);
-      if (wt.examples.length) parts.push(`<p>${wt.examples.map(esc).join('<br>')}</p>`);
-    }
+    parts.push(...tablesHtml(r));
     for (const ph of r.judgement.phases) {
       // A phase without a request (no fault in the timeline, an instant fault's phase) says nothing.
       if (ph.all.count === 0) continue;

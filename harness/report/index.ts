@@ -25,6 +25,8 @@ import {
   writeTable,
   abortText,
   checkTable,
+  partsTable,
+  PARTS_HEADERS,
   CHECK_HEADERS,
   WRITE_HEADERS,
   type RunResult,
@@ -95,6 +97,16 @@ export function renderSummary(r: RunResult): string {
       `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.${w.openTransactions && !w.attempts ? ` ${w.openTransactions} transactions were still open 30 s after the load: what they commit later is not counted.` : ''}`,
     );
   }
+  const pt = partsTable(r.judgement);
+  if (pt)
+    out.push(
+      ...mdSection(
+        'Parts',
+        'Each part’s whole process tree, read twice a second: the CPUs it used on average in each phase, the most memory (RSS) it held and how fast that grew (least squares).',
+        PARTS_HEADERS,
+        pt.map((row) => row.map(mdCell)),
+      ),
+    );
   const ct = checkTable(r.judgement);
   if (ct)
     out.push(

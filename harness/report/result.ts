@@ -111,6 +111,8 @@ export interface RunResult {
   machine?: MachineFigures[];
   /** Judged phases with less CPU left for the run than the limit (cores): the verdict is 'untrusted'. */
   machineTooBusy?: { limitCores: number; phases: { phase: string; freeCores: number; othersBusy: number }[] };
+  /** Each part's resident memory through the load (its whole process tree), MB, ms from the load's start. */
+  memory?: { tMs: number; mb: Record<string, number> }[];
   /** The stack's work per client request in the series' buckets (DB queries, cache misses, upstream calls): the HTML report's chart. */
   workSeries?: WorkLine[];
 }
@@ -203,6 +205,20 @@ export function writeTable(j: Judgement): { rows: string[][]; examples: string[]
   const open = j.writes?.openTransactions;
   if (open) examples.push(`${open} transactions were still open 30 s after the load: what they commit later is not counted here`);
   return { rows, examples };
+}
+
+export const PARTS_HEADERS = ['phase', 'part', 'CPU', 'memory (max)', 'memory growth'] as const;
+
+/** Each part per phase: the CPUs it used, the most memory it held, how fast that grew (the Markdown and the HTML reports share it). */
+export function partsTable(j: Judgement): string[][] | undefined {
+  if (!j.parts?.length) return undefined;
+  return j.parts.map((m) => [
+    m.phase,
+    m.part,
+    m.cores === undefined ? '—' : `${m.cores.toFixed(2)} cores`,
+    `${m.maxMb.toFixed(1)} MB`,
+    m.growthMbPerMin === undefined ? '—' : `${m.growthMbPerMin.toFixed(1)} MB/min`,
+  ]);
 }
 
 export const CHECK_HEADERS = ['phase', 'check', 'failed', 'of', 'share failed'] as const;

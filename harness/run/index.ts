@@ -19,6 +19,7 @@ import { exitCodeOf, MACHINE_FREE_CORES_LIMIT, newRunId, untrustedReason } from 
 import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { watchCounters, type StartedCounters } from './counters.ts';
 import { machineQuiet, watchMachine, type StartedMachineWatch } from './machine.ts';
+import { watchParts, type StartedPartsWatch } from './parts.ts';
 import type { RunOptions, RunOutcome } from './options.ts';
 import { interrupted, judgeRun, prepareRun, readAfterLoad, startLive, startRunners, untilLoadEnds } from './steps.ts';
 
@@ -133,7 +134,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     if (interrupted(opts.signal)) throw interrupted(opts.signal);
 
     const runners = await startRunners(sc, { st, bundlePath, dir, count: opts.runners ?? 1, cleanup, started: outcome.started, ledger });
-    const { counters, machine } = await startWatches(st, cleanup);
+    const { counters, machine, parts } = await startWatches(st, cleanup);
     const t0 = await resumeLoad(sc, runners, events, progress);
     // The fault timeline, a started handle: its stop heals what is in place (also on the cleanup list).
     const tl = startTimeline({ entries: sc.timeline, stack: st, runId, t0, events, cleanup, progress });
@@ -156,6 +157,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     for (const t of timers) clearTimeout(t);
     const counterSeries = await counters.stop();
     const machineReadings = machine.stop();
+    const rss = await parts.stop();
 
     progress('judging');
     const perRunner = await Promise.all(runners.map((r) => readResultsFile(r.resultsFile)));
@@ -172,6 +174,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
       versions,
       counters: counterSeries,
       machine: machineReadings,
+      rss,
       after,
       baseline: opts.baseline,
       ...(aborted ? { aborted } : {}),
@@ -219,13 +222,18 @@ async function recordRun(
   return { recorded, cleanup };
 }
 
-/** The watches the load runs under: the servers' own counters, read every second (a first reading before the load starts), and the machine's CPU, four times a second. */
-async function startWatches(st: RunningStack, cleanup: CleanupList): Promise<{ counters: StartedCounters; machine: StartedMachineWatch }> {
+/** The watches the load runs under: the servers' own counters, read every second (a first reading before the load starts), the machine's CPU, four times a second, and each part's memory, twice a second. */
+async function startWatches(
+  st: RunningStack,
+  cleanup: CleanupList,
+): Promise<{ counters: StartedCounters; machine: StartedMachineWatch; parts: StartedPartsWatch }> {
   const counters = await watchCounters(st, cleanup);
   cleanup.add('counter watch', async () => void (await counters.stop()));
   const machine = watchMachine(250, await st.processRoots());
   cleanup.add('machine watch', async () => void machine.stop());
-  return { counters, machine };
+  const parts = watchParts(st);
+  cleanup.add('parts watch', async () => void (await parts.stop()));
+  return { counters, machine, parts };
 }
 
 /** The runners resumed together; t = 0 is the first resume, so no request starts before it. */

@@ -51,7 +51,7 @@ export interface ResultInput {
   versions: Record<string, string>;
   /** The stack's counters as read during the run: drawn per request, bucket by bucket. */
   counters?: readonly CounterSeries[];
-  extra?: Pick<RunResult, 'replayOf' | 'gatewayDroppedLogLines' | 'ladder' | 'machine'>;
+  extra?: Pick<RunResult, 'replayOf' | 'gatewayDroppedLogLines' | 'ladder' | 'machine' | 'memory'>;
 }
 
 /**

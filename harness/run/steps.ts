@@ -3,7 +3,7 @@ import type { Secrets } from '../core/secrets.ts';
 import type { RunLedger } from '../core/ledger.ts';
 import { faultKind, partHit } from '../faults/index.ts';
 import { bundleLoadScript, K6_STOPPED, ResultTail, saturationFix, startK6, unseenTags, type K6Run, type LoadResults } from '../load/index.ts';
-import { describeAbort, judge, type AbortHit, type Judgement, type WriteCheck } from '../measures/index.ts';
+import { describeAbort, judge, type AbortHit, type Judgement, type PartSample, type WriteCheck } from '../measures/index.ts';
 import {
   machinePerPhase,
   whoGaveUp,
@@ -20,6 +20,7 @@ import type { CleanupList } from '../core/cleanup.ts';
 import type { LiveStatus, RunOptions } from './options.ts';
 import type { StartedAbortWatch } from './abort.ts';
 import { producedProblems, scriptProblems } from './expectations.ts';
+import { memorySeries } from './parts.ts';
 import { buildResult, machineBusyError, saturationError } from './result.ts';
 import type { StartedTimeline } from './timeline.ts';
 import { checkWrites, countConnections } from './writes.ts';
@@ -250,6 +251,8 @@ export function judgeRun(
     versions: Record<string, string>;
     counters: readonly CounterSeries[];
     machine: { samples: MachineSample[]; lags: LoopLagSample[] };
+    /** Each part's resident memory through the load. */
+    rss?: readonly PartSample[];
     after: AfterLoad;
     baseline: RunOptions['baseline'];
     /** The stop condition that held and ended the load early (abortWhen). */
@@ -265,6 +268,7 @@ export function judgeRun(
     ...(after.writes ? { writes: after.writes } : {}),
     counters: o.counters,
     samples: results.samples,
+    ...(o.rss ? { rss: o.rss } : {}),
     records: results.requests,
     windows: faultWindows(o.events),
     faultPhases: sc.timeline.map((t) => ({ name: t.phase, expect: sc.faultExpect[t.phase] ?? [] })),
@@ -299,6 +303,7 @@ export function judgeRun(
       ...(sc.replayOf ? { replayOf: sc.replayOf } : {}),
       ...(Object.keys(after.gatewayDroppedLogLines).length ? { gatewayDroppedLogLines: after.gatewayDroppedLogLines } : {}),
       ladder: { ...sc.ladder, gaveUp: whoGaveUp(results.requests, results.requests.all(), sc.ladder) },
+      ...(o.rss?.length ? { memory: memorySeries(o.rss, t0) } : {}),
       machine: machinePerPhase(o.machine.samples, o.machine.lags, [
         ...judgement.phases.filter((p) => p.phase !== 'between'),
         { phase: 'overall', fromMs: t0 + sc.load.warmUpMs, toMs: tEnd },

@@ -3,7 +3,7 @@ import { StackError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import type { ManagedProcess } from '../core/process.ts';
 import { processTree, servingPid } from '../core/procfs.ts';
-import { cpuCgroupProblem, limitCpu } from '../core/cgroup.ts';
+import { cgroupProblem, limitCpu, limitMemory, type Controller } from '../core/cgroup.ts';
 import type { ResolvedLink } from './link.ts';
 import { startHttpFaultProxy, type StartedHttpFaultProxy } from './http-faults.ts';
 import { partKind, type ResolvedPart, type StartedStackPart } from './parts/index.ts';
@@ -211,6 +211,25 @@ function localStackHandle(stack: {
     return { proc: p.process, port: p.port };
   };
   const processes = () => [toxiproxy.process, ...[...started.values()].map((p) => p.process), ...[...httpFaults.values()].map((h) => h.process)];
+  // A resource fault's cgroup: its part's whole tree (a supervisor and its workers) is moved in.
+  const limitable = (name: string, controller: Controller): { pids: number[] } => {
+    const { proc } = partProcess(name);
+    if (proc.pid === undefined || proc.hasExited)
+      throw new StackError(`${name} is not running`, `part ${name}`, `limit the ${controller} of a part that is up`);
+    const problem = cgroupProblem(controller);
+    if (problem)
+      throw new StackError(
+        `cannot limit ${name}'s ${controller}: ${problem}`,
+        `part ${name}`,
+        `run on a machine with cgroup v1's ${controller} controller, as root, or on --stack containers (the container's own limit)`,
+      );
+    return { pids: processTree(proc.pid) };
+  };
+  // Recorded before it is made: the ledger's sweep removes it should this process die; the run checks none is left.
+  const record = (dir: string) => {
+    res.ledger?.addCgroup(dir);
+    if (res.started) res.started.cgroups = [...(res.started.cgroups ?? []), dir];
+  };
 
   return {
     backend: 'local',
@@ -227,6 +246,8 @@ function localStackHandle(stack: {
     processes,
     // Every part is a child of the harness: its own tree has them all.
     processRoots: async () => [],
+    partRoots: async () =>
+      new Map([...started].flatMap(([name, p]) => (p.process.pid !== undefined && !p.process.hasExited ? [[name, p.process.pid] as const] : []))),
     listToxics: () => toxiproxy.listToxics(),
     linkTraffic: () => linkTraffic(proxies, toxiproxy.accepts),
     kill: async (name, signal) => {
@@ -256,20 +277,21 @@ function localStackHandle(stack: {
       };
     },
     limitCpu: async (name, cores) => {
-      const { proc } = partProcess(name);
-      if (proc.pid === undefined || proc.hasExited) throw new StackError(`${name} is not running`, `part ${name}`, 'limit the CPU of a part that is up');
-      const problem = cpuCgroupProblem();
-      if (problem)
-        throw new StackError(
-          `cannot limit ${name}'s CPU: ${problem}`,
-          `part ${name}`,
-          "run on a machine with cgroup v1's cpu controller, as root, or on --stack containers (the container's CPU quota)",
-        );
-      // Its whole tree (a supervisor and its workers), in a cgroup of the run: recorded for a sweep should this process die.
-      const limit = await limitCpu(`${res.runId}-${name}`, processTree(proc.pid), cores);
-      res.ledger?.addCgroup(limit.path);
-      if (res.started) res.started.cgroups = [...(res.started.cgroups ?? []), limit.path];
+      const { pids } = limitable(name, 'cpu');
+      const limit = await limitCpu(`${res.runId}-${name}`, pids, cores, record);
       log(`${name}: at most ${cores} cores (${limit.path})`);
+      return () => limit.stop();
+    },
+    limitMemory: async (name, bytes) => {
+      const { pids } = limitable(name, 'memory');
+      const limit = await limitMemory(`${res.runId}-${name}`, pids, bytes, record).catch((e: unknown) => {
+        throw new StackError(
+          `cannot limit ${name}'s memory to ${(bytes / 1e6).toFixed(0)} MB: ${(e as Error).message}`,
+          `part ${name}`,
+          'set the limit above what the part holds when the fault starts, and let it grow into it',
+        );
+      });
+      log(`${name}: at most ${bytes} bytes of memory (${limit.path})`);
       return () => limit.stop();
     },
     onUnexpectedExit: (except, callback) => {

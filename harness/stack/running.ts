@@ -37,6 +37,8 @@ export interface RunningStack {
   freeze(part: string): Promise<() => Promise<void>>;
   /** The part's processes together get at most `cores` CPUs until the returned heal lifts the limit. */
   limitCpu(part: string, cores: number): Promise<() => Promise<void>>;
+  /** The part's processes together may hold at most `bytes` of memory (beyond it the OOM killer acts) until the returned heal lifts the limit. */
+  limitMemory(part: string, bytes: number): Promise<() => Promise<void>>;
   /**
    * Calls back once, with the part and its last log lines, when a part stops without the harness
    * asking; parts in `except` (those the timeline attacks) may stop.
@@ -47,6 +49,8 @@ export interface RunningStack {
    * container's first process); none on the local backend, where every part is the harness's child.
    */
   processRoots(): Promise<number[]>;
+  /** Each part's first process, by part (a host pid: a container's main process on containers); a part not running has none. */
+  partRoots(): Promise<Map<string, number>>;
 }
 
 export interface RunningMariaDb {

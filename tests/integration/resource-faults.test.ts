@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
-import { CPU_CGROUP_ROOT } from '../../harness/core/cgroup.ts';
+import { CGROUP_ROOTS } from '../../harness/core/cgroup.ts';
 import { processTree } from '../../harness/core/procfs.ts';
 import { applyFault } from '../../harness/faults/index.ts';
 import { loadScenario } from '../../harness/scenario/index.ts';
 import { stackPlan, startContainerStack, startStack, type RunningStack } from '../../harness/stack/index.ts';
+import { waitUntil } from '../../harness/core/ports.ts';
 import { containerEngine, containersLeft } from './helpers.ts';
 
 const SCENARIO = 'tests/integration/scenarios/burner.ts';
@@ -36,7 +37,7 @@ async function coresUsed(roots: () => Promise<number[]>, ms = 2000): Promise<num
   return (cpuSeconds(r) - before) / (ms / 1000);
 }
 
-const brownoutCgroups = () => readdirSync(CPU_CGROUP_ROOT).filter((d) => d.startsWith('brownout-'));
+const brownoutCgroups = () => readdirSync(CGROUP_ROOTS.cpu).filter((d) => d.startsWith('brownout-'));
 
 /** The part's CPU, limited to a quarter core and back: measured on its processes, not taken from the harness's word. */
 async function starveAndHeal(stack: RunningStack, roots: () => Promise<number[]>): Promise<{ before: number; during: number; after: number }> {
@@ -70,7 +71,7 @@ describe('cpu({ part, cores }): a part starved of CPU, healed exactly', () => {
       const fault = await applyFault({ type: 'cpu', part: 'app', cores: 0.25 }, stack, 'test', 'cpu app');
       expect(inCgroup()).toEqual(processTree(pid));
       expect(brownoutCgroups()).toEqual([`brownout-${runId}-app`]);
-      expect(readFileSync(path.join(CPU_CGROUP_ROOT, `brownout-${runId}-app`, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('25000');
+      expect(readFileSync(path.join(CGROUP_ROOTS.cpu, `brownout-${runId}-app`, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('25000');
       await fault.heal();
       expect(inCgroup()).toEqual([]);
       expect(brownoutCgroups()).toEqual([]);
@@ -102,6 +103,65 @@ describe('cpu({ part, cores }): a part starved of CPU, healed exactly', () => {
       expect(used.during).toBeLessThan(0.3);
       expect(used.during).toBeGreaterThan(0.15);
       expect(used.after).toBeGreaterThan(0.7);
+    } finally {
+      await stack.stop();
+    }
+    expect(await containersLeft()).toEqual([]);
+  }, 180_000);
+});
+
+const LEAKER = 'tests/integration/scenarios/leaker.ts';
+
+/** How the leaker's child ended: 'running', 'SIGKILL', or its exit code. */
+const childOf = async (url: string): Promise<string> => ((await (await fetch(`${url}/status`)).json()) as { child: string }).child;
+
+/** Under a 150 MB ceiling the child leaks 100 MB/s towards 400 MB: the OOM killer must end it, not the harness. */
+async function leakUnderCeiling(stack: RunningStack, url: string, during: () => void = () => undefined): Promise<void> {
+  expect(await childOf(url)).toBe('running');
+  const fault = await applyFault({ type: 'memory', part: 'app', bytes: 150e6 }, stack, 'test', 'memory app');
+  try {
+    during();
+    await fetch(`${url}/leak`);
+    expect(await waitUntil(async () => (await childOf(url)) === 'SIGKILL', { timeoutMs: 15_000, intervalMs: 100 })).toBe(true);
+  } finally {
+    await fault.heal();
+  }
+  // The server itself (smaller) was spared: the kernel kills the largest.
+  expect((await fetch(`${url}/status`)).status).toBe(200);
+}
+
+describe('memory({ part, limit }): a ceiling the kernel’s OOM killer enforces, as in production', () => {
+  it('locally: the part’s tree in a memory cgroup of the run (inside its own), its leaking child OOM-killed; the cgroup gone at heal', async () => {
+    const sc = await loadScenario(LEAKER);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-memory-'));
+    const cleanup = new CleanupList();
+    const runId = `mem${Date.now()}`;
+    const memoryCgroup = (pid: number) => /:memory:(.*)/.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '';
+    try {
+      const stack = await startStack(sc.parts, sc.links, { runId, dir, cleanup });
+      const app = stack.parts.get('app');
+      const pid = app && 'process' in app ? (app.process as { pid?: number }).pid : undefined;
+      if (!pid || app?.kind !== 'service') throw new Error('no app');
+      const home = memoryCgroup(pid);
+      await leakUnderCeiling(stack, app.url, () => {
+        for (const p of processTree(pid)) expect(memoryCgroup(p)).toBe(path.join(home, `brownout-${runId}-app`));
+      });
+      expect(memoryCgroup(pid)).toBe(home);
+      expect(existsSync(path.join(CGROUP_ROOTS.memory, home, `brownout-${runId}-app`))).toBe(false);
+    } finally {
+      expect(await cleanup.releaseAll()).toEqual([]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('on containers: the container’s memory limit, its leaking child OOM-killed; lifted at heal', async (ctx) => {
+    const engine = await containerEngine();
+    if (!engine.found) return ctx.skip(engine.reason);
+    const sc = await loadScenario(LEAKER);
+    const plan = stackPlan(sc.parts, sc.links, `mem${Date.now()}`, { dbPassword: (p) => `test-${p}` });
+    const stack = await startContainerStack(plan, { dbPassword: (p) => `test-${p}` });
+    try {
+      await leakUnderCeiling(stack, stack.urlOf('app'));
     } finally {
       await stack.stop();
     }

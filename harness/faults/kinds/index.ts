@@ -3,6 +3,7 @@ import { bandwidthKind } from './bandwidth.ts';
 import { clientPauseKind } from './client-pause.ts';
 import { connectionFloodKind } from './connection-flood.ts';
 import { cpuKind } from './cpu.ts';
+import { memoryKind } from './memory.ts';
 import { evictKind } from './evict.ts';
 import { expireKind } from './expire.ts';
 import { killConnectionsKind } from './kill-connections.ts';
@@ -50,6 +51,7 @@ export const FAULT_KINDS = [
   killKind,
   freezeKind,
   cpuKind,
+  memoryKind,
   restartKind,
   requestKind,
   flushCacheKind,

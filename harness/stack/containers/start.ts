@@ -387,6 +387,23 @@ function stackHandle(h: HandleParts): StartedContainerStack {
       // -1: no quota, as a container started without --cpus has.
       return async () => void (await docker.update({ CpuQuota: -1 }));
     },
+    limitMemory: async (name, bytes) => {
+      // The container's memory limit (docker update --memory/--memory-swap, equal: no swap to spill to).
+      const docker = runtime.container.getById(partOf(name).container.getId());
+      await docker.update({ Memory: bytes, MemorySwap: bytes });
+      // Docker cannot unset a memory limit once set (Memory 0 leaves it, -1 is refused): the engine's
+      // whole memory is in effect none.
+      const all = runtime.info.containerRuntime.memory;
+      return async () => void (await docker.update({ Memory: all, MemorySwap: all }));
+    },
+    partRoots: async () => {
+      const roots = await Promise.all(
+        [...containers].map(
+          async ([name, c]) => [name, (await runtime.container.inspect(runtime.container.getById(c.container.getId()))).State.Pid ?? 0] as const,
+        ),
+      );
+      return new Map(roots.filter(([, pid]) => pid > 0));
+    },
     processRoots: async () => {
       const pids = await Promise.all(watched.map(async ([, c]) => (await runtime.container.inspect(runtime.container.getById(c.getId()))).State.Pid ?? 0));
       return pids.filter((pid) => pid > 0);

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { once, type FaultKind } from '../kind.ts';
+
+/**
+ * A memory ceiling on a part for the fault's span: its processes together may hold at most `limit`;
+ * beyond it the kernel reclaims what it can, then its OOM killer kills one of them, as in
+ * production (that exit is the fault's, as a kill's is). Locally a cgroup of the run (cgroup v1's
+ * memory controller) the part's whole process tree is moved into, the memory it holds moving with
+ * it; on containers the container's memory limit. Lifted at heal.
+ */
+export interface MemoryFault {
+  type: 'memory';
+  part: string;
+  /** '256MB', '1GB', '512MiB' (MB and GB are 1000², 1000³ bytes; MiB and GiB 1024², 1024³). */
+  limit: string;
+}
+
+export type ResolvedMemory = { type: 'memory'; part: string; bytes: number };
+
+export const memory = (o: Omit<MemoryFault, 'type'>): MemoryFault => ({ type: 'memory', ...o });
+
+const UNITS: Record<string, number> = { KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
+
+/** '256MB' in bytes; undefined when it does not read as a size. */
+export function parseBytes(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMG]i?B)\s*$/i.exec(text);
+  const unit = m && UNITS[(m[2] ?? '').toUpperCase()];
+  return m && unit ? Math.round(Number(m[1]) * unit) : undefined;
+}
+
+export const memoryKind: FaultKind<MemoryFault, ResolvedMemory> = {
+  type: 'memory',
+  schema: z.strictObject({ type: z.literal('memory'), part: z.string(), limit: z.string() }),
+  instant: false,
+  // The OOM killer may end it: that is what such a scenario measures.
+  hitsProcess: true,
+  resolve: (f, ctx) => {
+    const bytes = parseBytes(f.limit);
+    // Docker's own floor is 6 MB; below ~16 MB no runtime starts anyway.
+    if (bytes === undefined || bytes < 16e6) ctx.problem('limit', `'${f.limit}' is not a memory size of 16MB or more`, "write e.g. '256MB', '1GB' or '512MiB'");
+    return { type: 'memory', part: ctx.part('part', f.part, ['service', 'gateway', 'mariadb', 'redis']), bytes: bytes ?? 0 };
+  },
+  label: (d, f) => `memory ${f.part} at most ${d.limit}`,
+  partHit: (f) => f.part,
+  apply: async (f, stack, _id, label) => ({ label, heal: once(await stack.limitMemory(f.part, f.bytes)) }),
+};
