@@ -28,13 +28,14 @@ async function endedBy(file: string, interfere?: (tree: Map<number, SeenProcess>
     });
     return o;
   });
-  expect(outcome.toxicsLeft).toEqual([]);
-  expect(outcome.cleanupFailures).toEqual([]);
+  // Each check names itself: a failure says which proof failed, with what.
+  expect(outcome.toxicsLeft, 'toxics left').toEqual([]);
+  expect(outcome.cleanupFailures, 'cleanup failures').toEqual([]);
   expect(seen.size).toBeGreaterThanOrEqual(4); // mariadbd, toxiproxy, services, haproxy, k6: the tree was seen
-  expect(survivors(seen)).toEqual([]);
+  expect(survivors(seen), 'processes of the run alive after it').toEqual([]);
   expect(outcome.started.ports.length).toBeGreaterThanOrEqual(6);
-  expect(await portsHeld(outcome.started.ports, outcome.started.sinceTick)).toEqual([]);
-  expect(runTempDirs()).toEqual(dirs);
+  expect(await portsHeld(outcome.started.ports, outcome.started.sinceTick), 'ports of the run still held').toEqual([]);
+  expect(runTempDirs(), 'temp dirs').toEqual(dirs);
   return { outcome, seen };
 }
 
