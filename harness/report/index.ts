@@ -67,36 +67,9 @@ export function renderBaseline(b: BaselineResult): string[] {
   return out;
 }
 
-/** The summary, as Markdown: the same text goes to summary.md and the terminal. */
-export function renderSummary(r: RunResult): string {
+/** The summary's tables of what the run read besides the requests: the parts' CPU and memory, failing checks, the timeout ladder, the stack's work, the machine, the writes. */
+function tablesMarkdown(r: RunResult): string[] {
   const out: string[] = [];
-  const verdict =
-    r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : `UNTRUSTED (${r.load.saturated ? 'load generator saturated' : 'machine too busy'})`;
-  out.push(`# ${mdCell(r.scenario.name)} (${mdCell(r.scenario.mode)}): ${verdict}`, '', `> ${mdCell(r.scenario.incident)}`, '');
-  const aborted = abortText(r);
-  if (aborted) out.push(`**${mdCell(aborted)}**`, '');
-  out.push(
-    `Run \`${r.runId}\`, ${r.load.requests} requests ${loadShape(r)} for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)})${r.load.perRunner ? `; ${r.load.perRunner.length} k6 runners: ${r.load.perRunner.map((p, i) => `k6-${i} ${p.requests} requests, ${pct(p.droppedShare)} dropped`).join('; ')}` : ''}.`,
-    '',
-  );
-  const wu = warmUpText(r);
-  if (wu) out.push(wu, '');
-  out.push('## Timeline', '', '| t | event |', '|---|---|');
-  for (const e of r.timeline) out.push(`| +${(e.offsetMs / 1000).toFixed(2)}s | ${mdCell(eventText(e))} |`);
-  out.push('');
-  out.push('## Expectations', '', '| phase | expectation | measured | requests | result |', '|---|---|---|---|---|');
-  for (const x of r.judgement.expectations) {
-    out.push(
-      `| ${mdCell(x.phase)} | ${mdCode(x.source)} | ${mdCell(`${formatFigure(x)}${x.note ? ` (${x.note})` : ''}`)} | ${x.requests || '—'} | ${resultText(x, '**FAIL**')} |`,
-    );
-  }
-  if (r.judgement.writes) {
-    const w = r.judgement.writes;
-    out.push(
-      '',
-      `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.${w.openTransactions && !w.attempts ? ` ${w.openTransactions} transactions were still open 30 s after the load: what they commit later is not counted.` : ''}`,
-    );
-  }
   const pt = partsTable(r.judgement);
   if (pt)
     out.push(
@@ -146,6 +119,40 @@ export function renderSummary(r: RunResult): string {
     out.push(...mdSection('Writes', 'Each keyed write, by what the client last heard against the rows carrying its key afterwards.', WRITE_HEADERS, wt.rows));
     if (wt.examples.length) out.push('', ...wt.examples.map((e) => `- ${e}`));
   }
+  return out;
+}
+
+/** The summary, as Markdown: the same text goes to summary.md and the terminal. */
+export function renderSummary(r: RunResult): string {
+  const out: string[] = [];
+  const verdict =
+    r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : `UNTRUSTED (${r.load.saturated ? 'load generator saturated' : 'machine too busy'})`;
+  out.push(`# ${mdCell(r.scenario.name)} (${mdCell(r.scenario.mode)}): ${verdict}`, '', `> ${mdCell(r.scenario.incident)}`, '');
+  const aborted = abortText(r);
+  if (aborted) out.push(`**${mdCell(aborted)}**`, '');
+  out.push(
+    `Run \`${r.runId}\`, ${r.load.requests} requests ${loadShape(r)} for ${formatMs(r.load.durationMs)} against \`${r.load.target}\`; dropped iterations ${r.load.droppedIterations} (${pct(r.load.droppedShare)})${r.load.perRunner ? `; ${r.load.perRunner.length} k6 runners: ${r.load.perRunner.map((p, i) => `k6-${i} ${p.requests} requests, ${pct(p.droppedShare)} dropped`).join('; ')}` : ''}.`,
+    '',
+  );
+  const wu = warmUpText(r);
+  if (wu) out.push(wu, '');
+  out.push('## Timeline', '', '| t | event |', '|---|---|');
+  for (const e of r.timeline) out.push(`| +${(e.offsetMs / 1000).toFixed(2)}s | ${mdCell(eventText(e))} |`);
+  out.push('');
+  out.push('## Expectations', '', '| phase | expectation | measured | requests | result |', '|---|---|---|---|---|');
+  for (const x of r.judgement.expectations) {
+    out.push(
+      `| ${mdCell(x.phase)} | ${mdCode(x.source)} | ${mdCell(`${formatFigure(x)}${x.note ? ` (${x.note})` : ''}`)} | ${x.requests || '—'} | ${resultText(x, '**FAIL**')} |`,
+    );
+  }
+  if (r.judgement.writes) {
+    const w = r.judgement.writes;
+    out.push(
+      '',
+      `Acknowledged writes: ${w.acknowledged} acknowledged, ${w.found} found, ${w.lost} lost${w.lost ? ` (first ids: ${w.lostIds.join(', ')})` : ''}.${w.openTransactions && !w.attempts ? ` ${w.openTransactions} transactions were still open 30 s after the load: what they commit later is not counted.` : ''}`,
+    );
+  }
+  out.push(...tablesMarkdown(r));
   if (r.judgement.recovery) {
     const rc = r.judgement.recovery;
     out.push(

@@ -1,6 +1,8 @@
-import { abortHit, type AbortCondition, type AbortHit } from '../measures/index.ts';
+import { abortHit, describeAbort, type AbortCondition, type AbortHit } from '../measures/index.ts';
+import type { TimelineEvent } from '../report/index.ts';
+import type { ResolvedScenario } from '../scenario/index.ts';
 import type { RequestRecord } from '../metrics/index.ts';
-import { ResultTail } from '../load/index.ts';
+import { ResultTail, type K6Run } from '../load/index.ts';
 
 /** The stop conditions (abortWhen), watched: `fired` resolves with the first that held, when it held. */
 export interface StartedAbortWatch {
@@ -35,4 +37,17 @@ export function watchAbort(o: { conditions: readonly AbortCondition[]; files: re
   timer.unref();
   const stop = () => clearInterval(timer);
   return { fired, stop, [Symbol.dispose]: stop };
+}
+
+/** The scenario's stop conditions watched on its runners' results from the warm-up's end; undefined when it has none. */
+export function watchStopConditions(sc: ResolvedScenario, runners: readonly K6Run[], t0: number): StartedAbortWatch | undefined {
+  if (sc.abortWhen.length === 0) return undefined;
+  return watchAbort({ conditions: sc.abortWhen, files: runners.map((r) => r.resultsFile), fromMs: t0 + sc.load.warmUpMs });
+}
+
+/** A stop condition that held, in the timeline and said to the user. */
+export function recordAbort(hit: AbortHit & { atMs: number }, events: TimelineEvent[], t0: number, progress: (line: string) => void): void {
+  const label = describeAbort(hit);
+  events.push({ atMs: hit.atMs, offsetMs: hit.atMs - t0, kind: 'abort', label });
+  progress(`aborted at +${((hit.atMs - t0) / 1000).toFixed(1)}s: ${label}`);
 }

@@ -10,11 +10,10 @@ import { debug } from '../core/log.ts';
 import { startRecordedRun, sweepDeadRuns } from '../core/ledger.ts';
 import { Secrets } from '../core/secrets.ts';
 import { k6Version, mergeResults, readResultsFile, type K6Run } from '../load/index.ts';
-import { describeAbort } from '../measures/index.ts';
 import { writeReport, type TimelineEvent } from '../report/index.ts';
 import type { ResolvedScenario } from '../scenario/index.ts';
 import { beyondLoopback, startStack, startStackInContainers, type RunResources, type RunningStack } from '../stack/index.ts';
-import { watchAbort } from './abort.ts';
+import { recordAbort, watchStopConditions } from './abort.ts';
 import { exitCodeOf, MACHINE_FREE_CORES_LIMIT, newRunId, untrustedReason } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
 import { watchCounters, type StartedCounters } from './counters.ts';
@@ -142,16 +141,9 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     cleanup.add('fault timeline', () => tl.stop());
     if (opts.onLive) timers.push(startLive(opts.onLive, { sc, runners, events, timeline: tl, t0 }));
     // The stop conditions (abortWhen), judged on the requests as k6 writes them.
-    using stopWhen = sc.abortWhen.length
-      ? watchAbort({ conditions: sc.abortWhen, files: runners.map((r) => r.resultsFile), fromMs: t0 + sc.load.warmUpMs })
-      : undefined;
-
+    using stopWhen = watchStopConditions(sc, runners, t0);
     const aborted = await untilLoadEnds(sc, st, runners, tl, opts.signal, stopWhen);
-    if (aborted) {
-      const label = describeAbort(aborted);
-      events.push({ atMs: aborted.atMs, offsetMs: aborted.atMs - t0, kind: 'abort', label });
-      progress(`aborted at +${((aborted.atMs - t0) / 1000).toFixed(1)}s: ${label}`);
-    }
+    if (aborted) recordAbort(aborted, events, t0, progress);
     // An aborted load ended when its stop condition held: what ran is judged.
     const tEnd = aborted ? aborted.atMs : t0 + sc.load.durationMs;
     for (const t of timers) clearTimeout(t);

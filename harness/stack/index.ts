@@ -211,26 +211,6 @@ function localStackHandle(stack: {
     return { proc: p.process, port: p.port };
   };
   const processes = () => [toxiproxy.process, ...[...started.values()].map((p) => p.process), ...[...httpFaults.values()].map((h) => h.process)];
-  // A resource fault's cgroup: its part's whole tree (a supervisor and its workers) is moved in.
-  const limitable = (name: string, controller: Controller): { pids: number[] } => {
-    const { proc } = partProcess(name);
-    if (proc.pid === undefined || proc.hasExited)
-      throw new StackError(`${name} is not running`, `part ${name}`, `limit the ${controller} of a part that is up`);
-    const problem = cgroupProblem(controller);
-    if (problem)
-      throw new StackError(
-        `cannot limit ${name}'s ${controller}: ${problem}`,
-        `part ${name}`,
-        `run on a machine with cgroup v1's ${controller} controller, as root, or on --stack containers (the container's own limit)`,
-      );
-    return { pids: processTree(proc.pid) };
-  };
-  // Recorded before it is made: the ledger's sweep removes it should this process die; the run checks none is left.
-  const record = (dir: string) => {
-    res.ledger?.addCgroup(dir);
-    if (res.started) res.started.cgroups = [...(res.started.cgroups ?? []), dir];
-  };
-
   return {
     backend: 'local',
     toxiproxy,
@@ -276,24 +256,7 @@ function localStackHandle(stack: {
         }
       };
     },
-    limitCpu: async (name, cores) => {
-      const { pids } = limitable(name, 'cpu');
-      const limit = await limitCpu(`${res.runId}-${name}`, pids, cores, record);
-      log(`${name}: at most ${cores} cores (${limit.path})`);
-      return () => limit.stop();
-    },
-    limitMemory: async (name, bytes) => {
-      const { pids } = limitable(name, 'memory');
-      const limit = await limitMemory(`${res.runId}-${name}`, pids, bytes, record).catch((e: unknown) => {
-        throw new StackError(
-          `cannot limit ${name}'s memory to ${(bytes / 1e6).toFixed(0)} MB: ${(e as Error).message}`,
-          `part ${name}`,
-          'set the limit above what the part holds when the fault starts, and let it grow into it',
-        );
-      });
-      log(`${name}: at most ${bytes} bytes of memory (${limit.path})`);
-      return () => limit.stop();
-    },
+    ...resourceLimits(partProcess, res),
     onUnexpectedExit: (except, callback) => {
       let told = false;
       for (const proc of processes()) {
@@ -322,3 +285,47 @@ function localStackHandle(stack: {
   };
 }
 export { beyondLoopback } from './exposure.ts';
+
+/** The resource faults on local parts (cpu, memory): a cgroup of the run each, the part's whole tree moved in. */
+function resourceLimits(partProcess: (name: string) => { proc: ManagedProcess }, res: RunResources): Pick<RunningStack, 'limitCpu' | 'limitMemory'> {
+  // A resource fault's cgroup: its part's whole tree (a supervisor and its workers) is moved in.
+  const limitable = (name: string, controller: Controller): { pids: number[] } => {
+    const { proc } = partProcess(name);
+    if (proc.pid === undefined || proc.hasExited)
+      throw new StackError(`${name} is not running`, `part ${name}`, `limit the ${controller} of a part that is up`);
+    const problem = cgroupProblem(controller);
+    if (problem)
+      throw new StackError(
+        `cannot limit ${name}'s ${controller}: ${problem}`,
+        `part ${name}`,
+        `run on a machine with cgroup v1's ${controller} controller, as root, or on --stack containers (the container's own limit)`,
+      );
+    return { pids: processTree(proc.pid) };
+  };
+  // Recorded before it is made: the ledger's sweep removes it should this process die; the run checks none is left.
+  const record = (dir: string) => {
+    res.ledger?.addCgroup(dir);
+    if (res.started) res.started.cgroups = [...(res.started.cgroups ?? []), dir];
+  };
+
+  return {
+    limitCpu: async (name, cores) => {
+      const { pids } = limitable(name, 'cpu');
+      const limit = await limitCpu(`${res.runId}-${name}`, pids, cores, record);
+      log(`${name}: at most ${cores} cores (${limit.path})`);
+      return () => limit.stop();
+    },
+    limitMemory: async (name, bytes) => {
+      const { pids } = limitable(name, 'memory');
+      const limit = await limitMemory(`${res.runId}-${name}`, pids, bytes, record).catch((e: unknown) => {
+        throw new StackError(
+          `cannot limit ${name}'s memory to ${(bytes / 1e6).toFixed(0)} MB: ${(e as Error).message}`,
+          `part ${name}`,
+          'set the limit above what the part holds when the fault starts, and let it grow into it',
+        );
+      });
+      log(`${name}: at most ${bytes} bytes of memory (${limit.path})`);
+      return () => limit.stop();
+    },
+  };
+}
