@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundleLoadScript } from './bundle.ts';
 
@@ -16,5 +19,19 @@ describe('bundleLoadScript', () => {
   it('bundles again after the service stopped', async () => {
     await bundleLoadScript(SCRIPT);
     expect(await bundleLoadScript(SCRIPT)).toContain('export');
+  });
+
+  it('keeps strings as written: a check named with non-ASCII letters is in the bundle by its name (a check the bundle never names is refused before the load)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-bundle-'));
+    try {
+      const file = path.join(dir, 'load.ts');
+      writeFileSync(
+        file,
+        "import { check } from 'k6';\nimport http from 'k6/http';\nexport default function () { check(http.get('http://127.0.0.1:1/'), { 'prix affiché': (r) => r.status === 200 }); }\n",
+      );
+      expect(await bundleLoadScript(file)).toContain('prix affiché');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,6 +19,8 @@ export async function bundleLoadScript(scriptPath: string): Promise<string> {
       external: ['k6', 'k6/*', 'https://*', 'http://*'],
       logLevel: 'silent',
       sourcemap: false,
+      // Strings as written (esbuild's default escapes non-ASCII): a check or metric named 'prix affiché' is found in the bundle by its name.
+      charset: 'utf8',
     });
   } catch (e) {
     const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];

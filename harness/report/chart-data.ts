@@ -36,6 +36,8 @@ export interface ChartData {
   log?: { label: string; rate: number[]; statusPct: Record<StatusSeries, (number | null)[]> };
   /** The stack's work per client request (DB queries, cache misses, upstream calls), one line each; absent when none was read. */
   work?: { label: string; values: (number | null)[] }[];
+  /** Each part's resident memory (MB) at each reading (its own times, s): one line per part; absent when none was read. */
+  memory?: { t: number[]; lines: { label: string; values: (number | null)[] }[] };
   /** Where the measured recovery ends (last heal + recovery time); absent when never recovered or no fault. */
   recovery: ChartMark | undefined;
 }

@@ -99,7 +99,14 @@ export function chartData(r: RunResult): ChartData {
     recovery,
     ...(log ? { log } : {}),
     ...(r.workSeries?.length ? { work: r.workSeries } : {}),
+    ...(r.memory?.length ? { memory: memoryLines(r.memory) } : {}),
   };
+}
+
+/** The parts' memory readings as one line per part, at the readings' own times. */
+function memoryLines(readings: NonNullable<RunResult['memory']>): NonNullable<ChartData['memory']> {
+  const parts = [...new Set(readings.flatMap((x) => Object.keys(x.mb)))].sort();
+  return { t: readings.map((x) => x.tMs / 1000), lines: parts.map((p) => ({ label: p, values: readings.map((x) => x.mb[p] ?? null) })) };
 }
 
 /** The source log's requests/s and failure shares, summed into the run's buckets (its seconds are replay seconds). */
@@ -225,6 +232,7 @@ export async function renderHtml(r: RunResult | undefined, error: Error | undefi
         ['rate', 'Request rate (requests/s)'],
         ['status', 'Failure responses (% of requests)'],
         ...(r.workSeries?.length ? ([['work', 'Inside the stack, per client request']] as const) : []),
+        ...(r.memory?.length ? ([['memory', 'Memory per part (MB, its whole process tree)']] as const) : []),
       ] as const) {
         parts.push(`<h3>${esc(what)}</h3><div class="chart"><canvas id="chart-${id}" data-chart="${id}"></canvas></div>`);
       }

@@ -125,6 +125,20 @@ describe('report.html in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it("draws each part's memory through the load and tables its CPU and memory per phase (a real run's readings)", async () => {
+    const run = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../harness/report/testdata/teardown-pass.result.json'), 'utf8')) as RunResult;
+    const { page, problems, charts } = await opened(run, 'parts.html');
+    const readings = run.memory ?? [];
+    expect(readings.length).toBeGreaterThan(10);
+    const parts = Object.keys(readings[0]?.mb ?? {});
+    expect(parts.sort()).toEqual(['app', 'db', 'edge', 'imager']);
+    expect(charts.find((c) => c.id === 'chart-memory')).toEqual({ id: 'chart-memory', datasets: 4, points: 4 * readings.length });
+    const body = await page.textContent('body');
+    expect(body).toContain('Memory per part (MB, its whole process tree)');
+    expect(body).toContain('memory growth');
+    expect(problems).toEqual([]);
+  });
+
   it('draws what the stack did per request (a real retry-storm broken run: DB queries, new connections, payment calls)', async () => {
     const storm = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../harness/report/testdata/retry-storm-broken.result.json'), 'utf8')) as RunResult;
     const { page, problems, charts } = await opened(storm, 'storm.html');

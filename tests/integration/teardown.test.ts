@@ -91,6 +91,7 @@ describe('teardown on every exit path', () => {
     const stoppedOffset = r.aborted?.offsetMs ?? 0;
     expect(stoppedOffset).toBeGreaterThanOrEqual(heldOffset - 5);
     expect(stoppedOffset - heldOffset).toBeLessThan(1000);
+    console.log(`stop condition held at +${heldOffset} ms by the gateway's log; the load stopped at +${stoppedOffset} ms`);
     // k6 stopped there: nothing reached the gateway after it but what was in flight.
     expect(Math.max(...answered.map((q) => q.at)) - t0).toBeLessThan(stoppedOffset + 500);
     // Both faults healed after the stop, each heal in the timeline (their windows end there).

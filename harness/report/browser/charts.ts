@@ -108,6 +108,7 @@ if (el?.textContent) {
     rate: [[line('requests/s', d.t, d.rate, '#1f77b4')], 'requests/s'],
     status: [STATUS_SERIES.map((k) => line(k, d.t, d.statusPct[k], STATUS_COLOURS[k])), '% of requests'],
     work: [(d.work ?? []).map((w, i) => line(w.label, d.t, w.values, WORK_COLOURS[i % WORK_COLOURS.length] ?? '#1f77b4')), 'per client request'],
+    memory: [(d.memory?.lines ?? []).map((m, i) => line(m.label, d.memory?.t ?? [], m.values, WORK_COLOURS[i % WORK_COLOURS.length] ?? '#1f77b4')), 'MB'],
   };
   // A replay: the source log's curves, dashed in the same colours, to see whether the incident came back.
   const log = d.log;
