@@ -186,7 +186,10 @@ async function removeCgroup(dir: string): Promise<void> {
 export async function sweepCgroups(runId: string, dirs: readonly string[]): Promise<string[]> {
   const removed: string[] = [];
   for (const dir of dirs) {
-    const ours = path.basename(dir).startsWith(`${CGROUP_PREFIX}${runId}-`) && Object.values(CGROUP_ROOTS).some((r) => dir.startsWith(`${r}/`));
+    const ours =
+      path.normalize(dir) === dir &&
+      path.basename(dir).startsWith(`${CGROUP_PREFIX}${runId}-`) &&
+      Object.values(CGROUP_ROOTS).some((r) => dir.startsWith(`${r}/`));
     if (!ours || !existsSync(dir)) continue;
     moveInto(path.dirname(dir), procsOf(dir));
     await removeCgroup(dir);

@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
-import { CGROUP_ROOTS } from '../../harness/core/cgroup.ts';
-import { processTree } from '../../harness/core/procfs.ts';
+import { spawn } from 'node:child_process';
+import { CGROUP_ROOTS, limitCpu } from '../../harness/core/cgroup.ts';
+import { RunLedger, sweepRecord } from '../../harness/core/ledger.ts';
+import { identify, processTree } from '../../harness/core/procfs.ts';
 import { applyFault } from '../../harness/faults/index.ts';
 import { loadScenario } from '../../harness/scenario/index.ts';
 import { stackPlan, startContainerStack, startStack, type RunningStack } from '../../harness/stack/index.ts';
@@ -167,4 +169,27 @@ describe('memory({ part, limit }): a ceiling the kernel’s OOM killer enforces,
     }
     expect(await containersLeft()).toEqual([]);
   }, 180_000);
+});
+
+describe('a run killed outright during a resource fault', () => {
+  it('leaves its cgroup to the sweep (the next run, brownout clean): its processes ended, the cgroup removed by the path its ledger recorded', async () => {
+    // A dead harness: a process that has exited; the run's record names it.
+    const dead = spawn(process.execPath, ['-e', '']);
+    const harness = dead.pid === undefined ? undefined : identify(dead.pid);
+    await new Promise((res) => dead.on('exit', res));
+    const runId = `sweep${Date.now()}`;
+    const ledger = new RunLedger(runId, harness);
+    // What the run had started: a part's process, held to a quarter core.
+    const part = spawn('sleep', ['60'], { stdio: 'ignore', detached: true });
+    const pid = part.pid ?? 0;
+    const partId = identify(pid);
+    if (partId) ledger.addProcess(partId);
+    const limit = await limitCpu(`${runId}-app`, [pid], 0.25, (dir) => ledger.addCgroup(dir));
+    expect(existsSync(limit.path)).toBe(true);
+    const removed = await sweepRecord(ledger.file);
+    expect(removed).toContain(`${runId}: cgroup ${limit.path}`);
+    expect(existsSync(limit.path)).toBe(false);
+    expect(existsSync(ledger.file)).toBe(false);
+    expect(existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')).toBe(false);
+  }, 30_000);
 });
