@@ -55,18 +55,46 @@ async function starveAndHeal(stack: RunningStack, roots: () => Promise<number[]>
   return { before, during, after };
 }
 
+/** The scenario's stack started locally, `use` given it, the run's id and its app's pid; everything released afterwards, whatever happens. */
+async function withLocalStack(
+  file: string,
+  use: (stack: RunningStack & { parts: ReadonlyMap<string, unknown> }, runId: string, app: { pid: number; url: string }) => Promise<void>,
+): Promise<void> {
+  const sc = await loadScenario(file);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-resource-'));
+  const cleanup = new CleanupList();
+  const runId = `res${Date.now()}`;
+  try {
+    const stack = await startStack(sc.parts, sc.links, { runId, dir, cleanup });
+    const app = stack.parts.get('app');
+    const pid = app && 'process' in app ? (app.process as { pid?: number }).pid : undefined;
+    if (!pid || app?.kind !== 'service') throw new Error('no app');
+    await use(stack, runId, { pid, url: app.url });
+  } finally {
+    expect(await cleanup.releaseAll()).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(brownoutCgroups()).toEqual([]);
+}
+
+/** The scenario's stack on containers (skipped without an engine), `use` given it; stopped afterwards and nothing left in the engine. */
+async function withContainerStack(ctx: { skip: (note?: string) => void }, file: string, use: (stack: RunningStack) => Promise<void>): Promise<void> {
+  const engine = await containerEngine();
+  if (!engine.found) return ctx.skip(engine.reason);
+  const sc = await loadScenario(file);
+  const plan = stackPlan(sc.parts, sc.links, `res${Date.now()}`, { dbPassword: (p) => `test-${p}` });
+  const stack = await startContainerStack(plan, { dbPassword: (p) => `test-${p}` });
+  try {
+    await use(stack);
+  } finally {
+    await stack.stop();
+  }
+  expect(await containersLeft()).toEqual([]);
+}
+
 describe('cpu({ part, cores }): a part starved of CPU, healed exactly', () => {
   it('locally: its whole process tree in a cgroup of the run with a CFS quota, moved back and the cgroup gone at heal', async () => {
-    const sc = await loadScenario(SCENARIO);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-cpu-'));
-    const cleanup = new CleanupList();
-    const runId = `cpu${Date.now()}`;
-    try {
-      const stack = await startStack(sc.parts, sc.links, { runId, dir, cleanup });
-      const app = stack.parts.get('app');
-      const pid = app && 'process' in app ? (app.process as { pid?: number }).pid : undefined;
-      if (!pid) throw new Error('no app pid');
-      const tree = async () => [pid];
+    await withLocalStack(SCENARIO, async (stack, runId, { pid }) => {
       // Its child burns a core; the limit reaches it (it is in the part's tree, not the harness's process).
       expect(processTree(pid).length).toBeGreaterThanOrEqual(2);
       const inCgroup = () => processTree(pid).filter((p) => /:cpu[,:][^\n]*brownout-/.test(readFileSync(`/proc/${p}/cgroup`, 'utf8')));
@@ -77,38 +105,24 @@ describe('cpu({ part, cores }): a part starved of CPU, healed exactly', () => {
       await fault.heal();
       expect(inCgroup()).toEqual([]);
       expect(brownoutCgroups()).toEqual([]);
-      const used = await starveAndHeal(stack, tree);
+      const used = await starveAndHeal(stack, async () => [pid]);
       console.log(`local: cores used before ${used.before.toFixed(2)}, under cpu 0.25 ${used.during.toFixed(2)}, after heal ${used.after.toFixed(2)}`);
       expect(used.before).toBeGreaterThan(0.7);
       expect(used.during).toBeLessThan(0.3);
       expect(used.during).toBeGreaterThan(0.15);
       expect(used.after).toBeGreaterThan(0.7);
-    } finally {
-      expect(await cleanup.releaseAll()).toEqual([]);
-      rmSync(dir, { recursive: true, force: true });
-    }
-    expect(brownoutCgroups()).toEqual([]);
-    expect(existsSync(dir)).toBe(false);
+    });
   }, 60_000);
 
   it('on containers: the container’s CPU quota, lifted at heal', async (ctx) => {
-    const engine = await containerEngine();
-    if (!engine.found) return ctx.skip(engine.reason);
-    const sc = await loadScenario(SCENARIO);
-    const runId = `cpu${Date.now()}`;
-    const plan = stackPlan(sc.parts, sc.links, runId, { dbPassword: (p) => `test-${p}` });
-    const stack = await startContainerStack(plan, { dbPassword: (p) => `test-${p}` });
-    try {
+    await withContainerStack(ctx, SCENARIO, async (stack) => {
       const used = await starveAndHeal(stack, () => stack.processRoots());
       console.log(`containers: cores used before ${used.before.toFixed(2)}, under cpu 0.25 ${used.during.toFixed(2)}, after heal ${used.after.toFixed(2)}`);
       expect(used.before).toBeGreaterThan(0.7);
       expect(used.during).toBeLessThan(0.3);
       expect(used.during).toBeGreaterThan(0.15);
       expect(used.after).toBeGreaterThan(0.7);
-    } finally {
-      await stack.stop();
-    }
-    expect(await containersLeft()).toEqual([]);
+    });
   }, 180_000);
 });
 
@@ -134,40 +148,19 @@ async function leakUnderCeiling(stack: RunningStack, url: string, during: () => 
 
 describe('memory({ part, limit }): a ceiling the kernel’s OOM killer enforces, as in production', () => {
   it('locally: the part’s tree in a memory cgroup of the run (inside its own), its leaking child OOM-killed; the cgroup gone at heal', async () => {
-    const sc = await loadScenario(LEAKER);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-memory-'));
-    const cleanup = new CleanupList();
-    const runId = `mem${Date.now()}`;
     const memoryCgroup = (pid: number) => /:memory:(.*)/.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '';
-    try {
-      const stack = await startStack(sc.parts, sc.links, { runId, dir, cleanup });
-      const app = stack.parts.get('app');
-      const pid = app && 'process' in app ? (app.process as { pid?: number }).pid : undefined;
-      if (!pid || app?.kind !== 'service') throw new Error('no app');
+    await withLocalStack(LEAKER, async (stack, runId, { pid, url }) => {
       const home = memoryCgroup(pid);
-      await leakUnderCeiling(stack, app.url, () => {
+      await leakUnderCeiling(stack, url, () => {
         for (const p of processTree(pid)) expect(memoryCgroup(p)).toBe(path.join(home, `brownout-${runId}-app`));
       });
       expect(memoryCgroup(pid)).toBe(home);
       expect(existsSync(path.join(CGROUP_ROOTS.memory, home, `brownout-${runId}-app`))).toBe(false);
-    } finally {
-      expect(await cleanup.releaseAll()).toEqual([]);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 
   it('on containers: the container’s memory limit, its leaking child OOM-killed; lifted at heal', async (ctx) => {
-    const engine = await containerEngine();
-    if (!engine.found) return ctx.skip(engine.reason);
-    const sc = await loadScenario(LEAKER);
-    const plan = stackPlan(sc.parts, sc.links, `mem${Date.now()}`, { dbPassword: (p) => `test-${p}` });
-    const stack = await startContainerStack(plan, { dbPassword: (p) => `test-${p}` });
-    try {
-      await leakUnderCeiling(stack, stack.urlOf('app'));
-    } finally {
-      await stack.stop();
-    }
-    expect(await containersLeft()).toEqual([]);
+    await withContainerStack(ctx, LEAKER, (stack) => leakUnderCeiling(stack, stack.urlOf('app')));
   }, 180_000);
 });
 
