@@ -97,6 +97,23 @@ describe('the load script’s own k6 metrics as figures', () => {
     ]);
   });
 
+  it('a Trend’s percentile is the nearest rank in exact steps: p7 of 1..100 is 7 (floats say rank 8)', () => {
+    const samples = new K6Samples();
+    samples.declare('n', 'trend', 'default');
+    for (let i = 1; i <= 100; i++) samples.add('n', i, i, null);
+    const j = judge({
+      records: [],
+      samples,
+      windows: [],
+      loadStartMs: 0,
+      loadEndMs: 1000,
+      expect: { overall: [exp('p7(n) <= 7')] },
+      steady: [],
+      stableForMs: 2000,
+    });
+    expect(j.expectations[0]).toMatchObject({ passed: true, measured: 7 });
+  });
+
   it('the warm-up’s samples are in no phase', () => {
     const j = run({ baseline: [exp('count(orders) == 100')], overall: [exp('count(orders) == 500')] }, 5000);
     expect(j.expectations.map((x) => x.measured)).toEqual([100, 500]);

@@ -1,5 +1,5 @@
 import { parseDurationMs } from '../core/duration.ts';
-import { percentileRanks, wilson, type Interval, type K6MetricType, type K6Samples, type MetricSamples } from '../metrics/index.ts';
+import { nearestRank, percentileRanks, wilson, type Interval, type K6MetricType, type K6Samples, type MetricSamples } from '../metrics/index.ts';
 import { parseStatus } from './rate.ts';
 import { exact, unmeasured, verdict, type Expectation, type ExpectationResult, type Failed, type MeasureKind, type PhaseContext, type Unit } from './kind.ts';
 
@@ -187,7 +187,7 @@ export const k6PercentileMeasure: MeasureKind<K6Metric> = {
       const v = sortedValues(m, sel);
       const at = (rank: number) => (rank < 1 ? -Infinity : rank > v.length ? Infinity : (v[rank - 1] ?? NaN));
       const ranks = percentileRanks(v.length, p);
-      return { value: at(Math.max(1, Math.ceil((p / 100) * v.length))), interval: { lo: at(ranks.lower), hi: at(ranks.upper) } };
+      return { value: at(nearestRank(v.length, p)), interval: { lo: at(ranks.lower), hi: at(ranks.upper) } };
     });
   },
 };

@@ -1,5 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
-import { percentileRanks, type Interval } from './interval.ts';
+import { nearestRank, percentileRanks, type Interval } from './interval.ts';
 import { RequestTable, type Selection } from './table.ts';
 
 /** One HTTP request as the load tool saw it. status 0 = no response (refused, reset, timed out). */
@@ -86,13 +86,12 @@ export class LatencyHistogram {
   }
   /**
    * Nearest-rank percentile: the value of rank ceil(p/100 × n). The rank is computed here in exact
-   * integer steps, then asked of HDR at the middle of that rank, because HDR's own float rounding
+   * integer steps (nearestRank), then asked of HDR at the middle of that rank, because HDR's own float rounding
    * lands one rank low at some boundaries (p99.9 of 20 000 values).
    */
   percentileMs(p: number): number {
     if (this.n === 0) return NaN;
-    const rank = Math.max(1, Math.ceil((Math.round(p * 1000) * this.n) / 100_000));
-    return this.valueAtRank(rank);
+    return this.valueAtRank(nearestRank(this.n, p));
   }
   /** The value of rank r (1-based) among the recorded values, sorted; -Infinity below rank 1, Infinity above n. */
   valueAtRank(rank: number): number {

@@ -35,6 +35,14 @@ function logAdd(a: number, b: number): number {
 }
 
 /**
+ * The nearest rank of the p-th percentile among n sorted values: ceil(p/100 × n), at least 1, in
+ * exact integer steps (p in thousandths): (7 / 100) × 100 is 7.000000000000001 in floats, one rank high.
+ */
+export function nearestRank(n: number, p: number): number {
+  return Math.max(1, Math.ceil((Math.round(p * 1000) * n) / 100_000));
+}
+
+/**
  * The ranks (1-based, among n sorted values) whose values bound the p-th percentile with 95%
  * confidence, distribution-free (order statistics): lower rank l, the largest with
  * P(B <= l − 1) <= 2.5%, upper rank u, the smallest with P(B <= u − 1) >= 97.5%, B ~ Binomial(n, p/100).
