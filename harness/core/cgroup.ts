@@ -6,8 +6,10 @@ export const CGROUP_ROOTS = { cpu: '/sys/fs/cgroup/cpu', memory: '/sys/fs/cgroup
 export type Controller = keyof typeof CGROUP_ROOTS;
 /** Every cgroup brownout makes is named brownout-<run>-<part>: a sweep knows its own. */
 export const CGROUP_PREFIX = 'brownout-';
-/** CFS's period: a cpu limit's quota is cores × this, in µs. */
-const PERIOD_US = 100_000;
+/** CFS's period: a cpu limit's quota is cores × this, in µs (a container's quota uses it too). */
+export const CFS_PERIOD_US = 100_000;
+/** The CFS quota (µs per period) of `cores` CPUs; the kernel takes no less than 1 ms. */
+export const cfsQuotaUs = (cores: number): number => Math.max(1000, Math.round(cores * CFS_PERIOD_US));
 
 /** A cgroup of the run with a limit, a part's processes moved in: stop() moves them back and removes it. */
 export interface CgroupLimit {
@@ -127,8 +129,8 @@ export function limitCpu(name: string, pids: readonly number[], cores: number, r
     name,
     pids,
     [
-      { file: 'cpu.cfs_period_us', value: String(PERIOD_US) },
-      { file: 'cpu.cfs_quota_us', value: String(Math.max(1000, Math.round(cores * PERIOD_US))) },
+      { file: 'cpu.cfs_period_us', value: String(CFS_PERIOD_US) },
+      { file: 'cpu.cfs_quota_us', value: String(cfsQuotaUs(cores)) },
     ],
     recorded,
   );

@@ -224,3 +224,14 @@ export function bornOfRun(pid: number, owner: number, sinceTick: number): boolea
   }
   return false;
 }
+
+/** CPU time one process has used: user + system clock ticks (fields 14 and 15 of /proc/PID/stat); undefined once it is gone. */
+export function cpuTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11] ?? 0) + Number(f[12] ?? 0);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { processTrees } from '../core/procfs.ts';
+import { cpuTicks, processTrees } from '../core/procfs.ts';
 import type { LoopLagSample, MachineSample } from '../metrics/index.ts';
 
 /** /proc/stat's first line: every CPU's ticks, and idle + iowait among them; and how many CPUs it sums. */
@@ -17,17 +17,6 @@ export function parseProcStat(text: string): { totalTicks: number; idleTicks: nu
 export function parsePressure(text: string): number | undefined {
   const m = /^some .*\btotal=(\d+)/m.exec(text);
   return m ? Number(m[1]) : undefined;
-}
-
-/** user + system ticks of one process (fields 14 and 15 of /proc/<pid>/stat); 0 once it is gone. */
-function processTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11] ?? 0) + Number(f[12] ?? 0);
-  } catch {
-    return 0;
-  }
 }
 
 export interface StartedMachineWatch {
@@ -65,7 +54,7 @@ export function watchMachine(intervalMs = 250, roots: readonly number[] = []): S
     // inside it, or its boot counts as another process's (measured: cold-cache's 0.9 s restart
     // phase read others taking 61-64% of the CPU when the tree was walked once a second).
     for (const pid of processTrees([process.pid, ...roots])) {
-      const t = processTicks(pid);
+      const t = cpuTicks(pid) ?? 0;
       if (t >= (seen.get(pid) ?? 0)) seen.set(pid, t);
     }
     let cpuSomeUs: number | undefined;

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { processTrees } from '../core/procfs.ts';
+import { cpuTicks, processTrees } from '../core/procfs.ts';
 import type { PartSample } from '../measures/index.ts';
 import type { RunningStack } from '../stack/index.ts';
 
-/** Resident memory (VmRSS of /proc/PID/status, bytes) and CPU time (utime + stime of /proc/PID/stat, ticks) of one process; undefined once it is gone. */
+/** Resident memory (VmRSS of /proc/PID/status, bytes) and CPU time (ticks, procfs.ts cpuTicks) of one process; undefined once it is gone. */
 function readProcess(pid: number): { rss: number; ticks: number } | undefined {
+  const ticks = cpuTicks(pid);
+  if (ticks === undefined) return undefined;
   try {
     const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { rss: kb ? Number(kb) * 1024 : 0, ticks: Number(f[11] ?? 0) + Number(f[12] ?? 0) };
+    return { rss: kb ? Number(kb) * 1024 : 0, ticks };
   } catch {
     return undefined;
   }

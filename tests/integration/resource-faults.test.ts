@@ -6,7 +6,7 @@ import { CleanupList } from '../../harness/core/cleanup.ts';
 import { spawn } from 'node:child_process';
 import { CGROUP_ROOTS, limitCpu } from '../../harness/core/cgroup.ts';
 import { RunLedger, sweepRecord } from '../../harness/core/ledger.ts';
-import { identify, processTree } from '../../harness/core/procfs.ts';
+import { cpuTicks, identify, processTree, processTrees } from '../../harness/core/procfs.ts';
 import { applyFault } from '../../harness/faults/index.ts';
 import { loadScenario } from '../../harness/scenario/index.ts';
 import { stackPlan, startContainerStack, startStack, type RunningStack } from '../../harness/stack/index.ts';
@@ -18,17 +18,7 @@ const TICKS = 100; // clock ticks per second (USER_HZ) in /proc/PID/stat
 
 /** CPU seconds used so far by every process of the trees under `roots` (utime + stime). */
 function cpuSeconds(roots: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of processTree(roots[0] ?? 0).concat(...roots.slice(1).map((r) => processTree(r)))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // Gone.
-    }
-  }
-  return ticks / TICKS;
+  return processTrees(roots).reduce((n, pid) => n + (cpuTicks(pid) ?? 0), 0) / TICKS;
 }
 
 /** CPUs the trees used over the next `ms`. */

@@ -1,3 +1,4 @@
+import { CFS_PERIOD_US, cfsQuotaUs } from '../../core/cgroup.ts';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { getContainerRuntimeClient, ImageName, type StartedTestContainer } from 'testcontainers';
@@ -131,9 +132,6 @@ async function checkImages(runtime: Runtime, plan: StackPlan): Promise<void> {
       "run 'make setup-containers' (it builds them here, no registry needed), or --images upstream where your engine reaches a registry",
     );
 }
-
-/** CFS's period for a cpu fault's quota (µs), as locally (core/cgroup.ts). */
-const CPU_PERIOD_US = 100_000;
 
 /** The engine's hands on one part's container, for its kind's faults. */
 function controlOf(runtime: Runtime, part: string, container: StartedTestContainer, logs: ContainerLogs): ContainerControl {
@@ -383,7 +381,7 @@ function stackHandle(h: HandleParts): StartedContainerStack {
     limitCpu: async (name, cores) => {
       // The container's CFS quota (docker update --cpu-period/--cpu-quota): every process in it, as locally its cgroup.
       const docker = runtime.container.getById(partOf(name).container.getId());
-      await docker.update({ CpuPeriod: CPU_PERIOD_US, CpuQuota: Math.max(1000, Math.round(cores * CPU_PERIOD_US)) });
+      await docker.update({ CpuPeriod: CFS_PERIOD_US, CpuQuota: cfsQuotaUs(cores) });
       // -1: no quota, as a container started without --cpus has.
       return async () => void (await docker.update({ CpuQuota: -1 }));
     },
