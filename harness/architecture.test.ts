@@ -157,3 +157,17 @@ describe('no import cycles', () => {
     expect(cycles).toEqual([]);
   });
 });
+
+describe('one lifecycle vocabulary', () => {
+  // A thing the run makes goes definition (the scenario's type) → Resolved… → Started… (a handle,
+  // stop() idempotent); what it puts on a started thing and takes off again is Applied… (heal()).
+  // The words the stack once had besides these (Running…, Active…, Live…) name no type again.
+  it('no type or interface is named Running…, Active… or Live…', () => {
+    const found = sources('harness').flatMap((file) =>
+      [...readFileSync(path.join(ROOT, file), 'utf8').matchAll(/^\s*(?:export\s+)?(?:interface|type|class)\s+((?:Running|Active|Live)[A-Z]\w*)/gm)].map(
+        (m) => `${file}: ${m[1]}`,
+      ),
+    );
+    expect(found).toEqual([]);
+  });
+});

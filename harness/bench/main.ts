@@ -17,7 +17,7 @@ import { bundleLoadScript, k6Version, readResultsFile, startK6, type LoadResults
 import { figuresOf } from '../metrics/index.ts';
 import { runScenario } from '../run/index.ts';
 import { loadScenario } from '../scenario/index.ts';
-import { startStack, startStackInContainers, type RunResources, type StartedStack } from '../stack/index.ts';
+import { startStack, startStackInContainers, type RunResources, type StartedLocalStack } from '../stack/index.ts';
 
 const REPORTS = path.resolve(process.env['BENCH_REPORTS'] ?? 'reports');
 const GET_SCRIPT = path.resolve('harness/bench/k6/get-photo.k6.ts');
@@ -89,7 +89,7 @@ async function withResources<T>(use: (res: RunResources) => Promise<T>): Promise
 }
 
 /** A stack of the given scenario, up for the duration of fn, released whatever happens. */
-async function withStack<T>(file: string, fn: (st: StartedStack, dir: string) => Promise<T>): Promise<T> {
+async function withStack<T>(file: string, fn: (st: StartedLocalStack, dir: string) => Promise<T>): Promise<T> {
   const sc = await loadScenario(file, { mode: 'fixed' });
   return withResources(async (res) => fn(await startStack(sc.parts, sc.links, res), res.dir));
 }
@@ -283,7 +283,7 @@ async function agreementWithAutocannon(dir: string, edge: string): Promise<void>
 }
 
 /** 6. The Toxiproxy hop: the service straight, and through its proxy (no toxic). */
-async function toxiproxyHop(st: StartedStack, dir: string): Promise<void> {
+async function toxiproxyHop(st: StartedLocalStack, dir: string): Promise<void> {
   const app = st.parts.get('app');
   const proxy = st.links.get('edge→app');
   if (app?.kind === 'service' && proxy) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveStatus } from '../run/index.ts';
+import type { ProgressStatus } from '../run/index.ts';
 import { describeLive, progressFor } from './progress.ts';
 
-const status = (elapsedMs: number, phase: LiveStatus['phase'], activeFaults: string[] = []): LiveStatus => ({
+const status = (elapsedMs: number, phase: ProgressStatus['phase'], activeFaults: string[] = []): ProgressStatus => ({
   scenario: 'slow-transaction',
   mode: 'fixed',
   phase,

@@ -1,12 +1,12 @@
 import { createLogUpdate } from 'log-update';
 import { formatMs } from '../core/duration.ts';
-import type { LiveStatus } from '../run/index.ts';
+import type { ProgressStatus } from '../run/index.ts';
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 /** The figures of one live status as words, shared by the terminal block and the plain lines. */
-export function describeLive(s: LiveStatus): string {
+export function describeLive(s: ProgressStatus): string {
   const p95 = s.windowP95Ms === undefined ? '—' : formatMs(s.windowP95Ms);
   // Every answer but a 2xx, when there is any: a 401 or a 404 for every request is not "failed" (5xx, no response).
   const non2xx = (s.windowNon2xxRate ?? 0) > 0 ? `, non-2xx ${pct(s.windowNon2xxRate)}` : '';
@@ -21,7 +21,7 @@ function bar(done: number, width = 24): string {
 export interface Progress {
   /** A step of the run (stack up, a fault applied): kept in the scrollback. */
   step(line: string): void;
-  live(s: LiveStatus): void;
+  live(s: ProgressStatus): void;
   /** The load is over: the live block goes. */
   done(): void;
 }

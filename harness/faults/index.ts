@@ -1,11 +1,11 @@
 import { FaultError, StackError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
-import type { RunningStack } from '../stack/index.ts';
-import type { ActiveFault, FaultKind } from './kind.ts';
+import type { StartedStack } from '../stack/index.ts';
+import type { AppliedFault, FaultKind } from './kind.ts';
 import { faultKind, type Fault, type ResolvedFault } from './kinds/index.ts';
 
 export { FAULT_KINDS, FAULT_TYPES, faultKind, type Fault, type ResolvedFault } from './kinds/index.ts';
-export type { ActiveFault, FaultKind, FaultResolveContext, PartKindName, ToxicOptions } from './kind.ts';
+export type { AppliedFault, FaultKind, FaultResolveContext, PartKindName, ToxicOptions } from './kind.ts';
 // Each kind's documented type and its scenario helper.
 export * from './public.ts';
 
@@ -22,7 +22,7 @@ export function httpRuleOf(f: ResolvedFault): ReturnType<NonNullable<FaultKind<F
 }
 
 /** Applies a resolved fault through its kind; every failure is a FaultError naming the entry. */
-export async function applyFault(fault: ResolvedFault, stack: RunningStack, id: string, label: string): Promise<ActiveFault> {
+export async function applyFault(fault: ResolvedFault, stack: StartedStack, id: string, label: string): Promise<AppliedFault> {
   log(`apply ${label}`);
   const kind = faultKind(fault.type);
   if (!kind) throw new FaultError(label, `no fault kind '${fault.type}'`, 'this is a bug: resolution admitted a kind that is not registered');

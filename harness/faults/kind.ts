@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { FaultError } from '../core/errors.ts';
-import type { ActiveProxy, ActiveToxic, HttpRule, RunningStack, ToxicSpec } from '../stack/index.ts';
+import type { StartedLinkProxy, AppliedToxic, HttpRule, StartedStack, ToxicSpec } from '../stack/index.ts';
 
 /** The stack part kinds a fault can name. */
 export type PartKindName = 'mariadb' | 'redis' | 'service' | 'gateway';
 
 /** An applied fault. heal() is idempotent: the timeline and the teardown may both call it. */
-export interface ActiveFault {
+export interface AppliedFault {
   readonly label: string;
   heal(): Promise<void>;
 }
@@ -50,7 +50,7 @@ export interface FaultKind<Def extends { type: string }, Resolved extends { type
   label(def: Def, fault: Resolved): string;
   /** The part it hits: the part it names, or the far end of its link. */
   partHit(fault: Resolved): string;
-  apply(fault: Resolved, stack: RunningStack, id: string, label: string): Promise<ActiveFault>;
+  apply(fault: Resolved, stack: StartedStack, id: string, label: string): Promise<AppliedFault>;
   /** An HTTP fault: the rule its link's HTTP fault proxy is started with (off until apply). */
   httpRule?(fault: Resolved): { link: string; rule: HttpRule };
 }
@@ -64,16 +64,16 @@ export function once(fn: () => Promise<void>): () => Promise<void> {
 /** For instant faults: nothing to heal. */
 export const noHeal = once(async () => undefined);
 
-export function proxyOf(stack: RunningStack, link: string, label: string): ActiveProxy {
+export function proxyOf(stack: StartedStack, link: string, label: string): StartedLinkProxy {
   const proxy = stack.links.get(link);
   if (!proxy) throw new FaultError(label, `no proxy for link ${link}`, `links are: ${[...stack.links.keys()].join(', ')}`);
   return proxy;
 }
 
 /** Toxics added together and removed together; one that fails to add takes the others back off. */
-export async function applyToxics(stack: RunningStack, link: string, label: string, toxics: readonly ToxicSpec[]): Promise<ActiveFault> {
+export async function applyToxics(stack: StartedStack, link: string, label: string, toxics: readonly ToxicSpec[]): Promise<AppliedFault> {
   const proxy = proxyOf(stack, link, label);
-  const active: ActiveToxic[] = [];
+  const active: AppliedToxic[] = [];
   try {
     for (const t of toxics) active.push(await proxy.addToxic(t));
   } catch (e) {

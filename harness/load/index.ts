@@ -13,6 +13,6 @@ export {
   type LoadShedStep,
 } from './k6.ts';
 export { ResultReader, readResultsFile, mergeResults, saturation, saturationFix, type LoadResults, type RunnerLoad } from './results.ts';
-export { ResultTail, type LiveFigures } from './tail.ts';
+export { ResultTail, type ProgressFigures } from './tail.ts';
 export { k8sManifests, runnerArguments, RUNNER_OUT, SCRIPT_FILE, CONFIG_FILE, type K8sExportOptions } from './k8s.ts';
 export { unseenTags } from './tags.ts';

@@ -3,7 +3,7 @@ import { LatencyHistogram, type RequestRecord } from '../metrics/index.ts';
 import { ResultReader } from './results.ts';
 
 /** What the live display shows of the load so far. */
-export interface LiveFigures {
+export interface ProgressFigures {
   /** Requests answered (or given up on) so far. */
   requests: number;
   /** Over the requests that started in the last `windowMs`: the "current" figures. */
@@ -65,7 +65,7 @@ export class ResultTail {
     return out;
   }
 
-  poll(nowMs = Date.now()): LiveFigures {
+  poll(nowMs = Date.now()): ProgressFigures {
     for (const r of this.read()) this.recent.push(r);
     this.recent = this.recent.filter((r) => r.startMs >= nowMs - this.windowMs);
     const h = new LatencyHistogram();

@@ -2,7 +2,7 @@ import type mysql from 'mysql2/promise';
 import type { CleanupList } from '../core/cleanup.ts';
 import { debug } from '../core/log.ts';
 import type { CounterKind, CounterName, CounterSample, CounterSeries } from '../metrics/index.ts';
-import type { ProxyCounters, RunningStack } from '../stack/index.ts';
+import type { ProxyCounters, StartedStack } from '../stack/index.ts';
 
 const log = debug('run:counters');
 
@@ -73,7 +73,7 @@ export function serverCounters(gateway: string, rows: readonly ProxyCounters[]):
  * until stopped, straight to the servers (not through Toxiproxy). A reading that fails (a server killed or frozen by a fault) is skipped:
  * the next one covers its span.
  */
-export async function watchCounters(stack: RunningStack, cleanup: CleanupList, intervalMs = 1000): Promise<StartedCounters> {
+export async function watchCounters(stack: StartedStack, cleanup: CleanupList, intervalMs = 1000): Promise<StartedCounters> {
   const series = new Map<string, { kind: CounterKind; samples: CounterSample[] }>();
   const push = (name: string, kind: CounterKind, values: Partial<Record<CounterName, number>>, atMs = Date.now()) => {
     const s = series.get(name) ?? { kind, samples: [] };

@@ -12,7 +12,7 @@ import { Secrets } from '../core/secrets.ts';
 import { k6Version, mergeResults, readResultsFile, type K6Run } from '../load/index.ts';
 import { writeReport, type TimelineEvent } from '../report/index.ts';
 import type { ResolvedScenario } from '../scenario/index.ts';
-import { beyondLoopback, startStack, startStackInContainers, type RunResources, type RunningStack } from '../stack/index.ts';
+import { beyondLoopback, startStack, startStackInContainers, type RunResources, type StartedStack } from '../stack/index.ts';
 import { recordAbort, watchStopConditions } from './abort.ts';
 import { exitCodeOf, MACHINE_FREE_CORES_LIMIT, newRunId, untrustedReason } from './result.ts';
 import { startTimeline, type StartedTimeline } from './timeline.ts';
@@ -24,7 +24,7 @@ import { interrupted, judgeRun, prepareRun, readAfterLoad, startLive, startRunne
 
 const log = debug('run');
 
-export type { LiveStatus, RunOptions, RunOutcome } from './options.ts';
+export type { ProgressStatus, RunOptions, RunOutcome } from './options.ts';
 
 export { newRunId, SATURATION_LIMIT, untrustedReason } from './result.ts';
 
@@ -55,10 +55,10 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
  * The scenario's stack on the run's backend, up. Every local part gets 127.0.0.1 as $HOST; one
  * that listens wider (reachable from other hosts) is warned of, or ends the run with loopbackOnly.
  */
-async function startRunStack(sc: ResolvedScenario, opts: RunOptions, res: RunResources, progress: (line: string) => void): Promise<RunningStack> {
+async function startRunStack(sc: ResolvedScenario, opts: RunOptions, res: RunResources, progress: (line: string) => void): Promise<StartedStack> {
   progress(`${sc.name} (${sc.mode}): starting the stack${opts.backend === 'containers' ? ' in containers' : ''}`);
   const t0 = Date.now();
-  let st: RunningStack;
+  let st: StartedStack;
   let wide: string[] = [];
   if (opts.backend === 'containers') st = await startStackInContainers(sc.parts, sc.links, res, opts.images);
   else {
@@ -216,7 +216,7 @@ async function recordRun(
 
 /** The watches the load runs under: the servers' own counters, read every second (a first reading before the load starts), the machine's CPU, four times a second, and each part's memory, twice a second. */
 async function startWatches(
-  st: RunningStack,
+  st: StartedStack,
   cleanup: CleanupList,
 ): Promise<{ counters: StartedCounters; machine: StartedMachineWatch; parts: StartedPartsWatch }> {
   const counters = await watchCounters(st, cleanup);

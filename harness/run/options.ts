@@ -1,10 +1,10 @@
 import type { CleanupList } from '../core/cleanup.ts';
 import type { HarnessError } from '../core/errors.ts';
-import type { LiveFigures } from '../load/index.ts';
+import type { ProgressFigures } from '../load/index.ts';
 import type { Phase } from '../metrics/index.ts';
 import type { Baseline, Margin, RunResult } from '../report/index.ts';
 import type { ScenarioDefinition } from '../scenario/index.ts';
-import type { ImageSetName, Started } from '../stack/index.ts';
+import type { ImageSetName, StartedRecord } from '../stack/index.ts';
 
 /** What a run is asked to do (runScenario), what it gives back, and its live status line. */
 export interface RunOptions {
@@ -24,7 +24,7 @@ export interface RunOptions {
   /** k6 processes sharing the load, each its execution segment (k6's own split, as the k6-operator does); default 1. */
   runners?: number;
   /** About twice a second during the load: where the run is and how the target is doing. */
-  onLive?: (s: LiveStatus) => void;
+  onLive?: (s: ProgressStatus) => void;
   /** Where the stack runs: local processes (default) or containers (needs a Docker engine). */
   backend?: 'local' | 'containers';
   /** The containers backend's images: built here by `make setup-containers` (default), or the upstream ones. */
@@ -51,12 +51,12 @@ export interface RunOutcome {
   /** Toxics still on the Toxiproxy server after the faults were healed (should be none). */
   toxicsLeft: string[];
   /** What the run started: every pid and every loopback port it listened on (for proofs of teardown). */
-  started: Started;
+  started: StartedRecord;
   /** Runs before this one whose verdict the machine's load withheld (againIfBusy), by run id: their reports are kept. */
   busyBefore: string[];
 }
 
-export interface LiveStatus extends LiveFigures {
+export interface ProgressStatus extends ProgressFigures {
   scenario: string;
   mode: string;
   /** The phase now: warm-up (load.warmUp), baseline before the first fault, fault while one is active, and so on. */

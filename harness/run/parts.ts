@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cpuTicks, processTrees } from '../core/procfs.ts';
 import type { PartSample } from '../measures/index.ts';
-import type { RunningStack } from '../stack/index.ts';
+import type { StartedStack } from '../stack/index.ts';
 
 /** Resident memory (VmRSS of /proc/PID/status, bytes) and CPU time (ticks, procfs.ts cpuTicks) of one process; undefined once it is gone. */
 function readProcess(pid: number): { rss: number; ticks: number } | undefined {
@@ -32,7 +32,7 @@ export interface StartedPartsWatch {
  * asked of the stack again when it is gone (a restart, a kill) and every tenth reading (a
  * container's, by the engine).
  */
-export function watchParts(st: RunningStack, intervalMs = 500): StartedPartsWatch {
+export function watchParts(st: StartedStack, intervalMs = 500): StartedPartsWatch {
   const samples: PartSample[] = [];
   let roots = new Map<string, number>();
   let readings = 0;

@@ -15,9 +15,9 @@ import {
 } from '../metrics/index.ts';
 import { compareWithBaseline, faultWindows, type RunResult, type TimelineEvent } from '../report/index.ts';
 import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
-import { backendProblem, trackIn, type RunningStack, type Started } from '../stack/index.ts';
+import { backendProblem, trackIn, type StartedStack, type StartedRecord } from '../stack/index.ts';
 import type { CleanupList } from '../core/cleanup.ts';
-import type { LiveStatus, RunOptions } from './options.ts';
+import type { ProgressStatus, RunOptions } from './options.ts';
 import type { StartedAbortWatch } from './abort.ts';
 import { producedProblems, scriptProblems } from './expectations.ts';
 import { memorySeries } from './parts.ts';
@@ -77,7 +77,7 @@ export async function prepareRun(
 /** k6 runners, one after the other, each on the cleanup list as soon as it exists: a runner that fails to start leaves none of the others behind. */
 export async function startRunners(
   sc: ResolvedScenario,
-  o: { st: RunningStack; bundlePath: string; dir: string; count: number; cleanup: CleanupList; started: Started; ledger: RunLedger },
+  o: { st: StartedStack; bundlePath: string; dir: string; count: number; cleanup: CleanupList; started: StartedRecord; ledger: RunLedger },
 ): Promise<K6Run[]> {
   const runners: K6Run[] = [];
   for (let i = 0; i < o.count; i++) {
@@ -104,7 +104,7 @@ export async function startRunners(
 
 /** About twice a second: where the run is (warm-up, baseline, fault, between, recovery) and how the target is doing. */
 export function startLive(
-  onLive: (s: LiveStatus) => void,
+  onLive: (s: ProgressStatus) => void,
   o: { sc: ResolvedScenario; runners: readonly K6Run[]; events: readonly TimelineEvent[]; timeline: StartedTimeline; t0: number },
 ): NodeJS.Timeout {
   const { sc, events, timeline, t0 } = o;
@@ -115,7 +115,7 @@ export function startLive(
     const healed = events.filter((e) => e.kind === 'heal').length;
     const activeNow = timeline.active();
     const judged: Phase = activeNow.length > 0 ? 'fault' : applied === 0 ? 'baseline' : healed >= sc.timeline.length ? 'recovery' : 'between';
-    const phase: LiveStatus['phase'] = judged === 'baseline' && now - t0 < sc.load.warmUpMs ? 'warm-up' : judged;
+    const phase: ProgressStatus['phase'] = judged === 'baseline' && now - t0 < sc.load.warmUpMs ? 'warm-up' : judged;
     onLive({
       scenario: sc.name,
       mode: sc.mode,
@@ -138,7 +138,7 @@ export function startLive(
  */
 export async function untilLoadEnds(
   sc: ResolvedScenario,
-  st: RunningStack,
+  st: StartedStack,
   runners: readonly K6Run[],
   timeline: StartedTimeline,
   signal: AbortSignal | undefined,
@@ -203,7 +203,7 @@ export interface AfterLoad {
  */
 export async function readAfterLoad(
   sc: ResolvedScenario,
-  st: RunningStack,
+  st: StartedStack,
   results: LoadResults,
   events: TimelineEvent[],
   t0: number,

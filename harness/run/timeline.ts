@@ -1,15 +1,15 @@
 import type { CleanupList } from '../core/cleanup.ts';
-import { applyFault, type ActiveFault } from '../faults/index.ts';
+import { applyFault, type AppliedFault } from '../faults/index.ts';
 import type { TimelineEvent } from '../report/index.ts';
 import type { ResolvedTimelineEntry } from '../scenario/index.ts';
-import type { RunningStack } from '../stack/index.ts';
+import type { StartedStack } from '../stack/index.ts';
 
 /** The fault timeline, started: each entry applied at t0 + at and healed at t0 + at + for (absolute times, not after the apply). */
 export interface StartedTimeline {
   /** Rejects with the first apply or heal that fails; never resolves. */
   readonly failed: Promise<never>;
   /** The faults in place now. */
-  active(): readonly ActiveFault[];
+  active(): readonly AppliedFault[];
   /** Nothing more is applied or healed on schedule from now on (an apply under way still completes). */
   cancel(): void;
   /** cancel(), then waits for an apply under way and heals what is in place. Idempotent. */
@@ -19,7 +19,7 @@ export interface StartedTimeline {
 
 export interface TimelineOptions {
   entries: readonly ResolvedTimelineEntry[];
-  stack: RunningStack;
+  stack: StartedStack;
   runId: string;
   /** The load's start (wall-clock ms): every time of the timeline counts from it. */
   t0: number;
@@ -32,7 +32,7 @@ export interface TimelineOptions {
 
 export function startTimeline(o: TimelineOptions): StartedTimeline {
   /** The faults in place, each with its entry (a heal at stop is recorded as one on schedule is). */
-  const active = new Map<ActiveFault, ResolvedTimelineEntry>();
+  const active = new Map<AppliedFault, ResolvedTimelineEntry>();
   const cancel = new AbortController();
   // Resolves at wall-clock `at`, or at once when the timeline is stopped.
   const until = (at: number) =>

@@ -1,9 +1,9 @@
 import { StackError } from '../core/errors.ts';
 import { classifyAttempts, type AttemptSample, type WriteCheck } from '../metrics/index.ts';
-import type { RunningStack } from '../stack/index.ts';
+import type { StartedStack } from '../stack/index.ts';
 
 /** Connections the services' account holds on each mariadb part now (after the load: a leak stays). */
-export async function countConnections(stack: RunningStack): Promise<Record<string, number>> {
+export async function countConnections(stack: StartedStack): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const p of stack.parts.values()) {
     if (p.kind !== 'mariadb') continue;
@@ -38,7 +38,7 @@ async function settled(conn: { query: (sql: string) => Promise<unknown> }, limit
  * (straight to the server, not through Toxiproxy), after the load has ended and every fault is healed.
  */
 export async function checkWrites(
-  stack: RunningStack,
+  stack: StartedStack,
   spec: { db: string; table: string; key: string; attemptKey: string | undefined },
   acks: readonly { id: number; atMs: number }[],
   attempts: readonly AttemptSample[],

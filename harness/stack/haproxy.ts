@@ -9,7 +9,7 @@ import { debug } from '../core/log.ts';
 import type { ServerStateChange } from '../metrics/index.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, portAnswers, waitUntil } from '../core/ports.ts';
-import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
+import { partDir, track, type RunResources, type StartedLocalPart } from './resources.ts';
 
 const log = debug('stack:haproxy');
 
@@ -32,7 +32,7 @@ export interface GatewayOptions {
   leader?: { paths: readonly string[]; check: string } | undefined;
 }
 
-export interface StartedGateway extends StartedPart {
+export interface StartedLocalGateway extends StartedLocalPart {
   readonly kind: 'gateway';
   readonly port: number;
   readonly url: string;
@@ -267,7 +267,7 @@ export function timeoutErrorPage(status: 502 | 503, timeoutMs: number): string {
   return `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-export async function startGateway(opts: GatewayOptions, res: RunResources): Promise<StartedGateway> {
+export async function startGateway(opts: GatewayOptions, res: RunResources): Promise<StartedLocalGateway> {
   const t0 = Date.now();
   const dir = partDir(res, opts.name);
   const port = await freePort();

@@ -5,7 +5,7 @@ import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, portAnswers, waitUntil } from '../core/ports.ts';
 import { adminSocketPath, statCounters, statsCommand, type StatsSocket } from './haproxy.ts';
-import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
+import { partDir, track, type RunResources, type StartedLocalPart } from './resources.ts';
 
 const log = debug('stack:http-faults');
 
@@ -134,7 +134,7 @@ export async function setHttpRule(socket: StatsSocket, mapFile: string, link: st
   if (answer !== '') throw new Error(`HTTP fault proxy of ${link}: 'set map ${id}' answered: ${answer}`);
 }
 
-export interface StartedHttpFaultProxy extends StartedPart, HttpFaultProxy {
+export interface StartedHttpFaultProxy extends StartedLocalPart, HttpFaultProxy {
   readonly port: number;
   readonly process: ManagedProcess;
 }

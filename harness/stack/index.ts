@@ -6,30 +6,30 @@ import { processTree, servingPid } from '../core/procfs.ts';
 import { cgroupProblem, limitCpu, limitMemory, type Controller } from '../core/cgroup.ts';
 import type { ResolvedLink } from './link.ts';
 import { startHttpFaultProxy, type StartedHttpFaultProxy } from './http-faults.ts';
-import { partKind, type ResolvedPart, type StartedStackPart } from './parts/index.ts';
+import { partKind, type ResolvedPart, type StartedLocalStackPart } from './parts/index.ts';
 import type { RunResources } from './resources.ts';
-import { linkTraffic, startToxiproxy, type ActiveProxy, type StartedToxiproxy } from './toxiproxy.ts';
-import type { RunningStack } from './running.ts';
+import { linkTraffic, startToxiproxy, type StartedLinkProxy, type StartedToxiproxy } from './toxiproxy.ts';
+import type { StartedStack } from './started.ts';
 import { stackPlan, type ImageSetName } from './containers/plan.ts';
 import type { StartedContainerStack } from './containers/start.ts';
 
-export type { RunResources, StartedPart, Started } from './resources.ts';
+export type { RunResources, StartedLocalPart, StartedRecord } from './resources.ts';
 export type { ResolvedLink } from './link.ts';
 export { trackIn } from './resources.ts';
-export type { KillSignal, RunningStack, RunningPart, RunningMariaDb, RunningRedis, RunningService, RunningGateway } from './running.ts';
+export type { KillSignal, StartedStack, StartedPart, StartedMariaDb, StartedRedis, StartedService, StartedGateway } from './started.ts';
 export { partDir } from './resources.ts';
 export { HOLDER_PATH } from './parts/index.ts';
-export { startMariaDb, type StartedMariaDb, type MariaDbOptions } from './mariadb.ts';
+export { startMariaDb, type StartedLocalMariaDb, type MariaDbOptions } from './mariadb.ts';
 export {
   startToxiproxy,
   AcceptCounter,
   type StartedToxiproxy,
-  type ActiveProxy,
-  type ActiveToxic,
+  type StartedLinkProxy,
+  type AppliedToxic,
   type ToxicSpec,
   type LinkTraffic,
 } from './toxiproxy.ts';
-export { startService, type StartedService, type ServiceOptions } from './service.ts';
+export { startService, type StartedLocalService, type ServiceOptions } from './service.ts';
 export {
   startGateway,
   haproxyConfig,
@@ -37,11 +37,11 @@ export {
   parseStatCounters,
   watchServerStates,
   type ProxyCounters,
-  type StartedGateway,
+  type StartedLocalGateway,
   type GatewayOptions,
   type ServerStateWatch,
 } from './haproxy.ts';
-export { startRedis, type StartedRedis } from './redis.ts';
+export { startRedis, type StartedLocalRedis } from './redis.ts';
 export { httpRuleText, httpFaultConfig, type HttpRule, type HttpFaultProxy } from './http-faults.ts';
 export { stackPlan, IMAGE_SETS, LABELS, type ImageSetName, type StackPlan, type ContainerPlan } from './containers/plan.ts';
 export { findContainerEngine, noEngineMessage } from './containers/engine.ts';
@@ -94,7 +94,7 @@ export async function startStackInContainers(
   return startContainerStack(stackPlan(parts, links, res.runId, { dbPassword }, { images }), { dbPassword, cleanup: res.cleanup, logDir: res.dir });
 }
 
-export type { StartedStackPart } from './parts/index.ts';
+export type { StartedLocalStackPart } from './parts/index.ts';
 export {
   PART_KINDS,
   PART_KIND_NAMES,
@@ -118,15 +118,15 @@ export {
 const log = debug('stack');
 
 /** The local backend's stack: every part a process on loopback. */
-export interface StartedStack extends RunningStack {
+export interface StartedLocalStack extends StartedStack {
   readonly backend: 'local';
   readonly toxiproxy: StartedToxiproxy;
-  readonly parts: ReadonlyMap<string, StartedStackPart>;
+  readonly parts: ReadonlyMap<string, StartedLocalStackPart>;
   /** Every process the stack started (Toxiproxy first). */
   processes(): ManagedProcess[];
 }
 
-function portOf(p: StartedStackPart): number {
+function portOf(p: StartedLocalStackPart): number {
   return p.port;
 }
 
@@ -143,7 +143,7 @@ export function backendProblem(parts: readonly ResolvedPart[], backend: 'local' 
  * Starts Toxiproxy, then every part in dependency order; each link gets its proxy just before the
  * part that uses it. Everything is on the run's cleanup list as soon as it exists.
  */
-export async function startStack(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], res: RunResources): Promise<StartedStack> {
+export async function startStack(parts: readonly ResolvedPart[], links: readonly ResolvedLink[], res: RunResources): Promise<StartedLocalStack> {
   // A part that runs on containers only says so before anything starts.
   const cannot = backendProblem(parts, 'local');
   if (cannot) throw new StackError(cannot.message, cannot.field, cannot.fix);
@@ -151,12 +151,12 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
   let t = Date.now();
   const toxiproxy = await startToxiproxy(res);
   startupMs['toxiproxy'] = Date.now() - t;
-  const started = new Map<string, StartedStackPart>();
-  const proxies = new Map<string, ActiveProxy>();
+  const started = new Map<string, StartedLocalStackPart>();
+  const proxies = new Map<string, StartedLinkProxy>();
 
   const httpFaults = new Map<string, StartedHttpFaultProxy>();
 
-  const linkTo = async (link: ResolvedLink): Promise<ActiveProxy> => {
+  const linkTo = async (link: ResolvedLink): Promise<StartedLinkProxy> => {
     const target = started.get(link.to);
     if (!target) throw new StackError(`link ${link.name}: ${link.to} is not started`, `link ${link.name}`, 'this is a bug in the start order');
     // A link with HTTP faults: Toxiproxy → the link's HTTP fault proxy → the part.
@@ -199,11 +199,11 @@ export async function startStack(parts: readonly ResolvedPart[], links: readonly
 function localStackHandle(stack: {
   toxiproxy: StartedToxiproxy;
   startupMs: Record<string, number>;
-  started: ReadonlyMap<string, StartedStackPart>;
-  proxies: ReadonlyMap<string, ActiveProxy>;
+  started: ReadonlyMap<string, StartedLocalStackPart>;
+  proxies: ReadonlyMap<string, StartedLinkProxy>;
   httpFaults: ReadonlyMap<string, StartedHttpFaultProxy>;
   res: RunResources;
-}): StartedStack {
+}): StartedLocalStack {
   const { toxiproxy, startupMs, started, proxies, httpFaults, res } = stack;
   const partProcess = (name: string): { proc: ManagedProcess; port: number } => {
     const p = started.get(name);
@@ -287,7 +287,7 @@ function localStackHandle(stack: {
 export { beyondLoopback } from './exposure.ts';
 
 /** The resource faults on local parts (cpu, memory): a cgroup of the run each, the part's whole tree moved in. */
-function resourceLimits(partProcess: (name: string) => { proc: ManagedProcess }, res: RunResources): Pick<RunningStack, 'limitCpu' | 'limitMemory'> {
+function resourceLimits(partProcess: (name: string) => { proc: ManagedProcess }, res: RunResources): Pick<StartedStack, 'limitCpu' | 'limitMemory'> {
   // A resource fault's cgroup: its part's whole tree (a supervisor and its workers) is moved in.
   const limitable = (name: string, controller: Controller): { pids: number[] } => {
     const { proc } = partProcess(name);

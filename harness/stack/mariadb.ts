@@ -9,7 +9,7 @@ import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
 import { mariadbServerFlags } from './containers/base.ts';
-import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
+import { partDir, track, type RunResources, type StartedLocalPart } from './resources.ts';
 
 const log = debug('stack:mariadb');
 const run = promisify(execFile);
@@ -28,7 +28,7 @@ export interface MariaDbOptions {
   rootPassword?: string;
 }
 
-export interface StartedMariaDb extends StartedPart {
+export interface StartedLocalMariaDb extends StartedLocalPart {
   readonly kind: 'mariadb';
   readonly host: '127.0.0.1';
   readonly port: number;
@@ -52,7 +52,7 @@ function findBinary(name: string): string {
 }
 
 /** A fresh MariaDB on a free loopback port, with its own datadir in the run's temp dir. */
-export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Promise<StartedMariaDb> {
+export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Promise<StartedLocalMariaDb> {
   const t0 = Date.now();
   const dir = partDir(res, opts.name);
   const datadir = path.join(dir, 'data');

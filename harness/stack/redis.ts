@@ -6,12 +6,12 @@ import { StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
-import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
+import { partDir, track, type RunResources, type StartedLocalPart } from './resources.ts';
 
 const log = debug('stack:redis');
 const BIN = '/usr/bin/redis-server';
 
-export interface StartedRedis extends StartedPart {
+export interface StartedLocalRedis extends StartedLocalPart {
   readonly kind: 'redis';
   readonly port: number;
   readonly url: string;
@@ -53,7 +53,7 @@ export function redisCommand(url: string, args: readonly string[]): Promise<unkn
 }
 
 /** A Redis server on a free loopback port, no persistence, its files in the run's temp dir. */
-export async function startRedis(opts: { name: string }, res: RunResources): Promise<StartedRedis> {
+export async function startRedis(opts: { name: string }, res: RunResources): Promise<StartedLocalRedis> {
   const t0 = Date.now();
   const dir = partDir(res, opts.name);
   const port = await freePort();

@@ -16,12 +16,12 @@ export interface RunResources {
   /** Shows a line to the user as the run goes (a setup step's output). */
   say?: (line: string) => void;
   /** Every pid (with its start time) and loopback port the builders create, recorded the moment they exist. */
-  started?: Started;
+  started?: StartedRecord;
   /** The same, on disk: what removes them should this process die outright (core/ledger.ts). */
   ledger?: RunLedger;
 }
 
-export interface Started {
+export interface StartedRecord {
   pids: number[];
   /** The same processes by identity: after teardown the run checks that none is alive. */
   processes: ProcessIdentity[];
@@ -37,7 +37,7 @@ export function track(res: RunResources, what: { pid?: number | undefined; port?
 }
 
 /** Records a started process and port in the run's outcome and, when there is one, its ledger on disk. */
-export function trackIn(started: Started | undefined, what: { pid?: number | undefined; port?: number }, ledger?: RunLedger): void {
+export function trackIn(started: StartedRecord | undefined, what: { pid?: number | undefined; port?: number }, ledger?: RunLedger): void {
   if (what.pid !== undefined) {
     started?.pids.push(what.pid);
     const id = identify(what.pid);
@@ -59,7 +59,7 @@ export function partDir(res: RunResources, part: string): string {
 }
 
 /** Every started stack part: stop() is idempotent and also what `await using` calls. */
-export interface StartedPart {
+export interface StartedLocalPart {
   readonly name: string;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

@@ -7,7 +7,7 @@ import { debug } from '../core/log.ts';
 import { ManagedProcess, quotedCommand } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
 import { describeHealth, expandHealth, probeLocal, type Health, type ProbeAnswer } from './health.ts';
-import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
+import { partDir, track, type RunResources, type StartedLocalPart } from './resources.ts';
 
 const log = debug('stack:service');
 
@@ -68,7 +68,7 @@ function underPm2(
   return { argv: [process.execPath, pm2Runtime, 'start', ecosystem], env: { ...env, PM2_HOME: path.join(dir, 'pm2-home') } };
 }
 
-export interface StartedService extends StartedPart {
+export interface StartedLocalService extends StartedLocalPart {
   readonly kind: 'service';
   readonly port: number;
   readonly url: string;
@@ -85,7 +85,7 @@ export interface StartedService extends StartedPart {
 const WRONG_PATH_MS = 3_000;
 
 /** The service under test (or a helper): a child process serving HTTP on $PORT, ready when `health` answers 200. */
-export async function startService(opts: ServiceOptions, res: RunResources): Promise<StartedService> {
+export async function startService(opts: ServiceOptions, res: RunResources): Promise<StartedLocalService> {
   const t0 = Date.now();
   const dir = partDir(res, opts.name);
   const port = opts.port ?? (await freePort());

@@ -5,7 +5,7 @@ import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
 import { INSTALL_TOOLS_FIX, toolPath } from '../core/tools.ts';
-import { partDir, track, type RunResources, type StartedPart } from './resources.ts';
+import { partDir, track, type RunResources, type StartedLocalPart } from './resources.ts';
 
 const log = debug('stack:toxiproxy');
 
@@ -17,24 +17,24 @@ export interface ToxicSpec {
   attributes: Readonly<Record<string, number>>;
 }
 
-export interface ActiveToxic {
+export interface AppliedToxic {
   readonly proxy: string;
   readonly name: string;
   remove(): Promise<void>;
 }
 
-export interface ActiveProxy {
+export interface StartedLinkProxy {
   readonly name: string;
   /** The port the proxy listens on (127.0.0.1; for containers, on the Toxiproxy container). */
   readonly listenPort: number;
   readonly upstream: string;
-  addToxic(spec: ToxicSpec): Promise<ActiveToxic>;
+  addToxic(spec: ToxicSpec): Promise<AppliedToxic>;
   /** A disabled proxy refuses connections and drops open ones: how "down" is made. */
   setEnabled(enabled: boolean): Promise<void>;
   remove(): Promise<void>;
 }
 
-export interface StartedToxiproxy extends StartedPart {
+export interface StartedToxiproxy extends StartedLocalPart {
   readonly kind: 'toxiproxy';
   readonly apiUrl: string;
   readonly version: string;
@@ -43,7 +43,7 @@ export interface StartedToxiproxy extends StartedPart {
   readonly port: number;
   /** The connections each proxy accepted, counted from the server's log. */
   readonly accepts: AcceptCounter;
-  createProxy(name: string, upstreamPort: number): Promise<ActiveProxy>;
+  createProxy(name: string, upstreamPort: number): Promise<StartedLinkProxy>;
   /** Every toxic on every proxy, straight from the server's API. */
   listToxics(): Promise<{ proxy: string; toxic: string }[]>;
 }
@@ -68,9 +68,9 @@ async function wrap<T>(what: string, apiUrl: string, probe: string, fn: () => Pr
 }
 
 /** The handle of a proxy on the Toxiproxy server at `apiUrl` (either backend's). */
-function proxyHandle(p: ToxiproxyProxy, apiUrl: string): ActiveProxy {
+function proxyHandle(p: ToxiproxyProxy, apiUrl: string): StartedLinkProxy {
   const listenPort = Number(p.listen.split(':').pop());
-  const toxicHandle = (t: Toxic<unknown>): ActiveToxic => ({
+  const toxicHandle = (t: Toxic<unknown>): AppliedToxic => ({
     proxy: p.name,
     name: t.name,
     remove: () => wrap(`removing toxic ${t.name} from ${p.name}`, apiUrl, `/proxies/${encodeURIComponent(p.name)}/toxics`, () => t.remove()),
@@ -124,7 +124,7 @@ export class AcceptCounter {
 }
 
 /** Every link's traffic so far, by link name. */
-export function linkTraffic(links: ReadonlyMap<string, ActiveProxy>, accepts: AcceptCounter): Map<string, LinkTraffic> {
+export function linkTraffic(links: ReadonlyMap<string, StartedLinkProxy>, accepts: AcceptCounter): Map<string, LinkTraffic> {
   return new Map([...links].map(([link, proxy]) => [link, { connections: accepts.of(proxy.name) }]));
 }
 
@@ -136,7 +136,7 @@ export async function listToxics(apiUrl: string): Promise<{ proxy: string; toxic
 }
 
 /** Creates a proxy on the server at `apiUrl`, the server's error body in the error when it refuses. */
-export async function createProxyAt(apiUrl: string, spec: { name: string; listen: string; upstream: string }): Promise<ActiveProxy> {
+export async function createProxyAt(apiUrl: string, spec: { name: string; listen: string; upstream: string }): Promise<StartedLinkProxy> {
   const p = await wrap(`creating proxy ${spec.name}`, apiUrl, '/proxies', () => new Toxiproxy(apiUrl).createProxy({ ...spec, enabled: true }));
   return proxyHandle(p, apiUrl);
 }

@@ -6,7 +6,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
 import { applyFault, type ResolvedFault } from '../../harness/faults/index.ts';
-import { startStack, type StartedMariaDb, type StartedRedis, type StartedStack } from '../../harness/stack/index.ts';
+import { startStack, type StartedLocalMariaDb, type StartedLocalRedis, type StartedLocalStack } from '../../harness/stack/index.ts';
 import { photoDbPart } from './helpers.ts';
 
 /**
@@ -15,9 +15,9 @@ import { photoDbPart } from './helpers.ts';
  */
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-data-faults-'));
 const cleanup = new CleanupList();
-let stack: StartedStack;
-let db: StartedMariaDb;
-let cache: StartedRedis;
+let stack: StartedLocalStack;
+let db: StartedLocalMariaDb;
+let cache: StartedLocalRedis;
 
 beforeAll(async () => {
   stack = await startStack(

@@ -8,7 +8,7 @@ import { bootTickNow, bornOfRun, describeProcess, identify, parentPids, processI
 import { expect } from 'vitest';
 import { runScenario, type RunOutcome } from '../../harness/index.ts';
 import { renderError } from '../../harness/report/index.ts';
-import { findContainerEngine, listContainerRuns, startStack, type ResolvedPart, type StartedStack } from '../../harness/stack/index.ts';
+import { findContainerEngine, listContainerRuns, startStack, type ResolvedPart, type StartedLocalStack } from '../../harness/stack/index.ts';
 
 /** Processes of the kinds a run starts, by pid → command line (read from /proc, no tools needed), and when they were read. */
 export function stackProcesses(): Map<number, string> & { sinceTick: number } {
@@ -168,7 +168,7 @@ export function blobServicePart(name: string, dependsOn: string[] = []): Resolve
  * A stack of just the photo fixture's MariaDB (schema and seed loaded), for tests of faults and
  * checks; `use` gets it, and everything is released afterwards, whatever happens.
  */
-export async function withPhotoDb(use: (stack: StartedStack, cleanup: CleanupList) => Promise<void>): Promise<void> {
+export async function withPhotoDb(use: (stack: StartedLocalStack, cleanup: CleanupList) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-test-'));
   const cleanup = new CleanupList();
   let failures: string[] = [];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
 import { applyFault, type ResolvedFault } from '../../harness/faults/index.ts';
-import { startStack, type HttpRule, type StartedStack } from '../../harness/stack/index.ts';
+import { startStack, type HttpRule, type StartedLocalStack } from '../../harness/stack/index.ts';
 import { blobServicePart } from './helpers.ts';
 
 /**
@@ -15,7 +15,7 @@ import { blobServicePart } from './helpers.ts';
 const LINK = 'probe→app';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-http-faults-'));
 const cleanup = new CleanupList();
-let stack: StartedStack;
+let stack: StartedLocalStack;
 let port = 0;
 
 const RULES = {

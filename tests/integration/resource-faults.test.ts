@@ -9,7 +9,7 @@ import { RunLedger, sweepRecord } from '../../harness/core/ledger.ts';
 import { cpuTicks, identify, processTree, processTrees } from '../../harness/core/procfs.ts';
 import { applyFault } from '../../harness/faults/index.ts';
 import { loadScenario } from '../../harness/scenario/index.ts';
-import { stackPlan, startContainerStack, startStack, type RunningStack } from '../../harness/stack/index.ts';
+import { stackPlan, startContainerStack, startStack, type StartedStack } from '../../harness/stack/index.ts';
 import { waitUntil } from '../../harness/core/ports.ts';
 import { containerEngine, containersLeft } from './helpers.ts';
 
@@ -32,7 +32,7 @@ async function coresUsed(roots: () => Promise<number[]>, ms = 2000): Promise<num
 const brownoutCgroups = () => readdirSync(CGROUP_ROOTS.cpu).filter((d) => d.startsWith('brownout-'));
 
 /** The part's CPU, limited to a quarter core and back: measured on its processes, not taken from the harness's word. */
-async function starveAndHeal(backend: string, stack: RunningStack, roots: () => Promise<number[]>): Promise<void> {
+async function starveAndHeal(backend: string, stack: StartedStack, roots: () => Promise<number[]>): Promise<void> {
   const before = await coresUsed(roots);
   const fault = await applyFault({ type: 'cpu', part: 'app', cores: 0.25 }, stack, 'test', 'cpu app');
   let during: number;
@@ -53,7 +53,7 @@ async function starveAndHeal(backend: string, stack: RunningStack, roots: () => 
 /** The scenario's stack started locally, `use` given it, the run's id and its app's pid; everything released afterwards, whatever happens. */
 async function withLocalStack(
   file: string,
-  use: (stack: RunningStack & { parts: ReadonlyMap<string, unknown> }, runId: string, app: { pid: number; url: string }) => Promise<void>,
+  use: (stack: StartedStack & { parts: ReadonlyMap<string, unknown> }, runId: string, app: { pid: number; url: string }) => Promise<void>,
 ): Promise<void> {
   const sc = await loadScenario(file);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-resource-'));
@@ -73,7 +73,7 @@ async function withLocalStack(
 }
 
 /** The scenario's stack on containers (skipped without an engine), `use` given it; stopped afterwards and nothing left in the engine. */
-async function withContainerStack(ctx: { skip: (note?: string) => void }, file: string, use: (stack: RunningStack) => Promise<void>): Promise<void> {
+async function withContainerStack(ctx: { skip: (note?: string) => void }, file: string, use: (stack: StartedStack) => Promise<void>): Promise<void> {
   const engine = await containerEngine();
   if (!engine.found) return ctx.skip(engine.reason);
   const sc = await loadScenario(file);
@@ -117,7 +117,7 @@ const LEAKER = 'tests/integration/scenarios/leaker.ts';
 const childOf = async (url: string): Promise<string> => ((await (await fetch(`${url}/status`)).json()) as { child: string }).child;
 
 /** Under a 150 MB ceiling the child leaks 100 MB/s towards 400 MB: the OOM killer must end it, not the harness. */
-async function leakUnderCeiling(stack: RunningStack, url: string, during: () => void = () => undefined): Promise<void> {
+async function leakUnderCeiling(stack: StartedStack, url: string, during: () => void = () => undefined): Promise<void> {
   expect(await childOf(url)).toBe('running');
   const fault = await applyFault({ type: 'memory', part: 'app', bytes: 150e6 }, stack, 'test', 'memory app');
   try {

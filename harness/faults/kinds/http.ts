@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FaultError } from '../../core/errors.ts';
-import { httpRuleText, type HttpRule, type RunningStack } from '../../stack/index.ts';
-import { linkEnd, once, type ActiveFault, type FaultKind, type FaultResolveContext } from '../kind.ts';
+import { httpRuleText, type HttpRule, type StartedStack } from '../../stack/index.ts';
+import { linkEnd, once, type AppliedFault, type FaultKind, type FaultResolveContext } from '../kind.ts';
 
 /** What every HTTP fault takes: the link (to a service), the share of requests, the paths. */
 export interface HttpFaultOptions {
@@ -31,7 +31,7 @@ export function resolveHttp(o: HttpFaultOptions, ctx: FaultResolveContext): { li
 }
 
 /** Turns the rule on at its link's proxy; heal turns it off. */
-export async function applyHttpRule(f: ResolvedHttp, stack: RunningStack, label: string): Promise<ActiveFault> {
+export async function applyHttpRule(f: ResolvedHttp, stack: StartedStack, label: string): Promise<AppliedFault> {
   const proxy = stack.httpFaults.get(f.link);
   if (!proxy) throw new FaultError(label, `link ${f.link} has no HTTP fault proxy`, 'this is a bug: the stack starts one for every link an HTTP fault names');
   await proxy.set(f.rule.id, true);

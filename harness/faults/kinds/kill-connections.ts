@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { debug } from '../../core/log.ts';
 import { noHeal, once, type FaultKind } from '../kind.ts';
 import { mariadbOf, withAdmin } from './db.ts';
-import type { RunningMariaDb } from '../../stack/index.ts';
+import type { StartedMariaDb } from '../../stack/index.ts';
 
 const log = debug('faults');
 
@@ -23,7 +23,7 @@ export type ResolvedKillConnections = { type: 'killConnections'; db: string; eve
 export const killConnections = (o: Omit<KillConnectionsFault, 'type'>): KillConnectionsFault => ({ type: 'killConnections', ...o });
 
 /** Kills the account's connections; how many. */
-async function killAll(db: RunningMariaDb): Promise<number> {
+async function killAll(db: StartedMariaDb): Promise<number> {
   return withAdmin(db, async (c) => {
     const [rows] = await c.query('SELECT id FROM information_schema.processlist WHERE user = ? AND id <> CONNECTION_ID()', [db.user]);
     const ids = (rows as { id: number }[]).map((r) => r.id);

@@ -28,7 +28,7 @@ export const killKind: FaultKind<KillFault, ResolvedKill> = {
   resolve: (f, ctx) => ({ type: 'kill', part: ctx.part('part', f.part, ['service', 'gateway', 'mariadb', 'redis']), signal: f.signal ?? 'SIGKILL' }),
   label: (_d, f) => `kill ${f.part} (${f.signal})`,
   partHit: (f) => f.part,
-  // What serves the part (see RunningStack.kill): the incident's crash, not the harness's stop.
+  // What serves the part (see StartedStack.kill): the incident's crash, not the harness's stop.
   apply: async (f, stack, _id, label) => {
     // Already down (e.g. it crashed earlier in the scenario): what the kill is for already holds.
     if (!(await stack.kill(f.part, f.signal))) log(`${label}: ${f.part} is not running; nothing to kill`);

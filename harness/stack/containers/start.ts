@@ -6,8 +6,8 @@ import type { CleanupList } from '../../core/cleanup.ts';
 import { StackError } from '../../core/errors.ts';
 import { debug } from '../../core/log.ts';
 import { linkCalls, setHttpRule, type HttpFaultProxy } from '../http-faults.ts';
-import type { RunningPart, RunningStack } from '../running.ts';
-import { AcceptCounter, createProxyAt, linkTraffic, listToxics, type ActiveProxy } from '../toxiproxy.ts';
+import type { StartedPart, StartedStack } from '../started.ts';
+import { AcceptCounter, createProxyAt, linkTraffic, listToxics, type StartedLinkProxy } from '../toxiproxy.ts';
 import type { ContainerPlan, StackPlan } from './plan.ts';
 import { partKind, type ContainerControl, type ContainerFaults } from '../parts/index.ts';
 import { onRunNetwork, Wait } from './container.ts';
@@ -27,7 +27,7 @@ export interface StartedContainerPart {
 }
 
 /** The containers backend's stack: every part a container on one network, every link through the Toxiproxy container. */
-export interface StartedContainerStack extends RunningStack {
+export interface StartedContainerStack extends StartedStack {
   readonly backend: 'containers';
   readonly plan: StackPlan;
   readonly containers: ReadonlyMap<string, StartedContainerPart>;
@@ -198,12 +198,12 @@ interface Starting {
   opts: ContainerStackOptions;
   /** Every Toxiproxy's API (the run's and the parts' own), by alias. */
   servers: Map<string, string>;
-  links: Map<string, ActiveProxy>;
+  links: Map<string, StartedLinkProxy>;
   httpFaults: Map<string, HttpFaultProxy>;
   /** Containers that are not parts (a link's HTTP fault proxy, a part's own Toxiproxy): watched for an unasked exit all the same. */
   helpers: Map<string, StartedTestContainer>;
   containers: Map<string, StartedContainerPart>;
-  parts: Map<string, RunningPart>;
+  parts: Map<string, StartedPart>;
   startupMs: Record<string, number>;
 }
 
@@ -267,7 +267,7 @@ async function startPart(s: Starting, c: ContainerPlan): Promise<void> {
   const container = await kind.startContainer(c, { network: s.network, labels: s.labels, hosts, dbPassword: s.opts.dbPassword });
   s.releases.add(`${c.part} container ${container.getId().slice(0, 12)}`, () => container.stop());
   await s.logs.follow(c.part, container, { exitMarker: c.exitMarker });
-  const running = await kind.runningContainer(c, container, { dbPassword: s.opts.dbPassword, control: controlOf(s.runtime, c.part, container, s.logs) });
+  const running = await kind.startedInContainer(c, container, { dbPassword: s.opts.dbPassword, control: controlOf(s.runtime, c.part, container, s.logs) });
   s.containers.set(c.part, { plan: c, container, faults: running.faults });
   const w = running.watch;
   // Released before its container: the poll would otherwise keep the process alive.

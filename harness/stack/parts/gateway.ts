@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StackError } from '../../core/errors.ts';
 import { alias, GATEWAY_STATS_PORT } from '../containers/base.ts';
-import { droppedLogLines, haproxyConfig, startGateway, statCounters, timeoutErrorPage, watchServerStates, type StartedGateway } from '../haproxy.ts';
+import { droppedLogLines, haproxyConfig, startGateway, statCounters, timeoutErrorPage, watchServerStates, type StartedLocalGateway } from '../haproxy.ts';
 import { type ContainerPlanBase, envPrefix, hostPortEnv, mainProcessFaults, urlPath, type PartKind } from './part.ts';
 
 /** Active health checks a gateway runs against every server behind it. */
@@ -64,7 +64,7 @@ export interface GatewayPlan extends ContainerPlanBase {
 
 const PORT = 8080;
 
-export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway, GatewayPlan> = {
+export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedLocalGateway, GatewayPlan> = {
   kind: 'gateway',
   versionName: 'haproxy',
   schema: z.strictObject({
@@ -152,7 +152,7 @@ export const gatewayKind: PartKind<GatewayPart, ResolvedGateway, StartedGateway,
       .withWaitStrategy(Wait.forListeningPorts())
       .start();
   },
-  runningContainer: async (c, container, ctx) => {
+  startedInContainer: async (c, container, ctx) => {
     const host = container.getHost();
     const url = `http://${host}:${container.getMappedPort(c.port)}`;
     const stats = { host, port: container.getMappedPort(c.statsPort) };

@@ -13,7 +13,7 @@ export const PART_KINDS = [mariadbKind, redisKind, serviceKind, gatewayKind] as 
 
 type DefOf<K> = K extends PartKind<infer D, infer _R, infer _S, infer _P> ? D : never;
 type ResolvedOf<K> = K extends PartKind<infer _D, infer R, infer _S, infer _P> ? R : never;
-type StartedOf<K> = K extends PartKind<infer _D, infer _R, infer S, infer _P> ? S : never;
+type LocalOf<K> = K extends PartKind<infer _D, infer _R, infer S, infer _P> ? S : never;
 type PlanOf<K> = K extends PartKind<infer _D, infer _R, infer _S, infer P> ? P : never;
 
 /** A stack part as a scenario writes it. */
@@ -21,12 +21,12 @@ export type StackPart = DefOf<(typeof PART_KINDS)[number]>;
 /** A part resolved: durations in ms, paths absolute, links checked. */
 export type ResolvedPart = ResolvedOf<(typeof PART_KINDS)[number]>;
 /** A part the local backend started. */
-export type StartedStackPart = StartedOf<(typeof PART_KINDS)[number]>;
+export type StartedLocalStackPart = LocalOf<(typeof PART_KINDS)[number]>;
 /** A part's container, as data (the containers backend's plan). */
 export type ContainerPlan = PlanOf<(typeof PART_KINDS)[number]>;
 
 /** The list, each kind seen through the union (its methods accept any part of the list). */
-type AnyKind = PartKind<StackPart, ResolvedPart, StartedStackPart, ContainerPlan>;
+type AnyKind = PartKind<StackPart, ResolvedPart, StartedLocalStackPart, ContainerPlan>;
 const BY_KIND: ReadonlyMap<string, AnyKind> = new Map(PART_KINDS.map((k): [string, AnyKind] => [k.kind, k]));
 
 export function partKind(kind: string): AnyKind | undefined {

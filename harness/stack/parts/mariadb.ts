@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { alias, mariadbServerFlags } from '../containers/base.ts';
-import { startMariaDb, type StartedMariaDb } from '../mariadb.ts';
+import { startMariaDb, type StartedLocalMariaDb } from '../mariadb.ts';
 import { type ComposeContext, type ComposeService, type ContainerPlanBase, envPrefix, hostPortEnv, mainProcessFaults, type PartKind } from './part.ts';
 
 /** A MariaDB server, started fresh for the run. */
@@ -193,7 +193,7 @@ function mariadbFromCompose(svc: ComposeService, ctx: ComposeContext): MariaDbPa
   };
 }
 
-export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb, MariaDbPlan> = {
+export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedLocalMariaDb, MariaDbPlan> = {
   kind: 'mariadb',
   versionName: 'mariadb',
   schema: z.strictObject({
@@ -312,7 +312,7 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedMariaDb,
       .start();
   },
   compose: { images: /(^|\/)(mariadb|mysql)(:|@|$)/, from: mariadbFromCompose },
-  runningContainer: async (c, container, ctx) => {
+  startedInContainer: async (c, container, ctx) => {
     const host = container.getHost();
     return {
       part: {

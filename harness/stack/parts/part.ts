@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { StartedTestContainer } from 'testcontainers';
 import type { ImageSet } from '../containers/base.ts';
 import type { ServerStateWatch } from '../haproxy.ts';
-import type { RunResources, StartedPart } from '../resources.ts';
-import type { RunningPart } from '../running.ts';
+import type { RunResources, StartedLocalPart } from '../resources.ts';
+import type { StartedPart } from '../started.ts';
 import type { LadderPart } from '../../metrics/index.ts';
 import type { HealthOption } from '../health.ts';
 
@@ -175,8 +175,8 @@ export interface ContainerRunContext {
 }
 
 /** A started container as the run uses it: its part, its process faults, a gateway's server-state watch (released before the container). */
-export interface RunningContainer {
-  part: RunningPart;
+export interface StartedPartInContainer {
+  part: StartedPart;
   faults: ContainerFaults;
   watch?: ServerStateWatch;
 }
@@ -192,7 +192,7 @@ export interface RunningContainer {
 export interface PartKind<
   Def extends { kind: string },
   Resolved extends { kind: Def['kind']; name: string },
-  Started extends StartedPart = StartedPart,
+  Local extends StartedLocalPart = StartedLocalPart,
   Plan extends ContainerPlanBase = ContainerPlanBase,
 > {
   readonly kind: Def['kind'];
@@ -212,16 +212,16 @@ export interface PartKind<
   dependencyEnv(part: Resolved, reach: Reach): Record<string, string>;
   /** Why this part cannot run on a backend (a service with only an image, locally), checked before anything starts. */
   cannotRunOn?(part: Resolved, backend: 'local' | 'containers'): { message: string; fix: string } | undefined;
-  start(part: Resolved, ctx: LocalStartContext): Promise<Started>;
+  start(part: Resolved, ctx: LocalStartContext): Promise<Local>;
   /** What a part that depends on this started one is told besides where it is (a database's account). */
-  account?(started: Started): { user: string; password: string };
+  account?(started: Local): { user: string; password: string };
   /** Its server's version, locally (with versionName). */
-  version?(started: Started): string;
+  version?(started: Local): string;
   plan(part: Resolved, ctx: PlanContext): Plan;
   /** Starts the container its plan describes; ready when this resolves (testcontainers' wait strategy). */
   startContainer(plan: Plan, ctx: ContainerStartContext): Promise<StartedTestContainer>;
   /** What the run uses of that container: the same part interface as the local start's, and its process faults. */
-  runningContainer(plan: Plan, container: StartedTestContainer, ctx: ContainerRunContext): Promise<RunningContainer>;
+  startedInContainer(plan: Plan, container: StartedTestContainer, ctx: ContainerRunContext): Promise<StartedPartInContainer>;
   /** The waits it is configured with, for the timeout ladder (none: a hop without a limit of its own). */
   waits(part: Resolved): LadderPart;
   /**

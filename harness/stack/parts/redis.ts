@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { alias } from '../containers/base.ts';
-import { flushRedis, redisCommand, startRedis, type StartedRedis } from '../redis.ts';
+import { flushRedis, redisCommand, startRedis, type StartedLocalRedis } from '../redis.ts';
 import { type ComposeContext, type ComposeService, envPrefix, hostPortEnv, mainProcessFaults, type ContainerPlanBase, type PartKind } from './part.ts';
 
 /** A Redis server, started fresh (no persistence). Services that depend on it get <NAME>_URL = redis://127.0.0.1:port. */
@@ -52,7 +52,7 @@ function redisFromCompose(svc: ComposeService, ctx: ComposeContext): RedisPart {
   return { kind: 'redis' };
 }
 
-export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis, RedisPlan> = {
+export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedLocalRedis, RedisPlan> = {
   kind: 'redis',
   versionName: 'redis',
   schema: z.strictObject({ kind: z.literal('redis') }),
@@ -83,7 +83,7 @@ export const redisKind: PartKind<RedisPart, ResolvedRedis, StartedRedis, RedisPl
       .start();
   },
   compose: { images: /(^|\/)redis(:|@|$)/, from: redisFromCompose },
-  runningContainer: async (c, container, ctx) => {
+  startedInContainer: async (c, container, ctx) => {
     const url = `redis://${container.getHost()}:${container.getMappedPort(c.port)}`;
     return {
       part: { kind: 'redis', name: c.part, flushAll: () => flushRedis(url), command: (args) => redisCommand(url, args) },

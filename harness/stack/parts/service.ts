@@ -7,7 +7,7 @@ import { waitUntil } from '../../core/ports.ts';
 import { holderPath } from '../../core/tools.ts';
 import { alias, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, serviceBuild, type ServiceBuild } from '../containers/base.ts';
 import { containerProbe, describeHealth, expandHealth, healthSchema, httpAnswer, resolveHealth, type Health, type HealthOption } from '../health.ts';
-import { pm2Ecosystem, startService, type StartedService } from '../service.ts';
+import { pm2Ecosystem, startService, type StartedLocalService } from '../service.ts';
 import {
   type ComposeContext,
   type ComposeService,
@@ -326,7 +326,7 @@ function serviceFromCompose(svc: ComposeService, ctx: ComposeContext): ServicePa
   };
 }
 
-export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService, ServicePlan> = {
+export const serviceKind: PartKind<ServicePart, ResolvedService, StartedLocalService, ServicePlan> = {
   kind: 'service',
   schema: z.strictObject({
     kind: z.literal('service'),
@@ -515,7 +515,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedService,
   },
   // Any image no other kind stands for, and every build: the image as it is, under the holder.
   compose: { from: serviceFromCompose },
-  runningContainer: async (c, _container, ctx) => {
+  startedInContainer: async (c, _container, ctx) => {
     const faults = serviceFaults(c, ctx.control);
     return {
       part: {

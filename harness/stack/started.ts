@@ -3,7 +3,7 @@ import type { StackError } from '../core/errors.ts';
 import type { ServerStateChange } from '../metrics/index.ts';
 import type { HttpFaultProxy } from './http-faults.ts';
 import type { ProxyCounters } from './haproxy.ts';
-import type { ActiveProxy, LinkTraffic } from './toxiproxy.ts';
+import type { StartedLinkProxy, LinkTraffic } from './toxiproxy.ts';
 
 /** The signals the kill fault sends (faults/kinds/kill.ts). */
 export type KillSignal = 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT';
@@ -12,11 +12,11 @@ export type KillSignal = 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT';
  * A started stack as the run, the faults and the checks use it, whichever backend started it
  * (local processes or containers). Each backend's own handle carries more (pids, containers).
  */
-export interface RunningStack {
+export interface StartedStack {
   readonly backend: 'local' | 'containers';
-  readonly parts: ReadonlyMap<string, RunningPart>;
+  readonly parts: ReadonlyMap<string, StartedPart>;
   /** One Toxiproxy proxy per link, by link name ('app→db'). */
-  readonly links: ReadonlyMap<string, ActiveProxy>;
+  readonly links: ReadonlyMap<string, StartedLinkProxy>;
   /** The HTTP fault proxy of each link an HTTP fault names, by link name. */
   readonly httpFaults: ReadonlyMap<string, HttpFaultProxy>;
   /** How long each part took to start, ms (Toxiproxy as 'toxiproxy'). */
@@ -53,7 +53,7 @@ export interface RunningStack {
   partRoots(): Promise<Map<string, number>>;
 }
 
-export interface RunningMariaDb {
+export interface StartedMariaDb {
   readonly kind: 'mariadb';
   readonly name: string;
   /** The account services use. */
@@ -62,7 +62,7 @@ export interface RunningMariaDb {
   adminConnection(): Promise<mysql.Connection>;
 }
 
-export interface RunningRedis {
+export interface StartedRedis {
   readonly kind: 'redis';
   readonly name: string;
   /** FLUSHALL, straight to the server (not through Toxiproxy). */
@@ -71,7 +71,7 @@ export interface RunningRedis {
   command(args: readonly string[]): Promise<unknown>;
 }
 
-export interface RunningService {
+export interface StartedService {
   readonly kind: 'service';
   readonly name: string;
   /** The service's own port, not through Toxiproxy or a gateway. */
@@ -80,7 +80,7 @@ export interface RunningService {
   restart(): Promise<void>;
 }
 
-export interface RunningGateway {
+export interface StartedGateway {
   readonly kind: 'gateway';
   readonly name: string;
   readonly url: string;
@@ -92,4 +92,4 @@ export interface RunningGateway {
   counters(): Promise<ProxyCounters[]>;
 }
 
-export type RunningPart = RunningMariaDb | RunningRedis | RunningService | RunningGateway;
+export type StartedPart = StartedMariaDb | StartedRedis | StartedService | StartedGateway;
