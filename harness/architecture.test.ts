@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -98,6 +98,20 @@ describe('one home per kind', () => {
     expect(names.filter((n) => !registered.has(mod[n]))).toEqual([]);
     // Each measure's metric is named by its kind, one measure per kind.
     expect(new Set(MEASURE_KINDS.map((k) => k.kind)).size).toBe(MEASURE_KINDS.length);
+  });
+  it('every fault kind, measure and part kind has its unit test beside it (<file>.test.ts)', () => {
+    const untested = [
+      ['harness/faults/kinds', 'Kind'],
+      ['harness/measures', 'Measure'],
+      ['harness/stack/parts', 'Kind'],
+    ].flatMap(([dir = '', suffix = '']) =>
+      readdirSync(path.join(ROOT, dir))
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .filter((f) => new RegExp(`^export const \\w+${suffix}\\b`, 'm').test(readFileSync(path.join(ROOT, dir, f), 'utf8')))
+        .filter((f) => !existsSync(path.join(ROOT, dir, f.replace(/\.ts$/, '.test.ts'))))
+        .map((f) => `${dir}/${f}`),
+    );
+    expect(untested).toEqual([]);
   });
   it('every stack part kind module is in PART_KINDS', async () => {
     const { PART_KINDS } = await import('./stack/parts/index.ts');
