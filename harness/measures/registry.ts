@@ -1,3 +1,4 @@
+import { avgMeasure } from './avg.ts';
 import { connectionsMeasure } from './connections.ts';
 import { countMeasure } from './count.ts';
 import { cacheMissRateMeasure, dbQueriesPerRequestMeasure, upstreamCallsPerRequestMeasure } from './counters.ts';
@@ -27,6 +28,7 @@ export const MEASURE_KINDS = [
   k6CountMeasure,
   percentileMeasure,
   maxMeasure,
+  avgMeasure,
   countMeasure,
   rateMeasure,
   recoveryMeasure,
