@@ -35,6 +35,7 @@ const LANE_B = [
   'tests/integration/own-project.test.ts',
   // The cpu fault on both backends.
   'tests/integration/resource-faults.test.ts',
+  'tests/integration/disk-full.test.ts',
 ];
 
 // One per checkout too: two suites on one machine (two clones) never share a lane's temp dir.

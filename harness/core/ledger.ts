@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sweepCgroups } from './cgroup.ts';
+import { sweepMounts } from './mount.ts';
 import { describeProcess, groupMembers, identify, processTree, stillAlive, type ProcessIdentity } from './procfs.ts';
 
 /** One folder per user: the records of every run on this machine. */
@@ -25,6 +26,8 @@ export interface LedgerRecord {
   ports: number[];
   /** cgroups the run made (a cpu fault's): absent in records written before them. */
   cgroups?: string[];
+  /** Sized filesystems the run mounted (a diskFull fault's part data): absent in records written before them. */
+  mounts?: string[];
 }
 
 /** A run's record: every add rewrites the file (atomically), so a kill at any moment leaves a whole record. */
@@ -58,6 +61,11 @@ export class RunLedger {
 
   addCgroup(dir: string): void {
     this.record.cgroups = [...(this.record.cgroups ?? []), dir];
+    this.write();
+  }
+
+  addMount(dir: string): void {
+    this.record.mounts = [...(this.record.mounts ?? []), dir];
     this.write();
   }
 
@@ -120,6 +128,8 @@ export async function sweepRecord(file: string): Promise<string[]> {
   while (stillAlive(targets).length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
   // The run's cgroups (each recorded before it was made), once their processes are gone.
   for (const d of await sweepCgroups(r.runId, r.cgroups ?? [])) removed.push(`cgroup ${d}`);
+  // Its mounts (each recorded before it was made), before its temp dirs, which they sit in.
+  for (const d of await sweepMounts(r.runId, r.mounts ?? [])) removed.push(`mount ${d}`);
   for (const d of r.dirs) {
     if (!d.startsWith(os.tmpdir())) continue; // only the run's own temp dirs, whatever the file says
     if (!existsSync(d)) continue;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isMounted } from './mount.ts';
 import { portFree } from './ports.ts';
 import { bornOfRun, describeProcess, listenersOf, processInfo, stillAlive, type ProcessIdentity, type ProcessInfo } from './procfs.ts';
 
@@ -15,9 +16,11 @@ export async function leftAfterTeardown(started: {
   ports: readonly number[];
   sinceTick: number;
   cgroups?: readonly string[];
+  mounts?: readonly string[];
 }): Promise<string[]> {
   const out = stillAlive(started.processes).map((p) => `still alive after teardown: ${describeProcess(p)}`);
   for (const d of started.cgroups ?? []) if (existsSync(d)) out.push(`cgroup ${d} still there after teardown`);
+  for (const d of started.mounts ?? []) if (isMounted(d)) out.push(`mount ${d} still there after teardown`);
   for (const { port, holders } of await portsHeldBy(started.ports, process.pid, started.sinceTick))
     out.push(`port ${port} still bound after teardown by ${holders.map(describeProcess).join('; ')}`);
   return out;

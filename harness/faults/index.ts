@@ -21,6 +21,11 @@ export function httpRuleOf(f: ResolvedFault): ReturnType<NonNullable<FaultKind<F
   return faultKind(f.type)?.httpRule?.(f);
 }
 
+/** The sized data filesystem a fault needs its part started with (diskFull), if any. */
+export function dataDiskOf(f: ResolvedFault): { part: string; bytes: number } | undefined {
+  return faultKind(f.type)?.dataDisk?.(f);
+}
+
 /** Applies a resolved fault through its kind; every failure is a FaultError naming the entry. */
 export async function applyFault(fault: ResolvedFault, stack: StartedStack, id: string, label: string): Promise<AppliedFault> {
   log(`apply ${label}`);

@@ -51,6 +51,8 @@ export interface FaultKind<Def extends { type: string }, Resolved extends { type
   /** The part it hits: the part it names, or the far end of its link. */
   partHit(fault: Resolved): string;
   apply(fault: Resolved, stack: StartedStack, id: string, label: string): Promise<AppliedFault>;
+  /** A fault that needs its part's data on a filesystem of its own size, given the part at start (diskFull). */
+  dataDisk?(fault: Resolved): { part: string; bytes: number };
   /** An HTTP fault: the rule its link's HTTP fault proxy is started with (off until apply). */
   httpRule?(fault: Resolved): { link: string; rule: HttpRule };
 }

@@ -8,6 +8,7 @@ export { flushCache, type FlushCacheFault } from './kinds/flush-cache.ts';
 export { freeze, type FreezeFault } from './kinds/freeze.ts';
 export { cpu, type CpuFault } from './kinds/cpu.ts';
 export { memory, type MemoryFault } from './kinds/memory.ts';
+export { diskFull, type DiskFullFault } from './kinds/disk-full.ts';
 export { httpAbort, type HttpAbortFault } from './kinds/http-abort.ts';
 export { httpDelay, type HttpDelayFault } from './kinds/http-delay.ts';
 export { httpError, type HttpErrorFault } from './kinds/http-error.ts';

@@ -1,6 +1,6 @@
 import { parseDurationMs } from '../core/duration.ts';
-import { FAULT_TYPES, faultKind, httpRuleOf, type FaultResolveContext } from '../faults/index.ts';
-import type { StackPart } from '../stack/index.ts';
+import { dataDiskOf, FAULT_TYPES, faultKind, httpRuleOf, type FaultResolveContext } from '../faults/index.ts';
+import type { ResolvedPart, StackPart } from '../stack/index.ts';
 import { pathOf, zodFix, type Problem } from './problems.ts';
 import { RESERVED_SCOPES } from './resolve-expect.ts';
 import type { ResolvedLink, ResolvedTimelineEntry } from './resolved.ts';
@@ -20,7 +20,7 @@ export function normaliseLink(text: string): { from: string; to: string } | unde
  */
 export function resolveTimeline(
   def: Pick<ScenarioInput, 'timeline'>,
-  stack: { rawStack: Readonly<Record<string, StackPart>>; names: readonly string[]; links: ResolvedLink[] },
+  stack: { rawStack: Readonly<Record<string, StackPart>>; names: readonly string[]; links: ResolvedLink[]; parts: ReadonlyMap<string, ResolvedPart> },
   load: { durationMs: number | undefined; duration: string | undefined },
   problems: Problem[],
 ): { timeline: ResolvedTimelineEntry[]; timelinePhases: Set<string> } {
@@ -32,6 +32,11 @@ export function resolveTimeline(
     const r = httpRuleOf(t.fault);
     const link = r && links.find((l) => l.name === r.link);
     if (r && link) link.http = [...link.http, r.rule];
+    // A part a diskFull fault fills gets its data filesystem of that size at start (the largest asked).
+    const disk = dataDiskOf(t.fault);
+    // (The kind's resolve admits only parts of a kind with a data folder: mariadb.)
+    const part = disk && (stack.parts.get(disk.part) as (ResolvedPart & { dataDiskBytes?: number }) | undefined);
+    if (disk && part) part.dataDiskBytes = Math.max(part.dataDiskBytes ?? 0, disk.bytes);
   }
   // Each entry's own phase.
   const entryPhases = phaseNames(def.timeline);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ScenarioError } from '../core/errors.ts';
 import {
   at,
+  diskFull,
   down,
   flushCache,
   freeze,
@@ -230,6 +231,18 @@ describe('resolveScenario', () => {
       [{ type: 'freeze', part: 'db' }, 1000],
       [{ type: 'restart', part: 'app' }, 0],
     ]);
+  });
+
+  it('a diskFull fault gives its part a data filesystem of its size at start (the largest when two ask); other parts none', () => {
+    const def = {
+      ...good(),
+      load: { ...good().load, duration: '60s' },
+      timeline: [at('5s', diskFull({ part: 'db' }), { for: '2s' }), at('10s', diskFull({ part: 'db', size: '512MB' }), { for: '2s' })],
+    };
+    const r = resolveScenario('demo.ts', def, { cwd });
+    expect(r.parts.map((p) => [p.name, 'dataDiskBytes' in p ? p.dataDiskBytes : undefined])).toEqual(
+      r.parts.map((p) => [p.name, p.name === 'db' ? 512e6 : undefined]),
+    );
   });
 
   it('an HTTP fault puts its rule on its link, numbered by its entry; other links carry none', () => {

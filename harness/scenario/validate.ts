@@ -58,7 +58,7 @@ export function resolveScenario(file: string, loaded: unknown, opts: ResolveOpti
   const L = def.load;
   const load = resolveLoad(L, { rawStack, names }, paths, opts.allowHosts ?? [], problems);
   const { requestTimeoutMs, durationMs, rate, arrivals, targetUrl, scriptPath, preAllocatedVUs, maxVUs } = load;
-  const { timeline, timelinePhases } = resolveTimeline(def, { rawStack, names, links }, { durationMs, duration: L.duration }, problems);
+  const { timeline, timelinePhases } = resolveTimeline(def, { rawStack, names, links, parts }, { durationMs, duration: L.duration }, problems);
   const warmUpMs = resolveWarmUp(L, durationMs, timeline, problems);
   const shed = resolveShed(L.shed, {
     timeline,

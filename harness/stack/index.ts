@@ -4,6 +4,7 @@ import { debug } from '../core/log.ts';
 import type { ManagedProcess } from '../core/process.ts';
 import { processTree, servingPid } from '../core/procfs.ts';
 import { cgroupProblem, limitCpu, limitMemory, type Controller } from '../core/cgroup.ts';
+import { fillDisk } from '../core/mount.ts';
 import type { ResolvedLink } from './link.ts';
 import { startHttpFaultProxy, type StartedHttpFaultProxy } from './http-faults.ts';
 import { partKind, type ResolvedPart, type StartedLocalStackPart } from './parts/index.ts';
@@ -257,6 +258,13 @@ function localStackHandle(stack: {
       };
     },
     ...resourceLimits(partProcess, res),
+    fillDisk: async (name) => {
+      const dir = started.get(name)?.dataDisk;
+      if (!dir) throw new StackError(`${name} has no data disk of its own`, `part ${name}`, 'this is a bug: a diskFull fault gives its part one at start');
+      const filled = await fillDisk(dir);
+      log(`${name}: ${dir} full (${filled.bytes} bytes written)`);
+      return filled.heal;
+    },
     onUnexpectedExit: (except, callback) => {
       let told = false;
       for (const proc of processes()) {

@@ -7,6 +7,7 @@ import mysql from 'mysql2/promise';
 import { StackStartError } from '../core/errors.ts';
 import { debug } from '../core/log.ts';
 import { ManagedProcess } from '../core/process.ts';
+import { mountSized } from '../core/mount.ts';
 import { freePort, waitUntil } from '../core/ports.ts';
 import { mariadbServerFlags } from './containers/base.ts';
 import { partDir, track, type RunResources, type StartedLocalPart } from './resources.ts';
@@ -17,6 +18,8 @@ const run = promisify(execFile);
 export interface MariaDbOptions {
   name: string;
   database: string;
+  /** Its datadir on a tmpfs of this many bytes (a diskFull fault's part): filled at the fault, emptied at heal. */
+  dataDiskBytes?: number;
   schemaPath?: string;
   seedPath?: string;
   startupTimeoutMs?: number;
@@ -64,6 +67,17 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
   // 'mysql.tmp_user_sys'" from one of two datadirs initialised at once.
   const tmpDir = path.join(dir, 'tmp');
   mkdirSync(tmpDir, { mode: 0o700 });
+  // A diskFull fault's part: its datadir on a filesystem of its own size, mounted before anything is
+  // written there and unmounted after the server stops (the cleanup list releases in reverse).
+  let dataDisk: string | undefined;
+  if (opts.dataDiskBytes !== undefined) {
+    const disk = await mountSized(`${res.runId}-${opts.name}`, datadir, opts.dataDiskBytes, (d) => {
+      res.ledger?.addMount(d);
+      if (res.started) res.started.mounts = [...(res.started.mounts ?? []), d];
+    });
+    res.cleanup.add(`${opts.name} data disk (tmpfs at ${datadir})`, () => disk.stop());
+    dataDisk = datadir;
+  }
   const port = await freePort();
   const installDb = findBinary('mariadb-install-db');
   const mariadbd = findBinary('mariadbd');
@@ -155,6 +169,7 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
     user,
     password,
     version,
+    dataDisk,
     get pid() {
       return proc.pid;
     },

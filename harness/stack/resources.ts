@@ -30,6 +30,8 @@ export interface StartedRecord {
   sinceTick: number;
   /** cgroups a fault made (cpu): after teardown none may be left. */
   cgroups?: string[];
+  /** Sized filesystems mounted for a part's data (diskFull): after teardown none may be left. */
+  mounts?: string[];
 }
 
 export function track(res: RunResources, what: { pid?: number | undefined; port?: number }): void {
@@ -61,6 +63,8 @@ export function partDir(res: RunResources, part: string): string {
 /** Every started stack part: stop() is idempotent and also what `await using` calls. */
 export interface StartedLocalPart {
   readonly name: string;
+  /** Its data's own sized filesystem (a diskFull fault's part), where one was mounted. */
+  readonly dataDisk?: string | undefined;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -40,6 +40,11 @@ export interface StartedStack {
   /** The part's processes together may hold at most `bytes` of memory (beyond it the OOM killer acts) until the returned heal lifts the limit. */
   limitMemory(part: string, bytes: number): Promise<() => Promise<void>>;
   /**
+   * Fills the part's data filesystem (its own sized one, which a diskFull fault gives it at start)
+   * to the last byte, until the returned heal empties it again.
+   */
+  fillDisk(part: string): Promise<() => Promise<void>>;
+  /**
    * Calls back once, with the part and its last log lines, when a part stops without the harness
    * asking; parts in `except` (those the timeline attacks) may stop.
    */

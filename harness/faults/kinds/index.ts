@@ -3,6 +3,7 @@ import { bandwidthKind } from './bandwidth.ts';
 import { clientPauseKind } from './client-pause.ts';
 import { connectionFloodKind } from './connection-flood.ts';
 import { cpuKind } from './cpu.ts';
+import { diskFullKind } from './disk-full.ts';
 import { memoryKind } from './memory.ts';
 import { evictKind } from './evict.ts';
 import { expireKind } from './expire.ts';
@@ -52,6 +53,7 @@ export const FAULT_KINDS = [
   freezeKind,
   cpuKind,
   memoryKind,
+  diskFullKind,
   restartKind,
   requestKind,
   flushCacheKind,

@@ -127,6 +127,10 @@ export function recordingStack(o: { redisReply?: (args: readonly string[]) => un
       record(`${part}: frozen`);
       return async () => record(`${part}: thawed`);
     },
+    fillDisk: async (part) => {
+      record(`${part}: disk filled`);
+      return async () => record(`${part}: disk emptied`);
+    },
     limitCpu: limit('cpu'),
     limitMemory: limit('memory'),
     onUnexpectedExit: () => undefined,

@@ -1,4 +1,5 @@
 import { CFS_PERIOD_US, cfsQuotaUs } from '../../core/cgroup.ts';
+import { FILLER } from '../../core/mount.ts';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { getContainerRuntimeClient, ImageName, type StartedTestContainer } from 'testcontainers';
@@ -393,6 +394,27 @@ function stackHandle(h: HandleParts): StartedContainerStack {
       // whole memory is in effect none.
       const all = runtime.info.containerRuntime.memory;
       return async () => void (await docker.update({ Memory: all, MemorySwap: all }));
+    },
+    fillDisk: async (name) => {
+      const { container, plan: c } = partOf(name);
+      const dir = c.dataDisk?.target;
+      if (!dir) throw new StackError(`${name} has no data disk of its own`, `part ${name}`, 'this is a bug: a diskFull fault gives its part one at start');
+      // Zeros until the tmpfs refuses one byte more: cat ends with "No space left on device".
+      const file = `${dir}/${FILLER}`;
+      const filled = await container.exec(['sh', '-c', 'cat /dev/zero > "$1"; df -k "$2" | tail -1', 'fill', file, dir]);
+      if (!/No space left on device/.test(filled.output))
+        throw new StackError(
+          `could not fill ${name}'s ${dir}`,
+          `container ${container.getId().slice(0, 12)}: ${filled.output.trim()}`,
+          'read the output above',
+        );
+      log(`${name}: ${dir} full (${filled.output.trim().split('\n').pop() ?? ''})`);
+      let healed: Promise<void> | undefined;
+      return () =>
+        (healed ??= (async () => {
+          const r = await container.exec(['rm', '-f', file]);
+          if (r.exitCode !== 0) throw new StackError(`could not empty ${name}'s ${dir}`, r.output.trim(), 'read the output above');
+        })());
     },
     partRoots: async () => {
       const roots = await Promise.all(

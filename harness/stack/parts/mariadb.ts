@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { z } from 'zod';
+import { mountProblem } from '../../core/mount.ts';
 import { alias, mariadbServerFlags } from '../containers/base.ts';
 import { startMariaDb, type StartedLocalMariaDb } from '../mariadb.ts';
 import { type ComposeContext, type ComposeService, type ContainerPlanBase, envPrefix, hostPortEnv, mainProcessFaults, type PartKind } from './part.ts';
@@ -44,6 +45,8 @@ export interface ResolvedMariaDb {
   variables: Readonly<Record<string, string>>;
   account?: { user: string; password: string };
   rootPassword?: string;
+  /** Its data on a filesystem of this many bytes (a diskFull fault on it says so at resolve). */
+  dataDiskBytes?: number;
 }
 
 export const mariadb = (o: Omit<MariaDbPart, 'kind'> = {}): MariaDbPart => ({ kind: 'mariadb', ...o });
@@ -251,6 +254,16 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedLocalMar
     };
   },
   after: () => [],
+  // Its data on a sized filesystem of its own (a diskFull fault's part): locally a tmpfs the run mounts, as root.
+  cannotRunOn: (part, backend) => {
+    const problem = backend === 'local' && part.dataDiskBytes !== undefined ? mountProblem() : undefined;
+    return problem
+      ? {
+          message: `a diskFull fault on ${part.name} puts its datadir on a tmpfs of its own: ${problem}`,
+          fix: 'run brownout as root, or on --stack containers (a tmpfs in the container)',
+        }
+      : undefined;
+  },
   // How long a statement waits on a row lock before error 1205 (InnoDB's default 50 s), in seconds.
   waits: (part) => ({ kind: 'mariadb', name: part.name, lockWaitMs: Number(part.variables['innodb_lock_wait_timeout'] ?? 50) * 1000 }),
   dependencyEnv: (part, reach) => ({
@@ -269,6 +282,7 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedLocalMar
         ...(part.rootPassword ? { rootPassword: part.rootPassword } : {}),
         ...(part.schemaPath ? { schemaPath: part.schemaPath } : {}),
         ...(part.seedPath ? { seedPath: part.seedPath } : {}),
+        ...(part.dataDiskBytes ? { dataDiskBytes: part.dataDiskBytes } : {}),
       },
       ctx.res,
     ),
@@ -287,6 +301,7 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedLocalMar
     ...(part.account ? { password: part.account.password } : {}),
     ...(part.rootPassword ? { rootPassword: part.rootPassword } : {}),
     command: mariadbServerFlags(part),
+    ...(part.dataDiskBytes ? { dataDisk: { target: '/var/lib/mysql', bytes: part.dataDiskBytes } } : {}),
     // The image runs /docker-entrypoint-initdb.d/*.sql in name order on first start.
     initScripts: [
       ...(part.schemaPath ? [{ target: '/docker-entrypoint-initdb.d/01-schema.sql', content: readFileSync(part.schemaPath, 'utf8') }] : []),
@@ -306,6 +321,7 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedLocalMar
       })
       .withCommand(c.command)
       .withCopyContentToContainer(c.initScripts)
+      .withTmpFs(c.dataDisk ? { [c.dataDisk.target]: `rw,size=${c.dataDisk.bytes}` } : {})
       .withExposedPorts(c.port)
       .withWaitStrategy(Wait.forListeningPorts())
       .withStartupTimeout(120_000)

@@ -78,6 +78,8 @@ export interface ContainerPlanBase {
    * service under the holder): the run reads it as the part's exit.
    */
   exitMarker?: string;
+  /** Its data on a tmpfs of a fixed size (a diskFull fault's part): where in the container, how big. */
+  dataDisk?: { target: string; bytes: number };
 }
 
 /**
