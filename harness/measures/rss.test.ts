@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../metrics/index.ts';
 import { parseExpectation, type Expectation } from './expectation.ts';
 import { judge } from './judge.ts';
-import { rssMaxMeasure, slopePerMinute, type PartSample } from './rss.ts';
+import { growthOf, rssMaxMeasure, slopePerMinute, type PartSample } from './rss.ts';
 
 const exp = (text: string): Expectation => {
   const r = parseExpectation(text);
@@ -108,5 +108,28 @@ describe('a part’s memory as a figure: max(rss) and growth(rss)', () => {
         { t: 60_000, mb: 20 },
       ]),
     ).toBeCloseTo(10, 9);
+  });
+
+  it('growth is per life of the part: a leak killed mid-phase reads as the leak, not as the fall (a container’s holder left at a few MB)', () => {
+    // 100 → 300 MB over 20 s (600 MB/min), killed; the holder at 2 MB for the next 20 s.
+    const points = [
+      ...Array.from({ length: 41 }, (_, i) => ({ t: i * 500, mb: 100 + i * 5 })),
+      ...Array.from({ length: 40 }, (_, i) => ({ t: 20_500 + i * 500, mb: 2 })),
+    ];
+    expect(slopePerMinute(points)).toBeLessThan(0);
+    expect(growthOf(points)).toBeCloseTo(600, 6);
+    // A process restarted by its supervisor: each life's growth, the fastest of them.
+    const sawtooth = [0, 1, 2].flatMap((life) => Array.from({ length: 10 }, (_, i) => ({ t: life * 5000 + i * 500, mb: life === 1 ? 60 + i : 60 + i * 10 })));
+    expect(growthOf(sawtooth)).toBeCloseTo(1200, 6);
+    // Flat with the churn of a garbage collector: no life is cut, the growth is the phase's.
+    const churn = Array.from({ length: 20 }, (_, i) => ({ t: i * 500, mb: i % 3 === 0 ? 150 : 120 }));
+    expect(growthOf(churn)).toBeCloseTo(slopePerMinute(churn), 9);
+    // Too short a life is no growth.
+    expect(
+      growthOf([
+        { t: 0, mb: 10 },
+        { t: 400, mb: 11 },
+      ]),
+    ).toBeUndefined();
   });
 });

@@ -9,8 +9,8 @@ export interface PartSample {
 
 /**
  * `max(rss){part:app} < 300MB`: the most the part held in the phase. `growth(rss){part:app} < 5MB/min`:
- * how fast it grew over the phase (the least-squares slope of its readings), so a leak is a figure,
- * not a feeling. MB are 10⁶ bytes; a plain number is MB (MB per minute).
+ * how fast it grew over the phase (the least-squares slope of its readings, per life of its
+ * processes: growthOf), so a leak is a figure, not a feeling. MB are 10⁶ bytes; a plain number is MB (MB per minute).
  */
 export interface RssMetric {
   kind: 'rss-max' | 'rss-growth';
@@ -34,9 +34,24 @@ function partReadings(
 /** The part's readings in the phase (after the warm-up). */
 const readings = (e: Expectation<RssMetric>, ctx: PhaseContext) => partReadings(ctx.run.rss, e.tags['part'] ?? '', ctx.fromMs, ctx.within);
 
-/** A growth needs a span: three readings over a second at the least. */
-const growthOf = (r: readonly { t: number; mb: number }[]): number | undefined =>
-  r.length >= 3 && (r.at(-1)?.t ?? 0) - (r[0]?.t ?? 0) >= 1000 ? slopePerMinute(r) : undefined;
+/**
+ * How fast the part grew while it lived: its readings cut into lives where one falls under half the
+ * one before (its process killed or restarted: a container's holder, a supervisor, or a new process
+ * left), each life's least-squares slope, the fastest of them. A life needs a span: three readings
+ * over a second at the least. Over a kill the phase's single slope would mix the leak with the
+ * fall (a leaking service killed mid-phase read as shrinking); per life it reads as what it is.
+ */
+export function growthOf(r: readonly { t: number; mb: number }[]): number | undefined {
+  const lives: { t: number; mb: number }[][] = [];
+  for (const p of r) {
+    const life = lives.at(-1);
+    const last = life?.at(-1);
+    if (life && last && p.mb >= last.mb / 2) life.push(p);
+    else lives.push([p]);
+  }
+  const slopes = lives.filter((l) => l.length >= 3 && (l.at(-1)?.t ?? 0) - (l[0]?.t ?? 0) >= 1000).map(slopePerMinute);
+  return slopes.length ? Math.max(...slopes) : undefined;
+}
 
 /** Least-squares slope of mb over t, in MB per minute. */
 export function slopePerMinute(points: readonly { t: number; mb: number }[]): number {

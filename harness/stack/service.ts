@@ -21,6 +21,8 @@ export interface ServiceOptions {
   port?: number;
   /** Run under pm2-runtime, which restarts the command when it dies. */
   supervisor?: 'pm2';
+  /** PM2's max_memory_restart in bytes (under pm2 only). */
+  maxMemoryRestartBytes?: number;
   /** Where the command (and setup) runs. Default: the harness's working directory. */
   cwd?: string;
   /** Run once before the command, same folder and environment; its lines are shown as they come. */
@@ -33,7 +35,17 @@ const require = createRequire(import.meta.url);
  * PM2's ecosystem for a service, on either backend: the command as a binary (interpreter none; `node`
  * as the given node binary), restarted at once when it dies, in `cwd`.
  */
-export function pm2Ecosystem(o: { name: string; command: readonly string[]; cwd: string; node: string; env?: Record<string, string> }): string {
+/** PM2's own settings brownout runs it with: its worker (max_memory_restart's check) every second, not every 30 s, for scaled-down scenarios. */
+export const PM2_DAEMON_ENV = { PM2_WORKER_INTERVAL: '1000' } as const;
+
+export function pm2Ecosystem(o: {
+  name: string;
+  command: readonly string[];
+  cwd: string;
+  node: string;
+  env?: Record<string, string>;
+  maxMemoryRestartBytes?: number;
+}): string {
   const [program = '', ...args] = o.command;
   const app = {
     name: o.name,
@@ -45,6 +57,7 @@ export function pm2Ecosystem(o: { name: string; command: readonly string[]; cwd:
     restart_delay: 0,
     min_uptime: 200,
     max_restarts: 1000,
+    ...(o.maxMemoryRestartBytes ? { max_memory_restart: o.maxMemoryRestartBytes } : {}),
     ...(o.env ? { env: o.env } : {}),
   };
   return JSON.stringify({ apps: [app] }, null, 2);
@@ -60,12 +73,15 @@ function underPm2(
   env: Record<string, string>,
   dir: string,
   cwd: string,
+  maxMemoryRestartBytes: number | undefined,
 ): { argv: string[]; env: Record<string, string> } {
   const ecosystem = path.join(dir, 'ecosystem.json');
   // It holds the service's whole environment: readable by this user only.
-  writeFileSync(ecosystem, pm2Ecosystem({ name, command, cwd, node: process.execPath, env }), { mode: 0o600 });
+  writeFileSync(ecosystem, pm2Ecosystem({ name, command, cwd, node: process.execPath, env, ...(maxMemoryRestartBytes ? { maxMemoryRestartBytes } : {}) }), {
+    mode: 0o600,
+  });
   const pm2Runtime = path.join(path.dirname(require.resolve('pm2/package.json')), 'bin', 'pm2-runtime');
-  return { argv: [process.execPath, pm2Runtime, 'start', ecosystem], env: { ...env, PM2_HOME: path.join(dir, 'pm2-home') } };
+  return { argv: [process.execPath, pm2Runtime, 'start', ecosystem], env: { ...env, ...PM2_DAEMON_ENV, PM2_HOME: path.join(dir, 'pm2-home') } };
 }
 
 export interface StartedLocalService extends StartedLocalPart {
@@ -94,7 +110,7 @@ export async function startService(opts: ServiceOptions, res: RunResources): Pro
   const env = Object.fromEntries(Object.entries(own).map(([k, v]) => [k, expandVars(v, own)]));
   const argv = opts.command.map((a) => expandVars(a, env));
   const health = expandHealth(opts.health, (a) => expandVars(a, env));
-  const run = opts.supervisor === 'pm2' ? underPm2(opts.name, argv, env, dir, opts.cwd ?? process.cwd()) : { argv, env };
+  const run = opts.supervisor === 'pm2' ? underPm2(opts.name, argv, env, dir, opts.cwd ?? process.cwd(), opts.maxMemoryRestartBytes) : { argv, env };
   const [command = '', ...args] = run.argv;
   // What an error names: the command the user wrote (under PM2 the process is pm2-runtime and a temporary ecosystem file).
   const shown = opts.supervisor === 'pm2' ? `${quotedCommand(argv)} (under pm2-runtime)` : quotedCommand(run.argv);

@@ -106,6 +106,28 @@ export function incidentTests(backend: Backend): void {
     });
   });
 
+  localOnly(`${backend}: memory-leak`, () => {
+    const FILE = 'scenarios/memory-leak.ts';
+    const app = (o: RunOutcome, phase: string) => o.result?.judgement.parts?.find((p) => p.phase === phase && p.part === 'app');
+    it('fixed: memory flat under the container’s limit (the leak fixed, PM2’s ceiling a safety net), every request answered', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      expect(figure(o, 'ceiling', 'rate(failed) < 0.5%')?.measured).toBe(0);
+      expect(app(o, 'ceiling')?.maxMb).toBeLessThan(240);
+    });
+    broken('broken: memory grows with every request until the OOM killer ends it mid-traffic, and nothing starts it again', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      // The leak as a figure: hundreds of MB a minute (256 KB a request, 40 requests a second).
+      expect(figure(o, 'ceiling', 'growth(rss){part:app} < 30MB/min')?.measured).toBeGreaterThan(200);
+      // Killed, and not started again: the gateway answers 502 from then on, to the end of the load.
+      expect(figure(o, 'ceiling', 'rate(failed) < 0.5%')?.measured).toBeGreaterThan(0.2);
+      const after = o.result?.judgement.phases.find((p) => p.phase === 'recovery')?.all;
+      expect(after?.statuses['502']).toBe(after?.count);
+    });
+  });
+
   describe(`${backend}: crash-recovery`, () => {
     const FILE = 'scenarios/crash-recovery.ts';
     it('fixed: PM2 restarts it within 3 s, availability >= 98% (its failures all in the restart), no leaked connections', async (ctx) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { once, type FaultKind } from '../kind.ts';
-import { parseBytes } from './memory.ts';
+import { parseBytes } from '../../core/bytes.ts';
 
 /**
  * A full disk under a part's data: from the fault's start every write that needs a new block fails

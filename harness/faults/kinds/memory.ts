@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseBytes } from '../../core/bytes.ts';
 import { once, type FaultKind } from '../kind.ts';
 
 /**
@@ -19,14 +20,7 @@ export type ResolvedMemory = { type: 'memory'; part: string; bytes: number };
 
 export const memory = (o: Omit<MemoryFault, 'type'>): MemoryFault => ({ type: 'memory', ...o });
 
-const UNITS: Record<string, number> = { KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
-
-/** '256MB' in bytes; undefined when it does not read as a size. */
-export function parseBytes(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMG]i?B)\s*$/i.exec(text);
-  const unit = m && UNITS[(m[2] ?? '').toUpperCase()];
-  return m && unit ? Math.round(Number(m[1]) * unit) : undefined;
-}
+export { parseBytes };
 
 export const memoryKind: FaultKind<MemoryFault, ResolvedMemory> = {
   type: 'memory',

@@ -68,3 +68,28 @@ describe('service part', () => {
     expect(plan.env).toMatchObject({ HOST: '0.0.0.0', DB_HOST: 'toxiproxy', DSN: 'mysql://toxiproxy:8000/app' });
   });
 });
+
+describe('service under PM2 with a memory ceiling', () => {
+  it("maxMemoryRestart is PM2's max_memory_restart in bytes, in the ecosystem PM2 runs, its worker checking every second", () => {
+    const { part, problems } = resolvePart(
+      serviceKind,
+      'app',
+      { kind: 'service', image: 'team/app:1', command: ['node', 'server.js'], supervisor: 'pm2', maxMemoryRestart: '150MB' },
+      stack,
+    );
+    expect(problems).toEqual([]);
+    if (!part) throw new Error('not resolved');
+    expect(part.maxMemoryRestartBytes).toBe(150e6);
+    const plan = planIn(serviceKind, part);
+    expect(JSON.parse(plan.files[0]?.content ?? '{}').apps[0]).toMatchObject({ max_memory_restart: 150e6, autorestart: true });
+    expect(plan.env['PM2_WORKER_INTERVAL']).toBe('1000');
+  });
+  it('refuses it without PM2, and a size it cannot read', () => {
+    expect(resolvePart(serviceKind, 'app', { kind: 'service', command: ['node', 'server.js'], maxMemoryRestart: '150MB' }, stack).problems).toEqual([
+      'stack.app.maxMemoryRestart: maxMemoryRestart is a setting of PM2, and the service does not run under it',
+    ]);
+    expect(
+      resolvePart(serviceKind, 'app', { kind: 'service', command: ['node', 'server.js'], supervisor: 'pm2', maxMemoryRestart: 'lots' }, stack).problems,
+    ).toEqual(["stack.app.maxMemoryRestart: 'lots' is not a memory size"]);
+  });
+});

@@ -7,7 +7,8 @@ import { waitUntil } from '../../core/ports.ts';
 import { holderPath } from '../../core/tools.ts';
 import { alias, HOLDER_EXIT_MARKER, HOLDER_RESTART_MARKER, serviceBuild, type ServiceBuild } from '../containers/base.ts';
 import { containerProbe, describeHealth, expandHealth, healthSchema, httpAnswer, resolveHealth, type Health, type HealthOption } from '../health.ts';
-import { pm2Ecosystem, startService, type StartedLocalService } from '../service.ts';
+import { PM2_DAEMON_ENV, pm2Ecosystem, startService, type StartedLocalService } from '../service.ts';
+import { parseBytes } from '../../core/bytes.ts';
 import {
   type ComposeContext,
   type ComposeService,
@@ -48,6 +49,12 @@ export interface ServicePart {
    * PM2_HOME inside the run's temp dir). Default: none, a bare process.
    */
   supervisor?: 'pm2';
+  /**
+   * With supervisor 'pm2': PM2's max_memory_restart, e.g. '150MB' — PM2 restarts the command once
+   * it holds more (a stop, SIGINT, then a start: a service that drains on SIGINT loses no request).
+   * brownout's PM2 checks every second (PM2_WORKER_INTERVAL=1000; PM2's own default is 30 s).
+   */
+  maxMemoryRestart?: string;
   /** The folder the command (and setup) runs in, relative to the scenario's folder. Default: the scenario's folder. */
   cwd?: string;
   /**
@@ -110,6 +117,8 @@ export interface ResolvedService {
   startupTimeoutMs: number;
   port?: number;
   supervisor?: 'pm2';
+  /** PM2's max_memory_restart in bytes (with supervisor 'pm2'). */
+  maxMemoryRestartBytes?: number;
   /** Absolute: the scenario's folder unless the scenario gives another. */
   cwd: string;
   setup?: { command: readonly string[]; timeoutMs: number };
@@ -252,6 +261,25 @@ function resolveImage(p: ServicePart, ctx: PartResolveContext): Pick<ResolvedSer
 }
 
 /** What a service's container alone takes (args, tmpfs, mounts): mount sources must exist; args and command are one or the other. */
+/** PM2's max_memory_restart: a size, and only under PM2. */
+function resolveMaxMemoryRestart(p: ServicePart, ctx: PartResolveContext): Pick<ResolvedService, 'maxMemoryRestartBytes'> {
+  if (p.maxMemoryRestart === undefined) return {};
+  const bytes = parseBytes(p.maxMemoryRestart);
+  if (bytes === undefined) {
+    ctx.problem('maxMemoryRestart', `'${p.maxMemoryRestart}' is not a memory size`, "write e.g. '150MB' or '1GB'");
+    return {};
+  }
+  if (p.supervisor !== 'pm2') {
+    ctx.problem(
+      'maxMemoryRestart',
+      'maxMemoryRestart is a setting of PM2, and the service does not run under it',
+      "add supervisor: 'pm2', or drop maxMemoryRestart",
+    );
+    return {};
+  }
+  return { maxMemoryRestartBytes: bytes };
+}
+
 function resolveContainerOnly(p: ServicePart, ctx: PartResolveContext): Pick<ResolvedService, 'args' | 'tmpfs' | 'mounts'> {
   if (p.args && p.command)
     ctx.problem('args', 'both command and args are given', "give command (the whole argv) or args (the image's ENTRYPOINT kept, its CMD replaced)");
@@ -337,6 +365,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedLocalSer
     startupTimeout: duration.optional(),
     port: z.number().int().min(1).max(65535).optional(),
     supervisor: z.literal('pm2').optional(),
+    maxMemoryRestart: z.string().optional(),
     cwd: z.string().min(1).optional(),
     setup: z.array(z.string().min(1)).min(1).optional(),
     setupTimeout: duration.optional(),
@@ -399,6 +428,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedLocalSer
       cwd: ctx.dir('cwd', p.cwd),
       ...(p.port ? { port: p.port } : {}),
       ...(p.supervisor ? { supervisor: p.supervisor } : {}),
+      ...resolveMaxMemoryRestart(p, ctx),
       ...(p.setup ? { setup: { command: p.setup, timeoutMs: setupTimeoutMs ?? SERVICE_DEFAULTS.setupTimeoutMs } } : {}),
       ...(p.hostnames ? { hostnames: p.hostnames } : {}),
       ...resolveContainerOnly(p, ctx),
@@ -422,6 +452,7 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedLocalSer
         ...(part.setup ? { setup: part.setup } : {}),
         ...(part.port ? { port: part.port } : {}),
         ...(part.supervisor ? { supervisor: part.supervisor } : {}),
+        ...(part.maxMemoryRestartBytes ? { maxMemoryRestartBytes: part.maxMemoryRestartBytes } : {}),
       },
       ctx.res,
     ),
@@ -442,9 +473,19 @@ export const serviceKind: PartKind<ServicePart, ResolvedService, StartedLocalSer
     // dies), run by the pm2-runtime of the image's npm packages in /app (node at /usr/local/bin).
     const ecosystem =
       pm2 && argv
-        ? { target: '/app/ecosystem.json', content: pm2Ecosystem({ name: part.name, command: argv, cwd: part.workdir ?? '/app', node: '/usr/local/bin/node' }) }
+        ? {
+            target: '/app/ecosystem.json',
+            content: pm2Ecosystem({
+              name: part.name,
+              command: argv,
+              cwd: part.workdir ?? '/app',
+              node: '/usr/local/bin/node',
+              ...(part.maxMemoryRestartBytes ? { maxMemoryRestartBytes: part.maxMemoryRestartBytes } : {}),
+            }),
+          }
         : undefined;
     const command = ecosystem ? ['/app/node_modules/.bin/pm2-runtime', 'start', ecosystem.target] : argv;
+    if (ecosystem) Object.assign(env, PM2_DAEMON_ENV);
     const needsNode = 'build' in run && /\$\{?NODE_IMAGE\b/.test(readFileSync(run.build.file, 'utf8'));
     return {
       kind: 'service',
