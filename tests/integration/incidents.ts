@@ -128,6 +128,26 @@ export function incidentTests(backend: Backend): void {
     });
   });
 
+  localOnly(`${backend}: disk-full`, () => {
+    const FILE = 'scenarios/disk-full.ts';
+    const writes = (o: RunOutcome) => o.result?.judgement.phases.find((p) => p.phase === 'disk-full')?.byName['write'];
+    it('fixed: a write the full disk refuses is answered 503 at once, the reads go on, writes succeed again after the heal', async (ctx) => {
+      const o = await run(ctx, FILE, 'fixed');
+      expect(failedOf(o)).toEqual([]);
+      expect(o.exitCode).toBe(0);
+      // MariaDB's refusal reached the client as an honest 503, for nearly every write while the disk was full.
+      expect((writes(o)?.statuses['503'] ?? 0) / (writes(o)?.count ?? 1)).toBeGreaterThan(0.8);
+      expect(o.result?.judgement.phases.find((p) => p.phase === 'recovery')?.all.statuses['201']).toBeGreaterThan(100);
+    });
+    broken('broken: every write retried until the gateway gives up (504 after 3 s)', async (ctx) => {
+      const o = await run(ctx, FILE, 'broken');
+      expect(o.exitCode).toBe(1);
+      expect(figure(o, 'disk-full', 'p95{name:write} < 500ms')?.measured).toBeGreaterThanOrEqual(2900);
+      expect((writes(o)?.statuses['504'] ?? 0) / (writes(o)?.count ?? 1)).toBeGreaterThan(0.5);
+      expect(figure(o, 'disk-full', 'rate(2xx){name:read} == 100%')?.passed).toBe(true);
+    });
+  });
+
   describe(`${backend}: crash-recovery`, () => {
     const FILE = 'scenarios/crash-recovery.ts';
     it('fixed: PM2 restarts it within 3 s, availability >= 98% (its failures all in the restart), no leaked connections', async (ctx) => {
