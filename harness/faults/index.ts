@@ -21,6 +21,18 @@ export function httpRuleOf(f: ResolvedFault): ReturnType<NonNullable<FaultKind<F
   return faultKind(f.type)?.httpRule?.(f);
 }
 
+/** The first timeline entry whose fault cannot be applied on `backend` here (its kind says why): a problem of timeline[i].fault. */
+export function faultBackendProblem(
+  timeline: readonly { index: number; fault: ResolvedFault }[],
+  backend: 'local' | 'containers',
+): { field: string; message: string; fix: string } | undefined {
+  for (const t of timeline) {
+    const why = faultKind(t.fault.type)?.cannotApplyOn?.(t.fault, backend);
+    if (why) return { field: `timeline[${t.index}].fault`, ...why };
+  }
+  return undefined;
+}
+
 /** The sized data filesystem a fault needs its part started with (diskFull), if any. */
 export function dataDiskOf(f: ResolvedFault): { part: string; bytes: number } | undefined {
   return faultKind(f.type)?.dataDisk?.(f);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cgroupProblem, type Controller } from '../core/cgroup.ts';
 import { FaultError } from '../core/errors.ts';
 import type { StartedLinkProxy, AppliedToxic, HttpRule, StartedStack, ToxicSpec } from '../stack/index.ts';
 
@@ -51,10 +52,23 @@ export interface FaultKind<Def extends { type: string }, Resolved extends { type
   /** The part it hits: the part it names, or the far end of its link. */
   partHit(fault: Resolved): string;
   apply(fault: Resolved, stack: StartedStack, id: string, label: string): Promise<AppliedFault>;
+  /** Why it cannot be applied on a backend here (no cgroup v1 controller, not root), said before anything starts. */
+  cannotApplyOn?(fault: Resolved, backend: 'local' | 'containers'): { message: string; fix: string } | undefined;
   /** A fault that needs its part's data on a filesystem of its own size, given the part at start (diskFull). */
   dataDisk?(fault: Resolved): { part: string; bytes: number };
   /** An HTTP fault: the rule its link's HTTP fault proxy is started with (off until apply). */
   httpRule?(fault: Resolved): { link: string; rule: HttpRule };
+}
+
+/** A resource fault's cgroup v1 controller missing here, on the local backend: why, and the containers backend instead. */
+export function cgroupCannot(controller: Controller, backend: 'local' | 'containers', root?: string): { message: string; fix: string } | undefined {
+  const problem = backend === 'local' ? cgroupProblem(controller, root) : undefined;
+  return problem
+    ? {
+        message: `a ${controller} fault needs cgroup v1's ${controller} controller on the local backend: ${problem}`,
+        fix: `run on a machine with cgroup v1's ${controller} controller, as root, or on --stack containers (the container's own limit)`,
+      }
+    : undefined;
 }
 
 /** heal() that runs once, whoever calls it how often. */

@@ -1,7 +1,7 @@
 import { HarnessError, LoadError, ScenarioError } from '../core/errors.ts';
 import type { Secrets } from '../core/secrets.ts';
 import type { RunLedger } from '../core/ledger.ts';
-import { faultKind, partHit } from '../faults/index.ts';
+import { faultBackendProblem, faultKind, partHit } from '../faults/index.ts';
 import { bundleLoadScript, K6_STOPPED, ResultTail, saturationFix, startK6, unseenTags, type K6Run, type LoadResults } from '../load/index.ts';
 import { describeAbort, judge, type AbortHit, type Judgement, type PartSample, type WriteCheck } from '../measures/index.ts';
 import {
@@ -55,7 +55,7 @@ export async function prepareRun(
     return asError(e);
   }
   // A part its backend cannot run (a service with only an image, locally): said before anything starts.
-  const cannot = backendProblem(sc.parts, opts.backend ?? 'local');
+  const cannot = backendProblem(sc.parts, opts.backend ?? 'local') ?? faultBackendProblem(sc.timeline, opts.backend ?? 'local');
   if (cannot) return { error: new ScenarioError(opts.scenarioFile, [cannot]) };
   secrets.addEnv(sc.load.env);
   for (const p of sc.parts) if (p.kind === 'service') secrets.addEnv(p.env);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { once, type FaultKind } from '../kind.ts';
+import { cgroupCannot, once, type FaultKind } from '../kind.ts';
 
 /**
  * A part starved of CPU: its processes together get at most `cores` CPUs for the fault's span (a
@@ -27,5 +27,6 @@ export const cpuKind: FaultKind<CpuFault, ResolvedCpu> = {
   resolve: (f, ctx) => ({ type: 'cpu', part: ctx.part('part', f.part, ['service', 'gateway', 'mariadb', 'redis']), cores: f.cores }),
   label: (_d, f) => `cpu ${f.part} at most ${f.cores} cores`,
   partHit: (f) => f.part,
+  cannotApplyOn: (_f, backend) => cgroupCannot('cpu', backend),
   apply: async (f, stack, _id, label) => ({ label, heal: once(await stack.limitCpu(f.part, f.cores)) }),
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mountProblem } from '../../core/mount.ts';
 import { once, type FaultKind } from '../kind.ts';
 import { parseBytes } from '../../core/bytes.ts';
 
@@ -44,5 +45,15 @@ export const diskFullKind: FaultKind<DiskFullFault, ResolvedDiskFull> = {
   label: (_d, f) => `diskFull ${f.part}`,
   partHit: (f) => f.part,
   dataDisk: (f) => ({ part: f.part, bytes: f.bytes }),
+  // Locally the run mounts a tmpfs over the part's datadir: root only.
+  cannotApplyOn: (f, backend) => {
+    const problem = backend === 'local' ? mountProblem() : undefined;
+    return problem
+      ? {
+          message: `diskFull on ${f.part} puts its datadir on a tmpfs of its own: ${problem}`,
+          fix: 'run brownout as root, or on --stack containers (a tmpfs in the container)',
+        }
+      : undefined;
+  },
   apply: async (f, stack, _id, label) => ({ label, heal: once(await stack.fillDisk(f.part)) }),
 };

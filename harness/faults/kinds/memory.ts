@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseBytes } from '../../core/bytes.ts';
-import { once, type FaultKind } from '../kind.ts';
+import { cgroupCannot, once, type FaultKind } from '../kind.ts';
 
 /**
  * A memory ceiling on a part for the fault's span: its processes together may hold at most `limit`;
@@ -36,5 +36,6 @@ export const memoryKind: FaultKind<MemoryFault, ResolvedMemory> = {
   },
   label: (d, f) => `memory ${f.part} at most ${d.limit}`,
   partHit: (f) => f.part,
+  cannotApplyOn: (_f, backend) => cgroupCannot('memory', backend),
   apply: async (f, stack, _id, label) => ({ label, heal: once(await stack.limitMemory(f.part, f.bytes)) }),
 };

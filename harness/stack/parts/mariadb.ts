@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { z } from 'zod';
-import { mountProblem } from '../../core/mount.ts';
 import { alias, mariadbServerFlags } from '../containers/base.ts';
 import { startMariaDb, type StartedLocalMariaDb } from '../mariadb.ts';
 import { type ComposeContext, type ComposeService, type ContainerPlanBase, envPrefix, hostPortEnv, mainProcessFaults, type PartKind } from './part.ts';
@@ -254,16 +253,6 @@ export const mariadbKind: PartKind<MariaDbPart, ResolvedMariaDb, StartedLocalMar
     };
   },
   after: () => [],
-  // Its data on a sized filesystem of its own (a diskFull fault's part): locally a tmpfs the run mounts, as root.
-  cannotRunOn: (part, backend) => {
-    const problem = backend === 'local' && part.dataDiskBytes !== undefined ? mountProblem() : undefined;
-    return problem
-      ? {
-          message: `a diskFull fault on ${part.name} puts its datadir on a tmpfs of its own: ${problem}`,
-          fix: 'run brownout as root, or on --stack containers (a tmpfs in the container)',
-        }
-      : undefined;
-  },
   // How long a statement waits on a row lock before error 1205 (InnoDB's default 50 s), in seconds.
   waits: (part) => ({ kind: 'mariadb', name: part.name, lockWaitMs: Number(part.variables['innodb_lock_wait_timeout'] ?? 50) * 1000 }),
   dependencyEnv: (part, reach) => ({
