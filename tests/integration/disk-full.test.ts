@@ -1,17 +1,17 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
-import { RunLedger, sweepRecord } from '../../harness/core/ledger.ts';
+import { LEDGER_DIR, RunLedger, sweepRecord } from '../../harness/core/ledger.ts';
 import { diskSpace, isMounted, mountSized, mountsNow } from '../../harness/core/mount.ts';
 import { identify } from '../../harness/core/procfs.ts';
 import { applyFault } from '../../harness/faults/index.ts';
 import { stackPlan, startContainerStack, startStack, type ResolvedPart, type StartedStack } from '../../harness/stack/index.ts';
 import type { ResolvedMariaDb } from '../../harness/stack/parts/mariadb.ts';
-import { containerEngine, containersLeft, photoDbPart } from './helpers.ts';
+import { containerEngine, containersLeft, interruptedRun, photoDbPart } from './helpers.ts';
 
 /** The photo database with its data on a 200 MB filesystem of its own, as a diskFull fault on it makes it. */
 const dbOnItsOwnDisk = (): ResolvedPart => ({ ...(photoDbPart() as ResolvedMariaDb), dataDiskBytes: 200e6 });
@@ -111,4 +111,20 @@ describe('diskFull({ part }): the part’s data on a filesystem of its own, fill
     expect(existsSync(dir)).toBe(false);
     expect(existsSync(ledger.file)).toBe(false);
   }, 30_000);
+
+  it('SIGINT mid-fault: the run heals, unmounts, and leaves no mount and no record behind (exit 2)', async () => {
+    const reports = mkdtempSync(path.join(os.tmpdir(), 'brownout-disk-int-'));
+    const records = () => (existsSync(LEDGER_DIR) ? readdirSync(LEDGER_DIR).filter((f) => f.endsWith('.json')) : []);
+    const before = records();
+    try {
+      const { code, stderr } = await interruptedRun(['scenarios/disk-full.ts', '--mode', 'fixed', '--reports', reports], 'SIGINT', /apply diskFull db/);
+      expect(stderr).toContain('interrupted by SIGINT');
+      expect(stderr).not.toContain('could not clean up');
+      expect(code).toBe(2);
+      expect(brownoutMounts()).toEqual([]);
+      expect(records()).toEqual(before);
+    } finally {
+      rmSync(reports, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
