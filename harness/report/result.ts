@@ -26,8 +26,11 @@ export interface TimelineEvent {
    * request in flight at any moment from an apply's request to its heal's confirmation is the fault's.
    */
   requestedAtMs?: number;
-  /** gateway: a server's state changed in a gateway's backend (its health checks at work); abort: a stop condition held (abortWhen). */
-  kind: 'load-start' | 'apply' | 'heal' | 'gateway' | 'abort';
+  /**
+   * gateway: a server's state changed in a gateway's backend (its health checks at work); abort: a
+   * stop condition held (abortWhen); exit: a part the timeline attacks ended (a kill, the OOM killer).
+   */
+  kind: 'load-start' | 'apply' | 'heal' | 'gateway' | 'abort' | 'exit';
   label: string;
   /** Index in the scenario's timeline. */
   fault?: number;
@@ -59,6 +62,7 @@ export function eventText(e: TimelineEvent): string {
   if (e.kind === 'load-start') return 'load started';
   if (e.kind === 'gateway') return e.label;
   if (e.kind === 'abort') return `aborted: ${e.label}`;
+  if (e.kind === 'exit') return e.label;
   const took =
     e.requestedAtMs === undefined
       ? ''

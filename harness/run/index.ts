@@ -142,7 +142,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     if (opts.onLive) timers.push(startLive(opts.onLive, { sc, runners, events, timeline: tl, t0 }));
     // The stop conditions (abortWhen), judged on the requests as k6 writes them.
     using stopWhen = watchStopConditions(sc, runners, t0);
-    const aborted = await untilLoadEnds(sc, st, runners, tl, opts.signal, stopWhen);
+    const aborted = await untilLoadEnds(sc, st, runners, tl, opts.signal, stopWhen, { list: events, t0 });
     if (aborted) recordAbort(aborted, events, t0, progress);
     // An aborted load ended when its stop condition held: what ran is judged.
     const tEnd = aborted ? aborted.atMs : t0 + sc.load.durationMs;

@@ -143,6 +143,7 @@ export async function untilLoadEnds(
   timeline: StartedTimeline,
   signal: AbortSignal | undefined,
   stopWhen?: StartedAbortWatch,
+  events?: { list: TimelineEvent[]; t0: number },
 ): Promise<(AbortHit & { atMs: number }) | undefined> {
   // Removed once the load is over: a signal shared by many runs (soak, margin) must not gather one per run.
   let offAbort: () => void = () => undefined;
@@ -157,7 +158,12 @@ export async function untilLoadEnds(
   });
   aborted.catch(() => undefined);
   const attacked = new Set(sc.timeline.flatMap((t) => (faultKind(t.fault.type)?.hitsProcess ? [partHit(t.fault)] : [])));
-  const partDied = new Promise<never>((_, reject) => st.onUnexpectedExit(attacked, reject));
+  // An attacked part's end (a kill's, the OOM killer's under a memory fault) goes into the timeline.
+  const attackedExit = (part: string, how: string) => {
+    const atMs = Date.now();
+    events?.list.push({ atMs, offsetMs: atMs - events.t0, kind: 'exit', label: `${part} ${how}` });
+  };
+  const partDied = new Promise<never>((_, reject) => st.onUnexpectedExit(attacked, reject, attackedExit));
   partDied.catch(() => undefined);
   // A stop condition (abortWhen) that held ends the load now: k6 stops, the timeline heals.
   let hit: (AbortHit & { atMs: number }) | undefined;

@@ -265,10 +265,13 @@ function localStackHandle(stack: {
       log(`${name}: ${dir} full (${filled.bytes} bytes written)`);
       return filled.heal;
     },
-    onUnexpectedExit: (except, callback) => {
+    onUnexpectedExit: (except, callback, onAttackedExit) => {
       let told = false;
       for (const proc of processes()) {
-        if (except.has(proc.spec.name)) continue;
+        if (except.has(proc.spec.name)) {
+          void proc.exited.then(() => !proc.isStopping && onAttackedExit?.(proc.spec.name, proc.exitDescription));
+          continue;
+        }
         void proc.exited.then(() => {
           if (proc.isStopping || told) return;
           told = true;

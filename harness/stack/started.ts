@@ -46,9 +46,10 @@ export interface StartedStack {
   fillDisk(part: string): Promise<() => Promise<void>>;
   /**
    * Calls back once, with the part and its last log lines, when a part stops without the harness
-   * asking; parts in `except` (those the timeline attacks) may stop.
+   * asking; parts in `except` (those the timeline attacks) may stop: each such exit is told to
+   * `onAttackedExit` (the part, how it ended), for the run's timeline.
    */
-  onUnexpectedExit(except: ReadonlySet<string>, callback: (error: StackError) => void): void;
+  onUnexpectedExit(except: ReadonlySet<string>, callback: (error: StackError) => void, onAttackedExit?: (part: string, how: string) => void): void;
   /**
    * Host pids whose process trees are the stack's but not under the harness's own process (each
    * container's first process); none on the local backend, where every part is the harness's child.

@@ -125,6 +125,10 @@ export function incidentTests(backend: Backend): void {
       expect(figure(o, 'ceiling', 'rate(failed) < 0.5%')?.measured).toBeGreaterThan(0.2);
       const after = o.result?.judgement.phases.find((p) => p.phase === 'recovery')?.all;
       expect(after?.statuses['502']).toBe(after?.count);
+      // The kill is in the run's timeline, under the memory fault: the kernel's SIGKILL.
+      const exit = o.result?.timeline.find((e) => e.kind === 'exit');
+      expect(exit?.label).toBe('app killed by SIGKILL');
+      expect(exit?.offsetMs).toBeGreaterThan(2000);
     });
   });
 

@@ -428,7 +428,7 @@ function stackHandle(h: HandleParts): StartedContainerStack {
       const pids = await Promise.all(watched.map(async ([, c]) => (await runtime.container.inspect(runtime.container.getById(c.getId()))).State.Pid ?? 0));
       return pids.filter((pid) => pid > 0);
     },
-    onUnexpectedExit: (except, callback) => {
+    onUnexpectedExit: (except, callback, onAttackedExit) => {
       let told = false;
       const tell = (name: string, container: StartedTestContainer, message: string) => {
         if (h.isStopping() || told) return;
@@ -443,7 +443,16 @@ function stackHandle(h: HandleParts): StartedContainerStack {
       };
       // Toxiproxy too: without it every link is gone.
       for (const [name, container] of watched) {
-        if (except.has(name)) continue;
+        if (except.has(name)) {
+          // The timeline's own target: its end is recorded, not an error (a bare service's, as its holder tells it).
+          logs.onExit(name, (rest) => !h.isStopping() && onAttackedExit?.(name, rest.trim().replace(/^\((.*)\)$/, '$1')));
+          void runtime.container
+            .getById(container.getId())
+            .wait()
+            .then((r: { StatusCode?: number }) => !h.isStopping() && onAttackedExit?.(name, `its container exited (status ${r.StatusCode ?? '?'})`))
+            .catch((e: unknown) => log(`wait ${name}: ${(e as Error).message}`));
+          continue;
+        }
         // Docker's wait answers when the container stops (not on pause).
         void runtime.container
           .getById(container.getId())
