@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { cgroupProblem, type Controller } from '../core/cgroup.ts';
 import { FaultError } from '../core/errors.ts';
-import type { StartedLinkProxy, AppliedToxic, HttpRule, StartedStack, ToxicSpec } from '../stack/index.ts';
+import type { StartedLinkProxy, AppliedToxic, HttpRule, PartKindName, StartedStack, ToxicSpec } from '../stack/index.ts';
 
 /** The stack part kinds a fault can name. */
-export type PartKindName = 'mariadb' | 'redis' | 'service' | 'gateway';
+/** The stack part kinds a fault can name (the stack's own list). */
+export type { PartKindName } from '../stack/index.ts';
 
 /** An applied fault. heal() is idempotent: the timeline and the teardown may both call it. */
 export interface AppliedFault {
@@ -24,8 +25,8 @@ export interface FaultResolveContext {
   readonly entry: number;
   /** ms of a duration option, `fallback` when not given; a problem when it does not parse. */
   duration(key: string, text: string | undefined, fallback: number): number;
-  /** The part named in option `key`; a problem when it is not a part of one of `kinds`. */
-  part(key: string, name: string, kinds: readonly PartKindName[]): string;
+  /** The part named in option `key`; a problem when it is not a part of one of `kinds` ('any': a part of any kind). */
+  part(key: string, name: string, kinds: readonly PartKindName[] | 'any'): string;
   /** The entry's `for` in ms (0 for an instant fault): for a fault that must know its length up front. */
   readonly forMs: number;
 }

@@ -163,12 +163,15 @@ function faultContext(
       return ms ?? fallback;
     },
     part: (key, part, kinds) => {
-      const k = rawStack[part]?.kind;
-      if (!k || !kinds.includes(k))
+      const fits = (n: string) => {
+        const k = rawStack[n]?.kind;
+        return k !== undefined && (kinds === 'any' || kinds.includes(k));
+      };
+      if (!fits(part))
         problems.push({
           field: `${field}.fault.${key}`,
-          message: `'${part}' is not a ${kinds.join(' or ')} part of the stack`,
-          fix: `use one of ${names.filter((n) => kinds.some((k) => rawStack[n]?.kind === k)).join(', ') || '(none defined)'}`,
+          message: kinds === 'any' ? `'${part}' is not a part of the stack` : `'${part}' is not a ${kinds.join(' or ')} part of the stack`,
+          fix: `use one of ${names.filter(fits).join(', ') || '(none defined)'}`,
         });
       return part;
     },

@@ -432,7 +432,7 @@ describe('resolveScenario', () => {
       'kill a part that is not there',
       (d) => ({ ...d, timeline: [at('5s', kill({ part: 'cache' }))] }),
       'timeline[0].fault.part',
-      /not a service or gateway or mariadb/,
+      /'cache' is not a part of the stack/,
     ],
     [
       'an HTTP fault on a link to a database',

@@ -24,7 +24,7 @@ export const cpuKind: FaultKind<CpuFault, ResolvedCpu> = {
   instant: false,
   // Slower, not dead: a part starved of CPU that dies has died on its own.
   hitsProcess: false,
-  resolve: (f, ctx) => ({ type: 'cpu', part: ctx.part('part', f.part, ['service', 'gateway', 'mariadb', 'redis']), cores: f.cores }),
+  resolve: (f, ctx) => ({ type: 'cpu', part: ctx.part('part', f.part, 'any'), cores: f.cores }),
   label: (_d, f) => `cpu ${f.part} at most ${f.cores} cores`,
   partHit: (f) => f.part,
   cannotApplyOn: (_f, backend) => cgroupCannot('cpu', backend),

@@ -16,7 +16,7 @@ export const freezeKind: FaultKind<FreezeFault, ResolvedFreeze> = {
   schema: z.strictObject({ type: z.literal('freeze'), part: z.string() }),
   instant: false,
   hitsProcess: true,
-  resolve: (f, ctx) => ({ type: 'freeze', part: ctx.part('part', f.part, ['service', 'gateway', 'mariadb', 'redis']) }),
+  resolve: (f, ctx) => ({ type: 'freeze', part: ctx.part('part', f.part, 'any') }),
   label: (_d, f) => `freeze ${f.part}`,
   partHit: (f) => f.part,
   apply: async (f, stack, _id, label) => ({ label, heal: once(await stack.freeze(f.part)) }),

@@ -15,7 +15,7 @@ describe('kill', () => {
     expect((await applyAndHeal(killKind, fault)).applied).toEqual(['app: SIGTERM']);
     expect(resolveWith(killKind, { type: 'kill', part: 'app', signal: 'SIGHUP' as never }).problems[0]).toMatch(/^timeline\[0\]\.fault\.signal: /);
     expect(resolveWith(killKind, { type: 'kill', part: 'worker' }).problems).toEqual([
-      "timeline[0].fault.part: 'worker' is not a service or gateway or mariadb or redis part of the stack",
+      "timeline[0].fault.part: 'worker' is not a part of the stack",
     ]);
   });
 });

@@ -25,7 +25,7 @@ export const killKind: FaultKind<KillFault, ResolvedKill> = {
   }),
   instant: true,
   hitsProcess: true,
-  resolve: (f, ctx) => ({ type: 'kill', part: ctx.part('part', f.part, ['service', 'gateway', 'mariadb', 'redis']), signal: f.signal ?? 'SIGKILL' }),
+  resolve: (f, ctx) => ({ type: 'kill', part: ctx.part('part', f.part, 'any'), signal: f.signal ?? 'SIGKILL' }),
   label: (_d, f) => `kill ${f.part} (${f.signal})`,
   partHit: (f) => f.part,
   // What serves the part (see StartedStack.kill): the incident's crash, not the harness's stop.

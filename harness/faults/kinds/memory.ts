@@ -32,7 +32,7 @@ export const memoryKind: FaultKind<MemoryFault, ResolvedMemory> = {
     const bytes = parseBytes(f.limit);
     // Docker's own floor is 6 MB; below ~16 MB no runtime starts anyway.
     if (bytes === undefined || bytes < 16e6) ctx.problem('limit', `'${f.limit}' is not a memory size of 16MB or more`, "write e.g. '256MB', '1GB' or '512MiB'");
-    return { type: 'memory', part: ctx.part('part', f.part, ['service', 'gateway', 'mariadb', 'redis']), bytes: bytes ?? 0 };
+    return { type: 'memory', part: ctx.part('part', f.part, 'any'), bytes: bytes ?? 0 };
   },
   label: (d, f) => `memory ${f.part} at most ${d.limit}`,
   partHit: (f) => f.part,

@@ -48,7 +48,8 @@ export function resolveWith<D extends { type: string }, R extends { type: D['typ
     },
     part: (key, name, kinds) => {
       const k = TEST_PARTS[name];
-      if (!k || !kinds.includes(k)) problems.push(`${field(key)}: '${name}' is not a ${kinds.join(' or ')} part of the stack`);
+      if (!k || (kinds !== 'any' && !kinds.includes(k)))
+        problems.push(`${field(key)}: '${name}' is not a ${kinds === 'any' ? '' : `${kinds.join(' or ')} `}part of the stack`);
       return name;
     },
   };
