@@ -36,6 +36,7 @@ const LANE_B = [
   // The cpu fault on both backends.
   'tests/integration/resource-faults.test.ts',
   'tests/integration/disk-full.test.ts',
+  'tests/integration/memcached.test.ts',
 ];
 
 // One per checkout too: two suites on one machine (two clones) never share a lane's temp dir.

@@ -120,7 +120,7 @@ describe('one home per kind', () => {
     for (const f of readdirSync(path.join(ROOT, 'harness/stack/parts')).filter((x) => x.endsWith('.ts') && !x.endsWith('.test.ts')))
       Object.assign(mod, await import(`./stack/parts/${f}`));
     const names = kindsIn('harness/stack/parts', 'Kind');
-    expect(names.sort()).toEqual(['gatewayKind', 'mariadbKind', 'redisKind', 'serviceKind']);
+    expect(names.sort()).toEqual(['gatewayKind', 'mariadbKind', 'memcachedKind', 'redisKind', 'serviceKind']);
     expect(names.filter((n) => !registered.has(mod[n]))).toEqual([]);
   });
 });

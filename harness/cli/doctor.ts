@@ -47,6 +47,7 @@ export function checks(): Check[] {
     ['mariadb', 'mariadbd', ['--version']],
     ['haproxy', 'haproxy', ['-v']],
     ['redis', 'redis-server', ['--version']],
+    ['memcached', 'memcached', ['-V']],
   ] as const) {
     const p = debianBinary(bin);
     const v = p ? versionOf(p, [...args]) : undefined;

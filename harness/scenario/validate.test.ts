@@ -459,7 +459,12 @@ describe('resolveScenario', () => {
       /without spaces/,
     ],
     ['restart a database', (d) => ({ ...d, timeline: [at('5s', restart({ part: 'db' }))] }), 'timeline[0].fault.part', /not a service part/],
-    ['flushCache on a database', (d) => ({ ...d, timeline: [at('5s', flushCache({ part: 'db' }))] }), 'timeline[0].fault.part', /not a redis part/],
+    [
+      'flushCache on a database',
+      (d) => ({ ...d, timeline: [at('5s', flushCache({ part: 'db' }))] }),
+      'timeline[0].fault.part',
+      /not a redis or memcached part/,
+    ],
     ['ejection outside overall', (d) => ({ ...d, expect: { recovery: ['ejection{part:app} < 1s'] } }), 'expect.recovery[0]', /once per run/],
     [
       'ejection of a part behind no checking gateway',

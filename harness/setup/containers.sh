@@ -80,6 +80,7 @@ IMG=harness/setup/images
 say "building the images (cached after the first time)"
 build brownout/mariadb:10.11 $IMG/mariadb.Dockerfile $IMG
 build brownout/redis:7.0 $IMG/redis.Dockerfile $IMG
+build brownout/memcached:1.6 $IMG/memcached.Dockerfile $IMG
 build brownout/haproxy:2.6 $IMG/haproxy.Dockerfile $IMG
 . harness/setup/versions.env
 TOXIPROXY_DIR="${BROWNOUT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/brownout/tools}/toxiproxy-$TOXIPROXY_VERSION"

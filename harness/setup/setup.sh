@@ -76,6 +76,7 @@ missing=()
 command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/bin/memcached ] || missing+=(memcached)
 [ "$WITH_BROWSER" -eq 0 ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available: install them with your package manager, then run 'make setup' again."

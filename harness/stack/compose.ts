@@ -26,7 +26,7 @@ export interface ComposeOptions {
   /** The port a service listens on in its container, where its expose: or ports: does not say it. */
   ports?: Readonly<Record<string, number>>;
   /** What a service runs as: 'mariadb' or 'redis' (brownout's, with their DB and cache faults) or 'service' (its image as it is). Default: by its image's name. */
-  kinds?: Readonly<Record<string, 'mariadb' | 'redis' | 'service'>>;
+  kinds?: Readonly<Record<string, 'mariadb' | 'redis' | 'memcached' | 'service'>>;
   /** Only these services (by their compose names). Default: every service without a profile. */
   services?: readonly string[];
   /** Options added to a service's part (by its compose name), e.g. { app: { setup: ['npm', 'run', 'migrate'], timeouts: { db: '2s' } } }; env is merged. */

@@ -17,7 +17,7 @@ import type { StartedContainerStack } from './containers/start.ts';
 export type { RunResources, StartedLocalPart, StartedRecord } from './resources.ts';
 export type { ResolvedLink } from './link.ts';
 export { trackIn } from './resources.ts';
-export type { KillSignal, StartedStack, StartedPart, StartedMariaDb, StartedRedis, StartedService, StartedGateway } from './started.ts';
+export type { KillSignal, StartedStack, StartedPart, StartedMariaDb, StartedRedis, StartedMemcached, StartedService, StartedGateway } from './started.ts';
 export { partDir } from './resources.ts';
 export { HOLDER_PATH } from './parts/index.ts';
 export { startMariaDb, type StartedLocalMariaDb, type MariaDbOptions } from './mariadb.ts';
@@ -103,6 +103,8 @@ export {
   envPrefix,
   gateway,
   mariadb,
+  memcached,
+  memcachedCommand,
   redis,
   service,
   type StackPart,
@@ -112,6 +114,7 @@ export {
   type GatewayPart,
   type HealthCheck,
   type MariaDbPart,
+  type MemcachedPart,
   type RedisPart,
   type ServicePart,
 } from './parts/index.ts';

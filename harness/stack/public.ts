@@ -4,6 +4,7 @@ export type { StackPart } from './parts/index.ts';
 export { gateway, type GatewayPart, type HealthCheck } from './parts/gateway.ts';
 export { mariadb, type MariaDbPart } from './parts/mariadb.ts';
 export { redis, type RedisPart } from './parts/redis.ts';
+export { memcached, type MemcachedPart } from './parts/memcached.ts';
 export { container, program, service, type ServicePart } from './parts/service.ts';
 export type { HealthOption } from './health.ts';
 export { fromCompose, type ComposeOptions } from './compose.ts';

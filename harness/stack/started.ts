@@ -77,6 +77,13 @@ export interface StartedRedis {
   command(args: readonly string[]): Promise<unknown>;
 }
 
+export interface StartedMemcached {
+  readonly kind: 'memcached';
+  readonly name: string;
+  /** flush_all, straight to the server (not through Toxiproxy). */
+  flushAll(): Promise<void>;
+}
+
 export interface StartedService {
   readonly kind: 'service';
   readonly name: string;
@@ -98,4 +105,4 @@ export interface StartedGateway {
   counters(): Promise<ProxyCounters[]>;
 }
 
-export type StartedPart = StartedMariaDb | StartedRedis | StartedService | StartedGateway;
+export type StartedPart = StartedMariaDb | StartedRedis | StartedMemcached | StartedService | StartedGateway;

@@ -9,6 +9,8 @@ describe('flushCache', () => {
     expect(await applyAndHeal(flushCacheKind, fault)).toEqual({ applied: ['cache: FLUSHALL'], healed: [] });
   });
   it('only a redis part', () => {
-    expect(resolveWith(flushCacheKind, { type: 'flushCache', part: 'db' }).problems).toEqual(["timeline[0].fault.part: 'db' is not a redis part of the stack"]);
+    expect(resolveWith(flushCacheKind, { type: 'flushCache', part: 'db' }).problems).toEqual([
+      "timeline[0].fault.part: 'db' is not a redis or memcached part of the stack",
+    ]);
   });
 });

@@ -14,8 +14,6 @@ describe('kill', () => {
     const { fault } = resolved(killKind, { type: 'kill', part: 'app', signal: 'SIGTERM' }, 0);
     expect((await applyAndHeal(killKind, fault)).applied).toEqual(['app: SIGTERM']);
     expect(resolveWith(killKind, { type: 'kill', part: 'app', signal: 'SIGHUP' as never }).problems[0]).toMatch(/^timeline\[0\]\.fault\.signal: /);
-    expect(resolveWith(killKind, { type: 'kill', part: 'worker' }).problems).toEqual([
-      "timeline[0].fault.part: 'worker' is not a part of the stack",
-    ]);
+    expect(resolveWith(killKind, { type: 'kill', part: 'worker' }).problems).toEqual(["timeline[0].fault.part: 'worker' is not a part of the stack"]);
   });
 });

@@ -16,6 +16,7 @@ export const IMAGE_SETS = {
   local: {
     mariadb: 'brownout/mariadb:10.11',
     redis: 'brownout/redis:7.0',
+    memcached: 'brownout/memcached:1.6',
     haproxy: 'brownout/haproxy:2.6',
     // The version setup builds and the local backend runs (harness/setup/versions.env).
     toxiproxy: `brownout/toxiproxy:${TOOLS.toxiproxy.version}`,
@@ -24,6 +25,7 @@ export const IMAGE_SETS = {
   upstream: {
     mariadb: 'mariadb:10.11',
     redis: 'redis:7.0',
+    memcached: 'memcached:1.6',
     haproxy: 'haproxy:2.6',
     toxiproxy: `ghcr.io/shopify/toxiproxy:${TOOLS.toxiproxy.version}`,
     node: 'node:20-bookworm-slim',

@@ -142,11 +142,14 @@ describe('containers plan: the scenario stack mapped to containers', () => {
     expect(plan.toxiproxy.image).toBe('ghcr.io/shopify/toxiproxy:2.12.0');
     expect(plan.containers.map((c) => (c.kind === 'service' ? ('build' in c.run ? c.run.build.buildArgs['NODE_IMAGE'] : '') : c.image))).toEqual(
       plan.containers.map((c) =>
-        c.kind === 'service' ? 'node:20-bookworm-slim' : { mariadb: 'mariadb:10.11', redis: 'redis:7.0', gateway: 'haproxy:2.6' }[c.kind],
+        c.kind === 'service'
+          ? 'node:20-bookworm-slim'
+          : { mariadb: 'mariadb:10.11', redis: 'redis:7.0', memcached: 'memcached:1.6', gateway: 'haproxy:2.6' }[c.kind],
       ),
     );
     // Both sets name the same versions.
-    for (const k of ['mariadb', 'redis', 'haproxy', 'toxiproxy'] as const) expect(IMAGE_SETS.local[k].split(':')[1]).toBe(IMAGE_SETS.upstream[k].split(':')[1]);
+    for (const k of ['mariadb', 'redis', 'memcached', 'haproxy', 'toxiproxy'] as const)
+      expect(IMAGE_SETS.local[k].split(':')[1]).toBe(IMAGE_SETS.upstream[k].split(':')[1]);
     const b = { context: '/p', dockerfile: '/p/Dockerfile', args: {} };
     expect(serviceBuild(b, IMAGE_SETS.upstream).tag).not.toBe(serviceBuild(b, IMAGE_SETS.local).tag);
     // Another project's Dockerfile never takes this one's tag.

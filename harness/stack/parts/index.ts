@@ -1,5 +1,6 @@
 import { gatewayKind } from './gateway.ts';
 import { mariadbKind } from './mariadb.ts';
+import { memcachedKind } from './memcached.ts';
 import type { PartKind } from './part.ts';
 import { redisKind } from './redis.ts';
 import { serviceKind } from './service.ts';
@@ -9,7 +10,7 @@ import { serviceKind } from './service.ts';
  * a new kind is its own file in this folder (type, schema, resolve, dependency env, start, plan)
  * and a line here.
  */
-export const PART_KINDS = [mariadbKind, redisKind, serviceKind, gatewayKind] as const;
+export const PART_KINDS = [mariadbKind, redisKind, memcachedKind, serviceKind, gatewayKind] as const;
 
 type DefOf<K> = K extends PartKind<infer D, infer _R, infer _S, infer _P> ? D : never;
 type ResolvedOf<K> = K extends PartKind<infer _D, infer R, infer _S, infer _P> ? R : never;
@@ -48,4 +49,5 @@ export {
 export { gateway, type GatewayPart, type GatewayPlan, type HealthCheck, type ResolvedGateway } from './gateway.ts';
 export { mariadb, type MariaDbPart, type MariaDbPlan, type ResolvedMariaDb } from './mariadb.ts';
 export { redis, type RedisPart, type RedisPlan, type ResolvedRedis } from './redis.ts';
+export { memcached, memcachedCommand, type MemcachedPart, type MemcachedPlan, type ResolvedMemcached } from './memcached.ts';
 export { HOLDER_PATH, service, serviceFaults, type ServicePart, type ServicePlan, type ResolvedService } from './service.ts';

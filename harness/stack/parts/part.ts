@@ -16,7 +16,7 @@ export const URL_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
 export const urlPath = z.string().regex(URL_PATH, "a URL path: '/' then letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ % / ? (no space or line break)");
 
 /** The stack part kinds. */
-export type PartKindName = 'mariadb' | 'redis' | 'service' | 'gateway';
+export type PartKindName = 'mariadb' | 'redis' | 'memcached' | 'service' | 'gateway';
 
 /** What resolving a part may ask of the scenario around it; each check adds its own problem. */
 export interface PartResolveContext {
