@@ -54,34 +54,22 @@ function findBinary(name: string): string {
   return name;
 }
 
-/** A fresh MariaDB on a free loopback port, with its own datadir in the run's temp dir. */
-export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Promise<StartedLocalMariaDb> {
-  const t0 = Date.now();
-  const dir = partDir(res, opts.name);
-  const datadir = path.join(dir, 'data');
-  const socketPath = path.join(dir, 'mysqld.sock');
-  const filesDir = path.join(dir, 'files');
-  mkdirSync(filesDir, { mode: 0o700 });
-  // Its own temp dir: MariaDB's temporary tables are files there ('#sql-temptable-…'), and servers
-  // sharing one (TMPDIR, two runs side by side) removed each other's: seen as "Unknown table
-  // 'mysql.tmp_user_sys'" from one of two datadirs initialised at once.
-  const tmpDir = path.join(dir, 'tmp');
-  mkdirSync(tmpDir, { mode: 0o700 });
-  // A diskFull fault's part: its datadir on a filesystem of its own size, mounted before anything is
-  // written there and unmounted after the server stops (the cleanup list releases in reverse).
-  let dataDisk: string | undefined;
-  if (opts.dataDiskBytes !== undefined) {
-    const disk = await mountSized(`${res.runId}-${opts.name}`, datadir, opts.dataDiskBytes, (d) => {
-      res.ledger?.addMount(d);
-      if (res.started) res.started.mounts = [...(res.started.mounts ?? []), d];
-    });
-    res.cleanup.add(`${opts.name} data disk (tmpfs at ${datadir})`, () => disk.stop());
-    dataDisk = datadir;
-  }
-  const port = await freePort();
-  const installDb = findBinary('mariadb-install-db');
-  const mariadbd = findBinary('mariadbd');
+/**
+ * A diskFull fault's part: its datadir on a filesystem of its own size, mounted before anything is
+ * written there (recorded in the run's ledger first) and unmounted after the server stops (the
+ * cleanup list releases in reverse).
+ */
+async function mountDataDisk(name: string, datadir: string, bytes: number, res: RunResources): Promise<string> {
+  const disk = await mountSized(`${res.runId}-${name}`, datadir, bytes, (d) => {
+    res.ledger?.addMount(d);
+    if (res.started) res.started.mounts = [...(res.started.mounts ?? []), d];
+  });
+  res.cleanup.add(`${name} data disk (tmpfs at ${datadir})`, () => disk.stop());
+  return datadir;
+}
 
+/** mariadb-install-db into `datadir`; its output's last lines in the error when it fails. */
+async function installDatadir(name: string, datadir: string, tmpDir: string, installDb: string): Promise<void> {
   // root gets a normal (password) account so mysql2 can log in over the socket; the password is set right after.
   const installArgs = [
     '--no-defaults',
@@ -102,7 +90,7 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
       .map((l) => `  | ${l}`)
       .join('\n');
     throw new StackStartError(
-      opts.name,
+      name,
       'could not initialise the datadir',
       `${installDb} ${installArgs.join(' ')}`,
       tail,
@@ -110,6 +98,27 @@ export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Pro
       e,
     );
   }
+}
+
+/** A fresh MariaDB on a free loopback port, with its own datadir in the run's temp dir. */
+export async function startMariaDb(opts: MariaDbOptions, res: RunResources): Promise<StartedLocalMariaDb> {
+  const t0 = Date.now();
+  const dir = partDir(res, opts.name);
+  const datadir = path.join(dir, 'data');
+  const socketPath = path.join(dir, 'mysqld.sock');
+  const filesDir = path.join(dir, 'files');
+  mkdirSync(filesDir, { mode: 0o700 });
+  // Its own temp dir: MariaDB's temporary tables are files there ('#sql-temptable-…'), and servers
+  // sharing one (TMPDIR, two runs side by side) removed each other's: seen as "Unknown table
+  // 'mysql.tmp_user_sys'" from one of two datadirs initialised at once.
+  const tmpDir = path.join(dir, 'tmp');
+  mkdirSync(tmpDir, { mode: 0o700 });
+  const dataDisk = opts.dataDiskBytes === undefined ? undefined : await mountDataDisk(opts.name, datadir, opts.dataDiskBytes, res);
+  const port = await freePort();
+  const installDb = findBinary('mariadb-install-db');
+  const mariadbd = findBinary('mariadbd');
+
+  await installDatadir(opts.name, datadir, tmpDir, installDb);
 
   const proc = new ManagedProcess({
     name: opts.name,

@@ -339,7 +339,7 @@ type HandleParts = Readonly<
 
 /** The run's handle on the started containers: the running stack's interface, on the engine. */
 function stackHandle(h: HandleParts): StartedContainerStack {
-  const { plan, runtime, logs, toxiproxy, toxiproxyUrl, servers, helpers, containers, parts, links, httpFaults, startupMs, accepts, stopAll } = h;
+  const { plan, runtime, toxiproxy, toxiproxyUrl, servers, helpers, containers, parts, links, httpFaults, startupMs, accepts, stopAll } = h;
   const partOf = (name: string): StartedContainerPart => {
     const p = containers.get(name);
     if (!p) throw new StackError(`${name} is not a started part`, `part ${name}`, 'name a part of the stack');
@@ -379,6 +379,28 @@ function stackHandle(h: HandleParts): StartedContainerStack {
       return true;
     },
     freeze: (name) => partOf(name).faults.freeze(),
+    ...containerResources(partOf, runtime),
+    partRoots: async () => {
+      const roots = await Promise.all(
+        [...containers].map(
+          async ([name, c]) => [name, (await runtime.container.inspect(runtime.container.getById(c.container.getId()))).State.Pid ?? 0] as const,
+        ),
+      );
+      return new Map(roots.filter(([, pid]) => pid > 0));
+    },
+    processRoots: async () => {
+      const pids = await Promise.all(watched.map(async ([, c]) => (await runtime.container.inspect(runtime.container.getById(c.getId()))).State.Pid ?? 0));
+      return pids.filter((pid) => pid > 0);
+    },
+    onUnexpectedExit: watchExits(h, watched),
+    stop: stopAll,
+    [Symbol.asyncDispose]: stopAll,
+  };
+}
+
+/** The resource faults on containers: the container's own limits (docker update) and its data tmpfs (filled by exec). */
+function containerResources(partOf: (name: string) => StartedContainerPart, runtime: Runtime): Pick<StartedStack, 'limitCpu' | 'limitMemory' | 'fillDisk'> {
+  return {
     limitCpu: async (name, cores) => {
       // The container's CFS quota (docker update --cpu-period/--cpu-quota): every process in it, as locally its cgroup.
       const docker = runtime.container.getById(partOf(name).container.getId());
@@ -416,54 +438,46 @@ function stackHandle(h: HandleParts): StartedContainerStack {
           if (r.exitCode !== 0) throw new StackError(`could not empty ${name}'s ${dir}`, r.output.trim(), 'read the output above');
         })());
     },
-    partRoots: async () => {
-      const roots = await Promise.all(
-        [...containers].map(
-          async ([name, c]) => [name, (await runtime.container.inspect(runtime.container.getById(c.container.getId()))).State.Pid ?? 0] as const,
+  };
+}
+
+/**
+ * Each container's end while the run goes on: an error for a part nobody attacks (and Toxiproxy's,
+ * a helper's), told once; the end of a part the timeline attacks is told to onAttackedExit instead.
+ */
+function watchExits(h: HandleParts, watched: readonly (readonly [string, StartedTestContainer])[]): StartedStack['onUnexpectedExit'] {
+  const { runtime, logs } = h;
+  // Docker's wait answers when the container stops (not on pause).
+  const onContainerExit = (container: StartedTestContainer, then: (status: string) => void) =>
+    void runtime.container
+      .getById(container.getId())
+      .wait()
+      .then((r: { StatusCode?: number }) => then(String(r.StatusCode ?? '?')))
+      .catch((e: unknown) => log(`wait ${container.getId().slice(0, 12)}: ${(e as Error).message}`));
+  return (except, callback, onAttackedExit) => {
+    let told = false;
+    const tell = (name: string, container: StartedTestContainer, message: string) => {
+      if (h.isStopping() || told) return;
+      told = true;
+      callback(
+        new StackError(
+          message,
+          `container ${container.getId().slice(0, 12)}\nlast log lines:\n${logs.tail(name)}`,
+          `read ${name}'s log in the report; nothing in the scenario stops it`,
         ),
       );
-      return new Map(roots.filter(([, pid]) => pid > 0));
-    },
-    processRoots: async () => {
-      const pids = await Promise.all(watched.map(async ([, c]) => (await runtime.container.inspect(runtime.container.getById(c.getId()))).State.Pid ?? 0));
-      return pids.filter((pid) => pid > 0);
-    },
-    onUnexpectedExit: (except, callback, onAttackedExit) => {
-      let told = false;
-      const tell = (name: string, container: StartedTestContainer, message: string) => {
-        if (h.isStopping() || told) return;
-        told = true;
-        callback(
-          new StackError(
-            message,
-            `container ${container.getId().slice(0, 12)}\nlast log lines:\n${logs.tail(name)}`,
-            `read ${name}'s log in the report; nothing in the scenario stops it`,
-          ),
-        );
-      };
-      // Toxiproxy too: without it every link is gone.
-      for (const [name, container] of watched) {
-        if (except.has(name)) {
-          // The timeline's own target: its end is recorded, not an error (a bare service's, as its holder tells it).
-          logs.onExit(name, (rest) => !h.isStopping() && onAttackedExit?.(name, rest.trim().replace(/^\((.*)\)$/, '$1')));
-          void runtime.container
-            .getById(container.getId())
-            .wait()
-            .then((r: { StatusCode?: number }) => !h.isStopping() && onAttackedExit?.(name, `its container exited (status ${r.StatusCode ?? '?'})`))
-            .catch((e: unknown) => log(`wait ${name}: ${(e as Error).message}`));
-          continue;
-        }
-        // Docker's wait answers when the container stops (not on pause).
-        void runtime.container
-          .getById(container.getId())
-          .wait()
-          .then((r: { StatusCode?: number }) => tell(name, container, `${name}'s container exited (status ${r.StatusCode ?? '?'}) during the run`))
-          .catch((e: unknown) => log(`wait ${name}: ${(e as Error).message}`));
-        // A bare service's death, as its holder tells it (its container stays up, as a machine would).
-        logs.onExit(name, (rest) => tell(name, container, `${name} exited during the run ${rest}`));
+    };
+    // Toxiproxy too: without it every link is gone.
+    for (const [name, container] of watched) {
+      if (except.has(name)) {
+        // The timeline's own target: its end is recorded, not an error (a bare service's, as its holder tells it).
+        logs.onExit(name, (rest) => !h.isStopping() && onAttackedExit?.(name, rest.trim().replace(/^\((.*)\)$/, '$1')));
+        onContainerExit(container, (status) => !h.isStopping() && onAttackedExit?.(name, `its container exited (status ${status})`));
+        continue;
       }
-    },
-    stop: stopAll,
-    [Symbol.asyncDispose]: stopAll,
+      onContainerExit(container, (status) => tell(name, container, `${name}'s container exited (status ${status}) during the run`));
+      // A bare service's death, as its holder tells it (its container stays up, as a machine would).
+      logs.onExit(name, (rest) => tell(name, container, `${name} exited during the run ${rest}`));
+    }
   };
 }
