@@ -3,7 +3,7 @@
 // last byte at apply (writes then fail with ENOSPC, as on a full disk) and emptied at heal. Every
 // mount is recorded in the run's ledger before it is made: a dead run's are unmounted by the sweep.
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -55,7 +55,7 @@ export async function mountSized(name: string, dir: string, bytes: number, recor
   const problem = mountProblem();
   if (problem) throw new Error(problem);
   record(dir);
-  await exec('mkdir', ['-p', dir]);
+  mkdirSync(dir, { recursive: true });
   await exec('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil(bytes / 4096) * 4096},mode=0755`, `${MOUNT_PREFIX}${name}`, dir]);
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= unmount(dir));

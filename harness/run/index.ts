@@ -147,7 +147,7 @@ async function runOnce(opts: RunOptions): Promise<RunOutcome> {
     // An aborted load ended when its stop condition held: what ran is judged.
     const tEnd = aborted ? aborted.atMs : t0 + sc.load.durationMs;
     for (const t of timers) clearTimeout(t);
-    const counterSeries = await counters.stop();
+    const counterSeries = await counters.stop(tEnd);
     const machineReadings = machine.stop();
     const rss = await parts.stop();
 

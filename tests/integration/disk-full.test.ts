@@ -1,17 +1,15 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
-import { LEDGER_DIR, RunLedger, sweepRecord } from '../../harness/core/ledger.ts';
+import { LEDGER_DIR, sweepRecord } from '../../harness/core/ledger.ts';
 import { diskSpace, isMounted, mountSized, mountsNow } from '../../harness/core/mount.ts';
-import { identify } from '../../harness/core/procfs.ts';
 import { applyFault } from '../../harness/faults/index.ts';
 import { stackPlan, startContainerStack, startStack, type ResolvedPart, type StartedStack } from '../../harness/stack/index.ts';
 import type { ResolvedMariaDb } from '../../harness/stack/parts/mariadb.ts';
-import { containerEngine, containersLeft, interruptedRun, photoDbPart } from './helpers.ts';
+import { containerEngine, containersLeft, deadRunLedger, interruptedRun, photoDbPart } from './helpers.ts';
 
 /** The photo database with its data on a 200 MB filesystem of its own, as a diskFull fault on it makes it. */
 const dbOnItsOwnDisk = (): ResolvedPart => ({ ...(photoDbPart() as ResolvedMariaDb), dataDiskBytes: 200e6 });
@@ -95,11 +93,7 @@ describe('diskFull({ part }): the part’s data on a filesystem of its own, fill
   }, 240_000);
 
   it('a run killed outright leaves its mount to the sweep, which unmounts it by the path its ledger recorded', async () => {
-    const dead = spawn(process.execPath, ['-e', '']);
-    const harness = dead.pid === undefined ? undefined : identify(dead.pid);
-    await new Promise((res) => dead.on('exit', res));
-    const runId = `sweep${Date.now()}`;
-    const ledger = new RunLedger(runId, harness);
+    const { runId, ledger } = await deadRunLedger();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'brownout-disk-sweep-'));
     ledger.addDir(dir);
     const datadir = path.join(dir, 'db', 'data');

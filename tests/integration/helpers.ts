@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CleanupList } from '../../harness/core/cleanup.ts';
+import { RunLedger } from '../../harness/core/ledger.ts';
 import { portsHeldBy } from '../../harness/core/leftovers.ts';
 import { bootTickNow, bornOfRun, describeProcess, identify, parentPids, processInfo, stillAlive } from '../../harness/core/procfs.ts';
 import { expect } from 'vitest';
@@ -299,4 +300,13 @@ export async function interruptedRun(args: readonly string[], signal: NodeJS.Sig
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   return { code, stderr };
+}
+
+/** The record of a run whose harness is dead (a process that has exited): what the sweep finds after a SIGKILLed harness. */
+export async function deadRunLedger(): Promise<{ runId: string; ledger: RunLedger }> {
+  const dead = spawn(process.execPath, ['-e', '']);
+  const harness = dead.pid === undefined ? undefined : identify(dead.pid);
+  await new Promise((res) => dead.on('exit', res));
+  const runId = `sweep${Date.now()}`;
+  return { runId, ledger: new RunLedger(runId, harness) };
 }

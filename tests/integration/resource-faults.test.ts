@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { CleanupList } from '../../harness/core/cleanup.ts';
 import { spawn } from 'node:child_process';
 import { CGROUP_ROOTS, limitCpu } from '../../harness/core/cgroup.ts';
-import { RunLedger, sweepRecord } from '../../harness/core/ledger.ts';
+import { sweepRecord } from '../../harness/core/ledger.ts';
 import { cpuTicks, identify, processTree, processTrees } from '../../harness/core/procfs.ts';
 import { applyFault } from '../../harness/faults/index.ts';
 import { loadScenario } from '../../harness/scenario/index.ts';
 import { stackPlan, startContainerStack, startStack, type StartedStack } from '../../harness/stack/index.ts';
 import { waitUntil } from '../../harness/core/ports.ts';
-import { containerEngine, containersLeft } from './helpers.ts';
+import { containerEngine, containersLeft, deadRunLedger } from './helpers.ts';
 
 const SCENARIO = 'tests/integration/scenarios/burner.ts';
 const TICKS = 100; // clock ticks per second (USER_HZ) in /proc/PID/stat
@@ -152,11 +152,7 @@ describe('memory({ part, limit }): a ceiling the kernel’s OOM killer enforces,
 describe('a run killed outright during a resource fault', () => {
   it('leaves its cgroup to the sweep (the next run, brownout clean): its processes ended, the cgroup removed by the path its ledger recorded', async () => {
     // A dead harness: a process that has exited; the run's record names it.
-    const dead = spawn(process.execPath, ['-e', '']);
-    const harness = dead.pid === undefined ? undefined : identify(dead.pid);
-    await new Promise((res) => dead.on('exit', res));
-    const runId = `sweep${Date.now()}`;
-    const ledger = new RunLedger(runId, harness);
+    const { runId, ledger } = await deadRunLedger();
     // What the run had started: a part's process, held to a quarter core.
     const part = spawn('sleep', ['60'], { stdio: 'ignore', detached: true });
     const pid = part.pid ?? 0;

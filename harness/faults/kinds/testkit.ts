@@ -1,6 +1,7 @@
 // What each fault kind's unit test (<kind>.test.ts beside it) uses: the kind resolved against a small
 // stack as a scenario would resolve it, and applied to a stack that records what the kind asked of
 // it. The real stack's answers to those asks are the integration tests' (tests/integration/*faults*).
+import { parseDurationMs } from '../../core/duration.ts';
 import type { HttpFaultProxy, StartedPart, StartedStack, ToxicSpec } from '../../stack/index.ts';
 import type { FaultKind, FaultResolveContext, PartKindName } from '../kind.ts';
 
@@ -42,9 +43,9 @@ export function resolveWith<D extends { type: string }, R extends { type: D['typ
     },
     duration: (key, text, fallback) => {
       if (text === undefined) return fallback;
-      const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
-      if (!m) problems.push(`${field(key)}: '${text}' is not a duration`);
-      return m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[m[2] as 'ms' | 's' | 'm'] : fallback;
+      const ms = parseDurationMs(text);
+      if (ms === undefined) problems.push(`${field(key)}: '${text}' is not a duration`);
+      return ms ?? fallback;
     },
     part: (key, name, kinds) => {
       const k = TEST_PARTS[name];

@@ -3,6 +3,7 @@
 // Starting it for real is the integration tests' (tests/integration/*).
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parseDurationMs } from '../../core/duration.ts';
 import { IMAGE_SETS } from '../containers/base.ts';
 import type { PartKind, PartKindName, PartResolveContext, PlanContext } from './part.ts';
 
@@ -45,9 +46,9 @@ export function resolvePart<D extends { kind: string }, R extends { kind: D['kin
     },
     duration: (key, text, fallback) => {
       if (text === undefined) return fallback;
-      const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
-      if (!m) problems.push(`${field(key)}: '${text}' is not a duration`);
-      return m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[m[2] as 'ms' | 's' | 'm'] : undefined;
+      const ms = parseDurationMs(text);
+      if (ms === undefined) problems.push(`${field(key)}: '${text}' is not a duration`);
+      return ms;
     },
     link: (to) => {
       if (links.includes(to)) return false;
