@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { statfs } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -74,7 +75,6 @@ async function unmount(dir: string): Promise<void> {
 
 /** Free and total bytes of the filesystem `dir` is on. */
 export async function diskSpace(dir: string): Promise<{ free: number; total: number }> {
-  const { statfs } = await import('node:fs/promises');
   const s = await statfs(dir);
   return { free: s.bavail * s.bsize, total: s.blocks * s.bsize };
 }

@@ -3,19 +3,10 @@ import { RequestTable } from '../metrics/index.ts';
 import { judge } from './judge.ts';
 import { exp } from './testkit.ts';
 
-const cacheSamples = [
-  { atMs: 1000, values: { hits: 10, misses: 0, commands: 10 } },
-  { atMs: 3000, values: { hits: 40, misses: 10, commands: 60 } },
-];
-const samples = [
-  { atMs: 1000, values: { queries: 100, connections: 5 } },
-  { atMs: 2000, values: { queries: 120, connections: 5 } },
-  { atMs: 3000, values: { queries: 180, connections: 7 } },
-];
+import { cacheSamples, samples } from '../metrics/testdata/counter-samples.ts';
 
 describe('judging the servers’ work', () => {
   it('db_queries_per_request and cache_miss_rate per phase, per part by tag; no counters fail with a note', () => {
-    const ex = exp;
     const records = RequestTable.from(Array.from({ length: 10 }, (_, i) => ({ startMs: 1000 + i * 100, durationMs: 10, status: 200, tags: {} })));
     const input = {
       records,
@@ -24,10 +15,10 @@ describe('judging the servers’ work', () => {
       loadEndMs: 3000,
       expect: {
         baseline: [
-          ex('db_queries_per_request < 3'),
-          ex('db_queries_per_request{db:db} <= 4'),
-          ex('cache_miss_rate < 20%'),
-          ex('db_queries_per_request{db:other} < 1'),
+          exp('db_queries_per_request < 3'),
+          exp('db_queries_per_request{db:db} <= 4'),
+          exp('cache_miss_rate < 20%'),
+          exp('db_queries_per_request{db:other} < 1'),
         ],
       },
       steady: [],

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { K6Samples, type RequestRecord } from '../metrics/index.ts';
-import { parseExpectation, type Expectation } from './expectation.ts';
+import { parseExpectation } from './expectation.ts';
+import { exp } from './testkit.ts';
 import { judge } from './judge.ts';
 import { k6RateMeasure } from './k6-metrics.ts';
-
-const exp = (text: string): Expectation => {
-  const r = parseExpectation(text);
-  if (!r.ok) throw new Error(r.message);
-  return r.expectation;
-};
 
 /**
  * 10 requests/s over 0..30 s, a fault from 10 s to 20 s; the load script's samples: a check per

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../metrics/index.ts';
-import { parseExpectation, type Expectation } from './expectation.ts';
+import { parseExpectation } from './expectation.ts';
+import { exp } from './testkit.ts';
 import { judge } from './judge.ts';
 import { growthOf, rssMaxMeasure, slopePerMinute, type PartSample } from './rss.ts';
-
-const exp = (text: string): Expectation => {
-  const r = parseExpectation(text);
-  if (!r.ok) throw new Error(r.message);
-  return r.expectation;
-};
 
 /**
  * 60 s of load, a fault from 20 s to 40 s; app's memory read twice a second: 100 MB flat before

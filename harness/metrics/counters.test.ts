@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { increase, workPerPhase } from './counters.ts';
 
-const cacheSamples = [
-  { atMs: 1000, values: { hits: 10, misses: 0, commands: 10 } },
-  { atMs: 3000, values: { hits: 40, misses: 10, commands: 60 } },
-];
-const samples = [
-  { atMs: 1000, values: { queries: 100, connections: 5 } },
-  { atMs: 2000, values: { queries: 120, connections: 5 } },
-  { atMs: 3000, values: { queries: 180, connections: 7 } },
-];
+import { cacheSamples, samples } from './testdata/counter-samples.ts';
 
 describe('counters per phase', () => {
   it('reads a cumulative counter between samples linearly, and says nothing outside them', () => {

@@ -8,7 +8,7 @@ import { fillDisk } from '../core/mount.ts';
 import type { ResolvedLink } from './link.ts';
 import { startHttpFaultProxy, type StartedHttpFaultProxy } from './http-faults.ts';
 import { partKind, type ResolvedPart, type StartedLocalStackPart } from './parts/index.ts';
-import type { RunResources } from './resources.ts';
+import { track, type RunResources } from './resources.ts';
 import { linkTraffic, startToxiproxy, type StartedLinkProxy, type StartedToxiproxy } from './toxiproxy.ts';
 import type { StartedStack } from './started.ts';
 import { stackPlan, type ImageSetName } from './containers/plan.ts';
@@ -317,10 +317,7 @@ function resourceLimits(partProcess: (name: string) => { proc: ManagedProcess },
     return { pids: processTree(proc.pid) };
   };
   // Recorded before it is made: the ledger's sweep removes it should this process die; the run checks none is left.
-  const record = (dir: string) => {
-    res.ledger?.addCgroup(dir);
-    if (res.started) res.started.cgroups = [...(res.started.cgroups ?? []), dir];
-  };
+  const record = (cgroup: string) => track(res, { cgroup });
 
   return {
     limitCpu: async (name, cores) => {

@@ -60,10 +60,7 @@ function findBinary(name: string): string {
  * cleanup list releases in reverse).
  */
 async function mountDataDisk(name: string, datadir: string, bytes: number, res: RunResources): Promise<string> {
-  const disk = await mountSized(`${res.runId}-${name}`, datadir, bytes, (d) => {
-    res.ledger?.addMount(d);
-    if (res.started) res.started.mounts = [...(res.started.mounts ?? []), d];
-  });
+  const disk = await mountSized(`${res.runId}-${name}`, datadir, bytes, (mount) => track(res, { mount }));
   res.cleanup.add(`${name} data disk (tmpfs at ${datadir})`, () => disk.stop());
   return datadir;
 }

@@ -34,8 +34,21 @@ export interface StartedRecord {
   mounts?: string[];
 }
 
-export function track(res: RunResources, what: { pid?: number | undefined; port?: number }): void {
+/**
+ * Records what the run started — a process, a port, a cgroup or a mount a resource fault made — in
+ * its outcome and its ledger on disk (a cgroup or mount before it is made: the sweep finds it
+ * should this process die, and the run checks none is left).
+ */
+export function track(res: RunResources, what: { pid?: number | undefined; port?: number; cgroup?: string; mount?: string }): void {
   trackIn(res.started, what, res.ledger);
+  if (what.cgroup !== undefined) {
+    res.ledger?.addCgroup(what.cgroup);
+    if (res.started) res.started.cgroups = [...(res.started.cgroups ?? []), what.cgroup];
+  }
+  if (what.mount !== undefined) {
+    res.ledger?.addMount(what.mount);
+    if (res.started) res.started.mounts = [...(res.started.mounts ?? []), what.mount];
+  }
 }
 
 /** Records a started process and port in the run's outcome and, when there is one, its ledger on disk. */

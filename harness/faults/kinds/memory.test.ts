@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryKind, parseBytes } from './memory.ts';
+import { parseBytes } from '../../core/bytes.ts';
+import { memoryKind } from './memory.ts';
 import { applyAndHeal, resolved, resolveWith } from './testkit.ts';
 
 describe('memory', () => {

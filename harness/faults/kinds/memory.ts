@@ -20,8 +20,6 @@ export type ResolvedMemory = { type: 'memory'; part: string; bytes: number };
 
 export const memory = (o: Omit<MemoryFault, 'type'>): MemoryFault => ({ type: 'memory', ...o });
 
-export { parseBytes };
-
 export const memoryKind: FaultKind<MemoryFault, ResolvedMemory> = {
   type: 'memory',
   schema: z.strictObject({ type: z.literal('memory'), part: z.string(), limit: z.string() }),
